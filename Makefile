@@ -1,0 +1,47 @@
+# gridprequal: `make run` starts the app on the embedded default; `make test` runs the suite.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PYTEST_ARGS ?=
+
+.PHONY: install run test test-sqlite test-postgres lint migrations-check messages clean
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e ".[dev]"
+	touch $@
+
+install: $(BIN)/.installed
+
+# The embedded default: SQLite, no external servers, demo data, a login per role printed.
+run: install
+	DJANGO_DEBUG=true $(BIN)/python manage.py migrate --noinput
+	DJANGO_DEBUG=true $(BIN)/python manage.py demo_data
+	DJANGO_DEBUG=true scripts/run-embedded
+
+lint: install
+	$(BIN)/ruff check .
+
+migrations-check: install
+	DJANGO_DEBUG=true $(BIN)/python manage.py makemigrations --check --dry-run
+
+test-sqlite: install
+	$(BIN)/pytest -n 2 $(PYTEST_ARGS)
+
+test-postgres: install
+	scripts/with-postgres $(BIN)/pytest -n 2 $(PYTEST_ARGS)
+
+# The whole suite: lint, migrations, then every test on SQLite and on PostgreSQL.
+test: install
+	scripts/system-deps
+	$(MAKE) lint migrations-check
+	$(MAKE) test-sqlite
+	$(MAKE) test-postgres
+
+messages: install
+	cd . && DJANGO_DEBUG=true $(BIN)/python manage.py makemessages -l sv --ignore=.venv --ignore=staticfiles
+	DJANGO_DEBUG=true $(BIN)/python manage.py compilemessages --ignore=.venv
+
+clean:
+	rm -rf $(VENV) staticfiles var

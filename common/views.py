@@ -1,0 +1,51 @@
+"""Pages and endpoints that belong to no single app."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+
+def _check_database() -> dict:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception as exc:  # noqa: BLE001 - any failure means "down"
+        return {"status": "error", "error": exc.__class__.__name__}
+    return {"status": "ok", "vendor": connection.vendor}
+
+
+def _check_broker() -> dict:
+    from config.celery import app
+
+    url = settings.CELERY_BROKER_URL
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        return {"status": "ok", "transport": "eager"}
+    try:
+        with app.connection_for_write() as conn:
+            conn.ensure_connection(max_retries=1, timeout=2)
+    except Exception as exc:  # noqa: BLE001
+        return {"status": "error", "transport": url.split(":", 1)[0], "error": exc.__class__.__name__}
+    return {"status": "ok", "transport": url.split(":", 1)[0]}
+
+
+@never_cache
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    """Liveness for load balancers: 200 when the database and the broker answer, else 503."""
+    checks = {"database": _check_database(), "broker": _check_broker()}
+    healthy = all(c["status"] == "ok" for c in checks.values())
+    return JsonResponse(
+        {"status": "ok" if healthy else "error", "checks": checks}, status=200 if healthy else 503
+    )
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    return render(request, "home.html")

@@ -1,0 +1,1 @@
+"""Temporary limits and the activation check (SPEC R7, R8) live here."""

@@ -1,0 +1,21 @@
+from django.contrib import admin
+
+from observability.models import ConnectionPoint, SystemOperator
+
+
+@admin.register(SystemOperator)
+class SystemOperatorAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "tier", "upstream", "time_zone"]
+    list_filter = ["tier"]
+    search_fields = ["organisation__name", "organisation__eic_code"]
+    autocomplete_fields = ["organisation", "upstream"]
+    list_select_related = ["organisation", "upstream__organisation"]
+
+
+@admin.register(ConnectionPoint)
+class ConnectionPointAdmin(admin.ModelAdmin):
+    list_display = ["gsrn", "connecting_so", "bidding_zone", "voltage_level", "latitude", "longitude"]
+    list_filter = ["bidding_zone", "voltage_level"]
+    search_fields = ["gsrn"]
+    autocomplete_fields = ["connecting_so"]
+    list_select_related = ["connecting_so__organisation"]

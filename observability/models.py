@@ -1,0 +1,135 @@
+"""System operators, their hierarchy, and connection points (SPEC §2)."""
+
+from __future__ import annotations
+
+import zoneinfo
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Organisation
+from common.models import TimeStampedModel
+from common.validators import validate_bidding_zone, validate_gsrn
+
+
+def validate_time_zone(value: str) -> None:
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValidationError(_("%(value)s is not a time zone."), params={"value": value}) from exc
+
+
+class SystemOperator(TimeStampedModel):
+    class Tier(models.TextChoices):
+        TSO = "tso", _("TSO")
+        REGIONAL_DSO = "regional_dso", _("Regional DSO")
+        LOCAL_DSO = "local_dso", _("Local DSO")
+
+    organisation = models.OneToOneField(
+        Organisation,
+        models.PROTECT,
+        related_name="system_operator",
+        limit_choices_to={"kind": Organisation.Kind.SYSTEM_OPERATOR},
+    )
+    tier = models.CharField(_("tier"), max_length=16, choices=Tier.choices)
+    # The grid this operator subscribes to. Empty only for a TSO.
+    upstream = models.ForeignKey(
+        "self",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="downstream",
+        verbose_name=_("upstream operator"),
+    )
+    time_zone = models.CharField(
+        _("time zone"), max_length=64, default="Europe/Stockholm", validators=[validate_time_zone]
+    )
+
+    class Meta:
+        ordering = ["organisation__name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(tier="tso") | models.Q(upstream__isnull=True),
+                name="so_tso_has_no_upstream",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(tier="tso") | models.Q(upstream__isnull=False),
+                name="so_dso_has_upstream",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.organisation.name if self.organisation_id else "?"
+
+    @property
+    def name(self) -> str:
+        return self.organisation.name
+
+    @property
+    def eic_code(self) -> str:
+        return self.organisation.eic_code
+
+    def clean(self) -> None:
+        if self.organisation_id and self.organisation.kind != Organisation.Kind.SYSTEM_OPERATOR:
+            raise ValidationError({"organisation": _("The organisation is not a system operator.")})
+        if self.tier == self.Tier.TSO:
+            if self.upstream_id:
+                raise ValidationError({"upstream": _("A TSO has no upstream operator.")})
+            return
+        if not self.upstream_id:
+            raise ValidationError({"upstream": _("A DSO needs an upstream operator.")})
+        # Walk up the chain: reaching ourselves is a cycle.
+        seen: set[int] = set()
+        node = self.upstream
+        while node is not None:
+            if (self.pk and node.pk == self.pk) or node.pk in seen:
+                raise ValidationError(
+                    {"upstream": _("%(so)s would make the operator hierarchy a cycle.")
+                     % {"so": node}}
+                )
+            seen.add(node.pk)
+            node = node.upstream
+
+    def upstream_chain(self) -> list[SystemOperator]:
+        """The operators above this one, nearest first."""
+        chain, node = [], self.upstream
+        while node is not None:
+            chain.append(node)
+            node = node.upstream
+        return chain
+
+
+class ConnectionPoint(TimeStampedModel):
+    class VoltageLevel(models.TextChoices):
+        LV = "lv", _("Low voltage (≤ 1 kV)")
+        MV = "mv", _("Medium voltage (1–36 kV)")
+        HV = "hv", _("High voltage (36–150 kV)")
+        EHV = "ehv", _("Extra high voltage (> 150 kV)")
+
+    gsrn = models.CharField(_("GSRN"), max_length=18, unique=True, validators=[validate_gsrn])
+    connecting_so = models.ForeignKey(
+        SystemOperator,
+        models.PROTECT,
+        related_name="connection_points",
+        verbose_name=_("connecting SO"),
+    )
+    # WGS84. Entered in other CRSs (SWEREF99 TM) through observability.geo.to_wgs84.
+    latitude = models.FloatField(
+        _("latitude"), validators=[MinValueValidator(-90), MaxValueValidator(90)]
+    )
+    longitude = models.FloatField(
+        _("longitude"), validators=[MinValueValidator(-180), MaxValueValidator(180)]
+    )
+    voltage_level = models.CharField(_("voltage level"), max_length=4, choices=VoltageLevel.choices)
+    bidding_zone = models.CharField(
+        _("bidding zone"), max_length=10, validators=[validate_bidding_zone]
+    )
+
+    class Meta:
+        ordering = ["gsrn"]
+        indexes = [models.Index(fields=["connecting_so", "gsrn"], name="cp_so_gsrn")]
+
+    def __str__(self) -> str:
+        return self.gsrn

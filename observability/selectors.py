@@ -1,0 +1,51 @@
+"""Scoped reads of operators and connection points."""
+
+from __future__ import annotations
+
+from django.db.models import Exists, OuterRef, QuerySet
+from django.shortcuts import get_object_or_404
+
+from accounts.selectors import user_roles
+from observability.models import ConnectionPoint, SystemOperator
+
+
+def system_operator_list(*, tier: str | None = None) -> QuerySet[SystemOperator]:
+    """Every operator; the list of grid operators is public to logged-in users."""
+    qs = SystemOperator.objects.select_related("organisation", "upstream__organisation")
+    if tier:
+        qs = qs.filter(tier=tier)
+    return qs
+
+
+def system_operators_for_user(*, user) -> QuerySet[SystemOperator]:
+    """The operators the user works for (engineer or viewer)."""
+    roles = user_roles(user=user)
+    return SystemOperator.objects.filter(organisation_id__in=roles.so_org_ids).select_related(
+        "organisation"
+    )
+
+
+def connection_point_list_for_user(*, user) -> QuerySet[ConnectionPoint]:
+    """FSPs see the points of their own SPUs; SOs the points on their grid; NRA all."""
+    from prequal.models import Spu  # prequal builds on observability; import late
+
+    roles = user_roles(user=user)
+    qs = ConnectionPoint.objects.select_related("connecting_so__organisation")
+    if roles.sees_everything:
+        return qs
+    visible = ConnectionPoint.objects.none()
+    if roles.is_so:
+        visible = qs.filter(connecting_so__organisation_id__in=roles.so_org_ids)
+    if roles.is_fsp:
+        own = Exists(
+            Spu.objects.filter(
+                connection_point=OuterRef("pk"), fsp__organisation_id__in=roles.fsp_org_ids
+            )
+        )
+        fsp_visible = qs.filter(own)
+        visible = fsp_visible if not roles.is_so else (visible | fsp_visible).distinct()
+    return visible
+
+
+def connection_point_get_for_user(*, user, pk: int) -> ConnectionPoint:
+    return get_object_or_404(connection_point_list_for_user(user=user), pk=pk)

@@ -1,0 +1,1 @@
+"""REST API of the prequal app, one module per area."""

@@ -1,0 +1,1 @@
+"""Scoped reads of the prequal app, one module per area."""

@@ -1,0 +1,76 @@
+"""Scoped reads of FSP resources. Outsiders get 404, never 403 (SPEC §4)."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Q, QuerySet
+from django.shortcuts import get_object_or_404
+
+from accounts.selectors import user_roles
+from prequal.models import Fsp, Product, Spg, Spu
+
+
+def fsps_for_user(*, user) -> QuerySet[Fsp]:
+    """The FSPs the user acts for."""
+    roles = user_roles(user=user)
+    return Fsp.objects.filter(organisation_id__in=roles.fsp_org_ids).select_related("organisation")
+
+
+def spu_list_for_user(*, user) -> QuerySet[Spu]:
+    """FSP users see their own organisation's SPUs; SOs the SPUs on their grid; NRA all."""
+    roles = user_roles(user=user)
+    qs = Spu.objects.select_related(
+        "fsp__organisation", "connection_point__connecting_so__organisation"
+    )
+    if roles.sees_everything:
+        return qs
+    scope = Q(pk__in=[])
+    if roles.is_fsp:
+        scope |= Q(fsp__organisation_id__in=roles.fsp_org_ids)
+    if roles.is_so:
+        scope |= Q(connection_point__connecting_so__organisation_id__in=roles.so_org_ids)
+    return qs.filter(scope)
+
+
+def spu_get_for_user(*, user, pk: int, write: bool = False) -> Spu:
+    """The SPU, or 404 if the user may not see it; PermissionDenied if they may not change it."""
+    spu = get_object_or_404(spu_list_for_user(user=user), pk=pk)
+    if write and spu.fsp.organisation_id not in user_roles(user=user).fsp_org_ids:
+        raise PermissionDenied
+    return spu
+
+
+def spg_list_for_user(*, user) -> QuerySet[Spg]:
+    roles = user_roles(user=user)
+    qs = Spg.objects.select_related("fsp__organisation").annotate(
+        member_count=Count("memberships", distinct=True)
+    )
+    if roles.sees_everything:
+        return qs
+    scope = Q(pk__in=[])
+    if roles.is_fsp:
+        scope |= Q(fsp__organisation_id__in=roles.fsp_org_ids)
+    if roles.is_so:
+        scope |= Q(
+            pk__in=Spg.objects.filter(
+                memberships__spu__connection_point__connecting_so__organisation_id__in=(
+                    roles.so_org_ids
+                )
+            ).values("pk")
+        )
+    return qs.filter(scope)
+
+
+def spg_get_for_user(*, user, pk: int, write: bool = False) -> Spg:
+    spg = get_object_or_404(spg_list_for_user(user=user), pk=pk)
+    if write and spg.fsp.organisation_id not in user_roles(user=user).fsp_org_ids:
+        raise PermissionDenied
+    return spg
+
+
+def spg_memberships(*, spg: Spg):
+    return spg.memberships.select_related("spu__connection_point").order_by("-valid_from")
+
+
+def product_list() -> QuerySet[Product]:
+    return Product.objects.filter(is_active=True).select_related("procuring_so__organisation")

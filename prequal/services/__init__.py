@@ -1,0 +1,1 @@
+"""Writes and state changes of the prequal app, one module per area."""

@@ -1,0 +1,185 @@
+"""Every write to FSP resources goes through here (forms, API and imports alike)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.selectors import user_roles
+from common.exceptions import ApplicationError
+from observability.models import ConnectionPoint
+from prequal.models import Fsp, Spg, SpgMembership, Spu
+from prequal.selectors.resources import fsps_for_user
+
+SPU_EDITABLE = ("name", "technology", "max_up_kw", "max_down_kw", "connection_point")
+SPG_EDITABLE = ("name",)
+
+
+def fsp_for_user(*, user, fsp: Fsp | None = None) -> Fsp:
+    """The FSP the user acts for. A user of several FSPs must say which."""
+    own = list(fsps_for_user(user=user))
+    if fsp is not None:
+        if fsp.pk not in {f.pk for f in own}:
+            raise PermissionDenied
+        return fsp
+    if not own:
+        raise PermissionDenied
+    if len(own) > 1:
+        raise ValidationError({"fsp": _("You act for several FSPs: choose one.")})
+    return own[0]
+
+
+def _require_fsp_member(*, user, fsp_id: int) -> None:
+    fsp_org_ids = user_roles(user=user).fsp_org_ids
+    if not Fsp.objects.filter(pk=fsp_id, organisation_id__in=fsp_org_ids).exists():
+        raise PermissionDenied
+
+
+@transaction.atomic
+def spu_create(
+    *, user, fsp: Fsp, connection_point: ConnectionPoint, code: str, name: str, technology: str,
+    max_up_kw: Decimal, max_down_kw: Decimal,
+) -> Spu:
+    _require_fsp_member(user=user, fsp_id=fsp.pk)
+    spu = Spu(
+        fsp=fsp, connection_point=connection_point, code=code, name=name, technology=technology,
+        max_up_kw=max_up_kw, max_down_kw=max_down_kw,
+    )
+    spu.full_clean()
+    spu.save()
+    return spu
+
+
+@transaction.atomic
+def spu_update(*, user, spu: Spu, **changes) -> Spu:
+    """Change an SPU's editable fields. Unknown fields are refused, not ignored."""
+    _require_fsp_member(user=user, fsp_id=spu.fsp_id)
+    unknown = set(changes) - set(SPU_EDITABLE)
+    if unknown:
+        raise ValidationError({f: _("This field cannot be changed.") for f in sorted(unknown)})
+    spu = Spu.objects.select_for_update().get(pk=spu.pk)
+    if not spu.is_active:
+        raise ApplicationError(_("The SPU is deactivated; it cannot be changed."))
+    for field, value in changes.items():
+        setattr(spu, field, value)
+    spu.full_clean()
+    if "connection_point" in changes:
+        _check_memberships_fit(spu=spu)
+    spu.save()
+    return spu
+
+
+def _check_memberships_fit(*, spu: Spu) -> None:
+    now = timezone.now()
+    for membership in spu.spg_memberships.select_related("spg").filter(
+        valid_to__isnull=True
+    ) | spu.spg_memberships.select_related("spg").filter(valid_to__gt=now):
+        if membership.spg.bidding_zone != spu.connection_point.bidding_zone:
+            raise ValidationError({"connection_point": _(
+                "The SPU is a member of %(spg)s in bidding zone %(zone)s; "
+                "end that membership before moving it."
+            ) % {"spg": membership.spg, "zone": membership.spg.bidding_zone}})
+
+
+@transaction.atomic
+def spu_deactivate(*, user, spu: Spu) -> Spu:
+    """Deactivate the SPU and end its current group memberships now."""
+    _require_fsp_member(user=user, fsp_id=spu.fsp_id)
+    spu = Spu.objects.select_for_update().get(pk=spu.pk)
+    if not spu.is_active:
+        return spu
+    now = timezone.now()
+    spu.is_active = False
+    spu.deactivated_at = now
+    spu.save(update_fields=["is_active", "deactivated_at", "updated_at"])
+    _end_memberships(memberships=spu.spg_memberships.all(), at=now)
+    return spu
+
+
+def _end_memberships(*, memberships, at: datetime) -> None:
+    # Memberships that have not started yet are removed; running ones end now.
+    memberships.filter(valid_from__gte=at).delete()
+    for membership in memberships.filter(valid_from__lt=at).exclude(valid_to__lte=at):
+        membership.valid_to = at
+        membership.save(update_fields=["valid_to", "updated_at"])
+
+
+@transaction.atomic
+def spg_create(*, user, fsp: Fsp, code: str, name: str, bidding_zone: str) -> Spg:
+    _require_fsp_member(user=user, fsp_id=fsp.pk)
+    spg = Spg(fsp=fsp, code=code, name=name, bidding_zone=bidding_zone)
+    spg.full_clean()
+    spg.save()
+    return spg
+
+
+@transaction.atomic
+def spg_update(*, user, spg: Spg, **changes) -> Spg:
+    _require_fsp_member(user=user, fsp_id=spg.fsp_id)
+    unknown = set(changes) - set(SPG_EDITABLE)
+    if unknown:
+        raise ValidationError({f: _("This field cannot be changed.") for f in sorted(unknown)})
+    spg = Spg.objects.select_for_update().get(pk=spg.pk)
+    if not spg.is_active:
+        raise ApplicationError(_("The SPG is deactivated; it cannot be changed."))
+    for field, value in changes.items():
+        setattr(spg, field, value)
+    spg.full_clean()
+    spg.save()
+    return spg
+
+
+@transaction.atomic
+def spg_deactivate(*, user, spg: Spg) -> Spg:
+    _require_fsp_member(user=user, fsp_id=spg.fsp_id)
+    spg = Spg.objects.select_for_update().get(pk=spg.pk)
+    if not spg.is_active:
+        return spg
+    now = timezone.now()
+    spg.is_active = False
+    spg.deactivated_at = now
+    spg.save(update_fields=["is_active", "deactivated_at", "updated_at"])
+    _end_memberships(memberships=spg.memberships.all(), at=now)
+    return spg
+
+
+@transaction.atomic
+def spg_member_add(
+    *, user, spg: Spg, spu: Spu, valid_from: datetime | None = None,
+    valid_to: datetime | None = None,
+) -> SpgMembership:
+    """Add the SPU to the group for a period (from now, open-ended, by default)."""
+    _require_fsp_member(user=user, fsp_id=spg.fsp_id)
+    spg = Spg.objects.select_for_update().get(pk=spg.pk)
+    if not spg.is_active:
+        raise ApplicationError(_("The SPG is deactivated; it cannot take members."))
+    if not spu.is_active:
+        raise ValidationError({"spu": _("The SPU is deactivated.")})
+    membership = SpgMembership(
+        spg=spg, spu=spu, valid_from=valid_from or timezone.now(), valid_to=valid_to
+    )
+    membership.full_clean()
+    membership.save()
+    return membership
+
+
+@transaction.atomic
+def spg_member_end(*, user, membership: SpgMembership, at: datetime | None = None) -> SpgMembership:
+    """End a membership at `at` (now by default)."""
+    _require_fsp_member(user=user, fsp_id=membership.spg.fsp_id)
+    at = at or timezone.now()
+    membership = SpgMembership.objects.select_for_update().get(pk=membership.pk)
+    if membership.valid_to is not None and membership.valid_to <= at:
+        raise ValidationError({"valid_to": _("The membership has already ended.")})
+    if at <= membership.valid_from:
+        membership.delete()
+        return membership
+    membership.valid_to = at
+    membership.full_clean()
+    membership.save(update_fields=["valid_to", "updated_at"])
+    return membership

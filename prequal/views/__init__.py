@@ -1,0 +1,1 @@
+"""HTML views of the prequal app, one module per area."""

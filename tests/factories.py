@@ -1,0 +1,138 @@
+"""factory_boy factories for the domain graph. Identifiers come out valid (EIC, GSRN)."""
+
+from __future__ import annotations
+
+import itertools
+from decimal import Decimal
+
+import factory
+from django.utils import timezone
+
+from accounts.models import Membership, Organisation, User
+from common.validators import eic_check_char, gs1_check_digit
+from observability.models import ConnectionPoint, SystemOperator
+from prequal.models import Direction, Fsp, Product, Spg, SpgMembership, Spu
+
+_eic_counter = itertools.count(1)
+_gsrn_counter = itertools.count(1)
+
+
+def make_eic(prefix: str = "10X") -> str:
+    """A fresh valid EIC party code (skipping bodies whose check would be '-')."""
+    while True:
+        body = f"{prefix}TEST{next(_eic_counter):08d}"[:15]
+        check = eic_check_char(body)
+        if check != "-":
+            return body + check
+
+
+def make_gsrn() -> str:
+    payload = f"73599{next(_gsrn_counter):012d}"
+    return payload + gs1_check_digit(payload)
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        django_get_or_create = ("username",)
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    email = factory.LazyAttribute(lambda u: f"{u.username}@example.org")
+    password = factory.django.Password("pw-for-tests-1")
+
+
+class OrganisationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Organisation
+
+    name = factory.Sequence(lambda n: f"Organisation {n}")
+    kind = Organisation.Kind.SYSTEM_OPERATOR
+    eic_code = factory.LazyFunction(make_eic)
+
+
+class SystemOperatorFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SystemOperator
+
+    organisation = factory.SubFactory(
+        OrganisationFactory,
+        kind=Organisation.Kind.SYSTEM_OPERATOR,
+        name=factory.Sequence(lambda n: f"Grid operator {n}"),
+    )
+    tier = SystemOperator.Tier.LOCAL_DSO
+    upstream = None
+
+
+class FspFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Fsp
+
+    organisation = factory.SubFactory(
+        OrganisationFactory, kind=Organisation.Kind.FSP, name=factory.Sequence(lambda n: f"FSP {n}")
+    )
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Membership
+
+    user = factory.SubFactory(UserFactory)
+    organisation = factory.SubFactory(OrganisationFactory)
+    role = Membership.Role.SO_ENGINEER
+
+
+class ConnectionPointFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ConnectionPoint
+
+    gsrn = factory.LazyFunction(make_gsrn)
+    connecting_so = factory.SubFactory(SystemOperatorFactory)
+    latitude = 59.3293
+    longitude = 18.0686
+    voltage_level = ConnectionPoint.VoltageLevel.LV
+    bidding_zone = "SE3"
+
+
+class ProductFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Product
+
+    code = factory.Sequence(lambda n: f"product-{n}")
+    name = factory.Sequence(lambda n: f"Product {n}")
+    kind = Product.Kind.BALANCING
+    procuring_so = factory.SubFactory(SystemOperatorFactory, tier=SystemOperator.Tier.TSO)
+    directions = Direction.BOTH
+    market_time_unit_minutes = 15
+    gate_closure_minutes = 45
+
+
+class SpuFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Spu
+
+    fsp = factory.SubFactory(FspFactory)
+    connection_point = factory.SubFactory(ConnectionPointFactory)
+    code = factory.Sequence(lambda n: f"SPU-{n:05d}")
+    name = factory.Sequence(lambda n: f"Battery {n}")
+    technology = Spu.Technology.BATTERY
+    max_up_kw = Decimal("500")
+    max_down_kw = Decimal("500")
+
+
+class SpgFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Spg
+
+    fsp = factory.SubFactory(FspFactory)
+    code = factory.Sequence(lambda n: f"SPG-{n:04d}")
+    name = factory.Sequence(lambda n: f"Group {n}")
+    bidding_zone = "SE3"
+
+
+class SpgMembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SpgMembership
+
+    spg = factory.SubFactory(SpgFactory)
+    spu = factory.SubFactory(SpuFactory)
+    valid_from = factory.LazyFunction(timezone.now)
