@@ -133,3 +133,88 @@ class ConnectionPoint(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.gsrn
+
+
+class ObservabilityAreaQuerySet(models.QuerySet):
+    def current(self, *, at=None) -> ObservabilityAreaQuerySet:
+        """Each operator's version valid at `at` (default now): the latest valid_from <= at."""
+        from django.utils import timezone
+
+        at = at or timezone.now()
+        latest = (
+            ObservabilityArea.objects.filter(
+                system_operator=models.OuterRef("system_operator"), valid_from__lte=at
+            )
+            .order_by("-valid_from", "-id")
+            .values("id")[:1]
+        )
+        return self.filter(valid_from__lte=at, id=models.Subquery(latest))
+
+
+class ObservabilityArea(models.Model):
+    """One version of an operator's observability area (SPEC §2). Versions are never edited.
+
+    The geometry is a valid (Multi)Polygon in WGS84 (lon, lat), stored as WKB; the bounding
+    box and area are kept beside it for lists and maps. The version valid at time t is the
+    operator's latest `valid_from` <= t (read by observability.resolver).
+    """
+
+    system_operator = models.ForeignKey(
+        SystemOperator,
+        models.PROTECT,
+        related_name="observability_areas",
+        verbose_name=_("system operator"),
+    )
+    valid_from = models.DateTimeField(_("valid from"))
+    geometry_wkb = models.BinaryField(_("geometry (WKB, WGS84)"))
+    min_lon = models.FloatField()
+    min_lat = models.FloatField()
+    max_lon = models.FloatField()
+    max_lat = models.FloatField()
+    area_km2 = models.FloatField(_("area (km²)"))
+    vertex_count = models.PositiveIntegerField(_("vertices"))
+    polygon_count = models.PositiveIntegerField(_("polygons"))
+    source_filename = models.CharField(_("source file"), max_length=255)
+    source_epsg = models.PositiveIntegerField(_("source EPSG code"))
+    uploaded_by = models.ForeignKey(
+        "accounts.User",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("uploaded by"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    objects = ObservabilityAreaQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["system_operator", "-valid_from"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["system_operator", "valid_from"], name="area_one_version_per_instant"
+            )
+        ]
+        indexes = [models.Index(fields=["system_operator", "valid_from"], name="area_so_valid_from")]
+
+    def __str__(self) -> str:
+        return f"{self.system_operator} @ {self.valid_from:%Y-%m-%d %H:%M}"
+
+    def save(self, *args, **kwargs) -> None:
+        # Versions are kept as uploaded (SPEC §4: every upload is attributed and kept).
+        if self.pk is not None and not self._state.adding:
+            raise ValueError("Observability area versions are never edited; upload a new version.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("Observability area versions are never deleted.")
+
+    @property
+    def geometry(self):
+        import shapely
+
+        return shapely.from_wkb(bytes(self.geometry_wkb))
+
+    @property
+    def bbox(self) -> tuple[float, float, float, float]:
+        return (self.min_lon, self.min_lat, self.max_lon, self.max_lat)
