@@ -6,14 +6,19 @@ case page to explain *why* each SO assesses.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 
+import numpy as np
+import shapely
 from django.db import models
+from django.db.models import Count, Max
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from observability.models import ConnectionPoint, SystemOperator
+from observability.models import ConnectionPoint, ObservabilityArea, SystemOperator
 
 
 class Reason(models.TextChoices):
@@ -66,9 +71,210 @@ def assessing_sos(
 def _area_hits(
     *, points: Iterable[ConnectionPoint], at: datetime | None
 ) -> Iterable[tuple[int, int, int]]:
-    """(connection point id, SO id, area version id) for every current area containing a point.
+    """(connection point id, SO id, area version id) for every current area containing a point."""
+    points = list(points)
+    if not points:
+        return []
+    hits = area_hits_for_coordinates(
+        lon=np.fromiter((p.longitude for p in points), float, len(points)),
+        lat=np.fromiter((p.latitude for p in points), float, len(points)),
+        at=at,
+    )
+    return [
+        (points[i].pk, int(so), int(area))
+        for i, so, area in zip(hits.point_index.tolist(), hits.system_operator_id, hits.area_id, strict=True)
+    ]
 
-    Observability areas are built by the observability-area work; until an SO has uploaded
-    an area, only the connecting and procuring SOs assess.
+
+# --- The in-process index over every area version ------------------------------------------------
+
+# A far-future instant (µs since the epoch) for "valid until further notice".
+_OPEN_END = np.iinfo(np.int64).max
+
+
+def _micros(at: datetime) -> int:
+    return int(round(at.astimezone(UTC).timestamp() * 1_000_000))
+
+
+@dataclass(frozen=True)
+class AreaHits:
+    """Parallel arrays: point `point_index[k]` lies in area version `area_id[k]` of its SO."""
+
+    point_index: np.ndarray
+    system_operator_id: np.ndarray
+    area_id: np.ndarray
+
+
+@dataclass(frozen=True)
+class AreaIndex:
+    """An STRtree over every area version's polygon, with each version's validity interval.
+
+    Versions of all times are in one tree; a query keeps the hits whose interval
+    [valid_from, valid_until) contains `at`, valid_until being the SO's next version.
     """
-    return []
+
+    key: tuple
+    tree: shapely.STRtree
+    area_ids: np.ndarray
+    so_ids: np.ndarray
+    valid_from: np.ndarray  # µs since the epoch, UTC
+    valid_until: np.ndarray
+
+    @classmethod
+    def build(cls, *, key: tuple, area_ids, so_ids, valid_from, geometries) -> AreaIndex:
+        area_ids = np.asarray(area_ids, dtype=np.int64)
+        so_ids = np.asarray(so_ids, dtype=np.int64)
+        valid_from = np.asarray(valid_from, dtype=np.int64)
+        geometries = np.asarray(geometries, dtype=object)
+        # Next version of the same SO ends a version's validity.
+        order = np.lexsort((area_ids, valid_from, so_ids))
+        valid_until = np.full(len(area_ids), _OPEN_END, dtype=np.int64)
+        same_so_next = so_ids[order][1:] == so_ids[order][:-1]
+        valid_until[order[:-1][same_so_next]] = valid_from[order][1:][same_so_next]
+        shapely.prepare(geometries)
+        return cls(
+            key=key, tree=shapely.STRtree(geometries), area_ids=area_ids, so_ids=so_ids,
+            valid_from=valid_from, valid_until=valid_until,
+        )
+
+    def query(self, *, lon, lat, at: datetime | None = None) -> AreaHits:
+        """Points on an edge or a vertex count as inside ("intersects", i.e. covers)."""
+        lon = np.asarray(lon, dtype=float)
+        lat = np.asarray(lat, dtype=float)
+        if len(self.area_ids) == 0 or lon.size == 0:
+            empty = np.empty(0, dtype=np.int64)
+            return AreaHits(empty, empty, empty)
+        point_index, geom_index = self.tree.query(shapely.points(lon, lat), predicate="intersects")
+        t = _micros(at or timezone.now())
+        keep = (self.valid_from[geom_index] <= t) & (t < self.valid_until[geom_index])
+        point_index, geom_index = point_index[keep], geom_index[keep]
+        return AreaHits(
+            point_index=point_index,
+            system_operator_id=self.so_ids[geom_index],
+            area_id=self.area_ids[geom_index],
+        )
+
+
+_lock = threading.Lock()
+_index: AreaIndex | None = None
+
+
+def area_set_version() -> tuple:
+    """A cheap fingerprint of the area table, read on every call (one tiny query).
+
+    Versions are only ever added, so count, highest id and latest creation time change with
+    every upload, in whichever process it happened.
+    """
+    row = ObservabilityArea.objects.aggregate(n=Count("id"), last_id=Max("id"), last=Max("created_at"))
+    return (row["n"], row["last_id"], row["last"])
+
+
+def area_index() -> AreaIndex:
+    """The index for the current area set, rebuilt when any process has added a version."""
+    global _index
+    key = area_set_version()
+    index = _index
+    if index is not None and index.key == key:
+        return index
+    with _lock:
+        if _index is not None and _index.key == key:
+            return _index
+        rows = list(
+            ObservabilityArea.objects.order_by("id").values_list(
+                "id", "system_operator_id", "valid_from", "geometry_wkb"
+            )
+        )
+        _index = AreaIndex.build(
+            key=key,
+            area_ids=[r[0] for r in rows],
+            so_ids=[r[1] for r in rows],
+            valid_from=[_micros(r[2]) for r in rows],
+            geometries=shapely.from_wkb([bytes(r[3]) for r in rows]) if rows else [],
+        )
+        return _index
+
+
+def area_index_clear() -> None:
+    """Forget the cached index (tests; the fingerprint makes this unnecessary in production)."""
+    global _index
+    with _lock:
+        _index = None
+
+
+def area_hits_for_coordinates(*, lon, lat, at: datetime | None = None) -> AreaHits:
+    """Vectorised: which current areas contain each (lon, lat) WGS84 point. Indices into the input."""
+    return area_index().query(lon=lon, lat=lat, at=at)
+
+
+def assessing_sos_for_points(
+    *,
+    points: Sequence[ConnectionPoint],
+    procuring_so: SystemOperator | None = None,
+    at: datetime | None = None,
+) -> dict[int, list[AssessingSo]]:
+    """The assessing SOs per connection point (keyed by point id), in one vectorised query.
+
+    The same rule as assessing_sos() applied to each point on its own; for many points at once
+    (bulk API, re-assessment of a whole area after an upload).
+    """
+    points = list(points)
+    per_point: dict[int, dict[int, AssessingSo]] = {p.pk: {} for p in points}
+
+    def add(point_id: int, so_id: int, reason: str, area_version_id: int | None = None) -> None:
+        entry = per_point[point_id].get(so_id)
+        if entry is None:
+            entry = per_point[point_id][so_id] = AssessingSo(system_operator_id=so_id)
+            entry.connection_point_ids.add(point_id)
+        entry.reasons.add(reason)
+        if area_version_id is not None:
+            entry.area_version_ids.add(area_version_id)
+
+    for point in points:
+        add(point.pk, point.connecting_so_id, Reason.CONNECTING)
+    for point_id, so_id, area_id in _area_hits(points=points, at=at):
+        add(point_id, so_id, Reason.OBSERVABILITY_AREA, area_id)
+    if procuring_so is not None:
+        for point in points:
+            add(point.pk, procuring_so.pk, Reason.PROCURING)
+    return {pid: [sos[k] for k in sorted(sos)] for pid, sos in per_point.items()}
+
+
+def assessing_so_arrays(
+    *,
+    connecting_so_ids,
+    lon,
+    lat,
+    procuring_so_id: int | None = None,
+    at: datetime | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The bulk rule on plain arrays (a million points without building objects).
+
+    Returns rows (point index, SO id, reason bit mask, area version id or -1), one per
+    point and SO, sorted by point then SO. Reason bits: 1 connecting, 2 area, 4 procuring.
+    Read by the benchmark and by bulk jobs that stream their own output.
+    """
+    connecting = np.asarray(connecting_so_ids, dtype=np.int64)
+    n = connecting.size
+    hits = area_hits_for_coordinates(lon=lon, lat=lat, at=at)
+    parts_point = [np.arange(n, dtype=np.int64), hits.point_index.astype(np.int64)]
+    parts_so = [connecting, hits.system_operator_id]
+    parts_reason = [np.full(n, 1, dtype=np.int8), np.full(hits.area_id.size, 2, dtype=np.int8)]
+    parts_area = [np.full(n, -1, dtype=np.int64), hits.area_id]
+    if procuring_so_id is not None:
+        parts_point.append(np.arange(n, dtype=np.int64))
+        parts_so.append(np.full(n, procuring_so_id, dtype=np.int64))
+        parts_reason.append(np.full(n, 4, dtype=np.int8))
+        parts_area.append(np.full(n, -1, dtype=np.int64))
+    point = np.concatenate(parts_point)
+    so = np.concatenate(parts_so)
+    reason = np.concatenate(parts_reason)
+    area = np.concatenate(parts_area)
+    order = np.lexsort((-area, so, point))
+    point, so, reason, area = point[order], so[order], reason[order], area[order]
+    # One row per (point, SO): OR the reasons together, keep the area version if any.
+    first = np.ones(point.size, dtype=bool)
+    first[1:] = (point[1:] != point[:-1]) | (so[1:] != so[:-1])
+    group = np.cumsum(first) - 1
+    merged = np.zeros(int(first.sum()), dtype=np.int8)
+    np.bitwise_or.at(merged, group, reason)
+    return point[first], so[first], merged, area[first]

@@ -49,3 +49,51 @@ def connection_point_list_for_user(*, user) -> QuerySet[ConnectionPoint]:
 
 def connection_point_get_for_user(*, user, pk: int) -> ConnectionPoint:
     return get_object_or_404(connection_point_list_for_user(user=user), pk=pk)
+
+
+def connection_point_get_by_gsrn(*, gsrn: str) -> ConnectionPoint | None:
+    """The registered point with this GSRN, for an FSP attaching a unit to it.
+
+    Not scoped: an FSP registers units at metering points it knows by GSRN (read by the
+    SPU API when a unit moves to another point); what the point holds stays scoped.
+    """
+    return ConnectionPoint.objects.select_related("connecting_so__organisation").filter(gsrn=gsrn).first()
+
+
+# --- Observability areas -------------------------------------------------------------------------
+
+
+def area_list_for_user(
+    *, user, system_operator_id: int | None = None, tier: str | None = None,
+    current: bool = False, at=None,
+) -> QuerySet:
+    """Area versions. Every logged-in user may read every operator's areas (the map is shared)."""
+    from observability.models import ObservabilityArea
+
+    if not getattr(user, "is_authenticated", False):
+        return ObservabilityArea.objects.none()
+    qs = ObservabilityArea.objects.select_related("system_operator__organisation", "uploaded_by")
+    if current:
+        qs = qs.current(at=at)
+    if system_operator_id:
+        qs = qs.filter(system_operator_id=system_operator_id)
+    if tier:
+        qs = qs.filter(system_operator__tier=tier)
+    return qs.order_by("system_operator__organisation__name", "-valid_from", "-id")
+
+
+def area_get_for_user(*, user, pk: int):
+    return get_object_or_404(area_list_for_user(user=user), pk=pk)
+
+
+def area_can_upload(*, user, system_operator: SystemOperator) -> bool:
+    """Only engineers of the operator itself upload its observability area."""
+    return system_operator.organisation_id in user_roles(user=user).so_engineer_org_ids
+
+
+def area_upload_operators_for_user(*, user) -> QuerySet[SystemOperator]:
+    """The operators whose area this user may upload (their engineer memberships)."""
+    roles = user_roles(user=user)
+    return SystemOperator.objects.filter(organisation_id__in=roles.so_engineer_org_ids).select_related(
+        "organisation"
+    )

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
-from django.db import transaction
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import numpy as np
+import shapely
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Organisation
+from observability.areas import AreaGeometry, area_file_read
 from observability.geo import WGS84, to_wgs84
-from observability.models import ConnectionPoint, SystemOperator
+from observability.models import ConnectionPoint, ObservabilityArea, SystemOperator
 
 
 def system_operator_get_by_eic(*, eic_code: str) -> SystemOperator:
@@ -83,3 +90,132 @@ def connection_point_get_or_create(
     )
     point.save()
     return point
+
+
+# --- Observability areas (SPEC §2, R1) -----------------------------------------------------------
+
+@dataclass
+class AreaPreview:
+    """What an engineer sees before confirming an upload. Nothing is stored."""
+
+    system_operator: SystemOperator
+    area: AreaGeometry
+    points_inside: int
+    points_total: int
+    messages: list[str] = field(default_factory=list)
+
+    @property
+    def points_outside(self) -> int:
+        return self.points_total - self.points_inside
+
+
+def _require_area_uploader(*, user, system_operator: SystemOperator) -> None:
+    from observability.selectors import area_can_upload
+
+    if not area_can_upload(user=user, system_operator=system_operator):
+        raise PermissionDenied(
+            _("Only engineers of %(so)s may upload its observability area.") % {"so": system_operator}
+        )
+
+
+def area_points_inside(*, system_operator: SystemOperator, geometry) -> tuple[int, int]:
+    """(inside, total) of the operator's own connection points; edges and vertices count as inside."""
+    rows = ConnectionPoint.objects.filter(connecting_so=system_operator).values_list("longitude", "latitude")
+    coords = np.array(list(rows), dtype=float).reshape(-1, 2)
+    if coords.size == 0:
+        return 0, 0
+    shapely.prepare(geometry)
+    inside = shapely.intersects_xy(geometry, coords[:, 0], coords[:, 1])
+    return int(inside.sum()), len(coords)
+
+
+def area_upload_preview(
+    *, user, file, filename: str, system_operator: SystemOperator | None = None
+) -> AreaPreview:
+    """Read and check an uploaded area file for `system_operator` and describe it; store nothing.
+
+    With no operator given, the user's single engineer membership decides which one.
+    """
+    from observability.selectors import area_upload_operators_for_user
+
+    if system_operator is None:
+        operators = list(area_upload_operators_for_user(user=user)[:2])
+        if len(operators) != 1:
+            if not operators:
+                raise PermissionDenied(_("Only SO engineers upload observability areas."))
+            raise ValidationError({"system_operator": _("Choose the operator the area belongs to.")})
+        system_operator = operators[0]
+    _require_area_uploader(user=user, system_operator=system_operator)
+    area = area_file_read(file=file, filename=filename)
+    inside, total = area_points_inside(system_operator=system_operator, geometry=area.geometry)
+    messages = list(area.messages)
+    if total and inside < total:
+        messages.append(
+            _("%(out)s of %(so)s's %(total)s connection points lie outside this area.")
+            % {"out": total - inside, "so": system_operator, "total": total}
+        )
+    return AreaPreview(
+        system_operator=system_operator, area=area, points_inside=inside, points_total=total,
+        messages=messages,
+    )
+
+
+def _area_store(
+    *, system_operator: SystemOperator, area: AreaGeometry, valid_from: datetime, uploaded_by=None
+) -> ObservabilityArea:
+    if timezone.is_naive(valid_from):
+        raise ValidationError({"valid_from": _("Give the time with its time zone.")})
+    if ObservabilityArea.objects.filter(system_operator=system_operator, valid_from=valid_from).exists():
+        raise ValidationError({"valid_from": _(
+            "%(so)s already has an area version valid from %(when)s: choose another time."
+        ) % {"so": system_operator, "when": timezone.localtime(valid_from).strftime("%Y-%m-%d %H:%M")}})
+    min_lon, min_lat, max_lon, max_lat = area.bbox
+    version = ObservabilityArea(
+        system_operator=system_operator,
+        valid_from=valid_from,
+        geometry_wkb=shapely.to_wkb(area.geometry),
+        min_lon=min_lon, min_lat=min_lat, max_lon=max_lon, max_lat=max_lat,
+        area_km2=area.area_km2,
+        vertex_count=area.vertex_count,
+        polygon_count=area.polygon_count,
+        source_filename=area.source_filename[:255],
+        source_epsg=area.source_epsg,
+        uploaded_by=uploaded_by,
+    )
+    try:
+        with transaction.atomic():
+            version.save()
+    except IntegrityError as exc:  # a concurrent upload took the same instant
+        raise ValidationError({"valid_from": _(
+            "%(so)s already has an area version valid from this time: choose another time."
+        ) % {"so": system_operator}}) from exc
+    return version
+
+
+@transaction.atomic
+def area_version_create(
+    *, user, system_operator: SystemOperator, valid_from: datetime | None = None,
+    file=None, filename: str = "", area: AreaGeometry | None = None,
+) -> ObservabilityArea:
+    """Store a new version of the operator's observability area, uploaded by `user`.
+
+    Either `file` (read and checked as in the preview) or an already checked `area`.
+    Only the operator's engineers may upload; earlier versions stay as they are.
+    """
+    _require_area_uploader(user=user, system_operator=system_operator)
+    if area is None:
+        if file is None:
+            raise ValidationError({"file": _("Choose the file with the area.")})
+        area = area_file_read(file=file, filename=filename)
+    return _area_store(
+        system_operator=system_operator, area=area, valid_from=valid_from or timezone.now(),
+        uploaded_by=user,
+    )
+
+
+@transaction.atomic
+def area_version_import(
+    *, system_operator: SystemOperator, area: AreaGeometry, valid_from: datetime
+) -> ObservabilityArea:
+    """Store a version without a person behind it: demo data and operator commands only."""
+    return _area_store(system_operator=system_operator, area=area, valid_from=valid_from)

@@ -26,3 +26,13 @@ def api_as(api_client):
         return client
 
     return login
+
+
+@pytest.fixture(autouse=True)
+def _fresh_area_index():
+    """Each test starts without a cached observability-area index (ids repeat after rollbacks)."""
+    from observability.resolver import area_index_clear
+
+    area_index_clear()
+    yield
+    area_index_clear()

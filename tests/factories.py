@@ -136,3 +136,17 @@ class SpgMembershipFactory(factory.django.DjangoModelFactory):
     spg = factory.SubFactory(SpgFactory)
     spu = factory.SubFactory(SpuFactory)
     valid_from = factory.LazyFunction(timezone.now)
+
+
+def make_area(*, system_operator, geometry, valid_from=None):
+    """Store an observability-area version from a WGS84 shapely (Multi)Polygon."""
+    from datetime import UTC, datetime
+
+    from observability.areas import area_geometry_from_shape
+    from observability.services import area_version_import
+
+    return area_version_import(
+        system_operator=system_operator,
+        area=area_geometry_from_shape(geometry=geometry, source_filename="test.geojson"),
+        valid_from=valid_from or datetime(2020, 1, 1, tzinfo=UTC),
+    )
