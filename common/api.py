@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from contextlib import contextmanager
+
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
-from rest_framework import exceptions, status
+from django.utils.translation import gettext_lazy as _
+from rest_framework import exceptions, serializers, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
@@ -44,3 +48,48 @@ def exception_handler(exc, context):
         else:
             response.data = {"detail": " ".join(str(m) for m in data), "errors": {}}
     return response
+
+
+class StrictInputSerializer(serializers.Serializer):
+    # An input serializer that refuses fields it does not know: a typo must not pass silently.
+    # `unchangeable_fields` names fields a client might reasonably send (they appear in the
+    # output) that this input does not take; they get a clearer message than "Unknown field.".
+    # (No docstring: drf-spectacular would copy it into every subclass's schema component.)
+
+    unchangeable_fields: tuple[str, ...] = ()
+
+    def to_internal_value(self, data):
+        errors: dict = {}
+        value = None
+        try:
+            value = super().to_internal_value(data)
+        except exceptions.ValidationError as exc:
+            if not isinstance(exc.detail, dict):
+                raise
+            errors.update(exc.detail)
+        if isinstance(data, Mapping):
+            writable = {name for name, f in self.fields.items() if not f.read_only}
+            for name in sorted(set(data) - writable):
+                errors[name] = [
+                    _("This field cannot be changed.")
+                    if name in self.unchangeable_fields
+                    else _("Unknown field.")
+                ]
+        if errors:
+            raise exceptions.ValidationError(errors)
+        return value
+
+
+@contextmanager
+def errors_renamed(fields: dict[str, str]):
+    """Report a service's ValidationError under the API's field names (e.g. a model's
+    `connecting_so` is the API's `connecting_so_eic`)."""
+    try:
+        yield
+    except DjangoValidationError as exc:
+        if not hasattr(exc, "error_dict"):
+            raise
+        renamed: dict[str, list] = {}
+        for name, errors in exc.error_dict.items():
+            renamed.setdefault(fields.get(name, name), []).extend(errors)
+        raise DjangoValidationError(renamed) from exc

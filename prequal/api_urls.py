@@ -1,3 +1,24 @@
-from django.urls import path  # noqa: F401
+"""Mounted under /api/ with namespace "api" (config/urls.py)."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from accounts.apis import AuthTokenObtainApi
+from prequal.apis import resources
+
+urlpatterns = [
+    path("auth/token/", AuthTokenObtainApi.as_view(), name="auth-token"),
+    path("spus/", resources.SpuListCreateApi.as_view(), name="spu-list"),
+    path("spus/<int:pk>/", resources.SpuDetailApi.as_view(), name="spu-detail"),
+    path("spus/<int:pk>/deactivate/", resources.SpuDeactivateApi.as_view(), name="spu-deactivate"),
+    path("spgs/", resources.SpgListCreateApi.as_view(), name="spg-list"),
+    path("spgs/<int:pk>/", resources.SpgDetailApi.as_view(), name="spg-detail"),
+    path("spgs/<int:pk>/deactivate/", resources.SpgDeactivateApi.as_view(), name="spg-deactivate"),
+    path("spgs/<int:pk>/members/", resources.SpgMemberListCreateApi.as_view(), name="spg-members"),
+    path(
+        "spgs/<int:pk>/members/<int:membership_id>/end/",
+        resources.SpgMemberEndApi.as_view(),
+        name="spg-member-end",
+    ),
+    path("products/", resources.ProductListApi.as_view(), name="product-list"),
+    path("products/<int:pk>/", resources.ProductDetailApi.as_view(), name="product-detail"),
+]
