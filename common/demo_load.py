@@ -1,0 +1,228 @@
+"""Load the Swedish demo data (common.demo) through the registry's services. Idempotent.
+
+Every object is looked up by its natural key (name, EIC, GSRN, code, username) and only
+created when missing; what exists is left exactly as it is, so a second run changes nothing.
+Everything new passes full_clean through the same services the UI and API use.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from django.db import transaction
+
+from common import demo
+
+
+@dataclass
+class DemoSummary:
+    created: Counter = field(default_factory=Counter)
+    existing: Counter = field(default_factory=Counter)
+
+    def count(self, what: str, *, created: bool) -> None:
+        (self.created if created else self.existing)[what] += 1
+
+    def total(self, what: str) -> int:
+        return self.created[what] + self.existing[what]
+
+
+@transaction.atomic
+def demo_data_load() -> DemoSummary:
+    """Create whatever demo object is missing; all-or-nothing."""
+    summary = DemoSummary()
+    operators = _load_operators(summary=summary)
+    fsps = _load_fsps(summary=summary)
+    organisations = {
+        **{name: so.organisation for name, so in operators.items()},
+        **{name: fsp.organisation for name, fsp in fsps.items()},
+        demo.REGULATOR_NAME: _load_regulator(summary=summary),
+    }
+    users = _load_users(summary=summary, organisations=organisations)
+    _load_products(summary=summary, operators=operators)
+    points = _load_connection_points(summary=summary, operators=operators)
+    fsp_users = {
+        spec.organisation: users[spec.username] for spec in demo.USERS if spec.role == "fsp_user"
+    }
+    spus = _load_spus(summary=summary, fsps=fsps, fsp_users=fsp_users, points=points)
+    _load_spgs(summary=summary, fsps=fsps, fsp_users=fsp_users, spus=spus)
+    return summary
+
+
+def _load_operators(*, summary: DemoSummary) -> dict:
+    from observability.models import SystemOperator
+    from observability.services import system_operator_create
+
+    operators: dict[str, SystemOperator] = {}
+    for spec in demo.OPERATORS:  # upstream operators come first
+        so = (
+            SystemOperator.objects.select_related("organisation")
+            .filter(organisation__name=spec.name)
+            .first()
+        )
+        summary.count("system operators", created=so is None)
+        if so is None:
+            so = system_operator_create(
+                name=spec.name, eic_code=spec.eic, tier=spec.tier,
+                upstream=operators[spec.upstream] if spec.upstream else None,
+                country=demo.COUNTRY, time_zone=demo.TIME_ZONE,
+            )
+        operators[spec.name] = so
+    return operators
+
+
+def _organisation(*, name: str, kind: str, eic: str | None):
+    """The organisation with this name, created when missing. Returns (organisation, created)."""
+    from accounts.models import Organisation
+
+    organisation = Organisation.objects.filter(name=name).first()
+    if organisation is not None:
+        return organisation, False
+    organisation = Organisation(name=name, kind=kind, eic_code=eic, country=demo.COUNTRY)
+    organisation.full_clean()
+    organisation.save()
+    return organisation, True
+
+
+def _load_fsps(*, summary: DemoSummary) -> dict:
+    from accounts.models import Organisation
+    from prequal.models import Fsp
+
+    fsps = {}
+    for spec in demo.FSPS:
+        fsp = Fsp.objects.select_related("organisation").filter(organisation__name=spec.name).first()
+        if fsp is None:
+            organisation, _ = _organisation(name=spec.name, kind=Organisation.Kind.FSP, eic=spec.eic)
+            fsp = Fsp(organisation=organisation)
+            fsp.full_clean()
+            fsp.save()
+            summary.count("FSPs", created=True)
+        else:
+            summary.count("FSPs", created=False)
+        fsps[spec.name] = fsp
+    return fsps
+
+
+def _load_regulator(*, summary: DemoSummary):
+    from accounts.models import Organisation
+
+    organisation, created = _organisation(
+        name=demo.REGULATOR_NAME, kind=Organisation.Kind.REGULATOR, eic=None
+    )
+    summary.count("regulators", created=created)
+    return organisation
+
+
+def _load_users(*, summary: DemoSummary, organisations: dict) -> dict:
+    from accounts.models import Membership, User
+
+    users = {}
+    for spec in demo.USERS:
+        user = User.objects.filter(username=spec.username).first()
+        if user is None:
+            is_admin = spec.role == demo.PLATFORM_ADMIN
+            user = User(
+                username=spec.username, first_name=spec.first_name, last_name=spec.last_name,
+                email=f"{spec.username}@demo.gridprequal.invalid",
+                is_staff=is_admin, is_superuser=is_admin,
+            )
+            user.set_password(demo.DEMO_PASSWORD)
+            user.full_clean()
+            user.save()
+            summary.count("users", created=True)
+        else:
+            summary.count("users", created=False)
+        if spec.organisation:
+            organisation = organisations[spec.organisation]
+            if not Membership.objects.filter(user=user, organisation=organisation).exists():
+                membership = Membership(user=user, organisation=organisation, role=spec.role)
+                membership.full_clean()
+                membership.save()
+                summary.count("memberships", created=True)
+            else:
+                summary.count("memberships", created=False)
+        users[spec.username] = user
+    return users
+
+
+def _load_products(*, summary: DemoSummary, operators: dict) -> None:
+    from prequal.models import Product
+
+    for spec in demo.PRODUCTS:
+        if Product.objects.filter(code=spec.code).exists():
+            summary.count("products", created=False)
+            continue
+        product = Product(
+            code=spec.code, name=spec.name, kind=spec.kind, procuring_so=operators[spec.procuring_so],
+            directions=spec.directions, market_time_unit_minutes=spec.mtu_minutes,
+            gate_closure_minutes=spec.gate_closure_minutes,
+        )
+        product.full_clean()
+        product.save()
+        summary.count("products", created=True)
+
+
+def _load_connection_points(*, summary: DemoSummary, operators: dict) -> dict:
+    from observability.geo import WGS84
+    from observability.models import ConnectionPoint
+    from observability.services import connection_point_get_or_create
+
+    known = set(
+        ConnectionPoint.objects.filter(
+            gsrn__in=[p.gsrn for p in demo.CONNECTION_POINTS]
+        ).values_list("gsrn", flat=True)
+    )
+    points = {}
+    for spec in demo.CONNECTION_POINTS:
+        points[spec.gsrn] = connection_point_get_or_create(
+            gsrn=spec.gsrn, connecting_so=operators[spec.operator], x=spec.lon, y=spec.lat,
+            epsg=WGS84, voltage_level=spec.voltage_level, bidding_zone=spec.bidding_zone,
+        )
+        summary.count("connection points", created=spec.gsrn not in known)
+    return points
+
+
+def _load_spus(*, summary: DemoSummary, fsps: dict, fsp_users: dict, points: dict) -> dict:
+    from prequal.models import Spu
+    from prequal.services.resources import spu_create
+
+    spus = {}
+    for spec in demo.SPUS:
+        fsp = fsps[spec.fsp]
+        spu = Spu.objects.filter(fsp=fsp, code=spec.code).first()
+        if spu is None:
+            spu = spu_create(
+                user=fsp_users[spec.fsp], fsp=fsp, connection_point=points[spec.gsrn],
+                code=spec.code, name=spec.name, technology=spec.technology,
+                max_up_kw=spec.max_up_kw, max_down_kw=spec.max_down_kw,
+            )
+            summary.count("SPUs", created=True)
+        else:
+            summary.count("SPUs", created=False)
+        spus[(spec.fsp, spec.code)] = spu
+    return spus
+
+
+def _load_spgs(*, summary: DemoSummary, fsps: dict, fsp_users: dict, spus: dict) -> None:
+    from prequal.models import Spg, SpgMembership
+    from prequal.services.resources import spg_create, spg_member_add
+
+    for spec in demo.SPGS:
+        fsp, user = fsps[spec.fsp], fsp_users[spec.fsp]
+        spg = Spg.objects.filter(fsp=fsp, code=spec.code).first()
+        if spg is None:
+            spg = spg_create(
+                user=user, fsp=fsp, code=spec.code, name=spec.name, bidding_zone=spec.bidding_zone
+            )
+            summary.count("SPGs", created=True)
+        else:
+            summary.count("SPGs", created=False)
+        for member in spec.memberships:
+            spu = spus[(spec.fsp, member.spu_code)]
+            if SpgMembership.objects.filter(spg=spg, spu=spu, valid_from=member.valid_from).exists():
+                summary.count("SPG memberships", created=False)
+                continue
+            spg_member_add(
+                user=user, spg=spg, spu=spu, valid_from=member.valid_from, valid_to=member.valid_to
+            )
+            summary.count("SPG memberships", created=True)

@@ -1,0 +1,69 @@
+"""`manage.py demo_data`: load the Swedish demo data and print a login for each role."""
+
+from __future__ import annotations
+
+import os
+
+from django.core.management.base import BaseCommand
+
+from accounts.models import Membership
+from common import demo
+from common.demo_load import demo_data_load
+
+# (summary key, singular) in the order printed; the key is the plural.
+SUMMARY_ORDER = (
+    ("system operators", "system operator"), ("FSPs", "FSP"), ("regulators", "regulator"),
+    ("products", "product"), ("connection points", "connection point"), ("SPUs", "SPU"),
+    ("SPGs", "SPG"), ("SPG memberships", "SPG membership"), ("users", "user"),
+    ("memberships", "membership"),
+)
+
+
+class Command(BaseCommand):
+    help = (
+        "Load demo data for Sweden (operators, FSPs, products, connection points, units, one "
+        "login per role). Safe to run again: existing data is kept unchanged."
+    )
+
+    def handle(self, *args, **options) -> None:
+        summary = demo_data_load()
+        parts = ", ".join(
+            f"{n} {singular if n == 1 else plural}"
+            for plural, singular in SUMMARY_ORDER
+            for n in [summary.total(plural)]
+        )
+        created, existing = sum(summary.created.values()), sum(summary.existing.values())
+        self.stdout.write(self.style.SUCCESS(
+            f"Demo data for Sweden: {parts} ({created} created, {existing} already there)."
+        ))
+        self.stdout.write(self._logins_table())
+
+    def _logins_table(self) -> str:
+        address = os.environ.get("GRIDPREQUAL_ADDR", "127.0.0.1:8000")
+        header = ("username", "password", "role", "organisation", "what to try")
+        rows = [
+            (u.username, demo.DEMO_PASSWORD, _role_label(u.role), u.organisation or "-", u.try_this)
+            for u in demo.USERS
+        ]
+        widths = [max(len(row[i]) for row in (header, *rows)) for i in range(len(header) - 1)]
+
+        def line(row: tuple[str, ...]) -> str:
+            cells = [cell.ljust(width) for cell, width in zip(row, widths, strict=False)]
+            return "  ".join([*cells, row[-1]])
+
+        rule = "  ".join(["-" * w for w in widths] + ["-" * len(header[-1])])
+        return "\n".join([
+            "",
+            f"Log in at http://{address}/ as any of these (demo accounts, same password):",
+            "",
+            line(header),
+            rule,
+            *(line(row) for row in rows),
+            "",
+        ])
+
+
+def _role_label(role: str) -> str:
+    if role == demo.PLATFORM_ADMIN:
+        return "platform admin"
+    return str(Membership.Role(role).label)
