@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.db import connection
@@ -25,14 +27,24 @@ def _check_broker() -> dict:
     from config.celery import app
 
     url = settings.CELERY_BROKER_URL
+    transport = url.split(":", 1)[0]
     if settings.CELERY_TASK_ALWAYS_EAGER:
         return {"status": "ok", "transport": "eager"}
+    if transport == "filesystem":
+        # kombu's filesystem transport "connects" without touching the disk: what can fail is
+        # its folders (missing, or not writable by this process).
+        options = settings.CELERY_BROKER_TRANSPORT_OPTIONS
+        for key in ("data_folder_in", "data_folder_out", "control_folder"):
+            folder = options.get(key)
+            if not folder or not os.path.isdir(folder) or not os.access(folder, os.W_OK | os.X_OK):
+                return {"status": "error", "transport": transport, "error": f"{key} unusable"}
+        return {"status": "ok", "transport": transport}
     try:
         with app.connection_for_write() as conn:
             conn.ensure_connection(max_retries=1, timeout=2)
     except Exception as exc:  # noqa: BLE001
-        return {"status": "error", "transport": url.split(":", 1)[0], "error": exc.__class__.__name__}
-    return {"status": "ok", "transport": url.split(":", 1)[0]}
+        return {"status": "error", "transport": transport, "error": exc.__class__.__name__}
+    return {"status": "ok", "transport": transport}
 
 
 @never_cache

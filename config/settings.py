@@ -150,7 +150,12 @@ SPECTACULAR_SETTINGS = {
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "filesystem://")
 _broker_dir = Path(env_str("CELERY_FILESYSTEM_BROKER_DIR", str(BASE_DIR / "var" / "broker")))
 CELERY_BROKER_TRANSPORT_OPTIONS = (
-    {"data_folder_in": str(_broker_dir), "data_folder_out": str(_broker_dir)}
+    {
+        "data_folder_in": str(_broker_dir),
+        "data_folder_out": str(_broker_dir),
+        # kombu's default is a "control" folder relative to the working directory.
+        "control_folder": str(_broker_dir / "control"),
+    }
     if CELERY_BROKER_URL.startswith("filesystem")
     else {}
 )
