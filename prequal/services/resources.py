@@ -12,7 +12,9 @@ from django.utils.translation import gettext as _
 
 from accounts.selectors import user_roles
 from common.exceptions import ApplicationError
-from observability.models import ConnectionPoint
+from observability.geo import WGS84
+from observability.models import ConnectionPoint, SystemOperator
+from observability.services import connection_point_get_or_create
 from prequal.models import Fsp, Spg, SpgMembership, Spu
 from prequal.selectors.resources import fsps_for_user
 
@@ -53,6 +55,59 @@ def spu_create(
     spu.full_clean()
     spu.save()
     return spu
+
+
+@transaction.atomic
+def spu_register(
+    *, user, fsp: Fsp, gsrn: str, code: str, name: str, technology: str,
+    max_up_kw: Decimal, max_down_kw: Decimal, connecting_so: SystemOperator | None = None,
+    x: float | None = None, y: float | None = None, epsg: int = WGS84,
+    voltage_level: str | None = None, bidding_zone: str | None = None,
+) -> Spu:
+    """Register an SPU at the connection point `gsrn`, registering the point first if it is new.
+
+    All-or-nothing: when the SPU is refused, a point registered for it is rolled back too.
+    Errors of the point and of the unit are reported together, keyed by field
+    (`latitude`/`longitude` for a location outside the CRS's range).
+    """
+    _require_fsp_member(user=user, fsp_id=fsp.pk)
+    errors: dict = {}
+    point = None
+    if connecting_so is None:
+        existing = ConnectionPoint.objects.select_related("connecting_so").filter(gsrn=gsrn).first()
+        if existing is not None:
+            connecting_so = existing.connecting_so
+        else:
+            errors["connecting_so"] = [_(
+                "Connection point %(gsrn)s is not registered yet: choose its connecting system operator."
+            ) % {"gsrn": gsrn}]
+    if connecting_so is not None:
+        try:
+            point = connection_point_get_or_create(
+                gsrn=gsrn, connecting_so=connecting_so, x=x, y=y, epsg=epsg,
+                voltage_level=voltage_level, bidding_zone=bidding_zone,
+            )
+        except ValidationError as exc:
+            errors = exc.update_error_dict(errors)
+    if Spu.objects.filter(fsp=fsp, code=code).exists():
+        errors.setdefault("code", []).append(
+            _("%(fsp)s already has an SPU with the code %(code)s.") % {"fsp": fsp, "code": code}
+        )
+    spu = Spu(
+        fsp=fsp, connection_point=point, code=code, name=name, technology=technology,
+        max_up_kw=max_up_kw, max_down_kw=max_down_kw,
+    )
+    try:
+        spu.full_clean(exclude=["connection_point"] if point is None else None,
+                       validate_constraints=not errors)
+    except ValidationError as exc:
+        errors = exc.update_error_dict(errors)
+    if errors:
+        raise ValidationError(errors)
+    return spu_create(
+        user=user, fsp=fsp, connection_point=point, code=code, name=name, technology=technology,
+        max_up_kw=max_up_kw, max_down_kw=max_down_kw,
+    )
 
 
 @transaction.atomic
