@@ -359,3 +359,26 @@ def area_geometry_from_shape(
     area = _check_frame(frame, filename=source_filename or "geometry", is_geojson=False)
     area.source_epsg = source_epsg
     return area
+
+
+def area_geojson(*, area) -> str:
+    """An area version as a GeoJSON FeatureCollection (WGS84, RFC 7946) with its metadata."""
+    import json
+
+    so = area.system_operator
+    feature = {
+        "type": "Feature",
+        "properties": {
+            "area_version_id": area.pk,
+            "system_operator_id": so.pk,
+            "system_operator": so.name,
+            "eic_code": so.eic_code,
+            "tier": so.tier,
+            "valid_from": area.valid_from.isoformat(),
+            "area_km2": round(area.area_km2, 3),
+            "source_filename": area.source_filename,
+            "source_epsg": area.source_epsg,
+        },
+        "geometry": json.loads(shapely.to_geojson(area.geometry)),
+    }
+    return json.dumps({"type": "FeatureCollection", "features": [feature]})

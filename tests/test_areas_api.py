@@ -1,0 +1,190 @@
+"""The observability-area and who-assesses API: happy paths and the permission matrix."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+import pytest
+import shapely
+from django.core.files.uploadedfile import SimpleUploadedFile
+from shapely.geometry import box
+
+from observability.models import ObservabilityArea
+from tests.factories import ConnectionPointFactory, ProductFactory, SpuFactory, make_area
+
+SQUARE = box(18.0, 59.0, 18.2, 59.1)
+T0 = datetime(2024, 1, 1, tzinfo=UTC)
+
+
+def geojson_file(geometry=SQUARE, name="area.geojson"):
+    doc = {"type": "Feature", "properties": {}, "geometry": json.loads(shapely.to_geojson(geometry))}
+    return SimpleUploadedFile(name, json.dumps(doc).encode(), content_type="application/geo+json")
+
+
+@pytest.fixture
+def sweden(cast):
+    make_area(system_operator=cast.tso, geometry=box(10, 55, 25, 70), valid_from=T0)
+    make_area(system_operator=cast.regional, geometry=box(14, 57, 20, 62), valid_from=T0)
+    make_area(system_operator=cast.local, geometry=box(17.5, 59, 18.5, 59.6), valid_from=T0)
+    return cast
+
+
+def test_engineer_uploads_a_version(cast, api_as):
+    response = api_as(cast.local_engineer).post(
+        "/api/areas/",
+        {"system_operator": cast.local.pk, "valid_from": "2025-05-01T00:00:00+02:00", "file": geojson_file()},
+        format="multipart",
+    )
+    assert response.status_code == 201, response.json()
+    body = response.json()
+    assert body["system_operator"] == cast.local.pk
+    assert body["valid_from"].startswith("2025-05-01")
+    assert body["uploaded_by"] == "local_engineer"
+    assert body["source_epsg"] == 4326
+    assert body["area_km2"] == pytest.approx(127.3, rel=0.01)  # 0.2° × 0.1° at 59° N
+    version = ObservabilityArea.objects.get()
+    assert version.valid_from == datetime(2025, 4, 30, 22, tzinfo=UTC)
+
+
+def test_preview_stores_nothing(cast, api_as):
+    ConnectionPointFactory(connecting_so=cast.local, longitude=18.1, latitude=59.05)
+    response = api_as(cast.local_engineer).post(
+        "/api/areas/",
+        {"system_operator": cast.local.pk, "file": geojson_file(), "preview": "true"},
+        format="multipart",
+    )
+    assert response.status_code == 200
+    assert response.json()["points_inside"] == 1
+    assert response.json()["geometry"]["type"] == "Polygon"
+    assert ObservabilityArea.objects.count() == 0
+
+
+def test_bad_file_gives_field_message_and_stores_nothing(cast, api_as):
+    bowtie = shapely.Polygon([(18, 59), (18.2, 59.1), (18.2, 59), (18, 59.1)])
+    response = api_as(cast.local_engineer).post(
+        "/api/areas/", {"system_operator": cast.local.pk, "file": geojson_file(bowtie)}, format="multipart"
+    )
+    assert response.status_code == 400
+    assert "Self-intersection" in response.json()["errors"]["file"][0]
+    assert ObservabilityArea.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    "who,status",
+    [("local_viewer", 403), ("other_local_engineer", 403), ("fsp_a_user", 403), ("outsider", 403)],
+)
+def test_who_may_not_upload(cast, api_as, who, status):
+    response = api_as(getattr(cast, who)).post(
+        "/api/areas/", {"system_operator": cast.local.pk, "file": geojson_file()}, format="multipart"
+    )
+    assert response.status_code == status
+    assert ObservabilityArea.objects.count() == 0
+
+
+def test_anonymous_gets_401(cast, api_client):
+    assert api_client.get("/api/areas/").status_code == 401
+    response = api_client.post(
+        "/api/areas/", {"system_operator": cast.local.pk, "file": geojson_file()}, format="multipart"
+    )
+    assert response.status_code == 401
+    assert (
+        api_client.post("/api/assessing-sos/", {"connection_points": ["1"]}, format="json").status_code == 401
+    )
+
+
+def test_unknown_operator_is_404(cast, api_as):
+    response = api_as(cast.local_engineer).post(
+        "/api/areas/", {"system_operator": 999999, "file": geojson_file()}, format="multipart"
+    )
+    assert response.status_code == 404
+
+
+def test_list_filter_current_detail_and_download(sweden, api_as):
+    cast = sweden
+    newer = make_area(
+        system_operator=cast.local,
+        geometry=box(17, 59, 18.5, 59.6),
+        valid_from=datetime(2025, 1, 1, tzinfo=UTC),
+    )
+    client = api_as(cast.fsp_a_user)  # areas are readable by every logged-in user
+    everything = client.get("/api/areas/").json()
+    assert everything["count"] == 4
+    local = client.get(f"/api/areas/?system_operator={cast.local.pk}").json()
+    assert local["count"] == 2
+    current = client.get(f"/api/areas/?system_operator={cast.local.pk}&current=true").json()
+    assert [r["id"] for r in current["results"]] == [newer.pk]
+    tso = client.get("/api/areas/?tier=tso").json()
+    assert [r["system_operator"] for r in tso["results"]] == [cast.tso.pk]
+
+    detail = client.get(f"/api/areas/{newer.pk}/")
+    assert detail.status_code == 200 and detail.json()["bbox"] == [17.0, 59.0, 18.5, 59.6]
+    download = client.get(f"/api/areas/{newer.pk}/geojson")
+    assert download.status_code == 200
+    assert download["Content-Type"] == "application/geo+json"
+    assert "attachment" in download["Content-Disposition"]
+    feature = json.loads(download.content)["features"][0]
+    assert shapely.from_geojson(json.dumps(feature["geometry"])).equals(box(17, 59, 18.5, 59.6))
+    assert client.get("/api/areas/999999/").status_code == 404
+
+
+def test_assessing_sos_for_many_points_by_id_and_gsrn(sweden, api_as):
+    cast = sweden
+    inside = ConnectionPointFactory(connecting_so=cast.local, longitude=18.0, latitude=59.3)
+    elsewhere = ConnectionPointFactory(connecting_so=cast.local, longitude=22.0, latitude=66.0)
+    product = ProductFactory(procuring_so=cast.tso)
+    response = api_as(cast.local_engineer).post(
+        "/api/assessing-sos/",
+        {"connection_points": [str(inside.pk), elsewhere.gsrn], "product": product.code},
+        format="json",
+    )
+    assert response.status_code == 200, response.json()
+    first, second = response.json()
+    assert first["connection_point"] == inside.pk
+    reasons = {e["system_operator"]: e["reasons"] for e in first["assessing_sos"]}
+    assert reasons == {
+        cast.tso.pk: ["observability_area", "procuring"],
+        cast.regional.pk: ["observability_area"],
+        cast.local.pk: ["connecting", "observability_area"],
+    }
+    tso_entry = next(e for e in first["assessing_sos"] if e["system_operator"] == cast.tso.pk)
+    assert tso_entry["area_version_ids"] == [cast.tso.observability_areas.get().pk]
+    assert {e["system_operator"] for e in second["assessing_sos"]} == {cast.local.pk, cast.tso.pk}
+
+
+def test_assessing_sos_refuses_points_the_user_cannot_see(sweden, api_as):
+    cast = sweden
+    theirs = ConnectionPointFactory(connecting_so=cast.other_local)
+    response = api_as(cast.local_engineer).post(
+        "/api/assessing-sos/", {"connection_points": [str(theirs.pk), "abc"]}, format="json"
+    )
+    assert response.status_code == 400
+    errors = " ".join(response.json()["errors"]["connection_points"])
+    assert f"No connection point {theirs.pk} that you may see" in errors
+    assert "abc is not a connection point id" in errors
+
+
+def test_assessing_sos_unknown_product(sweden, api_as):
+    cp = ConnectionPointFactory(connecting_so=sweden.local)
+    response = api_as(sweden.local_engineer).post(
+        "/api/assessing-sos/", {"connection_points": [str(cp.pk)], "product": "nope"}, format="json"
+    )
+    assert response.status_code == 400
+    assert "nope" in response.json()["errors"]["product"][0]
+
+
+def test_one_point_endpoint_is_scoped(sweden, api_as):
+    cast = sweden
+    spu = SpuFactory(
+        fsp=cast.fsp_a,
+        connection_point__connecting_so=cast.local,
+        connection_point__longitude=18.0,
+        connection_point__latitude=59.3,
+    )
+    url = f"/api/connection-points/{spu.connection_point.pk}/assessing-sos/"
+    mine = api_as(cast.fsp_a_user).get(url)
+    assert mine.status_code == 200
+    assert len(mine.json()["assessing_sos"]) == 3
+    assert api_as(cast.fsp_b_user).get(url).status_code == 404
+    assert api_as(cast.other_local_engineer).get(url).status_code == 404
+    assert api_as(cast.nra_analyst).get(url).status_code == 200
