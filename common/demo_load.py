@@ -28,8 +28,12 @@ class DemoSummary:
 
 
 @transaction.atomic
-def demo_data_load() -> DemoSummary:
-    """Create whatever demo object is missing; all-or-nothing."""
+def demo_data_load(*, dry_run: bool = False) -> DemoSummary:
+    """Create whatever demo object is missing; all-or-nothing.
+
+    With `dry_run` everything is created and checked as usual, then rolled back: the summary
+    says what a real run would create.
+    """
     summary = DemoSummary()
     operators = _load_operators(summary=summary)
     fsps = _load_fsps(summary=summary)
@@ -46,6 +50,9 @@ def demo_data_load() -> DemoSummary:
     }
     spus = _load_spus(summary=summary, fsps=fsps, fsp_users=fsp_users, points=points)
     _load_spgs(summary=summary, fsps=fsps, fsp_users=fsp_users, spus=spus)
+    if dry_run:
+        # Queries after this point would fail, so it comes last.
+        transaction.set_rollback(True)
     return summary
 
 

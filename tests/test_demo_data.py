@@ -227,3 +227,11 @@ def test_each_fsp_has_a_group_in_one_bidding_zone(demo_db):
         # Time-bounded: some memberships have ended or will end.
         assert any(m.valid_to is not None for m in memberships), spg
     assert set(Spg.objects.values_list("bidding_zone", flat=True)) == {"SE2", "SE3"}
+
+
+def test_a_dry_run_counts_and_saves_nothing(db):
+    out = StringIO()
+    call_command("demo_data", "--dry-run", stdout=out)
+
+    assert "136 would be created, 0 already there" in out.getvalue()
+    assert all(not model.objects.exists() for model in DEMO_MODELS)

@@ -25,14 +25,26 @@ class Command(BaseCommand):
         "login per role). Safe to run again: existing data is kept unchanged."
     )
 
+    def add_arguments(self, parser) -> None:
+        parser.add_argument(
+            "--dry-run", action="store_true", help="Check and count what would be created; save nothing."
+        )
+
     def handle(self, *args, **options) -> None:
-        summary = demo_data_load()
+        dry_run = options["dry_run"]
+        summary = demo_data_load(dry_run=dry_run)
         parts = ", ".join(
             f"{n} {singular if n == 1 else plural}"
             for plural, singular in SUMMARY_ORDER
             for n in [summary.total(plural)]
         )
         created, existing = sum(summary.created.values()), sum(summary.existing.values())
+        if dry_run:
+            self.stdout.write(
+                f"Dry run, nothing saved. Demo data for Sweden: {parts} "
+                f"({created} would be created, {existing} already there)."
+            )
+            return
         self.stdout.write(self.style.SUCCESS(
             f"Demo data for Sweden: {parts} ({created} created, {existing} already there)."
         ))
