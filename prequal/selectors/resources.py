@@ -42,9 +42,10 @@ def spu_get_for_user(*, user, pk: int, write: bool = False) -> Spu:
 
 def spg_list_for_user(*, user) -> QuerySet[Spg]:
     roles = user_roles(user=user)
+    # Meta.ordering does not apply to a GROUP BY query (the member count): order explicitly.
     qs = Spg.objects.select_related("fsp__organisation").annotate(
         member_count=Count("memberships", distinct=True)
-    )
+    ).order_by("code", "pk")
     if roles.sees_everything:
         return qs
     scope = Q(pk__in=[])
