@@ -50,3 +50,48 @@ def test_healthz_fails_when_a_redis_broker_does_not_answer(client, settings):
 
     assert response.status_code == 503
     assert response.json()["checks"]["broker"]["transport"] == "redis"
+
+
+@pytest.mark.django_db
+def test_healthz_reports_the_database_and_an_eager_broker(client, settings):
+    # The test settings run tasks eagerly: there is no broker to ask, and /healthz says so.
+    from django.db import connection
+
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+
+    response = client.get("/healthz")  # no login: load balancers have none
+
+    assert response.status_code == 200
+    assert response.json() == {
+        "status": "ok",
+        "checks": {
+            # SQLite here, PostgreSQL under scripts/with-postgres.
+            "database": {"status": "ok", "vendor": connection.vendor},
+            "broker": {"status": "ok", "transport": "eager"},
+        },
+    }
+    assert "no-cache" in response["Cache-Control"]
+
+
+@pytest.mark.django_db
+def test_healthz_is_503_when_the_database_fails(client, settings, monkeypatch):
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    from django.db import connection
+    from django.db.utils import OperationalError
+
+    def broken_cursor(*args, **kwargs):
+        raise OperationalError("database is down")
+
+    monkeypatch.setattr(connection, "cursor", broken_cursor)
+
+    response = client.get("/healthz")
+
+    assert response.status_code == 503
+    assert response.json()["status"] == "error"
+    assert response.json()["checks"]["database"] == {"status": "error", "error": "OperationalError"}
+    assert response.json()["checks"]["broker"]["status"] == "ok"
+
+
+@pytest.mark.django_db
+def test_healthz_only_answers_get(client):
+    assert client.post("/healthz").status_code == 405
