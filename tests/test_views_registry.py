@@ -20,6 +20,7 @@ from tests.factories import (
     SpgFactory,
     SpgMembershipFactory,
     SpuFactory,
+    SystemOperatorFactory,
     make_gsrn,
 )
 
@@ -606,3 +607,28 @@ def test_outsider_gets_404_and_empty_lists(client, cast, world):
     # Nothing to register for: no FSP membership.
     assert client.get(reverse("prequal:spu-create")).status_code == 403
     _assert_nothing_changed(world)
+
+
+@pytest.mark.parametrize("name", [
+    "prequal:spu-list", "prequal:spg-list", "observability:connection-point-list",
+    "observability:operator-list",
+])
+def test_list_pages_use_a_constant_number_of_queries(client, cast, name):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def add_rows(n: int) -> None:
+        for _ in range(n):
+            so = SystemOperatorFactory(tier=SystemOperator.Tier.LOCAL_DSO, upstream=cast.regional)
+            point = ConnectionPointFactory(connecting_so=so, bidding_zone="SE3")
+            spu = SpuFactory(fsp=cast.fsp_a, connection_point=point)
+            SpgMembershipFactory(spg=SpgFactory(fsp=cast.fsp_a), spu=spu)
+
+    _login(client, cast.nra_analyst)
+    add_rows(2)
+    with CaptureQueriesContext(connection) as few:
+        assert client.get(reverse(name)).status_code == 200
+    add_rows(20)
+    with CaptureQueriesContext(connection) as many:
+        assert client.get(reverse(name)).status_code == 200
+    assert len(many) == len(few)
