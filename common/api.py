@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from contextlib import contextmanager
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
@@ -83,7 +83,11 @@ class StrictInputSerializer(serializers.Serializer):
 @contextmanager
 def errors_renamed(fields: dict[str, str]):
     """Report a service's ValidationError under the API's field names (e.g. a model's
-    `connecting_so` is the API's `connecting_so_eic`)."""
+    `connecting_so` is the API's `connecting_so_eic`).
+
+    A multi-field uniqueness error (`(fsp, code)` taken) lands on its last field, the one the
+    client chose, instead of the whole input.
+    """
     try:
         yield
     except DjangoValidationError as exc:
@@ -91,5 +95,9 @@ def errors_renamed(fields: dict[str, str]):
             raise
         renamed: dict[str, list] = {}
         for name, errors in exc.error_dict.items():
-            renamed.setdefault(fields.get(name, name), []).extend(errors)
+            for error in errors:
+                field = name
+                if name == NON_FIELD_ERRORS and error.code == "unique_together":
+                    field = (error.params or {}).get("unique_check", [name])[-1]
+                renamed.setdefault(fields.get(field, field), []).append(error)
         raise DjangoValidationError(renamed) from exc

@@ -645,3 +645,28 @@ def test_session_auth_works_for_browser_users(cast, world):
     client.force_login(cast.fsp_a_user)
 
     assert client.get(reverse("api:spu-detail", args=[world["spu_a"].pk])).status_code == 200
+
+
+def test_duplicate_spg_code_is_refused_on_the_code_field(cast, api_as, world, nothing_stored):
+    response = api_as(cast.fsp_a_user).post(
+        reverse("api:spg-list"), {"code": "GA", "name": "Again", "bidding_zone": "SE3"}, format="json"
+    )
+
+    assert response.status_code == 400
+    assert response.json()["errors"] == {"code": ["SPG with this FSP and Code already exists."]}
+
+
+def test_another_fsp_may_reuse_a_code(cast, api_as, world):
+    response = api_as(cast.fsp_b_user).post(
+        reverse("api:spg-list"), {"code": "GA", "name": "Theirs", "bidding_zone": "SE3"}, format="json"
+    )
+
+    assert response.status_code == 201, response.json()
+
+
+def test_coordinates_outside_the_crs_are_refused_on_x_and_y(cast, api_as, nothing_stored):
+    response = post_spu(api_as(cast.fsp_a_user), spu_payload(cast, crs="4326", x=500, y=20))
+
+    assert response.status_code == 400
+    errors = response.json()["errors"]
+    assert errors["x"] == errors["y"] == ["The coordinates (500.0, 20.0) are outside EPSG:4326's range."]

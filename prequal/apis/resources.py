@@ -21,7 +21,7 @@ from rest_framework.views import APIView
 
 from common.api import StrictInputSerializer, errors_renamed
 from common.validators import validate_bidding_zone, validate_eic, validate_gsrn
-from observability.geo import WGS84, parse_epsg
+from observability.geo import WGS84, parse_epsg, to_wgs84
 from observability.models import ConnectionPoint
 from observability.selectors import connection_point_get_by_gsrn
 from observability.services import system_operator_get_by_eic
@@ -161,6 +161,15 @@ class SpuListCreateApi(ListAPIView):
 
         def validate_crs(self, value: str) -> int:
             return parse_epsg(value)
+
+        def validate(self, attrs: dict) -> dict:
+            # A location outside the coordinate system's range is bad x/y, said on those fields.
+            if attrs.get("x") is not None and attrs.get("y") is not None:
+                try:
+                    to_wgs84(x=attrs["x"], y=attrs["y"], epsg=attrs["crs"])
+                except ValidationError as exc:
+                    raise serializers.ValidationError({"x": exc.messages, "y": exc.messages}) from exc
+            return attrs
 
     def get_queryset(self):
         return spu_list_for_user(user=self.request.user)
