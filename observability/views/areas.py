@@ -1,0 +1,411 @@
+"""Observability-area pages: the map, upload with preview, versions, and "who assesses and why"."""
+
+from __future__ import annotations
+
+import json
+
+import shapely
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from common.pagination import paginate
+from observability.areas import (
+    area_geojson,
+    area_upload_stage,
+    area_upload_staged,
+    area_upload_unstage,
+)
+from observability.models import ObservabilityArea, SystemOperator
+from observability.resolver import Reason, assessing_sos_for_points
+from observability.selectors import (
+    area_get_for_user,
+    area_list_for_user,
+    area_upload_operators_for_user,
+    connection_point_get_for_user,
+    connection_point_list_for_user,
+    system_operator_list,
+)
+from observability.services import area_upload_preview, area_version_create
+
+# Points drawn on a map page at most; the API serves the rest.
+MAP_POINT_LIMIT = 5000
+# Simplification of areas drawn on the overview map, in degrees (~50 m); downloads are exact.
+MAP_SIMPLIFY_DEG = 0.0005
+SESSION_KEY = "area_uploads"
+
+
+class MapFilterForm(forms.Form):
+    operator = forms.ModelChoiceField(
+        label=gettext_lazy("Operator"),
+        required=False,
+        queryset=SystemOperator.objects.none(),
+        empty_label=gettext_lazy("All operators"),
+    )
+    tier = forms.ChoiceField(
+        label=gettext_lazy("Tier"),
+        required=False,
+        choices=[("", gettext_lazy("Any")), *SystemOperator.Tier.choices],
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["operator"].queryset = system_operator_list()
+
+
+class AreaUploadForm(forms.Form):
+    system_operator = forms.ModelChoiceField(
+        label=gettext_lazy("Operator"), queryset=SystemOperator.objects.none(), empty_label=None
+    )
+    file = forms.FileField(
+        label=gettext_lazy("Area file"),
+        help_text=gettext_lazy(
+            "GeoJSON (.geojson), GeoPackage (.gpkg) or a zipped Shapefile "
+            "(.zip with .shp, .shx, .dbf, .prj), in any coordinate system with an EPSG code, "
+            "e.g. SWEREF 99 TM (EPSG:3006)."
+        ),
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["system_operator"].queryset = area_upload_operators_for_user(user=user)
+
+
+class AreaConfirmForm(forms.Form):
+    token = forms.CharField(widget=forms.HiddenInput, max_length=64)
+    valid_from = forms.DateTimeField(
+        label=gettext_lazy("Valid from"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        help_text=gettext_lazy("Local time (Europe/Stockholm). Earlier versions stay and remain viewable."),
+    )
+
+
+def _feature(geometry, **properties) -> dict:
+    return {"type": "Feature", "properties": properties, "geometry": json.loads(shapely.to_geojson(geometry))}
+
+
+def _area_feature(area: ObservabilityArea, *, simplify: float = 0.0, role: str = "") -> dict:
+    geometry = area.geometry
+    if simplify:
+        geometry = shapely.simplify(geometry, simplify, preserve_topology=True)
+    so = area.system_operator
+    return _feature(
+        geometry,
+        kind="area",
+        role=role,
+        id=area.pk,
+        system_operator=so.name,
+        system_operator_id=so.pk,
+        tier=so.tier,
+        valid_from=timezone.localtime(area.valid_from).strftime("%Y-%m-%d %H:%M"),
+        area_km2=round(area.area_km2, 1),
+        url=reverse("observability:area-detail", args=[area.pk]),
+    )
+
+
+def _point_features(points) -> list[dict]:
+    return [
+        {
+            "type": "Feature",
+            "properties": {
+                "kind": "point",
+                "gsrn": p.gsrn,
+                "system_operator": str(p.connecting_so),
+                "url": reverse("observability:assessing-sos", args=[p.pk]),
+            },
+            "geometry": {"type": "Point", "coordinates": [p.longitude, p.latitude]},
+        }
+        for p in points
+    ]
+
+
+def _map_settings() -> dict:
+    """Shared map config: the optional tile server (off by default: no internet) and labels."""
+    return {
+        "tileUrl": getattr(settings, "GRIDPREQUAL_MAP_TILE_URL", "") or "",
+        "tileAttribution": getattr(settings, "GRIDPREQUAL_MAP_TILE_ATTRIBUTION", "") or "",
+        "labels": {
+            "gsrn": _("GSRN"), "connecting": _("Connecting SO"), "operator": _("Operator"),
+            "validFrom": _("Valid from"), "area": _("Area (km²)"),
+            "pointsShown": _("Connection points shown: %s of %s"),
+            "loadError": _("Could not load the map data"),
+        },
+    }
+
+
+@login_required
+@require_GET
+def area_map(request: HttpRequest) -> HttpResponse:
+    form = MapFilterForm(request.GET)
+    form.is_valid()
+    data_url = reverse("observability:map-data") + ("?" + request.GET.urlencode() if request.GET else "")
+    return render(
+        request,
+        "observability/area_map.html",
+        {
+            "filter_form": form,
+            "map_config": {**_map_settings(), "dataUrl": data_url},
+        },
+    )
+
+
+@login_required
+@require_GET
+def area_map_data(request: HttpRequest) -> JsonResponse:
+    """GeoJSON for the map: current areas (filtered) and the connection points the user may see."""
+    form = MapFilterForm(request.GET)
+    data = form.cleaned_data if form.is_valid() else {}
+    operator = data.get("operator")
+    areas = area_list_for_user(
+        user=request.user,
+        current=True,
+        system_operator_id=operator.pk if operator else None,
+        tier=data.get("tier") or None,
+    )
+    points = connection_point_list_for_user(user=request.user)
+    if operator:
+        points = points.filter(connecting_so=operator)
+    if data.get("tier"):
+        points = points.filter(connecting_so__tier=data["tier"])
+    total = points.count()
+    features = [_area_feature(a, simplify=MAP_SIMPLIFY_DEG) for a in areas]
+    features += _point_features(points.order_by("pk")[:MAP_POINT_LIMIT])
+    return JsonResponse(
+        {
+            "type": "FeatureCollection",
+            "features": features,
+            "points_total": total,
+            "points_shown": min(total, MAP_POINT_LIMIT),
+        }
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def area_upload(request: HttpRequest) -> HttpResponse:
+    """Step 1: choose a file; on POST, check it and show the preview with a confirm form."""
+    if not area_upload_operators_for_user(user=request.user).exists():
+        raise PermissionDenied(_("Only SO engineers upload observability areas."))
+    form = AreaUploadForm(request.POST or None, request.FILES or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        so = form.cleaned_data["system_operator"]
+        upload = form.cleaned_data["file"]
+        try:
+            preview = area_upload_preview(
+                user=request.user, system_operator=so, file=upload, filename=upload.name
+            )
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            token = area_upload_stage(file=upload, filename=upload.name)
+            staged = request.session.get(SESSION_KEY, {})
+            staged[token] = {"system_operator": so.pk, "filename": upload.name}
+            request.session[SESSION_KEY] = staged
+            confirm = AreaConfirmForm(
+                initial={"token": token, "valid_from": timezone.localtime().replace(second=0, microsecond=0)}
+            )
+            return render(
+                request,
+                "observability/area_preview.html",
+                _preview_context(request, preview=preview, confirm_form=confirm),
+            )
+    return render(request, "observability/area_upload.html", {"form": form})
+
+
+def _preview_context(request, *, preview, confirm_form) -> dict:
+    so = preview.system_operator
+    neighbours = [
+        _area_feature(a, simplify=MAP_SIMPLIFY_DEG, role="neighbour")
+        for a in area_list_for_user(user=request.user, current=True)
+        .exclude(system_operator=so)
+        .filter(
+            min_lon__lte=preview.area.bbox[2] + 1,
+            max_lon__gte=preview.area.bbox[0] - 1,
+            min_lat__lte=preview.area.bbox[3] + 1,
+            max_lat__gte=preview.area.bbox[1] - 1,
+        )
+    ]
+    current = area_list_for_user(user=request.user, current=True, system_operator_id=so.pk).first()
+    features = neighbours
+    if current is not None:
+        features.append(_area_feature(current, simplify=MAP_SIMPLIFY_DEG, role="current"))
+    features.append(
+        _feature(
+            preview.area.geometry,
+            kind="area",
+            role="preview",
+            system_operator=so.name,
+            tier=so.tier,
+            area_km2=round(preview.area.area_km2, 1),
+        )
+    )
+    points = connection_point_list_for_user(user=request.user).filter(connecting_so=so).order_by("pk")
+    features += _point_features(points[:MAP_POINT_LIMIT])
+    return {
+        "preview": preview,
+        "confirm_form": confirm_form,
+        "current": current,
+        "map_config": {
+            **_map_settings(),
+            "data": {"type": "FeatureCollection", "features": features},
+            "focus": "preview",
+        },
+    }
+
+
+@login_required
+@require_POST
+def area_upload_confirm(request: HttpRequest) -> HttpResponse:
+    """Step 2: store the previewed file as a new version from the chosen time."""
+    form = AreaConfirmForm(request.POST)
+    staged = request.session.get(SESSION_KEY, {})
+    token = request.POST.get("token", "")
+    entry = staged.get(token)
+    if entry is None:
+        messages.error(
+            request, _("That upload is no longer waiting for confirmation; upload the file again.")
+        )
+        return redirect("observability:area-upload")
+    so = get_object_or_404(system_operator_list(), pk=entry["system_operator"])
+    if not form.is_valid():
+        messages.error(request, _("Choose when the new version becomes valid."))
+        return redirect("observability:area-upload")
+    file = area_upload_staged(token=token)
+    if file is None:
+        messages.error(
+            request, _("That upload is no longer waiting for confirmation; upload the file again.")
+        )
+        return redirect("observability:area-upload")
+    try:
+        with file:
+            version = area_version_create(
+                user=request.user,
+                system_operator=so,
+                valid_from=form.cleaned_data["valid_from"],
+                file=file,
+                filename=entry["filename"],
+            )
+    except ValidationError as exc:
+        messages.error(request, " ".join(m for msgs in exc.message_dict.values() for m in msgs))
+        return redirect("observability:area-upload")
+    area_upload_unstage(token=token)
+    staged.pop(token, None)
+    request.session[SESSION_KEY] = staged
+    messages.success(
+        request,
+        _("New observability area of %(so)s stored, valid from %(when)s.")
+        % {"so": so, "when": timezone.localtime(version.valid_from).strftime("%Y-%m-%d %H:%M")},
+    )
+    return redirect("observability:area-detail", pk=version.pk)
+
+
+@login_required
+@require_GET
+def area_list(request: HttpRequest) -> HttpResponse:
+    form = MapFilterForm(request.GET)
+    data = form.cleaned_data if form.is_valid() else {}
+    operator = data.get("operator")
+    qs = area_list_for_user(
+        user=request.user, system_operator_id=operator.pk if operator else None, tier=data.get("tier") or None
+    )
+    current_ids = set(area_list_for_user(user=request.user, current=True).values_list("id", flat=True))
+    return render(
+        request,
+        "observability/area_list.html",
+        {
+            "filter_form": form,
+            "page_obj": paginate(request, qs),
+            "current_ids": current_ids,
+            "can_upload": area_upload_operators_for_user(user=request.user).exists(),
+        },
+    )
+
+
+@login_required
+@require_GET
+def area_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    area = area_get_for_user(user=request.user, pk=pk)
+    versions = area_list_for_user(user=request.user, system_operator_id=area.system_operator_id)
+    current = area_list_for_user(
+        user=request.user, current=True, system_operator_id=area.system_operator_id
+    ).first()
+    return render(
+        request,
+        "observability/area_detail.html",
+        {
+            "area": area,
+            "versions": versions,
+            "current": current,
+            "map_config": {
+                **_map_settings(),
+                "data": {"type": "FeatureCollection", "features": [_area_feature(area, role="preview")]},
+                "focus": "preview",
+            },
+        },
+    )
+
+
+@login_required
+@require_GET
+def area_download(request: HttpRequest, pk: int) -> HttpResponse:
+    from observability.apis.areas import area_download_name
+
+    area = area_get_for_user(user=request.user, pk=pk)
+    response = HttpResponse(area_geojson(area=area), content_type="application/geo+json")
+    response["Content-Disposition"] = f'attachment; filename="{area_download_name(area)}"'
+    return response
+
+
+@login_required
+@require_GET
+def connection_point_assessing_sos(request: HttpRequest, pk: int) -> HttpResponse:
+    """Who assesses this connection point, and why (SPEC R1)."""
+    from prequal.models import Product  # prequal builds on observability; import late
+
+    point = connection_point_get_for_user(user=request.user, pk=pk)
+    products = Product.objects.select_related("procuring_so__organisation").filter(is_active=True)
+    product = products.filter(code=request.GET.get("product") or "").first()
+    entries = assessing_sos_for_points(
+        points=[point], procuring_so=product.procuring_so if product else None
+    )[point.pk]
+    operators = {
+        so.pk: so for so in system_operator_list().filter(pk__in=[e.system_operator_id for e in entries])
+    }
+    area_ids = {a for e in entries for a in e.area_version_ids}
+    areas = {a.pk: a for a in area_list_for_user(user=request.user).filter(pk__in=area_ids)}
+    order = [r.value for r in Reason]
+    rows = [
+        {
+            "so": operators[e.system_operator_id],
+            "reasons": [Reason(r).label for r in sorted(e.reasons, key=order.index)],
+            "areas": [areas[a] for a in sorted(e.area_version_ids) if a in areas],
+        }
+        for e in entries
+    ]
+    features = [_area_feature(a, simplify=MAP_SIMPLIFY_DEG) for a in areas.values()]
+    features += _point_features([point])
+    return render(
+        request,
+        "observability/assessing_sos.html",
+        {
+            "point": point,
+            "rows": rows,
+            "products": products,
+            "product": product,
+            "map_config": {
+                **_map_settings(),
+                "data": {"type": "FeatureCollection", "features": features},
+                "focus": "point",
+            },
+        },
+    )

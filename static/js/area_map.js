@@ -1,0 +1,117 @@
+/* Observability-area maps (Leaflet from static/vendor, no tile server by default).
+ *
+ * Each element with data-area-map="<id of a json_script>" becomes a map. The config holds either
+ * "data" (a GeoJSON FeatureCollection) or "dataUrl" (fetched, same origin), an optional "tileUrl",
+ * "focus" ("preview" or "point": what to zoom to) and translated "labels".
+ */
+(function () {
+  "use strict";
+
+  var TIER_COLOURS = { tso: "#b42318", regional_dso: "#9a6700", local_dso: "#0b5cab" };
+  var ROLE_STYLES = {
+    preview: { color: "#1f7a3a", weight: 3, fillOpacity: 0.25 },
+    current: { color: "#5b6773", weight: 2, dashArray: "6 4", fillOpacity: 0.05 },
+    neighbour: { weight: 1, fillOpacity: 0.06 }
+  };
+
+  function areaStyle(props) {
+    var base = { color: TIER_COLOURS[props.tier] || "#5b6773", weight: 1.5, fillOpacity: 0.08 };
+    var role = ROLE_STYLES[props.role] || {};
+    return Object.assign(base, role);
+  }
+
+  function popupFor(props, labels) {
+    var box = document.createElement("div");
+    function line(label, value, href) {
+      if (value === undefined || value === null || value === "") return;
+      var p = document.createElement("div");
+      var b = document.createElement("strong");
+      b.textContent = label + ": ";
+      p.appendChild(b);
+      if (href) {
+        var a = document.createElement("a");
+        a.href = href;
+        a.textContent = value;
+        p.appendChild(a);
+      } else {
+        p.appendChild(document.createTextNode(String(value)));
+      }
+      box.appendChild(p);
+    }
+    if (props.kind === "point") {
+      line(labels.gsrn || "GSRN", props.gsrn, props.url);
+      line(labels.connecting || "Connecting SO", props.system_operator);
+    } else {
+      line(labels.operator || "Operator", props.system_operator, props.url);
+      line(labels.validFrom || "Valid from", props.valid_from);
+      line(labels.area || "Area (km²)", props.area_km2);
+    }
+    return box;
+  }
+
+  function draw(map, data, config, statusEl) {
+    var labels = config.labels || {};
+    var features = (data.features || []).slice();
+    // Large areas first, so smaller ones stay on top and clickable; points last.
+    features.sort(function (a, b) {
+      var pa = a.properties.kind === "point" ? 1 : 0, pb = b.properties.kind === "point" ? 1 : 0;
+      if (pa !== pb) return pa - pb;
+      return (b.properties.area_km2 || 0) - (a.properties.area_km2 || 0);
+    });
+    var focus = L.featureGroup();
+    var layer = L.geoJSON({ type: "FeatureCollection", features: features }, {
+      style: function (f) { return areaStyle(f.properties); },
+      pointToLayer: function (f, latlng) {
+        return L.circleMarker(latlng, {
+          radius: config.focus === "point" ? 7 : 4, color: "#1d2733", weight: 1,
+          fillColor: "#ffffff", fillOpacity: 0.9
+        });
+      },
+      onEachFeature: function (f, l) {
+        l.bindPopup(popupFor(f.properties, labels));
+        var p = f.properties;
+        if ((config.focus === "preview" && p.role === "preview") || (config.focus === "point" && p.kind === "point")) {
+          focus.addLayer(l);
+        }
+      }
+    }).addTo(map);
+    var bounds = focus.getLayers().length ? focus.getBounds() : layer.getBounds();
+    if (bounds.isValid()) {
+      if (config.focus === "point" && focus.getLayers().length) {
+        map.setView(bounds.getCenter(), 9);
+      } else {
+        map.fitBounds(bounds, { padding: [12, 12] });
+      }
+    }
+    if (statusEl && data.points_total !== undefined) {
+      statusEl.textContent = (labels.pointsShown || "Connection points shown: %s of %s")
+        .replace("%s", data.points_shown).replace("%s", data.points_total);
+    }
+    map.getContainer().setAttribute("data-ready", "true");
+  }
+
+  function init(el) {
+    var config = JSON.parse(document.getElementById(el.getAttribute("data-area-map")).textContent);
+    var map = L.map(el, { preferCanvas: true, zoomSnap: 0.25, attributionControl: !!config.tileUrl });
+    if (config.tileUrl) {
+      L.tileLayer(config.tileUrl, { maxZoom: 18, attribution: config.tileAttribution || "" }).addTo(map);
+    }
+    map.setView([62.5, 16.5], 4.5);
+    var statusEl = document.querySelector("[data-map-status]");
+    if (config.data) {
+      draw(map, config.data, config, statusEl);
+    } else if (config.dataUrl) {
+      fetch(config.dataUrl, { credentials: "same-origin", headers: { Accept: "application/json" } })
+        .then(function (r) {
+          if (!r.ok) throw new Error(r.status + " " + r.statusText);
+          return r.json();
+        })
+        .then(function (data) { draw(map, data, config, statusEl); })
+        .catch(function (err) {
+          if (statusEl) statusEl.textContent = (config.labels && config.labels.loadError || "Could not load the map data") + " (" + err.message + ")";
+        });
+    }
+  }
+
+  document.querySelectorAll("[data-area-map]").forEach(init);
+})();

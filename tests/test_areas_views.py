@@ -1,0 +1,214 @@
+"""Observability-area pages: map, upload → preview → confirm, versions, who assesses; permissions."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+import pytest
+import shapely
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from shapely.geometry import box
+
+from observability.models import ObservabilityArea
+from tests.factories import ConnectionPointFactory, ProductFactory, SpuFactory, make_area
+
+SQUARE = box(18.0, 59.0, 18.2, 59.1)
+T0 = datetime(2024, 1, 1, tzinfo=UTC)
+
+
+def geojson_file(geometry=SQUARE, name="area.geojson"):
+    doc = {"type": "Feature", "properties": {}, "geometry": json.loads(shapely.to_geojson(geometry))}
+    return SimpleUploadedFile(name, json.dumps(doc).encode())
+
+
+@pytest.fixture
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+@pytest.fixture
+def sweden(cast):
+    make_area(system_operator=cast.tso, geometry=box(10, 55, 25, 70), valid_from=T0)
+    make_area(system_operator=cast.regional, geometry=box(14, 57, 20, 62), valid_from=T0)
+    make_area(system_operator=cast.local, geometry=box(17.5, 59, 18.5, 59.6), valid_from=T0)
+    return cast
+
+
+PAGES = ["observability:map", "observability:map-data", "observability:area-list"]
+
+
+@pytest.mark.parametrize("name", [*PAGES, "observability:area-upload"])
+def test_anonymous_is_sent_to_login(client, db, name):
+    response = client.get(reverse(name))
+    assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
+
+
+def test_anonymous_is_sent_to_login_from_detail_pages(client, sweden):
+    area = ObservabilityArea.objects.first()
+    point = ConnectionPointFactory(connecting_so=sweden.local)
+    for url in (
+        reverse("observability:area-detail", args=[area.pk]),
+        reverse("observability:area-download", args=[area.pk]),
+        reverse("observability:assessing-sos", args=[point.pk]),
+    ):
+        response = client.get(url)
+        assert response.status_code == 302, url
+
+
+@pytest.mark.parametrize("who", ["local_engineer", "fsp_a_user", "nra_analyst", "outsider"])
+def test_map_and_list_open_to_logged_in_users(client, sweden, who):
+    client.force_login(getattr(sweden, who))
+    page = client.get(reverse("observability:map"))
+    assert page.status_code == 200
+    content = page.content.decode()
+    assert "vendor/leaflet/leaflet.js" in content and "js/area_map.js" in content
+    assert "unpkg" not in content and "cdn" not in content.lower()
+    assert client.get(reverse("observability:area-list")).status_code == 200
+
+
+def test_map_data_filters_by_operator_and_tier_and_scopes_points(client, sweden):
+    cast = sweden
+    mine = ConnectionPointFactory(connecting_so=cast.local, longitude=18, latitude=59.3)
+    ConnectionPointFactory(connecting_so=cast.other_local, longitude=18, latitude=59.3)
+    client.force_login(cast.local_engineer)
+    data = client.get(reverse("observability:map-data")).json()
+    areas = [f for f in data["features"] if f["properties"]["kind"] == "area"]
+    points = [f for f in data["features"] if f["properties"]["kind"] == "point"]
+    assert {f["properties"]["system_operator_id"] for f in areas} == {
+        cast.tso.pk,
+        cast.regional.pk,
+        cast.local.pk,
+    }
+    assert [p["properties"]["gsrn"] for p in points] == [mine.gsrn]  # only their own grid's points
+    tso_only = client.get(reverse("observability:map-data") + "?tier=tso").json()
+    assert {f["properties"]["tier"] for f in tso_only["features"]} == {"tso"}
+    one = client.get(reverse("observability:map-data") + f"?operator={cast.regional.pk}").json()
+    assert {f["properties"].get("system_operator_id") for f in one["features"]} == {cast.regional.pk}
+
+    client.force_login(cast.fsp_b_user)  # no units anywhere: areas, but no points
+    data = client.get(reverse("observability:map-data")).json()
+    assert not [f for f in data["features"] if f["properties"]["kind"] == "point"]
+
+
+@pytest.mark.parametrize("who", ["local_viewer", "fsp_a_user", "nra_analyst", "outsider"])
+def test_upload_page_is_for_engineers_only(client, cast, media, who):
+    client.force_login(getattr(cast, who))
+    assert client.get(reverse("observability:area-upload")).status_code == 403
+    response = client.post(
+        reverse("observability:area-upload"), {"system_operator": cast.local.pk, "file": geojson_file()}
+    )
+    assert response.status_code == 403
+    assert ObservabilityArea.objects.count() == 0
+
+
+def test_engineer_of_another_so_cannot_pick_this_so(client, cast, media):
+    client.force_login(cast.other_local_engineer)
+    response = client.post(
+        reverse("observability:area-upload"), {"system_operator": cast.local.pk, "file": geojson_file()}
+    )
+    assert response.status_code == 200  # the form refuses the choice
+    assert "system_operator" in response.context["form"].errors
+    assert ObservabilityArea.objects.count() == 0
+
+
+def test_upload_preview_confirm_creates_a_version(client, sweden, media):
+    cast = sweden
+    ConnectionPointFactory(connecting_so=cast.local, longitude=18.1, latitude=59.05)
+    ConnectionPointFactory(connecting_so=cast.local, longitude=17.0, latitude=59.05)
+    client.force_login(cast.local_engineer)
+    preview = client.post(
+        reverse("observability:area-upload"), {"system_operator": cast.local.pk, "file": geojson_file()}
+    )
+    assert preview.status_code == 200
+    assert preview.templates[0].name == "observability/area_preview.html"
+    content = preview.content.decode()
+    assert "127." in content  # km²
+    assert "1 / 2" in content  # points inside / total
+    assert ObservabilityArea.objects.filter(system_operator=cast.local).count() == 1  # nothing new yet
+    roles = {f["properties"].get("role") for f in preview.context["map_config"]["data"]["features"]}
+    assert {"preview", "current", "neighbour"} <= roles
+    token = preview.context["confirm_form"]["token"].value()
+
+    confirm = client.post(
+        reverse("observability:area-upload-confirm"), {"token": token, "valid_from": "2025-06-01T00:00"}
+    )
+    version = ObservabilityArea.objects.filter(system_operator=cast.local).latest("valid_from")
+    assert confirm.status_code == 302 and confirm["Location"] == reverse(
+        "observability:area-detail", args=[version.pk]
+    )
+    assert version.valid_from == datetime(2025, 5, 31, 22, tzinfo=UTC)  # entered in Stockholm time
+    assert version.uploaded_by == cast.local_engineer
+    assert version.geometry.equals(SQUARE)
+    assert not any((media / "area-uploads").iterdir())  # staging cleaned up
+    # A second confirm with the same token does nothing.
+    again = client.post(
+        reverse("observability:area-upload-confirm"), {"token": token, "valid_from": "2025-07-01T00:00"}
+    )
+    assert again.status_code == 302
+    assert ObservabilityArea.objects.filter(system_operator=cast.local).count() == 2
+
+
+def test_confirm_with_someone_elses_token_does_nothing(client, cast, media):
+    client.force_login(cast.local_engineer)
+    preview = client.post(
+        reverse("observability:area-upload"), {"system_operator": cast.local.pk, "file": geojson_file()}
+    )
+    token = preview.context["confirm_form"]["token"].value()
+    client.force_login(cast.other_local_engineer)  # a new session
+    client.post(
+        reverse("observability:area-upload-confirm"), {"token": token, "valid_from": "2025-06-01T00:00"}
+    )
+    assert ObservabilityArea.objects.count() == 0
+
+
+def test_bad_file_shows_the_message_on_the_form(client, cast, media):
+    client.force_login(cast.local_engineer)
+    bowtie = shapely.Polygon([(18, 59), (18.2, 59.1), (18.2, 59), (18, 59.1)])
+    response = client.post(
+        reverse("observability:area-upload"), {"system_operator": cast.local.pk, "file": geojson_file(bowtie)}
+    )
+    assert response.status_code == 200
+    assert "Self-intersection" in response.context["form"].errors["file"][0]
+    assert ObservabilityArea.objects.count() == 0
+    assert not (media / "area-uploads").exists() or not any((media / "area-uploads").iterdir())
+
+
+def test_detail_and_download(client, sweden):
+    area = sweden.local.observability_areas.get()
+    client.force_login(sweden.fsp_a_user)
+    page = client.get(reverse("observability:area-detail", args=[area.pk]))
+    assert page.status_code == 200
+    assert reverse("observability:area-download", args=[area.pk]) in page.content.decode()
+    download = client.get(reverse("observability:area-download", args=[area.pk]))
+    assert download.status_code == 200 and "attachment" in download["Content-Disposition"]
+    feature = json.loads(download.content)["features"][0]
+    assert shapely.from_geojson(json.dumps(feature["geometry"])).equals(area.geometry)
+    assert client.get(reverse("observability:area-detail", args=[999999])).status_code == 404
+
+
+def test_who_assesses_page_explains_why(client, sweden):
+    cast = sweden
+    spu = SpuFactory(
+        fsp=cast.fsp_a,
+        connection_point__connecting_so=cast.local,
+        connection_point__longitude=18.0,
+        connection_point__latitude=59.3,
+    )
+    product = ProductFactory(procuring_so=cast.tso)
+    url = reverse("observability:assessing-sos", args=[spu.connection_point.pk])
+    client.force_login(cast.fsp_a_user)
+    page = client.get(url + f"?product={product.code}")
+    assert page.status_code == 200
+    rows = {row["so"].pk: row for row in page.context["rows"]}
+    assert set(rows) == {cast.tso.pk, cast.regional.pk, cast.local.pk}
+    assert [str(r) for r in rows[cast.tso.pk]["reasons"]] == ["Observability area", "Procuring SO"]
+    assert [str(r) for r in rows[cast.local.pk]["reasons"]] == ["Connecting SO", "Observability area"]
+    assert rows[cast.regional.pk]["areas"] == [cast.regional.observability_areas.get()]
+
+    client.force_login(cast.fsp_b_user)
+    assert client.get(url).status_code == 404
+    client.force_login(cast.other_local_engineer)
+    assert client.get(url).status_code == 404
