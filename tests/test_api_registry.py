@@ -670,3 +670,39 @@ def test_coordinates_outside_the_crs_are_refused_on_x_and_y(cast, api_as, nothin
     assert response.status_code == 400
     errors = response.json()["errors"]
     assert errors["x"] == errors["y"] == ["The coordinates (500.0, 20.0) are outside EPSG:4326's range."]
+
+
+def test_a_user_of_two_fsps_must_say_which(cast, api_as):
+    from tests.factories import MembershipFactory
+
+    MembershipFactory(user=cast.fsp_a_user, organisation=cast.fsp_b.organisation, role="fsp_user")
+    client = api_as(cast.fsp_a_user)
+    payload = {"code": "G-2", "name": "Two", "bidding_zone": "SE3"}
+
+    unclear = client.post(reverse("api:spg-list"), payload, format="json")
+    assert unclear.status_code == 400
+    assert unclear.json()["errors"] == {"fsp_eic": ["You act for several FSPs: choose one."]}
+
+    foreign = client.post(
+        reverse("api:spg-list"), {**payload, "fsp_eic": cast.local.eic_code}, format="json"
+    )
+    assert foreign.status_code == 400
+    assert "You do not act for an FSP" in foreign.json()["errors"]["fsp_eic"][0]
+
+    chosen = client.post(
+        reverse("api:spg-list"), {**payload, "fsp_eic": cast.fsp_b.organisation.eic_code}, format="json"
+    )
+    assert chosen.status_code == 201, chosen.json()
+    assert Spg.objects.get(pk=chosen.json()["id"]).fsp == cast.fsp_b
+
+
+def test_session_writes_need_the_csrf_token(cast, world):
+    # A browser session must not let another site post on the user's behalf.
+    client = APIClient(enforce_csrf_checks=True)
+    client.force_login(cast.fsp_a_user)
+
+    response = client.post(reverse("api:spu-deactivate", args=[world["spu_a"].pk]))
+
+    assert response.status_code == 403
+    assert "CSRF" in response.json()["detail"]
+    assert Spu.objects.get(pk=world["spu_a"].pk).is_active
