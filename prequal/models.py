@@ -647,6 +647,9 @@ class CaseEvent(models.Model):
         settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+"
     )
     via = models.CharField(_("by"), max_length=10, choices=Via.choices, default=Via.USER)
+    # What happened: the transition or service step, e.g. "submit", "apply_silence",
+    # "supply_information", "reassess". Read by notifications and the timeline.
+    action = models.CharField(_("action"), max_length=32, blank=True)
     from_state = models.CharField(_("from"), max_length=24, blank=True)
     to_state = models.CharField(_("to"), max_length=24)
     reason = models.TextField(_("reason"), blank=True)

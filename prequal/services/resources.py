@@ -17,7 +17,10 @@ from observability.models import ConnectionPoint, SystemOperator
 from observability.services import connection_point_get_or_create
 from prequal.models import Fsp, Spg, SpgMembership, Spu
 from prequal.selectors.resources import fsps_for_user
+from prequal.services.cases import resource_material_change  # workflow hook (R2)
 
+# Workflow hook (R2): changes to these send the SPU's decided cases back to assessment.
+MATERIAL_SPU_FIELDS = ("connection_point", "max_up_kw", "max_down_kw")
 SPU_EDITABLE = ("name", "technology", "max_up_kw", "max_down_kw", "connection_point")
 SPG_EDITABLE = ("name",)
 
@@ -120,12 +123,17 @@ def spu_update(*, user, spu: Spu, **changes) -> Spu:
     spu = Spu.objects.select_for_update().get(pk=spu.pk)
     if not spu.is_active:
         raise ApplicationError(_("The SPU is deactivated; it cannot be changed."))
+    # Workflow hook (R2): note what changes materially before applying the changes.
+    material = [f for f in MATERIAL_SPU_FIELDS if f in changes and getattr(spu, f) != changes[f]]
     for field, value in changes.items():
         setattr(spu, field, value)
     spu.full_clean()
     if "connection_point" in changes:
         _check_memberships_fit(spu=spu)
     spu.save()
+    if material:  # Workflow hook (R2): decided cases go back to assessment.
+        resource_material_change(user=user, spu=spu, reason=_("%(spu)s changed: %(fields)s.") % {
+            "spu": spu.code, "fields": ", ".join(str(Spu._meta.get_field(f).verbose_name) for f in material)})
     return spu
 
 
@@ -220,6 +228,9 @@ def spg_member_add(
     )
     membership.full_clean()
     membership.save()
+    # Workflow hook (R2): a membership change is material for the group's cases.
+    resource_material_change(user=user, spg=spg, reason=_("%(spu)s joined %(spg)s.") % {
+        "spu": spu.code, "spg": spg.code})
     return membership
 
 
@@ -231,10 +242,14 @@ def spg_member_end(*, user, membership: SpgMembership, at: datetime | None = Non
     membership = SpgMembership.objects.select_for_update().get(pk=membership.pk)
     if membership.valid_to is not None and membership.valid_to <= at:
         raise ValidationError({"valid_to": _("The membership has already ended.")})
+    # Workflow hook (R2): a membership change is material for the group's cases.
+    reason = _("%(spu)s left %(spg)s.") % {"spu": membership.spu.code, "spg": membership.spg.code}
     if at <= membership.valid_from:
         membership.delete()
+        resource_material_change(user=user, spg=membership.spg, reason=reason)
         return membership
     membership.valid_to = at
     membership.full_clean()
     membership.save(update_fields=["valid_to", "updated_at"])
+    resource_material_change(user=user, spg=membership.spg, reason=reason)
     return membership

@@ -1,0 +1,154 @@
+"""Scoped reads of cases and assessments (SPEC §4). Outsiders get 404, never 403.
+
+FSP users see their own organisation's cases (every assessment's status, conditions and
+deadlines); SO engineers and viewers see the cases their operator assesses, including the
+other operators' assessments on them; NRA analysts and admins see everything.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
+from django.shortcuts import get_object_or_404
+
+from accounts.selectors import user_roles
+from prequal.models import Assessment, Case, CaseEvent, Condition, SpgMembership
+
+
+def case_list_for_user(
+    *, user, status: str | None = None, product: int | str | None = None
+) -> QuerySet[Case]:
+    """The cases the user may read, newest first; filters by status and product (id or code)."""
+    roles = user_roles(user=user)
+    qs = Case.objects.select_related(
+        "fsp__organisation", "product__procuring_so__organisation", "spu__connection_point", "spg"
+    )
+    if not roles.sees_everything:
+        scope = Q(pk__in=[])
+        if roles.is_fsp:
+            scope |= Q(fsp__organisation_id__in=roles.fsp_org_ids)
+        if roles.is_so:
+            scope |= Q(
+                Exists(
+                    Assessment.objects.filter(
+                        case=OuterRef("pk"), system_operator__organisation_id__in=roles.so_org_ids
+                    )
+                )
+            )
+        qs = qs.filter(scope)
+    if not roles.is_fsp:
+        qs = qs.exclude(status=Case.Status.DRAFT)  # drafts are the FSP's own business
+    if status:
+        qs = qs.filter(status=status)
+    if product:
+        qs = qs.filter(product__code=product) if not str(product).isdigit() else qs.filter(product_id=product)
+    return qs.order_by("-created_at", "-pk")
+
+
+def case_get_for_user(*, user, pk: int) -> Case:
+    return get_object_or_404(case_list_for_user(user=user), pk=pk)
+
+
+def case_fsp_get_for_user(*, user, pk: int) -> Case:
+    """The case for an FSP action: 404 if unseen, PermissionDenied for read-only readers."""
+    case = case_get_for_user(user=user, pk=pk)
+    if case.fsp.organisation_id not in user_roles(user=user).fsp_org_ids:
+        raise PermissionDenied
+    return case
+
+
+def _assessment_qs():
+    return Assessment.objects.select_related(
+        "system_operator__organisation", "deadline_rule", "decided_by"
+    ).prefetch_related(Prefetch("conditions", queryset=Condition.objects.order_by("pk")))
+
+
+def case_assessments(*, case: Case) -> list[Assessment]:
+    """The assessments of the current round, by operator."""
+    return list(_assessment_qs().filter(case=case, round=case.round).order_by("system_operator_id"))
+
+
+def case_previous_assessments(*, case: Case) -> list[Assessment]:
+    """Assessments of earlier rounds (before a material change), newest round first."""
+    return list(_assessment_qs().filter(case=case, round__lt=case.round).order_by("-round", "pk"))
+
+
+def case_conditions(*, case: Case) -> list[Condition]:
+    """R5: the union of the conditions of the current round."""
+    return list(
+        Condition.objects.filter(assessment__case=case, assessment__round=case.round)
+        .select_related("assessment__system_operator__organisation")
+        .order_by("assessment__system_operator_id", "pk")
+    )
+
+
+def case_timeline(*, case: Case) -> QuerySet[CaseEvent]:
+    """Every audit event of the case, oldest first."""
+    return CaseEvent.objects.filter(case=case).select_related(
+        "actor", "assessment__system_operator__organisation"
+    )
+
+
+def assessment_list_for_user(*, user) -> QuerySet[Assessment]:
+    """Assessments on the cases the user may read."""
+    return _assessment_qs().filter(case__in=case_list_for_user(user=user).values("pk"))
+
+
+def assessment_get_for_user(*, user, pk: int, write: bool = False) -> Assessment:
+    """The assessment, or 404. With write=True only an engineer of its SO passes (else 403)."""
+    assessment = get_object_or_404(
+        assessment_list_for_user(user=user).select_related(
+            "case__fsp__organisation", "case__product", "case__spu", "case__spg"
+        ),
+        pk=pk,
+    )
+    if write and assessment.system_operator.organisation_id not in user_roles(user=user).so_engineer_org_ids:
+        raise PermissionDenied
+    return assessment
+
+
+def assessment_queue_for_user(
+    *,
+    user,
+    product: int | str | None = None,
+    status: str | None = None,
+    connecting_so: int | None = None,
+) -> QuerySet[Assessment]:
+    """The SO queue: the user's operators' open assessments, earliest deadline first.
+
+    Stopped clocks (R3, deadline empty) come last. A constant number of queries whatever
+    the size: everything a row shows is joined, conditions are prefetched.
+    """
+    roles = user_roles(user=user)
+    qs = (
+        Assessment.objects.filter(
+            system_operator__organisation_id__in=roles.so_org_ids,
+            status__in=Assessment.OPEN,
+            round=F("case__round"),
+        )
+        .select_related(
+            "system_operator__organisation",
+            "deadline_rule",
+            "case__fsp__organisation",
+            "case__product",
+            "case__spu__connection_point__connecting_so__organisation",
+            "case__spg",
+        )
+        .order_by(F("deadline").asc(nulls_last=True), "pk")
+    )
+    if status:
+        qs = qs.filter(status=status)
+    if product:
+        qs = (
+            qs.filter(case__product__code=product)
+            if not str(product).isdigit()
+            else qs.filter(case__product_id=product)
+        )
+    if connecting_so:
+        in_group = Exists(
+            SpgMembership.objects.filter(
+                spg_id=OuterRef("case__spg_id"), spu__connection_point__connecting_so_id=connecting_so
+            )
+        )
+        qs = qs.filter(Q(case__spu__connection_point__connecting_so_id=connecting_so) | in_group)
+    return qs
