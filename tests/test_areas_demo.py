@@ -52,3 +52,14 @@ def test_typical_demo_point_is_assessed_by_its_local_regional_and_the_tso(demo_w
         p for p in points if "regional_dso" in {tiers[e.system_operator_id] for e in result[p.pk]}
     ]
     assert len(with_regional) >= 0.8 * len(points)
+
+
+def test_demo_data_command_loads_the_areas(db):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("demo_data", stdout=out)
+    assert f"Observability areas: {len(demo.OPERATORS)} created" in out.getvalue()
+    assert ObservabilityArea.objects.current().count() == len(demo.OPERATORS)

@@ -48,6 +48,13 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(
             f"Demo data for Sweden: {parts} ({created} created, {existing} already there)."
         ))
+        # Observability areas of the demo operators (issue 3; observability/demo_areas.py).
+        from observability.demo_areas import demo_areas_load
+
+        areas = demo_areas_load()
+        self.stdout.write(
+            f"Observability areas: {areas['created']} created, {areas['existing']} already there."
+        )
         self.stdout.write(self._logins_table())
 
     def _logins_table(self) -> str:
