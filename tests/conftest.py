@@ -1,3 +1,5 @@
+import os
+
 import pytest
 from rest_framework.test import APIClient
 
@@ -36,3 +38,66 @@ def _fresh_area_index():
     area_index_clear()
     yield
     area_index_clear()
+
+
+# --- Real services (tests/services.py): PostgreSQL-only tests, Redis, Celery workers. ---
+
+
+def _database_is_postgres() -> bool:
+    return os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://"))
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests marked `postgres` run in the PostgreSQL pass only (`make test` runs both passes).
+
+    They are deselected, not skipped, on SQLite: they are not missing a service there, they
+    belong to the other pass.
+    """
+    if _database_is_postgres():
+        return
+    postgres_only = [item for item in items if item.get_closest_marker("postgres")]
+    if postgres_only:
+        config.hook.pytest_deselected(items=postgres_only)
+        items[:] = [item for item in items if not item.get_closest_marker("postgres")]
+
+
+@pytest.fixture(scope="session")
+def redis_server():
+    """A redis-server on a free 127.0.0.1 port for this test process; stopped at the end."""
+    from tests.services import RedisServer
+
+    server = RedisServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def celery_worker_factory(redis_server, tmp_path):
+    """start(beat=True) → a running Celery worker on the test broker and the test database.
+
+    Needs PostgreSQL and a test marked django_db(transaction=True): the worker is another
+    process and sees only committed rows. Every worker started is stopped after the test.
+    """
+    from django.db import connection
+
+    from tests.services import CeleryWorker, database_url_for, require_postgres
+
+    require_postgres()
+    redis_server.flush()
+    workers = []
+
+    def start(*, beat: bool = True, concurrency: int = 2):
+        worker = CeleryWorker(
+            broker_url=redis_server.url,
+            database_url=database_url_for(connection.settings_dict),
+            beat=beat,
+            concurrency=concurrency,
+            log_path=tmp_path / f"worker-{len(workers)}.log",
+        )
+        workers.append(worker)
+        return worker.start()
+
+    yield start
+    for worker in workers:
+        worker.stop()
+    # The worker's connections are gone; the test database can be flushed.

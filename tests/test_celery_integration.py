@@ -1,0 +1,156 @@
+"""The deadline sweep on real services: a Redis broker, a Celery worker and beat (SPEC R4, §9).
+
+The worker is another process, so these tests commit their data (transaction=True) and run on
+PostgreSQL only (`make test`'s second pass, scripts/with-postgres). serialized_rollback
+restores the data migrations' rows (the default deadline rule, the beat entry) that an
+earlier transactional test may have flushed.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+
+import pytest
+from celery import Celery
+from django.db.models import Count
+from django.utils import timezone
+from django_celery_beat.models import IntervalSchedule, PeriodicTask
+
+from prequal.models import Assessment, Case, CaseEvent
+from prequal.services.cases import case_create_draft, case_submit
+from prequal.services.deadlines import deadline_rule_in_force
+from tests.factories import ProductFactory, SpuFactory
+from tests.services import wait_until
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.postgres,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+SWEEP_TASK = "prequal.tasks.deadlines_sweep_task"
+SILENCE = Assessment.Status.APPROVED_BY_SILENCE
+
+
+def _sweep_every_minute() -> PeriodicTask:
+    """The beat entry of data migration prequal 0003, enabled (created here if it is gone)."""
+    every_minute, _ = IntervalSchedule.objects.get_or_create(every=1, period=IntervalSchedule.MINUTES)
+    entry = PeriodicTask.objects.filter(task=SWEEP_TASK).first()
+    if entry is None:
+        entry = PeriodicTask.objects.create(name="Deadline sweep", task=SWEEP_TASK, interval=every_minute)
+    assert (entry.interval.every, entry.interval.period) == (1, IntervalSchedule.MINUTES)
+    if not entry.enabled:
+        entry.enabled = True
+        entry.save()
+    return entry
+
+
+def _send_sweep(broker_url: str) -> None:
+    """Publish one sweep by hand, as beat does, to the test broker."""
+    client = Celery("gridprequal-test", broker=broker_url)
+    try:
+        client.send_task(SWEEP_TASK)
+    finally:
+        client.close()
+
+
+def _silence_audit_per_assessment(ids) -> dict[int, int]:
+    rows = (
+        CaseEvent.objects.filter(assessment_id__in=ids, to_state=SILENCE)
+        .values("assessment_id")
+        .annotate(n=Count("pk"))
+    )
+    return {row["assessment_id"]: row["n"] for row in rows}
+
+
+def test_overdue_assessment_is_approved_by_silence_within_a_minute(cast, celery_worker_factory):
+    _sweep_every_minute()
+    spu = SpuFactory(fsp=cast.fsp_a, connection_point__connecting_so=cast.local)
+    product = ProductFactory(procuring_so=cast.tso)
+    case = case_submit(
+        user=cast.fsp_a_user,
+        case=case_create_draft(user=cast.fsp_a_user, product=product, spu=spu),
+    )
+    assessments = Assessment.objects.filter(case=case)
+    assert {a.system_operator_id for a in assessments} == {cast.local.pk, cast.tso.pk}
+    celery_worker_factory(beat=True)
+
+    due_at = timezone.now() + timedelta(seconds=2)
+    assessments.update(deadline=due_at)
+
+    def all_silenced():
+        return not Assessment.objects.filter(case=case).exclude(status=SILENCE).exists()
+
+    wait_until(all_silenced, timeout=90, interval=0.5, message="approval by silence")
+    applied_after = timezone.now() - due_at
+    # Beat sends the sweep every minute; the worker applies it at once.
+    assert applied_after <= timedelta(seconds=65), applied_after
+    case.refresh_from_db()
+    assert case.status == Case.Status.APPROVED
+    silence_events = CaseEvent.objects.filter(case=case, to_state=SILENCE)
+    assert silence_events.count() == 2
+    assert {e.via for e in silence_events} == {CaseEvent.Via.DEADLINE}
+    assert all(e.actor_id is None for e in silence_events)
+
+
+def _many_due_assessments(*, cast, count: int) -> list[int]:
+    """`count` cases under assessment, each with one pending assessment past its deadline."""
+    spu = SpuFactory(fsp=cast.fsp_a, connection_point__connecting_so=cast.local)
+    product = ProductFactory(procuring_so=cast.local)
+    now = timezone.now()
+    rule = deadline_rule_in_force(system_operator=cast.local, at=now)
+    cases = Case.objects.bulk_create(
+        Case(fsp=cast.fsp_a, spu=spu, product=product, status=Case.Status.UNDER_ASSESSMENT,
+             round=1, submitted_at=now - timedelta(days=100))
+        for _ in range(count)
+    )
+    assessments = Assessment.objects.bulk_create(
+        Assessment(case=c, round=1, system_operator=cast.local, reasons=["connecting"],
+                   deadline_rule=rule, clock_started_at=now - timedelta(days=100),
+                   deadline=now - timedelta(minutes=1) + timedelta(milliseconds=i))
+        for i, c in enumerate(cases)
+    )
+    return [a.pk for a in assessments]
+
+
+def test_killing_the_worker_mid_sweep_loses_nothing_and_doubles_nothing(
+    cast, celery_worker_factory, redis_server
+):
+    count = 2000
+    ids = _many_due_assessments(cast=cast, count=count)
+    entry = _sweep_every_minute()
+    # Beat's first run comes a minute after this; the first sweep is sent by hand below.
+    entry.last_run_at = timezone.now()
+    entry.save()
+    silenced = Assessment.objects.filter(pk__in=ids, status=SILENCE)
+
+    worker = celery_worker_factory(beat=True)
+    _send_sweep(redis_server.url)
+    wait_until(lambda: silenced.exists(), timeout=60, interval=0.02, message="the sweep to start")
+    worker.kill()
+
+    at_kill = silenced.count()
+    assert 0 < at_kill < count, f"the sweep was not caught mid-way ({at_kill} of {count} applied)"
+    time.sleep(1)
+    assert silenced.count() == at_kill  # nothing runs any more: the worker is dead
+
+    # Restart: beat's next minute finishes the job; two sweeps sent at once race each other
+    # (concurrency 2) over the same rows and must not apply anything twice.
+    celery_worker_factory(beat=True)
+    _send_sweep(redis_server.url)
+    _send_sweep(redis_server.url)
+    wait_until(lambda: silenced.count() == count, timeout=120, interval=0.5,
+               message=f"all {count} assessments to be approved by silence")
+
+    per_assessment = _silence_audit_per_assessment(ids)
+    assert len(per_assessment) == count
+    assert set(per_assessment.values()) == {1}
+    assert Case.objects.filter(assessments__pk__in=ids, status=Case.Status.APPROVED).count() == count
+    case_outcomes = (
+        CaseEvent.objects.filter(assessment__isnull=True, case__assessments__pk__in=ids,
+                                 to_state=Case.Status.APPROVED)
+        .values("case_id").annotate(n=Count("pk"))
+    )
+    assert len(case_outcomes) == count
+    assert {row["n"] for row in case_outcomes} == {1}
