@@ -455,6 +455,19 @@ def test_the_command_refuses_bad_options(cast, tmp_path, options, message):
                      stdout=io.StringIO(), stderr=io.StringIO())
 
 
+def test_the_command_reads_local_files_over_the_upload_limit_unless_told(cast, tmp_path, settings):
+    settings.GRIDPREQUAL_MAX_UPLOAD_BYTES = 100
+    path = write(tmp_path, csv_bytes([row(cast, 1)]))
+    with pytest.raises(CommandError):
+        call_command("import_spus", path, "--max-bytes", "100", fsp="FSP A", username="fsp_a_user",
+                     stdout=io.StringIO(), stderr=io.StringIO())
+    assert nothing_stored(cast)
+
+    call_command("import_spus", path, fsp="FSP A", username="fsp_a_user",
+                 stdout=io.StringIO(), stderr=io.StringIO())
+    assert Spu.objects.filter(fsp=cast.fsp_a).count() == 1
+
+
 def test_the_command_refuses_a_missing_file(cast, tmp_path):
     with pytest.raises(CommandError, match="Cannot open"):
         call_command("import_spus", str(tmp_path / "nope.csv"), fsp="FSP A", username="fsp_a_user",

@@ -26,8 +26,15 @@ class Command(BaseCommand):
         parser.add_argument("--as", dest="username", required=True,
                             help="the FSP user the import is attributed to")
         parser.add_argument("--dry-run", action="store_true", help="check the file, store nothing")
+        parser.add_argument(
+            "--max-bytes", type=int, default=None,
+            help="refuse files larger than this; by default a local file has no limit "
+                 "(uploads in the browser are held to GRIDPREQUAL_MAX_UPLOAD_BYTES)",
+        )
 
-    def handle(self, *args, file: str, fsp: str, username: str, dry_run: bool, **options) -> None:
+    def handle(
+        self, *args, file: str, fsp: str, username: str, dry_run: bool, max_bytes: int | None, **options
+    ) -> None:
         try:
             user = get_user_model().objects.get(username=username)
         except get_user_model().DoesNotExist as exc:
@@ -58,7 +65,8 @@ class Command(BaseCommand):
 
             try:
                 result = spu_import_csv(
-                    user=user, fsp=found[0], file=handle, dry_run=dry_run, progress=progress
+                    user=user, fsp=found[0], file=handle, dry_run=dry_run, progress=progress,
+                    max_bytes=max_bytes,
                 )
             except PermissionDenied as exc:
                 raise CommandError(f"{username} does not act for {found[0]}.") from exc
