@@ -146,6 +146,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Cases and assessments both have a "status": name their enums apart.
+    "ENUM_NAME_OVERRIDES": {
+        "CaseStatusEnum": "prequal.models.Case.Status",
+        "AssessmentStatusEnum": "prequal.models.Assessment.Status",
+    },
 }
 
 # Celery. Embedded default: kombu's filesystem broker, no server. Production: Redis.

@@ -3,7 +3,7 @@
 from django.urls import path
 
 from accounts.apis import AuthTokenObtainApi
-from prequal.apis import resources
+from prequal.apis import cases, resources
 
 urlpatterns = [
     path("auth/token/", AuthTokenObtainApi.as_view(), name="auth-token"),
@@ -21,4 +21,23 @@ urlpatterns = [
     ),
     path("products/", resources.ProductListApi.as_view(), name="product-list"),
     path("products/<int:pk>/", resources.ProductDetailApi.as_view(), name="product-detail"),
+    # Grid prequalification workflow (prequal.apis.cases)
+    path("cases/", cases.CaseListCreateApi.as_view(), name="case-list"),
+    path("cases/<int:pk>/", cases.CaseDetailApi.as_view(), name="case-detail"),
+    path("cases/<int:pk>/assessing-sos/", cases.CasePreviewApi.as_view(), name="case-assessing-sos"),
+    path("cases/<int:pk>/submit/", cases.CaseSubmitApi.as_view(), name="case-submit"),
+    path("cases/<int:pk>/withdraw/", cases.CaseWithdrawApi.as_view(), name="case-withdraw"),
+    path(
+        "cases/<int:pk>/supply-information/",
+        cases.CaseSupplyInformationApi.as_view(),
+        name="case-supply-information",
+    ),
+    path("queue/", cases.AssessmentQueueApi.as_view(), name="assessment-queue"),
+    path("assessments/<int:pk>/", cases.AssessmentDetailApi.as_view(), name="assessment-detail"),
+    path("assessments/<int:pk>/decide/", cases.AssessmentDecideApi.as_view(), name="assessment-decide"),
+    path(
+        "assessments/<int:pk>/declare-incomplete/",
+        cases.AssessmentDeclareIncompleteApi.as_view(),
+        name="assessment-declare-incomplete",
+    ),
 ]
