@@ -105,16 +105,23 @@ class AreaHits:
     area_id: np.ndarray
 
 
+# Up to this many points, look up candidate areas by bounding box in the area tree and test each
+# pair against the prepared polygon; above it, index the points instead and let each prepared
+# polygon find its points (GEOS prepares the *query* geometry, so the polygons must be the query).
+FEW_POINTS = 2048
+
+
 @dataclass(frozen=True)
 class AreaIndex:
-    """An STRtree over every area version's polygon, with each version's validity interval.
+    """Every area version's polygon (prepared) in an STRtree, with each version's validity interval.
 
-    Versions of all times are in one tree; a query keeps the hits whose interval
+    Versions of all times are in one index; a query keeps the versions whose interval
     [valid_from, valid_until) contains `at`, valid_until being the SO's next version.
     """
 
     key: tuple
     tree: shapely.STRtree
+    geometries: np.ndarray
     area_ids: np.ndarray
     so_ids: np.ndarray
     valid_from: np.ndarray  # µs since the epoch, UTC
@@ -133,23 +140,37 @@ class AreaIndex:
         valid_until[order[:-1][same_so_next]] = valid_from[order][1:][same_so_next]
         shapely.prepare(geometries)
         return cls(
-            key=key, tree=shapely.STRtree(geometries), area_ids=area_ids, so_ids=so_ids,
-            valid_from=valid_from, valid_until=valid_until,
+            key=key, tree=shapely.STRtree(geometries), geometries=geometries, area_ids=area_ids,
+            so_ids=so_ids, valid_from=valid_from, valid_until=valid_until,
         )
 
-    def query(self, *, lon, lat, at: datetime | None = None) -> AreaHits:
-        """Points on an edge or a vertex count as inside ("intersects", i.e. covers)."""
-        lon = np.asarray(lon, dtype=float)
-        lat = np.asarray(lat, dtype=float)
-        if len(self.area_ids) == 0 or lon.size == 0:
+    def query(self, *, lon, lat, at: datetime | None = None, few_points: int = FEW_POINTS) -> AreaHits:
+        """Points on an edge or a vertex count as inside ("intersects", i.e. the area covers them).
+
+        Hits are sorted by point index, then area id.
+        """
+        lon = np.asarray(lon, dtype=float).ravel()
+        lat = np.asarray(lat, dtype=float).ravel()
+        t = _micros(at or timezone.now())
+        valid = (self.valid_from <= t) & (t < self.valid_until)
+        if lon.size == 0 or not valid.any():
             empty = np.empty(0, dtype=np.int64)
             return AreaHits(empty, empty, empty)
-        point_index, geom_index = self.tree.query(shapely.points(lon, lat), predicate="intersects")
-        t = _micros(at or timezone.now())
-        keep = (self.valid_from[geom_index] <= t) & (t < self.valid_until[geom_index])
-        point_index, geom_index = point_index[keep], geom_index[keep]
+        if lon.size <= few_points:
+            point_index, geom_index = self.tree.query(shapely.points(lon, lat))
+            keep = valid[geom_index]
+            point_index, geom_index = point_index[keep], geom_index[keep]
+            inside = shapely.intersects_xy(self.geometries[geom_index], lon[point_index], lat[point_index])
+            point_index, geom_index = point_index[inside], geom_index[inside]
+        else:
+            current = np.flatnonzero(valid)
+            point_tree = shapely.STRtree(shapely.points(lon, lat), node_capacity=10)
+            local_index, point_index = point_tree.query(self.geometries[current], predicate="intersects")
+            geom_index = current[local_index]
+        order = np.lexsort((self.area_ids[geom_index], point_index))
+        point_index, geom_index = point_index[order], geom_index[order]
         return AreaHits(
-            point_index=point_index,
+            point_index=point_index.astype(np.int64, copy=False),
             system_operator_id=self.so_ids[geom_index],
             area_id=self.area_ids[geom_index],
         )
@@ -162,11 +183,12 @@ _index: AreaIndex | None = None
 def area_set_version() -> tuple:
     """A cheap fingerprint of the area table, read on every call (one tiny query).
 
-    Versions are only ever added, so count, highest id and latest creation time change with
-    every upload, in whichever process it happened.
+    Versions are only ever added (never edited or deleted), so the count and the highest id
+    change with every upload, in whichever process it happened. Both come from indexes: the
+    large geometry column is never read here.
     """
-    row = ObservabilityArea.objects.aggregate(n=Count("id"), last_id=Max("id"), last=Max("created_at"))
-    return (row["n"], row["last_id"], row["last"])
+    row = ObservabilityArea.objects.aggregate(n=Count("id"), last_id=Max("id"))
+    return (row["n"], row["last_id"])
 
 
 def area_index() -> AreaIndex:

@@ -226,12 +226,32 @@ def test_resolver_agrees_with_brute_force(random_areas, points):
     vertices = shapely.get_coordinates(list(random_areas.values()))[:: max(1, len(points))]
     lon = np.concatenate([lon, vertices[:, 0]])
     lat = np.concatenate([lat, vertices[:, 1]])
-    hits = area_hits_for_coordinates(lon=lon, lat=lat, at=T1)
-    got = set(zip(hits.point_index.tolist(), hits.system_operator_id.tolist(), strict=True))
     expected = {
         (i, so_id)
         for i in range(len(lon))
         for so_id, geometry in random_areas.items()
         if geometry.covers(Point(lon[i], lat[i]))
     }
-    assert got == expected
+    hits = area_hits_for_coordinates(lon=lon, lat=lat, at=T1)
+    assert set(zip(hits.point_index.tolist(), hits.system_operator_id.tolist(), strict=True)) == expected
+    # The bulk path (points indexed, polygons as the query) must agree exactly.
+    bulk = resolver.area_index().query(lon=lon, lat=lat, at=T1, few_points=0)
+    assert set(zip(bulk.point_index.tolist(), bulk.system_operator_id.tolist(), strict=True)) == expected
+    assert bulk.area_id.tolist() == hits.area_id.tolist()
+
+
+@pytest.mark.parametrize("few_points", [0, 10_000])
+def test_both_query_paths_respect_edges_holes_and_time(areas, few_points):
+    cast = areas
+    lon = np.array([15.0, 15.0, 15.4, 15.5, 15.2, 17.0, 17.000001, 30.0])
+    lat = np.array([59.5, 59.0, 59.5, 59.5, 59.2, 62.0, 62.0, 59.0])
+    index = resolver.area_index()
+    hits = index.query(lon=lon, lat=lat, at=T1, few_points=few_points)
+    pairs = set(zip(hits.point_index.tolist(), hits.system_operator_id.tolist(), strict=True))
+    local = {i for i, so in pairs if so == cast.local.pk}
+    regional = {i for i, so in pairs if so == cast.regional.pk}
+    assert local == {0, 1, 2, 4}  # edge, vertex, hole edge, inside; not the hole (3)
+    assert 5 in regional and 6 not in regional
+    assert not {i for i, _so in pairs if i == 7}
+    before = index.query(lon=lon, lat=lat, at=datetime(2023, 1, 1, tzinfo=UTC), few_points=few_points)
+    assert before.point_index.size == 0

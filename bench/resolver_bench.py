@@ -1,0 +1,429 @@
+"""Benchmark SPEC §7 row 1: assessing SOs for 1,000,000 connection points, and for one case.
+
+Synthetic "Sweden, fully electrified" areas: 1 TSO outline, 5 regional bands and local DSO blobs
+tiling a Sweden-sized extent (2,000 polygons of ~1,000 vertices in all), stored as real
+ObservabilityArea rows in a throwaway SQLite database, so the index is built and checked exactly
+as in production. Points are uniform over the extent (about three assessing SOs each).
+
+    .venv/bin/python bench/resolver_bench.py                       # the budget's sizes
+    .venv/bin/python bench/resolver_bench.py --preset quick        # seconds, for a smoke run
+    .venv/bin/python bench/resolver_bench.py --write docs/PERFORMANCE.md
+
+Reports: index build, the bulk rule for all points (budget ≤ 20 s), one case (≤ 5 ms, a single
+connection point and a 100-point SPG), and the ratio to the floor: a bare shapely STRtree query
+(predicate "intersects") on the same points and polygons.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+EXTENT = (11.0, 55.3, 24.0, 69.0)  # lon/lat box of a Sweden-sized grid
+PRESETS = {
+    "full": {"points": 1_000_000, "polygons": 2_000, "vertices": 1_000},
+    "quick": {"points": 20_000, "polygons": 60, "vertices": 200},
+}
+MARK_START = "<!-- resolver-bench:start -->"
+MARK_END = "<!-- resolver-bench:end -->"
+
+
+def _setup_django(db_path: Path) -> None:
+    os.environ["DATABASE_URL"] = f"sqlite:///{db_path}"
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings_test")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0, interactive=False)
+
+
+def _wobble(t: np.ndarray, *, seed: int, amplitude: float) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    phases = rng.uniform(0, 2 * np.pi, 3)
+    return (
+        amplitude
+        * (np.sin(7 * t + phases[0]) + 0.5 * np.sin(19 * t + phases[1]) + 0.25 * np.sin(43 * t + phases[2]))
+        / 1.75
+    )
+
+
+def make_polygons(*, polygons: int, vertices: int, seed: int = 1):
+    """(tier, geometry) pairs: 1 TSO, 5 regional bands, the rest local blobs on a grid."""
+    import shapely
+
+    x0, y0, x1, y1 = EXTENT
+    out = []
+    # TSO: the extent with a wobbly outline.
+    t = np.linspace(0, 1, vertices, endpoint=False)
+    side = np.minimum(np.floor(t * 4), 3)
+    f = t * 4 - side
+    xs = np.select(
+        [side == 0, side == 1, side == 2, side == 3], [x0 + f * (x1 - x0), x1, x1 - f * (x1 - x0), x0]
+    )
+    ys = np.select(
+        [side == 0, side == 1, side == 2, side == 3], [y0, y0 + f * (y1 - y0), y1, y1 - f * (y1 - y0)]
+    )
+    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+    scale = 1 + _wobble(2 * np.pi * t, seed=seed, amplitude=0.01)
+    out.append(("tso", shapely.Polygon(np.column_stack([cx + (xs - cx) * scale, cy + (ys - cy) * scale]))))
+    # Regional DSOs: 5 latitude bands sharing wobbly borders (so they tile without gaps).
+    bands = 5 if polygons > 6 else 1
+    half = vertices // 2
+    bx = np.linspace(x0 - 0.5, x1 + 0.5, half)
+    borders = [np.full(half, y0 - 0.5)]
+    for k in range(1, bands):
+        base = y0 + k * (y1 - y0) / bands
+        borders.append(base + _wobble(bx, seed=seed + k, amplitude=0.3 * (y1 - y0) / bands))
+    borders.append(np.full(half, y1 + 0.5))
+    for k in range(bands):
+        ring = np.concatenate(
+            [np.column_stack([bx, borders[k]]), np.column_stack([bx[::-1], borders[k + 1][::-1]])]
+        )
+        out.append(("regional_dso", shapely.Polygon(ring)))
+    # Local DSOs: star-shaped blobs, one per grid cell, slightly overlapping their neighbours.
+    n_local = max(polygons - len(out), 0)
+    ny = max(1, round(np.sqrt(n_local * (y1 - y0) / (x1 - x0))))
+    nx = max(1, int(np.ceil(n_local / ny)))
+    w, h = (x1 - x0) / nx, (y1 - y0) / ny
+    angles = np.linspace(0, 2 * np.pi, vertices, endpoint=False)
+    rng = np.random.default_rng(seed)
+    for i in range(n_local):
+        gx, gy = i % nx, i // nx
+        cx, cy = x0 + (gx + 0.5) * w, y0 + (gy + 0.5) * h
+        radius = 0.62 * (1 + _wobble(angles, seed=int(rng.integers(1 << 30)), amplitude=0.15))
+        out.append(
+            (
+                "local_dso",
+                shapely.Polygon(
+                    np.column_stack([cx + radius * w * np.cos(angles), cy + radius * h * np.sin(angles)])
+                ),
+            )
+        )
+    return out
+
+
+def _store(polygons) -> tuple[list[int], dict[str, list[int]]]:
+    """Create operators and one area version each; return SO ids in polygon order."""
+    import shapely
+    from django.db import transaction
+
+    from accounts.models import Organisation
+    from observability.areas import area_km2
+    from observability.models import ObservabilityArea, SystemOperator
+
+    valid_from = datetime(2024, 1, 1, tzinfo=UTC)
+    so_ids: list[int] = []
+    with transaction.atomic():
+        orgs = Organisation.objects.bulk_create(
+            [
+                Organisation(name=f"Bench SO {i:05d}", kind=Organisation.Kind.SYSTEM_OPERATOR)
+                for i in range(len(polygons))
+            ]
+        )
+        tso = SystemOperator.objects.create(organisation=orgs[0], tier="tso")
+        regionals = [
+            SystemOperator.objects.create(organisation=o, tier="regional_dso", upstream=tso)
+            for o, (tier, _) in zip(orgs, polygons, strict=True)
+            if tier == "regional_dso"
+        ]
+        locals_ = SystemOperator.objects.bulk_create(
+            [
+                SystemOperator(organisation=o, tier="local_dso", upstream=regionals[i % len(regionals)])
+                for i, (o, (tier, _)) in enumerate(zip(orgs, polygons, strict=True))
+                if tier == "local_dso"
+            ]
+        )
+        so_ids = [tso.pk] + [r.pk for r in regionals] + [so.pk for so in locals_]
+        rows = []
+        for so_id, (_tier, geometry) in zip(so_ids, polygons, strict=True):
+            x0, y0, x1, y1 = geometry.bounds
+            rows.append(
+                ObservabilityArea(
+                    system_operator_id=so_id,
+                    valid_from=valid_from,
+                    geometry_wkb=shapely.to_wkb(geometry),
+                    min_lon=x0,
+                    min_lat=y0,
+                    max_lon=x1,
+                    max_lat=y1,
+                    area_km2=area_km2(geometry),
+                    vertex_count=shapely.get_num_coordinates(geometry),
+                    polygon_count=1,
+                    source_filename="bench",
+                    source_epsg=4326,
+                )
+            )
+        ObservabilityArea.objects.bulk_create(rows, batch_size=200)
+    locals_ids = [so.pk for so in locals_]
+    return so_ids, {"local": locals_ids}
+
+
+def _machine() -> str:
+    cpu = platform.processor() or "?"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = "?"
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal"):
+                mem = f"{int(line.split()[1]) / 1048576:.1f} GiB"
+    except OSError:
+        pass
+    import shapely
+
+    load = ", ".join(f"{v:.1f}" for v in os.getloadavg()) if hasattr(os, "getloadavg") else "?"
+    return (
+        f"{os.cpu_count()} CPUs (nproc), {cpu}, {mem} RAM, load average at the end {load}; "
+        f"Python {platform.python_version()}, "
+        f"shapely {shapely.__version__} (GEOS {shapely.geos_version_string}), numpy {np.__version__}, "
+        f"{platform.system()} {platform.release()}"
+    )
+
+
+def run(*, points: int, polygons: int, vertices: int, seed: int) -> dict:
+    import shapely
+
+    from observability import resolver
+    from observability.models import ConnectionPoint
+
+    t = time.perf_counter()
+    generated = make_polygons(polygons=polygons, vertices=vertices, seed=seed)
+    so_ids, groups = _store(generated)
+    setup_s = time.perf_counter() - t
+    total_vertices = int(sum(shapely.get_num_coordinates(g) for _, g in generated))
+
+    rng = np.random.default_rng(seed)
+    x0, y0, x1, y1 = EXTENT
+    lon = rng.uniform(x0, x1, points)
+    lat = rng.uniform(y0, y1, points)
+    at = datetime(2025, 1, 1, tzinfo=UTC)
+
+    # Floors on the same arrays. (a) the bare STRtree query as usually written: a tree of the
+    # (prepared) polygons queried with the points; GEOS prepares the query geometry (the point),
+    # so every candidate is a full point-in-polygon test. (b) the bare query the service is
+    # built on: the points in a tree, queried with the prepared polygons.
+    geoms = np.array([g for _, g in generated], dtype=object)
+    shapely.prepare(geoms)
+    bare_tree = shapely.STRtree(geoms)
+    t = time.perf_counter()
+    pts = shapely.points(lon, lat)
+    points_s = time.perf_counter() - t
+    bare_tree.query(pts[:1000], predicate="intersects")  # warm
+    t = time.perf_counter()
+    bare = bare_tree.query(pts, predicate="intersects")
+    bare_s = time.perf_counter() - t
+    t = time.perf_counter()
+    inverse = shapely.STRtree(pts, node_capacity=10).query(geoms, predicate="intersects")
+    inverse_s = time.perf_counter() - t
+    assert inverse.shape == bare.shape
+    del pts
+
+    # As in reality, a point's connecting SO is the local DSO whose area holds it (else any local).
+    local_ids = np.asarray(groups["local"] or so_ids)
+    connecting = rng.choice(local_ids, points)
+    first_local = len(so_ids) - len(groups["local"])
+    is_local = bare[1] >= first_local
+    connecting[bare[0][is_local]] = np.asarray(so_ids)[bare[1][is_local]]
+
+    resolver.area_index_clear()
+    t = time.perf_counter()
+    index = resolver.area_index()
+    build_s = time.perf_counter() - t
+
+    # All points, through the service: fingerprint query, tree query, validity, merge with connecting SO.
+    t = time.perf_counter()
+    idx, so, reasons, area = resolver.assessing_so_arrays(
+        connecting_so_ids=connecting, lon=lon, lat=lat, at=at
+    )
+    bulk_s = time.perf_counter() - t
+    hits = resolver.area_hits_for_coordinates(lon=lon, lat=lat, at=at)
+    per_point_sos = np.bincount(idx, minlength=points)
+
+    assert bare.shape[1] == hits.point_index.size, "the service and the bare query disagree"
+
+    # One case: real connection points in the database through assessing_sos().
+    sample = 300
+    cps = ConnectionPoint.objects.bulk_create(
+        [
+            ConnectionPoint(
+                gsrn=f"{900000000000000000 + i}",
+                connecting_so_id=int(connecting[i]),
+                latitude=float(lat[i]),
+                longitude=float(lon[i]),
+                voltage_level="lv",
+                bidding_zone="SE3",
+            )
+            for i in range(sample)
+        ]
+    )
+    cps = list(ConnectionPoint.objects.filter(pk__in=[c.pk for c in cps]))
+    one_ms = []
+    for cp in cps:
+        t = time.perf_counter()
+        resolver.assessing_sos(points=[cp], at=at)
+        one_ms.append((time.perf_counter() - t) * 1000)
+    spg_ms = []
+    for k in range(0, sample - 100, 10):
+        t = time.perf_counter()
+        resolver.assessing_sos(points=cps[k : k + 100], at=at)
+        spg_ms.append((time.perf_counter() - t) * 1000)
+    assert index is resolver.area_index(), "the cached index was rebuilt without a change"
+
+    def pct(values, q):
+        return float(np.percentile(values, q))
+
+    return {
+        "points": points,
+        "polygons": len(generated),
+        "vertices_total": total_vertices,
+        "vertices_per_polygon": total_vertices / len(generated),
+        "setup_s": setup_s,
+        "build_s": build_s,
+        "bulk_s": bulk_s,
+        "bare_s": bare_s,
+        "points_s": points_s,
+        "inverse_s": inverse_s,
+        "ratio": bulk_s / (bare_s + points_s),
+        "ratio_inverse": bulk_s / (inverse_s + points_s),
+        "rows": int(idx.size),
+        "area_hits": int(hits.point_index.size),
+        "mean_sos": float(per_point_sos.mean()),
+        "one_p50": statistics.median(one_ms),
+        "one_p99": pct(one_ms, 99),
+        "one_max": max(one_ms),
+        "spg_p50": statistics.median(spg_ms),
+        "spg_p99": pct(spg_ms, 99),
+        "throughput": points / bulk_s,
+    }
+
+
+def report(result: dict, *, command: str) -> str:
+    r = result
+    ok_bulk = "within" if r["bulk_s"] <= 20 else "OVER"
+    ok_one = "within" if r["one_p99"] <= 5 else "OVER"
+    rows = [
+        (
+            f"all {r['points']:,} points: `assessing_so_arrays` (fingerprint query, STRtree query, "
+            "validity, merge with connecting SO)",
+            f"**{r['bulk_s']:.2f} s** ({r['throughput']:,.0f} points/s)",
+            f"≤ 20 s ({ok_bulk})",
+        ),
+        (
+            "one case, one connection point: `assessing_sos` (incl. its fingerprint query)",
+            f"p50 {r['one_p50']:.2f} ms, **p99 {r['one_p99']:.2f} ms**, max {r['one_max']:.2f} ms",
+            f"≤ 5 ms ({ok_one})",
+        ),
+        (
+            "one case, an SPG of 100 connection points: `assessing_sos`",
+            f"p50 {r['spg_p50']:.2f} ms, p99 {r['spg_p99']:.2f} ms",
+            "≤ 5 ms",
+        ),
+        (
+            "index build from the database (cold, once per process and area change)",
+            f"{r['build_s']:.2f} s",
+            "—",
+        ),
+        (
+            'floor (a): bare `STRtree(polygons).query(points, predicate="intersects")`, prepared polygons',
+            f"{r['bare_s']:.2f} s (+ {r['points_s']:.2f} s to make the points)",
+            "—",
+        ),
+        (
+            'floor (b): bare `STRtree(points).query(polygons, predicate="intersects")`, '
+            "the query the service uses",
+            f"{r['inverse_s']:.2f} s (+ {r['points_s']:.2f} s)",
+            "—",
+        ),
+        (
+            "**ratio to the floor**",
+            f"**{r['ratio']:.2f}×** floor (a); {r['ratio_inverse']:.2f}× floor (b)",
+            "—",
+        ),
+    ]
+    table = "\n".join(
+        ["| what | measured | budget |", "| --- | --- | --- |"] + [f"| {a} | {b} | {c} |" for a, b, c in rows]
+    )
+    return f"""{MARK_START}
+## Assessing SOs (SPEC §7 row 1): resolver
+
+Command: `{command}`
+
+Machine: {_machine()}.
+
+Data: {r["polygons"]:,} observability-area polygons ({r["vertices_total"]:,} vertices,
+{r["vertices_per_polygon"]:.0f} per polygon: 1 TSO outline, 5 regional bands, local DSO blobs on a
+grid over a Sweden-sized extent), stored as `ObservabilityArea` rows in SQLite; {r["points"]:,}
+connection points uniform over the extent ({r["mean_sos"]:.2f} assessing SOs per point on average,
+{r["rows"]:,} (point, SO) rows).
+
+{table}
+
+The service and both bare queries return the same {r["area_hits"]:,} (point, area) hits (checked
+by the script). Floor (a) is slower than the service because GEOS prepares the *query* geometry:
+with points as the query, each candidate polygon is walked vertex by vertex. The service makes the
+prepared polygons the query (floor (b)) for large batches and, for a few points (one case), tests
+the bounding-box candidates with `intersects_xy` against the polygons prepared once per process.
+{MARK_END}
+"""
+
+
+def write(path: Path, section: str) -> None:
+    text = (
+        path.read_text()
+        if path.exists()
+        else "# Performance\n\nMeasured by the scripts in `bench/` (SPEC §7).\n"
+    )
+    if MARK_START in text and MARK_END in text:
+        before, rest = text.split(MARK_START, 1)
+        after = rest.split(MARK_END, 1)[1].lstrip("\n")
+        text = before + section + ("\n" + after if after else "")
+    else:
+        text = text.rstrip("\n") + "\n\n" + section
+    path.write_text(text)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--preset", choices=sorted(PRESETS), default="full")
+    parser.add_argument("--points", type=int)
+    parser.add_argument("--polygons", type=int)
+    parser.add_argument("--vertices", type=int, help="vertices per polygon")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--write", type=Path, help="replace this benchmark's section in a Markdown file")
+    args = parser.parse_args(argv)
+    sizes = dict(PRESETS[args.preset])
+    for key in sizes:
+        if getattr(args, key) is not None:
+            sizes[key] = getattr(args, key)
+    with tempfile.TemporaryDirectory(prefix="resolver-bench-") as tmp:
+        _setup_django(Path(tmp) / "bench.sqlite3")
+        result = run(**sizes, seed=args.seed)
+    command = "python bench/resolver_bench.py " + " ".join(argv if argv is not None else sys.argv[1:])
+    section = report(result, command=command.strip())
+    print(section)
+    if args.write:
+        write(args.write, section)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

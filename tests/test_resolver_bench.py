@@ -1,0 +1,60 @@
+"""The resolver benchmark runs (tiny preset); its figures live in docs/PERFORMANCE.md."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_bench_script_runs_with_a_tiny_preset(tmp_path):
+    doc = tmp_path / "PERFORMANCE.md"
+    doc.write_text("# Performance\n\nAnother benchmark's section stays.\n")
+    result = subprocess.run(
+        [
+            sys.executable,
+            "bench/resolver_bench.py",
+            "--preset",
+            "quick",
+            "--points",
+            "3000",
+            "--polygons",
+            "20",
+            "--vertices",
+            "60",
+            "--write",
+            str(doc),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    text = doc.read_text()
+    assert "Another benchmark's section stays." in text
+    assert "all 3,000 points" in text and "ratio to the floor" in text
+    # Writing again replaces the section instead of appending a second one.
+    subprocess.run(
+        [
+            sys.executable,
+            "bench/resolver_bench.py",
+            "--points",
+            "2000",
+            "--polygons",
+            "20",
+            "--vertices",
+            "60",
+            "--write",
+            str(doc),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    )
+    text = doc.read_text()
+    assert text.count("resolver-bench:start") == 1 and "all 2,000 points" in text
