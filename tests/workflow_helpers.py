@@ -8,12 +8,13 @@ and the TSO (procuring `wf.product`); `wf.spg_case()` adds the other local DSO t
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import pytest
 from django.utils import timezone
 
 from observability.models import SystemOperator
-from prequal.models import Assessment, Case, Product, Spg, Spu
+from prequal.models import Assessment, Case, DeadlineRule, Product, Spg, Spu
 from prequal.services.cases import case_create_draft, case_submit
 from tests.factories import (
     ConnectionPointFactory,
@@ -58,8 +59,26 @@ class Workflow:
         return type(obj).objects.get(pk=obj.pk)
 
 
+def ensure_default_deadline_rule() -> DeadlineRule:
+    """The rule data migration 0003 creates; transactional tests (live_server, threads) flush it."""
+    rule, _ = DeadlineRule.objects.get_or_create(
+        jurisdiction="",
+        valid_from=datetime(2000, 1, 1, tzinfo=UTC),
+        defaults={
+            "name": "Grid prequalification: three months from a complete application",
+            "legal_basis": "SO GL Art. 182(3)",
+            "period_months": 3,
+            "supplement_period_days": 28,
+            "reminder_days": [7, 1],
+            "outcome_validity_months": 60,
+        },
+    )
+    return rule
+
+
 @pytest.fixture
 def wf(cast) -> Workflow:
+    ensure_default_deadline_rule()
     product = ProductFactory(code="mfrr-energy", name="mFRR energy", procuring_so=cast.tso)
     spu = SpuFactory(
         fsp=cast.fsp_a, connection_point=ConnectionPointFactory(connecting_so=cast.local), code="BAT-1"
