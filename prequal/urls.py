@@ -23,3 +23,23 @@ urlpatterns = [
     ),
     path("products/", resources.product_list, name="product-list"),
 ]
+
+# Grid prequalification cases: FSP applications, the SO queue, decisions.
+from prequal.views import cases as case_views  # noqa: E402
+
+urlpatterns += [
+    path("cases/", case_views.case_list, name="case-list"),
+    path("cases/new/", case_views.case_create, name="case-create"),
+    path("cases/<int:pk>/", case_views.case_detail, name="case-detail"),
+    path("cases/<int:pk>/submit/", case_views.case_submit, name="case-submit"),
+    path("cases/<int:pk>/delete/", case_views.case_delete, name="case-delete"),
+    path("cases/<int:pk>/withdraw/", case_views.case_withdraw, name="case-withdraw"),
+    path("cases/<int:pk>/supply/", case_views.case_supply_information, name="case-supply-information"),
+    path("queue/", case_views.queue, name="queue"),
+    path("assessments/<int:pk>/decide/", case_views.assessment_decide, name="assessment-decide"),
+    path(
+        "assessments/<int:pk>/incomplete/",
+        case_views.assessment_declare_incomplete,
+        name="assessment-declare-incomplete",
+    ),
+]

@@ -1,0 +1,237 @@
+"""HTML forms for grid prequalification cases. They clean input; prequal.services.cases decides.
+
+The rules of a decision (R6: what it must contain) live in the service: these forms only turn
+the browser's strings into the values the service takes, so the API and the browser refuse
+the same things with the same messages.
+"""
+
+from __future__ import annotations
+
+import zoneinfo
+
+from django import forms
+from django.conf import settings
+from django.utils import timezone
+from django.utils.dates import MONTHS, WEEKDAYS_ABBR
+from django.utils.text import capfirst
+from django.utils.translation import gettext_lazy as _
+
+from observability.models import SystemOperator
+from prequal.forms import LocalDateTimeInput
+from prequal.models import Assessment, Case, Fsp, Product
+from prequal.selectors.resources import spg_list_for_user, spu_list_for_user
+
+MONTH_CHOICES = [(m, capfirst(MONTHS[m])) for m in range(1, 13)]
+WEEKDAY_CHOICES = [(d, WEEKDAYS_ABBR[d]) for d in range(7)]
+
+
+class ZonedDateTimeField(forms.DateTimeField):
+    """A datetime-local input read in `zone` (the assessing SO's time zone, SPEC R10).
+
+    A wall-clock time that does not exist or is ambiguous around a daylight-saving change is
+    refused with Django's message rather than guessed.
+    """
+
+    widget = LocalDateTimeInput
+    input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.zone = zoneinfo.ZoneInfo(settings.TIME_ZONE)
+
+    def to_python(self, value):
+        with timezone.override(self.zone):
+            return super().to_python(value)
+
+    def prepare_value(self, value):
+        with timezone.override(self.zone):
+            return super().prepare_value(value)
+
+
+# --- FSP ------------------------------------------------------------------------------------
+
+
+class CaseCreateForm(forms.Form):
+    """One SPU or one SPG (by the FSP's own code) and one product."""
+
+    KIND_SPU, KIND_SPG = "spu", "spg"
+
+    fsp = forms.ModelChoiceField(queryset=Fsp.objects.none(), label=_("FSP"), empty_label=None)
+    kind = forms.ChoiceField(
+        label=_("Apply for"),
+        choices=[(KIND_SPU, _("an SPU")), (KIND_SPG, _("an SPG"))],
+        widget=forms.RadioSelect,
+        initial=KIND_SPU,
+    )
+    code = forms.CharField(
+        label=_("SPU or SPG code"), max_length=64,
+        help_text=_("Your own code of the unit or group, as registered (e.g. BAT-0001)."),
+    )
+    product = forms.ModelChoiceField(
+        queryset=Product.objects.none(), label=_("Product"), empty_label=_("Choose a product"),
+    )
+
+    def __init__(self, *args, user, fsps, products, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.fields["fsp"].queryset = fsps
+        if len(fsps) == 1:
+            self.fields["fsp"].initial = fsps[0].pk
+            self.fields["fsp"].widget = forms.HiddenInput()
+        self.fields["product"].queryset = products
+        self.resource = None
+
+    def clean(self):
+        data = super().clean()
+        fsp, kind, code = data.get("fsp"), data.get("kind"), (data.get("code") or "").strip()
+        if not (fsp and kind and code):
+            return data
+        listing = spu_list_for_user if kind == self.KIND_SPU else spg_list_for_user
+        self.resource = listing(user=self.user).filter(fsp=fsp, code=code).first()
+        if self.resource is None:
+            what = _("SPU") if kind == self.KIND_SPU else _("SPG")
+            self.add_error("code", _("%(fsp)s has no %(what)s with the code %(code)s.")
+                           % {"fsp": fsp, "what": what, "code": code})
+        return data
+
+    def service_kwargs(self) -> dict:
+        kind = self.cleaned_data["kind"]
+        return {
+            "fsp": self.cleaned_data["fsp"],
+            "product": self.cleaned_data["product"],
+            "spu": self.resource if kind == self.KIND_SPU else None,
+            "spg": self.resource if kind == self.KIND_SPG else None,
+        }
+
+
+class CaseWithdrawForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why do you withdraw the application? (optional)"), required=False, max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class SupplyInformationForm(forms.Form):
+    information = forms.CharField(
+        label=_("The missing information"), max_length=10000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("Answer what the system operator listed as missing. Every stopped clock restarts."),
+    )
+
+
+class CaseFilterForm(forms.Form):
+    status = forms.ChoiceField(
+        label=_("Status"), required=False, choices=[("", _("All"))] + list(Case.Status.choices)
+    )
+    product = forms.ModelChoiceField(
+        label=_("Product"), required=False, queryset=Product.objects.none(), empty_label=_("All")
+    )
+
+    def __init__(self, *args, products, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["product"].queryset = products
+
+
+# --- SO -------------------------------------------------------------------------------------
+
+
+class QueueFilterForm(forms.Form):
+    product = forms.ModelChoiceField(
+        label=_("Product"), required=False, queryset=Product.objects.none(), empty_label=_("All")
+    )
+    status = forms.ChoiceField(
+        label=_("Status"), required=False,
+        choices=[("", _("All open"))] + [(s.value, s.label) for s in Assessment.OPEN],
+    )
+    connecting_so = forms.ModelChoiceField(
+        label=_("Connecting SO"), required=False, queryset=SystemOperator.objects.none(),
+        empty_label=_("All"),
+    )
+
+    def __init__(self, *args, products, operators, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["product"].queryset = products
+        self.fields["connecting_so"].queryset = operators
+
+
+class DecisionForm(forms.Form):
+    OUTCOME_CHOICES = [
+        (Assessment.Status.APPROVED.value, _("Approve")),
+        (Assessment.Status.CONDITIONALLY_APPROVED.value, _("Approve with conditions")),
+        (Assessment.Status.NOT_APPROVED.value, _("Refuse")),
+    ]
+
+    outcome = forms.ChoiceField(label=_("Decision"), choices=OUTCOME_CHOICES, widget=forms.RadioSelect)
+    reason = forms.CharField(
+        label=_("Reason"), required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Required for an approval with conditions: why the conditions are needed."),
+    )
+    justification = forms.CharField(
+        label=_("Justification"), required=False, max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Required for a refusal: the grid reason for refusing."),
+    )
+    limits_explanation = forms.CharField(
+        label=_("Why temporary limits cannot resolve the issue"), required=False, max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Required for a refusal (NC DR): why limiting the unit for a period is not enough."),
+    )
+    # When the engineer loaded the page (the assessment's updated_at): a decision taken on a
+    # copy that changed since is refused as "changed meanwhile".
+    seen = forms.CharField(widget=forms.HiddenInput)
+
+
+class ConditionForm(forms.Form):
+    """One condition of a conditional approval; a blank row is ignored."""
+
+    max_up_mw = forms.DecimalField(
+        label=_("Max up (MW)"), required=False, min_value=0, max_digits=10, decimal_places=3
+    )
+    max_down_mw = forms.DecimalField(
+        label=_("Max down (MW)"), required=False, min_value=0, max_digits=10, decimal_places=3
+    )
+    months = forms.TypedMultipleChoiceField(
+        label=_("Months"), required=False, choices=MONTH_CHOICES, coerce=int,
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "checks"}),
+        help_text=_("None ticked: every month."),
+    )
+    weekdays = forms.TypedMultipleChoiceField(
+        label=_("Weekdays"), required=False, choices=WEEKDAY_CHOICES, coerce=int,
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "checks"}),
+        help_text=_("None ticked: every day."),
+    )
+    start_time = forms.TimeField(
+        label=_("From (local time)"), required=False,
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+    )
+    end_time = forms.TimeField(
+        label=_("Until (local time)"), required=False,
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        help_text=_("A window may cross midnight (22:00–06:00). No times: the whole day."),
+    )
+    valid_from = ZonedDateTimeField(label=_("Valid from"), required=False)
+    valid_to = ZonedDateTimeField(label=_("Valid until"), required=False)
+    note = forms.CharField(label=_("Note"), required=False, max_length=500)
+
+    def __init__(self, *args, time_zone: str | None = None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if time_zone:
+            for name in ("valid_from", "valid_to"):
+                self.fields[name].zone = zoneinfo.ZoneInfo(time_zone)
+
+    def condition(self) -> dict | None:
+        """The condition as the service takes it; None for a row left blank."""
+        data = getattr(self, "cleaned_data", None) or {}
+        values = {k: v for k, v in data.items() if v not in (None, "", [])}
+        return values or None
+
+
+ConditionFormSet = forms.formset_factory(ConditionForm, extra=3, max_num=10, validate_max=True)
+
+
+class DeclareIncompleteForm(forms.Form):
+    missing_information = forms.CharField(
+        label=_("What is missing"), max_length=10000, widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("Your operator may declare a case incomplete once. Every clock stops until the FSP "
+                    "supplies it; without it, the case is withdrawn after the supplement period."),
+    )

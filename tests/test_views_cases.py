@@ -1,0 +1,327 @@
+"""Case pages in the browser (server side): FSP applications, the SO queue, decisions (SPEC R2–R6, §4)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from prequal.models import Assessment, Case, CaseEvent, Condition
+from tests import workflow_helpers
+from tests.factories import ConnectionPointFactory, SpuFactory
+
+pytestmark = pytest.mark.django_db
+wf = workflow_helpers.wf  # the fixture
+
+
+def _login(client, user):
+    client.force_login(user)
+    return client
+
+
+def _detail(case):
+    return reverse("prequal:case-detail", kwargs={"pk": case.pk})
+
+
+def _decide_url(assessment):
+    return reverse("prequal:assessment-decide", kwargs={"pk": assessment.pk})
+
+
+def _decide(client, assessment, **data):
+    """POST a decision the way the form does (the `seen` stamp and an empty conditions formset)."""
+    assessment = Assessment.objects.get(pk=assessment.pk)
+    payload = {
+        "seen": assessment.updated_at.isoformat(),
+        "conditions-TOTAL_FORMS": "3", "conditions-INITIAL_FORMS": "0",
+        "conditions-MIN_NUM_FORMS": "0", "conditions-MAX_NUM_FORMS": "10",
+        "reason": "", "justification": "", "limits_explanation": "",
+    }
+    payload.update(data)
+    return client.post(_decide_url(assessment), payload)
+
+
+# --- FSP: apply, preview, submit, withdraw, supply -------------------------------------------
+
+
+def test_fsp_creates_a_draft_sees_who_assesses_and_by_when_then_submits(client, wf):
+    _login(client, wf.cast.fsp_a_user)
+
+    response = client.post(reverse("prequal:case-create"), {
+        "fsp": wf.cast.fsp_a.pk, "kind": "spu", "code": "BAT-1", "product": wf.product.pk,
+    })
+
+    case = Case.objects.get()
+    assert response.status_code == 302 and response.url == _detail(case)
+    assert case.status == Case.Status.DRAFT
+    page = client.get(_detail(case)).content.decode()
+    assert "Who will assess this application, and by when" in page
+    assert "Local DSO" in page and "Svenska kraftnät" in page
+    assert "SO GL Art. 182(3)" in page
+    assert "Connecting SO" in page and "Procuring SO" in page
+
+    response = client.post(reverse("prequal:case-submit", kwargs={"pk": case.pk}), follow=True)
+
+    case.refresh_from_db()
+    assert case.status == Case.Status.UNDER_ASSESSMENT
+    assert "submitted" in response.content.decode()
+    assert set(case.assessments.values_list("system_operator_id", flat=True)) == {
+        wf.cast.local.pk, wf.cast.tso.pk,
+    }
+
+
+def test_an_unknown_code_is_refused_on_its_field_and_creates_nothing(client, wf):
+    _login(client, wf.cast.fsp_a_user)
+
+    response = client.post(reverse("prequal:case-create"), {
+        "fsp": wf.cast.fsp_a.pk, "kind": "spu", "code": "NOPE-9", "product": wf.product.pk,
+    })
+
+    assert response.status_code == 200
+    assert "has no SPU with the code NOPE-9" in response.content.decode()
+    assert not Case.objects.exists()
+
+
+def test_a_second_open_application_for_the_same_unit_and_product_is_refused(client, wf):
+    wf.submitted()
+    _login(client, wf.cast.fsp_a_user)
+
+    response = client.post(reverse("prequal:case-create"), {
+        "fsp": wf.cast.fsp_a.pk, "kind": "spu", "code": "BAT-1", "product": wf.product.pk,
+    })
+
+    assert response.status_code == 200
+    assert "already has case" in response.content.decode()
+    assert Case.objects.count() == 1
+
+
+def test_fsp_withdraws_an_undecided_case(client, wf):
+    case = wf.submitted()
+    _login(client, wf.cast.fsp_a_user)
+
+    client.post(reverse("prequal:case-withdraw", kwargs={"pk": case.pk}), {"reason": "Sold the battery"})
+
+    case.refresh_from_db()
+    assert case.status == Case.Status.WITHDRAWN
+    assert not case.assessments.filter(status__in=Assessment.OPEN).exists()
+    assert "Sold the battery" in client.get(_detail(case)).content.decode()
+
+
+def test_incomplete_then_supplied_restarts_the_clocks(client, wf):
+    case = wf.submitted()
+    local = wf.assessment(case, wf.cast.local)
+    _login(client, wf.cast.local_engineer)
+    client.post(
+        reverse("prequal:assessment-declare-incomplete", kwargs={"pk": local.pk}),
+        {"missing_information": "Single-line diagram of the site"},
+    )
+    local.refresh_from_db()
+    assert local.status == Assessment.Status.INCOMPLETE
+
+    _login(client, wf.cast.fsp_a_user)
+    page = client.get(_detail(case)).content.decode()
+    assert "Single-line diagram of the site" in page
+    assert "Supply the information" in page
+    client.post(reverse("prequal:case-supply-information", kwargs={"pk": case.pk}),
+                {"information": "Diagram sent as SLD-2026-1.pdf"})
+
+    local.refresh_from_db()
+    case.refresh_from_db()
+    assert local.status == Assessment.Status.PENDING
+    assert local.deadline is not None and case.supplement_due is None
+    assert "Information supplied" in client.get(_detail(case)).content.decode()
+
+
+# --- SO: queue and decisions ------------------------------------------------------------------
+
+
+def test_queue_lists_own_open_assessments_by_deadline_with_days_left(client, wf):
+    first = wf.submitted()
+    other_spu = SpuFactory(
+        fsp=wf.cast.fsp_a, connection_point=ConnectionPointFactory(connecting_so=wf.cast.local)
+    )
+    second = wf.submitted(spu=other_spu)
+    soon = timezone.now() + timedelta(days=3)
+    Assessment.objects.filter(case=second).update(deadline=soon)
+    _login(client, wf.cast.local_engineer)
+
+    response = client.get(reverse("prequal:queue"))
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    rows = list(response.context["page_obj"])
+    assert [a.case_id for a in rows] == [second.pk, first.pk]
+    assert all(a.system_operator_id == wf.cast.local.pk for a in rows)
+    assert 'class="soon"' in page
+    assert "SO GL Art. 182(3)" in page
+
+
+def test_queue_filters_by_status_and_product(client, wf):
+    case = wf.submitted()
+    _login(client, wf.cast.local_engineer)
+
+    assert len(client.get(reverse("prequal:queue"), {"status": "incomplete"}).context["page_obj"]) == 0
+    assert len(client.get(reverse("prequal:queue"), {"status": "pending"}).context["page_obj"]) == 1
+    assert len(client.get(reverse("prequal:queue"), {"product": wf.product.pk}).context["page_obj"]) == 1
+    by_so = client.get(reverse("prequal:queue"), {"connecting_so": wf.cast.other_local.pk})
+    assert len(by_so.context["page_obj"]) == 0
+    assert case.pk
+
+
+def test_queue_runs_a_constant_number_of_queries(client, wf):
+    wf.submitted()
+    _login(client, wf.cast.local_engineer)
+    client.get(reverse("prequal:queue"))  # warm caches (sessions, content types)
+    with CaptureQueriesContext(connection) as one:
+        client.get(reverse("prequal:queue"))
+    for _ in range(4):
+        wf.submitted(spu=SpuFactory(fsp=wf.cast.fsp_a,
+                                    connection_point=ConnectionPointFactory(connecting_so=wf.cast.local)))
+    with CaptureQueriesContext(connection) as five:
+        response = client.get(reverse("prequal:queue"))
+    assert len(response.context["page_obj"]) == 5
+    assert len(five.captured_queries) == len(one.captured_queries)
+
+
+def test_engineer_approves_with_a_condition_in_local_time(client, wf):
+    case = wf.submitted()
+    local = wf.assessment(case, wf.cast.local)
+    _login(client, wf.cast.local_engineer)
+
+    response = _decide(
+        client, local, outcome="conditionally_approved", reason="Feeder F12 is congested on winter mornings",
+        **{"conditions-0-max_up_mw": "0.2", "conditions-0-months": ["12", "1", "2"],
+           "conditions-0-weekdays": ["0", "1", "2", "3", "4"],
+           "conditions-0-start_time": "07:00", "conditions-0-end_time": "09:00",
+           "conditions-0-valid_to": "2030-03-31T00:00"},
+    )
+
+    assert response.status_code == 302
+    local.refresh_from_db()
+    assert local.status == Assessment.Status.CONDITIONALLY_APPROVED
+    condition = Condition.objects.get(assessment=local)
+    assert condition.months == [12, 1, 2] or sorted(condition.months) == [1, 2, 12]
+    assert condition.weekdays == [0, 1, 2, 3, 4]
+    assert f"{condition.start_time:%H:%M}-{condition.end_time:%H:%M}" == "07:00-09:00"
+    # 2030-03-31 00:00 in Stockholm is still winter time (UTC+1): 23:00 UTC the day before.
+    assert condition.valid_to.isoformat() == "2030-03-30T23:00:00+00:00"
+    page = client.get(_detail(case)).content.decode()
+    assert "Feeder F12 is congested on winter mornings" in page
+    assert "07:00–09:00" in page
+
+
+def test_a_refusal_without_justification_is_refused_with_the_reason_and_changes_nothing(client, wf):
+    case = wf.submitted()
+    local = wf.assessment(case, wf.cast.local)
+    _login(client, wf.cast.local_engineer)
+
+    response = _decide(client, local, outcome="not_approved")
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "A refusal needs a justification." in page
+    assert "A refusal must explain why temporary limits cannot resolve the issue" in page
+    local.refresh_from_db()
+    assert local.status == Assessment.Status.PENDING
+    assert not CaseEvent.objects.filter(assessment=local).exists()
+
+
+def test_a_conditional_approval_without_conditions_is_refused(client, wf):
+    case = wf.submitted()
+    local = wf.assessment(case, wf.cast.local)
+    _login(client, wf.cast.local_engineer)
+
+    response = _decide(client, local, outcome="conditionally_approved", reason="Congestion")
+
+    assert "A conditional approval needs at least one condition." in response.content.decode()
+    assert Assessment.objects.get(pk=local.pk).status == Assessment.Status.PENDING
+
+
+def test_a_decision_on_a_copy_that_changed_meanwhile_is_refused(client, wf):
+    case = wf.submitted()
+    local = wf.assessment(case, wf.cast.local)
+    stale_seen = local.updated_at.isoformat()
+    # A colleague decides first.
+    from prequal.services.cases import assessment_decide
+
+    colleague = wf.cast.local_engineer
+    assessment_decide(user=colleague, assessment=local, outcome="approved")
+    _login(client, wf.cast.local_engineer)
+
+    response = client.post(_decide_url(local), {
+        "seen": stale_seen, "outcome": "not_approved", "justification": "x", "limits_explanation": "y",
+        "conditions-TOTAL_FORMS": "0", "conditions-INITIAL_FORMS": "0",
+    }, follow=True)
+
+    assert "changed meanwhile" in response.content.decode()
+    assert Assessment.objects.get(pk=local.pk).status == Assessment.Status.APPROVED
+
+
+def test_approved_by_silence_is_shown_on_the_case_page(client, wf):
+    from prequal.services.sweep import deadlines_sweep
+
+    case = wf.submitted()
+    Assessment.objects.filter(case=case).update(deadline=timezone.now() - timedelta(minutes=1))
+    deadlines_sweep()
+    _login(client, wf.cast.fsp_a_user)
+
+    page = client.get(_detail(case)).content.decode()
+
+    assert page.count("Approved by silence") >= 2
+    assert "no decision by the deadline" in page
+    assert "Deadline" in page
+
+
+# --- access (SPEC §4) -------------------------------------------------------------------------
+
+
+def test_anonymous_is_sent_to_login(client, wf):
+    case = wf.submitted()
+    for url in (reverse("prequal:case-list"), reverse("prequal:queue"), _detail(case),
+                _decide_url(wf.assessment(case, wf.cast.local))):
+        response = client.get(url)
+        assert response.status_code == 302 and "/accounts/login/" in response.url
+
+
+def test_outsiders_get_404_and_read_only_members_403(client, wf):
+    case = wf.submitted()
+    local = wf.assessment(case, wf.cast.local)
+
+    for outsider in (wf.cast.outsider, wf.cast.fsp_b_user, wf.cast.other_local_engineer):
+        _login(client, outsider)
+        assert client.get(_detail(case)).status_code == 404
+        assert client.get(_decide_url(local)).status_code == 404
+
+    _login(client, wf.cast.local_viewer)
+    assert client.get(_detail(case)).status_code == 200
+    assert client.get(_decide_url(local)).status_code == 403
+    assert _decide(client, local, outcome="approved").status_code == 403
+    assert client.post(reverse("prequal:case-withdraw", kwargs={"pk": case.pk})).status_code == 403
+
+    # The TSO engineer reads the case but cannot decide the local DSO's assessment.
+    _login(client, wf.cast.tso_engineer)
+    assert client.get(_detail(case)).status_code == 200
+    assert client.get(_decide_url(local)).status_code == 403
+
+    # An FSP has no queue.
+    _login(client, wf.cast.fsp_a_user)
+    assert client.get(reverse("prequal:queue")).status_code == 403
+    assert Assessment.objects.get(pk=local.pk).status == Assessment.Status.PENDING
+
+
+def test_the_case_page_shows_points_other_assessments_and_timeline_to_an_engineer(client, wf):
+    case = wf.submitted()
+    _login(client, wf.cast.local_engineer)
+
+    response = client.get(_detail(case))
+
+    page = response.content.decode()
+    point = wf.spu.connection_point
+    assert point.gsrn in page
+    assert f"{point.latitude:.5f}" in page
+    assert "Svenska kraftnät" in page  # the TSO's assessment, read-only for the local DSO
+    assert "Submitted" in page and "Assessments opened" in page
+    assert response.context["map_config"]["data"]["features"]
