@@ -14,8 +14,9 @@ class SpuImportForm(forms.Form):
         label=_("CSV file"),
         help_text=_(
             "UTF-8, separated by commas or semicolons, with a header row. "
-            "Download the template below for the columns."
+            "The template above shows the columns."
         ),
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv,text/plain"}),
     )
     dry_run = forms.BooleanField(
         label=_("Only check the file (store nothing)"), required=False

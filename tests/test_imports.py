@@ -265,6 +265,27 @@ def test_a_bad_row_after_many_written_batches_still_stores_nothing(cast, monkeyp
     assert nothing_stored(cast)
 
 
+def test_a_clash_with_a_concurrent_registration_stores_nothing(cast, monkeypatch):
+    # Another user registers one of the GSRNs between our check and our insert.
+    from django.db import IntegrityError
+
+    import prequal.imports as imports
+
+    real_insert = imports._insert
+
+    def insert(model, rows, *, columns):
+        real_insert(model, rows, columns=columns)
+        if model is Spu:
+            raise IntegrityError("UNIQUE constraint failed")
+
+    monkeypatch.setattr(imports, "_insert", insert)
+    result = run(cast, csv_bytes([row(cast, 1), row(cast, 2)]))
+
+    assert errors_of(result) == [(0, "")]
+    assert "import the file again" in result.errors[0].message
+    assert nothing_stored(cast)
+
+
 def test_rows_with_the_wrong_number_of_fields_are_reported(cast):
     data = csv_bytes([row(cast, 1), row(cast, 2)]) + b"IMP-9,too,few\r\n"
     data += csv_bytes([row(cast, 3)]).split(b"\r\n", 1)[1]  # a good row after the bad one

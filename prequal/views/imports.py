@@ -11,9 +11,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
+from observability.models import ConnectionPoint
 from observability.selectors import system_operator_list
 from prequal.forms_import import SpuImportForm
 from prequal.imports import COLUMNS, spu_import_csv, spu_import_template_rows
+from prequal.models import Spu
 from prequal.selectors.resources import fsps_for_user
 from prequal.services.resources import fsp_for_user
 
@@ -48,6 +50,7 @@ def spu_import(request: HttpRequest) -> HttpResponse:
             messages.error(request, result.summary())
     return render(request, "prequal/import.html", {
         "form": form, "result": result, "columns": COLUMNS,
+        "technologies": Spu.Technology.values, "voltage_levels": ConnectionPoint.VoltageLevel.values,
     })
 
 
