@@ -8,6 +8,7 @@ from common import views as common_views
 api_patterns = [
     path("", include("observability.api_urls")),
     path("", include("prequal.api_urls")),
+    path("", include("limits.api_urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
     path("redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
@@ -23,6 +24,7 @@ urlpatterns = [
     path("api/", include((api_patterns, "api"))),
     path("grid/", include("observability.urls")),
     path("resources/", include("prequal.urls")),
+    path("limits/", include("limits.urls")),
 ]
 
 admin.site.site_header = "gridprequal"

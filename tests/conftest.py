@@ -101,3 +101,11 @@ def celery_worker_factory(redis_server, tmp_path):
     for worker in workers:
         worker.stop()
     # The worker's connections are gone; the test database can be flushed.
+
+
+@pytest.fixture
+def grid(cast):
+    """Areas, products and a prequalifiable SPU for the limit and activation-check tests."""
+    from tests.test_limits_setup import make_grid
+
+    return make_grid(cast)

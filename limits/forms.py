@@ -1,0 +1,149 @@
+"""HTML forms for limits and the activation check. They clean input; limits.services decides.
+
+Times are entered in the operator's local time (SPEC R10) and converted to UTC here.
+"""
+
+from __future__ import annotations
+
+import zoneinfo
+from datetime import datetime
+
+from django import forms
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+from limits.models import TargetKind
+from prequal.models import Direction
+
+LOCAL_INPUT = "%Y-%m-%dT%H:%M"
+
+
+class LocalDateTimeField(forms.DateTimeField):
+    """A datetime-local input read in the form's time zone (the operator's), returned aware."""
+
+    widget = forms.DateTimeInput(attrs={"type": "datetime-local", "step": 60}, format=LOCAL_INPUT)
+    input_formats = [LOCAL_INPUT, "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S"]
+
+    def __init__(self, *args, **kwargs):
+        self.time_zone = settings.TIME_ZONE
+        super().__init__(*args, **kwargs)
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        if isinstance(value, datetime):
+            return value
+        for fmt in self.input_formats:
+            try:
+                naive = datetime.strptime(str(value).strip(), fmt)
+            except ValueError:
+                continue
+            return naive.replace(tzinfo=zoneinfo.ZoneInfo(self.time_zone))
+        raise forms.ValidationError(
+            _("Enter a date and time like 2026-03-29 08:00 (local time)."), code="invalid"
+        )
+
+    def prepare_value(self, value):
+        if isinstance(value, datetime) and value.tzinfo is not None:
+            return value.astimezone(zoneinfo.ZoneInfo(self.time_zone)).strftime(LOCAL_INPUT)
+        return value
+
+
+def _set_time_zone(form: forms.Form, time_zone: str) -> None:
+    for field in form.fields.values():
+        if isinstance(field, LocalDateTimeField):
+            field.time_zone = time_zone
+
+
+class _OperatorChoice(forms.ModelChoiceField):
+    def label_from_instance(self, obj) -> str:
+        return obj.organisation.name
+
+
+class LimitForm(forms.Form):
+    system_operator = _OperatorChoice(label=_("Issuing operator"), queryset=None, empty_label=None)
+    target_kind = forms.ChoiceField(label=_("Target"), choices=TargetKind.choices)
+    spu = forms.IntegerField(label=_("SPU id"), required=False, min_value=1)
+    spg = forms.IntegerField(label=_("SPG id"), required=False, min_value=1)
+    connection_point_gsrn = forms.CharField(label=_("Connection point GSRN"), required=False, max_length=18)
+    area = forms.CharField(
+        label=_("Area (GeoJSON, WGS84)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_(
+            "Draw the polygon on the map, paste GeoJSON, or upload a .geojson file below. "
+            "It is clipped to your observability area."
+        ),
+    )
+    area_file = forms.FileField(label=_("Area file (.geojson)"), required=False)
+    direction = forms.ChoiceField(label=_("Direction"), choices=Direction.choices)
+    quantity_mw = forms.DecimalField(
+        label=_("Quantity (MW)"),
+        max_digits=10,
+        decimal_places=3,
+        help_text=_("0 blocks the target."),
+    )
+    start = LocalDateTimeField(label=_("Start (local time)"))
+    end = LocalDateTimeField(label=_("End (local time)"))
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, operators, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["system_operator"].queryset = operators
+        so = self._chosen_operator(operators)
+        if so is not None:
+            _set_time_zone(self, so.time_zone)
+
+    def _chosen_operator(self, operators):
+        key = self.data.get(self.add_prefix("system_operator")) if self.is_bound else None
+        if key and str(key).isdigit():
+            found = operators.filter(pk=key).first()
+            if found is not None:
+                return found
+        return operators.first()
+
+    def clean_area_file(self):
+        upload = self.cleaned_data.get("area_file")
+        if upload is None:
+            return None
+        if upload.size > 5 * 1024 * 1024:
+            raise forms.ValidationError(_("The file is larger than 5 MB."))
+        try:
+            return upload.read().decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise forms.ValidationError(_("The file is not UTF-8 GeoJSON text.")) from exc
+
+
+class LimitEditForm(forms.Form):
+    direction = forms.ChoiceField(label=_("Direction"), choices=Direction.choices)
+    quantity_mw = forms.DecimalField(label=_("Quantity (MW)"), max_digits=10, decimal_places=3)
+    start = LocalDateTimeField(label=_("Start (local time)"))
+    end = LocalDateTimeField(label=_("End (local time)"))
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, time_zone: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        _set_time_zone(self, time_zone)
+
+
+class ActivationCheckForm(forms.Form):
+    system_operator = _OperatorChoice(label=_("Activating operator"), queryset=None, empty_label=None)
+    resource_kind = forms.ChoiceField(label=_("Resource"), choices=[("spu", _("SPU")), ("spg", _("SPG"))])
+    resource_id = forms.IntegerField(label=_("Resource id"), min_value=1)
+    product = forms.ModelChoiceField(label=_("Product"), queryset=None, to_field_name="code")
+    direction = forms.ChoiceField(label=_("Direction"), choices=Direction.choices)
+    quantity_mw = forms.DecimalField(label=_("Quantity (MW)"), max_digits=10, decimal_places=3)
+    start = LocalDateTimeField(label=_("From (local time)"))
+    end = LocalDateTimeField(label=_("Until (local time)"))
+
+    def __init__(self, *args, operators, products, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["system_operator"].queryset = operators
+        self.fields["product"].queryset = products
+        so = None
+        key = self.data.get("system_operator") if self.is_bound else None
+        if key and str(key).isdigit():
+            so = operators.filter(pk=key).first()
+        so = so or operators.first()
+        if so is not None:
+            _set_time_zone(self, so.time_zone)

@@ -1,0 +1,191 @@
+"""Scoped reads of temporary limits (SPEC §4). Outsiders get 404, never 403.
+
+SO engineers and viewers see their own operator's limits; FSP users the limits on their own
+resources: on their SPUs and SPGs, on the connection points of their SPUs, and the area limits
+that concerned them when published; NRA analysts and admins see everything.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from accounts.selectors import user_roles
+from limits.models import LimitConcern, LimitEvent, LimitStatus, MarketPlatformClient, TemporaryLimit
+from observability.models import ConnectionPoint, SystemOperator
+from prequal.models import Product, Spg, Spu
+
+
+def status_q(status: str, *, at: datetime | None = None) -> Q:
+    """Limits in a derived status at `at`; "current" is active or upcoming."""
+    at = at or timezone.now()
+    not_lifted = Q(lifted_at__isnull=True) | Q(lifted_at__gt=at)
+    if status == LimitStatus.UPCOMING:
+        return not_lifted & Q(start__gt=at)
+    if status == LimitStatus.ACTIVE:
+        return not_lifted & Q(start__lte=at, end__gt=at)
+    if status == "current":
+        return not_lifted & Q(end__gt=at)
+    if status == LimitStatus.LIFTED:
+        return Q(lifted_at__lte=at) & Q(lifted_at__lt=F("end"))
+    if status == LimitStatus.ENDED:
+        return Q(end__lte=at) & (Q(lifted_at__isnull=True) | Q(lifted_at__gte=F("end")))
+    return Q()
+
+
+def limit_list_for_user(
+    *,
+    user,
+    status: str | None = None,
+    target_kind: str | None = None,
+    system_operator_id: int | None = None,
+    spu_id: int | None = None,
+    spg_id: int | None = None,
+) -> QuerySet[TemporaryLimit]:
+    roles = user_roles(user=user)
+    qs = TemporaryLimit.objects.select_related(
+        "system_operator__organisation",
+        "spu__fsp__organisation",
+        "spg__fsp__organisation",
+        "connection_point",
+        "created_by",
+        "lifted_by",
+    )
+    if not roles.sees_everything:
+        scope = Q(pk__in=[])
+        if roles.is_so:
+            scope |= Q(system_operator__organisation_id__in=roles.so_org_ids)
+        if roles.is_fsp:
+            orgs = roles.fsp_org_ids
+            at_own_point = Exists(
+                Spu.objects.filter(
+                    connection_point_id=OuterRef("connection_point_id"), fsp__organisation_id__in=orgs
+                )
+            )
+            concerned = Exists(
+                LimitConcern.objects.filter(limit_id=OuterRef("pk"), fsp__organisation_id__in=orgs)
+            )
+            scope |= (
+                Q(spu__fsp__organisation_id__in=orgs)
+                | Q(spg__fsp__organisation_id__in=orgs)
+                | (Q(connection_point__isnull=False) & at_own_point)
+                | concerned
+            )
+        qs = qs.filter(scope)
+    if status:
+        qs = qs.filter(status_q(status))
+    if target_kind:
+        qs = qs.filter(target_kind=target_kind)
+    if system_operator_id:
+        qs = qs.filter(system_operator_id=system_operator_id)
+    if spu_id:
+        qs = qs.filter(spu_id=spu_id)
+    if spg_id:
+        qs = qs.filter(spg_id=spg_id)
+    return qs.order_by("start", "pk")
+
+
+def limit_get_for_user(*, user, pk: int, write: bool = False) -> TemporaryLimit:
+    """The limit, or 404; with write=True only an engineer of its SO passes (else 403)."""
+    limit = get_object_or_404(limit_list_for_user(user=user), pk=pk)
+    if write and limit.system_operator.organisation_id not in user_roles(user=user).so_engineer_org_ids:
+        raise PermissionDenied
+    return limit
+
+
+def limit_events(*, limit: TemporaryLimit) -> QuerySet[LimitEvent]:
+    return LimitEvent.objects.filter(limit=limit).select_related("actor").order_by("at", "pk")
+
+
+def limit_issuers_for_user(*, user) -> QuerySet[SystemOperator]:
+    """The operators for which the user may set limits (engineer memberships)."""
+    roles = user_roles(user=user)
+    return SystemOperator.objects.filter(organisation_id__in=roles.so_engineer_org_ids).select_related(
+        "organisation"
+    )
+
+
+# --- targets (unscoped lookups: whether the target lies in the SO's grid is the service's rule) ---
+
+
+def spu_by_id(*, pk) -> Spu | None:
+    return Spu.objects.select_related("connection_point", "fsp").filter(pk=pk).first()
+
+
+def spg_by_id(*, pk) -> Spg | None:
+    return Spg.objects.select_related("fsp").filter(pk=pk).first()
+
+
+def connection_point_by_gsrn(*, gsrn: str) -> ConnectionPoint | None:
+    return ConnectionPoint.objects.filter(gsrn=(gsrn or "").strip()).first()
+
+
+# --- the activation check --------------------------------------------------------------------
+
+
+def is_market_platform(*, user) -> bool:
+    if not getattr(user, "is_authenticated", False):
+        return False
+    cached = getattr(user, "_gridprequal_platform", None)
+    if cached is None:
+        cached = MarketPlatformClient.objects.filter(user_id=user.pk, is_active=True).exists()
+        user._gridprequal_platform = cached
+    return cached
+
+
+def activation_caller_kind(*, user) -> str | None:
+    """Who asks the activation check: "platform", "so", "nra", "fsp", or None (not allowed).
+
+    Market platforms are asked first: they are the hot path (one query).
+    """
+    if is_market_platform(user=user):
+        return "platform"
+    roles = user_roles(user=user)
+    if roles.is_so:
+        return "so"
+    if roles.sees_everything:
+        return "nra"
+    if roles.is_fsp:
+        return "fsp"
+    return None
+
+
+def activation_resource_get(*, user, caller: str, spu_id=None, spg_id=None) -> Spu | Spg | None:
+    """The SPU (with its point) or SPG to check, or None when unknown or not the FSP's own."""
+    if spu_id is not None:
+        qs = Spu.objects.select_related("connection_point").filter(pk=spu_id)
+    else:
+        qs = Spg.objects.filter(pk=spg_id)
+    if caller == "fsp":
+        qs = qs.filter(fsp__organisation_id__in=user_roles(user=user).fsp_org_ids)
+    return qs.first()
+
+
+def activation_system_operators_for_user(*, user, caller: str) -> QuerySet[SystemOperator]:
+    """The operators the caller may ask as: SO users their own, everyone else any."""
+    qs = SystemOperator.objects.select_related("organisation")
+    if caller == "so":
+        qs = qs.filter(organisation_id__in=user_roles(user=user).so_org_ids)
+    return qs
+
+
+def product_by_code(*, code: str) -> Product | None:
+    if code is None:
+        return None
+    code = str(code).strip()
+    qs = Product.objects.filter(is_active=True)
+    return (qs.filter(pk=int(code)) if code.isdigit() else qs.filter(code=code)).first()
+
+
+def current_area_geojson_for(*, system_operator: SystemOperator) -> str | None:
+    """The operator's current observability area as GeoJSON (drawn under the limit map)."""
+    import shapely
+
+    from observability.models import ObservabilityArea
+
+    area = ObservabilityArea.objects.current().filter(system_operator=system_operator).first()
+    return shapely.to_geojson(area.geometry) if area is not None else None

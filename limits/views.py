@@ -1,0 +1,272 @@
+"""Pages: temporary limits (SO engineers set them, FSPs see those on their resources) and the
+activation check tried by hand."""
+
+from __future__ import annotations
+
+import json
+import zoneinfo
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.selectors import user_roles
+from common.pagination import paginate
+from limits.activation import activation_check as run_activation_check
+from limits.forms import ActivationCheckForm, LimitEditForm, LimitForm
+from limits.models import LimitStatus, TargetKind
+from limits.selectors import (
+    activation_caller_kind,
+    activation_resource_get,
+    activation_system_operators_for_user,
+    connection_point_by_gsrn,
+    current_area_geojson_for,
+    limit_events,
+    limit_get_for_user,
+    limit_issuers_for_user,
+    limit_list_for_user,
+    spg_by_id,
+    spu_by_id,
+)
+from limits.services import limit_create as create_limit
+from limits.services import limit_lift as lift_limit
+from limits.services import limit_preview, limit_update, local_time_label
+from prequal.selectors.resources import product_list
+
+STATUS_FILTERS = [("current", _("Active and upcoming")), *LimitStatus.choices, ("", _("All"))]
+
+
+def _form_errors(form, exc: ValidationError, field_map: dict[str, str]) -> None:
+    if not hasattr(exc, "error_dict"):
+        form.add_error(None, exc)
+        return
+    for key, errors in exc.error_dict.items():
+        name = field_map.get(key, key)
+        for error in errors:
+            form.add_error(name if name in form.fields else None, error)
+
+
+@login_required
+def limit_list(request: HttpRequest) -> HttpResponse:
+    roles = user_roles(user=request.user)
+    status = request.GET.get("status", "current")
+    if status not in {key for key, _label in STATUS_FILTERS}:
+        status = "current"
+    qs = limit_list_for_user(user=request.user, status=status or None)
+    title = _("Limits on my resources") if roles.is_fsp and not roles.is_so else _("Temporary limits")
+    return render(
+        request,
+        "limits/limit_list.html",
+        {
+            "page_obj": paginate(request, qs),
+            "status": status,
+            "status_filters": STATUS_FILTERS,
+            "title": title,
+            "can_create": limit_issuers_for_user(user=request.user).exists(),
+            "now": timezone.now(),
+        },
+    )
+
+
+def _target_kwargs(form: LimitForm) -> dict:
+    """The service's target arguments from the form; an unknown target is an error on its field."""
+    data = form.cleaned_data
+    kind = data["target_kind"]
+    if kind == TargetKind.SPU:
+        spu = spu_by_id(pk=data["spu"]) if data.get("spu") else None
+        if spu is None:
+            raise ValidationError({"spu": _("Give the id of an existing SPU.")})
+        return {"spu": spu}
+    if kind == TargetKind.SPG:
+        spg = spg_by_id(pk=data["spg"]) if data.get("spg") else None
+        if spg is None:
+            raise ValidationError({"spg": _("Give the id of an existing SPG.")})
+        return {"spg": spg}
+    if kind == TargetKind.CONNECTION_POINT:
+        point = connection_point_by_gsrn(gsrn=data.get("connection_point_gsrn") or "")
+        if point is None:
+            raise ValidationError(
+                {"connection_point_gsrn": _("Give the GSRN of a registered connection point.")}
+            )
+        return {"connection_point": point}
+    return {"area": data.get("area_file") or data.get("area") or None}
+
+
+@login_required
+def limit_create(request: HttpRequest) -> HttpResponse:
+    operators = limit_issuers_for_user(user=request.user)
+    if not operators.exists():
+        raise PermissionDenied
+    form = LimitForm(request.POST or None, request.FILES or None, operators=operators)
+    preview = None
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        so = data["system_operator"]
+        field_map = {
+            "target": {
+                TargetKind.SPU: "spu",
+                TargetKind.SPG: "spg",
+                TargetKind.CONNECTION_POINT: "connection_point_gsrn",
+                TargetKind.AREA: "area",
+            }[data["target_kind"]]
+        }
+        try:
+            kwargs = dict(
+                user=request.user,
+                system_operator=so,
+                target_kind=data["target_kind"],
+                **{"spu": None, "spg": None, "connection_point": None, "area": None, **_target_kwargs(form)},
+                direction=data["direction"],
+                quantity_mw=data["quantity_mw"],
+                start=data["start"],
+                end=data["end"],
+                reason=data["reason"],
+            )
+            if request.POST.get("action") == "preview":
+                preview = limit_preview(**kwargs).explain(time_zone=so.time_zone)
+            else:
+                limit = create_limit(**kwargs)
+                messages.success(
+                    request, _("Limit #%(id)s published; the FSPs concerned are notified.") % {"id": limit.pk}
+                )
+                return redirect("limits:limit-detail", pk=limit.pk)
+        except ValidationError as exc:
+            _form_errors(form, exc, field_map)
+    if form.errors:
+        messages.error(request, _("The limit was not published: see the errors below."))
+    so = form._chosen_operator(operators)
+    return render(
+        request,
+        "limits/limit_form.html",
+        {
+            "form": form,
+            "preview": preview,
+            "limit": None,
+            "area_geojson": current_area_geojson_for(system_operator=so) if so else None,
+            "time_zone": so.time_zone if so else "",
+        },
+    )
+
+
+@login_required
+def limit_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    limit = limit_get_for_user(user=request.user, pk=pk)
+    tz = limit.system_operator.time_zone
+    can_edit = limit.system_operator.organisation_id in user_roles(user=request.user).so_engineer_org_ids
+    events = list(limit_events(limit=limit))
+    return render(
+        request,
+        "limits/limit_detail.html",
+        {
+            "limit": limit,
+            "events": events,
+            "time_zone": tz,
+            "can_edit": can_edit,
+            "start_local": local_time_label(limit.start, time_zone=tz),
+            "end_local": local_time_label(limit.end, time_zone=tz),
+            "lifted_local": local_time_label(limit.lifted_at, time_zone=tz) if limit.lifted_at else "",
+            "latest_local": local_time_label(limit.latest_allowed_at, time_zone=tz)
+            if limit.latest_allowed_at
+            else "",
+            "area": json.loads(limit.area_geojson) if limit.area_geojson else None,
+            "zone": zoneinfo.ZoneInfo(tz),
+        },
+    )
+
+
+@login_required
+def limit_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    limit = limit_get_for_user(user=request.user, pk=pk, write=True)
+    tz = limit.system_operator.time_zone
+    initial = {
+        "direction": limit.direction,
+        "quantity_mw": limit.quantity_mw,
+        "start": limit.start,
+        "end": limit.end,
+        "reason": limit.reason,
+    }
+    form = LimitEditForm(request.POST or None, initial=initial, time_zone=tz)
+    if request.method == "POST" and form.is_valid():
+        try:
+            limit_update(user=request.user, limit=limit, **form.cleaned_data)
+        except ValidationError as exc:
+            _form_errors(form, exc, {})
+        else:
+            messages.success(
+                request, _("Limit #%(id)s changed; the FSPs concerned are notified.") % {"id": limit.pk}
+            )
+            return redirect("limits:limit-detail", pk=limit.pk)
+    if form.errors:
+        messages.error(request, _("The limit was not changed: see the errors below."))
+    return render(request, "limits/limit_edit.html", {"form": form, "limit": limit, "time_zone": tz})
+
+
+@require_POST
+@login_required
+def limit_lift(request: HttpRequest, pk: int) -> HttpResponse:
+    limit = limit_get_for_user(user=request.user, pk=pk, write=True)
+    try:
+        lift_limit(user=request.user, limit=limit)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(
+            request, _("Limit #%(id)s lifted; the FSPs concerned are notified.") % {"id": limit.pk}
+        )
+    return redirect("limits:limit-detail", pk=limit.pk)
+
+
+@login_required
+def activation_check(request: HttpRequest) -> HttpResponse:
+    caller = activation_caller_kind(user=request.user)
+    if caller is None:
+        raise PermissionDenied
+    operators = activation_system_operators_for_user(user=request.user, caller=caller)
+    form = ActivationCheckForm(
+        request.GET if "resource_id" in request.GET else None, operators=operators, products=product_list()
+    )
+    verdict = None
+    if form.is_bound and form.is_valid():
+        data = form.cleaned_data
+        kind = data["resource_kind"]
+        resource = activation_resource_get(
+            user=request.user, caller=caller, **{f"{kind}_id": data["resource_id"]}
+        )
+        if resource is None:
+            form.add_error("resource_id", _("No such resource that you may check."))
+        else:
+            try:
+                verdict = run_activation_check(
+                    system_operator=data["system_operator"],
+                    resource=resource,
+                    product=data["product"],
+                    direction=data["direction"],
+                    quantity_mw=data["quantity_mw"],
+                    start=data["start"],
+                    end=data["end"],
+                )
+            except ValidationError as exc:
+                _form_errors(form, exc, {})
+    tz = form.fields["start"].time_zone
+    return render(
+        request,
+        "limits/activation_check.html",
+        {
+            "form": form,
+            "verdict": verdict,
+            "time_zone": tz,
+            "limit_rows": [
+                {
+                    "limit": x,
+                    "start": local_time_label(x.start, time_zone=tz),
+                    "end": local_time_label(x.effective_end, time_zone=tz),
+                }
+                for x in (verdict.limits if verdict else [])
+            ],
+        },
+    )
