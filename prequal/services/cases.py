@@ -652,15 +652,12 @@ def assessment_decide(
     return assessment
 
 
-def _silence(*, assessment: Assessment, case: Case, now: datetime) -> CaseEvent:
-    """Apply approval by silence to a pending, due assessment (case row already locked)."""
-    before = _transition(assessment, "apply_silence")
-    assessment.decided_at = now
-    _save(assessment, "status", "decided_at")
-    return _record(
-        action="apply_silence",
-        case=case,
+def silence_event(*, assessment: Assessment, before: str, now: datetime) -> CaseEvent:
+    """The unsaved audit row of an approval by silence: no person, the deadline acted."""
+    return CaseEvent(
+        case_id=assessment.case_id,
         assessment=assessment,
+        action="apply_silence",
         from_state=before,
         to_state=assessment.status,
         via=Via.DEADLINE,
@@ -668,6 +665,16 @@ def _silence(*, assessment: Assessment, case: Case, now: datetime) -> CaseEvent:
         reason=_("No decision by the deadline (%(basis)s).")
         % {"basis": assessment.deadline_rule.legal_basis if assessment.deadline_rule_id else "-"},
     )
+
+
+def _silence(*, assessment: Assessment, now: datetime) -> CaseEvent:
+    """Apply approval by silence to a pending, due assessment (case row already locked)."""
+    before = _transition(assessment, "apply_silence")
+    assessment.decided_at = now
+    _save(assessment, "status", "decided_at")
+    event = silence_event(assessment=assessment, before=before, now=now)
+    event.save()
+    return event
 
 
 @transaction.atomic
@@ -681,53 +688,74 @@ def assessment_apply_silence(*, assessment: Assessment, now: datetime | None = N
     fresh = Assessment.objects.select_related("deadline_rule").get(pk=assessment.pk)
     if fresh.status != Assessment.Status.PENDING or fresh.deadline is None or fresh.deadline > now:
         return False
-    events = [_silence(assessment=fresh, case=case, now=now)]
+    events = [_silence(assessment=fresh, now=now)]
     events += _settle_outcome(case=case, now=now)
     _notify_on_commit(events)
     return True
 
 
-def _settle_outcome(*, case: Case, now: datetime, via: str = Via.SYSTEM) -> list[CaseEvent]:
-    """R5: once every assessment of the round is decided, the case takes its outcome.
+def case_outcome(
+    *, case: Case, assessments: Sequence[Assessment], now: datetime
+) -> tuple[str, datetime] | None:
+    """R5: the case transition and validity end once every assessment of the round is decided.
 
     Any refusal → not approved; else any conditional → conditionally approved (the union of
     all conditions stays on the assessments); else approved. Silence counts as approval.
+    None while an assessment is open (or the case is not under assessment).
     """
-    assessments = list(
-        case.assessments.filter(round=case.round).select_related("deadline_rule", "system_operator")
-    )
     if case.status != Case.Status.UNDER_ASSESSMENT or any(a.is_open for a in assessments):
-        return []
-    statuses = {a.status for a in assessments if a.is_decided}
-    if not statuses:
-        return []
+        return None
+    decided = [a for a in assessments if a.is_decided]
+    if not decided:
+        return None
+    statuses = {a.status for a in decided}
     if Assessment.Status.NOT_APPROVED in statuses:
         method = "refuse"
     elif Assessment.Status.CONDITIONALLY_APPROVED in statuses:
         method = "approve_conditionally"
     else:
         method = "approve"
+    ends = {
+        (a.deadline_rule_id, a.system_operator.time_zone): (a.deadline_rule, a.system_operator.time_zone)
+        for a in decided
+    }
+    valid_until = min(
+        outcome_valid_until(rule=rule, decided_at=now, time_zone=zone) for rule, zone in ends.values()
+    )
+    return method, valid_until
+
+
+def outcome_event(*, case: Case, method: str, before: str, now: datetime) -> CaseEvent:
+    """The unsaved audit row of a case reaching its outcome."""
+    return CaseEvent(
+        case=case,
+        action=method,
+        from_state=before,
+        to_state=case.status,
+        via=Via.SYSTEM,
+        at=now,
+        reason=_("All assessments are decided."),
+    )
+
+
+def _settle_outcome(*, case: Case, now: datetime) -> list[CaseEvent]:
+    """Give the case its outcome if every assessment of the round is decided (case row locked)."""
+    assessments = list(
+        case.assessments.filter(round=case.round).select_related("deadline_rule", "system_operator")
+    )
+    result = case_outcome(case=case, assessments=assessments, now=now)
+    if result is None:
+        return []
+    method, valid_until = result
     before = _transition(case, method)
     case.decided_at = now
-    case.valid_until = min(
-        outcome_valid_until(rule=a.deadline_rule, decided_at=now, time_zone=a.system_operator.time_zone)
-        for a in assessments
-        if a.is_decided
-    )
+    case.valid_until = valid_until
     case.previous_outcome = ""
     case.previous_decided_at = None
     _save(case, "status", "decided_at", "valid_until", "previous_outcome", "previous_decided_at")
-    return [
-        _record(
-            action=method,
-            case=case,
-            from_state=before,
-            to_state=case.status,
-            via=via,
-            at=now,
-            reason=_("All assessments are decided."),
-        )
-    ]
+    event = outcome_event(case=case, method=method, before=before, now=now)
+    event.save()
+    return [event]
 
 
 # --- material change (R2) ------------------------------------------------------------------

@@ -15,6 +15,7 @@ concurrently with engineers deciding and with another sweep:
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
@@ -23,13 +24,14 @@ from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
-from prequal.models import Assessment, AssessmentReminder, Case, DeadlineRule
+from prequal.models import Assessment, AssessmentReminder, Case, CaseEvent, DeadlineRule
 from prequal.services.cases import (
     _notify_on_commit,
-    _settle_outcome,
-    _silence,
     case_expire,
+    case_outcome,
     case_withdraw_after_supplement_period,
+    outcome_event,
+    silence_event,
 )
 
 DEFAULT_BATCH = 200
@@ -46,8 +48,10 @@ class SweepResult:
         return asdict(self)
 
     def __str__(self) -> str:
-        return (f"{self.silenced} approved by silence, {self.reminded} reminders, "
-                f"{self.withdrawn} withdrawn, {self.expired} expired")
+        return (
+            f"{self.silenced} approved by silence, {self.reminded} reminders, "
+            f"{self.withdrawn} withdrawn, {self.expired} expired"
+        )
 
 
 def _keyset(qs, *, field: str, batch: int, limit_field: str = "pk"):
@@ -73,31 +77,89 @@ def _lock_cases(case_ids) -> dict[int, Case]:
 
 
 def sweep_silences(*, now: datetime, batch: int = DEFAULT_BATCH) -> int:
-    """Pending assessments past their deadline become approved by silence (R4)."""
+    """Pending assessments past their deadline become approved by silence (R4).
+
+    Per batch, under the case locks: the transitions run on each row, then one UPDATE per
+    table writes them (guarded by the source status), and the audit rows go in with one
+    INSERT. Cases whose round is now fully decided get their outcome (R5) the same way.
+    """
     applied = 0
-    due = Assessment.objects.filter(status=Assessment.Status.PENDING, deadline__lte=now)
+    pending = Assessment.Status.PENDING
+    due = Assessment.objects.filter(status=pending, deadline__lte=now)
     for rows in _keyset(due, field="deadline", batch=batch, limit_field="case_id"):
         with transaction.atomic():
             cases = _lock_cases({case_id for _, case_id, _ in rows})
-            fresh = Assessment.objects.filter(
-                pk__in=[pk for pk, case_id, _ in rows if case_id in cases],
-                status=Assessment.Status.PENDING, deadline__lte=now,
-            ).select_related("deadline_rule").order_by("pk")
-            events, touched = [], {}
+            fresh = list(
+                Assessment.objects.filter(
+                    pk__in=[pk for pk, case_id, _ in rows if case_id in cases],
+                    status=pending,
+                    deadline__lte=now,
+                )
+                .select_related("deadline_rule")
+                .order_by("pk")
+            )
+            if not fresh:
+                continue
+            events = []
             for assessment in fresh:
-                case = cases[assessment.case_id]
-                events.append(_silence(assessment=assessment, case=case, now=now))
-                touched[case.pk] = case
-                applied += 1
-            for case in touched.values():
-                events += _settle_outcome(case=case, now=now)
+                before = assessment.status
+                assessment.apply_silence()
+                events.append(silence_event(assessment=assessment, before=before, now=now))
+            _bulk_write(
+                Assessment,
+                [a.pk for a in fresh],
+                source=pending,
+                status=Assessment.Status.APPROVED_BY_SILENCE,
+                decided_at=now,
+            )
+            events += _settle_outcomes(cases=[cases[i] for i in {a.case_id for a in fresh}], now=now)
+            CaseEvent.objects.bulk_create(events)
             _notify_on_commit(events)
+            applied += len(fresh)
     return applied
 
 
-def _sweep_cases(
-    *, now: datetime, batch: int, field: str, statuses, action: Callable
-) -> int:
+def _bulk_write(model, pks: list[int], *, source: str, **values) -> None:
+    """One UPDATE for rows already transitioned in memory; all must still be in `source`."""
+    written = model.objects.filter(pk__in=pks, status=source).update(**values, updated_at=timezone.now())
+    if written != len(pks):  # impossible under the case locks; roll the batch back if it happens
+        raise RuntimeError(f"{model.__name__}: {len(pks) - written} rows changed under the sweep's lock")
+
+
+def _settle_outcomes(*, cases: list[Case], now: datetime) -> list[CaseEvent]:
+    """R5 for many locked cases at once: unsaved outcome events, one UPDATE per outcome."""
+    siblings: dict[int, list[Assessment]] = defaultdict(list)
+    for assessment in Assessment.objects.filter(case__in=[c.pk for c in cases]).select_related(
+        "deadline_rule", "system_operator"
+    ):
+        siblings[assessment.case_id].append(assessment)
+    groups: dict[tuple[str, datetime], list[int]] = defaultdict(list)
+    events = []
+    for case in sorted(cases, key=lambda c: c.pk):
+        current = [a for a in siblings[case.pk] if a.round == case.round]
+        result = case_outcome(case=case, assessments=current, now=now)
+        if result is None:
+            continue
+        method, valid_until = result
+        before = case.status
+        getattr(case, method)()
+        groups[(case.status, valid_until)].append(case.pk)
+        events.append(outcome_event(case=case, method=method, before=before, now=now))
+    for (status, valid_until), pks in groups.items():
+        _bulk_write(
+            Case,
+            pks,
+            source=Case.Status.UNDER_ASSESSMENT,
+            status=status,
+            decided_at=now,
+            valid_until=valid_until,
+            previous_outcome="",
+            previous_decided_at=None,
+        )
+    return events
+
+
+def _sweep_cases(*, now: datetime, batch: int, field: str, statuses, action: Callable) -> int:
     done = 0
     due = Case.objects.filter(status__in=statuses, **{f"{field}__lte": now})
     for rows in _keyset(due, field=field, batch=batch):
@@ -117,15 +179,20 @@ def _sweep_cases(
 
 def sweep_supplement_periods(*, now: datetime, batch: int = DEFAULT_BATCH) -> int:
     """Cases whose supplement period ended without the information are withdrawn (R3)."""
-    return _sweep_cases(now=now, batch=batch, field="supplement_due",
-                        statuses=[Case.Status.UNDER_ASSESSMENT],
-                        action=case_withdraw_after_supplement_period)
+    return _sweep_cases(
+        now=now,
+        batch=batch,
+        field="supplement_due",
+        statuses=[Case.Status.UNDER_ASSESSMENT],
+        action=case_withdraw_after_supplement_period,
+    )
 
 
 def sweep_expiries(*, now: datetime, batch: int = DEFAULT_BATCH) -> int:
     """Decided cases past their validity period expire (R2)."""
-    return _sweep_cases(now=now, batch=batch, field="valid_until", statuses=list(Case.DECIDED),
-                        action=case_expire)
+    return _sweep_cases(
+        now=now, batch=batch, field="valid_until", statuses=list(Case.DECIDED), action=case_expire
+    )
 
 
 def sweep_reminders(*, now: datetime, batch: int = DEFAULT_BATCH) -> int:
@@ -147,7 +214,8 @@ def sweep_reminders(*, now: datetime, batch: int = DEFAULT_BATCH) -> int:
                 assessment=OuterRef("pk"), deadline=OuterRef("deadline"), days_before=days_before
             )
             due = Assessment.objects.filter(
-                status=Assessment.Status.PENDING, deadline_rule=rule,
+                status=Assessment.Status.PENDING,
+                deadline_rule=rule,
                 deadline__gt=now + timedelta(days=next_days),
                 deadline__lte=now + timedelta(days=days_before),
             ).exclude(Exists(already))
@@ -157,10 +225,14 @@ def sweep_reminders(*, now: datetime, batch: int = DEFAULT_BATCH) -> int:
                     for pk, _, deadline in rows:
                         try:
                             with transaction.atomic():
-                                created.append(AssessmentReminder.objects.create(
-                                    assessment_id=pk, deadline=deadline, days_before=days_before,
-                                    sent_at=now,
-                                ).pk)
+                                created.append(
+                                    AssessmentReminder.objects.create(
+                                        assessment_id=pk,
+                                        deadline=deadline,
+                                        days_before=days_before,
+                                        sent_at=now,
+                                    ).pk
+                                )
                         except IntegrityError:  # another sweep sent it
                             continue
                     if created:
