@@ -144,10 +144,12 @@ class AreaIndex:
             so_ids=so_ids, valid_from=valid_from, valid_until=valid_until,
         )
 
-    def query(self, *, lon, lat, at: datetime | None = None, few_points: int = FEW_POINTS) -> AreaHits:
+    def query(
+        self, *, lon, lat, at: datetime | None = None, few_points: int = FEW_POINTS, sort: bool = True
+    ) -> AreaHits:
         """Points on an edge or a vertex count as inside ("intersects", i.e. the area covers them).
 
-        Hits are sorted by point index, then area id.
+        With `sort`, hits are ordered by point index, then area id.
         """
         lon = np.asarray(lon, dtype=float).ravel()
         lat = np.asarray(lat, dtype=float).ravel()
@@ -167,8 +169,9 @@ class AreaIndex:
             point_tree = shapely.STRtree(shapely.points(lon, lat), node_capacity=10)
             local_index, point_index = point_tree.query(self.geometries[current], predicate="intersects")
             geom_index = current[local_index]
-        order = np.lexsort((self.area_ids[geom_index], point_index))
-        point_index, geom_index = point_index[order], geom_index[order]
+        if sort:
+            order = np.lexsort((self.area_ids[geom_index], point_index))
+            point_index, geom_index = point_index[order], geom_index[order]
         return AreaHits(
             point_index=point_index.astype(np.int64, copy=False),
             system_operator_id=self.so_ids[geom_index],
@@ -271,32 +274,41 @@ def assessing_so_arrays(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """The bulk rule on plain arrays (a million points without building objects).
 
-    Returns rows (point index, SO id, reason bit mask, area version id or -1), one per
-    point and SO, sorted by point then SO. Reason bits: 1 connecting, 2 area, 4 procuring.
-    Read by the benchmark and by bulk jobs that stream their own output.
+    Returns rows (point index, SO id, reason bit mask, area version id or -1), one per point
+    and SO, ordered by point; within a point the connecting SO comes first. Reason bits:
+    1 connecting, 2 observability area, 4 procuring. Read by the benchmark and by bulk jobs
+    that stream their own output.
     """
-    connecting = np.asarray(connecting_so_ids, dtype=np.int64)
+    connecting = np.asarray(connecting_so_ids, dtype=np.int64).ravel()
     n = connecting.size
-    hits = area_hits_for_coordinates(lon=lon, lat=lat, at=at)
-    parts_point = [np.arange(n, dtype=np.int64), hits.point_index.astype(np.int64)]
-    parts_so = [connecting, hits.system_operator_id]
-    parts_reason = [np.full(n, 1, dtype=np.int8), np.full(hits.area_id.size, 2, dtype=np.int8)]
-    parts_area = [np.full(n, -1, dtype=np.int64), hits.area_id]
+    hits = area_index().query(lon=lon, lat=lat, at=at, sort=False)
+    hit_point, hit_so, hit_area = hits.point_index, hits.system_operator_id, hits.area_id
+    # An SO has at most one valid version at a time, so a point meets each SO once among the
+    # hits; the connecting SO's own area hit merges into its connecting row.
+    conn_reason = np.ones(n, dtype=np.int8)
+    conn_area = np.full(n, -1, dtype=np.int64)
+    own = hit_so == connecting[hit_point]
+    conn_reason[hit_point[own]] |= 2
+    conn_area[hit_point[own]] = hit_area[own]
+    hit_point, hit_so, hit_area = hit_point[~own], hit_so[~own], hit_area[~own]
+    hit_reason = np.full(hit_point.size, 2, dtype=np.int8)
+    parts = [
+        (np.arange(n, dtype=np.int64), connecting, conn_reason, conn_area),
+        (hit_point, hit_so, hit_reason, hit_area),
+    ]
     if procuring_so_id is not None:
-        parts_point.append(np.arange(n, dtype=np.int64))
-        parts_so.append(np.full(n, procuring_so_id, dtype=np.int64))
-        parts_reason.append(np.full(n, 4, dtype=np.int8))
-        parts_area.append(np.full(n, -1, dtype=np.int64))
-    point = np.concatenate(parts_point)
-    so = np.concatenate(parts_so)
-    reason = np.concatenate(parts_reason)
-    area = np.concatenate(parts_area)
-    order = np.lexsort((-area, so, point))
-    point, so, reason, area = point[order], so[order], reason[order], area[order]
-    # One row per (point, SO): OR the reasons together, keep the area version if any.
-    first = np.ones(point.size, dtype=bool)
-    first[1:] = (point[1:] != point[:-1]) | (so[1:] != so[:-1])
-    group = np.cumsum(first) - 1
-    merged = np.zeros(int(first.sum()), dtype=np.int8)
-    np.bitwise_or.at(merged, group, reason)
-    return point[first], so[first], merged, area[first]
+        covered = np.zeros(n, dtype=bool)
+        by_connecting = connecting == procuring_so_id
+        conn_reason[by_connecting] |= 4
+        covered[by_connecting] = True
+        by_area = hit_so == procuring_so_id
+        hit_reason[by_area] |= 4
+        covered[hit_point[by_area]] = True
+        rest = np.flatnonzero(~covered)
+        parts.append((
+            rest, np.full(rest.size, procuring_so_id, dtype=np.int64),
+            np.full(rest.size, 4, dtype=np.int8), np.full(rest.size, -1, dtype=np.int64),
+        ))
+    point, so, reason, area = (np.concatenate(column) for column in zip(*parts, strict=True))
+    order = np.argsort(point, kind="stable")
+    return point[order], so[order], reason[order], area[order]

@@ -212,3 +212,12 @@ def test_who_assesses_page_explains_why(client, sweden):
     assert client.get(url).status_code == 404
     client.force_login(cast.other_local_engineer)
     assert client.get(url).status_code == 404
+
+
+def test_map_has_no_tiles_unless_configured(client, cast, settings):
+    client.force_login(cast.local_engineer)
+    settings.GRIDPREQUAL_MAP_TILE_URL = ""
+    assert client.get(reverse("observability:map")).context["map_config"]["tileUrl"] == ""
+    settings.GRIDPREQUAL_MAP_TILE_URL = "https://tiles.example.org/{z}/{x}/{y}.png"
+    config = client.get(reverse("observability:map")).context["map_config"]
+    assert config["tileUrl"] == "https://tiles.example.org/{z}/{x}/{y}.png"

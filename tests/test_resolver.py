@@ -163,24 +163,34 @@ def test_cached_index_costs_one_small_query_per_call(areas):
     assert "geometry_wkb" not in queries[0]["sql"]
 
 
-def test_arrays_form_matches_objects_form(areas):
+@pytest.mark.parametrize("procuring_name", ["tso", "other_local", "local", None])
+def test_arrays_form_matches_objects_form(areas, procuring_name):
     cast = areas
     points = [point_at(cast.local, 15.2, 59.2), point_at(cast.other_local, 15.5, 59.5),
-              point_at(cast.other_local, 24, 69)]
-    procuring = cast.tso
+              point_at(cast.other_local, 24, 69), point_at(cast.local, 30, 50)]
+    procuring = getattr(cast, procuring_name) if procuring_name else None
     per_point = assessing_sos_for_points(points=points, procuring_so=procuring, at=T1)
     idx, so, reasons, area = assessing_so_arrays(
         connecting_so_ids=[p.connecting_so_id for p in points],
         lon=[p.longitude for p in points], lat=[p.latitude for p in points],
-        procuring_so_id=procuring.pk, at=T1,
+        procuring_so_id=procuring.pk if procuring else None, at=T1,
     )
     bits = {1: Reason.CONNECTING, 2: Reason.OBSERVABILITY_AREA, 4: Reason.PROCURING}
     from_arrays: dict[int, dict[int, set]] = {}
-    for i, s, r, _a in zip(idx, so, reasons, area, strict=True):
+    area_by_row: dict[tuple[int, int], set] = {}
+    for i, s, r, a in zip(idx, so, reasons, area, strict=True):
+        assert int(s) not in from_arrays.get(points[i].pk, {}), "one row per point and SO"
         from_arrays.setdefault(points[i].pk, {})[int(s)] = {v for b, v in bits.items() if r & b}
+        area_by_row[(points[i].pk, int(s))] = {int(a)} if a >= 0 else set()
     from_objects = {pid: {e.system_operator_id: e.reasons for e in entries}
                     for pid, entries in per_point.items()}
     assert from_arrays == from_objects
+    assert area_by_row == {(pid, e.system_operator_id): e.area_version_ids
+                           for pid, entries in per_point.items() for e in entries}
+    assert list(idx) == sorted(idx)
+    # Within a point, the connecting SO comes first.
+    firsts = {int(i): int(s) for i, s in reversed(list(zip(idx, so, strict=True)))}
+    assert firsts == {i: p.connecting_so_id for i, p in enumerate(points)}
 
 
 def test_no_areas_gives_connecting_only(cast):
