@@ -192,12 +192,12 @@ class ConditionForm(forms.Form):
     )
     months = forms.TypedMultipleChoiceField(
         label=_("Months"), required=False, choices=MONTH_CHOICES, coerce=int,
-        widget=forms.CheckboxSelectMultiple(attrs={"class": "checks"}),
+        widget=forms.CheckboxSelectMultiple,
         help_text=_("None ticked: every month."),
     )
     weekdays = forms.TypedMultipleChoiceField(
         label=_("Weekdays"), required=False, choices=WEEKDAY_CHOICES, coerce=int,
-        widget=forms.CheckboxSelectMultiple(attrs={"class": "checks"}),
+        widget=forms.CheckboxSelectMultiple,
         help_text=_("None ticked: every day."),
     )
     start_time = forms.TimeField(

@@ -105,13 +105,12 @@ def case_create(request: HttpRequest) -> HttpResponse:
     return render(request, "prequal/case_form.html", {"form": form})
 
 
-def _map_config(*, user, points, assessments) -> dict | None:
+def _map_config(*, user, points, area_ids: set[int]) -> dict | None:
     """Leaflet config (static/js/area_map.js): the case's points and the areas that brought SOs in."""
     from observability.views.areas import _area_feature, _map_settings, _point_features
 
     if not points:
         return None
-    area_ids = {pk for a in assessments for pk in (a.area_version_ids or [])}
     areas = area_list_for_user(user=user).filter(pk__in=area_ids) if area_ids else []
     features = [_area_feature(area, simplify=0.001) for area in areas] + _point_features(points)
     return {
@@ -161,7 +160,9 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "preview_error": preview_error,
         "points": points,
         "members": members,
-        "map_config": _map_config(user=request.user, points=points, assessments=assessments),
+        "map_config": _map_config(user=request.user, points=points, area_ids={
+            pk for entry in (preview or assessments) for pk in (entry.area_version_ids or [])
+        }),
         "withdraw_form": CaseWithdrawForm(),
         "supply_form": SupplyInformationForm(),
     })
