@@ -32,7 +32,7 @@ from limits.selectors import (
     spg_by_id,
     spu_by_id,
 )
-from limits.services import limit_create, limit_lift, limit_update
+from limits.services import limit_create, limit_lift, limit_update, limit_values_errors
 from prequal.models import Direction
 
 # --- output -------------------------------------------------------------------------------
@@ -146,7 +146,11 @@ class LimitListCreateApi(ListAPIView):
         data = dict(serializer.validated_data)
         so = _issuer(issuers, data.pop("system_operator_eic", None))
         kind = data.pop("target_kind")
-        targets = _targets(kind, data)
+        try:
+            targets = _targets(kind, data)
+        except ValidationError as exc:
+            values = {k: data.get(k) for k in ("direction", "quantity_mw", "start", "end", "reason")}
+            raise ValidationError({**exc.message_dict, **limit_values_errors(**values)}) from exc
         field = {
             TargetKind.SPU: "spu",
             TargetKind.SPG: "spg",

@@ -394,6 +394,19 @@ def _check_values(
     return errors
 
 
+def limit_values_errors(*, direction: str, quantity_mw, start, end, reason: str) -> dict[str, list[str]]:
+    """The errors in a limit's values alone (read when its target could not be found)."""
+    return _check_values(
+        target=None,
+        direction=direction,
+        quantity_mw=quantity_mw,
+        start=start,
+        end=end,
+        reason=reason,
+        now=timezone.now(),
+    )
+
+
 def _snapshot(limit: TemporaryLimit) -> dict:
     return {
         "direction": limit.direction,

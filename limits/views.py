@@ -35,7 +35,7 @@ from limits.selectors import (
 )
 from limits.services import limit_create as create_limit
 from limits.services import limit_lift as lift_limit
-from limits.services import limit_preview, limit_update, local_time_label
+from limits.services import limit_preview, limit_update, limit_values_errors, local_time_label
 from prequal.selectors.resources import product_list
 
 STATUS_FILTERS = [("current", _("Active and upcoming")), *LimitStatus.choices, ("", _("All"))]
@@ -116,11 +116,16 @@ def limit_create(request: HttpRequest) -> HttpResponse:
             }[data["target_kind"]]
         }
         try:
+            try:
+                targets = _target_kwargs(form)
+            except ValidationError as exc:
+                values = {k: data[k] for k in ("direction", "quantity_mw", "start", "end", "reason")}
+                raise ValidationError({**exc.message_dict, **limit_values_errors(**values)}) from exc
             kwargs = dict(
                 user=request.user,
                 system_operator=so,
                 target_kind=data["target_kind"],
-                **{"spu": None, "spg": None, "connection_point": None, "area": None, **_target_kwargs(form)},
+                **{"spu": None, "spg": None, "connection_point": None, "area": None, **targets},
                 direction=data["direction"],
                 quantity_mw=data["quantity_mw"],
                 start=data["start"],

@@ -1,0 +1,250 @@
+"""Limit pages and the activation-check page: happy paths and the permission matrix."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+import time_machine
+from django.urls import reverse
+
+from limits.models import LimitRefusal, TargetKind, TemporaryLimit
+from limits.services import limit_create
+from prequal.models import Direction
+
+START = datetime(2027, 6, 1, 12, 0, tzinfo=UTC)  # 14:00 CEST
+NOW = START - timedelta(days=1)
+
+
+@pytest.fixture(autouse=True)
+def _now():
+    # Sessions expire: log in and browse at the same (travelled) time.
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+def a_limit(grid, spu=None):
+    with time_machine.travel(NOW, tick=False):
+        return limit_create(
+            user=grid.cast.local_engineer,
+            system_operator=grid.cast.local,
+            target_kind=TargetKind.SPU,
+            spu=spu or grid.spu,
+            direction=Direction.UP,
+            quantity_mw=Decimal("0.5"),
+            start=START,
+            end=START + timedelta(hours=2),
+            reason="Maintenance",
+        )
+
+
+def form_data(grid, **overrides):
+    data = {
+        "system_operator": grid.cast.local.pk,
+        "target_kind": "spu",
+        "spu": grid.spu.pk,
+        "direction": "up",
+        "quantity_mw": "0.5",
+        "start": "2027-06-01T14:00",
+        "end": "2027-06-01T16:00",
+        "reason": "Maintenance",
+        "action": "publish",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_an_engineer_publishes_a_limit_entered_in_local_time(grid, client):
+    client.force_login(grid.cast.local_engineer)
+    with time_machine.travel(NOW, tick=False):
+        response = client.post(reverse("limits:limit-create"), form_data(grid))
+    limit = TemporaryLimit.objects.get()
+    assert response.status_code == 302 and response["Location"] == reverse(
+        "limits:limit-detail", args=[limit.pk]
+    )
+    assert (limit.start, limit.end) == (START, START + timedelta(hours=2))
+    page = client.get(response["Location"]).content.decode()
+    assert "2027-06-01 14:00 CEST" in page and "Maintenance" in page
+
+
+def test_a_day_across_the_october_change_has_25_hours(grid, client):
+    with time_machine.travel(datetime(2027, 10, 20, tzinfo=UTC), tick=False):
+        client.force_login(grid.cast.local_engineer)
+        client.post(
+            reverse("limits:limit-create"), form_data(grid, start="2027-10-31T00:00", end="2027-11-01T00:00")
+        )
+    limit = TemporaryLimit.objects.get()
+    assert limit.end - limit.start == timedelta(hours=25)
+
+
+def test_the_preview_shows_the_latest_allowed_time_and_stores_nothing(grid, client):
+    grid.prequalify(spu=grid.spu)
+    client.force_login(grid.cast.local_engineer)
+    with time_machine.travel(NOW, tick=False):
+        response = client.post(reverse("limits:limit-create"), form_data(grid, action="preview"))
+    assert response.status_code == 200
+    assert "2027-06-01 12:15 CEST" in response.content.decode()
+    assert TemporaryLimit.objects.count() == 0
+
+
+def test_a_late_limit_shows_the_latest_time_on_the_form(grid, client):
+    grid.prequalify(spu=grid.spu)
+    client.force_login(grid.cast.local_engineer)
+    with time_machine.travel(datetime(2027, 6, 1, 10, 16, tzinfo=UTC), tick=False):
+        response = client.post(reverse("limits:limit-create"), form_data(grid))
+    assert response.status_code == 200
+    assert "Too late" in response.content.decode() and "12:15 CEST" in response.content.decode()
+    assert TemporaryLimit.objects.count() == 0 and LimitRefusal.objects.count() == 1
+
+
+def test_bad_input_on_the_form(grid, client):
+    client.force_login(grid.cast.local_engineer)
+    with time_machine.travel(NOW, tick=False):
+        response = client.post(
+            reverse("limits:limit-create"),
+            form_data(grid, spu="999999", end="2027-06-01T13:00", quantity_mw="-1"),
+        )
+    assert response.status_code == 200
+    form = response.context["form"]
+    assert "spu" in form.errors and "quantity_mw" in form.errors
+    assert TemporaryLimit.objects.count() == 0
+
+
+def test_an_area_drawn_as_geojson(grid, client):
+    client.force_login(grid.cast.local_engineer)
+    page = client.get(reverse("limits:limit-create")).content.decode()
+    assert 'id="limit-map"' in page
+    polygon = (
+        '{"type": "Polygon", "coordinates": [[[18.0,59.2],[18.2,59.2],[18.2,59.4],[18.0,59.4],[18.0,59.2]]]}'
+    )
+    with time_machine.travel(NOW, tick=False):
+        client.post(reverse("limits:limit-create"), form_data(grid, target_kind="area", spu="", area=polygon))
+    assert TemporaryLimit.objects.get().target_kind == TargetKind.AREA
+
+
+def test_edit_and_lift(grid, client):
+    limit = a_limit(grid)
+    client.force_login(grid.cast.local_engineer)
+    with time_machine.travel(NOW, tick=False):
+        response = client.post(
+            reverse("limits:limit-edit", args=[limit.pk]),
+            {
+                "direction": "up",
+                "quantity_mw": "0.7",
+                "start": "2027-06-01T14:00",
+                "end": "2027-06-01T16:00",
+                "reason": "Maintenance, less severe",
+            },
+        )
+        assert response.status_code == 302
+        client.post(reverse("limits:limit-lift", args=[limit.pk]))
+    limit.refresh_from_db()
+    assert limit.quantity_mw == Decimal("0.7") and limit.lifted_at == NOW
+    assert list(limit.events.values_list("action", flat=True)) == ["create", "update", "lift"]
+
+
+def test_the_fsp_page_shows_limits_on_my_resources(grid, client):
+    a_limit(grid)
+    client.force_login(grid.cast.fsp_a_user)
+    with time_machine.travel(NOW, tick=False):
+        page = client.get(reverse("limits:limit-list")).content.decode()
+    assert "Limits on my resources" in page and "BAT-1" in page
+    client.force_login(grid.cast.fsp_b_user)
+    with time_machine.travel(NOW, tick=False):
+        assert "BAT-1" not in client.get(reverse("limits:limit-list")).content.decode()
+
+
+# --- the permission matrix -------------------------------------------------------------------------
+
+
+def _urls(limit):
+    return {
+        "list": reverse("limits:limit-list"),
+        "create": reverse("limits:limit-create"),
+        "detail": reverse("limits:limit-detail", args=[limit.pk]),
+        "edit": reverse("limits:limit-edit", args=[limit.pk]),
+        "lift": reverse("limits:limit-lift", args=[limit.pk]),
+        "check": reverse("limits:activation-check"),
+    }
+
+
+# who → expected status per page (GET; lift is POST)
+MATRIX = {
+    "local_engineer": {"list": 200, "create": 200, "detail": 200, "edit": 200, "lift": 302, "check": 200},
+    "local_viewer": {"list": 200, "create": 403, "detail": 200, "edit": 403, "lift": 403, "check": 200},
+    "other_local_engineer": {
+        "list": 200,
+        "create": 200,
+        "detail": 404,
+        "edit": 404,
+        "lift": 404,
+        "check": 200,
+    },
+    "fsp_a_user": {"list": 200, "create": 403, "detail": 200, "edit": 403, "lift": 403, "check": 200},
+    "fsp_b_user": {"list": 200, "create": 403, "detail": 404, "edit": 404, "lift": 404, "check": 200},
+    "nra_analyst": {"list": 200, "create": 403, "detail": 200, "edit": 403, "lift": 403, "check": 200},
+    "outsider": {"list": 200, "create": 403, "detail": 404, "edit": 404, "lift": 404, "check": 403},
+}
+
+
+@pytest.mark.parametrize("who", sorted(MATRIX))
+def test_permission_matrix(grid, client, who):
+    limit = a_limit(grid)
+    client.force_login(getattr(grid.cast, who))
+    with time_machine.travel(NOW, tick=False):
+        for page, url in _urls(limit).items():
+            response = client.post(url) if page == "lift" else client.get(url)
+            assert response.status_code == MATRIX[who][page], (who, page)
+    limit.refresh_from_db()
+    assert (limit.lifted_at is not None) == (who == "local_engineer")
+
+
+def test_anonymous_is_sent_to_the_login_page(grid, client):
+    limit = a_limit(grid)
+    for page, url in _urls(limit).items():
+        response = client.post(url) if page == "lift" else client.get(url)
+        assert response.status_code == 302 and reverse("login") in response["Location"], page
+
+
+# --- the activation-check page ----------------------------------------------------------------------
+
+
+def test_an_engineer_tries_the_check_by_hand(grid, client):
+    grid.prequalify(spu=grid.spu)
+    limit = a_limit(grid)
+    client.force_login(grid.cast.local_engineer)
+    response = client.get(
+        reverse("limits:activation-check"),
+        {
+            "system_operator": grid.cast.local.pk,
+            "resource_kind": "spu",
+            "resource_id": grid.spu.pk,
+            "product": "mfrr-energy",
+            "direction": "up",
+            "quantity_mw": "0.8",
+            "start": "2027-06-01T14:30",
+            "end": "2027-06-01T15:00",
+        },
+    )
+    page = response.content.decode()
+    assert response.status_code == 200 and 'data-color="yellow"' in page
+    assert "more than the 0.5 MW" in page and f"#{limit.pk}" in page
+
+
+def test_the_check_page_refuses_other_fsps_resources(grid, client):
+    client.force_login(grid.cast.fsp_b_user)
+    response = client.get(
+        reverse("limits:activation-check"),
+        {
+            "system_operator": grid.cast.tso.pk,
+            "resource_kind": "spu",
+            "resource_id": grid.spu.pk,
+            "product": "mfrr-energy",
+            "direction": "up",
+            "quantity_mw": "0.8",
+            "start": "2027-06-01T14:30",
+            "end": "2027-06-01T15:00",
+        },
+    )
+    assert "resource_id" in response.context["form"].errors and response.context["verdict"] is None
