@@ -351,17 +351,17 @@ class _Importer:
         for _line, values in batch:
             values.setdefault("crs", "")
         codes = {v["spu_code"] for _line, v in batch if v["spu_code"]}
-        registered_codes = set(
-            Spu.objects.filter(fsp=self.fsp, code__in=codes).values_list("code", flat=True)
-        ) if codes else set()
+        registered_codes = {
+            code for (code,) in _where_in(Spu, ("code",), key="code", values=codes, fsp=self.fsp.pk)
+        } if codes else set()
         unseen = {
             v["gsrn"] for _line, v in batch
             if len(v["gsrn"]) == 18 and v["gsrn"].isascii() and v["gsrn"].isdigit()
             and int(v["gsrn"]) not in self.points
         }
         if unseen:
-            for gsrn, point_id, so_id in ConnectionPoint.objects.filter(gsrn__in=unseen).values_list(
-                "gsrn", "id", "connecting_so_id"
+            for gsrn, point_id, so_id in _where_in(
+                ConnectionPoint, ("gsrn", "id", "connecting_so"), key="gsrn", values=unseen
             ):
                 self.points[int(gsrn)] = (0, point_id, so_id, None, None, None, None)
 
@@ -387,9 +387,9 @@ class _Importer:
         if new_points:
             _insert(ConnectionPoint, [(*p, self.now, self.now) for p in new_points], columns=_POINT_INSERT)
             # One query per batch for the new ids (executemany returns none).
-            for gsrn, point_id in ConnectionPoint.objects.filter(
-                gsrn__in=[p[0] for p in new_points]
-            ).values_list("gsrn", "id"):
+            for gsrn, point_id in _where_in(
+                ConnectionPoint, ("gsrn", "id"), key="gsrn", values=[p[0] for p in new_points]
+            ):
                 key = int(gsrn)
                 self.points[key] = (self.points[key][0], point_id, *self.points[key][2:])
         _insert(Spu, [
@@ -617,7 +617,7 @@ _SPU_INSERT = (
 
 
 def _insert(model, rows: list[tuple], *, columns: tuple[str, ...]) -> None:
-    """INSERT the rows with one executemany; the values are already checked by full_clean.
+    """INSERT the rows (COPY on PostgreSQL); the values are already checked by full_clean.
 
     Django's bulk_create prepares every value through its field in Python, which costs more
     than the rest of the import together (0.25 ms a row: 250 s for SPEC §7's million rows).
@@ -635,4 +635,38 @@ def _insert(model, rows: list[tuple], *, columns: tuple[str, ...]) -> None:
         ", ".join(["%s"] * len(columns)),
     )
     with connection.cursor() as cursor:
-        cursor.executemany(sql, rows)
+        if connection.vendor == "postgresql":
+            # COPY is several times faster than executemany on PostgreSQL (SPEC §7's budget).
+            copy_sql = "COPY {} ({}) FROM STDIN".format(
+                quote(model._meta.db_table),
+                ", ".join(quote(model._meta.get_field(name).column) for name in columns),
+            )
+            with cursor.cursor.copy(copy_sql) as copy:
+                for row in rows:
+                    copy.write_row(row)
+        else:
+            cursor.executemany(sql, rows)
+
+
+def _where_in(model, fields: tuple[str, ...], *, key: str, values: Iterable, **equal) -> list[tuple]:
+    """values_list(*fields) of the rows whose `key` is one of `values` (and `equal`): one query.
+
+    On PostgreSQL as `key = ANY(%s)` with the values as one array: psycopg parses a query of
+    2,000 placeholders in Python, 38 ms against 6 ms, which is 50 s over a million rows.
+    """
+    if connection.vendor != "postgresql":
+        lookups = {f"{key}__in": list(values), **{f"{name}_id" if model._meta.get_field(name).is_relation
+                                                  else name: value for name, value in equal.items()}}
+        return list(model.objects.filter(**lookups).values_list(*fields))
+    quote = connection.ops.quote_name
+
+    def column(name: str) -> str:
+        return quote(model._meta.get_field(name).column)
+
+    where = [f"{column(key)} = ANY(%s)", *(f"{column(name)} = %s" for name in equal)]
+    sql = "SELECT {} FROM {} WHERE {}".format(
+        ", ".join(column(name) for name in fields), quote(model._meta.db_table), " AND ".join(where)
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [list(values), *equal.values()])
+        return cursor.fetchall()
