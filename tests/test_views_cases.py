@@ -325,3 +325,27 @@ def test_the_case_page_shows_points_other_assessments_and_timeline_to_an_enginee
     assert "Svenska kraftnät" in page  # the TSO's assessment, read-only for the local DSO
     assert "Submitted" in page and "Assessments opened" in page
     assert response.context["map_config"]["data"]["features"]
+
+
+def test_the_application_list_shows_approvals_by_silence(client, wf):
+    from prequal.services.sweep import deadlines_sweep
+
+    case = wf.submitted()
+    Assessment.objects.filter(case=case).update(deadline=timezone.now() - timedelta(minutes=1))
+    deadlines_sweep()
+    _login(client, wf.cast.fsp_a_user)
+
+    page = client.get(reverse("prequal:case-list")).content.decode()
+
+    assert f"#{case.pk}" in page
+    assert "2 approvals by silence" in page
+
+
+def test_the_menu_leads_fsps_to_applications_and_sos_to_the_queue(client, cast):
+    _login(client, cast.fsp_a_user)
+    fsp_page = client.get(reverse("prequal:case-list")).content.decode()
+    assert reverse("prequal:case-list") in fsp_page and reverse("prequal:queue") not in fsp_page
+
+    _login(client, cast.local_engineer)
+    so_page = client.get(reverse("prequal:queue")).content.decode()
+    assert f'href="{reverse("prequal:queue")}"' in so_page

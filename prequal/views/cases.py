@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, F, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -67,7 +68,12 @@ def case_list(request: HttpRequest) -> HttpResponse:
     product = data.get("product")
     qs = case_selectors.case_list_for_user(
         user=request.user, status=data.get("status") or None, product=product.pk if product else None
-    ).select_related("spu", "spg")
+    ).select_related("spu", "spg").annotate(
+        # Shown beside the outcome: approval by silence must be visible everywhere (R4).
+        silenced=Count("assessments", filter=Q(
+            assessments__status=Assessment.Status.APPROVED_BY_SILENCE, assessments__round=F("round")
+        ))
+    )
     return render(request, "prequal/case_list.html", {
         "filter_form": form,
         "page_obj": paginate(request, qs),
