@@ -349,3 +349,30 @@ def test_the_menu_leads_fsps_to_applications_and_sos_to_the_queue(client, cast):
     _login(client, cast.local_engineer)
     so_page = client.get(reverse("prequal:queue")).content.decode()
     assert f'href="{reverse("prequal:queue")}"' in so_page
+
+
+def test_an_spg_case_lists_its_members_and_every_connection_point(client, wf):
+    case = wf.spg_case()
+    _login(client, wf.cast.other_local_engineer)
+
+    response = client.get(_detail(case))
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    members = list(case.spg.memberships.select_related("spu__connection_point"))
+    assert len(members) == 2
+    for membership in members:
+        assert membership.spu.code in page
+        assert membership.spu.connection_point.gsrn in page
+    assert "Other local DSO" in page and "Local DSO" in page
+
+
+def test_a_draft_group_without_members_says_why_no_one_can_assess_it(client, wf):
+    from tests.factories import SpgFactory
+
+    draft = wf.draft(spg=SpgFactory(fsp=wf.cast.fsp_a, code="EMPTY-1"))
+    _login(client, wf.cast.fsp_a_user)
+
+    page = client.get(_detail(draft)).content.decode()
+
+    assert "The SPG has no current members: add SPUs to it before applying." in page
