@@ -1,0 +1,379 @@
+"""The one builder of the annual report's tables (SPEC R9). The CSV, XLSX, PDF and the page
+render what it returns, so the figures are the same in every format.
+
+Per-operator figures are aggregated in the database (one grouped query each); the median
+and 95th percentile decision times use percentile_cont on PostgreSQL and, elsewhere, one
+pass over the durations sorted per operator that keeps only the values at the needed ranks.
+The list of conditional and refused decisions is a fresh chunked iterator for each renderer.
+Memory stays flat whatever the number of assessments.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.db import connections
+from django.db.models import (
+    Aggregate,
+    Case,
+    Count,
+    DurationField,
+    ExpressionWrapper,
+    F,
+    FloatField,
+    Func,
+    Prefetch,
+    Q,
+    QuerySet,
+    Sum,
+    When,
+)
+from django.db.models.functions import Greatest, TruncMonth
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from observability.models import SystemOperator
+from prequal.models import Assessment, Condition
+from prequal.selectors.reports import (
+    REPORT_TIME_ZONE,
+    report_decisions,
+    report_limit_refusals,
+    report_limits,
+    with_decision_time,
+)
+
+S = Assessment.Status
+DAY = 86400.0
+# Decision-time histogram: bins of two weeks; the last one is open-ended (three months is the
+# default deadline, so approvals by silence land around 90 days).
+HISTOGRAM_EDGES_DAYS = (0, 14, 28, 42, 56, 70, 84, 98)
+LIST_CHUNK = 2000
+
+Value = int | float | str | None
+
+
+@dataclass(frozen=True)
+class Table:
+    """One table of the report. `rows()` gives a fresh iterator each time it is called."""
+
+    key: str  # machine name: the CSV's `table` column and the XLSX sheet name
+    title: str
+    columns: list[str]
+    rows: Callable[[], Iterator[list[Value]]]
+    # How wide each column is relative to the others (the PDF's layout).
+    widths: list[float] = field(default_factory=list)
+
+
+@dataclass
+class Report:
+    year: int
+    made_at: datetime
+    scope_label: str
+    tier_label: str
+    tables: list[Table]
+    # Small figures kept for the charts (read by prequal.reports.charts).
+    outcome_rows: list[list[Value]]
+    histogram_rows: list[list[Value]]
+    month_rows: list[list[Value]]
+    operator_count: int
+
+    def table(self, key: str) -> Table:
+        return next(t for t in self.tables if t.key == key)
+
+    @property
+    def meta_rows(self) -> list[list[Value]]:
+        return [
+            [_("Year"), self.year],
+            [_("Operators"), self.scope_label],
+            [_("Tier"), self.tier_label],
+            [_("Made"), timezone.localtime(self.made_at, REPORT_TIME_ZONE).strftime("%Y-%m-%d %H:%M")],
+        ]
+
+
+def cell_text(value: Value) -> str:
+    """How a cell reads as text (CSV, PDF, page): floats with two decimals."""
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:.2f}"
+    return str(value)
+
+
+def days(seconds: float | None) -> float | None:
+    return None if seconds is None else round(seconds / DAY, 2)
+
+
+class _PercentileCont(Aggregate):
+    """PostgreSQL's ordered-set aggregate percentile_cont(fraction) over a float expression."""
+
+    function = "percentile_cont"
+    template = "%(function)s(%(fraction)s) WITHIN GROUP (ORDER BY %(expressions)s)"
+    output_field = FloatField()
+
+    def __init__(self, expression, *, fraction: float, **extra):
+        super().__init__(expression, fraction=repr(float(fraction)), **extra)
+
+
+class _EpochSeconds(Func):
+    template = "EXTRACT(EPOCH FROM %(expressions)s)"
+    output_field = FloatField()
+
+
+def percentile_from_ranks(values: dict[int, float], *, n: int, fraction: float) -> float:
+    """percentile_cont's linear interpolation, given the values at the ranks it needs."""
+    pos = fraction * (n - 1)
+    lo, hi = math.floor(pos), math.ceil(pos)
+    return values[lo] + (values[hi] - values[lo]) * (pos - lo)
+
+
+def _ranks(n: int, fractions=(0.5, 0.95)) -> set[int]:
+    out = set()
+    for fraction in fractions:
+        pos = fraction * (n - 1)
+        out |= {math.floor(pos), math.ceil(pos)}
+    return out
+
+
+def decision_time_percentiles(decisions: QuerySet[Assessment]) -> dict[int, tuple[float, float, int]]:
+    """Per operator id: (median seconds, 95th percentile seconds, decisions counted)."""
+    timed = with_decision_time(decisions)
+    counts = dict(
+        timed.order_by().values("system_operator_id").annotate(n=Count("pk")).values_list(
+            "system_operator_id", "n"
+        )
+    )
+    if connections[decisions.db].vendor == "postgresql":
+        rows = (
+            timed.order_by()
+            .values("system_operator_id")
+            .annotate(
+                p50=_PercentileCont(_EpochSeconds(F("duration")), fraction=0.5),
+                p95=_PercentileCont(_EpochSeconds(F("duration")), fraction=0.95),
+            )
+            .values_list("system_operator_id", "p50", "p95")
+        )
+        return {so: (p50, p95, counts[so]) for so, p50, p95 in rows}
+    # Elsewhere: durations sorted per operator, streamed; keep only the ranks needed.
+    out: dict[int, tuple[float, float, int]] = {}
+    current, index, wanted, kept = None, 0, set(), {}
+
+    def close() -> None:
+        if current is not None:
+            n = counts[current]
+            out[current] = (
+                percentile_from_ranks(kept, n=n, fraction=0.5),
+                percentile_from_ranks(kept, n=n, fraction=0.95),
+                n,
+            )
+
+    stream = (
+        timed.order_by("system_operator_id", "duration")
+        .values_list("system_operator_id", "duration")
+        .iterator(chunk_size=10_000)
+    )
+    for so, duration in stream:
+        if so != current:
+            close()
+            current, index, wanted, kept = so, 0, _ranks(counts[so]), {}
+        if index in wanted:
+            kept[index] = duration.total_seconds()
+        index += 1
+    close()
+    return out
+
+
+def _histogram(decisions: QuerySet[Assessment]) -> list[list[Value]]:
+    timed = with_decision_time(decisions)
+    bins = {}
+    edges = HISTOGRAM_EDGES_DAYS
+    for i, lo in enumerate(edges):
+        q = Q(duration__gte=timedelta(days=lo))
+        if i + 1 < len(edges):
+            q &= Q(duration__lt=timedelta(days=edges[i + 1]))
+        bins[f"b{i}"] = Count("pk", filter=q)
+    counts = timed.aggregate(**bins)
+    rows = []
+    for i, lo in enumerate(edges):
+        label = (
+            _("%(lo)s–%(hi)s days") % {"lo": lo, "hi": edges[i + 1]}
+            if i + 1 < len(edges)
+            else _("%(lo)s days or more") % {"lo": lo}
+        )
+        rows.append([label, counts[f"b{i}"]])
+    return rows
+
+
+def _effective_duration():
+    """A limit's length: from its start to its end, or to when it was lifted if earlier."""
+    effective_end = Case(
+        When(
+            lifted_at__isnull=False,
+            lifted_at__lt=F("end"),
+            then=Greatest(F("lifted_at"), F("start")),
+        ),
+        default=F("end"),
+    )
+    return ExpressionWrapper(effective_end - F("start"), output_field=DurationField())
+
+
+def _share(part: int, whole: int) -> float | None:
+    return round(100.0 * part / whole, 2) if whole else None
+
+
+def report_build(
+    *, operators: QuerySet[SystemOperator], year: int, scope_label: str, tier_label: str,
+    now: datetime | None = None,
+) -> Report:
+    """Every table of the report for `operators` (already scoped to the user) and `year`."""
+    ops = list(operators.values_list("pk", "organisation__name", "organisation__eic_code", "tier"))
+    tier_names = dict(SystemOperator.Tier.choices)
+    decisions = report_decisions(operators=operators, year=year)
+
+    outcome_keys = (S.APPROVED, S.APPROVED_BY_SILENCE, S.CONDITIONALLY_APPROVED, S.NOT_APPROVED)
+    per_so = {
+        row["system_operator_id"]: row
+        for row in decisions.order_by()
+        .values("system_operator_id")
+        .annotate(**{k: Count("pk", filter=Q(status=k)) for k in outcome_keys})
+    }
+    percentiles = decision_time_percentiles(decisions)
+
+    limits = report_limits(operators=operators, year=year)
+    limit_rows = {
+        so: (n, total)
+        for so, n, total in limits.order_by()
+        .values("system_operator_id")
+        .annotate(n=Count("pk"), total=Sum(_effective_duration()))
+        .values_list("system_operator_id", "n", "total")
+    }
+    refusals = report_limit_refusals(operators=operators, year=year)
+    refusal_counts = dict(
+        refusals.order_by().values("system_operator_id").annotate(n=Count("pk")).values_list(
+            "system_operator_id", "n"
+        )
+    )
+
+    outcome_rows, time_rows, limit_table = [], [], []
+    totals = [0] * 5
+    limit_totals = [0, 0.0, 0]
+    for pk, name, eic, tier in ops:
+        counts = per_so.get(pk, {})
+        figures = [counts.get(k, 0) for k in outcome_keys]
+        figures.append(sum(figures))
+        totals = [a + b for a, b in zip(totals, figures, strict=True)]
+        outcome_rows.append([name, eic, str(tier_names.get(tier, tier)), *figures])
+
+        p50, p95, timed = percentiles.get(pk, (None, None, 0))
+        time_rows.append([name, timed, days(p50), days(p95), counts.get(S.APPROVED_BY_SILENCE, 0)])
+
+        n_limits, total = limit_rows.get(pk, (0, None))
+        hours = round(total.total_seconds() / 3600, 2) if total else 0.0
+        refused = refusal_counts.get(pk, 0)
+        limit_totals = [limit_totals[0] + n_limits, limit_totals[1] + hours, limit_totals[2] + refused]
+        limit_table.append([name, n_limits, hours, refused, _share(refused, n_limits + refused)])
+    outcome_total = [_("All operators"), "", "", *totals]
+    limit_total = [
+        _("All operators"), limit_totals[0], round(limit_totals[1], 2), limit_totals[2],
+        _share(limit_totals[2], limit_totals[0] + limit_totals[2]),
+    ]
+
+    month_rows = _months(limits=limits, refusals=refusals, year=year)
+    histogram_rows = _histogram(decisions)
+
+    tables = [
+        Table(
+            "outcomes", _("Assessments by outcome"),
+            [_("Operator"), _("EIC"), _("Tier"), _("Approved"), _("Approved by silence"),
+             _("Conditionally approved"), _("Not approved"), _("Total")],
+            lambda: iter([*outcome_rows, outcome_total]),
+            [3, 2.2, 1.4, 1, 1, 1.2, 1, 1],
+        ),
+        Table(
+            "decision_times", _("Decision times and missed deadlines"),
+            [_("Operator"), _("Decisions"), _("Median (days)"), _("95th percentile (days)"),
+             _("Deadlines missed (approved by silence)")],
+            lambda: iter(time_rows),
+            [3, 1, 1.2, 1.4, 2],
+        ),
+        Table(
+            "decision_time_distribution", _("Decision time distribution"),
+            [_("Decision time"), _("Decisions")],
+            lambda: iter(histogram_rows),
+            [2, 1],
+        ),
+        Table(
+            "limits", _("Temporary limits"),
+            [_("Operator"), _("Limits set"), _("Total duration (hours)"), _("Refused as late"),
+             _("Share refused as late (%)")],
+            lambda: iter([*limit_table, limit_total]),
+            [3, 1, 1.4, 1.2, 1.5],
+        ),
+        Table(
+            "limits_per_month", _("Temporary limits per month"),
+            [_("Month"), _("Limits set"), _("Refused as late")],
+            lambda: iter(month_rows),
+            [1, 1, 1],
+        ),
+        Table(
+            "conditional_and_refused", _("Conditional and refused decisions"),
+            [_("Operator"), _("Case"), _("Round"), _("FSP"), _("Resource"), _("Product"), _("Outcome"),
+             _("Decided"), _("Reason"), _("Justification"), _("Why temporary limits cannot resolve it"),
+             _("Conditions")],
+            lambda: decision_list_rows(decisions),
+            [2, 0.7, 0.6, 1.6, 1.4, 1.4, 1.4, 1.3, 2.2, 2.2, 2.2, 2.6],
+        ),
+    ]
+    return Report(
+        year=year, made_at=now or timezone.now(), scope_label=scope_label, tier_label=tier_label,
+        tables=tables, outcome_rows=outcome_rows, histogram_rows=histogram_rows,
+        month_rows=month_rows, operator_count=len(ops),
+    )
+
+
+def _months(*, limits, refusals, year: int) -> list[list[Value]]:
+    def by_month(qs, field: str) -> dict[str, int]:
+        rows = (
+            qs.order_by()
+            .annotate(month=TruncMonth(field, tzinfo=REPORT_TIME_ZONE))
+            .values("month")
+            .annotate(n=Count("pk"))
+            .values_list("month", "n")
+        )
+        return {f"{m:%Y-%m}": n for m, n in rows}
+
+    set_, refused = by_month(limits, "created_at"), by_month(refusals, "at")
+    months = [f"{year}-{m:02d}" for m in range(1, 13)]
+    return [[m, set_.get(m, 0), refused.get(m, 0)] for m in months]
+
+
+def conditional_and_refused(decisions: QuerySet[Assessment]) -> QuerySet[Assessment]:
+    """The conditional and refused decisions with everything a row shows, in report order."""
+    return (
+        decisions.filter(status__in=(S.CONDITIONALLY_APPROVED, S.NOT_APPROVED))
+        .select_related(
+            "system_operator__organisation", "case__fsp__organisation", "case__product", "case__spu",
+            "case__spg",
+        )
+        .prefetch_related(Prefetch("conditions", queryset=Condition.objects.order_by("pk")))
+        .order_by("system_operator__organisation__name", "decided_at", "pk")
+    )
+
+
+def decision_row(a: Assessment) -> list[Value]:
+    case = a.case
+    resource = f"SPU {case.spu.code}" if case.spu_id else f"SPG {case.spg.code}"
+    conditions = " | ".join(c.describe() for c in a.conditions.all())
+    return [
+        a.system_operator.organisation.name, case.pk, a.round, case.fsp.organisation.name, resource,
+        case.product.name, str(a.get_status_display()),
+        timezone.localtime(a.decided_at, REPORT_TIME_ZONE).strftime("%Y-%m-%d %H:%M"),
+        a.reason, a.justification, a.limits_explanation, conditions,
+    ]
+
+
+def decision_list_rows(decisions: QuerySet[Assessment]) -> Iterator[list[Value]]:
+    for a in conditional_and_refused(decisions).iterator(chunk_size=LIST_CHUNK):
+        yield decision_row(a)

@@ -1,0 +1,264 @@
+"""The three renderers of the annual report: CSV (streamed), XLSX and PDF (to a temporary file).
+
+All three walk the same Table objects from prequal.reports.builder, row by row, so the figures
+are the same and memory stays flat: the CSV is a generator, openpyxl writes in write-only
+mode, the PDF is drawn straight on a reportlab canvas.
+"""
+
+from __future__ import annotations
+
+import csv
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+from django.utils.translation import gettext as _
+
+from prequal.reports.builder import Report, Value, cell_text
+
+# A text cell starting with one of these is read as a formula by spreadsheet programs.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(text: str) -> str:
+    """Spreadsheet safety: prefix a single quote so a cell cannot start a formula."""
+    if text and text.startswith(FORMULA_STARTS):
+        return "'" + text
+    return text
+
+
+def _safe(value: Value) -> Value:
+    return neutralise(value) if isinstance(value, str) else value
+
+
+# --- CSV ----------------------------------------------------------------------------------
+
+
+class _Line:
+    def write(self, value: str) -> str:
+        return value
+
+
+def report_csv_lines(report: Report) -> Iterator[str]:
+    """One CSV file for every table: the first column names the table; each table starts
+    with its own header row whose first cell is `table`."""
+    writer = csv.writer(_Line())
+    yield "\ufeff"  # so spreadsheet programs read the file as UTF-8
+    yield writer.writerow(["table", _("Field"), _("Value")])
+    for field, value in report.meta_rows:
+        yield writer.writerow(["report", neutralise(str(field)), neutralise(cell_text(value))])
+    for table in report.tables:
+        yield writer.writerow(["table", *(neutralise(str(c)) for c in table.columns)])
+        for row in table.rows():
+            yield writer.writerow([table.key, *(neutralise(cell_text(v)) for v in row)])
+
+
+# --- XLSX ---------------------------------------------------------------------------------
+
+
+def report_xlsx_write(report: Report, path: Path) -> None:
+    """One sheet per table (and a first sheet about the report), in write-only mode."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+
+    bold = Font(bold=True)
+    wb = Workbook(write_only=True)
+
+    def header(ws, titles) -> None:
+        cells = []
+        for title in titles:
+            cell = WriteOnlyCell(ws, value=neutralise(str(title)))
+            cell.font = bold
+            cells.append(cell)
+        ws.append(cells)
+
+    ws = wb.create_sheet("report")
+    header(ws, [_("Field"), _("Value")])
+    for field, value in report.meta_rows:
+        ws.append([_safe(str(field)), _safe(value)])
+    for table in report.tables:
+        ws = wb.create_sheet(table.key[:31])
+        for i, width in enumerate(table.widths):
+            ws.column_dimensions[_column_letter(i)].width = 9 * width
+        header(ws, table.columns)
+        for row in table.rows():
+            ws.append([_xlsx_cell(ws, v) for v in row])
+    wb.save(path)
+
+
+def _xlsx_cell(ws, value: Value):
+    """Floats carry two decimals as the other formats show them; text is neutralised."""
+    if isinstance(value, float):
+        from openpyxl.cell import WriteOnlyCell
+
+        cell = WriteOnlyCell(ws, value=value)
+        cell.number_format = "0.00"
+        return cell
+    return _safe(value)
+
+
+def _column_letter(index: int) -> str:
+    from openpyxl.utils import get_column_letter
+
+    return get_column_letter(index + 1)
+
+
+# --- PDF ----------------------------------------------------------------------------------
+
+FONT, FONT_BOLD = "GridprequalSans", "GridprequalSans-Bold"
+_fonts_ready = False
+
+
+def _register_fonts() -> None:
+    """DejaVu Sans from matplotlib's own data: covers ≤, – and Swedish letters, no download."""
+    global _fonts_ready
+    if _fonts_ready:
+        return
+    import matplotlib
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+
+    fonts = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
+    pdfmetrics.registerFont(TTFont(FONT, str(fonts / "DejaVuSans.ttf")))
+    pdfmetrics.registerFont(TTFont(FONT_BOLD, str(fonts / "DejaVuSans-Bold.ttf")))
+    _fonts_ready = True
+
+
+class _PdfWriter:
+    """Draws text tables on a landscape A4 canvas, breaking pages and repeating headers."""
+
+    SIZE, LEADING, MARGIN = 7, 8.6, 28
+
+    def __init__(self, path: Path, report: Report) -> None:
+        from reportlab.lib.pagesizes import A4, landscape
+        from reportlab.pdfgen.canvas import Canvas
+
+        _register_fonts()
+        self.width, self.height = landscape(A4)
+        self.canvas = Canvas(str(path), pagesize=(self.width, self.height), pageCompression=1)
+        self.canvas.setTitle(_("gridprequal annual report %(year)s") % {"year": report.year})
+        self.report = report
+        self.page = 1
+        self.y = self.height - self.MARGIN
+
+    def footer(self) -> None:
+        self.canvas.setFont(FONT, 6.5)
+        self.canvas.drawRightString(
+            self.width - self.MARGIN, 14,
+            _("gridprequal annual report %(year)s · page %(page)s")
+            % {"year": self.report.year, "page": self.page},
+        )
+
+    def new_page(self) -> None:
+        self.footer()
+        self.canvas.showPage()
+        self.page += 1
+        self.y = self.height - self.MARGIN
+
+    def room(self, needed: float) -> bool:
+        return self.y - needed >= self.MARGIN
+
+    def heading(self, text: str, size: float = 12) -> None:
+        if not self.room(size * 3):
+            self.new_page()
+        self.canvas.setFont(FONT_BOLD, size)
+        self.y -= size
+        self.canvas.drawString(self.MARGIN, self.y, text)
+        self.y -= size * 0.6
+
+    def line(self, text: str, size: float = 8.5) -> None:
+        if not self.room(size * 1.4):
+            self.new_page()
+        self.canvas.setFont(FONT, size)
+        self.y -= size * 1.3
+        self.canvas.drawString(self.MARGIN, self.y, text)
+
+    def image(self, png: bytes) -> None:
+        import io
+
+        from reportlab.lib.utils import ImageReader
+
+        reader = ImageReader(io.BytesIO(png))
+        w, h = reader.getSize()
+        draw_w = min(self.width - 2 * self.MARGIN, 620)
+        draw_h = h * draw_w / w
+        if not self.room(draw_h + 6):
+            self.new_page()
+        self.y -= draw_h + 6
+        self.canvas.drawImage(reader, self.MARGIN, self.y, draw_w, draw_h)
+
+    def table(self, table) -> None:
+        from reportlab.lib.utils import simpleSplit
+
+        usable = self.width - 2 * self.MARGIN
+        weights = table.widths or [1] * len(table.columns)
+        scale = usable / sum(weights)
+        xs, widths = [], []
+        x = self.MARGIN
+        for weight in weights:
+            xs.append(x)
+            widths.append(weight * scale - 4)
+            x += weight * scale
+
+        def split(cells, font):
+            return [
+                simpleSplit(text, font, self.SIZE, w) or [""] for text, w in zip(cells, widths, strict=True)
+            ]
+
+        head = split([str(c) for c in table.columns], FONT_BOLD)
+        head_h = max(len(c) for c in head) * self.LEADING + 3
+
+        def draw(cells, font, height) -> None:
+            c = self.canvas
+            c.setFont(font, self.SIZE)
+            for lines, x in zip(cells, xs, strict=True):
+                y = self.y
+                for text in lines:
+                    y -= self.LEADING
+                    c.drawString(x, y + 1.5, text)
+            self.y -= height
+
+        def draw_head() -> None:
+            draw(head, FONT_BOLD, head_h)
+            self.canvas.setLineWidth(0.4)
+            self.canvas.line(self.MARGIN, self.y + 1, self.width - self.MARGIN, self.y + 1)
+
+        self.heading(table.title, 10.5)
+        if not self.room(head_h + self.LEADING):
+            self.new_page()
+        draw_head()
+        for row in table.rows():
+            cells = split([cell_text(v) for v in row], FONT)
+            height = max(len(c) for c in cells) * self.LEADING + 1
+            if not self.room(height):
+                self.new_page()
+                self.heading(table.title + " " + _("(continued)"), 10.5)
+                draw_head()
+            draw(cells, FONT, height)
+        self.y -= 8
+
+    def save(self) -> None:
+        self.footer()
+        self.canvas.save()
+
+
+def report_pdf_write(report: Report, path: Path, *, charts: list[bytes]) -> None:
+    pdf = _PdfWriter(path, report)
+    pdf.heading(_("Annual report to the regulator, %(year)s") % {"year": report.year}, 15)
+    for field, value in report.meta_rows:
+        pdf.line(f"{field}: {cell_text(value)}")
+    pdf.y -= 6
+    for png in charts:
+        pdf.image(png)
+    pdf.new_page()
+    for table in report.tables:
+        pdf.table(table)
+    pdf.save()
+
+
+def temporary_path(suffix: str) -> Path:
+    """A named temporary file the caller streams and then deletes."""
+    handle = tempfile.NamedTemporaryFile(prefix="gridprequal-report-", suffix=suffix, delete=False)
+    handle.close()
+    return Path(handle.name)

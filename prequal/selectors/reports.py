@@ -1,0 +1,109 @@
+"""Scoped reads for the annual report to the regulator (SPEC R9, §4).
+
+NRA analysts and admins read every operator's figures; SO engineers and viewers their own
+operator's only; anyone else gets 404. Every query here is a lazy queryset: the builder in
+prequal.reports aggregates them in the database or iterates them in chunks.
+"""
+
+from __future__ import annotations
+
+import zoneinfo
+from datetime import datetime
+
+from django.conf import settings
+from django.db.models import DurationField, ExpressionWrapper, F, QuerySet
+from django.http import Http404
+
+from accounts.selectors import user_roles
+from observability.models import SystemOperator
+from prequal.models import Assessment
+
+# The year a decision belongs to is counted in this zone (the regulator's, Sweden by default).
+REPORT_TIME_ZONE = zoneinfo.ZoneInfo(settings.TIME_ZONE)
+
+
+def report_may_read(*, user) -> bool:
+    """Whether the user may open the report at all (NRA, admins, SO members)."""
+    roles = user_roles(user=user)
+    return roles.sees_everything or roles.is_so
+
+
+def report_operators_for_user(
+    *, user, operator: int | None = None, tier: str | None = None
+) -> QuerySet[SystemOperator]:
+    """The operators whose figures the user may read, narrowed by operator and tier.
+
+    404 for users without report access, and for an operator outside the user's scope (an SO
+    member asking for another operator's figures learns nothing about it).
+    """
+    roles = user_roles(user=user)
+    if not report_may_read(user=user):
+        raise Http404
+    qs = SystemOperator.objects.select_related("organisation").order_by("organisation__name", "pk")
+    if not roles.sees_everything:
+        qs = qs.filter(organisation_id__in=roles.so_org_ids)
+    if operator is not None:
+        qs = qs.filter(pk=operator)
+        if not qs.exists():
+            raise Http404
+    if tier:
+        qs = qs.filter(tier=tier)
+    return qs
+
+
+def report_year_bounds(*, year: int) -> tuple[datetime, datetime]:
+    """[start, end) of the calendar year in the report's time zone, as aware datetimes."""
+    return (
+        datetime(year, 1, 1, tzinfo=REPORT_TIME_ZONE),
+        datetime(year + 1, 1, 1, tzinfo=REPORT_TIME_ZONE),
+    )
+
+
+def report_decisions(*, operators: QuerySet[SystemOperator], year: int) -> QuerySet[Assessment]:
+    """Assessments of `operators` decided in `year` (any round, every outcome)."""
+    start, end = report_year_bounds(year=year)
+    return Assessment.objects.filter(
+        system_operator__in=operators,
+        status__in=Assessment.DECIDED,
+        decided_at__gte=start,
+        decided_at__lt=end,
+    )
+
+
+def with_decision_time(qs: QuerySet[Assessment]) -> QuerySet[Assessment]:
+    """Annotate `duration`: from the start of the clock (submission, or completion after R3)
+    to the decision. Approvals by silence count with their decision time, the deadline.
+    Rows without a clock start (none in practice) are left out."""
+    return qs.filter(clock_started_at__isnull=False).annotate(
+        duration=ExpressionWrapper(F("decided_at") - F("clock_started_at"), output_field=DurationField())
+    )
+
+
+def report_limits(*, operators: QuerySet[SystemOperator], year: int):
+    """Temporary limits `operators` published in `year`."""
+    from limits.models import TemporaryLimit  # limits builds on prequal: import late
+
+    start, end = report_year_bounds(year=year)
+    return TemporaryLimit.objects.filter(
+        system_operator__in=operators, created_at__gte=start, created_at__lt=end
+    )
+
+
+def report_limit_refusals(*, operators: QuerySet[SystemOperator], year: int):
+    """Limits (or changes) of `operators` refused as published too late (R7) in `year`."""
+    from limits.models import LimitRefusal
+
+    start, end = report_year_bounds(year=year)
+    return LimitRefusal.objects.filter(system_operator__in=operators, at__gte=start, at__lt=end)
+
+
+def report_years_for_user(*, user) -> list[int]:
+    """Years with decisions the user may read, newest first (for the year picker)."""
+    operators = report_operators_for_user(user=user)
+    years = (
+        Assessment.objects.filter(
+            system_operator__in=operators, status__in=Assessment.DECIDED, decided_at__isnull=False
+        )
+        .datetimes("decided_at", "year", tzinfo=REPORT_TIME_ZONE)
+    )
+    return sorted({d.year for d in years}, reverse=True)
