@@ -44,6 +44,8 @@ class AreaGeometry:
     feature_count: int
     area_km2: float
     messages: list[str] = field(default_factory=list)
+    # True when invalid input polygons were repaired on request (make_valid).
+    repaired: bool = False
 
     @property
     def bbox(self) -> tuple[float, float, float, float]:
@@ -203,6 +205,15 @@ def _read_frame(path: Path, *, filename: str):
         ) from exc
 
 
+def _repaired(geometry: BaseGeometry) -> BaseGeometry:
+    """make_valid, keeping only the polygonal parts (collapsed slivers become lines: dropped)."""
+    fixed = shapely.make_valid(geometry)
+    parts = [p for p in shapely.get_parts(fixed) if p.geom_type in POLYGONAL]
+    if not parts:
+        return shapely.Polygon()
+    return shapely.union_all(parts)
+
+
 def _where(point_text: str, transformer: Transformer | None) -> str:
     """'Self-intersection[x y]' → ' at x y (lon, lat WGS84)' when we can say so."""
     if "[" not in point_text:
@@ -218,8 +229,13 @@ def _where(point_text: str, transformer: Transformer | None) -> str:
         "x": x, "y": y, "lon": lon, "lat": lat}
 
 
-def area_file_read(*, file, filename: str) -> AreaGeometry:
-    """Read, check and reproject an uploaded area file. Raises ValidationError on any problem."""
+def area_file_read(*, file, filename: str, repair: bool = False) -> AreaGeometry:
+    """Read, check and reproject an uploaded area file. Raises ValidationError on any problem.
+
+    Invalid polygons are refused, saying where, unless `repair` is asked for: then they are
+    repaired with shapely's make_valid and the result says so, for the engineer to check on
+    the preview map before confirming (never silently).
+    """
     filename = os.path.basename(filename or getattr(file, "name", "") or "upload")
     size = getattr(file, "size", None)
     limit = settings.GRIDPREQUAL_MAX_UPLOAD_BYTES
@@ -252,12 +268,12 @@ def area_file_read(*, file, filename: str) -> AreaGeometry:
             raise _error(_("%(file)s is empty.") % {"file": filename})
         path = _extract_shapefile(raw, workdir=workdir, filename=filename) if suffix == ".zip" else raw
         frame = _read_frame(path, filename=filename)
-        return _check_frame(frame, filename=filename, is_geojson=suffix in GEOJSON_SUFFIXES)
+        return _check_frame(frame, filename=filename, is_geojson=suffix in GEOJSON_SUFFIXES, repair=repair)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 
 
-def _check_frame(frame, *, filename: str, is_geojson: bool) -> AreaGeometry:
+def _check_frame(frame, *, filename: str, is_geojson: bool, repair: bool = False) -> AreaGeometry:
     messages: list[str] = []
     geoms = [g for g in frame.geometry if g is not None and not g.is_empty]
     if len(frame) == 0 or not geoms:
@@ -294,11 +310,24 @@ def _check_frame(frame, *, filename: str, is_geojson: bool) -> AreaGeometry:
                 _("feature %(n)s: %(kind)s%(where)s")
                 % {"n": i + 1, "kind": kind, "where": _where(reason, transformer)}
             )
-    if invalid:
+    repaired = False
+    if invalid and not repair:
         raise _error(
             _("%(file)s has invalid polygons, which are not repaired automatically: %(list)s. "
-              "Correct them in your GIS tool and upload again.")
+              "Correct them in your GIS tool and upload again, or ask for a repaired preview.")
             % {"file": filename, "list": "; ".join(invalid[:5])}
+        )
+    if invalid:
+        geoms = [_repaired(g) if not g.is_valid else g for g in geoms]
+        if any(g.is_empty for g in geoms):
+            raise _error(
+                _("%(file)s has invalid polygons that cannot be repaired into an area: %(list)s.")
+                % {"file": filename, "list": "; ".join(invalid[:5])}
+            )
+        repaired = True
+        messages.append(
+            _("Repaired with make_valid, not as uploaded: %(list)s. Check the repaired area on the "
+              "map before you confirm.") % {"list": "; ".join(invalid[:5])}
         )
     # Reproject to WGS84 and check the coordinates lie where the source CRS is meant for.
     coords = shapely.get_coordinates(geoms)
@@ -345,7 +374,7 @@ def _check_frame(frame, *, filename: str, is_geojson: bool) -> AreaGeometry:
         raise _error(_("%(file)s has an area of zero.") % {"file": filename})
     return AreaGeometry(
         geometry=geometry, source_epsg=epsg, source_filename=filename,
-        feature_count=len(geoms), area_km2=km2, messages=messages,
+        feature_count=len(geoms), area_km2=km2, messages=messages, repaired=repaired,
     )
 
 

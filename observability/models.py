@@ -176,6 +176,8 @@ class ObservabilityArea(models.Model):
     polygon_count = models.PositiveIntegerField(_("polygons"))
     source_filename = models.CharField(_("source file"), max_length=255)
     source_epsg = models.PositiveIntegerField(_("source EPSG code"))
+    # The uploaded polygons were invalid and repaired with make_valid at the engineer's request.
+    repaired = models.BooleanField(_("repaired"), default=False)
     uploaded_by = models.ForeignKey(
         "accounts.User",
         models.PROTECT,

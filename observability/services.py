@@ -130,7 +130,7 @@ def area_points_inside(*, system_operator: SystemOperator, geometry) -> tuple[in
 
 
 def area_upload_preview(
-    *, user, file, filename: str, system_operator: SystemOperator | None = None
+    *, user, file, filename: str, system_operator: SystemOperator | None = None, repair: bool = False
 ) -> AreaPreview:
     """Read and check an uploaded area file for `system_operator` and describe it; store nothing.
 
@@ -146,7 +146,7 @@ def area_upload_preview(
             raise ValidationError({"system_operator": _("Choose the operator the area belongs to.")})
         system_operator = operators[0]
     _require_area_uploader(user=user, system_operator=system_operator)
-    area = area_file_read(file=file, filename=filename)
+    area = area_file_read(file=file, filename=filename, repair=repair)
     inside, total = area_points_inside(system_operator=system_operator, geometry=area.geometry)
     messages = list(area.messages)
     if total and inside < total:
@@ -180,6 +180,7 @@ def _area_store(
         polygon_count=area.polygon_count,
         source_filename=area.source_filename[:255],
         source_epsg=area.source_epsg,
+        repaired=area.repaired,
         uploaded_by=uploaded_by,
     )
     try:
@@ -195,7 +196,7 @@ def _area_store(
 @transaction.atomic
 def area_version_create(
     *, user, system_operator: SystemOperator, valid_from: datetime | None = None,
-    file=None, filename: str = "", area: AreaGeometry | None = None,
+    file=None, filename: str = "", area: AreaGeometry | None = None, repair: bool = False,
 ) -> ObservabilityArea:
     """Store a new version of the operator's observability area, uploaded by `user`.
 
@@ -206,7 +207,7 @@ def area_version_create(
     if area is None:
         if file is None:
             raise ValidationError({"file": _("Choose the file with the area.")})
-        area = area_file_read(file=file, filename=filename)
+        area = area_file_read(file=file, filename=filename, repair=repair)
     return _area_store(
         system_operator=system_operator, area=area, valid_from=valid_from or timezone.now(),
         uploaded_by=user,

@@ -188,3 +188,21 @@ def test_one_point_endpoint_is_scoped(sweden, api_as):
     assert api_as(cast.fsp_b_user).get(url).status_code == 404
     assert api_as(cast.other_local_engineer).get(url).status_code == 404
     assert api_as(cast.nra_analyst).get(url).status_code == 200
+
+
+def test_repair_is_opt_in_over_the_api(cast, api_as):
+    bowtie = shapely.Polygon([(18, 59), (18.2, 59.1), (18.2, 59), (18, 59.1)])
+    client = api_as(cast.local_engineer)
+    preview = client.post(
+        "/api/areas/",
+        {"system_operator": cast.local.pk, "file": geojson_file(bowtie), "preview": "true", "repair": "true"},
+        format="multipart",
+    )
+    assert preview.status_code == 200 and preview.json()["repaired"] is True
+    assert any("make_valid" in m for m in preview.json()["messages"])
+    created = client.post(
+        "/api/areas/",
+        {"system_operator": cast.local.pk, "file": geojson_file(bowtie), "repair": "true"},
+        format="multipart",
+    )
+    assert created.status_code == 201 and created.json()["repaired"] is True

@@ -315,3 +315,34 @@ def test_versions_are_never_edited_or_deleted(cast):
         version.save()
     with pytest.raises(ValueError):
         version.delete()
+
+
+# --- Repair only on request, and never silently ---------------------------------------------------
+
+
+def test_repair_on_request_says_so_and_keeps_only_polygons():
+    bowtie = Polygon([(18, 59), (18.2, 59.1), (18.2, 59), (18, 59.1)])
+    area = area_file_read(
+        file=upload("bowtie.geojson", geojson_bytes(bowtie)), filename="bowtie.geojson", repair=True
+    )
+    assert area.repaired
+    assert area.geometry.is_valid and area.geometry.geom_type in ("Polygon", "MultiPolygon")
+    assert any("Repaired with make_valid" in m and "Self-intersection" in m for m in area.messages)
+    assert area.area_km2 > 0
+
+
+def test_valid_file_is_not_marked_repaired_even_when_repair_is_allowed():
+    area = area_file_read(file=upload("a.geojson", geojson_bytes(SQUARE)), filename="a.geojson", repair=True)
+    assert not area.repaired and area.messages == []
+
+
+def test_repaired_version_records_it(cast):
+    bowtie = Polygon([(18, 59), (18.2, 59.1), (18.2, 59), (18, 59.1)])
+    version = area_version_create(
+        user=cast.local_engineer,
+        system_operator=cast.local,
+        file=upload("bowtie.geojson", geojson_bytes(bowtie)),
+        filename="bowtie.geojson",
+        repair=True,
+    )
+    assert version.repaired

@@ -221,3 +221,20 @@ def test_map_has_no_tiles_unless_configured(client, cast, settings):
     settings.GRIDPREQUAL_MAP_TILE_URL = "https://tiles.example.org/{z}/{x}/{y}.png"
     config = client.get(reverse("observability:map")).context["map_config"]
     assert config["tileUrl"] == "https://tiles.example.org/{z}/{x}/{y}.png"
+
+
+def test_repaired_preview_must_be_confirmed_and_is_recorded(client, cast, media):
+    client.force_login(cast.local_engineer)
+    bowtie = shapely.Polygon([(18, 59), (18.2, 59.1), (18.2, 59), (18, 59.1)])
+    preview = client.post(
+        reverse("observability:area-upload"),
+        {"system_operator": cast.local.pk, "file": geojson_file(bowtie), "repair": "on"},
+    )
+    assert preview.status_code == 200 and preview.context["preview"].area.repaired
+    assert "make_valid" in preview.content.decode()
+    assert ObservabilityArea.objects.count() == 0
+    token = preview.context["confirm_form"]["token"].value()
+    client.post(
+        reverse("observability:area-upload-confirm"), {"token": token, "valid_from": "2025-06-01T00:00"}
+    )
+    assert ObservabilityArea.objects.get().repaired

@@ -43,6 +43,9 @@ class AreaOutputSerializer(serializers.Serializer):
     polygon_count = serializers.IntegerField()
     source_filename = serializers.CharField()
     source_epsg = serializers.IntegerField()
+    repaired = serializers.BooleanField(
+        help_text="Invalid polygons were repaired with make_valid on request."
+    )
     uploaded_by = serializers.CharField(source="uploaded_by.username", allow_null=True, default=None)
     created_at = serializers.DateTimeField()
 
@@ -77,6 +80,12 @@ class AreaListApi(ListAPIView):
         preview = serializers.BooleanField(
             required=False, default=False, help_text="Only check the file and describe it; store nothing."
         )
+        repair = serializers.BooleanField(
+            required=False,
+            default=False,
+            help_text="Repair invalid polygons with make_valid instead of refusing them "
+            "(preview first: the response says what was repaired).",
+        )
 
     def get_queryset(self):
         current = self.request.query_params.get("current", "").lower() in ("1", "true", "yes")
@@ -106,7 +115,11 @@ class AreaListApi(ListAPIView):
         upload = data["file"]
         if data["preview"]:
             preview = area_upload_preview(
-                user=request.user, system_operator=so, file=upload, filename=upload.name
+                user=request.user,
+                system_operator=so,
+                file=upload,
+                filename=upload.name,
+                repair=data["repair"],
             )
             bbox = list(preview.area.bbox)
             return Response(
@@ -119,6 +132,7 @@ class AreaListApi(ListAPIView):
                     "points_inside": preview.points_inside,
                     "points_total": preview.points_total,
                     "messages": preview.messages,
+                    "repaired": preview.area.repaired,
                     "geometry": _geojson_dict(preview.area.geojson()),
                 }
             )
@@ -128,6 +142,7 @@ class AreaListApi(ListAPIView):
             valid_from=data.get("valid_from"),
             file=upload,
             filename=upload.name,
+            repair=data["repair"],
         )
         return Response(AreaOutputSerializer(version).data, status=status.HTTP_201_CREATED)
 

@@ -75,6 +75,15 @@ class AreaUploadForm(forms.Form):
         ),
     )
 
+    repair = forms.BooleanField(
+        label=gettext_lazy("Repair invalid polygons for the preview"),
+        required=False,
+        help_text=gettext_lazy(
+            "Off: an invalid polygon is refused, saying where. On: it is repaired with make_valid and "
+            "shown on the preview for you to check before confirming."
+        ),
+    )
+
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["system_operator"].queryset = area_upload_operators_for_user(user=user)
@@ -134,8 +143,11 @@ def _map_settings() -> dict:
         "tileUrl": getattr(settings, "GRIDPREQUAL_MAP_TILE_URL", "") or "",
         "tileAttribution": getattr(settings, "GRIDPREQUAL_MAP_TILE_ATTRIBUTION", "") or "",
         "labels": {
-            "gsrn": _("GSRN"), "connecting": _("Connecting SO"), "operator": _("Operator"),
-            "validFrom": _("Valid from"), "area": _("Area (km²)"),
+            "gsrn": _("GSRN"),
+            "connecting": _("Connecting SO"),
+            "operator": _("Operator"),
+            "validFrom": _("Valid from"),
+            "area": _("Area (km²)"),
             "pointsShown": _("Connection points shown: %s of %s"),
             "loadError": _("Could not load the map data"),
         },
@@ -201,7 +213,11 @@ def area_upload(request: HttpRequest) -> HttpResponse:
         upload = form.cleaned_data["file"]
         try:
             preview = area_upload_preview(
-                user=request.user, system_operator=so, file=upload, filename=upload.name
+                user=request.user,
+                system_operator=so,
+                file=upload,
+                filename=upload.name,
+                repair=form.cleaned_data["repair"],
             )
         except ValidationError as exc:
             for field, errors in exc.message_dict.items():
@@ -209,7 +225,11 @@ def area_upload(request: HttpRequest) -> HttpResponse:
         else:
             token = area_upload_stage(file=upload, filename=upload.name)
             staged = request.session.get(SESSION_KEY, {})
-            staged[token] = {"system_operator": so.pk, "filename": upload.name}
+            staged[token] = {
+                "system_operator": so.pk,
+                "filename": upload.name,
+                "repair": bool(form.cleaned_data["repair"]),
+            }
             request.session[SESSION_KEY] = staged
             confirm = AreaConfirmForm(
                 initial={"token": token, "valid_from": timezone.localtime().replace(second=0, microsecond=0)}
@@ -294,6 +314,7 @@ def area_upload_confirm(request: HttpRequest) -> HttpResponse:
                 valid_from=form.cleaned_data["valid_from"],
                 file=file,
                 filename=entry["filename"],
+                repair=entry.get("repair", False),
             )
     except ValidationError as exc:
         messages.error(request, " ".join(m for msgs in exc.message_dict.values() for m in msgs))
