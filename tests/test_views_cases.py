@@ -376,3 +376,15 @@ def test_a_draft_group_without_members_says_why_no_one_can_assess_it(client, wf)
     page = client.get(_detail(draft)).content.decode()
 
     assert "The SPG has no current members: add SPUs to it before applying." in page
+
+
+def test_conditions_typed_into_an_approval_are_refused_not_dropped(client, wf):
+    case = wf.submitted()
+    local = wf.assessment(case, wf.cast.local)
+    _login(client, wf.cast.local_engineer)
+
+    response = _decide(client, local, outcome="approved", **{"conditions-0-max_up_mw": "1"})
+
+    assert response.status_code == 200
+    assert "Only a conditional approval carries conditions." in response.content.decode()
+    assert Assessment.objects.get(pk=local.pk).status == Assessment.Status.PENDING

@@ -274,8 +274,9 @@ def _decision_values(form: DecisionForm, formset) -> dict:
         "reason": form.cleaned_data["reason"],
         "justification": form.cleaned_data["justification"],
         "limits_explanation": form.cleaned_data["limits_explanation"],
-        # Conditions typed into the form belong to a conditional approval only.
-        "conditions": conditions if outcome == Assessment.Status.CONDITIONALLY_APPROVED else [],
+        # Passed whatever the outcome: the service refuses conditions on another decision
+        # with a message, rather than the page dropping what the engineer typed.
+        "conditions": conditions,
     }
 
 
