@@ -81,8 +81,10 @@ def _area_hits(
         at=at,
     )
     return [
-        (points[i].pk, int(so), int(area))
-        for i, so, area in zip(hits.point_index.tolist(), hits.system_operator_id, hits.area_id, strict=True)
+        (points[i].pk, so, area)
+        for i, so, area in zip(
+            hits.point_index.tolist(), hits.system_operator_id.tolist(), hits.area_id.tolist(), strict=True
+        )
     ]
 
 
@@ -139,6 +141,11 @@ class AreaIndex:
         same_so_next = so_ids[order][1:] == so_ids[order][:-1]
         valid_until[order[:-1][same_so_next]] = valid_from[order][1:][same_so_next]
         shapely.prepare(geometries)
+        if len(geometries):
+            # Build GEOS's lazy point-in-area locators now, before the index is shared between
+            # request threads: their first use is not safe to race.
+            anchors = shapely.point_on_surface(geometries)
+            shapely.intersects_xy(geometries, shapely.get_x(anchors), shapely.get_y(anchors))
         return cls(
             key=key, tree=shapely.STRtree(geometries), geometries=geometries, area_ids=area_ids,
             so_ids=so_ids, valid_from=valid_from, valid_until=valid_until,
