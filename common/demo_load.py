@@ -50,6 +50,10 @@ def demo_data_load(*, dry_run: bool = False) -> DemoSummary:
     }
     spus = _load_spus(summary=summary, fsps=fsps, fsp_users=fsp_users, points=points)
     _load_spgs(summary=summary, fsps=fsps, fsp_users=fsp_users, spus=spus)
+    # Issue 6 (annual report): a history of decisions and limits, once (prequal/demo_cases.py).
+    from prequal.demo_cases import demo_decisions_load
+
+    demo_decisions_load()
     if dry_run:
         # Queries after this point would fail, so it comes last.
         transaction.set_rollback(True)

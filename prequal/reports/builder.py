@@ -323,7 +323,7 @@ def report_build(
              _("Decided"), _("Reason"), _("Justification"), _("Why temporary limits cannot resolve it"),
              _("Conditions")],
             lambda: decision_list_rows(decisions),
-            [2, 0.7, 0.6, 1.6, 1.4, 1.4, 1.4, 1.3, 2.2, 2.2, 2.2, 2.6],
+            [2, 0.8, 0.9, 1.6, 1.4, 1.4, 1.4, 1.3, 2.2, 2.2, 2.2, 2.6],
         ),
     ]
     return Report(

@@ -183,8 +183,11 @@ class _PdfWriter:
         w, h = reader.getSize()
         draw_w = min(self.width - 2 * self.MARGIN, 620)
         draw_h = h * draw_w / w
-        if not self.room(draw_h + 6):
+        if not self.room(draw_h + 6) and self.y - self.MARGIN < 200:
             self.new_page()
+        available = self.y - self.MARGIN - 6
+        if draw_h > available:  # shrink a tall chart to the room left rather than waste a page
+            draw_w, draw_h = draw_w * available / draw_h, available
         self.y -= draw_h + 6
         self.canvas.drawImage(reader, self.MARGIN, self.y, draw_w, draw_h)
 
