@@ -21,6 +21,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from common.validators import validate_bidding_zone, validate_eic, validate_gsrn
 from observability.geo import WGS84, parse_epsg, to_wgs84
@@ -28,12 +29,12 @@ from observability.models import ConnectionPoint, SystemOperator
 from prequal.models import Fsp, Spu
 from prequal.services.resources import fsp_for_user
 
-REQUIRED_COLUMNS = (
+COLUMNS = (
     "spu_code", "spu_name", "technology", "max_up_kw", "max_down_kw",
-    "gsrn", "connecting_so_eic", "bidding_zone", "voltage_level", "x", "y",
+    "gsrn", "connecting_so_eic", "bidding_zone", "voltage_level", "crs", "x", "y",
 )
-OPTIONAL_COLUMNS = ("crs",)
-COLUMNS = REQUIRED_COLUMNS[:9] + ("crs",) + REQUIRED_COLUMNS[9:]
+OPTIONAL_COLUMNS = ("crs",)  # missing: every row is in EPSG:4326
+REQUIRED_COLUMNS = tuple(c for c in COLUMNS if c not in OPTIONAL_COLUMNS)
 # The details that describe a connection point; they may be left empty on rows whose GSRN
 # is already registered (or described on an earlier row).
 POINT_COLUMNS = ("x", "y", "voltage_level", "bidding_zone")
@@ -76,7 +77,9 @@ class RowError:
 
 @dataclass
 class ImportResult:
-    rows: int = 0
+    """What an import did (or, on a dry run, would do). Nothing is stored when `errors`."""
+
+    rows: int = 0  # data rows read, blank lines not counted
     spus_created: int = 0
     connection_points_created: int = 0
     connection_points_reused: int = 0
@@ -89,9 +92,11 @@ class ImportResult:
 
     def summary(self) -> str:
         if self.errors:
-            return _("%(count)s errors in %(rows)s rows; nothing was imported.") % {
-                "count": len(self.errors), "rows": self.rows,
-            }
+            return ngettext(
+                "%(count)s error in %(rows)s rows; nothing was imported.",
+                "%(count)s errors in %(rows)s rows; nothing was imported.",
+                len(self.errors),
+            ) % {"count": len(self.errors), "rows": self.rows}
         params = {
             "spus": self.spus_created,
             "points": self.connection_points_created,
