@@ -393,7 +393,7 @@ def report(result: dict, *, command: str) -> str:
     return f"""{MARK_START}
 ## Assessing SOs (SPEC §7 row 1): resolver
 
-Command: `{command}`
+Command: `{command}` (a quick run: `--preset quick`; sizes: `--points`, `--polygons`, `--vertices`)
 
 Machine: {_machine()}.
 
@@ -447,7 +447,10 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="resolver-bench-") as tmp:
         _setup_django(Path(tmp) / "bench.sqlite3")
         result = run(**sizes, seed=args.seed)
-    command = "python bench/resolver_bench.py " + " ".join(argv if argv is not None else sys.argv[1:])
+    python = Path(sys.executable)
+    python_shown = str(python.relative_to(ROOT)) if python.is_relative_to(ROOT) else "python"
+    args_shown = " ".join(argv if argv is not None else sys.argv[1:])
+    command = f"{python_shown} bench/resolver_bench.py {args_shown}"
     section = report(result, command=command.strip())
     print(section)
     if args.write:
