@@ -1,9 +1,9 @@
 """The deadline sweep on real services: a Redis broker, a Celery worker and beat (SPEC R4, §9).
 
 The worker is another process, so these tests commit their data (transaction=True) and run on
-PostgreSQL only (`make test`'s second pass, scripts/with-postgres). serialized_rollback
-restores the data migrations' rows (the default deadline rule, the beat entry) that an
-earlier transactional test may have flushed.
+PostgreSQL only (`make test`'s second pass, scripts/with-postgres). An earlier transactional
+test may have flushed the data migrations' rows, so the default deadline rule and the beat
+entry are made sure of here.
 """
 
 from __future__ import annotations
@@ -22,11 +22,12 @@ from prequal.services.cases import case_create_draft, case_submit
 from prequal.services.deadlines import deadline_rule_in_force
 from tests.factories import ProductFactory, SpuFactory
 from tests.services import wait_until
+from tests.workflow_helpers import ensure_default_deadline_rule
 
 pytestmark = [
     pytest.mark.slow,
     pytest.mark.postgres,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
 ]
 
 SWEEP_TASK = "prequal.tasks.deadlines_sweep_task"
@@ -35,6 +36,7 @@ SILENCE = Assessment.Status.APPROVED_BY_SILENCE
 
 def _sweep_every_minute() -> PeriodicTask:
     """The beat entry of data migration prequal 0003, enabled (created here if it is gone)."""
+    ensure_default_deadline_rule()
     every_minute, _ = IntervalSchedule.objects.get_or_create(every=1, period=IntervalSchedule.MINUTES)
     entry = PeriodicTask.objects.filter(task=SWEEP_TASK).first()
     if entry is None:
@@ -118,8 +120,8 @@ def test_killing_the_worker_mid_sweep_loses_nothing_and_doubles_nothing(
     cast, celery_worker_factory, redis_server
 ):
     count = 2000
-    ids = _many_due_assessments(cast=cast, count=count)
     entry = _sweep_every_minute()
+    ids = _many_due_assessments(cast=cast, count=count)
     # Beat's first run comes a minute after this; the first sweep is sent by hand below.
     entry.last_run_at = timezone.now()
     entry.save()
