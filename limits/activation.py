@@ -40,13 +40,12 @@ from decimal import Decimal
 
 import shapely
 from django.core.exceptions import ValidationError
-from django.db.models import F, Q
 from django.utils.translation import gettext as _
 
 from limits.models import TargetKind, TemporaryLimit
 from limits.services import PREQUALIFIED_STATUSES, local_time_label
 from observability.models import SystemOperator
-from prequal.models import Case, Condition, Direction, Product, Spg, SpgMembership, Spu
+from prequal.models import Case, Condition, Direction, Product, Spg, Spu
 
 GREEN, YELLOW, RED = "green", "yellow", "red"
 _RANK = {GREEN: 0, YELLOW: 1, RED: 2}
@@ -135,6 +134,12 @@ def _area_geometry(limit: TemporaryLimit):
     return geometry
 
 
+_LIMIT_COLUMNS = (
+    "id, system_operator_id, target_kind, spu_id, spg_id, connection_point_id, area_geojson, direction, "
+    'quantity_mw, start, "end", lifted_at, reason, updated_at'
+)
+
+
 def limits_overlapping(
     *,
     start: datetime,
@@ -148,46 +153,34 @@ def limits_overlapping(
 
     One query: an OR over the partial indexes on (spu, end), (connection_point, end),
     (spg, end) and the area limits' (end, min_lon), narrowed to the points' bounding box.
+    Raw SQL: this runs on every check, and building it with the ORM cost more than running it.
     """
-    scope = Q(pk__in=[])
+    scope, params = [], []
     if spu_ids:
-        scope |= Q(spu_id__in=list(spu_ids))
+        scope.append(f"spu_id IN ({', '.join(['%s'] * len(spu_ids))})")
+        params += list(spu_ids)
     if connection_point_ids:
-        scope |= Q(connection_point_id__in=list(connection_point_ids))
+        scope.append(f"connection_point_id IN ({', '.join(['%s'] * len(connection_point_ids))})")
+        params += list(connection_point_ids)
     if spg_id is not None:
-        scope |= Q(spg_id=spg_id)
+        scope.append("spg_id = %s")
+        params.append(spg_id)
     if points:
         lons = [p[0] for p in points]
         lats = [p[1] for p in points]
-        scope |= Q(
-            target_kind=TargetKind.AREA,
-            min_lon__lte=max(lons),
-            max_lon__gte=min(lons),
-            min_lat__lte=max(lats),
-            max_lat__gte=min(lats),
+        scope.append(
+            "(target_kind = 'area' AND min_lon <= %s AND max_lon >= %s AND min_lat <= %s AND max_lat >= %s)"
         )
-    rows = (
-        TemporaryLimit.objects.filter(scope, end__gt=start, start__lt=end)
-        .filter(Q(lifted_at__isnull=True) | (Q(lifted_at__gt=start) & Q(lifted_at__gt=F("start"))))
-        .only(
-            "id",
-            "system_operator_id",
-            "target_kind",
-            "spu_id",
-            "spg_id",
-            "connection_point_id",
-            "area_geojson",
-            "direction",
-            "quantity_mw",
-            "start",
-            "end",
-            "lifted_at",
-            "reason",
-            "updated_at",
-        )
-        .order_by("quantity_mw", "start", "pk")
+        params += [max(lons), min(lons), max(lats), min(lats)]
+    if not scope:
+        return []
+    sql = (
+        f"SELECT {_LIMIT_COLUMNS} FROM limits_temporarylimit "
+        f'WHERE ({" OR ".join(scope)}) AND "end" > %s AND start < %s '
+        "AND (lifted_at IS NULL OR (lifted_at > %s AND lifted_at > start)) "
+        "ORDER BY quantity_mw, start, id"
     )
-    return list(rows)
+    return list(TemporaryLimit.objects.raw(sql, [*params, start, end, start]))
 
 
 def _limits_on(
@@ -221,12 +214,23 @@ def _in_direction(limits, direction: str) -> list[TemporaryLimit]:
 
 
 def _case_for(*, resource, product: Product):
-    """The case whose outcome holds (or, if none, the newest one to explain the refusal)."""
-    qs = Case.objects.filter(product_id=product.pk)
-    qs = qs.filter(spu_id=resource.pk) if isinstance(resource, Spu) else qs.filter(spg_id=resource.pk)
-    rows = list(
-        qs.order_by("-pk").values_list("pk", "status", "round", "previous_outcome", "valid_until")[:20]
+    """The case whose outcome holds (or, if none, the newest one to explain the refusal).
+
+    Returns (row, outcome, reassessing); row is (id, status, round, previous_outcome, valid_until).
+    """
+    prefetched = getattr(resource, "prefetched_cases", None)
+    if prefetched is not None and prefetched[0] == product.pk:
+        return _pick_case(prefetched[1])
+    column = "spu_id" if isinstance(resource, Spu) else "spg_id"
+    cases = Case.objects.raw(
+        f"SELECT id, status, round, previous_outcome, valid_until FROM prequal_case "
+        f"WHERE {column} = %s AND product_id = %s ORDER BY id DESC LIMIT 20",
+        [resource.pk, product.pk],
     )
+    return _pick_case([(c.pk, c.status, c.round, c.previous_outcome, c.valid_until) for c in cases])
+
+
+def _pick_case(rows: list[tuple]):
     for row in rows:
         pk, status, round_, previous, valid_until = row
         if status in PREQUALIFIED_STATUSES:
@@ -237,18 +241,26 @@ def _case_for(*, resource, product: Product):
 
 
 def _conditions(*, case_row, reassessing: bool) -> list[Condition]:
+    """The conditions of the round whose outcome holds, each with `so_id`, `so_name`, `round_`."""
     pk, _status, round_, _previous, _valid = case_row
-    qs = Condition.objects.filter(assessment__case_id=pk).select_related(
-        "assessment__system_operator__organisation"
+    conditions = list(
+        Condition.objects.raw(
+            "SELECT c.*, a.round AS round_, a.system_operator_id AS so_id, o.name AS so_name "
+            "FROM prequal_condition c JOIN prequal_assessment a ON a.id = c.assessment_id "
+            "JOIN observability_systemoperator so ON so.id = a.system_operator_id "
+            "JOIN accounts_organisation o ON o.id = so.organisation_id "
+            "WHERE a.case_id = %s AND a.round <= %s ORDER BY c.id",
+            [pk, round_],
+        )
     )
     if not reassessing:
-        return list(qs.filter(assessment__round=round_).order_by("pk"))
+        return [c for c in conditions if c.round_ == round_]
     # Re-assessment: the conditions of the latest earlier round that reached the outcome.
-    earlier = list(qs.filter(assessment__round__lt=round_).order_by("pk"))
+    earlier = [c for c in conditions if c.round_ < round_]
     if not earlier:
         return []
-    last = max(c.assessment.round for c in earlier)
-    return [c for c in earlier if c.assessment.round == last]
+    last = max(c.round_ for c in earlier)
+    return [c for c in earlier if c.round_ == last]
 
 
 NOT_PREQUALIFIED = {
@@ -377,29 +389,24 @@ def activation_check(
     )
     conditions = [c for c in conditions if condition_applies_during(c, start, end)]
     if isinstance(resource, Spu):
-        cp = resource.connection_point
+        point_id, lon, lat = spu_point(resource)
         members = None
         limits = limits_overlapping(
-            start=start,
-            end=end,
-            spu_ids=[resource.pk],
-            connection_point_ids=[cp.pk],
-            points=[(cp.longitude, cp.latitude)],
+            start=start, end=end, spu_ids=[resource.pk], connection_point_ids=[point_id], points=[(lon, lat)]
         )
     else:
-        members = list(
-            SpgMembership.objects.filter(spg_id=resource.pk, valid_from__lte=start, spu__is_active=True)
-            .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=end))
-            .values_list(
-                "spu_id",
-                "spu__code",
-                "spu__max_up_kw",
-                "spu__max_down_kw",
-                "spu__connection_point_id",
-                "spu__connection_point__longitude",
-                "spu__connection_point__latitude",
+        members = [
+            (m.pk, m.code, m.max_up_kw, m.max_down_kw, m.connection_point_id, m.cp_lon, m.cp_lat)
+            for m in Spu.objects.raw(
+                "SELECT s.id, s.code, s.max_up_kw, s.max_down_kw, s.connection_point_id, "
+                "cp.longitude AS cp_lon, cp.latitude AS cp_lat FROM prequal_spgmembership m "
+                "JOIN prequal_spu s ON s.id = m.spu_id "
+                "JOIN observability_connectionpoint cp ON cp.id = s.connection_point_id "
+                "WHERE m.spg_id = %s AND m.valid_from <= %s AND (m.valid_to IS NULL OR m.valid_to >= %s) "
+                "AND s.is_active ORDER BY s.id",
+                [resource.pk, start, end],
             )
-        )
+        ]
         limits = limits_overlapping(
             start=start,
             end=end,
@@ -484,10 +491,9 @@ def _check_direction(
     if members is None:  # an SPU
         kw = resource.max_up_kw if direction == Direction.UP else resource.max_down_kw
         capacity = _mw(kw)
-        cp = resource.connection_point
+        point_id, lon, lat = spu_point(resource)
         own = _in_direction(
-            _limits_on(limits, spu_id=resource.pk, point_id=cp.pk, lon=cp.longitude, lat=cp.latitude),
-            direction,
+            _limits_on(limits, spu_id=resource.pk, point_id=point_id, lon=lon, lat=lat), direction
         )
     else:  # an SPG: members' deliverable capacity, then the group's own limits
         capacity = Decimal(0)
@@ -575,4 +581,12 @@ def _check_direction(
 
 
 def _so_name(condition: Condition) -> str:
-    return condition.assessment.system_operator.organisation.name
+    return getattr(condition, "so_name", None) or condition.assessment.system_operator.organisation.name
+
+
+def spu_point(spu: Spu) -> tuple[int, float, float]:
+    """(point id, lon, lat) of an SPU: from the columns the fast selector joins, else the relation."""
+    if hasattr(spu, "cp_lon"):
+        return spu.connection_point_id, spu.cp_lon, spu.cp_lat
+    cp = spu.connection_point
+    return cp.pk, cp.longitude, cp.latitude

@@ -7,15 +7,17 @@ that concerned them when published; NRA analysts and admins see everything.
 
 from __future__ import annotations
 
-from datetime import datetime
+import time
+from datetime import UTC, datetime
 
 from django.core.exceptions import PermissionDenied
+from django.db import connection
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from accounts.selectors import user_roles
-from limits.models import LimitConcern, LimitEvent, LimitStatus, MarketPlatformClient, TemporaryLimit
+from limits.models import LimitConcern, LimitEvent, LimitStatus, TemporaryLimit
 from observability.models import ConnectionPoint, SystemOperator
 from prequal.models import Product, Spg, Spu
 
@@ -132,7 +134,12 @@ def is_market_platform(*, user) -> bool:
         return False
     cached = getattr(user, "_gridprequal_platform", None)
     if cached is None:
-        cached = MarketPlatformClient.objects.filter(user_id=user.pk, is_active=True).exists()
+        # Raw SQL: read on every activation check (SPEC §7), where ORM query building shows.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT 1 FROM limits_marketplatformclient WHERE user_id = %s AND is_active", [user.pk]
+            )
+            cached = cursor.fetchone() is not None
         user._gridprequal_platform = cached
     return cached
 
@@ -154,15 +161,74 @@ def activation_caller_kind(*, user) -> str | None:
     return None
 
 
-def activation_resource_get(*, user, caller: str, spu_id=None, spg_id=None) -> Spu | Spg | None:
-    """The SPU (with its point) or SPG to check, or None when unknown or not the FSP's own."""
+def _aware(value):
+    """A datetime from a raw SQL column: SQLite gives naive UTC (or text), PostgreSQL aware."""
+    if value is None or (isinstance(value, datetime) and value.tzinfo is not None):
+        return value
+    if isinstance(value, str):
+        from django.utils.dateparse import parse_datetime
+
+        value = parse_datetime(value)
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
+
+
+def activation_resource_get(
+    *, user, caller: str, spu_id=None, spg_id=None, product_id: int | None = None
+) -> Spu | Spg | None:
+    """The SPU (with its point's id and location) or SPG to check, or None when unknown or not
+    the FSP's own.
+
+    With `product_id`, the resource's cases for that product come in the same query (newest
+    first) and are kept on the resource as `prefetched_cases` (read by limits.activation).
+    Raw SQL: this runs on every activation check (SPEC §7).
+    """
+    fsp_orgs = sorted(user_roles(user=user).fsp_org_ids) if caller == "fsp" else None
+    scope, params = "", []
+    if fsp_orgs is not None:
+        scope = (
+            f" AND f.organisation_id IN ({', '.join(['%s'] * len(fsp_orgs))})" if fsp_orgs else " AND 1 = 0"
+        )
+        params = fsp_orgs
+    case_columns, case_join, case_params = "", "", []
+    if product_id is not None:
+        column = "spu_id" if spu_id is not None else "spg_id"
+        case_columns = (
+            ", c.id AS c_id, c.status AS c_status, c.round AS c_round, c.previous_outcome AS c_previous, "
+            "c.valid_until AS c_valid_until"
+        )
+        case_join = f" LEFT JOIN prequal_case c ON c.{column} = s.id AND c.product_id = %s"
+        case_params = [product_id]
+    order = " ORDER BY c.id DESC LIMIT 20" if product_id is not None else ""
     if spu_id is not None:
-        qs = Spu.objects.select_related("connection_point").filter(pk=spu_id)
+        rows = Spu.objects.raw(
+            "SELECT s.id, s.code, s.name, s.fsp_id, s.max_up_kw, s.max_down_kw, s.connection_point_id, "
+            "s.is_active, cp.longitude AS cp_lon, cp.latitude AS cp_lat"
+            + case_columns
+            + " FROM prequal_spu s "
+            "JOIN observability_connectionpoint cp ON cp.id = s.connection_point_id "
+            "JOIN prequal_fsp f ON f.id = s.fsp_id" + case_join + " WHERE s.id = %s" + scope + order,
+            [*case_params, spu_id, *params],
+        )
     else:
-        qs = Spg.objects.filter(pk=spg_id)
-    if caller == "fsp":
-        qs = qs.filter(fsp__organisation_id__in=user_roles(user=user).fsp_org_ids)
-    return qs.first()
+        rows = Spg.objects.raw(
+            "SELECT s.id, s.code, s.name, s.fsp_id, s.is_active" + case_columns + " FROM prequal_spg s "
+            "JOIN prequal_fsp f ON f.id = s.fsp_id" + case_join + " WHERE s.id = %s" + scope + order,
+            [*case_params, spg_id, *params],
+        )
+    rows = list(rows)
+    if not rows:
+        return None
+    resource = rows[0]
+    if product_id is not None:
+        resource.prefetched_cases = (
+            product_id,
+            [
+                (r.c_id, r.c_status, r.c_round, r.c_previous or "", _aware(r.c_valid_until))
+                for r in rows
+                if r.c_id is not None
+            ],
+        )
+    return resource
 
 
 def activation_system_operators_for_user(*, user, caller: str) -> QuerySet[SystemOperator]:
@@ -173,12 +239,50 @@ def activation_system_operators_for_user(*, user, caller: str) -> QuerySet[Syste
     return qs
 
 
+# Operators and products change rarely and are read on every check: a short per-process cache.
+LOOKUP_CACHE_SECONDS = 30
+_lookups: dict[tuple, tuple[float, object]] = {}
+
+
+def _cached(key: tuple, load):
+    now = time.monotonic()
+    hit = _lookups.get(key)
+    if hit is not None and now - hit[0] < LOOKUP_CACHE_SECONDS:
+        return hit[1]
+    value = load()
+    if len(_lookups) > 10_000:
+        _lookups.clear()
+    _lookups[key] = (now, value)
+    return value
+
+
+def lookup_cache_clear() -> None:
+    _lookups.clear()
+
+
+def activation_system_operator_by_eic(*, user, caller: str, eic: str) -> SystemOperator | None:
+    """The operator with this EIC code that the caller may ask as (cached for a few seconds)."""
+    so = _cached(
+        ("so", eic),
+        lambda: (
+            SystemOperator.objects.select_related("organisation").filter(organisation__eic_code=eic).first()
+        ),
+    )
+    if so is not None and caller == "so" and so.organisation_id not in user_roles(user=user).so_org_ids:
+        return None
+    return so
+
+
 def product_by_code(*, code: str) -> Product | None:
     if code is None:
         return None
     code = str(code).strip()
-    qs = Product.objects.filter(is_active=True)
-    return (qs.filter(pk=int(code)) if code.isdigit() else qs.filter(code=code)).first()
+
+    def load():
+        qs = Product.objects.filter(is_active=True)
+        return (qs.filter(pk=int(code)) if code.isdigit() else qs.filter(code=code)).first()
+
+    return _cached(("product", code), load)
 
 
 def current_area_geojson_for(*, system_operator: SystemOperator) -> str | None:

@@ -240,7 +240,10 @@ def activation_check(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         kind = data["resource_kind"]
         resource = activation_resource_get(
-            user=request.user, caller=caller, **{f"{kind}_id": data["resource_id"]}
+            user=request.user,
+            caller=caller,
+            **{f"{kind}_id": data["resource_id"]},
+            product_id=data["product"].pk,
         )
         if resource is None:
             form.add_error("resource_id", _("No such resource that you may check."))

@@ -109,3 +109,13 @@ def grid(cast):
     from tests.test_limits_setup import make_grid
 
     return make_grid(cast)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_limit_lookups():
+    """The activation check caches operators and products per process; ids repeat after rollbacks."""
+    from limits.selectors import lookup_cache_clear
+
+    lookup_cache_clear()
+    yield
+    lookup_cache_clear()

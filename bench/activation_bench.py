@@ -1,0 +1,800 @@
+"""Benchmark SPEC §7 row 3: the activation check over HTTP against PostgreSQL.
+
+Generates a scaled data set with bulk_create (SPUs at their own connection points, SPGs of
+several members, decided cases with conditions, temporary limits on SPUs, points, SPGs and
+area polygons) in a fresh database on the PostgreSQL server named by DATABASE_URL, starts
+gunicorn with 4 workers on 127.0.0.1, and drives POST /api/activation-check/ with wrk
+(Debian package) from 127.0.0.1 as a market platform client (token auth), each request for
+a random resource and period. Reports answers/s, p50/p99 latency, the colours answered, and
+the ratio to the floor: the same SQL statements the check runs, sent bare through psycopg by
+4 processes.
+
+    scripts/with-postgres .venv/bin/python bench/activation_bench.py                 # full
+    scripts/with-postgres .venv/bin/python bench/activation_bench.py --preset quick  # a minute
+    scripts/with-postgres .venv/bin/python bench/activation_bench.py --write docs/PERFORMANCE.md
+
+`--preset tiny --in-process` runs without gunicorn and wrk (Django's test client, any database):
+the smoke test in tests/test_activation_bench.py uses it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing
+import os
+import platform
+import random
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from urllib.parse import urlparse, urlunparse
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+PRESETS = {
+    "full": {"spus": 100_000, "spgs": 5_000, "members": 4, "cases": 50_000, "limits": 20_000},
+    "quick": {"spus": 10_000, "spgs": 500, "members": 4, "cases": 5_000, "limits": 2_000},
+    "tiny": {"spus": 200, "spgs": 10, "members": 3, "cases": 120, "limits": 60},
+}
+MARK_START = "<!-- activation-bench:start -->"
+MARK_END = "<!-- activation-bench:end -->"
+BENCH_DB = "gridprequal_activation_bench"
+T0 = datetime(2030, 6, 3, 0, 0, tzinfo=UTC)  # a Monday; limits and checks fall in the week after
+EXTENT = (11.0, 55.3, 24.0, 69.0)
+TOKEN = "0123456789abcdef0123456789abcdef01234567"  # the bench platform's token (40 hex chars)
+
+
+# --- database -------------------------------------------------------------------------------------
+
+
+def _bench_database_url(url: str) -> str:
+    parsed = urlparse(url)
+    return urlunparse(parsed._replace(path="/" + BENCH_DB))
+
+
+def _recreate_postgres_database(url: str) -> None:
+    import psycopg
+
+    parsed = urlparse(url)
+    admin = urlunparse(parsed._replace(path="/postgres"))
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}"')
+        conn.execute(f'CREATE DATABASE "{BENCH_DB}"')
+
+
+def _setup_django(database_url: str) -> None:
+    os.environ["DATABASE_URL"] = database_url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    os.environ.setdefault("DJANGO_DEBUG", "false")
+    os.environ.setdefault("DJANGO_SECRET_KEY", "activation-bench-not-secret")
+    os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
+    os.environ.setdefault("DJANGO_SECURE", "false")
+    os.environ.setdefault("DJANGO_LOG_LEVEL", "WARNING")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0, interactive=False)
+
+
+# --- data ------------------------------------------------------------------------------------------
+
+
+def _eic(prefix: str, n: int) -> str:
+    from common.validators import eic_check_char
+
+    body = f"{prefix}{n:012d}"
+    return body + eic_check_char(body)
+
+
+def _gsrn(n: int) -> str:
+    from common.validators import gs1_check_digit
+
+    payload = f"73599{n:012d}"
+    return payload + gs1_check_digit(payload)
+
+
+def generate(*, spus: int, spgs: int, members: int, cases: int, limits: int, seed: int = 7) -> dict:
+    """The data set, by bulk_create. Returns ids to draw requests from and the counts."""
+    from django.db import transaction
+    from rest_framework.authtoken.models import Token
+
+    from accounts.models import Organisation, User
+    from limits.models import MarketPlatformClient, TargetKind, TemporaryLimit
+    from observability.models import ConnectionPoint, SystemOperator
+    from prequal.models import Assessment, Case, Condition, Fsp, Product, Spg, SpgMembership, Spu
+
+    rng = random.Random(seed)
+    started = time.perf_counter()
+    with transaction.atomic():
+        orgs = Organisation.objects.bulk_create(
+            [
+                Organisation(name=f"SO {i}", kind="system_operator", eic_code=_eic("10X", i))
+                for i in range(166)
+            ]
+            + [Organisation(name=f"FSP {i}", kind="fsp", eic_code=_eic("11X", i)) for i in range(20)]
+        )
+        tso = SystemOperator.objects.create(organisation=orgs[0], tier="tso")
+        regionals = SystemOperator.objects.bulk_create(
+            [SystemOperator(organisation=orgs[i], tier="regional_dso", upstream=tso) for i in range(1, 6)]
+        )
+        locals_ = SystemOperator.objects.bulk_create(
+            [
+                SystemOperator(organisation=orgs[i], tier="local_dso", upstream=regionals[i % 5])
+                for i in range(6, 166)
+            ]
+        )
+        fsps = Fsp.objects.bulk_create([Fsp(organisation=o) for o in orgs[166:]])
+        product = Product.objects.create(
+            code="mfrr-energy",
+            name="mFRR energy",
+            kind="balancing",
+            procuring_so=tso,
+            directions="both",
+            market_time_unit_minutes=15,
+            gate_closure_minutes=45,
+        )
+        x0, y0, x1, y1 = EXTENT
+        points = ConnectionPoint.objects.bulk_create(
+            [
+                ConnectionPoint(
+                    gsrn=_gsrn(i),
+                    connecting_so=locals_[i % len(locals_)],
+                    latitude=rng.uniform(y0, y1),
+                    longitude=rng.uniform(x0, x1),
+                    voltage_level="lv",
+                    bidding_zone="SE3",
+                )
+                for i in range(spus)
+            ],
+            batch_size=5000,
+        )
+        units = Spu.objects.bulk_create(
+            [
+                Spu(
+                    fsp=fsps[i % len(fsps)],
+                    connection_point=points[i],
+                    code=f"SPU-{i:07d}",
+                    name=f"Unit {i}",
+                    technology="battery",
+                    max_up_kw=Decimal(rng.choice([500, 1000, 2000, 5000])),
+                    max_down_kw=Decimal(rng.choice([250, 500, 1000, 2000])),
+                )
+                for i in range(spus)
+            ],
+            batch_size=5000,
+        )
+        groups = Spg.objects.bulk_create(
+            [
+                Spg(fsp=fsps[i % len(fsps)], code=f"SPG-{i:06d}", name=f"Group {i}", bidding_zone="SE3")
+                for i in range(spgs)
+            ],
+            batch_size=5000,
+        )
+        memberships = []
+        for g, spg in enumerate(groups):
+            fsp_units = [u for u in units[g % len(fsps) :: len(fsps)][g // len(fsps) * members :][:members]]
+            memberships += [
+                SpgMembership(spg=spg, spu=u, valid_from=T0 - timedelta(days=365)) for u in fsp_units
+            ]
+        SpgMembership.objects.bulk_create(memberships, batch_size=5000)
+        # Decided cases: SPG cases for most groups, SPU cases for the rest of the budget.
+        spg_cases = min(len(groups), cases // 10)
+        decided_at = T0 - timedelta(days=100)
+        outcomes = ["approved"] * 7 + ["conditionally_approved"] * 2 + ["not_approved"]
+        case_rows = [
+            Case(
+                fsp_id=groups[i].fsp_id,
+                spg=groups[i],
+                product=product,
+                status=rng.choice(outcomes),
+                round=1,
+                submitted_at=decided_at,
+                decided_at=decided_at,
+                valid_until=T0 + timedelta(days=1500),
+            )
+            for i in range(spg_cases)
+        ] + [
+            Case(
+                fsp_id=units[i].fsp_id,
+                spu=units[i],
+                product=product,
+                status=rng.choice(outcomes),
+                round=1,
+                submitted_at=decided_at,
+                decided_at=decided_at,
+                valid_until=T0 + timedelta(days=1500),
+            )
+            for i in range(cases - spg_cases)
+        ]
+        case_rows = Case.objects.bulk_create(case_rows, batch_size=5000)
+        assessments = Assessment.objects.bulk_create(
+            [
+                Assessment(
+                    case=c,
+                    round=1,
+                    system_operator=locals_[c.pk % len(locals_)],
+                    status=c.status,
+                    reasons=["connecting"],
+                    decided_at=decided_at,
+                )
+                for c in case_rows
+            ],
+            batch_size=5000,
+        )
+        conditions = []
+        for a in assessments:
+            if a.status == "conditionally_approved":
+                if rng.random() < 0.5:
+                    conditions.append(Condition(assessment=a, max_up_mw=Decimal(rng.choice([0.2, 0.5, 1]))))
+                else:
+                    conditions.append(
+                        Condition(
+                            assessment=a,
+                            max_up_mw=Decimal("0.3"),
+                            weekdays=[0, 1, 2, 3, 4],
+                            start_time="07:00",
+                            end_time="09:00",
+                            months=[1, 2, 6, 12],
+                        )
+                    )
+        Condition.objects.bulk_create(conditions, batch_size=5000)
+        # Temporary limits: half on SPUs, a quarter on points, 15 % on SPGs, 10 % area boxes.
+        engineer = User.objects.create(username="bench-engineer")
+        rows = []
+        for i in range(limits):
+            start = T0 + timedelta(minutes=15 * rng.randrange(7 * 96))
+            end = start + timedelta(minutes=15 * rng.randrange(4, 96))
+            common = {
+                "system_operator": locals_[i % len(locals_)],
+                "direction": rng.choice(["up", "down", "both"]),
+                "quantity_mw": Decimal(rng.choice([0, 0.1, 0.3, 0.5, 1])),
+                "start": start,
+                "end": end,
+                "reason": "bench",
+                "created_by": engineer,
+                "latest_allowed_at": start - timedelta(hours=2),
+            }
+            roll = rng.random()
+            if roll < 0.5:
+                rows.append(TemporaryLimit(target_kind=TargetKind.SPU, spu=rng.choice(units), **common))
+            elif roll < 0.75:
+                rows.append(
+                    TemporaryLimit(
+                        target_kind=TargetKind.CONNECTION_POINT, connection_point=rng.choice(points), **common
+                    )
+                )
+            elif roll < 0.9 and groups:
+                rows.append(TemporaryLimit(target_kind=TargetKind.SPG, spg=rng.choice(groups), **common))
+            else:
+                p = rng.choice(points)
+                half = rng.uniform(0.02, 0.15)
+                minx, miny, maxx, maxy = (
+                    p.longitude - half,
+                    p.latitude - half / 2,
+                    p.longitude + half,
+                    p.latitude + half / 2,
+                )
+                ring = [[minx, miny], [maxx, miny], [maxx, maxy], [minx, maxy], [minx, miny]]
+                rows.append(
+                    TemporaryLimit(
+                        target_kind=TargetKind.AREA,
+                        area_geojson=json.dumps({"type": "Polygon", "coordinates": [ring]}),
+                        min_lon=minx,
+                        min_lat=miny,
+                        max_lon=maxx,
+                        max_lat=maxy,
+                        **common,
+                    )
+                )
+        TemporaryLimit.objects.bulk_create(rows, batch_size=5000)
+        platform_user = User.objects.create(username="bench-platform")
+        MarketPlatformClient.objects.create(user=platform_user, name="Bench platform")
+        Token.objects.create(user=platform_user, key=TOKEN)
+    _analyze()
+    spu_case_ids = [c.spu_id for c in case_rows if c.spu_id]
+    spg_case_ids = [c.spg_id for c in case_rows if c.spg_id]
+    return {
+        "seconds": time.perf_counter() - started,
+        "so_eic": orgs[0].eic_code,
+        "spu_ids": [u.pk for u in units],
+        "spu_case_ids": spu_case_ids,
+        "spg_ids": [g.pk for g in groups],
+        "spg_case_ids": spg_case_ids,
+        "counts": {
+            "system operators": 166,
+            "connection points": len(points),
+            "SPUs": len(units),
+            "SPGs": len(groups),
+            "SPG memberships": len(memberships),
+            "decided cases": len(case_rows),
+            "assessments": len(assessments),
+            "conditions": len(conditions),
+            "temporary limits": len(rows),
+        },
+    }
+
+
+def _analyze() -> None:
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+
+
+def make_requests(data: dict, *, n: int, seed: int = 11) -> list[dict]:
+    """Request bodies: 80 % SPUs (most with a decided case), 20 % SPGs; 15-min to 2-h periods."""
+    rng = random.Random(seed)
+    bodies = []
+    for _ in range(n):
+        if rng.random() < 0.8 or not data["spg_ids"]:
+            pool = data["spu_case_ids"] if rng.random() < 0.9 else data["spu_ids"]
+            resource = {"spu": rng.choice(pool)}
+        else:
+            pool = data["spg_case_ids"] if rng.random() < 0.9 else data["spg_ids"]
+            resource = {"spg": rng.choice(pool)}
+        start = T0 + timedelta(minutes=15 * rng.randrange(7 * 96))
+        end = start + timedelta(minutes=15 * rng.choice([1, 2, 4, 8]))
+        bodies.append(
+            {
+                "system_operator": data["so_eic"],
+                **resource,
+                "product": "mfrr-energy",
+                "direction": rng.choice(["up", "up", "down"]),
+                "quantity_mw": str(rng.choice([0.1, 0.4, 1, 3])),
+                "start": start.isoformat().replace("+00:00", "Z"),
+                "end": end.isoformat().replace("+00:00", "Z"),
+            }
+        )
+    return bodies
+
+
+# --- measuring -----------------------------------------------------------------------------------
+
+
+def in_process(bodies: list[dict]) -> dict:
+    """Answer the requests with Django's test client (no server): correctness and colours only."""
+    from django.test import Client
+
+    client = Client(HTTP_AUTHORIZATION=f"Token {TOKEN}")
+    colours: dict[str, int] = {}
+    latencies = []
+    for body in bodies:
+        started = time.perf_counter()
+        response = client.post("/api/activation-check/", body, content_type="application/json")
+        latencies.append(time.perf_counter() - started)
+        if response.status_code != 200:
+            raise RuntimeError(f"{response.status_code}: {response.content[:300]!r} for {body}")
+        colour = response.json()["color"]
+        colours[colour] = colours.get(colour, 0) + 1
+    return {"colours": colours, "latencies": latencies}
+
+
+def capture_sql(body: dict) -> list[str]:
+    """The SQL statements one check runs (token, caller, SO, product, resource, case, conditions, limits)."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client(HTTP_AUTHORIZATION=f"Token {TOKEN}")
+    client.post("/api/activation-check/", body, content_type="application/json")  # warm
+    with CaptureQueriesContext(connection) as ctx:
+        client.post("/api/activation-check/", body, content_type="application/json")
+    return [q["sql"] for q in ctx.captured_queries if not q["sql"].startswith(("SAVEPOINT", "RELEASE"))]
+
+
+def _floor_worker(url: str, statements: list[list[str]], seconds: float, queue) -> None:
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        done, latencies, i = 0, [], 0
+        deadline = time.perf_counter() + seconds
+        while time.perf_counter() < deadline:
+            started = time.perf_counter()
+            for sql in statements[i % len(statements)]:
+                conn.execute(sql).fetchall()
+            latencies.append(time.perf_counter() - started)
+            done += 1
+            i += 1
+    queue.put((done, latencies))
+
+
+def floor(url: str, statements: list[list[str]], *, processes: int, seconds: float) -> dict:
+    """Bare SQL: the captured statements of each sample check, by `processes` psycopg clients."""
+    queue = multiprocessing.Queue()
+    workers = [
+        multiprocessing.Process(target=_floor_worker, args=(url, statements, seconds, queue))
+        for _ in range(processes)
+    ]
+    for w in workers:
+        w.start()
+    results = [queue.get() for _ in workers]
+    for w in workers:
+        w.join()
+    latencies = sorted(x for _done, lat in results for x in lat)
+    done = sum(d for d, _lat in results)
+    return {
+        "per_second": done / seconds,
+        "p50_ms": 1000 * _pct(latencies, 50),
+        "p99_ms": 1000 * _pct(latencies, 99),
+    }
+
+
+def _pct(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(q / 100 * (len(values) - 1))))]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_gunicorn(*, database_url: str, workers: int, port: int, log: Path) -> subprocess.Popen:
+    env = dict(os.environ, DATABASE_URL=database_url, DJANGO_SETTINGS_MODULE="config.settings")
+    gunicorn = str(Path(sys.executable).with_name("gunicorn"))
+    process = subprocess.Popen(
+        [
+            gunicorn,
+            "config.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(workers),
+            "--worker-class",
+            "gthread",
+            "--threads",
+            "1",
+            "--keep-alive",
+            "30",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log.open("w"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return process
+        except OSError:
+            if process.poll() is not None:
+                raise RuntimeError(f"gunicorn exited: {log.read_text()[-2000:]}") from None
+            time.sleep(0.2)
+    raise RuntimeError("gunicorn did not start within 60 s")
+
+
+def stop(process: subprocess.Popen) -> None:
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=20)
+    except (ProcessLookupError, subprocess.TimeoutExpired):
+        os.killpg(process.pid, signal.SIGKILL)
+
+
+WRK_LUA = """
+local bodies = {}
+for line in io.lines("%(bodies)s") do bodies[#bodies + 1] = line end
+local i = math.random(#bodies)
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Authorization"] = "Token %(token)s"
+request = function()
+  i = i %% #bodies + 1
+  return wrk.format(nil, "/api/activation-check/", nil, bodies[i])
+end
+done = function(summary, latency, requests)
+  io.write(string.format("BENCH %%d %%d %%d %%d %%d %%.6f %%.6f %%.6f %%.6f\\n",
+    summary.requests, summary.errors.status, summary.errors.connect + summary.errors.read
+      + summary.errors.write + summary.errors.timeout, summary.duration, 0,
+    latency:percentile(50), latency:percentile(90), latency:percentile(99), latency.max))
+end
+"""
+
+
+def run_wrk(
+    *, port: int, bodies_path: Path, seconds: int, connections: int, threads: int, workdir: Path
+) -> dict:
+    script = workdir / "check.lua"
+    script.write_text(WRK_LUA % {"bodies": bodies_path, "token": TOKEN})
+    command = [
+        "wrk",
+        "-t",
+        str(threads),
+        "-c",
+        str(connections),
+        "-d",
+        f"{seconds}s",
+        "--latency",
+        "-s",
+        str(script),
+        f"http://127.0.0.1:{port}",
+    ]
+    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    match = re.search(
+        r"^BENCH (\d+) (\d+) (\d+) (\d+) \d+ ([\d.]+) ([\d.]+) ([\d.]+) ([\d.]+)$", output, re.M
+    )
+    if not match:
+        raise RuntimeError(f"unexpected wrk output:\n{output}")
+    requests, bad_status, socket_errors, duration_us = (int(match.group(k)) for k in range(1, 5))
+    p50, p90, p99, worst = (float(match.group(k)) / 1000 for k in range(5, 9))  # µs → ms
+    return {
+        "command": " ".join(command[:-3] + ["check.lua", command[-1]]),
+        "requests": requests,
+        "bad_status": bad_status,
+        "socket_errors": socket_errors,
+        "seconds": duration_us / 1e6,
+        "per_second": requests / (duration_us / 1e6),
+        "p50_ms": p50,
+        "p90_ms": p90,
+        "p99_ms": p99,
+        "max_ms": worst,
+        "raw": output,
+    }
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(entry.name))
+    return found
+
+
+def _cpu_seconds(pids: list[int]) -> float:
+    """utime + stime of these processes (those still alive)."""
+    ticks = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def server_pids(gunicorn_pid: int) -> list[int]:
+    """gunicorn's master and workers, and the PostgreSQL server's processes (with-postgres)."""
+    pids = [gunicorn_pid, *_children(gunicorn_pid)]
+    pg_dir = os.environ.get("GRIDPREQUAL_PG_DIR")
+    if pg_dir:
+        try:
+            postmaster = int(Path(pg_dir, "data", "postmaster.pid").read_text().split()[0])
+            pids += [postmaster, *_children(postmaster)]
+        except (OSError, ValueError, IndexError):
+            pass
+    return pids
+
+
+def _machine() -> str:
+    cpu = platform.processor() or "?"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = "?"
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal"):
+                mem = f"{int(line.split()[1]) / 1048576:.1f} GiB"
+    except OSError:
+        pass
+    load = ", ".join(f"{v:.1f}" for v in os.getloadavg())
+    pg = "?"
+    try:
+        from django.db import connection
+
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW server_version")
+            pg = cursor.fetchone()[0]
+    except Exception:  # noqa: BLE001 - only a label
+        pass
+    return (
+        f"{os.cpu_count()} CPUs (nproc), {cpu}, {mem} RAM, load average at the end {load}; "
+        f"Python {platform.python_version()}, PostgreSQL {pg}, {platform.system()} {platform.release()}"
+    )
+
+
+# --- report ------------------------------------------------------------------------------------------
+
+
+def report(result: dict, *, command: str) -> str:
+    http, fl, data = result["http"], result["floor"], result["data"]
+    counts = ", ".join(f"{v:,} {k}" for k, v in data["counts"].items())
+    colours = ", ".join(f"{k} {v}" for k, v in sorted(result["colours"].items()))
+    within_rate = "within" if http["per_second"] >= 1000 else "UNDER"
+    within_p99 = "within" if http["p99_ms"] <= 20 else "OVER"
+    cpu_ms = 1000 * http["server_cpu_s"] / max(http["requests"], 1)
+    projected = (os.cpu_count() or 1) * 1000 / cpu_ms if cpu_ms else float("nan")
+    return f"""{MARK_START}
+## Activation check (SPEC §7 row 3)
+
+Command: `scripts/with-postgres {command}`
+
+Machine: {result["machine"]}; load average before the run {result["load_before"]}. gunicorn,
+PostgreSQL and wrk share the machine (and, when this was measured, other jobs did too: see the
+load averages).
+
+Data (generated with `bulk_create` in {data["seconds"]:.0f} s): {counts}. Conditions are caps
+or caps in a local-time window; limits: 50 % on SPUs, 25 % on connection points, 15 % on SPGs,
+10 % on area boxes, over one week, 0–1 MW, a quarter-hour to a day long.
+
+Load: `{http["command"]}` against gunicorn (`--workers {result["workers"]} --worker-class gthread
+--threads 1`, keep-alive) on 127.0.0.1; each request is `POST /api/activation-check/` by a market
+platform client (token), for one of {result["distinct"]:,} random request bodies (80 % SPUs, 20 %
+SPGs of {result["members"]} members; 15 min–2 h periods in the limits' week). Sample of the
+answers: {colours}.
+
+| what | measured | budget |
+| --- | --- | --- |
+| answers/s across {result["workers"]} workers | **{http["per_second"]:,.0f}** ({http["requests"]:,} in {http["seconds"]:.0f} s, {http["bad_status"]} non-2xx, {http["socket_errors"]} socket errors) | ≥ 1,000 ({within_rate}) |
+| latency | p50 {http["p50_ms"]:.2f} ms, p90 {http["p90_ms"]:.2f} ms, **p99 {http["p99_ms"]:.2f} ms**, max {http["max_ms"]:.1f} ms | p99 ≤ 20 ms ({within_p99}) |
+| server CPU per answer (gunicorn master + workers + PostgreSQL, from /proc) | {cpu_ms:.2f} ms → {projected:,.0f} answers/s if the server had the {os.cpu_count()} CPUs to itself | — |
+| SQL per answer | {result["queries"]} statements: token + caller, resource + its cases, limits; conditions when the outcome is conditional (operators and products are cached for 30 s) | — |
+| floor: the same statements, bare psycopg, {result["workers"]} processes | {fl["per_second"]:,.0f} sets/s, p50 {fl["p50_ms"]:.2f} ms, p99 {fl["p99_ms"]:.2f} ms | — |
+| **ratio to the floor** | **{http["per_second"] / fl["per_second"]:.2f}×** the floor's throughput | — |
+
+The floor replays the SQL captured from {result["floor_samples"]} real checks (parameters inlined),
+so it is what the database alone costs for this traffic; the rest is HTTP, Django, DRF and the
+rules in Python.
+{MARK_END}
+"""  # noqa: E501 - Markdown table rows
+
+
+def write(path: Path, section: str) -> None:
+    text = (
+        path.read_text()
+        if path.exists()
+        else "# Performance\n\nMeasured by the scripts in `bench/` (SPEC §7).\n"
+    )
+    if MARK_START in text and MARK_END in text:
+        before, rest = text.split(MARK_START, 1)
+        after = rest.split(MARK_END, 1)[1].lstrip("\n")
+        text = before + section + ("\n" + after if after else "")
+    else:
+        text = text.rstrip("\n") + "\n\n" + section
+    path.write_text(text)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--preset", choices=sorted(PRESETS), default="full")
+    parser.add_argument("--seconds", type=int, default=30, help="measured wrk run")
+    parser.add_argument("--connections", type=int, default=4)
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--requests", type=int, default=20_000, help="distinct request bodies")
+    parser.add_argument("--in-process", action="store_true", help="no gunicorn/wrk: Django's test client")
+    parser.add_argument("--write", type=Path, help="replace this benchmark's section in a Markdown file")
+    args = parser.parse_args(argv)
+    sizes = PRESETS[args.preset]
+    url = os.environ.get("DATABASE_URL", "")
+    if args.in_process:
+        if not url.startswith("postgres"):
+            tmp = tempfile.mkdtemp(prefix="activation-bench-")
+            url = f"sqlite:///{tmp}/bench.sqlite3"
+        else:
+            _recreate_postgres_database(url)
+            url = _bench_database_url(url)
+        _setup_django(url)
+        data = generate(**sizes)
+        result = in_process(make_requests(data, n=min(args.requests, 300)))
+        print(
+            json.dumps(
+                {
+                    "counts": data["counts"],
+                    "colours": result["colours"],
+                    "p50_ms": 1000 * statistics.median(result["latencies"]),
+                },
+                indent=1,
+            )
+        )
+        return 0
+    if not url.startswith("postgres"):
+        print(
+            "Run against PostgreSQL: scripts/with-postgres .venv/bin/python bench/activation_bench.py",
+            file=sys.stderr,
+        )
+        return 2
+    if shutil.which("wrk") is None:
+        print("wrk is not installed (apt-get install -y wrk).", file=sys.stderr)
+        return 2
+    load_before = ", ".join(f"{v:.1f}" for v in os.getloadavg())
+    _recreate_postgres_database(url)
+    url = _bench_database_url(url)
+    _setup_django(url)
+    print(f"generating {sizes} ...", flush=True)
+    data = generate(**sizes)
+    print(f"generated in {data['seconds']:.0f} s: {data['counts']}", flush=True)
+    bodies = make_requests(data, n=args.requests)
+    sample = in_process(bodies[:300])
+    samples = bodies[:200]
+    statements = [capture_sql(b) for b in samples]
+    from django.db import connections
+
+    connections.close_all()
+    with tempfile.TemporaryDirectory(prefix="activation-bench-") as tmp:
+        workdir = Path(tmp)
+        bodies_path = workdir / "bodies.jsonl"
+        bodies_path.write_text("\n".join(json.dumps(b) for b in bodies) + "\n")
+        port = _free_port()
+        server = start_gunicorn(
+            database_url=url, workers=args.workers, port=port, log=workdir / "gunicorn.log"
+        )
+        try:
+            run_wrk(
+                port=port,
+                bodies_path=bodies_path,
+                seconds=5,
+                connections=args.connections,
+                threads=2,
+                workdir=workdir,
+            )  # warm-up: connections, caches
+            pids = server_pids(server.pid)
+            cpu_before = _cpu_seconds(pids)
+            http = run_wrk(
+                port=port,
+                bodies_path=bodies_path,
+                seconds=args.seconds,
+                connections=args.connections,
+                threads=2,
+                workdir=workdir,
+            )
+            http["server_cpu_s"] = _cpu_seconds(pids) - cpu_before
+        finally:
+            stop(server)
+        print(http["raw"], flush=True)
+    fl = floor(url, statements, processes=args.workers, seconds=min(args.seconds, 15))
+    result = {
+        "load_before": load_before,
+        "http": http,
+        "floor": fl,
+        "data": data,
+        "colours": sample["colours"],
+        "workers": args.workers,
+        "distinct": len(bodies),
+        "members": sizes["members"],
+        "floor_samples": len(samples),
+        "queries": round(statistics.mean(len(s) for s in statements), 1),
+        "machine": _machine(),
+    }
+    command = ".venv/bin/python bench/activation_bench.py " + " ".join(
+        argv if argv is not None else sys.argv[1:]
+    )
+    section = report(result, command=command.strip())
+    print(section)
+    if args.write:
+        write(args.write, section)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
