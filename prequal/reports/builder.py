@@ -13,7 +13,8 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
+from types import SimpleNamespace
 
 from django.db import connections
 from django.db.models import (
@@ -24,13 +25,13 @@ from django.db.models import (
     ExpressionWrapper,
     F,
     FloatField,
-    Func,
-    Prefetch,
+    IntegerField,
     Q,
     QuerySet,
     Sum,
     When,
 )
+from django.db.models import Value as Value_
 from django.db.models.functions import Greatest, TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -117,11 +118,6 @@ class _PercentileCont(Aggregate):
         super().__init__(expression, fraction=repr(float(fraction)), **extra)
 
 
-class _EpochSeconds(Func):
-    template = "EXTRACT(EPOCH FROM %(expressions)s)"
-    output_field = FloatField()
-
-
 def percentile_from_ranks(values: dict[int, float], *, n: int, fraction: float) -> float:
     """percentile_cont's linear interpolation, given the values at the ranks it needs."""
     pos = fraction * (n - 1)
@@ -150,8 +146,8 @@ def decision_time_percentiles(decisions: QuerySet[Assessment]) -> dict[int, tupl
             timed.order_by()
             .values("system_operator_id")
             .annotate(
-                p50=_PercentileCont(_EpochSeconds(F("duration")), fraction=0.5),
-                p95=_PercentileCont(_EpochSeconds(F("duration")), fraction=0.95),
+                p50=_PercentileCont(F("seconds"), fraction=0.5),
+                p95=_PercentileCont(F("seconds"), fraction=0.95),
             )
             .values_list("system_operator_id", "p50", "p95")
         )
@@ -170,31 +166,33 @@ def decision_time_percentiles(decisions: QuerySet[Assessment]) -> dict[int, tupl
             )
 
     stream = (
-        timed.order_by("system_operator_id", "duration")
-        .values_list("system_operator_id", "duration")
+        timed.order_by("system_operator_id", "seconds")
+        .values_list("system_operator_id", "seconds")
         .iterator(chunk_size=10_000)
     )
-    for so, duration in stream:
+    for so, seconds in stream:
         if so != current:
             close()
             current, index, wanted, kept = so, 0, _ranks(counts[so]), {}
         if index in wanted:
-            kept[index] = duration.total_seconds()
+            kept[index] = seconds
         index += 1
     close()
     return out
 
 
 def _histogram(decisions: QuerySet[Assessment]) -> list[list[Value]]:
-    timed = with_decision_time(decisions)
-    bins = {}
+    """Decisions per decision-time bin: one grouped query."""
     edges = HISTOGRAM_EDGES_DAYS
-    for i, lo in enumerate(edges):
-        q = Q(duration__gte=timedelta(days=lo))
-        if i + 1 < len(edges):
-            q &= Q(duration__lt=timedelta(days=edges[i + 1]))
-        bins[f"b{i}"] = Count("pk", filter=q)
-    counts = timed.aggregate(**bins)
+    bin_of = Case(
+        *(When(seconds__lt=edges[i + 1] * DAY, then=Value_(i)) for i in range(len(edges) - 1)),
+        default=Value_(len(edges) - 1),
+        output_field=IntegerField(),
+    )
+    counts = dict(
+        with_decision_time(decisions).order_by().annotate(bin=bin_of).values("bin")
+        .annotate(n=Count("pk")).values_list("bin", "n")
+    )
     rows = []
     for i, lo in enumerate(edges):
         label = (
@@ -202,7 +200,7 @@ def _histogram(decisions: QuerySet[Assessment]) -> list[list[Value]]:
             if i + 1 < len(edges)
             else _("%(lo)s days or more") % {"lo": lo}
         )
-        rows.append([label, counts[f"b{i}"]])
+        rows.append([label, counts.get(i, 0)])
     return rows
 
 
@@ -349,31 +347,58 @@ def _months(*, limits, refusals, year: int) -> list[list[Value]]:
     return [[m, set_.get(m, 0), refused.get(m, 0)] for m in months]
 
 
-def conditional_and_refused(decisions: QuerySet[Assessment]) -> QuerySet[Assessment]:
-    """The conditional and refused decisions with everything a row shows, in report order."""
+LIST_FIELDS = (
+    "pk", "system_operator__organisation__name", "case_id", "round", "case__fsp__organisation__name",
+    "case__spu__code", "case__spg__code", "case__product__name", "status", "decided_at", "reason",
+    "justification", "limits_explanation",
+)
+CONDITION_FIELDS = (
+    "max_up_mw", "max_down_mw", "months", "weekdays", "start_time", "end_time", "time_zone",
+)
+
+
+def conditional_and_refused(decisions: QuerySet[Assessment]):
+    """The conditional and refused decisions in report order, as plain tuples (LIST_FIELDS):
+    no model instances, so a long list costs little per row."""
     return (
         decisions.filter(status__in=(S.CONDITIONALLY_APPROVED, S.NOT_APPROVED))
-        .select_related(
-            "system_operator__organisation", "case__fsp__organisation", "case__product", "case__spu",
-            "case__spg",
-        )
-        .prefetch_related(Prefetch("conditions", queryset=Condition.objects.order_by("pk")))
         .order_by("system_operator__organisation__name", "decided_at", "pk")
+        .values_list(*LIST_FIELDS)
     )
 
 
-def decision_row(a: Assessment) -> list[Value]:
-    case = a.case
-    resource = f"SPU {case.spu.code}" if case.spu_id else f"SPG {case.spg.code}"
-    conditions = " | ".join(c.describe() for c in a.conditions.all())
-    return [
-        a.system_operator.organisation.name, case.pk, a.round, case.fsp.organisation.name, resource,
-        case.product.name, str(a.get_status_display()),
-        timezone.localtime(a.decided_at, REPORT_TIME_ZONE).strftime("%Y-%m-%d %H:%M"),
-        a.reason, a.justification, a.limits_explanation, conditions,
-    ]
+def decision_rows(batch: list[tuple]) -> list[list[Value]]:
+    """Report rows for a batch of conditional_and_refused() tuples, with their conditions
+    (one query per batch)."""
+    described: dict[int, list[str]] = {}
+    conditions = (
+        Condition.objects.filter(assessment_id__in=[item[0] for item in batch])
+        .order_by("assessment_id", "pk")
+        .values_list("assessment_id", *CONDITION_FIELDS)
+    )
+    for assessment_id, *values in conditions:
+        # describe() only reads these fields: no need to build a model instance per condition.
+        fields = SimpleNamespace(**dict(zip(CONDITION_FIELDS, values, strict=True)))
+        described.setdefault(assessment_id, []).append(Condition.describe(fields))
+    labels = {value: str(label) for value, label in S.choices}
+    rows = []
+    for (pk, operator, case_id, round_, fsp, spu, spg, product, status, decided_at, reason, justification,
+         explanation) in batch:
+        rows.append([
+            operator, case_id, round_, fsp, f"SPU {spu}" if spu is not None else f"SPG {spg}", product,
+            labels[status], decided_at.astimezone(REPORT_TIME_ZONE).strftime("%Y-%m-%d %H:%M"),
+            reason, justification, explanation, " | ".join(described.get(pk, ())),
+        ])
+    return rows
 
 
 def decision_list_rows(decisions: QuerySet[Assessment]) -> Iterator[list[Value]]:
-    for a in conditional_and_refused(decisions).iterator(chunk_size=LIST_CHUNK):
-        yield decision_row(a)
+    """Every conditional and refused decision, streamed in batches of LIST_CHUNK."""
+    batch: list[tuple] = []
+    for item in conditional_and_refused(decisions).iterator(chunk_size=LIST_CHUNK):
+        batch.append(item)
+        if len(batch) == LIST_CHUNK:
+            yield from decision_rows(batch)
+            batch = []
+    if batch:
+        yield from decision_rows(batch)

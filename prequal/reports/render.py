@@ -241,23 +241,88 @@ class _PdfWriter:
             draw(cells, FONT, height)
         self.y -= 8
 
+    # -- the long list: one record per decision, written as raw text operators -------------
+
+    def _text_op(self, x: float, y: float, text: str, font) -> str:
+        """PDF operators drawing `text` at (x, y) in the embedded TrueType `font`.
+
+        What canvas.drawString does for a TrueType font, less its per-call bookkeeping: the
+        list can hold a hundred thousand decisions (SPEC §7: PDF ≤ 30 s).
+        """
+        doc, escape = self.canvas._doc, self.canvas._escape
+        parts = [
+            f"{font.getSubsetInternalName(subset, doc)} {self.SIZE} Tf ({escape(t)}) Tj"
+            for subset, t in font.splitString(text, doc)
+        ]
+        return f"BT 1 0 0 1 {x:.2f} {y:.2f} Tm {' '.join(parts)} ET"
+
+    def _wrap(self, text: str, width: float, font) -> list[str]:
+        # Cheap test first: no glyph of DejaVu Sans in our texts is wider than 1 em.
+        if len(text) * self.SIZE <= width or font.stringWidth(text, self.SIZE) <= width:
+            return [text]
+        from reportlab.lib.utils import simpleSplit
+
+        return simpleSplit(text, font.fontName, self.SIZE, width) or [""]
+
+    def records(self, table) -> None:
+        """Each row as a bold first line with the short fields, then one line per long text."""
+        from reportlab.pdfbase import pdfmetrics
+
+        regular, bold = pdfmetrics.getFont(FONT), pdfmetrics.getFont(FONT_BOLD)
+        width = self.width - 2 * self.MARGIN
+        columns = [str(c) for c in table.columns]
+        self.heading(table.title, 10.5)
+        self.line(" · ".join(columns[:8]) + "; " + _("then") + " " + ", ".join(columns[8:]).lower(), 7)
+        self.y -= 4
+        for row in table.rows():
+            texts = [cell_text(v) for v in row]
+            head = " · ".join([
+                texts[0], f"{columns[1]} #{texts[1]}", f"{columns[2]} {texts[2]}", *texts[3:8]
+            ])
+            lines = [(line, bold, 0) for line in self._wrap(head, width, bold)]
+            for label, text in zip(columns[8:], texts[8:], strict=True):
+                if text:
+                    wrapped = self._wrap(f"{label}: {text}", width - 10, regular)
+                    lines += [(line, regular, 10) for line in wrapped]
+            height = len(lines) * self.LEADING + 3
+            if not self.room(height):
+                self.new_page()
+                self.heading(table.title + " " + _("(continued)"), 10.5)
+            ops = []
+            for text, font, indent in lines:
+                self.y -= self.LEADING
+                ops.append(self._text_op(self.MARGIN + indent, self.y + 1.5, text, font))
+            self.canvas.addLiteral("\n".join(ops))
+            self.y -= 3
+        self.y -= 8
+
     def save(self) -> None:
         self.footer()
         self.canvas.save()
 
 
 def report_pdf_write(report: Report, path: Path, *, charts: list[bytes]) -> None:
-    pdf = _PdfWriter(path, report)
-    pdf.heading(_("Annual report to the regulator, %(year)s") % {"year": report.year}, 15)
-    for field, value in report.meta_rows:
-        pdf.line(f"{field}: {cell_text(value)}")
-    pdf.y -= 6
-    for png in charts:
-        pdf.image(png)
-    pdf.new_page()
-    for table in report.tables:
-        pdf.table(table)
-    pdf.save()
+    from reportlab import rl_config
+
+    # ASCII85 would only make the file bigger, and costs seconds per thousand pages.
+    a85, rl_config.useA85 = rl_config.useA85, 0
+    try:
+        pdf = _PdfWriter(path, report)
+        pdf.heading(_("Annual report to the regulator, %(year)s") % {"year": report.year}, 15)
+        for field, value in report.meta_rows:
+            pdf.line(f"{field}: {cell_text(value)}")
+        pdf.y -= 6
+        for png in charts:
+            pdf.image(png)
+        pdf.new_page()
+        for table in report.tables:
+            if table.key == "conditional_and_refused":
+                pdf.records(table)
+            else:
+                pdf.table(table)
+        pdf.save()
+    finally:
+        rl_config.useA85 = a85
 
 
 def temporary_path(suffix: str) -> Path:

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET
 
 from common.pagination import paginate
 from prequal.reports import cell_text, report_filename, report_for_user
-from prequal.reports.builder import conditional_and_refused, decision_row
+from prequal.reports.builder import conditional_and_refused, decision_rows
 from prequal.reports.charts import report_charts_png, report_charts_svg
 from prequal.reports.forms import ReportFilterForm
 from prequal.reports.render import report_csv_lines, report_pdf_write, report_xlsx_write, temporary_path
@@ -82,7 +82,7 @@ def report(request: HttpRequest) -> HttpResponse:
             "tables": [(t, [_cells(row) for row in t.rows()]) for t in tables],
             "decision_table": built.table("conditional_and_refused"),
             "page_obj": page,
-            "decision_rows": [decision_row(a) for a in page],
+            "decision_rows": decision_rows(list(page)),
             "charts": report_charts_svg(built),
             "query": request.GET.urlencode(),
         })
