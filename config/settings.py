@@ -152,6 +152,9 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "CaseStatusEnum": "prequal.models.Case.Status",
         "AssessmentStatusEnum": "prequal.models.Assessment.Status",
+        # Temporary limits: their derived status, and the direction shared with products.
+        "LimitStatusEnum": "limits.models.LimitStatus",
+        "DirectionEnum": "prequal.models.Direction",
     },
 }
 
