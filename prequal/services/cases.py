@@ -22,6 +22,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django_fsm import ConcurrentTransition, TransitionNotAllowed
 
 from accounts.selectors import user_roles
@@ -48,14 +49,16 @@ from prequal.services.deadlines import (
 )
 
 Via = CaseEvent.Via
-CHANGED_MEANWHILE = "This case changed meanwhile (someone else acted on it): reload and try again."
+CHANGED_MEANWHILE = gettext_lazy(
+    "This case changed meanwhile (someone else acted on it): reload and try again."
+)
 
 
 class CaseChangedMeanwhile(ApplicationError):
     """Another request or the deadline sweep changed the row since the caller loaded it."""
 
     def __init__(self) -> None:
-        super().__init__(_(CHANGED_MEANWHILE))
+        super().__init__(str(CHANGED_MEANWHILE))
 
 
 # --- helpers -------------------------------------------------------------------------------
@@ -119,7 +122,8 @@ def _record(
     )
 
 
-def _notify_on_commit(events: Iterable[CaseEvent]) -> None:
+def notify_on_commit(events: Iterable[CaseEvent]) -> None:
+    """E-mail about these (saved) audit events once the transaction commits."""
     ids = [e.pk for e in events]
     if not ids:
         return
@@ -340,7 +344,7 @@ def case_submit(*, user, case: Case) -> Case:
             % {"sos": ", ".join(str(a.system_operator) for a in case.assessments.filter(round=case.round))},
         )
     )
-    _notify_on_commit(events)
+    notify_on_commit(events)
     return case
 
 
@@ -395,7 +399,7 @@ def case_withdraw(*, user, case: Case, reason: str = "") -> Case:
     events = _withdraw(
         case=case, reason=reason or _("Withdrawn by the FSP."), actor=user, via=Via.USER, now=timezone.now()
     )
-    _notify_on_commit(events)
+    notify_on_commit(events)
     return case
 
 
@@ -447,7 +451,7 @@ def assessment_declare_incomplete(*, user, assessment: Assessment, missing_infor
         reason=missing_information,
         at=now,
     )
-    _notify_on_commit([event])
+    notify_on_commit([event])
     return assessment
 
 
@@ -501,7 +505,7 @@ def case_supply_information(*, user, case: Case, information: str) -> Case:
     case.supplement_due = None
     case.information_requested_at = None
     _save(case, "supplement_due", "information_requested_at")
-    _notify_on_commit(events)
+    notify_on_commit(events)
     return case
 
 
@@ -648,7 +652,7 @@ def assessment_decide(
         )
     ]
     events += _settle_outcome(case=case, now=now)
-    _notify_on_commit(events)
+    notify_on_commit(events)
     return assessment
 
 
@@ -690,7 +694,7 @@ def assessment_apply_silence(*, assessment: Assessment, now: datetime | None = N
         return False
     events = [_silence(assessment=fresh, now=now)]
     events += _settle_outcome(case=case, now=now)
-    _notify_on_commit(events)
+    notify_on_commit(events)
     return True
 
 
@@ -823,7 +827,7 @@ def resource_material_change(
         )
         _open_round(case=case, start=now)
         changed.append(case)
-    _notify_on_commit(events)
+    notify_on_commit(events)
     return changed
 
 

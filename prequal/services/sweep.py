@@ -26,10 +26,10 @@ from django.utils import timezone
 
 from prequal.models import Assessment, AssessmentReminder, Case, CaseEvent, DeadlineRule
 from prequal.services.cases import (
-    _notify_on_commit,
     case_expire,
     case_outcome,
     case_withdraw_after_supplement_period,
+    notify_on_commit,
     outcome_event,
     silence_event,
 )
@@ -114,7 +114,7 @@ def sweep_silences(*, now: datetime, batch: int = DEFAULT_BATCH) -> int:
             )
             events += _settle_outcomes(cases=[cases[i] for i in {a.case_id for a in fresh}], now=now)
             CaseEvent.objects.bulk_create(events)
-            _notify_on_commit(events)
+            notify_on_commit(events)
             applied += len(fresh)
     return applied
 
@@ -173,7 +173,7 @@ def _sweep_cases(*, now: datetime, batch: int, field: str, statuses, action: Cal
                     continue
                 events += action(case=case, now=now)
                 done += 1
-            _notify_on_commit(events)
+            notify_on_commit(events)
     return done
 
 
