@@ -19,12 +19,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from common.pagination import paginate
-from observability.areas import (
-    area_geojson,
-    area_upload_stage,
-    area_upload_staged,
-    area_upload_unstage,
-)
+from observability.area_staging import area_upload_stage, area_upload_staged, area_upload_unstage
+from observability.areas import area_geojson
 from observability.models import ObservabilityArea, SystemOperator
 from observability.resolver import Reason, assessing_sos_for_points
 from observability.selectors import (
