@@ -238,3 +238,22 @@ def test_repaired_preview_must_be_confirmed_and_is_recorded(client, cast, media)
         reverse("observability:area-upload-confirm"), {"token": token, "valid_from": "2025-06-01T00:00"}
     )
     assert ObservabilityArea.objects.get().repaired
+
+
+def test_staging_rejects_forged_tokens_and_sweeps_stale_uploads(media):
+    import os
+    import time
+
+    from observability.area_staging import area_upload_stage, area_upload_staged
+
+    token = area_upload_stage(file=geojson_file(), filename="../../evil name.geojson")
+    staged = area_upload_staged(token=token)
+    assert staged is not None and os.path.basename(staged.name) == "evil name.geojson"
+    staged.close()
+    for forged in ("../" + token, token + "/..", "", "x" * 100):
+        assert area_upload_staged(token=forged) is None
+    old = media / "area-uploads" / token
+    past = time.time() - 3 * 24 * 3600
+    os.utime(old, (past, past))
+    area_upload_stage(file=geojson_file(), filename="new.geojson")
+    assert not old.exists()
