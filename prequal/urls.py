@@ -1,6 +1,6 @@
 from django.urls import path
 
-from prequal.views import resources
+from prequal.views import imports, resources
 
 app_name = "prequal"
 # A plain list: other areas (CSV import, cases) append their paths below.
@@ -22,6 +22,8 @@ urlpatterns = [
         name="spg-member-end",
     ),
     path("products/", resources.product_list, name="product-list"),
+    path("import/", imports.spu_import, name="import"),
+    path("import/template.csv", imports.spu_import_template, name="import-template"),
 ]
 
 # Grid prequalification cases: FSP applications, the SO queue, decisions.
