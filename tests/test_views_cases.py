@@ -388,3 +388,22 @@ def test_conditions_typed_into_an_approval_are_refused_not_dropped(client, wf):
     assert response.status_code == 200
     assert "Only a conditional approval carries conditions." in response.content.decode()
     assert Assessment.objects.get(pk=local.pk).status == Assessment.Status.PENDING
+
+
+def test_a_reassessed_case_keeps_its_previous_outcome_visible(client, wf):
+    from prequal.services.cases import assessment_decide, resource_material_change
+
+    case = wf.submitted()
+    assessment_decide(user=wf.cast.local_engineer, assessment=wf.assessment(case, wf.cast.local),
+                      outcome="approved")
+    assessment_decide(user=wf.cast.tso_engineer, assessment=wf.assessment(case, wf.cast.tso),
+                      outcome="approved")
+    resource_material_change(spu=wf.spu, reason="Capacity raised to 900 kW")
+    _login(client, wf.cast.fsp_a_user)
+
+    page = client.get(_detail(case)).content.decode()
+
+    assert "Under re-assessment after a material change of the resource" in page
+    assert "Approved (decided" in page
+    assert "Earlier assessment rounds" in page
+    assert "Capacity raised to 900 kW" in page
