@@ -206,3 +206,21 @@ def test_repair_is_opt_in_over_the_api(cast, api_as):
         format="multipart",
     )
     assert created.status_code == 201 and created.json()["repaired"] is True
+
+
+def test_list_at_an_instant(sweden, api_as):
+    cast = sweden
+    newer = make_area(
+        system_operator=cast.local,
+        geometry=box(17, 59, 18.5, 59.6),
+        valid_from=datetime(2025, 1, 1, tzinfo=UTC),
+    )
+    client = api_as(cast.local_viewer)
+    url = f"/api/areas/?system_operator={cast.local.pk}"
+    assert [r["id"] for r in client.get(url + "&at=2024-06-01T00:00Z").json()["results"]] == [
+        cast.local.observability_areas.get(valid_from=T0).pk
+    ]
+    assert [r["id"] for r in client.get(url + "&at=2025-06-01T00:00%2B02:00").json()["results"]] == [newer.pk]
+    assert client.get(url + "&at=2023-01-01T00:00Z").json()["count"] == 0
+    bad = client.get(url + "&at=yesterday")
+    assert bad.status_code == 400 and "at" in bad.json()["errors"]

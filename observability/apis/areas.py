@@ -6,7 +6,10 @@ import django_filters
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.generics import ListAPIView
@@ -88,14 +91,31 @@ class AreaListApi(ListAPIView):
         )
 
     def get_queryset(self):
-        current = self.request.query_params.get("current", "").lower() in ("1", "true", "yes")
-        return area_list_for_user(user=self.request.user, current=current)
+        params = self.request.query_params
+        current = params.get("current", "").lower() in ("1", "true", "yes")
+        at = None
+        if params.get("at"):
+            at = parse_datetime(params["at"])
+            if at is None or timezone.is_naive(at):
+                raise ValidationError(
+                    {
+                        "at": _("%(value)s is not a date and time with an offset, e.g. 2025-01-01T00:00Z.")
+                        % {"value": params["at"]}
+                    }
+                )
+            current = True
+        return area_list_for_user(user=self.request.user, current=current, at=at)
 
     @extend_schema(
         operation_id="areas_list",
         summary="List observability-area versions",
         parameters=[
-            OpenApiParameter("current", bool, description="Only the version valid now, per operator")
+            OpenApiParameter("current", bool, description="Only the version valid now, per operator"),
+            OpenApiParameter(
+                "at",
+                OpenApiTypes.DATETIME,
+                description="Only the version valid at this instant, per operator",
+            ),
         ],
     )
     def get(self, request: Request, *args, **kwargs) -> Response:
