@@ -407,3 +407,26 @@ def test_a_reassessed_case_keeps_its_previous_outcome_visible(client, wf):
     assert "Approved (decided" in page
     assert "Earlier assessment rounds" in page
     assert "Capacity raised to 900 kW" in page
+
+
+def test_fsp_applies_for_a_group_by_its_code(client, wf):
+    from tests.factories import SpgFactory, SpgMembershipFactory
+
+    spg = SpgFactory(fsp=wf.cast.fsp_a, code="GRP-9")
+    SpgMembershipFactory(spg=spg, spu=wf.spu, valid_from=timezone.now() - timedelta(days=1))
+    _login(client, wf.cast.fsp_a_user)
+
+    response = client.post(reverse("prequal:case-create"), {
+        "fsp": wf.cast.fsp_a.pk, "kind": "spg", "code": "GRP-9", "product": wf.product.pk,
+    })
+
+    case = Case.objects.get()
+    assert response.status_code == 302
+    assert (case.spg_id, case.spu_id, case.status) == (spg.pk, None, Case.Status.DRAFT)
+    # Another FSP's group is not found under that FSP's code.
+    _login(client, wf.cast.fsp_b_user)
+    response = client.post(reverse("prequal:case-create"), {
+        "fsp": wf.cast.fsp_b.pk, "kind": "spg", "code": "GRP-9", "product": wf.product.pk,
+    })
+    assert "has no SPG with the code GRP-9" in response.content.decode()
+    assert Case.objects.count() == 1
