@@ -579,17 +579,18 @@ def _cpu_seconds(pids: list[int]) -> float:
     return ticks / os.sysconf("SC_CLK_TCK")
 
 
-def server_pids(gunicorn_pid: int) -> list[int]:
-    """gunicorn's master and workers, and the PostgreSQL server's processes (with-postgres)."""
-    pids = [gunicorn_pid, *_children(gunicorn_pid)]
+def server_pids(gunicorn_pid: int) -> tuple[list[int], list[int]]:
+    """(gunicorn's master and workers, the PostgreSQL server's processes under with-postgres)."""
+    web = [gunicorn_pid, *_children(gunicorn_pid)]
+    db = []
     pg_dir = os.environ.get("GRIDPREQUAL_PG_DIR")
     if pg_dir:
         try:
             postmaster = int(Path(pg_dir, "data", "postmaster.pid").read_text().split()[0])
-            pids += [postmaster, *_children(postmaster)]
+            db = [postmaster, *_children(postmaster)]
         except (OSError, ValueError, IndexError):
             pass
-    return pids
+    return web, db
 
 
 def _machine() -> str:
@@ -658,7 +659,7 @@ answers: {colours}.
 | --- | --- | --- |
 | answers/s across {result["workers"]} workers | **{http["per_second"]:,.0f}** ({http["requests"]:,} in {http["seconds"]:.0f} s, {http["bad_status"]} non-2xx, {http["socket_errors"]} socket errors) | ≥ 1,000 ({within_rate}) |
 | latency | p50 {http["p50_ms"]:.2f} ms, p90 {http["p90_ms"]:.2f} ms, **p99 {http["p99_ms"]:.2f} ms**, max {http["max_ms"]:.1f} ms | p99 ≤ 20 ms ({within_p99}) |
-| server CPU per answer (gunicorn master + workers + PostgreSQL, from /proc) | {cpu_ms:.2f} ms → {projected:,.0f} answers/s if the server had the {os.cpu_count()} CPUs to itself | — |
+| server CPU per answer (from /proc) | {cpu_ms:.2f} ms: gunicorn {1000 * http["web_cpu_s"] / max(http["requests"], 1):.2f} ms + PostgreSQL {1000 * http["db_cpu_s"] / max(http["requests"], 1):.2f} ms → {projected:,.0f} answers/s if the server had the {os.cpu_count()} CPUs to itself | — |
 | SQL per answer | {result["queries"]} statements: token + caller, resource + its cases, limits; conditions when the outcome is conditional (operators and products are cached for 30 s) | — |
 | floor: the same statements, bare psycopg, {result["workers"]} processes | {fl["per_second"]:,.0f} sets/s, p50 {fl["p50_ms"]:.2f} ms, p99 {fl["p99_ms"]:.2f} ms | — |
 | **ratio to the floor** | **{http["per_second"] / fl["per_second"]:.2f}×** the floor's throughput | — |
@@ -758,8 +759,8 @@ def main(argv: list[str] | None = None) -> int:
                 threads=2,
                 workdir=workdir,
             )  # warm-up: connections, caches
-            pids = server_pids(server.pid)
-            cpu_before = _cpu_seconds(pids)
+            web_pids, db_pids = server_pids(server.pid)
+            web_before, db_before = _cpu_seconds(web_pids), _cpu_seconds(db_pids)
             http = run_wrk(
                 port=port,
                 bodies_path=bodies_path,
@@ -768,7 +769,9 @@ def main(argv: list[str] | None = None) -> int:
                 threads=2,
                 workdir=workdir,
             )
-            http["server_cpu_s"] = _cpu_seconds(pids) - cpu_before
+            http["web_cpu_s"] = _cpu_seconds(web_pids) - web_before
+            http["db_cpu_s"] = _cpu_seconds(db_pids) - db_before
+            http["server_cpu_s"] = http["web_cpu_s"] + http["db_cpu_s"]
         finally:
             stop(server)
         print(http["raw"], flush=True)
