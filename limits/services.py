@@ -35,7 +35,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.selectors import user_roles
-from config.env import env_int
 from limits.models import LimitConcern, LimitEvent, LimitRefusal, TargetKind, TemporaryLimit
 from observability.models import ConnectionPoint, ObservabilityArea, SystemOperator
 from observability.resolver import area_hits_for_coordinates
@@ -46,7 +45,7 @@ PREQUALIFIED_STATUSES = (Case.Status.APPROVED, Case.Status.CONDITIONALLY_APPROVE
 
 
 def limit_max_days() -> int:
-    return int(getattr(settings, "GRIDPREQUAL_LIMIT_MAX_DAYS", env_int("GRIDPREQUAL_LIMIT_MAX_DAYS", 7)))
+    return int(getattr(settings, "GRIDPREQUAL_LIMIT_MAX_DAYS", 7))
 
 
 def prequalified_q(prefix: str = "") -> Q:
