@@ -328,6 +328,16 @@ class Case(ConcurrentTransitionMixin, TimeStampedModel):
                 | (models.Q(spu__isnull=True) & models.Q(spg__isnull=False)),
                 name="case_exactly_one_resource",
             ),
+            # One live application per resource and product (checked with a clear message in
+            # prequal.services.cases; these catch two requests racing past that check).
+            models.UniqueConstraint(
+                fields=["spu", "product"], name="case_one_live_per_spu_product",
+                condition=models.Q(spu__isnull=False) & ~models.Q(status__in=["withdrawn", "expired"]),
+            ),
+            models.UniqueConstraint(
+                fields=["spg", "product"], name="case_one_live_per_spg_product",
+                condition=models.Q(spg__isnull=False) & ~models.Q(status__in=["withdrawn", "expired"]),
+            ),
         ]
         indexes = [
             models.Index(fields=["fsp", "status"], name="case_fsp_status"),

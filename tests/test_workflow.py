@@ -486,3 +486,13 @@ def test_decisions_notify_the_fsp(wf, django_capture_on_commit_callbacks):
         refuse(wf.cast.local_engineer, wf.assessment(case, wf.cast.local))
     assert [m.to for m in mail.outbox] == [["fsp_a_user@example.org"]]
     assert "The transformer is at its limit." in mail.outbox[0].body
+
+
+def test_the_database_holds_one_live_application_per_resource_and_product(wf):
+    from django.db import IntegrityError, transaction
+
+    first = wf.submitted()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Case.objects.create(fsp=wf.cast.fsp_a, spu=wf.spu, product=wf.product)  # racing past the check
+    case_withdraw(user=wf.cast.fsp_a_user, case=first)
+    assert wf.draft().status == C.DRAFT  # a withdrawn one no longer counts
