@@ -1,0 +1,26 @@
+"""The import benchmark runs end to end on a small file; its figures live in docs/PERFORMANCE.md."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_bench_script_imports_a_small_file(tmp_path):
+    doc = tmp_path / "PERFORMANCE.md"
+    doc.write_text("# Performance\n\nAnother benchmark's section stays.\n")
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}  # its own SQLite file
+    result = subprocess.run(
+        [sys.executable, "bench/import_bench.py", "--rows", "1000", "--write", str(doc)],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    text = doc.read_text()
+    assert "Another benchmark's section stays." in text
+    assert "<!-- import-bench-sqlite:start -->" in text
+    assert "1000 SPUs and 1000 new connection points imported" in text
+    assert "| import, 1,000 rows | wall **" in text and "**ratio to the floor**" in text
