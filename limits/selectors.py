@@ -293,3 +293,37 @@ def current_area_geojson_for(*, system_operator: SystemOperator) -> str | None:
 
     area = ObservabilityArea.objects.current().filter(system_operator=system_operator).first()
     return shapely.to_geojson(area.geometry) if area is not None else None
+
+
+# --- the annual report (R9) ----------------------------------------------------------------------
+
+
+def limit_statistics(*, year: int, system_operator_ids=None, time_zone: str = "UTC") -> dict[int, dict]:
+    """Per issuing SO, the temporary limits of `year` (by publication time, in `time_zone`):
+    `count` published, `hours` in force (until lifted, if lifted earlier), `refused_late`
+    attempts, and `late_share` = refused / (published + refused). Read by the annual report.
+    """
+    import zoneinfo
+    from collections import defaultdict
+
+    from limits.models import LimitRefusal
+
+    zone = zoneinfo.ZoneInfo(time_zone)
+    start = datetime(year, 1, 1, tzinfo=zone)
+    end = datetime(year + 1, 1, 1, tzinfo=zone)
+    limits = TemporaryLimit.objects.filter(created_at__gte=start, created_at__lt=end)
+    refusals = LimitRefusal.objects.filter(at__gte=start, at__lt=end, limit__isnull=True)
+    if system_operator_ids is not None:
+        limits = limits.filter(system_operator_id__in=list(system_operator_ids))
+        refusals = refusals.filter(system_operator_id__in=list(system_operator_ids))
+    figures: dict[int, dict] = defaultdict(lambda: {"count": 0, "hours": 0.0, "refused_late": 0})
+    for so_id, begin, finish, lifted in limits.values_list("system_operator_id", "start", "end", "lifted_at"):
+        stop = min(finish, max(lifted, begin)) if lifted else finish
+        figures[so_id]["count"] += 1
+        figures[so_id]["hours"] += (stop - begin).total_seconds() / 3600
+    for so_id in refusals.values_list("system_operator_id", flat=True):
+        figures[so_id]["refused_late"] += 1
+    for row in figures.values():
+        attempts = row["count"] + row["refused_late"]
+        row["late_share"] = row["refused_late"] / attempts if attempts else 0.0
+    return dict(figures)

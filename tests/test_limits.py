@@ -256,3 +256,20 @@ def test_the_fsps_concerned_are_notified_at_once(grid, django_capture_on_commit_
     with django_capture_on_commit_callbacks(execute=True), time_machine.travel(START, tick=False):
         limit_lift(user=grid.cast.local_engineer, limit=limit)
     assert len(mail.outbox) == 2 and "lifted" in mail.outbox[1].subject
+
+
+def test_the_annual_figures_count_limits_hours_and_late_refusals(grid):
+    from limits.selectors import limit_statistics
+
+    grid.prequalify(spu=grid.spu)
+    limit = create(grid)  # 4 hours
+    with time_machine.travel(START + timedelta(hours=1), tick=False):
+        limit_lift(user=grid.cast.local_engineer, limit=limit)  # in force 1 hour
+    create(grid, start=START + timedelta(days=1), end=START + timedelta(days=1, hours=2))
+    with pytest.raises(ValidationError):
+        create(grid, at=START - timedelta(minutes=10))
+    figures = limit_statistics(year=2027, time_zone="Europe/Stockholm")
+    assert figures == {
+        grid.cast.local.pk: {"count": 2, "hours": 3.0, "refused_late": 1, "late_share": pytest.approx(1 / 3)}
+    }
+    assert limit_statistics(year=2026) == {}
