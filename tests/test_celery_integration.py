@@ -17,7 +17,7 @@ from django.db.models import Count
 from django.utils import timezone
 from django_celery_beat.models import IntervalSchedule, PeriodicTask
 
-from prequal.models import Assessment, Case, CaseEvent
+from prequal.models import Assessment, Case, CaseEvent, Spu
 from prequal.services.cases import case_create_draft, case_submit
 from prequal.services.deadlines import deadline_rule_in_force
 from tests.factories import ProductFactory, SpuFactory
@@ -97,15 +97,24 @@ def test_overdue_assessment_is_approved_by_silence_within_a_minute(cast, celery_
 
 
 def _many_due_assessments(*, cast, count: int) -> list[int]:
-    """`count` cases under assessment, each with one pending assessment past its deadline."""
-    spu = SpuFactory(fsp=cast.fsp_a, connection_point__connecting_so=cast.local)
+    """`count` cases under assessment, each with one pending assessment past its deadline.
+
+    One live case per SPU and product (a database constraint): `count` SPUs behind one point.
+    """
+    first = SpuFactory(fsp=cast.fsp_a, connection_point__connecting_so=cast.local)
+    spus = [first] + Spu.objects.bulk_create(
+        Spu(fsp=cast.fsp_a, connection_point=first.connection_point, code=f"BULK-{i:05d}",
+            name=f"Unit {i}", technology=first.technology, max_up_kw=first.max_up_kw,
+            max_down_kw=first.max_down_kw)
+        for i in range(1, count)
+    )
     product = ProductFactory(procuring_so=cast.local)
     now = timezone.now()
     rule = deadline_rule_in_force(system_operator=cast.local, at=now)
     cases = Case.objects.bulk_create(
         Case(fsp=cast.fsp_a, spu=spu, product=product, status=Case.Status.UNDER_ASSESSMENT,
              round=1, submitted_at=now - timedelta(days=100))
-        for _ in range(count)
+        for spu in spus
     )
     assessments = Assessment.objects.bulk_create(
         Assessment(case=c, round=1, system_operator=cast.local, reasons=["connecting"],
