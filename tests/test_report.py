@@ -59,6 +59,9 @@ class Data:
             assessment=self.conditional, max_up_mw=Decimal("2"), months=[12, 1, 2], weekdays=[0, 1, 2, 3, 4],
             start_time=time(7), end_time=time(9),
         )
+        self.condition_2 = Condition.objects.create(
+            assessment=self.conditional, max_down_mw=Decimal("0"), start_time=time(22), end_time=time(6),
+        )
         self.refused = self.decide(
             cast.local, S.NOT_APPROVED, utc(2025, 9, 15, 9), 50,
             justification=INJECTION, limits_explanation="-the line is overloaded every day",
@@ -146,7 +149,7 @@ class Data:
         decisions = [
             ["Local DSO", str(self.case.pk), str(self.conditional.round), "FSP A", "SPU BAT-1", "mFRR energy",
              "Conditionally approved", "2025-06-02 10:00", neutralise("@risk in winter mornings"), "", "",
-             self.condition.describe()],
+             f"{self.condition.describe()} | {self.condition_2.describe()}"],
             ["Local DSO", str(self.case.pk), str(self.refused.round), "FSP A", "SPU BAT-1", "mFRR energy",
              "Not approved", "2025-09-15 11:00", "", neutralise(INJECTION),
              "'-the line is overloaded every day", ""],

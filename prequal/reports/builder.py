@@ -10,6 +10,8 @@ Memory stays flat whatever the number of assessments.
 
 from __future__ import annotations
 
+import functools
+import json
 import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -29,11 +31,13 @@ from django.db.models import (
     Q,
     QuerySet,
     Sum,
+    TextField,
     When,
 )
 from django.db.models import Value as Value_
-from django.db.models.functions import Greatest, TruncMonth
+from django.db.models.functions import Cast, Greatest, TruncMonth
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from observability.models import SystemOperator
@@ -352,9 +356,28 @@ LIST_FIELDS = (
     "case__spu__code", "case__spg__code", "case__product__name", "status", "decided_at", "reason",
     "justification", "limits_explanation",
 )
-CONDITION_FIELDS = (
-    "max_up_mw", "max_down_mw", "months", "weekdays", "start_time", "end_time", "time_zone",
+# A condition's fields as describe() reads them; the JSON lists come as their text (decoded
+# only when the description is not cached).
+CONDITION_VALUES = (
+    "max_up_mw", "max_down_mw", "months_text", "weekdays_text", "start_time", "end_time", "time_zone",
 )
+LIST_ORDER = ("system_operator__organisation__name", "decided_at", "pk")
+
+
+@functools.lru_cache(maxsize=4096)
+def _describe(max_up_mw, max_down_mw, months, weekdays, start_time, end_time, time_zone, language) -> str:
+    """Condition.describe() for these values: the same few conditions recur all over a year."""
+    fields = SimpleNamespace(
+        max_up_mw=max_up_mw, max_down_mw=max_down_mw, months=json.loads(months),
+        weekdays=json.loads(weekdays), start_time=start_time, end_time=end_time, time_zone=time_zone,
+    )
+    return Condition.describe(fields)
+
+
+def _conditions(qs: QuerySet[Condition]):
+    return qs.annotate(
+        months_text=Cast("months", TextField()), weekdays_text=Cast("weekdays", TextField())
+    ).values_list("assessment_id", *CONDITION_VALUES)
 
 
 def conditional_and_refused(decisions: QuerySet[Assessment]):
@@ -362,43 +385,57 @@ def conditional_and_refused(decisions: QuerySet[Assessment]):
     no model instances, so a long list costs little per row."""
     return (
         decisions.filter(status__in=(S.CONDITIONALLY_APPROVED, S.NOT_APPROVED))
-        .order_by("system_operator__organisation__name", "decided_at", "pk")
+        .order_by(*LIST_ORDER)
         .values_list(*LIST_FIELDS)
     )
 
 
-def decision_rows(batch: list[tuple]) -> list[list[Value]]:
-    """Report rows for a batch of conditional_and_refused() tuples, with their conditions
-    (one query per batch)."""
-    described: dict[int, list[str]] = {}
-    conditions = (
-        Condition.objects.filter(assessment_id__in=[item[0] for item in batch])
-        .order_by("assessment_id", "pk")
-        .values_list("assessment_id", *CONDITION_FIELDS)
-    )
-    for assessment_id, *values in conditions:
-        # describe() only reads these fields: no need to build a model instance per condition.
-        fields = SimpleNamespace(**dict(zip(CONDITION_FIELDS, values, strict=True)))
-        described.setdefault(assessment_id, []).append(Condition.describe(fields))
-    labels = {value: str(label) for value, label in S.choices}
-    rows = []
-    for (pk, operator, case_id, round_, fsp, spu, spg, product, status, decided_at, reason, justification,
-         explanation) in batch:
-        rows.append([
+class _RowMaker:
+    def __init__(self) -> None:
+        self.labels = {value: str(label) for value, label in S.choices}
+        self.language = get_language()
+
+    def describe(self, values) -> str:
+        return _describe(*values, self.language)
+
+    def row(self, item: tuple, described: list[str]) -> list[Value]:
+        (_pk, operator, case_id, round_, fsp, spu, spg, product, status, decided_at, reason, justification,
+         explanation) = item
+        return [
             operator, case_id, round_, fsp, f"SPU {spu}" if spu is not None else f"SPG {spg}", product,
-            labels[status], decided_at.astimezone(REPORT_TIME_ZONE).strftime("%Y-%m-%d %H:%M"),
-            reason, justification, explanation, " | ".join(described.get(pk, ())),
-        ])
-    return rows
+            self.labels[status], decided_at.astimezone(REPORT_TIME_ZONE).strftime("%Y-%m-%d %H:%M"),
+            reason, justification, explanation, " | ".join(described),
+        ]
+
+
+def decision_rows(batch: list[tuple]) -> list[list[Value]]:
+    """Report rows for a few conditional_and_refused() tuples (a page), with their conditions."""
+    maker = _RowMaker()
+    described: dict[int, list[str]] = {}
+    ids = [item[0] for item in batch]
+    conditions = _conditions(Condition.objects.filter(assessment_id__in=ids).order_by("assessment_id", "pk"))
+    for assessment_id, *values in conditions:
+        described.setdefault(assessment_id, []).append(maker.describe(values))
+    return [maker.row(item, described.get(item[0], [])) for item in batch]
 
 
 def decision_list_rows(decisions: QuerySet[Assessment]) -> Iterator[list[Value]]:
-    """Every conditional and refused decision, streamed in batches of LIST_CHUNK."""
-    batch: list[tuple] = []
-    for item in conditional_and_refused(decisions).iterator(chunk_size=LIST_CHUNK):
-        batch.append(item)
-        if len(batch) == LIST_CHUNK:
-            yield from decision_rows(batch)
-            batch = []
-    if batch:
-        yield from decision_rows(batch)
+    """Every conditional and refused decision with its conditions, streamed.
+
+    Two chunked cursors in the same order, merged: the decisions, and their conditions sorted
+    by the same keys. No per-batch lookups, whatever the length of the list.
+    """
+    listed = conditional_and_refused(decisions)
+    conditions = _conditions(
+        Condition.objects.filter(assessment__in=listed.values("pk")).order_by(
+            *(f"assessment__{key}" for key in LIST_ORDER), "pk"
+        )
+    ).iterator(chunk_size=LIST_CHUNK)
+    maker = _RowMaker()
+    pending = next(conditions, None)
+    for item in listed.iterator(chunk_size=LIST_CHUNK):
+        described = []
+        while pending is not None and pending[0] == item[0]:
+            described.append(maker.describe(pending[1:]))
+            pending = next(conditions, None)
+        yield maker.row(item, described)

@@ -31,6 +31,16 @@ def _safe(value: Value) -> Value:
     return neutralise(value) if isinstance(value, str) else value
 
 
+def _csv_cell(value: Value) -> str:
+    """cell_text() then neutralise(), with the common cases first (called for every cell)."""
+    if value.__class__ is str:
+        return "'" + value if value and value[0] in _FORMULA_FIRST else value
+    return neutralise(cell_text(value))
+
+
+_FORMULA_FIRST = frozenset(FORMULA_STARTS)
+
+
 # --- CSV ----------------------------------------------------------------------------------
 
 
@@ -50,7 +60,7 @@ def report_csv_lines(report: Report) -> Iterator[str]:
     for table in report.tables:
         yield writer.writerow(["table", *(neutralise(str(c)) for c in table.columns)])
         for row in table.rows():
-            yield writer.writerow([table.key, *(neutralise(cell_text(v)) for v in row)])
+            yield writer.writerow([table.key, *map(_csv_cell, row)])
 
 
 # --- XLSX ---------------------------------------------------------------------------------
@@ -89,6 +99,8 @@ def report_xlsx_write(report: Report, path: Path) -> None:
 
 def _xlsx_cell(ws, value: Value):
     """Floats carry two decimals as the other formats show them; text is neutralised."""
+    if value.__class__ is str:
+        return "'" + value if value and value[0] in _FORMULA_FIRST else value
     if isinstance(value, float):
         from openpyxl.cell import WriteOnlyCell
 
