@@ -469,9 +469,10 @@ class Assessment(ConcurrentTransitionMixin, TimeStampedModel):
             ),
         ]
         indexes = [
-            # Running clocks only. Read by deadlines_sweep() (silence and reminders).
+            # Running clocks only, in the sweep's keyset order (deadline, id). Read by
+            # deadlines_sweep() (silence and reminders).
             models.Index(
-                fields=["deadline"], name="assessment_deadline_open",
+                fields=["deadline", "id"], name="assessment_deadline_open",
                 condition=models.Q(status="pending", deadline__isnull=False),
             ),
             # The SO queue: own open assessments ordered by deadline.
