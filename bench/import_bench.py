@@ -214,8 +214,10 @@ def section(r: dict, command: str) -> str:
         f"| **ratio to the floor** | **{ratio:.1f}×** | — |",
         "",
         f"Result line: “{r['summary']}”. Wall time includes waiting for a CPU when other jobs "
-        "share the machine (see the load average); the database server's own CPU is not in the "
-        "CPU column.",
+        "share the machine (see the load average). " + (
+            "The PostgreSQL server's own CPU is not in the CPU column."
+            if r["vendor"] == "PostgreSQL" else "SQLite works inside the import process: its CPU is included."
+        ),
         end,
         "",
     ])
@@ -248,6 +250,8 @@ def main(argv: list[str] | None = None) -> int:
     command = ".venv/bin/python bench/import_bench.py" + (
         f" --rows {args.rows}" if args.rows else (" --preset quick" if args.preset == "quick" else "")
     )
+    if result["vendor"] == "PostgreSQL":
+        command = "scripts/with-postgres " + command
     text = section(result, command)
     print(text)
     if args.write:
