@@ -107,6 +107,21 @@ def test_semicolons_bom_and_decimal_commas_are_read(cast):
     assert spu.connection_point.longitude == pytest.approx(18.0686)
 
 
+def test_uploads_spooled_to_disk_are_read_too(cast):
+    # Uploads over FILE_UPLOAD_MAX_MEMORY_SIZE arrive as temporary files, not in memory.
+    from django.core.files.uploadedfile import TemporaryUploadedFile
+
+    data = csv_bytes([row(cast, 1), row(cast, 2)])
+    upload = TemporaryUploadedFile("spus.csv", "text/csv", len(data), "utf-8")
+    upload.write(data)
+    upload.seek(0)
+    result = spu_import_csv(user=cast.fsp_a_user, fsp=cast.fsp_a, file=upload)
+    upload.close()
+
+    assert result.ok, result.errors
+    assert result.spus_created == 2
+
+
 def test_the_crs_column_is_optional_and_defaults_to_wgs84(cast):
     columns = [c for c in COLUMNS if c != "crs"]
     result = run(cast, csv_bytes([row(cast, 1)], columns=columns))
