@@ -446,7 +446,9 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_gunicorn(*, database_url: str, workers: int, port: int, log: Path) -> subprocess.Popen:
+def start_gunicorn(
+    *, database_url: str, workers: int, port: int, log: Path, worker_class: str = "gthread"
+) -> subprocess.Popen:
     env = dict(os.environ, DATABASE_URL=database_url, DJANGO_SETTINGS_MODULE="config.settings")
     gunicorn = str(Path(sys.executable).with_name("gunicorn"))
     process = subprocess.Popen(
@@ -458,8 +460,12 @@ def start_gunicorn(*, database_url: str, workers: int, port: int, log: Path) -> 
             "--workers",
             str(workers),
             "--worker-class",
-            "gthread",
+            worker_class,
             "--threads",
+            "1",
+            # One keep-alive connection per worker: otherwise the first worker to wake accepts
+            # several of wrk's connections and serves them one after the other.
+            "--worker-connections",
             "1",
             "--keep-alive",
             "30",
@@ -649,8 +655,8 @@ Data (generated with `bulk_create` in {data["seconds"]:.0f} s): {counts}. Condit
 or caps in a local-time window; limits: 50 % on SPUs, 25 % on connection points, 15 % on SPGs,
 10 % on area boxes, over one week, 0–1 MW, a quarter-hour to a day long.
 
-Load: `{http["command"]}` against gunicorn (`--workers {result["workers"]} --worker-class gthread
---threads 1`, keep-alive) on 127.0.0.1; each request is `POST /api/activation-check/` by a market
+Load: `{http["command"]}` against gunicorn (`--workers {result["workers"]} --worker-class
+{result["worker_class"]}{" --threads 1 --worker-connections 1`, keep-alive" if result["worker_class"] == "gthread" else "`, a connection per request"}) on 127.0.0.1; each request is `POST /api/activation-check/` by a market
 platform client (token), for one of {result["distinct"]:,} random request bodies (80 % SPUs, 20 %
 SPGs of {result["members"]} members; 15 min–2 h periods in the limits' week). Sample of the
 answers: {colours}.
@@ -692,6 +698,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=int, default=30, help="measured wrk run")
     parser.add_argument("--connections", type=int, default=4)
     parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--worker-class", default="gthread", choices=["gthread", "sync"])
     parser.add_argument("--requests", type=int, default=20_000, help="distinct request bodies")
     parser.add_argument("--in-process", action="store_true", help="no gunicorn/wrk: Django's test client")
     parser.add_argument("--write", type=Path, help="replace this benchmark's section in a Markdown file")
@@ -748,7 +755,11 @@ def main(argv: list[str] | None = None) -> int:
         bodies_path.write_text("\n".join(json.dumps(b) for b in bodies) + "\n")
         port = _free_port()
         server = start_gunicorn(
-            database_url=url, workers=args.workers, port=port, log=workdir / "gunicorn.log"
+            database_url=url,
+            workers=args.workers,
+            port=port,
+            log=workdir / "gunicorn.log",
+            worker_class=args.worker_class,
         )
         try:
             run_wrk(
@@ -761,6 +772,7 @@ def main(argv: list[str] | None = None) -> int:
             )  # warm-up: connections, caches
             web_pids, db_pids = server_pids(server.pid)
             web_before, db_before = _cpu_seconds(web_pids), _cpu_seconds(db_pids)
+            print(f"measuring CPU of {len(web_pids)} web and {len(db_pids)} database processes", flush=True)
             http = run_wrk(
                 port=port,
                 bodies_path=bodies_path,
@@ -778,6 +790,7 @@ def main(argv: list[str] | None = None) -> int:
     fl = floor(url, statements, processes=args.workers, seconds=min(args.seconds, 15))
     result = {
         "load_before": load_before,
+        "worker_class": args.worker_class,
         "http": http,
         "floor": fl,
         "data": data,
