@@ -656,8 +656,12 @@ def assessment_decide(
     return assessment
 
 
-def silence_event(*, assessment: Assessment, before: str, now: datetime) -> CaseEvent:
+def silence_event(
+    *, assessment: Assessment, before: str, now: datetime, legal_basis: str | None = None
+) -> CaseEvent:
     """The unsaved audit row of an approval by silence: no person, the deadline acted."""
+    if legal_basis is None:
+        legal_basis = assessment.deadline_rule.legal_basis if assessment.deadline_rule_id else "-"
     return CaseEvent(
         case_id=assessment.case_id,
         assessment=assessment,
@@ -666,8 +670,7 @@ def silence_event(*, assessment: Assessment, before: str, now: datetime) -> Case
         to_state=assessment.status,
         via=Via.DEADLINE,
         at=now,
-        reason=_("No decision by the deadline (%(basis)s).")
-        % {"basis": assessment.deadline_rule.legal_basis if assessment.deadline_rule_id else "-"},
+        reason=_("No decision by the deadline (%(basis)s).") % {"basis": legal_basis},
     )
 
 
@@ -698,30 +701,40 @@ def assessment_apply_silence(*, assessment: Assessment, now: datetime | None = N
     return True
 
 
-def case_outcome(
-    *, case: Case, assessments: Sequence[Assessment], now: datetime
-) -> tuple[str, datetime] | None:
-    """R5: the case transition and validity end once every assessment of the round is decided.
+def outcome_method(statuses: Iterable[str]) -> str | None:
+    """R5: the case transition once every assessment of the round is decided, else None.
 
     Any refusal → not approved; else any conditional → conditionally approved (the union of
     all conditions stays on the assessments); else approved. Silence counts as approval.
-    None while an assessment is open (or the case is not under assessment).
     """
-    if case.status != Case.Status.UNDER_ASSESSMENT or any(a.is_open for a in assessments):
+    statuses = set(statuses)
+    if not statuses or statuses & set(Assessment.OPEN):
         return None
-    decided = [a for a in assessments if a.is_decided]
-    if not decided:
-        return None
-    statuses = {a.status for a in decided}
     if Assessment.Status.NOT_APPROVED in statuses:
-        method = "refuse"
-    elif Assessment.Status.CONDITIONALLY_APPROVED in statuses:
-        method = "approve_conditionally"
-    else:
-        method = "approve"
+        return "refuse"
+    if Assessment.Status.CONDITIONALLY_APPROVED in statuses:
+        return "approve_conditionally"
+    if statuses & set(Assessment.DECIDED):
+        return "approve"
+    return None
+
+
+def case_outcome(
+    *, case: Case, assessments: Sequence[Assessment], now: datetime
+) -> tuple[str, datetime] | None:
+    """The case transition and the outcome's validity end, or None while undecided (R5).
+
+    The validity ends with the shortest outcome validity of the decided assessments' rules.
+    """
+    if case.status != Case.Status.UNDER_ASSESSMENT:
+        return None
+    method = outcome_method(a.status for a in assessments if a.status != Assessment.Status.CANCELLED)
+    if method is None:
+        return None
     ends = {
         (a.deadline_rule_id, a.system_operator.time_zone): (a.deadline_rule, a.system_operator.time_zone)
-        for a in decided
+        for a in assessments
+        if a.is_decided
     }
     valid_until = min(
         outcome_valid_until(rule=rule, decided_at=now, time_zone=zone) for rule, zone in ends.values()

@@ -21,18 +21,19 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from prequal.models import Assessment, AssessmentReminder, Case, CaseEvent, DeadlineRule
 from prequal.services.cases import (
     case_expire,
-    case_outcome,
     case_withdraw_after_supplement_period,
     notify_on_commit,
     outcome_event,
+    outcome_method,
     silence_event,
 )
+from prequal.services.deadlines import outcome_valid_until
 
 DEFAULT_BATCH = 200
 
@@ -58,13 +59,15 @@ def _keyset(qs, *, field: str, batch: int, limit_field: str = "pk"):
     """Yield batches of (pk, case_id, key) ordered by (field, pk), without locking.
 
     Keyset paging moves past rows that another sweep holds, so a busy row does not stall
-    the rest; it is picked up by the next run.
+    the rest; it is picked up by the next run. "(field, pk) after the last row" is written
+    as `field >= last AND NOT (field = last AND pk <= last pk)`: an index range scan from the
+    last key (an OR of the two cases makes SQLite scan every remaining row, every batch).
     """
     last = None
     while True:
         page = qs
         if last is not None:
-            page = page.filter(Q(**{f"{field}__gt": last[0]}) | Q(**{field: last[0], "pk__gt": last[1]}))
+            page = page.filter(**{f"{field}__gte": last[0]}).exclude(**{field: last[0], "pk__lte": last[1]})
         rows = list(page.order_by(field, "pk").values_list("pk", limit_field, field)[:batch])
         if not rows:
             return
@@ -85,6 +88,8 @@ def sweep_silences(*, now: datetime, batch: int = DEFAULT_BATCH) -> int:
     """
     applied = 0
     pending = Assessment.Status.PENDING
+    rules = DeadlineRule.objects.in_bulk()
+    valid_until: dict[tuple[int, str], datetime] = {}  # (rule, zone) → end of validity for `now`
     due = Assessment.objects.filter(status=pending, deadline__lte=now)
     for rows in _keyset(due, field="deadline", batch=batch, limit_field="case_id"):
         with transaction.atomic():
@@ -95,7 +100,7 @@ def sweep_silences(*, now: datetime, batch: int = DEFAULT_BATCH) -> int:
                     status=pending,
                     deadline__lte=now,
                 )
-                .select_related("deadline_rule")
+                .only("id", "case_id", "status", "deadline_rule_id")
                 .order_by("pk")
             )
             if not fresh:
@@ -104,7 +109,15 @@ def sweep_silences(*, now: datetime, batch: int = DEFAULT_BATCH) -> int:
             for assessment in fresh:
                 before = assessment.status
                 assessment.apply_silence()
-                events.append(silence_event(assessment=assessment, before=before, now=now))
+                rule = rules.get(assessment.deadline_rule_id)
+                events.append(
+                    silence_event(
+                        assessment=assessment,
+                        before=before,
+                        now=now,
+                        legal_basis=rule.legal_basis if rule else "-",
+                    )
+                )
             _bulk_write(
                 Assessment,
                 [a.pk for a in fresh],
@@ -112,7 +125,8 @@ def sweep_silences(*, now: datetime, batch: int = DEFAULT_BATCH) -> int:
                 status=Assessment.Status.APPROVED_BY_SILENCE,
                 decided_at=now,
             )
-            events += _settle_outcomes(cases=[cases[i] for i in {a.case_id for a in fresh}], now=now)
+            touched = [cases[i] for i in sorted({a.case_id for a in fresh})]
+            events += _settle_outcomes(cases=touched, now=now, rules=rules, valid_until=valid_until)
             CaseEvent.objects.bulk_create(events)
             notify_on_commit(events)
             applied += len(fresh)
@@ -126,33 +140,53 @@ def _bulk_write(model, pks: list[int], *, source: str, **values) -> None:
         raise RuntimeError(f"{model.__name__}: {len(pks) - written} rows changed under the sweep's lock")
 
 
-def _settle_outcomes(*, cases: list[Case], now: datetime) -> list[CaseEvent]:
-    """R5 for many locked cases at once: unsaved outcome events, one UPDATE per outcome."""
-    siblings: dict[int, list[Assessment]] = defaultdict(list)
-    for assessment in Assessment.objects.filter(case__in=[c.pk for c in cases]).select_related(
-        "deadline_rule", "system_operator"
-    ):
-        siblings[assessment.case_id].append(assessment)
+def _settle_outcomes(
+    *,
+    cases: list[Case],
+    now: datetime,
+    rules: dict[int, DeadlineRule],
+    valid_until: dict[tuple[int, str], datetime],
+) -> list[CaseEvent]:
+    """R5 for many locked cases at once: unsaved outcome events, one UPDATE per outcome.
+
+    Reads the rounds as plain tuples (a sweep touches many cases); the rule is the same as
+    case_outcome(), the validity end the shortest of the decided assessments' rules.
+    """
+    rounds = {c.pk: c.round for c in cases}
+    siblings: dict[int, list[tuple[str, int, str]]] = defaultdict(list)
+    for case_id, round_, status, rule_id, zone in Assessment.objects.filter(
+        case__in=list(rounds)
+    ).values_list("case_id", "round", "status", "deadline_rule_id", "system_operator__time_zone"):
+        if round_ == rounds[case_id] and status != Assessment.Status.CANCELLED:
+            siblings[case_id].append((status, rule_id, zone))
     groups: dict[tuple[str, datetime], list[int]] = defaultdict(list)
     events = []
-    for case in sorted(cases, key=lambda c: c.pk):
-        current = [a for a in siblings[case.pk] if a.round == case.round]
-        result = case_outcome(case=case, assessments=current, now=now)
-        if result is None:
+    for case in cases:
+        if case.status != Case.Status.UNDER_ASSESSMENT:
             continue
-        method, valid_until = result
+        method = outcome_method(status for status, _, _ in siblings[case.pk])
+        if method is None:
+            continue
+        ends = []
+        for status, rule_id, zone in siblings[case.pk]:
+            if status in Assessment.DECIDED:
+                if (rule_id, zone) not in valid_until:
+                    valid_until[(rule_id, zone)] = outcome_valid_until(
+                        rule=rules[rule_id], decided_at=now, time_zone=zone
+                    )
+                ends.append(valid_until[(rule_id, zone)])
         before = case.status
         getattr(case, method)()
-        groups[(case.status, valid_until)].append(case.pk)
+        groups[(case.status, min(ends))].append(case.pk)
         events.append(outcome_event(case=case, method=method, before=before, now=now))
-    for (status, valid_until), pks in groups.items():
+    for (status, until), pks in groups.items():
         _bulk_write(
             Case,
             pks,
             source=Case.Status.UNDER_ASSESSMENT,
             status=status,
             decided_at=now,
-            valid_until=valid_until,
+            valid_until=until,
             previous_outcome="",
             previous_decided_at=None,
         )
