@@ -248,3 +248,24 @@ def test_the_check_page_refuses_other_fsps_resources(grid, client):
         },
     )
     assert "resource_id" in response.context["form"].errors and response.context["verdict"] is None
+
+
+def test_an_area_limit_is_shown_on_a_map(grid, client):
+    with time_machine.travel(NOW, tick=False):
+        limit = limit_create(
+            user=grid.cast.local_engineer,
+            system_operator=grid.cast.local,
+            target_kind=TargetKind.AREA,
+            area={
+                "type": "Polygon",
+                "coordinates": [[[18.0, 59.2], [18.2, 59.2], [18.2, 59.4], [18.0, 59.2]]],
+            },
+            direction=Direction.UP,
+            quantity_mw=Decimal(0),
+            start=START,
+            end=START + timedelta(hours=1),
+            reason="Storm",
+        )
+    client.force_login(grid.cast.fsp_a_user)
+    page = client.get(reverse("limits:limit-detail", args=[limit.pk])).content.decode()
+    assert 'id="limit-area-map"' in page and "limits/limit_map.js" in page
