@@ -1,0 +1,79 @@
+"""Security headers Django 5.2 does not set itself: Content-Security-Policy and Permissions-Policy.
+
+The policy allows only this site's own files (no CDN: SPEC §5). Inline scripts and styles are
+refused, except those that carry the per-request nonce (`{{ request.csp_nonce }}`, used by the
+API documentation pages). Map tiles, when GRIDPREQUAL_MAP_TILE_URL names another host, are
+allowed as images from that host only. Redoc (/api/redoc/) builds its styles at run time and the
+report's SVG charts carry inline styles: those two pages alone may use inline styles.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+
+# Paths whose pages need inline styles (a library that injects <style> elements at run time).
+# The annual report embeds matplotlib's SVG charts, which style their elements inline.
+CSP_INLINE_STYLE_PATHS = ("/api/redoc/", "/resources/report/")
+
+PERMISSIONS_POLICY = (
+    "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), "
+    "microphone=(), payment=(), usb=(), interest-cohort=()"
+)
+
+
+def _tile_origin() -> str:
+    url = getattr(settings, "GRIDPREQUAL_MAP_TILE_URL", "") or ""
+    parts = urlsplit(url)
+    if parts.scheme in {"http", "https"} and parts.hostname:
+        # The host may contain a {s} subdomain placeholder: allow any subdomain then.
+        host = parts.netloc.replace("{s}", "*")
+        return f"{parts.scheme}://{host}"
+    return ""
+
+
+def content_security_policy(*, nonce: str, path: str) -> str:
+    img = ["'self'", "data:", "blob:"]
+    tiles = _tile_origin()
+    if tiles:
+        img.append(tiles)
+    style = ["'self'"]
+    if path.startswith(CSP_INLINE_STYLE_PATHS):
+        style.append("'unsafe-inline'")  # a nonce would switch 'unsafe-inline' off: not both
+    else:
+        style.append(f"'nonce-{nonce}'")
+    directives = {
+        "default-src": ["'self'"],
+        "script-src": ["'self'", f"'nonce-{nonce}'"],
+        "style-src": style,
+        "img-src": img,
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "worker-src": ["'self'", "blob:"],
+        "object-src": ["'none'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+        "base-uri": ["'self'"],
+    }
+    return "; ".join(f"{name} {' '.join(values)}" for name, values in directives.items())
+
+
+class SecurityHeadersMiddleware:
+    """Adds Content-Security-Policy and Permissions-Policy to every response that has none."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        nonce = secrets.token_urlsafe(18)
+        request.csp_nonce = nonce
+        response = self.get_response(request)
+        response.headers.setdefault(
+            "Content-Security-Policy", content_security_policy(nonce=nonce, path=request.path)
+        )
+        response.headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
+        return response
