@@ -8,9 +8,9 @@ import os
 import pytest
 from shapely.geometry import box
 
+from tests import workflow_helpers
 from tests.factories import make_area
 from tests.services import CHROMIUM, CHROMIUM_ARGS, require_chromium
-from tests import workflow_helpers
 
 wf = workflow_helpers.wf  # the fixture
 

@@ -17,8 +17,8 @@ from django.utils import timezone
 
 from limits.models import ImmutableLimitRecord, LimitEvent, LimitRefusal
 from prequal.models import CaseEvent, ImmutableRecordError
-from tests.services import BASE_DIR
 from tests import workflow_helpers
+from tests.services import BASE_DIR
 
 wf = workflow_helpers.wf  # the fixture
 
