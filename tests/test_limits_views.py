@@ -258,7 +258,7 @@ def test_an_area_limit_is_shown_on_a_map(grid, client):
             target_kind=TargetKind.AREA,
             area={
                 "type": "Polygon",
-                "coordinates": [[[18.0, 59.2], [18.2, 59.2], [18.2, 59.4], [18.0, 59.2]]],
+                "coordinates": [[[18.0, 59.2], [18.2, 59.2], [18.2, 59.4], [18.0, 59.4], [18.0, 59.2]]],
             },
             direction=Direction.UP,
             quantity_mw=Decimal(0),
