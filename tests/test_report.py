@@ -384,3 +384,17 @@ def test_nav_links_the_report_for_analysts_and_so_members_only(client, data):
     for user, shown in ((c.nra_analyst, True), (c.local_viewer, True), (c.fsp_a_user, False)):
         client.force_login(user)
         assert (f'href="{link}"' in client.get(reverse("prequal:product-list")).content.decode()) is shown
+
+
+def test_pdf_text_beyond_one_font_subset_comes_out_right(client, data, tmp_path):
+    # More than 256 distinct characters: the embedded font needs several subsets.
+    chars = "".join(chr(c) for c in [*range(0x100, 0x180), *range(0x391, 0x3A2), *range(0x3A3, 0x3AA),
+                                     *range(0x410, 0x450)])
+    many = " ".join(chars[i:i + 16] for i in range(0, len(chars), 16))
+    assert len(set(many + "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")) > 256
+    data.decide(data.cast.local, S.NOT_APPROVED, utc(2025, 10, 1), 9, justification=many,
+                limits_explanation="Ωmega and Ärende")
+    text = pdf_text(b"".join(download(client, data.cast.nra_analyst, "pdf").streaming_content), tmp_path)
+    flat = "".join(text.split())
+    assert "".join(many.split()) in flat
+    assert "Ωmega and Ärende" in text

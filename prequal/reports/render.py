@@ -137,6 +137,51 @@ def _register_fonts() -> None:
     _fonts_ready = True
 
 
+class _SubsetEncoder:
+    """Encodes text for one embedded TrueType font, a character's work done once per file."""
+
+    def __init__(self, font, canvas) -> None:
+        self.font, self.canvas, self.doc = font, canvas, canvas._doc
+        self.subset_of: dict[str, int] = {}
+        self.tables: dict[int, dict[int, str]] = {}  # per subset: character → escaped code
+        self.names: dict[int, str] = {}
+        self.widths: dict[str, float] = {}
+
+    def _learn(self, text: str) -> None:
+        for char in set(text).difference(self.subset_of):
+            ((subset, code),) = self.font.splitString(char, self.doc)
+            self.subset_of[char] = subset
+            self.tables.setdefault(subset, {})[ord(char)] = self.canvas._escape(code)
+            if subset not in self.names:
+                self.names[subset] = self.font.getSubsetInternalName(subset, self.doc)
+
+    def operators(self, text: str, size: float) -> str:
+        if not text:
+            return ""
+        self._learn(text)
+        subsets = {self.subset_of[c] for c in text} if len(self.tables) > 1 else set(self.tables)
+        if len(subsets) == 1:
+            subset = subsets.pop()
+            return f"{self.names[subset]} {size} Tf ({text.translate(self.tables[subset])}) Tj"
+        parts, run, current = [], [], None  # several subsets in one line: switch fonts per run
+        for char in text:
+            subset = self.subset_of[char]
+            if subset != current and run:
+                parts.append(f"{self.names[current]} {size} Tf ({''.join(run)}) Tj")
+                run = []
+            current = subset
+            run.append(self.tables[subset][ord(char)])
+        parts.append(f"{self.names[current]} {size} Tf ({''.join(run)}) Tj")
+        return " ".join(parts)
+
+    def width(self, text: str) -> float:
+        """Width in ems."""
+        widths = self.widths
+        for char in set(text).difference(widths):
+            widths[char] = self.font.stringWidth(char, 1)
+        return sum(map(widths.__getitem__, text))
+
+
 class _PdfWriter:
     """Draws text tables on a landscape A4 canvas, breaking pages and repeating headers."""
 
@@ -151,6 +196,7 @@ class _PdfWriter:
         self.canvas = Canvas(str(path), pagesize=(self.width, self.height), pageCompression=1)
         self.canvas.setTitle(_("gridprequal annual report %(year)s") % {"year": report.year})
         self.report = report
+        self._encoders: dict[str, _SubsetEncoder] = {}
         self.page = 1
         self.y = self.height - self.MARGIN
 
@@ -258,19 +304,25 @@ class _PdfWriter:
     def _text_op(self, x: float, y: float, text: str, font) -> str:
         """PDF operators drawing `text` at (x, y) in the embedded TrueType `font`.
 
-        What canvas.drawString does for a TrueType font, less its per-call bookkeeping: the
-        list can hold a hundred thousand decisions (SPEC §7: PDF ≤ 30 s).
+        What canvas.drawString does for a TrueType font, without its per-character Python
+        loops: the list can hold a hundred thousand decisions (SPEC §7: PDF ≤ 30 s). Each
+        character is placed in the font's subsets once (reportlab's own splitString, so the
+        embedded subsets stay right); a line whose characters all sit in one subset is then
+        encoded by one str.translate.
         """
-        doc, escape = self.canvas._doc, self.canvas._escape
-        parts = [
-            f"{font.getSubsetInternalName(subset, doc)} {self.SIZE} Tf ({escape(t)}) Tj"
-            for subset, t in font.splitString(text, doc)
-        ]
-        return f"BT 1 0 0 1 {x:.2f} {y:.2f} Tm {' '.join(parts)} ET"
+        encoder = self._encoders.get(font.fontName)
+        if encoder is None:
+            encoder = self._encoders[font.fontName] = _SubsetEncoder(font, self.canvas)
+        return f"BT 1 0 0 1 {x:.2f} {y:.2f} Tm {encoder.operators(text, self.SIZE)} ET"
 
     def _wrap(self, text: str, width: float, font) -> list[str]:
         # Cheap test first: no glyph of DejaVu Sans in our texts is wider than 1 em.
-        if len(text) * self.SIZE <= width or font.stringWidth(text, self.SIZE) <= width:
+        if len(text) * self.SIZE <= width:
+            return [text]
+        encoder = self._encoders.get(font.fontName)
+        if encoder is None:
+            encoder = self._encoders[font.fontName] = _SubsetEncoder(font, self.canvas)
+        if encoder.width(text) * self.SIZE <= width:
             return [text]
         from reportlab.lib.utils import simpleSplit
 

@@ -94,8 +94,8 @@ class _DecisionSeconds(Func):
 def with_decision_time(qs: QuerySet[Assessment]) -> QuerySet[Assessment]:
     """Annotate `seconds`: from the start of the clock (submission, or completion after R3)
     to the decision. Approvals by silence count with their decision time, the deadline.
-    Rows without a clock start (none in practice) are left out."""
-    return qs.filter(clock_started_at__isnull=False).annotate(
+    NULL without a clock start (none in practice): aggregates leave it out."""
+    return qs.annotate(
         seconds=_DecisionSeconds(F("decided_at"), F("clock_started_at"))
     )
 
