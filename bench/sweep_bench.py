@@ -263,7 +263,9 @@ def section(
                 "rows; the django-fsm transition runs on each row in memory, then one status-guarded "
                 "`UPDATE` per table and one `INSERT` of the audit rows; the cases whose round is complete "
                 "get their outcome with one `UPDATE` per outcome. Most of the rest is building model "
-                "instances and committing each batch.",
+                "instances and committing each batch. Wall time counts waiting for a CPU when other jobs "
+                "share the machine (see the load average above); CPU is the sweep process's own time "
+                "(the database server's is not in it).",
                 MARK_END,
             ]
         )
