@@ -130,3 +130,29 @@ def test_a_membership_change_sends_the_group_back_to_assessment(wf, on_commit):
     assert (case.status, case.previous_outcome, case.round) == ("under_assessment", "approved", 2)
     assert ("fsp_a_user@example.org", "Re-assessment") in sent
     assert ("local_engineer@example.org", "Re-assessment") in sent
+
+
+def test_the_last_member_leaving_ends_the_groups_cases(wf):
+    running = wf.spg_case()
+    spg = running.spg
+    decided_spg = SpgFactory(fsp=wf.cast.fsp_a)
+    from tests.factories import SpgMembershipFactory
+
+    member = SpgMembershipFactory(spg=decided_spg, spu=wf.spu, valid_from=timezone.now() - timedelta(days=1))
+    decided = wf.submitted(spg=decided_spg)
+    for assessment in decided.assessments.all():
+        engineer = (
+            wf.cast.local_engineer if assessment.system_operator == wf.cast.local else wf.cast.tso_engineer
+        )
+        assessment_decide(user=engineer, assessment=assessment, outcome="approved")
+
+    spg_member_end(user=wf.cast.fsp_a_user, membership=member)
+    decided = Case.objects.get(pk=decided.pk)
+    assert decided.status == Case.Status.EXPIRED
+    assert "no members left" in decided.events.get(action="expire").reason
+
+    for membership in spg.memberships.all():
+        spg_member_end(user=wf.cast.fsp_a_user, membership=membership)
+    running = Case.objects.get(pk=running.pk)
+    assert running.status == Case.Status.WITHDRAWN
+    assert set(running.assessments.values_list("status", flat=True)) == {Assessment.Status.CANCELLED}

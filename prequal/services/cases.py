@@ -813,6 +813,29 @@ def resource_material_change(
         if case.status not in (*Case.DECIDED, Case.Status.UNDER_ASSESSMENT):
             continue
         via = Via.USER if user is not None else Via.SYSTEM
+        if not case_points(case=case, at=now):
+            # An SPG left without members has nothing to assess: a running case is withdrawn,
+            # a decided one's outcome ends (the FSP may apply again once it has members).
+            gone = _("%(reason)s The group has no members left.") % {"reason": reason}
+            if case.is_decided:
+                before = _transition(case, "expire")
+                _save(case, "status")
+                events.append(
+                    _record(
+                        action="expire",
+                        case=case,
+                        from_state=before,
+                        to_state=case.status,
+                        actor=user,
+                        via=via,
+                        at=now,
+                        reason=gone,
+                    )
+                )
+            else:
+                events += _withdraw(case=case, reason=gone, actor=user, via=via, now=now)
+            changed.append(case)
+            continue
         events += _cancel_open_assessments(case=case, reason=reason, actor=user, via=via, now=now)
         fields = ["status", "round", "supplement_due", "information_requested_at"]
         if case.is_decided:
