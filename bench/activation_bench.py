@@ -710,8 +710,8 @@ rules in Python.
 
 **Reading these figures.** {verdict} The answers/s depend on what else runs on the machine (see
 the load averages: 2 CPUs shared by gunicorn, PostgreSQL, wrk and any other job); the server
-CPU per answer does not, and projects what the 2 CPUs could answer on their own. Almost all of
-it is the gunicorn worker (Django middleware, DRF dispatch and authentication, the rules, JSON);
+CPU per answer depends on it much less (contention still inflates it: caches, context switches),
+and projects what the 2 CPUs could answer on their own. Most of it is the gunicorn worker (Django middleware, DRF dispatch and authentication, the rules, JSON);
 the database side is {result["queries"]} indexed statements per answer (the limits' `OR` over
 partial indexes on `(target, end)` is a `BitmapOr`).
 
