@@ -495,11 +495,19 @@ def section(*, command: str, vendor: str, counts: dict, results: dict, generate_
         f"| floor: bare `SELECT system_operator_id, status, COUNT(*) … GROUP BY` over the year | "
         f"{floor:.3f} s | {results['floor']['peak_rss_mb']:.0f} MB | — | — | 1× |",
         "",
-        "What the time goes on: per-operator counts, limits and the histogram are single grouped queries; "
-        "the median and 95th percentile use `percentile_cont` on PostgreSQL (a sorted single pass "
-        "elsewhere); most of each format's time is writing the list of conditional and refused "
-        "decisions row by row (chunked iterator with its conditions prefetched). Memory stays flat: "
-        "the CSV streams, openpyxl writes in write-only mode, the PDF is drawn on a reportlab canvas.",
+        "What the time goes on: on PostgreSQL one scan of the year's decisions gives every "
+        "per-operator count, the histogram and the median and 95th percentile (`percentile_cont`; a "
+        "sorted single pass on SQLite); limits and refusals are two small grouped queries. Most of each "
+        "format's time is the list of conditional and refused decisions: two server-side cursors in the "
+        "same order (decisions, and their conditions), merged row by row, inside one read transaction "
+        "with in-memory sorts; then the writer (csv, openpyxl through lxml, a reportlab canvas with the "
+        "list written as raw text operators). Memory stays flat: nothing holds the list; the PDF's pages "
+        "are the largest part of its peak. Times are wall-clock and count waiting for a CPU: "
+        + (
+            "the machine was shared with other jobs (see the load average), so on an idle one they are lower."
+            if os.getloadavg()[0] > (os.cpu_count() or 1)
+            else "the machine was otherwise idle."
+        ),
         MARK_END,
     ]
     return "\n".join(lines) + "\n"
