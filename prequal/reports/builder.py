@@ -445,8 +445,10 @@ def decision_list_rows(decisions: QuerySet[Assessment]) -> Iterator[list[Value]]
     by the same keys. No per-batch lookups, whatever the length of the list.
     """
     listed = conditional_and_refused(decisions)
+    # The same decisions, without the joins the list's own columns need.
+    wanted = decisions.filter(status__in=(S.CONDITIONALLY_APPROVED, S.NOT_APPROVED)).values("pk")
     conditions = _conditions(
-        Condition.objects.filter(assessment__in=listed.values("pk")).order_by(
+        Condition.objects.filter(assessment__in=wanted).order_by(
             *(f"assessment__{key}" for key in LIST_ORDER), "pk"
         )
     )

@@ -137,40 +137,63 @@ def _register_fonts() -> None:
     _fonts_ready = True
 
 
+class _OtherSubset(Exception):
+    """A character of the line sits in another subset than the first 256 characters."""
+
+
+class _Codes(dict):
+    """Character → escaped code in the font's first subset; learns new characters on the fly
+    (str.translate asks __missing__), so a line costs one translate call."""
+
+    def __init__(self, encoder: _SubsetEncoder) -> None:
+        super().__init__()
+        self.encoder = encoder
+
+    def __missing__(self, code_point: int) -> str:
+        subset, escaped = self.encoder.learn(chr(code_point))
+        if subset != 0:
+            raise _OtherSubset
+        self[code_point] = escaped
+        return escaped
+
+
 class _SubsetEncoder:
     """Encodes text for one embedded TrueType font, a character's work done once per file."""
 
     def __init__(self, font, canvas) -> None:
         self.font, self.canvas, self.doc = font, canvas, canvas._doc
-        self.subset_of: dict[str, int] = {}
-        self.tables: dict[int, dict[int, str]] = {}  # per subset: character → escaped code
+        self.known: dict[str, tuple[int, str]] = {}  # character → (subset, escaped code)
         self.names: dict[int, str] = {}
+        self.first = _Codes(self)
         self.widths: dict[str, float] = {}
 
-    def _learn(self, text: str) -> None:
-        for char in set(text).difference(self.subset_of):
+    def learn(self, char: str) -> tuple[int, str]:
+        known = self.known.get(char)
+        if known is None:
+            # reportlab's own splitString places the character, so the embedded subsets stay right.
             ((subset, code),) = self.font.splitString(char, self.doc)
-            self.subset_of[char] = subset
-            self.tables.setdefault(subset, {})[ord(char)] = self.canvas._escape(code)
+            known = self.known[char] = (subset, self.canvas._escape(code))
             if subset not in self.names:
                 self.names[subset] = self.font.getSubsetInternalName(subset, self.doc)
+        return known
 
     def operators(self, text: str, size: float) -> str:
         if not text:
             return ""
-        self._learn(text)
-        subsets = {self.subset_of[c] for c in text} if len(self.tables) > 1 else set(self.tables)
-        if len(subsets) == 1:
-            subset = subsets.pop()
-            return f"{self.names[subset]} {size} Tf ({text.translate(self.tables[subset])}) Tj"
+        try:
+            encoded = text.translate(self.first)
+        except _OtherSubset:
+            pass
+        else:
+            return f"{self.names[0]} {size} Tf ({encoded}) Tj"
         parts, run, current = [], [], None  # several subsets in one line: switch fonts per run
         for char in text:
-            subset = self.subset_of[char]
+            subset, escaped = self.learn(char)
             if subset != current and run:
                 parts.append(f"{self.names[current]} {size} Tf ({''.join(run)}) Tj")
                 run = []
             current = subset
-            run.append(self.tables[subset][ord(char)])
+            run.append(escaped)
         parts.append(f"{self.names[current]} {size} Tf ({''.join(run)}) Tj")
         return " ".join(parts)
 
