@@ -269,3 +269,17 @@ def test_an_area_limit_is_shown_on_a_map(grid, client):
     client.force_login(grid.cast.fsp_a_user)
     page = client.get(reverse("limits:limit-detail", args=[limit.pk])).content.decode()
     assert 'id="limit-area-map"' in page and "limits/limit_map.js" in page
+
+
+def test_the_pages_need_no_inline_styles_or_handlers(grid, client):
+    # The Content-Security-Policy refuses them (common/middleware.py): the maps would collapse.
+    limit = a_limit(grid)
+    client.force_login(grid.cast.local_engineer)
+    for url in (
+        reverse("limits:limit-create"),
+        reverse("limits:limit-detail", args=[limit.pk]),
+        reverse("limits:limit-list"),
+        reverse("limits:activation-check"),
+    ):
+        page = client.get(url).content.decode()
+        assert 'style="' not in page and "onchange=" not in page and "onclick=" not in page, url
