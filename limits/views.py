@@ -13,6 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from accounts.selectors import user_roles
@@ -38,7 +39,12 @@ from limits.services import limit_lift as lift_limit
 from limits.services import limit_preview, limit_update, limit_values_errors, local_time_label
 from prequal.selectors.resources import product_list
 
-STATUS_FILTERS = [("current", _("Active and upcoming")), *LimitStatus.choices, ("", _("All"))]
+# Lazy: built at import, rendered in the language of each request.
+STATUS_FILTERS = [
+    ("current", gettext_lazy("Active and upcoming")),
+    *LimitStatus.choices,
+    ("", gettext_lazy("All")),
+]
 
 
 def _form_errors(form, exc: ValidationError, field_map: dict[str, str]) -> None:
