@@ -41,6 +41,7 @@ from decimal import Decimal
 import shapely
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from limits.models import TargetKind, TemporaryLimit
 from limits.services import PREQUALIFIED_STATUSES, local_time_label
@@ -263,16 +264,27 @@ def _conditions(*, case_row, reassessing: bool) -> list[Condition]:
     return [c for c in earlier if c.round_ == last]
 
 
+# Lazy: built at import, translated in the language of each answer.
 NOT_PREQUALIFIED = {
-    None: _("is not prequalified for %(product)s: there is no application."),
-    Case.Status.DRAFT: _("is not prequalified for %(product)s: the application is a draft."),
-    Case.Status.SUBMITTED: _("is not prequalified for %(product)s yet: the application is not decided."),
-    Case.Status.UNDER_ASSESSMENT: _(
-        "is not prequalified for %(product)s yet: the application is under assessment."
+    None: gettext_lazy("%(res)s is not prequalified for %(product)s: there is no application."),
+    Case.Status.DRAFT: gettext_lazy(
+        "%(res)s is not prequalified for %(product)s: the application is a draft."
     ),
-    Case.Status.NOT_APPROVED: _("is not prequalified for %(product)s: the application was not approved."),
-    Case.Status.WITHDRAWN: _("is not prequalified for %(product)s: the application was withdrawn."),
-    Case.Status.EXPIRED: _("is not prequalified for %(product)s: the prequalification expired."),
+    Case.Status.SUBMITTED: gettext_lazy(
+        "%(res)s is not prequalified for %(product)s yet: the application is not decided."
+    ),
+    Case.Status.UNDER_ASSESSMENT: gettext_lazy(
+        "%(res)s is not prequalified for %(product)s yet: the application is under assessment."
+    ),
+    Case.Status.NOT_APPROVED: gettext_lazy(
+        "%(res)s is not prequalified for %(product)s: the application was not approved."
+    ),
+    Case.Status.WITHDRAWN: gettext_lazy(
+        "%(res)s is not prequalified for %(product)s: the application was withdrawn."
+    ),
+    Case.Status.EXPIRED: gettext_lazy(
+        "%(res)s is not prequalified for %(product)s: the prequalification expired."
+    ),
 }
 
 
@@ -353,7 +365,8 @@ def activation_check(
         return Verdict(
             color=RED,
             reasons=[
-                f"{label} " + NOT_PREQUALIFIED.get(status, NOT_PREQUALIFIED[None]) % {"product": product.name}
+                str(NOT_PREQUALIFIED.get(status, NOT_PREQUALIFIED[None]))
+                % {"res": label, "product": product.name}
             ],
             max_quantity_mw=Decimal(0),
             requested_quantity_mw=quantity_mw,
