@@ -119,3 +119,13 @@ def _fresh_limit_lookups():
     lookup_cache_clear()
     yield
     lookup_cache_clear()
+
+
+@pytest.fixture(autouse=True)
+def _english_after_each_test():
+    """A request in Swedish leaves its language active in the thread (LocaleMiddleware never
+    deactivates it); later tests on the same worker compare English messages."""
+    yield
+    from django.utils import translation
+
+    translation.deactivate()

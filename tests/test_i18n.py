@@ -121,3 +121,13 @@ def test_the_compiled_catalogue_is_up_to_date(catalogue):
         f"django.mo is older than django.po: {len(stale)} translation(s) differ, e.g. {stale[:5]}. "
         + HOW_TO_FIX
     )
+
+
+def test_choices_built_at_import_follow_the_request_language(client, cast):
+    client.force_login(cast.local_engineer)
+    _swedish(client)
+
+    html = client.get(reverse("limits:limit-list")).content.decode()
+
+    assert "Aktiva och kommande" in html
+    assert "Active and upcoming" not in html
