@@ -28,6 +28,7 @@ from django.db.models import (
     ExpressionWrapper,
     F,
     FloatField,
+    Func,
     Q,
     QuerySet,
     Sum,
@@ -402,11 +403,24 @@ def _conditions(qs: QuerySet[Condition]):
 def conditional_and_refused(decisions: QuerySet[Assessment]):
     """The conditional and refused decisions in report order, as plain tuples (LIST_FIELDS):
     no model instances, so a long list costs little per row."""
-    return (
-        decisions.filter(status__in=(S.CONDITIONALLY_APPROVED, S.NOT_APPROVED))
-        .order_by(*LIST_ORDER)
-        .values_list(*LIST_FIELDS)
-    )
+    fields = list(LIST_FIELDS)
+    qs = decisions.filter(status__in=(S.CONDITIONALLY_APPROVED, S.NOT_APPROVED))
+    if connections[decisions.db].vendor == "postgresql":
+        # The local time as the report shows it, formatted by the server: no datetime per row.
+        qs = qs.annotate(decided_local=_LocalMinute(F("decided_at")))
+        fields[fields.index("decided_at")] = "decided_local"
+    return qs.order_by(*LIST_ORDER).values_list(*fields)
+
+
+class _LocalMinute(Func):
+    """PostgreSQL: the instant as 'YYYY-MM-DD HH:MM' in the report's time zone."""
+
+    output_field = TextField()
+
+    def as_sql(self, compiler, connection, **extra_context):
+        zone = str(REPORT_TIME_ZONE.key).replace("'", "")
+        template = f"to_char(%(expressions)s AT TIME ZONE '{zone}', 'YYYY-MM-DD HH24:MI')"
+        return super().as_sql(compiler, connection, template=template, **extra_context)
 
 
 class _RowMaker:
@@ -422,7 +436,9 @@ class _RowMaker:
          explanation) = item
         return [
             operator, case_id, round_, fsp, f"SPU {spu}" if spu is not None else f"SPG {spg}", product,
-            self.labels[status], decided_at.astimezone(REPORT_TIME_ZONE).strftime("%Y-%m-%d %H:%M"),
+            self.labels[status],
+            decided_at if decided_at.__class__ is str
+            else decided_at.astimezone(REPORT_TIME_ZONE).strftime("%Y-%m-%d %H:%M"),
             reason, justification, explanation, " | ".join(described),
         ]
 
