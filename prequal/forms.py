@@ -8,6 +8,7 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
 from common.validators import validate_bidding_zone, validate_gsrn
@@ -17,6 +18,9 @@ from prequal.models import Fsp, Spu
 
 # Times are entered and shown in this zone (SPEC R10); stored in UTC.
 LOCAL_TZ = zoneinfo.ZoneInfo(settings.TIME_ZONE)
+
+# `lazy_text % values` translates at import; this waits for the request's language.
+_with_tz = lazy(lambda text: str(text) % {"tz": settings.TIME_ZONE}, str)
 
 
 def form_add_service_errors(
@@ -243,11 +247,11 @@ class SpgMemberAddForm(forms.Form):
     spu = forms.ModelChoiceField(label=_("SPU"), queryset=Spu.objects.none())
     valid_from = LocalDateTimeField(
         label=_("From"), required=False,
-        help_text=_("Local time (%(tz)s). Empty: from now.") % {"tz": settings.TIME_ZONE},
+        help_text=_with_tz(_("Local time (%(tz)s). Empty: from now.")),
     )
     valid_to = LocalDateTimeField(
         label=_("Until"), required=False,
-        help_text=_("Local time (%(tz)s). Empty: until further notice.") % {"tz": settings.TIME_ZONE},
+        help_text=_with_tz(_("Local time (%(tz)s). Empty: until further notice.")),
     )
 
     FIELD_MAP: dict[str, str] = {}
@@ -273,7 +277,7 @@ class SpgMemberAddForm(forms.Form):
 class SpgMemberEndForm(forms.Form):
     at = LocalDateTimeField(
         label=_("End at"), required=False,
-        help_text=_("Local time (%(tz)s). Empty: now.") % {"tz": settings.TIME_ZONE},
+        help_text=_with_tz(_("Local time (%(tz)s). Empty: now.")),
     )
 
     FIELD_MAP = {"valid_to": "at"}

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import translation
 
-from tests.factories import ConnectionPointFactory, SpuFactory
+from tests.factories import ConnectionPointFactory, SpgFactory, SpuFactory
 
 LOCALE_DIR = Path(settings.BASE_DIR) / "locale" / "sv" / "LC_MESSAGES"
 PO_FILE = LOCALE_DIR / "django.po"
@@ -131,3 +131,15 @@ def test_choices_built_at_import_follow_the_request_language(client, cast):
 
     assert "Aktiva och kommande" in html
     assert "Active and upcoming" not in html
+
+
+def test_help_texts_with_a_time_zone_follow_the_request_language(client, cast):
+    spg = SpgFactory(fsp=cast.fsp_a)
+    SpuFactory(fsp=cast.fsp_a, connection_point=ConnectionPointFactory(connecting_so=cast.local))
+    client.force_login(cast.fsp_a_user)
+    _swedish(client)
+
+    html = client.get(reverse("prequal:spg-detail", args=[spg.pk])).content.decode()
+
+    assert f"Lokal tid ({settings.TIME_ZONE}). Tomt: från nu." in html
+    assert "Empty: from now" not in html
