@@ -31,6 +31,9 @@ def exception_handler(exc, context):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied()
+    elif isinstance(exc, OverflowError):
+        # SQLite cannot compare with an integer beyond 64 bits (e.g. ?spu=1e100): bad input.
+        exc = exceptions.ValidationError({"__all__": [_("A number in the request is out of range.")]})
     elif isinstance(exc, ApplicationError):
         return Response(
             {"detail": exc.message, **({"errors": exc.extra} if exc.extra else {})},

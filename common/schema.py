@@ -14,9 +14,12 @@ from rest_framework import serializers
 class ErrorOutputSerializer(serializers.Serializer):
     detail = serializers.CharField(help_text="What went wrong, for a person.")
     errors = serializers.DictField(
-        child=serializers.ListField(child=serializers.CharField()),
+        # A list of messages per field; for a list or nested input, an object keyed by the
+        # item's index or sub-field with the messages for that item.
+        child=serializers.JSONField(),
         required=False,
-        help_text="Bad input only: the messages for each input field (`__all__` for the whole input).",
+        help_text="Bad input only: the messages for each input field (`__all__` for the whole input); "
+        "for list input, keyed by item index.",
     )
 
     class Meta:
@@ -44,14 +47,19 @@ class AutoSchema(SpectacularAutoSchema):
         auth = self.get_auth()
         needs_auth = bool(auth) and {} not in auth
         has_filters = self.method == "GET" and bool(getattr(self.view, "filterset_class", None))
+        # Query parameters are input too (the activation check's, a list's page number).
+        has_query = self.method == "GET" and any(p.get("in") == "query" for p in self._get_parameters())
+        paginated = self.method == "GET" and self._is_list_view() and self._get_paginator() is not None
         codes = []
-        if writes or has_filters:
+        if writes or has_filters or has_query:
             codes.append("400")
         if needs_auth:
             codes.append("401")
         if needs_auth and writes:
             codes.append("403")
-        if "{" in self.path:
+        # 404 also for a page past the last one, and for a write naming an object (an SPU, an
+        # operator) in its body that does not exist or that the caller may not see.
+        if "{" in self.path or paginated or (writes and needs_auth):
             codes.append("404")
         if writes and "{" in self.path:
             codes.append("409")

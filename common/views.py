@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -61,3 +62,34 @@ def healthz(request: HttpRequest) -> JsonResponse:
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     return render(request, "home.html")
+
+
+def _wants_json(request: HttpRequest) -> bool:
+    return request.path.startswith("/api/")
+
+
+def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """404 for a URL that matches no pattern: JSON under /api/ (SPEC §5), the page elsewhere."""
+    if _wants_json(request):
+        return JsonResponse({"detail": _("Not found.")}, status=404)
+    from django.views.defaults import page_not_found
+
+    return page_not_found(request, exception)
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """400 for a request Django refuses before any view (too many fields, a bad host): JSON under /api/."""
+    if _wants_json(request):
+        return JsonResponse({"detail": _("Bad request."), "errors": {}}, status=400)
+    from django.views.defaults import bad_request as default_bad_request
+
+    return default_bad_request(request, exception)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """500 without a stack trace: JSON under /api/, the plain error page elsewhere."""
+    if _wants_json(request):
+        return JsonResponse({"detail": _("Server error: try again later.")}, status=500)
+    from django.views.defaults import server_error as default_server_error
+
+    return default_server_error(request)

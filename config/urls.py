@@ -27,6 +27,11 @@ urlpatterns = [
     path("limits/", include("limits.urls")),
 ]
 
+# JSON error answers under /api/ (DEBUG=false); the usual pages elsewhere.
+handler400 = "common.views.bad_request"
+handler404 = "common.views.not_found"
+handler500 = "common.views.server_error"
+
 admin.site.site_header = "gridprequal"
 admin.site.site_title = "gridprequal admin"
 

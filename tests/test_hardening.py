@@ -331,3 +331,41 @@ def test_admin_cannot_add_change_or_delete_audit_rows(client, cast, audit_rows):
             assert not model_admin.has_add_permission(request)
             assert not model_admin.has_change_permission(request)
             assert not model_admin.has_delete_permission(request)
+
+
+# --- Errors under /api/ are JSON, never a debug page or a stack trace (found by the fuzzer) -------
+
+
+@pytest.mark.django_db
+def test_api_errors_are_json_without_debug_pages(client, cast, settings, api_as):
+    settings.DEBUG = False
+    client.raise_request_exception = False
+    api = api_as(cast.local_engineer)
+    api.raise_request_exception = False
+    # A URL no pattern matches (a non-integer id): JSON 404, not Django's HTML page.
+    response = api.get("/api/cases/not-a-number/")
+    assert response.status_code == 404
+    assert response.headers["Content-Type"] == "application/json"
+    assert response.json() == {"detail": "Not found."}
+    # A page outside /api/ keeps its HTML 404.
+    client.force_login(cast.local_engineer)
+    assert "text/html" in client.get("/no-such-page/").headers["Content-Type"]
+    # An id beyond 64 bits in a filter: 400 with a message, not a server error (SQLite overflow).
+    response = api.get("/api/operators/", {"upstream": "-1.1e149"})
+    assert response.status_code in {200, 400}
+    assert response.headers["Content-Type"] == "application/json"
+    # Too many form fields: Django refuses before any view; the answer is still JSON.
+    settings.DATA_UPLOAD_MAX_NUMBER_FIELDS = 10
+    response = api.post("/api/assessing-sos/", {f"f{i}": "x" for i in range(20)})
+    assert response.status_code == 400
+    assert response.headers["Content-Type"] == "application/json"
+
+
+def test_server_error_answers_without_a_stack_trace(rf):
+    from common.views import server_error
+
+    api = server_error(rf.get("/api/cases/"))
+    assert api.status_code == 500 and b"Traceback" not in api.content
+    assert api.headers["Content-Type"] == "application/json"
+    page = server_error(rf.get("/resources/cases/"))
+    assert page.status_code == 500 and b"Traceback" not in page.content

@@ -1,0 +1,107 @@
+"""The REST API fuzzed against its own OpenAPI schema (/api/schema/) with schemathesis.
+
+Every operation of the schema gets generated requests (valid and invalid), sent through the
+Django WSGI application with the token of an FSP user and of an SO engineer, over a small world
+(FSP A's SPU and case, the local DSO's area and limit). Each answer must not be a server error
+and must conform to the schema: a documented status code, the documented content type, a body
+matching the documented response schema.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+import schemathesis
+import time_machine
+from hypothesis import HealthCheck, Phase
+from hypothesis import settings as hypothesis_settings
+from rest_framework.authtoken.models import Token
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from limits.models import TargetKind
+from limits.services import limit_create
+from prequal.models import Direction
+from prequal.services.cases import case_create_draft, case_submit
+from tests.test_limits_setup import SETUP_TIME, make_grid
+from tests.workflow_helpers import ensure_default_deadline_rule
+
+pytestmark = [pytest.mark.slow]
+
+CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
+MAX_EXAMPLES = 6  # per operation and identity: 46 operations x 2 identities, under 3 minutes
+
+
+def _world(cast) -> None:
+    ensure_default_deadline_rule()
+    grid = make_grid(cast)
+    with time_machine.travel(SETUP_TIME, tick=False):
+        case_submit(
+            user=cast.fsp_a_user,
+            case=case_create_draft(user=cast.fsp_a_user, spu=grid.spu, product=grid.mfrr),
+        )
+        limit_create(
+            user=cast.local_engineer, system_operator=cast.local, target_kind=TargetKind.SPU,
+            spu=grid.spu, direction=Direction.UP, quantity_mw=Decimal("0.5"),
+            start=SETUP_TIME + timedelta(days=1), end=SETUP_TIME + timedelta(days=1, hours=2),
+            reason="Maintenance",
+        )
+
+
+@pytest.fixture
+def world(cast, settings):
+    from django.core.cache import cache
+
+    settings.DEBUG = False  # as in production: JSON 404/500 under /api/, no debug pages
+    cache.clear()  # the token endpoint's throttle counts in the cache
+    _world(cast)
+    return cast
+
+
+def _schema():
+    from django.core.wsgi import get_wsgi_application
+
+    loaded = schemathesis.openapi.from_wsgi("/api/schema/", get_wsgi_application())
+    # Hypothesis fuzzing (valid and invalid data) within MAX_EXAMPLES; schemathesis's coverage
+    # phase, which sends every boundary case the schema defines whatever max_examples says,
+    # would take several minutes.
+    loaded.config.phases.coverage.enabled = False
+    return loaded
+
+
+schema = _schema()
+
+
+def _run(case, user) -> None:
+    token, _ = Token.objects.get_or_create(user=user)
+    case.call_and_validate(headers={"Authorization": f"Token {token.key}"}, checks=CHECKS)
+
+
+FUZZ_SETTINGS = hypothesis_settings(
+    max_examples=MAX_EXAMPLES,
+    deadline=None,
+    derandomize=True,
+    phases=[Phase.explicit, Phase.generate],
+    suppress_health_check=list(HealthCheck),
+)
+
+
+@pytest.mark.django_db
+@schema.parametrize()
+@FUZZ_SETTINGS
+def test_api_as_an_fsp_user(case, world):
+    _run(case, world.fsp_a_user)
+
+
+@pytest.mark.django_db
+@schema.parametrize()
+@FUZZ_SETTINGS
+def test_api_as_an_so_engineer(case, world):
+    _run(case, world.local_engineer)
+
