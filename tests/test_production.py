@@ -78,7 +78,8 @@ class Gunicorn:
             if self.process.poll() is not None:
                 pytest.fail(f"gunicorn exited:\n{self.log_path.read_text()[-3000:]}")
             try:
-                return requests.get(f"{self.url}/healthz", headers=PROXY, timeout=10).status_code in (200, 503)
+                answer = requests.get(f"{self.url}/healthz", headers=PROXY, timeout=10)
+                return answer.status_code in (200, 503)
             except (requests.ConnectionError, requests.Timeout):
                 return False
 
@@ -193,7 +194,8 @@ class Http:
         self.request("GET", "/accounts/login/")
         response = self.request(
             "POST", "/accounts/login/",
-            data={"username": username, "password": PASSWORD, "csrfmiddlewaretoken": self.cookies["csrftoken"]},
+            data={"username": username, "password": PASSWORD,
+                  "csrfmiddlewaretoken": self.cookies["csrftoken"]},
             headers={"Referer": f"https://127.0.0.1:{self.base.rsplit(':', 1)[1]}/accounts/login/"},
         )
         assert response.status_code == 302, response.text[:500]
@@ -250,7 +252,9 @@ def test_full_journey_over_http(production, cast, settings):
 
     # A second application nobody answers: beat sends the sweep, the worker approves it by silence.
     spu2 = grid.new_spu(code="BAT-2")
-    response = http.request("POST", "/api/cases/", json={"spu": spu2.pk, "product": grid.mfrr.code}, headers=fsp)
+    response = http.request(
+        "POST", "/api/cases/", json={"spu": spu2.pk, "product": grid.mfrr.code}, headers=fsp
+    )
     silent_id = response.json()["id"]
     assert http.request("POST", f"/api/cases/{silent_id}/submit/", headers=fsp).status_code == 200
     Assessment.objects.filter(case_id=silent_id).update(deadline=timezone.now() + timedelta(seconds=1))
