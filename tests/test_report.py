@@ -398,3 +398,14 @@ def test_pdf_text_beyond_one_font_subset_comes_out_right(client, data, tmp_path)
     flat = "".join(text.split())
     assert "".join(many.split()) in flat
     assert "Ωmega and Ärende" in text
+
+
+def test_a_refused_change_of_a_published_limit_is_no_late_limit(client, data):
+    limit = TemporaryLimit.objects.filter(system_operator=data.cast.local).first()
+    LimitRefusal.objects.create(
+        system_operator=data.cast.local, at=utc(2025, 4, 2), actor=data.cast.local_engineer, limit=limit,
+        target_kind=TargetKind.SPU, target_id=data.case.spu_id, requested_start=utc(2025, 4, 2),
+        latest_allowed_at=utc(2025, 4, 1),
+    )
+    tables = parse_csv(b"".join(download(client, data.cast.nra_analyst, "csv").streaming_content))
+    assert tables["limits"] == data.expected()["limits"]

@@ -111,11 +111,17 @@ def report_limits(*, operators: QuerySet[SystemOperator], year: int):
 
 
 def report_limit_refusals(*, operators: QuerySet[SystemOperator], year: int):
-    """Limits (or changes) of `operators` refused as published too late (R7) in `year`."""
+    """New limits of `operators` refused as published too late (R7) in `year`.
+
+    A refused change of a published limit is not a limit attempt of its own: left out, as in
+    limits.selectors.limit_statistics, so the share refused is refused / (published + refused).
+    """
     from limits.models import LimitRefusal
 
     start, end = report_year_bounds(year=year)
-    return LimitRefusal.objects.filter(system_operator__in=operators, at__gte=start, at__lt=end)
+    return LimitRefusal.objects.filter(
+        system_operator__in=operators, at__gte=start, at__lt=end, limit__isnull=True
+    )
 
 
 def report_years_for_user(*, user) -> list[int]:
