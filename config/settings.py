@@ -135,6 +135,8 @@ MEDIA_ROOT = Path(env_str("DJANGO_MEDIA_ROOT", str(BASE_DIR / "media")))
 
 # Uploads (CSV imports, area files): refuse anything larger before it is parsed.
 GRIDPREQUAL_MAX_UPLOAD_BYTES = env_int("GRIDPREQUAL_MAX_UPLOAD_BYTES", 50 * 1024 * 1024)
+# The address e-mails link to (notifications are sent from workers, outside any request).
+GRIDPREQUAL_SITE_URL = env_str("GRIDPREQUAL_SITE_URL", "http://127.0.0.1:8000")
 # Temporary limits last at most this many days (SPEC R7: they must not replace prequalification).
 GRIDPREQUAL_LIMIT_MAX_DAYS = env_int("GRIDPREQUAL_LIMIT_MAX_DAYS", 7)
 # Map background tiles ({z}/{x}/{y} URL template). Empty: no tiles, areas on a plain background.
