@@ -180,6 +180,7 @@ def test_check_deploy_is_clean_with_the_production_settings(tmp_path):
         "DJANGO_SECURE": "true",
         "DATABASE_URL": f"sqlite:///{tmp_path / 'deploy.sqlite3'}",
     }
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # set in this process by the browser tests
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=BASE_DIR, env=env, capture_output=True, text=True, timeout=120,

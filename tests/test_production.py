@@ -50,6 +50,7 @@ def production_env(*, database_url: str, broker_url: str, static_root: Path) -> 
         DJANGO_EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend",
         PYTHONUNBUFFERED="1",
     )
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # set in this process by the browser tests
     return env
 
 
