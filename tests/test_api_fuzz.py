@@ -59,9 +59,19 @@ def world(cast, settings):
     from django.core.cache import cache
 
     settings.DEBUG = False  # as in production: JSON 404/500 under /api/, no debug pages
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
     cache.clear()  # the token endpoint's throttle counts in the cache
     _world(cast)
-    return cast
+    # Requests go through the real WSGI handler, which closes the database connection after
+    # each one; the test's transaction lives on that connection (Django's test client
+    # disconnects the same signals).
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield cast
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
 
 
 def _schema():
