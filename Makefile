@@ -40,7 +40,7 @@ test: install
 	$(MAKE) test-postgres
 
 messages: install
-	cd . && DJANGO_DEBUG=true $(BIN)/python manage.py makemessages -l sv --ignore=.venv --ignore=staticfiles
+	DJANGO_DEBUG=true $(BIN)/python manage.py makemessages -l sv --ignore=.venv --ignore=staticfiles --ignore=bench --ignore=tests --ignore=media --ignore=var
 	DJANGO_DEBUG=true $(BIN)/python manage.py compilemessages --ignore=.venv
 
 clean:
