@@ -17,3 +17,7 @@ ALLOWED_HOSTS = ["*"]
 # django-axes needs the request in authenticate(); the test client's login() passes none.
 # tests/test_hardening.py turns it back on to test the lock-out.
 AXES_ENABLED = False
+
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":  # noqa: F405
+    # A runaway query fails its test within minutes instead of eating CI's whole budget.
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c statement_timeout=180000"  # noqa: F405
