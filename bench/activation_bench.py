@@ -42,6 +42,8 @@ from urllib.parse import urlparse, urlunparse
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from perfdoc import section_write  # noqa: E402
+
 PRESETS = {
     "full": {"spus": 100_000, "spgs": 5_000, "members": 4, "cases": 50_000, "limits": 20_000},
     "quick": {"spus": 10_000, "spgs": 500, "members": 4, "cases": 5_000, "limits": 2_000},
@@ -732,18 +734,7 @@ otherwise idle machine. Run it with:
 
 
 def write(path: Path, section: str) -> None:
-    text = (
-        path.read_text()
-        if path.exists()
-        else "# Performance\n\nMeasured by the scripts in `bench/` (SPEC §7).\n"
-    )
-    if MARK_START in text and MARK_END in text:
-        before, rest = text.split(MARK_START, 1)
-        after = rest.split(MARK_END, 1)[1].lstrip("\n")
-        text = before + section + ("\n" + after if after else "")
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    path.write_text(text)
+    section_write(path, section, start=MARK_START, end=MARK_END)
 
 
 def main(argv: list[str] | None = None) -> int:

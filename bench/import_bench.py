@@ -29,6 +29,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from perfdoc import section_write  # noqa: E402
+
 PRESETS = {"full": 1_000_000, "quick": 20_000}
 HEADER = (
     "spu_code,spu_name,technology,max_up_kw,max_down_kw,gsrn,connecting_so_eic,"
@@ -224,19 +226,8 @@ def section(r: dict, command: str) -> str:
 
 
 def write(path: Path, text_section: str, vendor: str) -> None:
-    MARK_START, MARK_END = markers(vendor)  # noqa: N806
-    text = (
-        path.read_text()
-        if path.exists()
-        else "# Performance\n\nMeasured by the scripts in `bench/` (SPEC §7).\n"
-    )
-    if MARK_START in text and MARK_END in text:
-        before, rest = text.split(MARK_START, 1)
-        after = rest.split(MARK_END, 1)[1].lstrip("\n")
-        text = before + text_section + ("\n" + after if after else "")
-    else:
-        text = text.rstrip("\n") + "\n\n" + text_section
-    path.write_text(text)
+    start, end = markers(vendor)
+    section_write(path, text_section, start=start, end=end)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -36,6 +36,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from perfdoc import section_write  # noqa: E402
+
 PRESETS = {
     "full": {"cases": 200_000, "limits": 20_000, "refusals": 3_000},
     "quick": {"cases": 2_000, "limits": 200, "refusals": 30},
@@ -518,18 +520,7 @@ def section(*, command: str, vendor: str, counts: dict, results: dict, generate_
 
 
 def write(path: Path, text_section: str) -> None:
-    text = (
-        path.read_text()
-        if path.exists()
-        else "# Performance\n\nMeasured by the scripts in `bench/` (SPEC §7).\n"
-    )
-    if MARK_START in text and MARK_END in text:
-        before, rest = text.split(MARK_START, 1)
-        after = rest.split(MARK_END, 1)[1].lstrip("\n")
-        text = before + text_section + ("\n" + after if after else "")
-    else:
-        text = text.rstrip("\n") + "\n\n" + text_section
-    path.write_text(text)
+    section_write(path, text_section, start=MARK_START, end=MARK_END)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -31,6 +31,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from perfdoc import section_write  # noqa: E402
+
 EXTENT = (11.0, 55.3, 24.0, 69.0)  # lon/lat box of a Sweden-sized grid
 PRESETS = {
     "full": {"points": 1_000_000, "polygons": 2_000, "vertices": 1_000},
@@ -417,18 +419,7 @@ the bounding-box candidates with `intersects_xy` against the polygons prepared o
 
 
 def write(path: Path, section: str) -> None:
-    text = (
-        path.read_text()
-        if path.exists()
-        else "# Performance\n\nMeasured by the scripts in `bench/` (SPEC §7).\n"
-    )
-    if MARK_START in text and MARK_END in text:
-        before, rest = text.split(MARK_START, 1)
-        after = rest.split(MARK_END, 1)[1].lstrip("\n")
-        text = before + section + ("\n" + after if after else "")
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    path.write_text(text)
+    section_write(path, section, start=MARK_START, end=MARK_END)
 
 
 def main(argv: list[str] | None = None) -> int:

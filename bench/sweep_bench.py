@@ -33,6 +33,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from perfdoc import section_write  # noqa: E402
+
 PRESETS = {"full": {"spus": 12_500}, "quick": {"spus": 250}}
 PRODUCTS = 4
 BUDGET_S = 60.0
@@ -274,18 +276,7 @@ def section(
 
 
 def write(path: Path, text_section: str) -> None:
-    text = (
-        path.read_text()
-        if path.exists()
-        else "# Performance\n\nMeasured by the scripts in `bench/` (SPEC §7).\n"
-    )
-    if MARK_START in text and MARK_END in text:
-        before, rest = text.split(MARK_START, 1)
-        after = rest.split(MARK_END, 1)[1].lstrip("\n")
-        text = before + text_section + ("\n" + after if after else "")
-    else:
-        text = text.rstrip("\n") + "\n\n" + text_section
-    path.write_text(text)
+    section_write(path, text_section, start=MARK_START, end=MARK_END)
 
 
 def main(argv: list[str] | None = None) -> int:
