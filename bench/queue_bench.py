@@ -1,0 +1,282 @@
+"""Benchmark SPEC §7 row 2: the SO queue page (50 rows of 600,000 assessments), the case page and
+the FSP's SPU list, against the reference data set (bench/refdata.py) on PostgreSQL.
+
+Each page is requested in-process through Django's test Client (force_login), so the time is the
+server's: URL routing, middleware, the selectors' SQL, template rendering; no network, no browser.
+After a warm-up, every page is requested `--requests` times per run (median, min, max), `--runs`
+times. The number of SQL statements per page is counted with CaptureQueriesContext; the floor is
+those same statements re-run bare through a psycopg cursor (no ORM, no template).
+
+    scripts/with-postgres .venv/bin/python bench/queue_bench.py --preset full --write docs/PERFORMANCE.md
+    scripts/with-postgres .venv/bin/python bench/queue_bench.py --preset quick
+    scripts/with-postgres .venv/bin/python bench/queue_bench.py --reuse   # the reference data already there
+
+Budget: ≤ 150 ms server time for the queue page; a constant number of SQL statements whatever
+the data size (tests/test_query_counts.py proves that part).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shlex
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+import refdata  # noqa: E402
+from perfdoc import budget_row, machine_line, results_write, section_write  # noqa: E402
+
+BUDGET_MS = 150.0
+MARK_START = "<!-- queue-bench:start -->"
+MARK_END = "<!-- queue-bench:end -->"
+WARMUP = 3
+
+
+def _personas() -> dict:
+    """Who asks: the engineers of the busiest local DSO and of the TSO, the FSP with most SPUs."""
+    from django.db.models import Count, Q
+
+    from accounts.models import Membership, User
+    from observability.models import SystemOperator
+    from prequal.models import Assessment, Case, Fsp
+
+    tso = SystemOperator.objects.get(tier="tso")
+    busy = (
+        SystemOperator.objects.filter(tier="local_dso")
+        .annotate(open=Count("assessments", filter=Q(assessments__status__in=Assessment.OPEN)))
+        .order_by("-open", "pk")
+        .first()
+    )
+
+    def engineer(so) -> User:
+        return Membership.objects.filter(organisation_id=so.organisation_id, role="so_engineer").first().user
+
+    fsp = Fsp.objects.annotate(n=Count("spus")).order_by("-n", "pk").first()
+    fsp_user = Membership.objects.filter(organisation_id=fsp.organisation_id, role="fsp_user").first().user
+    # A decided case with conditions on its assessments: the fullest case page there is.
+    case = (
+        Case.objects.filter(status="conditionally_approved", assessments__system_operator=tso)
+        .annotate(n=Count("assessments", distinct=True))
+        .filter(n__gte=3)
+        .order_by("pk")
+        .first()
+    ) or Case.objects.filter(assessments__system_operator=tso).order_by("pk").first()
+    product = Assessment.objects.filter(system_operator=tso, status="pending").values_list(
+        "case__product_id", flat=True
+    ).first()
+    return {
+        "tso": tso, "busy": busy, "tso_engineer": engineer(tso), "busy_engineer": engineer(busy),
+        "fsp": fsp, "fsp_user": fsp_user, "case": case, "product": product,
+        "tso_open": Assessment.objects.filter(system_operator=tso, status__in=Assessment.OPEN).count(),
+        "busy_open": Assessment.objects.filter(system_operator=busy, status__in=Assessment.OPEN).count(),
+    }
+
+
+def pages(p: dict) -> list[dict]:
+    """The pages measured: (key, label, user, URL, is the queue budget)."""
+    from django.urls import reverse
+
+    queue = reverse("prequal:queue")
+    out = [
+        {"key": "queue-local", "user": p["busy_engineer"], "url": queue, "queue": True,
+         "label": f"SO queue, busy local DSO ({p['busy']}, {p['busy_open']:,} open), default view"},
+        {"key": "queue-tso", "user": p["tso_engineer"], "url": queue, "queue": True,
+         "label": f"SO queue, TSO ({p['tso_open']:,} open), default view"},
+        {"key": "queue-tso-filtered", "user": p["tso_engineer"],
+         "url": f"{queue}?status=pending&product={p['product'] or ''}", "queue": True,
+         "label": "SO queue, TSO, filtered: pending, one product"},
+        {"key": "queue-tso-connecting", "user": p["tso_engineer"],
+         "url": f"{queue}?connecting_so={p['busy'].pk}", "queue": True,
+         "label": "SO queue, TSO, filtered: one connecting SO"},
+        {"key": "queue-tso-page", "user": p["tso_engineer"], "url": f"{queue}?page=20", "queue": True,
+         "label": "SO queue, TSO, default view, page 20"},
+    ]
+    if p["case"] is not None:
+        out.append({"key": "case", "user": p["tso_engineer"], "queue": False,
+                    "url": reverse("prequal:case-detail", args=[p["case"].pk]),
+                    "label": f"case page, case #{p['case'].pk} "
+                             f"({p['case'].assessments.count()} assessments), TSO engineer"})
+    out.append({"key": "spu-list", "user": p["fsp_user"], "url": reverse("prequal:spu-list"), "queue": False,
+                "label": f"FSP SPU list ({p['fsp']}, {p['fsp'].spus.count():,} SPUs)"})
+    return out
+
+
+def _bare(sql: str) -> str:
+    """The query a captured statement runs: a server-side cursor's DECLARE ... FOR <query> gives the
+    query; savepoints and cursor housekeeping give nothing."""
+    match = re.match(r"DECLARE .*? CURSOR .*?FOR (.*)$", sql, re.S)
+    if match:
+        return match.group(1)
+    if re.match(r"(SAVEPOINT|RELEASE|ROLLBACK|CLOSE|FETCH|BEGIN|COMMIT)\b", sql, re.I):
+        return ""
+    return sql
+
+
+def _floor_ms(statements: list[str], *, repeat: int) -> float:
+    """Median wall time of the page's SQL statements run bare, one after the other."""
+    from django.db import connection
+
+    connection.ensure_connection()
+    statements = [bare for sql in statements if (bare := _bare(sql))]
+    times = []
+    with connection.connection.cursor() as cursor:
+        for _ in range(repeat):
+            t = time.perf_counter()
+            for sql in statements:
+                cursor.execute(sql)
+                if cursor.description is not None:
+                    cursor.fetchall()
+            times.append((time.perf_counter() - t) * 1000)
+    return statistics.median(times)
+
+
+def explain(statement: str) -> str:
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return ""
+    with connection.connection.cursor() as cursor:
+        cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + statement)
+        return "\n".join(r[0] for r in cursor.fetchall())
+
+
+def measure(*, runs: int, requests: int) -> dict:
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    p = _personas()
+    results = []
+    for page in pages(p):
+        client = Client()
+        client.force_login(page["user"])
+        for _ in range(WARMUP):
+            response = client.get(page["url"])
+            if response.status_code != 200:
+                raise SystemExit(f"{page['url']} as {page['user']}: HTTP {response.status_code}")
+        with CaptureQueriesContext(connection) as captured:
+            client.get(page["url"])
+        statements = [q["sql"] for q in captured.captured_queries]
+        if os.environ.get("QUEUE_BENCH_SHOW_SQL"):
+            print(page["key"], *statements, sep="\n  ", file=sys.stderr)
+        run_medians, all_ms = [], []
+        for _ in range(runs):
+            times = []
+            for _ in range(requests):
+                t = time.perf_counter()
+                client.get(page["url"])
+                times.append((time.perf_counter() - t) * 1000)
+            run_medians.append(statistics.median(times))
+            all_ms += times
+        slowest = max(statements, key=lambda s: _floor_ms([s], repeat=1)) if statements else ""
+        results.append({
+            **{k: page[k] for k in ("key", "label", "url", "queue")},
+            "runs": run_medians, "all_ms": all_ms, "queries": len(statements),
+            "floor_ms": _floor_ms(statements, repeat=max(5, requests // 2)),
+            "slowest_sql": slowest, "explain": explain(slowest) if page["key"] == "queue-tso" else "",
+        })
+    return {"pages": results, "personas": {k: str(v) for k, v in p.items()}}
+
+
+def rows(result: dict) -> list[dict]:
+    out = []
+    for r in result["pages"]:
+        median = statistics.median(r["runs"])
+        out.append(budget_row(
+            what=r["label"], budget="≤ 150 ms" if r["queue"] else "— (constant queries)", unit="ms",
+            runs=r["runs"], within=median <= BUDGET_MS if r["queue"] else True,
+            floor=r["floor_ms"], floor_label=f"the page's {r['queries']} SQL statements run bare",
+        ) | {"queries": r["queries"], "key": r["key"]})
+    return out
+
+
+def section(*, result: dict, command: str, machine: str, counts: dict, requests: int) -> str:
+    lines = [
+        MARK_START,
+        "## SO queue page, case page, SPU list (SPEC §7 row 2)",
+        "",
+        f"Command: `{command}`",
+        "",
+        f"Machine: {machine}.",
+        "",
+        "Data: the reference data set (`bench/refdata.py`): "
+        + ", ".join(f"{v:,} {k.replace('_', ' ')}" for k, v in counts.items()) + ".",
+        "",
+        f"Each page requested in-process through Django's test Client as the user shown (after {WARMUP} "
+        f"warm-up requests), {requests} times per run; the figure is the median of the runs' medians, "
+        "with the runs' min–max. Floor: the page's own SQL statements (captured) re-run bare through a "
+        "psycopg cursor.",
+        "",
+        "| page | server time median (min–max of runs) | SQL statements | floor (bare SQL) | ratio "
+        "| budget |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    for row in rows(result):
+        verdict = ("within" if row["within"] else "MISS") if row["budget"].startswith("≤") else ""
+        lines.append(
+            f"| {row['what']} | **{row['median']:.1f} ms** ({row['min']:.1f}–{row['max']:.1f}) | "
+            f"{row['queries']} | {row['floor']:.1f} ms | {row['ratio']:.1f}× | {row['budget']} {verdict} |"
+        )
+    tso = next((r for r in result["pages"] if r["key"] == "queue-tso"), None)
+    if tso and tso["explain"]:
+        lines += [
+            "",
+            "The TSO queue's slowest statement, `EXPLAIN (ANALYZE, BUFFERS)`:",
+            "",
+            "```",
+            tso["slowest_sql"][:2000],
+            "```",
+            "",
+            "```",
+            tso["explain"],
+            "```",
+        ]
+    lines += [MARK_END, ""]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--preset", choices=list(refdata.PRESETS), default="full",
+                        help="reference data preset to generate first (unless --reuse)")
+    parser.add_argument("--reuse", action="store_true", help="use the reference database as it is")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--requests", type=int, default=20, help="requests per page per run (≥ 20)")
+    parser.add_argument("--json", type=Path, help="write the budget rows here (bench/perfdoc.py contract)")
+    parser.add_argument("--write", type=Path, help="replace this benchmark's section in a Markdown file")
+    args = parser.parse_args(argv)
+    command = "scripts/with-postgres .venv/bin/python bench/queue_bench.py " + shlex.join(
+        sys.argv[1:] if argv is None else argv)
+    if args.reuse:
+        os.environ["DATABASE_URL"] = refdata.database_url()
+        refdata.django_setup()
+    else:
+        refdata.build(preset=args.preset, progress=sys.stderr.isatty())
+    from observability.models import ConnectionPoint
+    from prequal.models import Assessment, Case
+
+    counts = {"connection points": ConnectionPoint.objects.count(), "cases": Case.objects.count(),
+              "assessments": Assessment.objects.count(),
+              "open assessments": Assessment.objects.filter(status__in=Assessment.OPEN).count()}
+    result = measure(runs=args.runs, requests=args.requests)
+    machine = machine_line()
+    for row in rows(result):
+        print(f"{row['what']}: {row['median']:.1f} ms ({row['min']:.1f}–{row['max']:.1f}), "
+              f"{row['queries']} queries, floor {row['floor']:.1f} ms", file=sys.stderr)
+    if args.json:
+        results_write(args.json, bench="queue", command=command, machine=machine, rows=rows(result))
+    if args.write:
+        section_write(args.write, section(result=result, command=command, machine=machine, counts=counts,
+                                          requests=args.requests), start=MARK_START, end=MARK_END)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
