@@ -150,15 +150,17 @@ def _transition(obj, method_name: str) -> str:
 
 def case_points(*, case: Case, at: datetime | None = None) -> list[ConnectionPoint]:
     """The connection points a case involves: the SPU's, or those of the SPG's current members."""
+    # Pages show each point's connecting SO: joined here, not fetched per point.
+    points = ConnectionPoint.objects.select_related("connecting_so__organisation")
     if case.spu_id:
-        return [ConnectionPoint.objects.get(pk=case.spu.connection_point_id)]
+        return [points.get(pk=case.spu.connection_point_id)]
     at = at or timezone.now()
     member_spus = (
         SpgMembership.objects.filter(spg_id=case.spg_id)
         .filter(Q(valid_to__isnull=True) | Q(valid_to__gt=at))
         .values("spu__connection_point_id")
     )
-    return list(ConnectionPoint.objects.filter(pk__in=member_spus).order_by("pk"))
+    return list(points.filter(pk__in=member_spus).order_by("pk"))
 
 
 @dataclass
@@ -181,9 +183,13 @@ def _plan(*, case: Case, start: datetime) -> list[AssessmentPlan]:
         [f.system_operator_id for f in found]
     )
     plans = []
+    rules: dict[str, DeadlineRule] = {}  # one look-up per country, not per operator
     for entry in found:
         so = operators[entry.system_operator_id]
-        rule = deadline_rule_in_force(system_operator=so, at=start)
+        country = so.organisation.country
+        if country not in rules:
+            rules[country] = deadline_rule_in_force(system_operator=so, at=start)
+        rule = rules[country]
         plans.append(
             AssessmentPlan(
                 system_operator=so,
