@@ -19,6 +19,7 @@ import argparse
 import os
 import platform
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -29,7 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from perfdoc import section_write  # noqa: E402
+from perfdoc import budget_row, machine_line, results_write, section_write  # noqa: E402
 
 PRESETS = {"full": 1_000_000, "quick": 20_000}
 HEADER = (
@@ -180,6 +181,31 @@ def run(rows: int) -> dict:
         }
 
 
+def run_many(rows: int, runs: int) -> dict:
+    """`run` repeated; the run with the median wall time, plus every run's figures."""
+    results = [run(rows) for _ in range(max(1, runs))]
+    results.sort(key=lambda r: r["wall"])
+    median = dict(results[(len(results) - 1) // 2])
+    median["wall"] = statistics.median(r["wall"] for r in results)
+    median["floor"] = statistics.median(r["floor"] for r in results)
+    median["wall_runs"] = [r["wall"] for r in results]
+    median["peak_runs"] = [r["peak_mb"] for r in results]
+    median["floor_runs"] = [r["floor"] for r in results]
+    return median
+
+
+def rows_for(r: dict) -> list[dict]:
+    """The budget rows for the summary (bench/perfdoc.py contract)."""
+    label = f"bulk import of {r['rows']:,} connection points ({r['vendor']})"
+    return [
+        budget_row(what=label, budget="≤ 5 min", unit="s", runs=r["wall_runs"],
+                   within=statistics.median(r["wall_runs"]) <= 300, floor=r["floor"],
+                   floor_label="bare INSERT/COPY of the same rows"),
+        budget_row(what=f"{label}: peak memory", budget="≤ 1 GB", unit="MB", runs=r["peak_runs"],
+                   within=max(r["peak_runs"]) <= 1024),
+    ]
+
+
 def markers(vendor: str) -> tuple[str, str]:
     key = vendor.lower()
     return f"<!-- import-bench-{key}:start -->", f"<!-- import-bench-{key}:end -->"
@@ -209,7 +235,10 @@ def section(r: dict, command: str) -> str:
         "| what | measured | budget |",
         "| --- | --- | --- |",
         f"| import, {r['rows']:,} rows | wall **{r['wall']:.1f} s**; CPU of the import process "
-        f"{r['cpu']:.1f} s | ≤ 300 s ({wall_ok}) |",
+        f"{r['cpu']:.1f} s" + (
+            f"; median of {len(r['wall_runs'])} runs, "
+            f"min–max {min(r['wall_runs']):.1f}–{max(r['wall_runs']):.1f} s"
+            if len(r.get("wall_runs", [])) > 1 else "") + f" | ≤ 300 s ({wall_ok}) |",
         f"| peak memory (max RSS of the import process) | **{r['peak_mb']:.0f} MB** | ≤ 1 GB ({mem_ok}) |",
         f"| floor: bare load of the same rows (same INSERT/COPY, tuples prepared in memory) | "
         f"wall {r['floor']:.1f} s | — |",
@@ -234,19 +263,26 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--preset", choices=sorted(PRESETS), default="full")
     parser.add_argument("--rows", type=int, help="rows in the file (overrides the preset)")
+    parser.add_argument("--runs", type=int, default=1, help="repeat the import; report the median")
+    parser.add_argument("--json", type=Path, help="write the budget rows here (bench/perfdoc.py contract)")
     parser.add_argument("--write", type=Path, help="replace this benchmark's section in a Markdown file")
     args = parser.parse_args(argv)
     rows = args.rows or PRESETS[args.preset]
-    result = run(rows)
+    result = run_many(rows, args.runs)
     command = ".venv/bin/python bench/import_bench.py" + (
         f" --rows {args.rows}" if args.rows else (" --preset quick" if args.preset == "quick" else "")
     )
+    if args.runs != 1:
+        command += f" --runs {args.runs}"
     if result["vendor"] == "PostgreSQL":
         command = "scripts/with-postgres " + command
     text = section(result, command)
     print(text)
     if args.write:
         write(args.write, text, result["vendor"])
+    if args.json:
+        results_write(args.json, bench=f"import-{result['vendor'].lower()}", command=command,
+                      machine=machine_line(), rows=rows_for(result))
     return 0
 
 

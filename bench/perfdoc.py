@@ -112,9 +112,13 @@ def postgres_version(url: str | None = None) -> str | None:
     if not url.startswith(("postgres://", "postgresql://")):
         return None
     try:
+        from urllib.parse import urlparse, urlunparse
+
         import psycopg
 
-        with psycopg.connect(url, connect_timeout=5) as conn:
+        # The server's maintenance database: the one named may not exist (yet).
+        server = urlunparse(urlparse(url)._replace(path="/postgres"))
+        with psycopg.connect(server, connect_timeout=5) as conn:
             version = conn.execute("SHOW server_version").fetchone()[0]
         return f"PostgreSQL {version}"
     except Exception as exc:  # the machine line must not break a bench

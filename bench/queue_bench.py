@@ -126,7 +126,8 @@ def _floor_ms(statements: list[str], *, repeat: int) -> float:
     connection.ensure_connection()
     statements = [bare for sql in statements if (bare := _bare(sql))]
     times = []
-    with connection.connection.cursor() as cursor:
+    cursor = connection.connection.cursor()  # the driver's own cursor: no Django wrapper
+    try:
         for _ in range(repeat):
             t = time.perf_counter()
             for sql in statements:
@@ -134,6 +135,8 @@ def _floor_ms(statements: list[str], *, repeat: int) -> float:
                 if cursor.description is not None:
                     cursor.fetchall()
             times.append((time.perf_counter() - t) * 1000)
+    finally:
+        cursor.close()
     return statistics.median(times)
 
 

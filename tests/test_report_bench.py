@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+ROW_KEYS = {
+    "what", "budget", "unit", "runs", "median", "min", "max", "within", "floor", "floor_label", "ratio",
+}
 
 
 def test_bench_script_runs_with_a_tiny_year(tmp_path):
@@ -15,7 +19,8 @@ def test_bench_script_runs_with_a_tiny_year(tmp_path):
     doc.write_text("# Performance\n\nAnother benchmark's section stays.\n")
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}  # its own SQLite file
     result = subprocess.run(
-        [sys.executable, "bench/report_bench.py", "--preset", "quick", "--cases", "200", "--write", str(doc)],
+        [sys.executable, "bench/report_bench.py", "--preset", "quick", "--cases", "200", "--runs", "2",
+         "--json", str(tmp_path / "rows.json"), "--write", str(doc)],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=300,
     )
     assert result.returncode == 0, result.stderr
@@ -24,3 +29,9 @@ def test_bench_script_runs_with_a_tiny_year(tmp_path):
     assert "<!-- report-bench:start -->" in text and "**600 assessments**" in text
     for fmt in ("CSV", "XLSX", "PDF"):
         assert f"| {fmt} | **" in text
+    # --runs and --json: every run kept, the summary's contract (bench/perfdoc.py) written.
+    data = json.loads((tmp_path / "rows.json").read_text())
+    assert data["bench"] == "report" and data["command"] and data["machine"]
+    for row in data["rows"]:
+        assert set(row) >= ROW_KEYS and len(row["runs"]) == 2
+        assert row["min"] <= row["median"] <= row["max"]

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+ROW_KEYS = {
+    "what", "budget", "unit", "runs", "median", "min", "max", "within", "floor", "floor_label", "ratio",
+}
 
 
 def test_bench_script_runs_with_a_tiny_preset(tmp_path):
@@ -24,6 +28,10 @@ def test_bench_script_runs_with_a_tiny_preset(tmp_path):
             "20",
             "--vertices",
             "60",
+            "--runs",
+            "2",
+            "--json",
+            str(tmp_path / "rows.json"),
             "--write",
             str(doc),
         ],
@@ -58,3 +66,11 @@ def test_bench_script_runs_with_a_tiny_preset(tmp_path):
     )
     text = doc.read_text()
     assert text.count("resolver-bench:start") == 1 and "all 2,000 points" in text
+    # --runs and --json: every run kept, the summary's contract (bench/perfdoc.py) written.
+    data = json.loads((tmp_path / "rows.json").read_text())
+    assert data["bench"] == "resolver" and data["command"] and data["machine"]
+    assert [row["budget"] for row in data["rows"]] == ["≤ 20 s", "≤ 5 ms"]
+    for row in data["rows"]:
+        assert set(row) >= ROW_KEYS and len(row["runs"]) == 2
+        assert row["min"] <= row["median"] <= row["max"]
+    assert data["rows"][0]["floor"] > 0 and data["rows"][0]["ratio"] > 0
