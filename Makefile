@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 
-.PHONY: install run test test-sqlite test-postgres lint migrations-check messages clean
+.PHONY: install run test test-sqlite test-postgres lint migrations-check messages clean bench
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,12 @@ test: install
 	$(MAKE) lint migrations-check
 	$(MAKE) test-sqlite
 	$(MAKE) test-postgres
+
+# Every benchmark of SPEC §7 on the reference data set; writes docs/PERFORMANCE.md (about an hour).
+# Smaller: make bench BENCH_ARGS="--preset quick --runs 1"
+BENCH_ARGS ?= --preset full --runs 3
+bench: install
+	scripts/with-postgres $(BIN)/python bench/run_all.py $(BENCH_ARGS)
 
 messages: install
 	DJANGO_DEBUG=true $(BIN)/python manage.py makemessages -l sv --ignore=.venv --ignore=staticfiles --ignore=bench --ignore=tests --ignore=media --ignore=var

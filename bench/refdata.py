@@ -886,8 +886,8 @@ def generate(
     ref.counts = {
         "system_operators": SystemOperator.objects.count(),
         "observability_areas": len(areas),
-        "area_polygons": sum(shapely.get_num_geometries(g) for g in geometries),
-        "area_vertices": sum(shapely.get_num_coordinates(g) for g in geometries),
+        "area_polygons": int(sum(shapely.get_num_geometries(g) for g in geometries)),
+        "area_vertices": int(sum(shapely.get_num_coordinates(g) for g in geometries)),
         "fsps": len(fsp_rows),
         "products": len(products),
         "users": len(made_users),
