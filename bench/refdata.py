@@ -14,7 +14,7 @@ audit trail each of those steps leaves.
     .venv/bin/python bench/refdata.py --preset tiny                         # SQLite file, a smoke test
 
 With DATABASE_URL naming PostgreSQL, the database `gridprequal_reference` on that server is
-dropped and recreated (`--database` to name another); without it, var/bench/reference.sqlite3
+dropped and recreated (`--database` to name another); without it, var/bench/gridprequal_reference.sqlite3
 is. Tables are filled with COPY (PostgreSQL) or executemany (SQLite), then ANALYZEd. The URL of
 the generated database is printed last, for the benches that read it (bench/queue_bench.py,
 bench/run_all.py).
@@ -44,8 +44,9 @@ PRESETS = {
     "quick": {"points": 10_000, "cases": 2_000, "polygons": 400, "vertices": 200, "fsps": 20},
     "tiny": {"points": 400, "cases": 120, "polygons": 166, "vertices": 24, "fsps": 4},
 }
-DATABASE_NAME = "gridprequal_reference"
-SQLITE_PATH = ROOT / "var" / "bench" / "reference.sqlite3"
+# Another name (tests running side by side): GRIDPREQUAL_REFERENCE_DB.
+DATABASE_NAME = os.environ.get("GRIDPREQUAL_REFERENCE_DB", "gridprequal_reference")
+SQLITE_PATH = ROOT / "var" / "bench" / f"{DATABASE_NAME}.sqlite3"
 REGIONALS, LOCALS = 5, 160
 TSO_EIC = "10X1001A1001A418"  # Svenska kraftnät's control area (SE)
 TZ = "Europe/Stockholm"
