@@ -43,9 +43,10 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from common.db import fetch_all, instance, model_columns
 from limits.models import TargetKind, TemporaryLimit
 from limits.services import PREQUALIFIED_STATUSES, local_time_label
-from observability.models import SystemOperator
+from observability.models import ConnectionPoint, SystemOperator
 from prequal.models import Case, Condition, Direction, Product, Spg, Spu
 
 GREEN, YELLOW, RED = "green", "yellow", "red"
@@ -124,10 +125,15 @@ _area_cache: dict[int, tuple[datetime, object]] = {}
 
 
 def _area_geometry(limit: TemporaryLimit):
+    """The limit's area as a prepared shapely geometry, parsed once per process and change.
+
+    The hot query leaves `area_geojson` out (polygons of thousands of vertices); it is read
+    only when this process has not parsed this version of the area yet.
+    """
     cached = _area_cache.get(limit.pk)
     if cached is not None and cached[0] == limit.updated_at:
         return cached[1]
-    geometry = shapely.from_geojson(limit.area_geojson)
+    geometry = shapely.from_geojson(limit.area_geojson)  # a deferred field: one query
     shapely.prepare(geometry)
     if len(_area_cache) > 50_000:
         _area_cache.clear()
@@ -135,10 +141,11 @@ def _area_geometry(limit: TemporaryLimit):
     return geometry
 
 
-_LIMIT_COLUMNS = (
-    "id, system_operator_id, target_kind, spu_id, spg_id, connection_point_id, area_geojson, direction, "
-    'quantity_mw, start, "end", lifted_at, reason, updated_at'
-)
+_LIMIT_FIELDS = (
+    "id", "system_operator_id", "target_kind", "spu_id", "spg_id", "connection_point_id", "direction",
+    "quantity_mw", "start", "end", "reason", "updated_at", "lifted_at",
+)  # in TemporaryLimit's field order (Model.from_db takes them so)
+_LIMIT_COLUMNS = ", ".join(f'"{name}"' for name in _LIMIT_FIELDS)
 
 
 def limits_overlapping(
@@ -152,9 +159,9 @@ def limits_overlapping(
 ) -> list[TemporaryLimit]:
     """Every limit overlapping [start, end) on these SPUs, points, SPG, or an area covering a point.
 
-    One query: an OR over the partial indexes on (spu, end), (connection_point, end),
-    (spg, end) and the area limits' (end, min_lon), narrowed to the points' bounding box.
-    Raw SQL: this runs on every check, and building it with the ORM cost more than running it.
+    One prepared statement: an OR over the partial indexes on (spu, end), (connection_point,
+    end), (spg, end) and the area limits' (end, min_lon), narrowed to the points' bounding box.
+    The limits come without `area_geojson` (deferred; see _area_geometry).
     """
     scope, params = [], []
     if spu_ids:
@@ -181,7 +188,8 @@ def limits_overlapping(
         "AND (lifted_at IS NULL OR (lifted_at > %s AND lifted_at > start)) "
         "ORDER BY quantity_mw, start, id"
     )
-    return list(TemporaryLimit.objects.raw(sql, [*params, start, end, start]))
+    rows = fetch_all(sql, [*params, start, end, start], columns=model_columns(TemporaryLimit, _LIMIT_FIELDS))
+    return [instance(TemporaryLimit, _LIMIT_FIELDS, row) for row in rows]
 
 
 def _limits_on(
@@ -223,12 +231,13 @@ def _case_for(*, resource, product: Product):
     if prefetched is not None and prefetched[0] == product.pk:
         return _pick_case(prefetched[1])
     column = "spu_id" if isinstance(resource, Spu) else "spg_id"
-    cases = Case.objects.raw(
+    rows = fetch_all(
         f"SELECT id, status, round, previous_outcome, valid_until FROM prequal_case "
         f"WHERE {column} = %s AND product_id = %s ORDER BY id DESC LIMIT 20",
         [resource.pk, product.pk],
+        columns=model_columns(Case, ("id", "status", "round", "previous_outcome", "valid_until")),
     )
-    return _pick_case([(c.pk, c.status, c.round, c.previous_outcome, c.valid_until) for c in cases])
+    return _pick_case([(pk, st, rnd, prev or "", until) for pk, st, rnd, prev, until in rows])
 
 
 def _pick_case(rows: list[tuple]):
@@ -244,16 +253,21 @@ def _pick_case(rows: list[tuple]):
 def _conditions(*, case_row, reassessing: bool) -> list[Condition]:
     """The conditions of the round whose outcome holds, each with `so_id`, `so_name`, `round_`."""
     pk, _status, round_, _previous, _valid = case_row
-    conditions = list(
-        Condition.objects.raw(
-            "SELECT c.*, a.round AS round_, a.system_operator_id AS so_id, o.name AS so_name "
-            "FROM prequal_condition c JOIN prequal_assessment a ON a.id = c.assessment_id "
-            "JOIN observability_systemoperator so ON so.id = a.system_operator_id "
-            "JOIN accounts_organisation o ON o.id = so.organisation_id "
-            "WHERE a.case_id = %s AND a.round <= %s ORDER BY c.id",
-            [pk, round_],
-        )
+    fields = tuple(f.attname for f in Condition._meta.concrete_fields)
+    rows = fetch_all(
+        f"SELECT {', '.join(f'c.{name}' for name in fields)}, a.round, a.system_operator_id, o.name "
+        "FROM prequal_condition c JOIN prequal_assessment a ON a.id = c.assessment_id "
+        "JOIN observability_systemoperator so ON so.id = a.system_operator_id "
+        "JOIN accounts_organisation o ON o.id = so.organisation_id "
+        "WHERE a.case_id = %s AND a.round <= %s ORDER BY c.id",
+        [pk, round_],
+        columns=model_columns(Condition, fields),
     )
+    conditions = []
+    for row in rows:
+        condition = instance(Condition, fields, row[: len(fields)])
+        condition.round_, condition.so_id, condition.so_name = row[len(fields) :]
+        conditions.append(condition)
     if not reassessing:
         return [c for c in conditions if c.round_ == round_]
     # Re-assessment: the conditions of the latest earlier round that reached the outcome.
@@ -408,18 +422,19 @@ def activation_check(
             start=start, end=end, spu_ids=[resource.pk], connection_point_ids=[point_id], points=[(lon, lat)]
         )
     else:
-        members = [
-            (m.pk, m.code, m.max_up_kw, m.max_down_kw, m.connection_point_id, m.cp_lon, m.cp_lat)
-            for m in Spu.objects.raw(
-                "SELECT s.id, s.code, s.max_up_kw, s.max_down_kw, s.connection_point_id, "
-                "cp.longitude AS cp_lon, cp.latitude AS cp_lat FROM prequal_spgmembership m "
-                "JOIN prequal_spu s ON s.id = m.spu_id "
-                "JOIN observability_connectionpoint cp ON cp.id = s.connection_point_id "
-                "WHERE m.spg_id = %s AND m.valid_from <= %s AND (m.valid_to IS NULL OR m.valid_to >= %s) "
-                "AND s.is_active ORDER BY s.id",
-                [resource.pk, start, end],
-            )
-        ]
+        members = fetch_all(  # (id, code, max up kW, max down kW, point id, lon, lat)
+            "SELECT s.id, s.code, s.max_up_kw, s.max_down_kw, s.connection_point_id, cp.longitude, "
+            "cp.latitude FROM prequal_spgmembership m "
+            "JOIN prequal_spu s ON s.id = m.spu_id "
+            "JOIN observability_connectionpoint cp ON cp.id = s.connection_point_id "
+            "WHERE m.spg_id = %s AND m.valid_from <= %s AND (m.valid_to IS NULL OR m.valid_to >= %s) "
+            "AND s.is_active ORDER BY s.id",
+            [resource.pk, start, end],
+            columns=(
+                *model_columns(Spu, ("id", "code", "max_up_kw", "max_down_kw", "connection_point_id")),
+                *model_columns(ConnectionPoint, ("longitude", "latitude")),
+            ),
+        )
         limits = limits_overlapping(
             start=start,
             end=end,

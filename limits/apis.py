@@ -6,27 +6,32 @@ Reads go through limits.selectors (outsiders get 404), writes through limits.ser
 
 from __future__ import annotations
 
+import functools
+import json
 from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 
 import django_filters
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponse
 from django.utils.dateparse import parse_datetime
 from django.utils.timezone import is_aware, make_aware
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.authentication import SessionAuthentication
+from rest_framework.exceptions import APIException, AuthenticationFailed, NotAuthenticated, ParseError
 from rest_framework.generics import ListAPIView
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.utils import encoders
 from rest_framework.views import APIView
 
-from common.api import StrictInputSerializer, errors_renamed
+from common.api import StrictInputSerializer, errors_renamed, exception_handler
 from limits.activation import GREEN, RED, YELLOW, activation_check
-from limits.authentication import FastTokenAuthentication
+from limits.authentication import FastTokenAuthentication, token_key_from_header, token_user
 from limits.models import LimitStatus, TargetKind, TemporaryLimit
 from limits.selectors import (
     activation_caller_kind,
@@ -288,6 +293,35 @@ class LimitLiftApi(APIView):
 # --- the activation check ----------------------------------------------------------------------
 
 
+def verdict_conditions(verdict) -> list[dict]:
+    return [
+        {
+            "id": c.pk,
+            "system_operator": c.so_id,
+            "description": c.describe(),
+            "max_up_mw": c.max_up_mw,
+            "max_down_mw": c.max_down_mw,
+        }
+        for c in verdict.conditions
+    ]
+
+
+def verdict_limits(verdict) -> list[dict]:
+    return [
+        {
+            "id": x.pk,
+            "system_operator": x.system_operator_id,
+            "target_kind": x.target_kind,
+            "direction": x.direction,
+            "quantity_mw": x.quantity_mw,
+            "start": x.start,
+            "end": x.effective_end,
+            "reason": x.reason,
+        }
+        for x in verdict.limits
+    ]
+
+
 class ActivationCheckApi(APIView):
     """R8: may SO X activate SPU/SPG Y for product P, direction D, Q MW, over [start, end)?
 
@@ -332,31 +366,10 @@ class ActivationCheckApi(APIView):
             ref_name = "ActivationCheckResult"
 
         def get_conditions(self, verdict) -> list[dict]:
-            return [
-                {
-                    "id": c.pk,
-                    "system_operator": c.so_id,
-                    "description": c.describe(),
-                    "max_up_mw": c.max_up_mw,
-                    "max_down_mw": c.max_down_mw,
-                }
-                for c in verdict.conditions
-            ]
+            return verdict_conditions(verdict)
 
         def get_limits(self, verdict) -> list[dict]:
-            return [
-                {
-                    "id": x.pk,
-                    "system_operator": x.system_operator_id,
-                    "target_kind": x.target_kind,
-                    "direction": x.direction,
-                    "quantity_mw": x.quantity_mw,
-                    "start": x.start,
-                    "end": x.effective_end,
-                    "reason": x.reason,
-                }
-                for x in verdict.limits
-            ]
+            return verdict_limits(verdict)
 
     FIELDS = ("system_operator", "spu", "spg", "product", "direction", "quantity_mw", "start", "end")
 
@@ -438,24 +451,26 @@ class ActivationCheckApi(APIView):
             "direction": verdict.direction,
             "case": verdict.case_id,
             "case_status": verdict.case_status,
-            "conditions": ActivationCheckApi.OutputSerializer().get_conditions(verdict),
-            "limits": ActivationCheckApi.OutputSerializer().get_limits(verdict),
+            "conditions": verdict_conditions(verdict),
+            "limits": verdict_limits(verdict),
         }
 
-    def _answer(self, request: Request, data) -> Response:
-        caller = activation_caller_kind(user=request.user)
+    @classmethod
+    def answer(cls, *, user, data) -> dict:
+        """The answer for this caller and input; ValidationError / PermissionDenied otherwise."""
+        caller = activation_caller_kind(user=user)
         if caller is None:
             raise PermissionDenied
-        data = self.parse(data)
+        data = cls.parse(data)
         errors = {}
-        so = activation_system_operator_by_eic(user=request.user, caller=caller, eic=data["system_operator"])
+        so = activation_system_operator_by_eic(user=user, caller=caller, eic=data["system_operator"])
         if so is None:
             errors["system_operator"] = [_("No system operator with this EIC code that you may ask as.")]
         product = product_by_code(code=data["product"])
         if product is None:
             errors["product"] = [_("No active product with this code.")]
         resource = activation_resource_get(
-            user=request.user,
+            user=user,
             caller=caller,
             spu_id=data.get("spu"),
             spg_id=data.get("spg"),
@@ -474,7 +489,53 @@ class ActivationCheckApi(APIView):
             start=data["start"],
             end=data["end"],
         )
-        return Response(self.render(verdict))
+        return cls.render(verdict)
+
+    @classmethod
+    def as_view(cls, **initkwargs):
+        """DRF's view, with a lean path in front for token clients (SPEC §7: a check per bid).
+
+        A request with `Authorization: Token <key>` and a JSON body (POST) or query parameters
+        (GET) is answered by `answer_for_token` without DRF's request wrapping, content
+        negotiation and dispatch; the same `answer` and the same JSON in success and in error.
+        Every other request (session users, forms, malformed headers, other methods) goes
+        through DRF as before. The schema still documents this class.
+        """
+        drf_view = super().as_view(**initkwargs)
+
+        def view(request, *args, **kwargs):
+            key = token_key_from_header(request)
+            if key is not None and (
+                request.method == "GET"
+                or (request.method == "POST" and request.content_type == "application/json")
+            ):
+                return cls.answer_for_token(request, key=key)
+            return drf_view(request, *args, **kwargs)
+
+        return functools.wraps(drf_view)(view)  # keeps cls, initkwargs, csrf_exempt
+
+    @classmethod
+    def answer_for_token(cls, request, *, key: str) -> HttpResponse:
+        try:
+            user = token_user(key=key)
+            if user is None:
+                raise AuthenticationFailed(_("Invalid token."))
+            if not user.is_active:
+                raise AuthenticationFailed(_("User inactive or deleted."))
+            if request.method == "GET":
+                data = request.GET.dict()
+            else:
+                try:
+                    data = json.loads(request.body)
+                except ValueError as exc:
+                    raise ParseError(_("JSON parse error - %s") % exc) from exc
+            payload = cls.answer(user=user, data=data)
+        except (APIException, ValidationError, PermissionDenied) as exc:
+            return _error_response(exc, key_scheme=FastTokenAuthentication.keyword)
+        return HttpResponse(
+            json.dumps(payload, cls=encoders.JSONEncoder, ensure_ascii=False, separators=(",", ":")),
+            content_type="application/json",
+        )
 
     @extend_schema(
         operation_id="activation_check",
@@ -483,7 +544,7 @@ class ActivationCheckApi(APIView):
         responses=OutputSerializer,
     )
     def post(self, request: Request) -> Response:
-        return self._answer(request, request.data)
+        return Response(self.answer(user=request.user, data=request.data))
 
     @extend_schema(
         operation_id="activation_check_get",
@@ -504,4 +565,15 @@ class ActivationCheckApi(APIView):
         responses=OutputSerializer,
     )
     def get(self, request: Request) -> Response:
-        return self._answer(request, request.query_params.dict())
+        return Response(self.answer(user=request.user, data=request.query_params.dict()))
+
+
+def _error_response(exc, *, key_scheme: str) -> HttpResponse:
+    """An error of the lean path, as DRF and common.api.exception_handler would answer it."""
+    response = exception_handler(exc, {})
+    if isinstance(exc, AuthenticationFailed | NotAuthenticated):
+        response["WWW-Authenticate"] = key_scheme
+    response.accepted_renderer = JSONRenderer()
+    response.accepted_media_type = "application/json"
+    response.renderer_context = {"response": response}
+    return response.render()

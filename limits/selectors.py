@@ -8,7 +8,7 @@ that concerned them when published; NRA analysts and admins see everything.
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime
+from datetime import datetime
 
 from django.core.exceptions import PermissionDenied
 from django.db import connection
@@ -17,9 +17,10 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from accounts.selectors import user_roles
+from common.db import fetch_all, instance, model_columns
 from limits.models import LimitConcern, LimitEvent, LimitStatus, TemporaryLimit
 from observability.models import ConnectionPoint, SystemOperator
-from prequal.models import Product, Spg, Spu
+from prequal.models import Case, Product, Spg, Spu
 
 
 def status_q(status: str, *, at: datetime | None = None) -> Q:
@@ -161,15 +162,9 @@ def activation_caller_kind(*, user) -> str | None:
     return None
 
 
-def _aware(value):
-    """A datetime from a raw SQL column: SQLite gives naive UTC (or text), PostgreSQL aware."""
-    if value is None or (isinstance(value, datetime) and value.tzinfo is not None):
-        return value
-    if isinstance(value, str):
-        from django.utils.dateparse import parse_datetime
-
-        value = parse_datetime(value)
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
+_SPU_FIELDS = ("id", "fsp_id", "connection_point_id", "code", "name", "max_up_kw", "max_down_kw", "is_active")
+_SPG_FIELDS = ("id", "fsp_id", "code", "name", "is_active")
+_CASE_FIELDS = ("id", "status", "round", "valid_until", "previous_outcome")
 
 
 def activation_resource_get(
@@ -180,7 +175,7 @@ def activation_resource_get(
 
     With `product_id`, the resource's cases for that product come in the same query (newest
     first) and are kept on the resource as `prefetched_cases` (read by limits.activation).
-    Raw SQL: this runs on every activation check (SPEC §7).
+    One prepared statement (common.db.fetch_all): this runs on every activation check (SPEC §7).
     """
     fsp_orgs = sorted(user_roles(user=user).fsp_org_ids) if caller == "fsp" else None
     scope, params = "", []
@@ -189,43 +184,42 @@ def activation_resource_get(
             f" AND f.organisation_id IN ({', '.join(['%s'] * len(fsp_orgs))})" if fsp_orgs else " AND 1 = 0"
         )
         params = fsp_orgs
-    case_columns, case_join, case_params = "", "", []
+    model, fields = (Spu, _SPU_FIELDS) if spu_id is not None else (Spg, _SPG_FIELDS)
+    columns = [*model_columns(model, fields)]
+    select = ", ".join(f"s.{name}" for name in fields)
+    point_join = ""
+    if model is Spu:
+        columns += model_columns(ConnectionPoint, ("longitude", "latitude"))
+        select += ", cp.longitude, cp.latitude"
+        point_join = " JOIN observability_connectionpoint cp ON cp.id = s.connection_point_id"
+    case_join, case_params, order = "", [], ""
     if product_id is not None:
-        column = "spu_id" if spu_id is not None else "spg_id"
-        case_columns = (
-            ", c.id AS c_id, c.status AS c_status, c.round AS c_round, c.previous_outcome AS c_previous, "
-            "c.valid_until AS c_valid_until"
-        )
+        columns += model_columns(Case, _CASE_FIELDS)
+        select += ", " + ", ".join(f"c.{name}" for name in _CASE_FIELDS)
+        column = "spu_id" if model is Spu else "spg_id"
         case_join = f" LEFT JOIN prequal_case c ON c.{column} = s.id AND c.product_id = %s"
         case_params = [product_id]
-    order = " ORDER BY c.id DESC LIMIT 20" if product_id is not None else ""
-    if spu_id is not None:
-        rows = Spu.objects.raw(
-            "SELECT s.id, s.code, s.name, s.fsp_id, s.max_up_kw, s.max_down_kw, s.connection_point_id, "
-            "s.is_active, cp.longitude AS cp_lon, cp.latitude AS cp_lat"
-            + case_columns
-            + " FROM prequal_spu s "
-            "JOIN observability_connectionpoint cp ON cp.id = s.connection_point_id "
-            "JOIN prequal_fsp f ON f.id = s.fsp_id" + case_join + " WHERE s.id = %s" + scope + order,
-            [*case_params, spu_id, *params],
-        )
-    else:
-        rows = Spg.objects.raw(
-            "SELECT s.id, s.code, s.name, s.fsp_id, s.is_active" + case_columns + " FROM prequal_spg s "
-            "JOIN prequal_fsp f ON f.id = s.fsp_id" + case_join + " WHERE s.id = %s" + scope + order,
-            [*case_params, spg_id, *params],
-        )
-    rows = list(rows)
+        order = " ORDER BY c.id DESC LIMIT 20"
+    rows = fetch_all(
+        f"SELECT {select} FROM {model._meta.db_table} s{point_join} JOIN prequal_fsp f ON f.id = s.fsp_id"
+        f"{case_join} WHERE s.id = %s{scope}{order}",
+        [*case_params, spu_id if model is Spu else spg_id, *params],
+        columns=columns,
+    )
     if not rows:
         return None
-    resource = rows[0]
+    width = len(fields)
+    resource = instance(model, fields, rows[0][:width])
+    if model is Spu:
+        resource.cp_lon, resource.cp_lat = rows[0][width : width + 2]
+        width += 2
     if product_id is not None:
         resource.prefetched_cases = (
             product_id,
             [
-                (r.c_id, r.c_status, r.c_round, r.c_previous or "", _aware(r.c_valid_until))
-                for r in rows
-                if r.c_id is not None
+                (case_id, status, round_, previous or "", valid_until)
+                for case_id, status, round_, valid_until, previous in (row[width:] for row in rows)
+                if case_id is not None
             ],
         )
     return resource

@@ -113,12 +113,16 @@ def grid(cast):
 
 @pytest.fixture(autouse=True)
 def _fresh_limit_lookups():
-    """The activation check caches operators and products per process; ids repeat after rollbacks."""
+    """The activation check caches operators, products and tokens per process; ids repeat after
+    rollbacks."""
+    from limits.authentication import token_cache_clear
     from limits.selectors import lookup_cache_clear
 
     lookup_cache_clear()
+    token_cache_clear()
     yield
     lookup_cache_clear()
+    token_cache_clear()
 
 
 @pytest.fixture(autouse=True)

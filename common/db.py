@@ -1,0 +1,92 @@
+"""Raw reads for hot paths: rows as tuples, and on PostgreSQL through prepared statements.
+
+Rows come as the driver returns them: on SQLite, datetimes are text and decimals floats, so
+callers pass such columns through `as_aware` and `as_decimal` (no-ops on PostgreSQL's values).
+
+Django's PostgreSQL backend binds parameters on the client (psycopg's ClientCursor), so the
+server plans every statement again; for the activation check (SPEC §7: a market platform asks
+per bid) the planning cost more than running the indexed lookups. `fetch_all` runs a statement
+on a server-side-binding cursor of the same connection with `prepare=True`: psycopg prepares it
+once per connection and reuses the plan. Everything else Django does for a cursor still happens:
+the connection health check, errors wrapped into django.db errors (so a broken connection is
+closed at the end of the request), and the statement logged when queries are captured
+(`CaptureQueriesContext`, DEBUG).
+
+Not for use behind a transaction-pooling PgBouncer without `max_prepared_statements`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from functools import cache
+
+import psycopg
+from django.db import connection
+from django.db.models import Field, Model
+
+NEVER_BY_COUNT = 2**31 - 1  # psycopg's threshold for preparing a statement after N runs
+
+
+def fetch_all(sql: str, params: Sequence = (), *, columns: Sequence[Field | None] = ()) -> list[list]:
+    """The rows of one SELECT (`%s` placeholders), prepared on PostgreSQL.
+
+    `columns` gives the model field each leading column holds (None: leave it as it comes);
+    their values are converted as the ORM would (on SQLite datetimes come as text, decimals as
+    floats, on both JSON as text).
+    """
+    with connection.cursor() as django_cursor:  # health check, error wrapping, transaction state
+        if connection.vendor != "postgresql":
+            # As RawQuerySet does: datetimes and decimals in the backend's own text form.
+            django_cursor.execute(sql, [connection.ops.adapt_unknown_value(p) for p in params])
+            rows = django_cursor.fetchall()
+        else:
+            started = time.monotonic()
+            raw = django_cursor.cursor.connection
+            if raw.prepare_threshold is None:  # Django leaves it off: on, for `prepare=True` only
+                raw.prepare_threshold = NEVER_BY_COUNT
+            with connection.wrap_database_errors, psycopg.Cursor(raw) as cursor:
+                cursor.execute(sql, params, prepare=True)
+                rows = cursor.fetchall()
+            if connection.queries_logged:
+                logged = connection.ops.compose_sql(sql, params)
+                connection.queries_log.append({"sql": logged, "time": f"{time.monotonic() - started:.3f}"})
+    converters = _converters(tuple(columns), connection.vendor) if columns else ()
+    if not converters:
+        return [list(row) for row in rows]
+    converted = []
+    for row in rows:
+        values = list(row)
+        for i, functions, expression in converters:
+            value = values[i]
+            for function in functions:
+                value = function(value, expression, connection)
+            values[i] = value
+        converted.append(values)
+    return converted
+
+
+@cache
+def _converters(columns: tuple[Field | None, ...], vendor: str) -> tuple:
+    found = []
+    for i, field in enumerate(columns):
+        if field is None:
+            continue
+        expression = field.get_col(field.model._meta.db_table)
+        functions = connection.ops.get_db_converters(expression) + expression.get_db_converters(connection)
+        if functions:
+            found.append((i, tuple(functions), expression))
+    return tuple(found)
+
+
+@cache
+def model_columns(model: type[Model], attnames: tuple[str, ...]) -> tuple[Field, ...]:
+    """The fields of `model` with these attnames (e.g. "spu_id"), in this order."""
+    by_attname = {f.attname: f for f in model._meta.concrete_fields}
+    return tuple(by_attname[name] for name in attnames)
+
+
+def instance(model: type[Model], attnames: tuple[str, ...], values: Sequence) -> Model:
+    """A model instance from converted values of these fields (the others deferred), as the ORM
+    builds one; `attnames` must follow the model's field order."""
+    return model.from_db(connection.alias, attnames, values)
