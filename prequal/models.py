@@ -341,6 +341,8 @@ class Case(ConcurrentTransitionMixin, TimeStampedModel):
         ]
         indexes = [
             models.Index(fields=["fsp", "status"], name="case_fsp_status"),
+            # The FSP's applications, newest first (prequal.selectors.cases.case_list_for_user).
+            models.Index(fields=["fsp", "created_at", "id"], name="case_fsp_created"),
             # Rows with a running supplement clock only. Read by deadlines_sweep().
             models.Index(
                 fields=["supplement_due"], name="case_supplement_due_open",
@@ -475,8 +477,20 @@ class Assessment(ConcurrentTransitionMixin, TimeStampedModel):
                 fields=["deadline", "id"], name="assessment_deadline_open",
                 condition=models.Q(status="pending", deadline__isnull=False),
             ),
-            # The SO queue: own open assessments ordered by deadline.
-            models.Index(fields=["system_operator", "status", "deadline"], name="assessment_queue"),
+            # The SO queue (prequal.selectors.cases.assessment_queue_for_user): one operator's
+            # open assessments in the page's order (deadline, nulls last, then id), so the first
+            # 50 rows come straight off the index.
+            models.Index(
+                fields=["system_operator", "deadline", "id"], name="assessment_queue_open",
+                condition=models.Q(status__in=["pending", "incomplete"]),
+            ),
+            # The annual report (prequal.selectors.reports): an operator's decisions in a year.
+            models.Index(
+                fields=["system_operator", "decided_at"], name="assessment_decided",
+                condition=models.Q(
+                    status__in=["approved", "conditionally_approved", "not_approved", "approved_by_silence"]
+                ),
+            ),
         ]
 
     def __str__(self) -> str:

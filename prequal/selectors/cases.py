@@ -12,7 +12,8 @@ from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from accounts.selectors import user_roles
-from prequal.models import Assessment, Case, CaseEvent, Condition, SpgMembership
+from observability.models import SystemOperator
+from prequal.models import Assessment, Case, CaseEvent, Condition, Fsp, SpgMembership
 
 
 def case_list_for_user(
@@ -26,7 +27,12 @@ def case_list_for_user(
     if not roles.sees_everything:
         scope = Q(pk__in=[])
         if roles.is_fsp:
-            scope |= Q(fsp__organisation_id__in=roles.fsp_org_ids)
+            # The FSPs' ids, not a join on their organisation: with `fsp_id = X` the newest
+            # cases come in order off the index case_fsp_created (one small query more).
+            fsp_ids = list(
+                Fsp.objects.filter(organisation_id__in=roles.fsp_org_ids).values_list("pk", flat=True)
+            )
+            scope |= Q(fsp_id__in=fsp_ids)
         if roles.is_so:
             scope |= Q(
                 Exists(
@@ -120,9 +126,15 @@ def assessment_queue_for_user(
     the size: everything a row shows is joined, conditions are prefetched.
     """
     roles = user_roles(user=user)
+    # The operators' ids, not a join on their organisation: with `system_operator_id = X` the
+    # page's rows come in order off the partial index assessment_queue_open (one small query
+    # more, whatever the data size).
+    operator_ids = list(
+        SystemOperator.objects.filter(organisation_id__in=roles.so_org_ids).values_list("pk", flat=True)
+    )
     qs = (
         Assessment.objects.filter(
-            system_operator__organisation_id__in=roles.so_org_ids,
+            system_operator_id__in=operator_ids,
             status__in=Assessment.OPEN,
             round=F("case__round"),
         )

@@ -1,0 +1,245 @@
+"""The indexes the hot queries need are the ones PostgreSQL uses (SPEC §7, issue 7).
+
+A bulk data set (tens of thousands of cases, SPUs and assessments across many operators and
+several years, loaded with INSERT ... SELECT generate_series, then ANALYZE) makes the planner
+choose between the indexes and a sequential scan for real. Each test runs the real selector or
+service, captures the SQL it sends, runs EXPLAIN (FORMAT JSON) on it and walks the plan: the
+intended index is used, and the big table is never read with a Seq Scan.
+
+PostgreSQL only (the `postgres` pass of `make test`).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from accounts.models import Membership
+from prequal.models import Assessment, Spu
+from tests.factories import MembershipFactory, UserFactory
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
+
+BASE = 1_000_000  # explicit ids far above anything the sequences hand out to the cast
+OPERATORS = 60  # 1 TSO + 59 DSOs
+FSPS = 20
+SPUS = 20_000
+CASES = 40_000  # one per SPU and product: 2 products
+NOW = datetime(2026, 6, 15, 12, 0, tzinfo=UTC)
+
+# Each case is assessed by the TSO, the SPU's connecting DSO and a neighbouring DSO: 120,000
+# assessments. Statuses by case number: about a quarter open (pending or waiting for
+# information), the rest decided over four years, some cancelled.
+LOAD = f"""
+INSERT INTO accounts_organisation (id, created_at, updated_at, name, kind, eic_code, country)
+SELECT {BASE} + i, now(), now(), 'Bulk SO ' || i, 'system_operator', NULL, 'SE'
+FROM generate_series(1, {OPERATORS}) i;
+INSERT INTO accounts_organisation (id, created_at, updated_at, name, kind, eic_code, country)
+SELECT {BASE} + 1000 + i, now(), now(), 'Bulk FSP ' || i, 'fsp', NULL, 'SE'
+FROM generate_series(1, {FSPS}) i;
+INSERT INTO observability_systemoperator (id, created_at, updated_at, organisation_id, tier, upstream_id,
+                                          time_zone)
+SELECT {BASE} + i, now(), now(), {BASE} + i, CASE WHEN i = 1 THEN 'tso' ELSE 'local_dso' END,
+       CASE WHEN i = 1 THEN NULL ELSE {BASE} + 1 END, 'Europe/Stockholm'
+FROM generate_series(1, {OPERATORS}) i;
+INSERT INTO prequal_fsp (id, created_at, updated_at, organisation_id)
+SELECT {BASE} + i, now(), now(), {BASE} + 1000 + i FROM generate_series(1, {FSPS}) i;
+INSERT INTO prequal_product (id, created_at, updated_at, code, name, kind, procuring_so_id, directions,
+                             market_time_unit_minutes, gate_closure_minutes, is_active)
+SELECT {BASE} + i, now(), now(), 'bulk-' || i, 'Bulk product ' || i, 'balancing', {BASE} + 1, 'both',
+       15, 45, true
+FROM generate_series(1, 2) i;
+INSERT INTO observability_connectionpoint (id, created_at, updated_at, gsrn, connecting_so_id, latitude,
+                                           longitude, voltage_level, bidding_zone)
+SELECT {BASE} + i, now(), now(), '7' || lpad(i::text, 17, '0'), {BASE} + 2 + i % {OPERATORS - 1},
+       59 + (i % 100) / 100.0, 18 + (i % 97) / 100.0, 'lv', 'SE3'
+FROM generate_series(1, {SPUS}) i;
+INSERT INTO prequal_spu (id, created_at, updated_at, fsp_id, connection_point_id, code, name, technology,
+                         max_up_kw, max_down_kw, is_active)
+SELECT {BASE} + i, now(), now(), {BASE} + 1 + i % {FSPS}, {BASE} + i, 'BULK-' || lpad(i::text, 6, '0'),
+       'Bulk unit ' || i, 'battery', 500, 500, i % 10 <> 0
+FROM generate_series(1, {SPUS}) i;
+INSERT INTO prequal_case (id, created_at, updated_at, fsp_id, spu_id, spg_id, product_id, status, round,
+                          submitted_at, decided_at, valid_until, supplement_due, previous_outcome)
+SELECT {BASE} + i, ts, ts, {BASE} + 1 + s % {FSPS}, {BASE} + s, NULL, {BASE} + 1 + (i - 1) / {SPUS},
+       CASE WHEN i % 4 = 0 THEN 'under_assessment' ELSE 'approved' END, 1, ts,
+       CASE WHEN i % 4 = 0 THEN NULL ELSE ts + interval '60 days' END,
+       CASE WHEN i % 4 = 0 THEN NULL ELSE ts + interval '5 years' END,
+       CASE WHEN i % 400 = 0 THEN ts + interval '28 days' END, ''
+FROM (SELECT i, (i - 1) % {SPUS} + 1 AS s,
+             timestamptz '2023-01-01 00:00+00' + (i * interval '1 hour') AS ts
+      FROM generate_series(1, {CASES}) i) c;
+INSERT INTO prequal_assessment (id, created_at, updated_at, case_id, round, system_operator_id, reasons,
+                                area_version_ids, status, deadline, clock_started_at, decided_at,
+                                missing_information, reason, justification, limits_explanation)
+SELECT {BASE} + (c - 1) * 3 + k, ts, ts, {BASE} + c, 1, so, '[]', '[]', st,
+       CASE WHEN st = 'pending' THEN ts + interval '90 days' + (c % 1000) * interval '1 minute'
+            WHEN st = 'incomplete' THEN NULL ELSE ts + interval '90 days' END,
+       ts, CASE WHEN st IN ('pending', 'incomplete', 'cancelled') THEN NULL ELSE ts + interval '60 days' END,
+       '', '', '', ''
+FROM (SELECT c, k, ts,
+             CASE k WHEN 0 THEN {BASE} + 1
+                    WHEN 1 THEN {BASE} + 2 + s % {OPERATORS - 1}
+                    ELSE {BASE} + 2 + (s + 7) % {OPERATORS - 1} END AS so,
+             CASE WHEN c % 4 = 0 AND c % 40 = 0 THEN 'incomplete'
+                  WHEN c % 4 = 0 THEN 'pending'
+                  WHEN c % 50 = 1 THEN 'cancelled'
+                  WHEN c % 7 = 0 THEN 'conditionally_approved'
+                  WHEN c % 11 = 0 THEN 'approved_by_silence'
+                  WHEN c % 13 = 0 THEN 'not_approved'
+                  ELSE 'approved' END AS st
+      FROM (SELECT c, (c - 1) % {SPUS} + 1 AS s,
+                   timestamptz '2023-01-01 00:00+00' + (c * interval '1 hour') AS ts
+            FROM generate_series(1, {CASES}) c) cases,
+           generate_series(0, 2) k) a;
+ANALYZE accounts_organisation, observability_systemoperator, prequal_fsp, prequal_product,
+        observability_connectionpoint, prequal_spu, prequal_case, prequal_assessment;
+"""
+
+
+@pytest.fixture
+def bulk(db):
+    with connection.cursor() as cursor:
+        cursor.execute(LOAD)
+    assert Assessment.objects.filter(pk__gte=BASE).count() == 3 * CASES
+
+
+def _member(org_id: int, role: str):
+    user = UserFactory(username=f"bulk-{org_id}-{role}")
+    MembershipFactory(user=user, organisation_id=org_id, role=role)
+    return user
+
+
+def _captured(call) -> list[str]:
+    """The SQL (parameters inlined by the driver's own quoting) of every query `call` sends."""
+    with CaptureQueriesContext(connection) as queries:
+        call()
+    return [q["sql"] for q in queries.captured_queries]
+
+
+def _plan(sql: str) -> dict:
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN (FORMAT JSON) " + sql)
+        raw = cursor.fetchone()[0]
+    return (json.loads(raw) if isinstance(raw, str) else raw)[0]["Plan"]
+
+
+def _nodes(plan: dict):
+    yield plan
+    for child in plan.get("Plans", []):
+        yield from _nodes(child)
+
+
+def _indexes(plan: dict) -> set[str]:
+    return {node["Index Name"] for node in _nodes(plan) if "Index Name" in node}
+
+
+def _seq_scanned(plan: dict) -> set[str]:
+    return {node["Relation Name"] for node in _nodes(plan) if node["Node Type"] == "Seq Scan"}
+
+
+def _on(table: str, statements: list[str]) -> list[str]:
+    return [s for s in statements if f'FROM "{table}"' in s or f'JOIN "{table}"' in s]
+
+
+def test_the_so_queue_reads_its_partial_index_in_page_order(bulk):
+    """Page 1 of the TSO's queue (every case: ~10,000 open of 120,000) and of a DSO's."""
+    from prequal.selectors.cases import assessment_queue_for_user
+
+    for org in (BASE + 1, BASE + 5):
+        user = _member(org, Membership.Role.SO_ENGINEER)
+
+        def page(user=user):
+            qs = assessment_queue_for_user(user=user)
+            qs.count()
+            return list(qs[:50])
+
+        statements = _on("prequal_assessment", _captured(page))
+        assert len(statements) == 2  # the count and the page
+        for sql in statements:
+            plan = _plan(sql)
+            assert "assessment_queue_open" in _indexes(plan), json.dumps(plan, indent=1)
+            assert "prequal_assessment" not in _seq_scanned(plan), json.dumps(plan, indent=1)
+        # The page itself needs no sort of the operator's open rows: the index gives the order.
+        page_plan = _plan(statements[-1])
+        assert not [n for n in _nodes(page_plan) if n["Node Type"] == "Sort"], json.dumps(page_plan, indent=1)
+
+        filtered = _on("prequal_assessment", _captured(lambda user=user: list(
+            assessment_queue_for_user(user=user, status="incomplete")[:50]
+        )))
+        assert "assessment_queue_open" in _indexes(_plan(filtered[-1]))
+
+
+def test_the_sweep_finds_due_rows_through_the_open_deadline_indexes(bulk):
+    from prequal.services.sweep import sweep_expiries, sweep_silences, sweep_supplement_periods
+
+    early = datetime(2023, 1, 20, tzinfo=UTC)  # a few rows due, as on any minute's sweep
+    for sweep, table, index in (
+        (sweep_silences, "prequal_assessment", "assessment_deadline_open"),
+        (sweep_supplement_periods, "prequal_case", "case_supplement_due_open"),
+        (sweep_expiries, "prequal_case", "case_valid_until_open"),
+    ):
+        statements = _on(table, _captured(lambda sweep=sweep: sweep(now=early - timedelta(days=30))))
+        assert statements, sweep.__name__
+        plan = _plan(statements[0])
+        assert index in _indexes(plan), (sweep.__name__, json.dumps(plan, indent=1))
+        assert table not in _seq_scanned(plan), (sweep.__name__, json.dumps(plan, indent=1))
+
+
+def test_an_operators_annual_report_reads_its_decisions_by_index(bulk):
+    from prequal.reports import report_for_user
+    from prequal.selectors.reports import report_years_for_user
+
+    user = _member(BASE + 5, Membership.Role.SO_ENGINEER)
+    statements = _on("prequal_assessment", _captured(lambda: (
+        report_for_user(user=user, year=2024, now=NOW), report_years_for_user(user=user)
+    )))
+    assert len(statements) == 2  # the figures per operator, the years with decisions
+    for sql in statements:
+        plan = _plan(sql)
+        assert "assessment_decided" in _indexes(plan), (sql, json.dumps(plan, indent=1))
+        assert "prequal_assessment" not in _seq_scanned(plan), (sql, json.dumps(plan, indent=1))
+
+
+def test_the_fsp_spu_list_reads_the_fsps_units_by_index(bulk):
+    from prequal.selectors.resources import spu_list_for_user
+
+    user = _member(BASE + 1000 + 3, Membership.Role.FSP_USER)
+
+    def page():
+        qs = spu_list_for_user(user=user).filter(is_active=True).order_by("code", "pk")
+        qs.count()
+        return list(qs[:50])
+
+    statements = _on("prequal_spu", _captured(page))
+    assert len(statements) == 2
+    for sql in statements:
+        plan = _plan(sql)
+        assert _indexes(plan) & {"spu_fsp_active", "spu_code_unique_per_fsp"}, json.dumps(plan, indent=1)
+        assert "prequal_spu" not in _seq_scanned(plan), json.dumps(plan, indent=1)
+    assert Spu.objects.filter(fsp_id=BASE + 3, is_active=True).count() == SPUS // FSPS
+
+
+def test_the_fsp_application_list_reads_the_fsps_cases_by_index(bulk):
+    from prequal.selectors.cases import case_list_for_user
+
+    user = _member(BASE + 1000 + 3, Membership.Role.FSP_USER)
+
+    def page():
+        qs = case_list_for_user(user=user)
+        qs.count()
+        return list(qs[:50])
+
+    statements = _on("prequal_case", _captured(page))
+    assert len(statements) == 2  # the count and the page
+    for sql in statements:
+        plan = _plan(sql)
+        assert _indexes(plan), json.dumps(plan, indent=1)
+        assert "prequal_case" not in _seq_scanned(plan), json.dumps(plan, indent=1)
+    page_plan = _plan(statements[-1])
+    assert "case_fsp_created" in _indexes(page_plan), json.dumps(page_plan, indent=1)
+    assert not [n for n in _nodes(page_plan) if n["Node Type"] == "Sort"], json.dumps(page_plan, indent=1)
