@@ -1,0 +1,233 @@
+"""The activation check's lean path for token clients (SPEC §7): the WSGI dispatch that skips
+the browser middleware, the view-level path that skips DRF, the token cache and the prepared
+statements. Whatever the path, the answer and the errors are the ones the full stack gives."""
+
+from __future__ import annotations
+
+import io
+import json
+import sys
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections, connection
+from django.test import Client
+from rest_framework.authtoken.models import Token
+
+from common.db import fetch_all, model_columns
+from limits import authentication
+from limits.models import MarketPlatformClient, TemporaryLimit
+from prequal.models import Case
+from tests.factories import UserFactory
+from tests.test_limits_api import a_limit, check_body
+
+START = datetime(2027, 6, 1, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def platform_token():
+    user = UserFactory(username="platform")
+    MarketPlatformClient.objects.create(user=user, name="Nordic balancing platform")
+    return Token.objects.create(user=user).key
+
+
+def wsgi(path: str, *, body: bytes = b"", method: str = "POST", headers: dict | None = None):
+    """Call config.wsgi.application (what gunicorn serves) → (status code, headers, body)."""
+    from config.wsgi import application
+
+    environ = {
+        "REQUEST_METHOD": method,
+        "PATH_INFO": path,
+        "QUERY_STRING": "",
+        "SERVER_NAME": "testserver",
+        "SERVER_PORT": "80",
+        "HTTP_HOST": "testserver",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "CONTENT_TYPE": "application/json",
+        "CONTENT_LENGTH": str(len(body)),
+        "wsgi.input": io.BytesIO(body),
+        "wsgi.url_scheme": "http",
+        "wsgi.errors": sys.stderr,
+        "SCRIPT_NAME": "",
+        **(headers or {}),
+    }
+    answer = {}
+
+    def start_response(status, response_headers, exc_info=None):
+        answer["status"] = int(status.split()[0])
+        answer["headers"] = dict(response_headers)
+
+    # As Django's test client does: the test's transaction must survive the request.
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        result = application(environ, start_response)
+        content = b"".join(result)
+        result.close()
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
+    return answer["status"], answer["headers"], content
+
+
+def post(key: str, data, **headers):
+    return wsgi(
+        "/api/activation-check/",
+        body=json.dumps(data).encode() if not isinstance(data, bytes) else data,
+        headers={"HTTP_AUTHORIZATION": f"Token {key}", **headers},
+    )
+
+
+def test_a_token_client_gets_the_answer_the_full_stack_gives(grid, platform_token):
+    grid.prequalify(spu=grid.spu)
+    a_limit(grid)
+    status, headers, content = post(platform_token, check_body(grid, quantity_mw="0.8"))
+    assert status == 200, content
+    lean = json.loads(content)
+    assert (lean["color"], lean["max_quantity_mw"]) == ("yellow", "0.500")
+    # The same question through every middleware and DRF (a session user of the platform).
+    client = Client()
+    client.force_login(Token.objects.get(key=platform_token).user)
+    full = client.post(
+        "/api/activation-check/", check_body(grid, quantity_mw="0.8"), content_type="application/json"
+    )
+    assert full.status_code == 200
+    assert full.json() == lean
+    assert headers["Content-Type"] == "application/json"
+
+
+def test_lean_answers_keep_the_security_headers_and_set_no_cookie(grid, platform_token):
+    status, headers, _ = post(platform_token, check_body(grid))
+    assert status == 200
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["X-Frame-Options"] == "DENY"
+    assert "Referrer-Policy" in headers
+    assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]
+    assert "Permissions-Policy" in headers
+    assert "Set-Cookie" not in headers
+
+
+def test_lean_answers_speak_the_callers_language(grid, platform_token):
+    status, headers, content = post(platform_token, check_body(grid), HTTP_ACCEPT_LANGUAGE="sv")
+    assert status == 200
+    assert headers["Content-Language"] == "sv"
+    assert "inte förkvalificerad" in json.loads(content)["reasons"][0]  # not prequalified, in Swedish
+
+
+@pytest.mark.parametrize(
+    ("data", "status", "field"),
+    [
+        (b"{not json", 400, None),
+        ({"spu": 999_999_999}, 400, "spu"),
+        ({"quantity_mw": "-1"}, 400, "quantity_mw"),
+        ({"colour": "green"}, 400, "colour"),
+        ({"end": START.isoformat()}, 400, "end"),
+    ],
+)
+def test_lean_errors_are_the_apis_json_errors(grid, platform_token, data, status, field):
+    body = data if isinstance(data, bytes) else json.dumps(check_body(grid, **data)).encode()
+    got, headers, content = post(platform_token, body)
+    assert got == status, content
+    answer = json.loads(content)
+    assert answer["detail"]
+    if field:
+        assert field in answer["errors"]
+    assert Case.objects.count() == 0  # nothing stored
+
+
+def test_unknown_and_inactive_tokens_get_401_with_the_challenge(grid, platform_token):
+    status, headers, content = post("0" * 40, check_body(grid))
+    assert (status, json.loads(content)["detail"]) == (401, "Invalid token.")
+    assert headers["WWW-Authenticate"] == "Token"
+    user = Token.objects.get(key=platform_token).user
+    user.is_active = False
+    user.save()
+    status, _, content = post(platform_token, check_body(grid))
+    assert (status, json.loads(content)["detail"]) == (401, "User inactive or deleted.")
+
+
+def test_a_token_without_a_role_gets_403(grid):
+    key = Token.objects.create(user=grid.cast.outsider).key
+    status, _, content = post(key, check_body(grid))
+    assert status == 403 and json.loads(content)["detail"]
+
+
+def test_an_fsp_token_cannot_check_another_fsps_resource(grid):
+    key = Token.objects.create(user=grid.cast.fsp_b_user).key
+    status, _, content = post(key, check_body(grid))
+    assert status == 400 and "spu" in json.loads(content)["errors"]
+    own = Token.objects.create(user=grid.cast.fsp_a_user).key
+    assert post(own, check_body(grid))[0] == 200
+
+
+def test_requests_without_a_token_take_the_full_stack(grid, platform_token):
+    status, headers, content = wsgi("/api/activation-check/", body=json.dumps(check_body(grid)).encode())
+    assert status == 401  # DRF's answer to an anonymous client
+    # Another API path with a token is not lean: it is answered by the full stack as before.
+    status, _, content = wsgi(
+        "/api/limits/", method="GET", headers={"HTTP_AUTHORIZATION": f"Token {platform_token}"}
+    )
+    assert status in (200, 403), content
+
+
+def test_the_token_cache_forgets_deleted_tokens_after_its_ttl(grid, platform_token, monkeypatch):
+    assert post(platform_token, check_body(grid))[0] == 200
+    Token.objects.filter(key=platform_token).delete()
+    assert post(platform_token, check_body(grid))[0] == 200  # still cached in this process
+    clock = authentication.time.monotonic() + authentication.TOKEN_CACHE_SECONDS + 0.1
+    monkeypatch.setattr(authentication.time, "monotonic", lambda: clock)
+    assert post(platform_token, check_body(grid))[0] == 401
+
+
+def test_new_tokens_work_at_once_unknown_ones_are_not_cached(grid):
+    user = UserFactory(username="late-platform")
+    MarketPlatformClient.objects.create(user=user, name="Late platform")
+    key = "1" * 40
+    assert post(key, check_body(grid))[0] == 401
+    Token.objects.create(user=user, key=key)
+    assert post(key, check_body(grid))[0] == 200
+
+
+def test_fetch_all_converts_values_as_the_orm_does(grid):
+    grid.prequalify(spu=grid.spu)
+    fields = ("id", "status", "valid_until", "decided_at")
+    rows = fetch_all(
+        "SELECT id, status, valid_until, decided_at FROM prequal_case WHERE spu_id = %s",
+        [grid.spu.pk],
+        columns=model_columns(Case, fields),
+    )
+    expected = list(Case.objects.filter(spu=grid.spu).values_list(*fields))
+    assert [tuple(r) for r in rows] == expected
+    assert rows[0][3].tzinfo is not None
+
+
+@pytest.mark.postgres
+def test_the_hot_statements_are_prepared_on_postgresql(grid, platform_token):
+    grid.prequalify(spu=grid.spu)
+    a_limit(grid)
+    for quantity in ("0.1", "0.2"):
+        assert post(platform_token, check_body(grid, quantity_mw=quantity))[0] == 200
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements WHERE name LIKE '_pg3_%%'")
+        prepared = [row[0] for row in cursor.fetchall()]
+    assert any("FROM prequal_spu s" in sql for sql in prepared), prepared
+    assert any("FROM limits_temporarylimit" in sql for sql in prepared), prepared
+    # A prepared statement sees data committed after it was prepared (plans, not results, are kept).
+    TemporaryLimit.objects.update(quantity_mw=Decimal("0.2"))
+    status, _, content = post(platform_token, check_body(grid, quantity_mw="0.3"))
+    assert json.loads(content)["max_quantity_mw"] == "0.200"
+
+
+def test_a_period_across_the_dst_change_answers_the_same_on_both_paths(grid, platform_token):
+    grid.prequalify(spu=grid.spu)
+    start = datetime(2027, 3, 28, 0, 30, tzinfo=UTC)  # 01:30 → 04:30 local: clocks go forward
+    data = check_body(grid, start=start.isoformat(), end=(start + timedelta(hours=2)).isoformat())
+    status, _, content = post(platform_token, data)
+    client = Client()
+    client.force_login(Token.objects.get(key=platform_token).user)
+    assert status == 200
+    assert client.post("/api/activation-check/", data, content_type="application/json").json() == json.loads(
+        content
+    )
