@@ -183,7 +183,7 @@ def measure(*, runs: int, requests: int) -> dict:
             **{k: page[k] for k in ("key", "label", "url", "queue")},
             "runs": run_medians, "all_ms": all_ms, "queries": len(statements),
             "floor_ms": _floor_ms(statements, repeat=max(5, requests // 2)),
-            "slowest_sql": slowest, "explain": explain(slowest) if page["key"] == "queue-tso" else "",
+            "slowest_sql": slowest, "explain": explain(slowest),
         })
     return {"pages": results, "personas": {k: str(v) for k, v in p.items()}}
 
@@ -227,19 +227,24 @@ def section(*, result: dict, command: str, machine: str, counts: dict, requests:
             f"| {row['what']} | **{row['median']:.1f} ms** ({row['min']:.1f}–{row['max']:.1f}) | "
             f"{row['queries']} | {row['floor']:.1f} ms | {row['ratio']:.1f}× | {row['budget']} {verdict} |"
         )
-    tso = next((r for r in result["pages"] if r["key"] == "queue-tso"), None)
-    if tso and tso["explain"]:
+    # The plans worth reading: the TSO's default queue, and every page whose SQL alone takes a
+    # third of the budget or more.
+    shown = [r for r in result["pages"] if r["explain"] and (r["key"] == "queue-tso" or r["floor_ms"] >= 50)]
+    for r in shown:
         lines += [
             "",
-            "The TSO queue's slowest statement, `EXPLAIN (ANALYZE, BUFFERS)`:",
+            f"<details><summary>{r['label']}: the slowest statement and its <code>EXPLAIN (ANALYZE, BUFFERS)"
+            "</code></summary>",
+            "",
+            "```sql",
+            r["slowest_sql"][:3000],
+            "```",
             "",
             "```",
-            tso["slowest_sql"][:2000],
+            r["explain"],
             "```",
             "",
-            "```",
-            tso["explain"],
-            "```",
+            "</details>",
         ]
     lines += [MARK_END, ""]
     return "\n".join(lines)
@@ -250,6 +255,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--preset", choices=list(refdata.PRESETS), default="full",
                         help="reference data preset to generate first (unless --reuse)")
     parser.add_argument("--reuse", action="store_true", help="use the reference database as it is")
+    parser.add_argument("--points", type=int, help="override the preset's connection points")
+    parser.add_argument("--cases", type=int, help="override the preset's cases (three assessments each)")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--requests", type=int, default=20, help="requests per page per run (≥ 20)")
     parser.add_argument("--json", type=Path, help="write the budget rows here (bench/perfdoc.py contract)")
@@ -261,7 +268,7 @@ def main(argv: list[str] | None = None) -> int:
         os.environ["DATABASE_URL"] = refdata.database_url()
         refdata.django_setup()
     else:
-        refdata.build(preset=args.preset, progress=sys.stderr.isatty())
+        refdata.build(preset=args.preset, progress=sys.stderr.isatty(), points=args.points, cases=args.cases)
     from observability.models import ConnectionPoint
     from prequal.models import Assessment, Case
 

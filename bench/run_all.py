@@ -5,9 +5,10 @@ Generates the reference data set (bench/refdata.py, `--preset`), then runs each 
 detailed section), and writes the summary table at the top of the document: per budget the
 median with min–max, the budget, within or miss, the floor and the ratio, the machine and the
 exact command. A benchmark that fails is listed as "not run" with its reason; the others go on.
+Only the full preset writes docs/PERFORMANCE.md by default (`--write` to choose).
 
     scripts/with-postgres .venv/bin/python bench/run_all.py                       # full, ~1 h
-    scripts/with-postgres .venv/bin/python bench/run_all.py --preset quick --runs 1
+    scripts/with-postgres .venv/bin/python bench/run_all.py --preset quick --runs 1   # minutes
     make bench                                                                    # the full run
 
 Needs PostgreSQL (DATABASE_URL, as scripts/with-postgres sets it): the queue pages, the report and
@@ -203,10 +204,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--preset", choices=list(SIZES), default="full")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--only", help=f"comma-separated subset of {','.join(BENCHES)}")
-    parser.add_argument("--write", type=Path, default=ROOT / "docs" / "PERFORMANCE.md")
+    parser.add_argument(
+        "--write", type=Path,
+        help="the document to write (default: docs/PERFORMANCE.md for the full preset; a smaller preset "
+             "writes var/bench/PERFORMANCE-<preset>.md, so a quick check never replaces the full figures)",
+    )
     parser.add_argument("--out", type=Path, default=ROOT / "var" / "bench" / "results",
                         help="folder for each bench's JSON")
     args = parser.parse_args(argv)
+    if args.write is None:
+        args.write = (ROOT / "docs" / "PERFORMANCE.md" if args.preset == "full"
+                      else ROOT / "var" / "bench" / f"PERFORMANCE-{args.preset}.md")
+        args.write.parent.mkdir(parents=True, exist_ok=True)
     only = [b.strip() for b in args.only.split(",")] if args.only else list(BENCHES)
     unknown = set(only) - set(BENCHES)
     if unknown:
