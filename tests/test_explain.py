@@ -168,10 +168,13 @@ def test_the_so_queue_reads_its_partial_index_in_page_order(bulk):
         page_plan = _plan(statements[-1])
         assert not [n for n in _nodes(page_plan) if n["Node Type"] == "Sort"], json.dumps(page_plan, indent=1)
 
-        filtered = _on("prequal_assessment", _captured(lambda user=user: list(
-            assessment_queue_for_user(user=user, status="incomplete")[:50]
-        )))
-        assert "assessment_queue_open" in _indexes(_plan(filtered[-1]))
+        for filters in ({"status": "incomplete"}, {"status": "pending", "product": BASE + 2}):
+            filtered = _on("prequal_assessment", _captured(lambda user=user, filters=filters: list(
+                assessment_queue_for_user(user=user, **filters)[:50]
+            )))
+            plan = _plan(filtered[-1])
+            assert "assessment_queue_open" in _indexes(plan), (filters, json.dumps(plan, indent=1))
+            assert "prequal_assessment" not in _seq_scanned(plan), (filters, json.dumps(plan, indent=1))
 
 
 def test_the_sweep_finds_due_rows_through_the_open_deadline_indexes(bulk):

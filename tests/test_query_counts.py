@@ -470,3 +470,60 @@ def test_api_case_detail_query_count_is_constant(api_as, world, persona):
     assert len(response.json()["assessments"]) > 3
     assert large == small, (small, large)
     assert large <= MAX_QUERIES
+
+
+@pytest.mark.parametrize("persona", ["local_engineer", "fsp_a_user"])
+def test_limit_detail_query_count_is_constant(client, world, persona):
+    from accounts.models import Membership
+    from limits.models import LimitEvent
+    from tests.factories import MembershipFactory, UserFactory
+
+    c = world.cast
+    client.force_login(getattr(c, persona))
+
+    def limit_with_events(n: int) -> TemporaryLimit:
+        limit = world.limit(spu=world.spu())
+        for i in range(n):  # each change by another engineer of the local DSO
+            actor = UserFactory(username=f"limit-actor-{limit.pk}-{i}")
+            MembershipFactory(user=actor, organisation=c.local.organisation, role=Membership.Role.SO_ENGINEER)
+            LimitEvent.objects.create(
+                limit=limit, action="update" if i else "create", actor=actor,
+                before={"quantity_mw": "1"}, after={"quantity_mw": "0.5"},
+            )
+        return limit
+
+    small, _ = _count(client, reverse("limits:limit-detail", args=[limit_with_events(1).pk]))
+    world.grow(1)
+    large, response = _count(client, reverse("limits:limit-detail", args=[limit_with_events(6).pk]))
+    assert len(response.context["events"]) == 6
+    assert large == small, (small, large)
+    assert large <= MAX_QUERIES
+
+
+def test_operator_detail_query_count_is_constant(client, world):
+    c = world.cast
+    client.force_login(c.nra_analyst)
+    small, _ = _count(client, reverse("observability:operator-detail", args=[c.regional.pk]))
+    world.grow(4)  # four more local DSOs below the regional one
+    large, response = _count(client, reverse("observability:operator-detail", args=[c.regional.pk]))
+    assert len(response.context["downstream"]) >= 6
+    assert large == small, (small, large)
+
+
+@pytest.mark.parametrize("persona", ["fsp_a_user", "local_engineer"])
+def test_connection_point_detail_query_count_is_constant(client, world, persona):
+    c = world.cast
+    client.force_login(getattr(c, persona))
+    small_spu = world.spu()
+    small, _ = _count(
+        client, reverse("observability:connection-point-detail", args=[small_spu.connection_point_id])
+    )
+    world.grow(1)
+    large_spu = world.spu()
+    for _ in range(5):
+        SpuFactory(fsp=c.fsp_a, connection_point=large_spu.connection_point)
+    large, response = _count(
+        client, reverse("observability:connection-point-detail", args=[large_spu.connection_point_id])
+    )
+    assert len(response.context["spus"]) == 6
+    assert large == small, (small, large)
