@@ -46,7 +46,7 @@ pytestmark = pytest.mark.django_db
 
 # No page or endpoint needs more than this many queries, whatever the data (sessions, roles,
 # the page's rows, its prefetches, filter choices, the nav).
-MAX_QUERIES = 30
+MAX_QUERIES = 20
 
 CONDITIONS = [{"max_up_mw": "0.5"}, {"months": [12, 1, 2], "max_down_mw": "0.2"}]
 
@@ -184,7 +184,8 @@ def _count(client, url: str) -> tuple[int, object]:
         response = client.get(url)
     assert response.status_code == 200, (url, response.status_code)
     if os.environ.get("QUERY_COUNTS_PRINT"):  # for docs: QUERY_COUNTS_PRINT=1 pytest -s
-        print(f"\nQUERIES {len(queries.captured_queries):3d} {url}")
+        test = os.environ.get("PYTEST_CURRENT_TEST", "").split("::")[-1].split(" ")[0]
+        print(f"\nQUERIES {len(queries.captured_queries):3d} {url} {test}")
     return len(queries.captured_queries), response
 
 
@@ -196,7 +197,7 @@ def _rows(response, *, api: bool) -> int:
     return len(page.object_list)
 
 
-def _assert_constant(client, url: str, world: World, *, api: bool = False, grow: int = 3) -> None:
+def _assert_constant(client, url: str, world: World, *, api: bool = False, grow: int = 2) -> None:
     client.get(url)  # warm per-process caches (content types, sessions, lookups)
     small, response = _count(client, url)
     small_rows = _rows(response, api=api)
@@ -256,7 +257,7 @@ def test_the_report_page_query_count_is_constant(client, world):
     client.get(url)
     small, response = _count(client, url)
     decisions = response.context["decisions"] if "decisions" in response.context else None
-    world.grow(3)
+    world.grow(2)
     large, _ = _count(client, url)
     assert large == small, (small, large, decisions)
     assert large <= MAX_QUERIES
@@ -412,7 +413,7 @@ def test_api_list_query_count_is_constant(api_as, world, name, query, persona):
     client.get(url)
     small, response = _count(client, url)
     small_rows = _rows(response, api=True)
-    world.grow(3)
+    world.grow(2)
     if name == "api:product-list":
         for _ in range(4):
             ProductFactory(procuring_so=SystemOperatorFactory(tier=SystemOperator.Tier.TSO))
@@ -504,9 +505,9 @@ def test_operator_detail_query_count_is_constant(client, world):
     c = world.cast
     client.force_login(c.nra_analyst)
     small, _ = _count(client, reverse("observability:operator-detail", args=[c.regional.pk]))
-    world.grow(4)  # four more local DSOs below the regional one
+    world.grow(3)  # three more local DSOs below the regional one
     large, response = _count(client, reverse("observability:operator-detail", args=[c.regional.pk]))
-    assert len(response.context["downstream"]) >= 6
+    assert len(response.context["downstream"]) >= 5
     assert large == small, (small, large)
 
 
