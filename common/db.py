@@ -35,22 +35,20 @@ def fetch_all(sql: str, params: Sequence = (), *, columns: Sequence[Field | None
     their values are converted as the ORM would (on SQLite datetimes come as text, decimals as
     floats, on both JSON as text).
     """
-    with connection.cursor() as django_cursor:  # health check, error wrapping, transaction state
-        if connection.vendor != "postgresql":
+    if connection.vendor != "postgresql":
+        with connection.cursor() as django_cursor:
             # As RawQuerySet does: datetimes and decimals in the backend's own text form.
             django_cursor.execute(sql, [connection.ops.adapt_unknown_value(p) for p in params])
             rows = django_cursor.fetchall()
-        else:
-            started = time.monotonic()
-            raw = django_cursor.cursor.connection
-            if raw.prepare_threshold is None:  # Django leaves it off: on, for `prepare=True` only
-                raw.prepare_threshold = NEVER_BY_COUNT
-            with connection.wrap_database_errors, psycopg.Cursor(raw) as cursor:
-                cursor.execute(sql, params, prepare=True)
-                rows = cursor.fetchall()
-            if connection.queries_logged:
-                logged = connection.ops.compose_sql(sql, params)
-                connection.queries_log.append({"sql": logged, "time": f"{time.monotonic() - started:.3f}"})
+    else:
+        started = time.monotonic()
+        with connection.wrap_database_errors:
+            cursor = _prepared_cursor()
+            cursor.execute(sql, params, prepare=True)
+            rows = cursor.fetchall()
+        if connection.queries_logged:
+            logged = connection.ops.compose_sql(sql, params)
+            connection.queries_log.append({"sql": logged, "time": f"{time.monotonic() - started:.3f}"})
     converters = _converters(tuple(columns), connection.vendor) if columns else ()
     if not converters:
         return [list(row) for row in rows]
@@ -64,6 +62,25 @@ def fetch_all(sql: str, params: Sequence = (), *, columns: Sequence[Field | None
             values[i] = value
         converted.append(values)
     return converted
+
+
+def _prepared_cursor() -> psycopg.Cursor:
+    """A server-side-binding cursor on the thread's connection, made once per connection.
+
+    What `connection.cursor()` does first is done here too: the health check (once per request
+    with CONN_HEALTH_CHECKS), connecting if needed, refusing use from another thread.
+    """
+    connection.close_if_health_check_failed()
+    connection.ensure_connection()
+    connection.validate_thread_sharing()
+    raw = connection.connection
+    cursor = getattr(connection, "_gridprequal_prepared_cursor", None)
+    if cursor is None or cursor.connection is not raw or cursor.closed:
+        if raw.prepare_threshold is None:  # Django leaves it off: on, for `prepare=True` only
+            raw.prepare_threshold = NEVER_BY_COUNT
+        cursor = psycopg.Cursor(raw)
+        connection._gridprequal_prepared_cursor = cursor
+    return cursor
 
 
 @cache

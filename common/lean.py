@@ -48,6 +48,14 @@ class LeanHandler(WSGIHandler):
             handler = convert_exception_to_response(middleware)
         self._middleware_chain = handler
 
+    def get_response(self, request):
+        response = super().get_response(request)
+        # CommonMiddleware's job in the full stack: without it the server would send the body
+        # chunked (and gunicorn closes such keep-alive connections sooner).
+        if not response.streaming and not response.has_header("Content-Length"):
+            response.headers["Content-Length"] = str(len(response.content))
+        return response
+
     def resolve_request(self, request):
         match = get_resolver(LEAN_URLCONF).resolve(request.path_info)
         request.resolver_match = match

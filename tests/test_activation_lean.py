@@ -96,6 +96,7 @@ def test_a_token_client_gets_the_answer_the_full_stack_gives(grid, platform_toke
     assert full.status_code == 200
     assert full.json() == lean
     assert headers["Content-Type"] == "application/json"
+    assert int(headers["Content-Length"]) == len(content)  # not chunked: keep-alive stays cheap
 
 
 def test_lean_answers_keep_the_security_headers_and_set_no_cookie(grid, platform_token):
