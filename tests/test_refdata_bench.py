@@ -189,7 +189,7 @@ def test_run_all_writes_the_summary_at_the_top(tmp_path):
     doc.write_text("# Performance\n\nMeasured by the scripts in `bench/` (SPEC §7).\n\n"
                    "<!-- older:start -->\nAn older section stays.\n<!-- older:end -->\n")
     result = subprocess.run(
-        [sys.executable, "bench/run_all.py", "--preset", "tiny", "--runs", "1", "--only", "queue,sweep",
+        [sys.executable, "bench/run_all.py", "--preset", "tiny", "--runs", "1", "--only", "report,sweep",
          "--write", str(doc), "--out", str(tmp_path / "out")],
         cwd=ROOT, env=_env("gridprequal_reference_run_all_test"), capture_output=True, text=True, timeout=300,
     )
@@ -197,14 +197,15 @@ def test_run_all_writes_the_summary_at_the_top(tmp_path):
     text = doc.read_text()
     # The summary sits under the header, above every bench's own section.
     assert text.index("<!-- summary:start -->") < text.index("<!-- older:start -->")
-    assert text.index("<!-- summary:end -->") < text.index("<!-- queue-bench:start -->")
+    assert text.index("<!-- summary:end -->") < text.index("<!-- report-bench:start -->")
     summary = text.split("<!-- summary:start -->")[1].split("<!-- summary:end -->")[0]
-    assert "bench/run_all.py --preset tiny --runs 1 --only queue,sweep" in summary
-    assert "SO queue, TSO" in summary and "deadline sweep" in summary and "≤ 150 ms" in summary
+    assert "bench/run_all.py --preset tiny --runs 1 --only report,sweep" in summary
+    assert "annual report" in summary and "(reference data)" in summary and "≤ 10 s" in summary
+    assert "deadline sweep" in summary and "≤ 60 s" in summary
     assert "Reference data set" in summary and "PostgreSQL" in summary
     assert "An older section stays." in text and "<!-- sweep-bench:start -->" in text
     report = json.loads((tmp_path / "out" / "summary.json").read_text())
-    assert set(report["benches"]) == {"queue", "sweep"}
+    assert set(report["benches"]) == {"report", "sweep"}
     assert all("rows" in r for r in report["benches"].values())
 
 
