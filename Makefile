@@ -39,7 +39,7 @@ test: install
 	$(MAKE) test-sqlite
 	$(MAKE) test-postgres
 
-# Every benchmark of SPEC §7 on the reference data set; writes docs/PERFORMANCE.md (about an hour).
+# Every benchmark of SPEC §7 on the reference data set; writes docs/PERFORMANCE.md (about half an hour).
 # Smaller: make bench BENCH_ARGS="--preset quick --runs 1"
 BENCH_ARGS ?= --preset full --runs 3
 bench: install
