@@ -23,7 +23,6 @@ import argparse
 import json
 import multiprocessing
 import os
-import platform
 import random
 import re
 import shutil
@@ -42,7 +41,7 @@ from urllib.parse import urlparse, urlunparse
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from perfdoc import section_write  # noqa: E402
+from perfdoc import budget_row, machine_line, results_write, section_write  # noqa: E402
 
 PRESETS = {
     "full": {"spus": 100_000, "spgs": 5_000, "members": 4, "cases": 50_000, "limits": 20_000},
@@ -385,37 +384,55 @@ def in_process(bodies: list[dict]) -> dict:
     return {"colours": colours, "latencies": latencies}
 
 
-def capture_sql(body: dict) -> list[str]:
-    """The SQL statements one check runs (token, caller, SO, product, resource, case, conditions, limits)."""
-    from django.db import connection
+def capture_statements(body: dict) -> list[tuple[str, list]]:
+    """The statements one check runs (resource + cases, limits, conditions, members), with their
+    parameters, as the app sends them: common.db.fetch_all's prepared statements."""
     from django.test import Client
-    from django.test.utils import CaptureQueriesContext
+
+    import limits.activation
+    import limits.selectors
 
     client = Client(HTTP_AUTHORIZATION=f"Token {TOKEN}")
-    client.post("/api/activation-check/", body, content_type="application/json")  # warm
-    with CaptureQueriesContext(connection) as ctx:
+    client.post("/api/activation-check/", body, content_type="application/json")  # warm: token, caches
+    captured: list[tuple[str, list]] = []
+    originals = {}
+    for module in (limits.activation, limits.selectors):
+        original = originals[module] = module.fetch_all
+
+        def recording(sql, params=(), *, columns=(), _original=original):
+            captured.append((sql, list(params)))
+            return _original(sql, params, columns=columns)
+
+        module.fetch_all = recording
+    try:
         client.post("/api/activation-check/", body, content_type="application/json")
-    return [q["sql"] for q in ctx.captured_queries if not q["sql"].startswith(("SAVEPOINT", "RELEASE"))]
+    finally:
+        for module, original in originals.items():
+            module.fetch_all = original
+    return captured
 
 
-def _floor_worker(url: str, statements: list[list[str]], seconds: float, queue) -> None:
+def _floor_worker(url: str, statements: list[list[tuple[str, list]]], seconds: float, queue) -> None:
     import psycopg
 
-    with psycopg.connect(url, autocommit=True) as conn:
+    with psycopg.connect(url, autocommit=True, prepare_threshold=0) as conn:
         done, latencies, i = 0, [], 0
+        cursor = conn.cursor()
         deadline = time.perf_counter() + seconds
         while time.perf_counter() < deadline:
             started = time.perf_counter()
-            for sql in statements[i % len(statements)]:
-                conn.execute(sql).fetchall()
+            for sql, params in statements[i % len(statements)]:
+                cursor.execute(sql, params, prepare=True)
+                cursor.fetchall()
             latencies.append(time.perf_counter() - started)
             done += 1
             i += 1
     queue.put((done, latencies))
 
 
-def floor(url: str, statements: list[list[str]], *, processes: int, seconds: float) -> dict:
-    """Bare SQL: the captured statements of each sample check, by `processes` psycopg clients."""
+def floor(url: str, statements: list[list[tuple[str, list]]], *, processes: int, seconds: float) -> dict:
+    """Bare SQL: each sample check's statements, prepared as the app prepares them, by
+    `processes` psycopg clients (no HTTP, no Django, no rules)."""
     queue = multiprocessing.Queue()
     workers = [
         multiprocessing.Process(target=_floor_worker, args=(url, statements, seconds, queue))
@@ -627,50 +644,64 @@ def server_pids(gunicorn_pid: int) -> tuple[list[int], list[int]]:
     return web, db
 
 
-def _machine() -> str:
-    cpu = platform.processor() or "?"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    mem = "?"
-    try:
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemTotal"):
-                mem = f"{int(line.split()[1]) / 1048576:.1f} GiB"
-    except OSError:
-        pass
-    load = ", ".join(f"{v:.1f}" for v in os.getloadavg())
-    pg = "?"
-    try:
-        from django.db import connection
-
-        with connection.cursor() as cursor:
-            cursor.execute("SHOW server_version")
-            pg = cursor.fetchone()[0]
-    except Exception:  # noqa: BLE001 - only a label
-        pass
-    return (
-        f"{os.cpu_count()} CPUs (nproc), {cpu}, {mem} RAM, load average at the end {load}; "
-        f"Python {platform.python_version()}, PostgreSQL {pg}, {platform.system()} {platform.release()}"
-    )
-
-
 # --- report ------------------------------------------------------------------------------------------
 
 
+def _per_answer_ms(http: dict, key: str) -> float:
+    return 1000 * http[key] / max(http["requests"], 1)
+
+
+def _spread(values: list[float], fmt: str) -> str:
+    """median (min–max) of the runs."""
+    if len(values) == 1:
+        return format(values[0], fmt)
+    return f"{format(statistics.median(values), fmt)} ({format(min(values), fmt)}–{format(max(values), fmt)})"
+
+
+def rows(result: dict) -> list[dict]:
+    """The budget rows for the summary (bench/perfdoc.py)."""
+    runs, floors = result["runs"], result["floors"]
+    rate = [r["per_second"] for r in runs]
+    p99 = [r["p99_ms"] for r in runs]
+    floor_rate = statistics.median(f["per_second"] for f in floors)
+    floor_p99 = statistics.median(f["p99_ms"] for f in floors)
+    label = f"the same prepared statements, bare psycopg, {result['workers']} processes"
+    return [
+        budget_row(
+            what=f"activation check: answers/s across {result['workers']} gunicorn workers (PostgreSQL, wrk)",
+            budget="≥ 1,000 answers/s",
+            unit="answers/s",
+            runs=rate,
+            within=statistics.median(rate) >= 1000,
+            floor=floor_rate,
+            floor_label=label + " (sets of statements/s)",
+        ),
+        budget_row(
+            what="activation check: p99 latency under that load",
+            budget="≤ 20 ms",
+            unit="ms",
+            runs=p99,
+            within=statistics.median(p99) <= 20,
+            floor=floor_p99,
+            floor_label=label + " (p99 of a set)",
+        ),
+    ]
+
+
 def report(result: dict, *, command: str) -> str:
-    http, fl, data = result["http"], result["floor"], result["data"]
+    runs, floors, data = result["runs"], result["floors"], result["data"]
     counts = ", ".join(f"{v:,} {k}" for k, v in data["counts"].items())
     colours = ", ".join(f"{k} {v}" for k, v in sorted(result["colours"].items()))
-    within_rate = "within" if http["per_second"] >= 1000 else "UNDER"
-    within_p99 = "within" if http["p99_ms"] <= 20 else "OVER"
-    cpu_ms = 1000 * http["server_cpu_s"] / max(http["requests"], 1)
-    projected = (os.cpu_count() or 1) * 1000 / cpu_ms if cpu_ms else float("nan")
-    met = http["per_second"] >= 1000 and http["p99_ms"] <= 20
+    rate = [r["per_second"] for r in runs]
+    p99 = [r["p99_ms"] for r in runs]
+    cpu = [_per_answer_ms(r, "server_cpu_s") for r in runs]
+    web = [_per_answer_ms(r, "web_cpu_s") for r in runs]
+    db = [_per_answer_ms(r, "db_cpu_s") for r in runs]
+    floor_rate = [f["per_second"] for f in floors]
+    within_rate = "within" if statistics.median(rate) >= 1000 else "UNDER"
+    within_p99 = "within" if statistics.median(p99) <= 20 else "OVER"
+    projected = (os.cpu_count() or 1) * 1000 / statistics.median(cpu)
+    met = within_rate == "within" and within_p99 == "within"
     verdict = (
         "The budget is met."
         if met
@@ -678,54 +709,55 @@ def report(result: dict, *, command: str) -> str:
         f"the server CPU per answer would allow about {projected:,.0f} answers/s"
         + (" (within the budget)." if projected >= 1000 else ", still short of 1,000.")
     )
+    first = runs[0]
+    total = sum(r["requests"] for r in runs)
+    bad = sum(r["bad_status"] + r["socket_errors"] for r in runs)
     return f"""{MARK_START}
 ## Activation check (SPEC §7 row 3)
 
-Command: `scripts/with-postgres {command}`
+Command: `{command}`
 
 Machine: {result["machine"]}; load average before the run {result["load_before"]}. gunicorn,
-PostgreSQL and wrk share the machine (and, when this was measured, other jobs did too: see the
-load averages).
+PostgreSQL and wrk share the machine's CPUs.
 
 Data (generated with `bulk_create` in {data["seconds"]:.0f} s): {counts}. Conditions are caps
 or caps in a local-time window; limits: 50 % on SPUs, 25 % on connection points, 15 % on SPGs,
 10 % on area boxes, over one week, 0–1 MW, a quarter-hour to a day long.
 
-Load: `{http["command"]}` against gunicorn (`--workers {result["workers"]} --worker-class
-{result["worker_class"]}{" --threads 1 --worker-connections 1`, keep-alive" if result["worker_class"] == "gthread" else "`, a connection per request"}) on 127.0.0.1; each request is `POST /api/activation-check/` by a market
-platform client (token), for one of {result["distinct"]:,} random request bodies (80 % SPUs, 20 %
-SPGs of {result["members"]} members; 15 min–2 h periods in the limits' week). Sample of the
-answers: {colours}.
+Load: `{first["command"]}` against gunicorn (`--workers {result["workers"]} --worker-class
+{result["worker_class"]}{" --threads 1 --worker-connections 1`, keep-alive" if result["worker_class"] == "gthread" else "`, a connection per request"}) on 127.0.0.1, {len(runs)} measured runs of {first["seconds"]:.0f} s after a 5 s warm-up; each request is
+`POST /api/activation-check/` by a market platform client (token), for one of {result["distinct"]:,}
+random request bodies (80 % SPUs, 20 % SPGs of {result["members"]} members; 15 min–2 h periods in
+the limits' week). Sample of the answers: {colours}. {total:,} answers, {bad} errors.
+
+Figures are the median of the runs, with the lowest and highest in brackets.
 
 | what | measured | budget |
 | --- | --- | --- |
-| answers/s across {result["workers"]} workers | **{http["per_second"]:,.0f}** ({http["requests"]:,} in {http["seconds"]:.0f} s, {http["bad_status"]} non-2xx, {http["socket_errors"]} socket errors) | ≥ 1,000 ({within_rate}) |
-| latency | p50 {http["p50_ms"]:.2f} ms, p90 {http["p90_ms"]:.2f} ms, **p99 {http["p99_ms"]:.2f} ms**, max {http["max_ms"]:.1f} ms | p99 ≤ 20 ms ({within_p99}) |
-| server CPU per answer (from /proc) | {cpu_ms:.2f} ms: gunicorn {1000 * http["web_cpu_s"] / max(http["requests"], 1):.2f} ms + PostgreSQL {1000 * http["db_cpu_s"] / max(http["requests"], 1):.2f} ms → {projected:,.0f} answers/s if the server had the {os.cpu_count()} CPUs to itself | — |
-| SQL per answer | {result["queries"]} statements: token + caller, resource + its cases, limits; conditions when the outcome is conditional (operators and products are cached for 30 s) | — |
-| floor: the same statements, bare psycopg, {result["workers"]} processes | {fl["per_second"]:,.0f} sets/s, p50 {fl["p50_ms"]:.2f} ms, p99 {fl["p99_ms"]:.2f} ms | — |
-| **ratio to the floor** | **{http["per_second"] / fl["per_second"]:.2f}×** the floor's throughput | — |
+| answers/s across {result["workers"]} workers | **{_spread(rate, ",.0f")}** | ≥ 1,000 ({within_rate}) |
+| latency p99 | **{_spread(p99, ".2f")} ms** (p50 {_spread([r["p50_ms"] for r in runs], ".2f")} ms) | ≤ 20 ms ({within_p99}) |
+| server CPU per answer (from /proc) | {_spread(cpu, ".2f")} ms: gunicorn {_spread(web, ".2f")} ms + PostgreSQL {_spread(db, ".2f")} ms → {projected:,.0f} answers/s if the server had the {os.cpu_count()} CPUs to itself | — |
+| SQL per answer | {result["queries"]} prepared statements (resource + its cases, limits; conditions when conditional, members for an SPG) and the connection health check | — |
+| floor: the same prepared statements, bare psycopg, {result["workers"]} processes | {_spread(floor_rate, ",.0f")} sets/s, p99 {_spread([f["p99_ms"] for f in floors], ".2f")} ms | — |
+| **ratio to the floor** | **{statistics.median(rate) / statistics.median(floor_rate):.2f}×** the floor's throughput | — |
 
-The floor replays the SQL captured from {result["floor_samples"]} real checks (parameters inlined),
-so it is what the database alone costs for this traffic; the rest is HTTP, Django, DRF and the
-rules in Python.
+The floor replays the statements of {result["floor_samples"]} real checks with their parameters,
+prepared as the app prepares them, so it is what the database alone costs for this traffic (and
+the client's share of psycopg); the rest is HTTP, Django and the rules in Python.
 
-**Reading these figures.** {verdict} The answers/s depend on what else runs on the machine (see
-the load averages: 2 CPUs shared by gunicorn, PostgreSQL, wrk and any other job); the server
-CPU per answer depends on it much less (contention still inflates it: caches, context switches),
-and projects what the 2 CPUs could answer on their own. Most of it is the gunicorn worker (Django middleware, DRF dispatch and authentication, the rules, JSON);
-the database side is {result["queries"]} indexed statements per answer (the limits' `OR` over
-partial indexes on `(target, end)` is a `BitmapOr`).
+**Reading these figures.** {verdict} The answers/s depend on what else runs on the machine (the
+load averages above); the server CPU per answer depends on it much less, and projects what the
+2 CPUs could answer on their own (wrk takes its share too).
 
-What the check does for speed: one query for the token and the market-platform flag, one for the
-resource with its cases for the product (`LEFT JOIN`), one for every overlapping limit (SPU,
-point, SPG and area bounding box in one `OR`), the conditions only when the outcome is
-conditional; raw SQL on this path (building ORM queries cost more than running them); operators
-and products cached per process for 30 s; the input parsed without instantiating a DRF
-serializer; parsed area polygons cached per process. What would come next: a slimmer middleware
-stack for `/api/activation-check/` (sessions, messages, locale and CSRF serve no token client),
-no per-request connection health check (`CONN_HEALTH_CHECKS`) on the web workers, and a run on an
-otherwise idle machine. Run it with:
+How the check is kept fast (limits/apis.py, common/lean.py, common/db.py): token clients of
+`/api/activation-check/` are answered by Django's own WSGI handler with a short middleware list
+(security headers, locale) and a one-path URLconf, and in front of DRF's dispatch (same answer
+and error JSON as the full stack: tests/test_activation_lean.py); the hot statements are prepared
+once per connection (Django binds parameters on the client, so PostgreSQL otherwise planned each
+one again: planning cost more than running them); the token lookup is cached for 5 s per worker,
+operators and products for 30 s, parsed area polygons until the limit changes; rows come as
+tuples and become model instances without the ORM's query building; the input is parsed
+without a DRF serializer. Run it with:
 
     apt-get install -y wrk
     scripts/with-postgres .venv/bin/python bench/activation_bench.py --write docs/PERFORMANCE.md
@@ -746,7 +778,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--worker-class", default="gthread", choices=["gthread", "sync"])
     parser.add_argument("--requests", type=int, default=20_000, help="distinct request bodies")
     parser.add_argument("--in-process", action="store_true", help="no gunicorn/wrk: Django's test client")
+    parser.add_argument("--runs", type=int, default=3, help="measured wrk runs (median, min, max)")
     parser.add_argument("--write", type=Path, help="replace this benchmark's section in a Markdown file")
+    parser.add_argument("--json", type=Path, help="write the budget rows (bench/perfdoc.py contract)")
     args = parser.parse_args(argv)
     sizes = PRESETS[args.preset]
     url = os.environ.get("DATABASE_URL", "")
@@ -790,10 +824,11 @@ def main(argv: list[str] | None = None) -> int:
     bodies = make_requests(data, n=args.requests)
     sample = in_process(bodies[:300])
     samples = bodies[:200]
-    statements = [capture_sql(b) for b in samples]
+    statements = [capture_statements(b) for b in samples]
     from django.db import connections
 
     connections.close_all()
+    runs, floors = [], []
     with tempfile.TemporaryDirectory(prefix="activation-bench-") as tmp:
         workdir = Path(tmp)
         bodies_path = workdir / "bodies.jsonl"
@@ -815,46 +850,60 @@ def main(argv: list[str] | None = None) -> int:
                 connections=args.connections,
                 threads=2,
                 workdir=workdir,
-            )  # warm-up: connections, caches
+            )  # warm-up: connections, caches, prepared statements
             web_pids, db_pids = server_pids(server.pid)
-            web_before, db_before = _cpu_seconds(web_pids), _cpu_seconds(db_pids)
             print(f"measuring CPU of {len(web_pids)} web and {len(db_pids)} database processes", flush=True)
-            http = run_wrk(
-                port=port,
-                bodies_path=bodies_path,
-                seconds=args.seconds,
-                connections=args.connections,
-                threads=2,
-                workdir=workdir,
-            )
-            http["web_cpu_s"] = _cpu_seconds(web_pids) - web_before
-            http["db_cpu_s"] = _cpu_seconds(db_pids) - db_before
-            http["server_cpu_s"] = http["web_cpu_s"] + http["db_cpu_s"]
+            for k in range(args.runs):
+                web_before, db_before = _cpu_seconds(web_pids), _cpu_seconds(db_pids)
+                http = run_wrk(
+                    port=port,
+                    bodies_path=bodies_path,
+                    seconds=args.seconds,
+                    connections=args.connections,
+                    threads=2,
+                    workdir=workdir,
+                )
+                http["web_cpu_s"] = _cpu_seconds(web_pids) - web_before
+                http["db_cpu_s"] = _cpu_seconds(db_pids) - db_before
+                http["server_cpu_s"] = http["web_cpu_s"] + http["db_cpu_s"]
+                runs.append(http)
+                print(
+                    f"run {k + 1}/{args.runs}: {http['per_second']:,.0f} answers/s, "
+                    f"p99 {http['p99_ms']:.2f} ms",
+                    flush=True,
+                )
         finally:
             stop(server)
-        print(http["raw"], flush=True)
-    fl = floor(url, statements, processes=args.workers, seconds=min(args.seconds, 15))
+    for k in range(args.runs):
+        floors.append(floor(url, statements, processes=args.workers, seconds=min(args.seconds, 15)))
+        print(f"floor {k + 1}/{args.runs}: {floors[-1]['per_second']:,.0f} sets/s", flush=True)
     result = {
         "load_before": load_before,
         "worker_class": args.worker_class,
-        "http": http,
-        "floor": fl,
+        "runs": runs,
+        "floors": floors,
         "data": data,
         "colours": sample["colours"],
         "workers": args.workers,
+        "connections": args.connections,
         "distinct": len(bodies),
         "members": sizes["members"],
         "floor_samples": len(samples),
         "queries": round(statistics.mean(len(s) for s in statements), 1),
-        "machine": _machine(),
+        "machine": machine_line(),
     }
     command = ".venv/bin/python bench/activation_bench.py " + " ".join(
         argv if argv is not None else sys.argv[1:]
     )
-    section = report(result, command=command.strip())
+    command = f"scripts/with-postgres {command.strip()}"
+    section = report(result, command=command)
     print(section)
     if args.write:
         write(args.write, section)
+    if args.json:
+        results_write(
+            args.json, bench="activation", command=command, machine=result["machine"], rows=rows(result)
+        )
     return 0
 
 

@@ -232,3 +232,12 @@ def test_a_period_across_the_dst_change_answers_the_same_on_both_paths(grid, pla
     assert client.post("/api/activation-check/", data, content_type="application/json").json() == json.loads(
         content
     )
+
+
+def test_the_wsgi_module_freezes_what_it_loaded():
+    """Full garbage-collector passes over the loaded app would stall workers now and then."""
+    import gc
+
+    import config.wsgi  # noqa: F401
+
+    assert gc.get_freeze_count() > 10_000
