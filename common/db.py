@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from functools import cache
 
 import psycopg
-from django.db import connection
+from django.db import OperationalError, connection
 from django.db.models import Field, Model
 
 NEVER_BY_COUNT = 2**31 - 1  # psycopg's threshold for preparing a statement after N runs
@@ -42,10 +42,17 @@ def fetch_all(sql: str, params: Sequence = (), *, columns: Sequence[Field | None
             rows = django_cursor.fetchall()
     else:
         started = time.monotonic()
-        with connection.wrap_database_errors:
-            cursor = _prepared_cursor()
-            cursor.execute(sql, params, prepare=True)
-            rows = cursor.fetchall()
+        try:
+            rows = _run_prepared(sql, params)
+        except OperationalError:
+            # A persistent connection the server dropped (a restart, an idle timeout): Django's
+            # per-request health check would have found it with an extra round trip on every
+            # request; here it is found when it fails. Outside a transaction a read can simply
+            # be sent again on a new connection.
+            if connection.in_atomic_block or (connection.connection is not None and connection.is_usable()):
+                raise
+            connection.close()
+            rows = _run_prepared(sql, params)
         if connection.queries_logged:
             logged = connection.ops.compose_sql(sql, params)
             connection.queries_log.append({"sql": logged, "time": f"{time.monotonic() - started:.3f}"})
@@ -64,13 +71,21 @@ def fetch_all(sql: str, params: Sequence = (), *, columns: Sequence[Field | None
     return converted
 
 
+def _run_prepared(sql: str, params: Sequence) -> list[tuple]:
+    with connection.wrap_database_errors:  # psycopg's errors as django.db's; marks a broken connection
+        cursor = _prepared_cursor()
+        cursor.execute(sql, params, prepare=True)
+        return cursor.fetchall()
+
+
 def _prepared_cursor() -> psycopg.Cursor:
     """A server-side-binding cursor on the thread's connection, made once per connection.
 
-    What `connection.cursor()` does first is done here too: the health check (once per request
-    with CONN_HEALTH_CHECKS), connecting if needed, refusing use from another thread.
+    What `connection.cursor()` does first is done here too, but the health check: connecting if
+    needed, refusing use from another thread. The per-request health check (CONN_HEALTH_CHECKS)
+    is counted as done: fetch_all replaces a dropped connection when a statement fails on it.
     """
-    connection.close_if_health_check_failed()
+    connection.health_check_done = True
     connection.ensure_connection()
     connection.validate_thread_sharing()
     raw = connection.connection

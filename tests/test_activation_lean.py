@@ -241,3 +241,38 @@ def test_the_wsgi_module_freezes_what_it_loaded():
     import config.wsgi  # noqa: F401
 
     assert gc.get_freeze_count() > 10_000
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_connection_the_server_dropped_is_replaced_without_an_error(grid, platform_token):
+    """No per-request health check on the lean path: a dropped connection is found when a statement
+    fails on it, and the read is sent again on a new one (outside a transaction)."""
+    import psycopg
+
+    from tests.services import database_url_for
+
+    assert post(platform_token, check_body(grid))[0] == 200
+    backend = connection.connection.info.backend_pid
+    with psycopg.connect(database_url_for(connection.settings_dict), autocommit=True) as admin:
+        admin.execute("SELECT pg_terminate_backend(%s)", [backend])
+    status, _, content = post(platform_token, check_body(grid))
+    assert status == 200, content
+    assert connection.connection.info.backend_pid != backend
+
+
+def test_a_database_failure_on_the_lean_path_is_a_json_500_without_a_trace(
+    grid, platform_token, monkeypatch
+):
+    from django.db import OperationalError
+
+    import limits.selectors
+
+    def broken(*args, **kwargs):
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(limits.selectors, "fetch_all", broken)
+    status, headers, content = post(platform_token, check_body(grid))
+    assert status == 500
+    assert headers["Content-Type"].startswith("application/json")
+    assert b"Traceback" not in content and b"OperationalError" not in content
