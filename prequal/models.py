@@ -341,8 +341,10 @@ class Case(ConcurrentTransitionMixin, TimeStampedModel):
         ]
         indexes = [
             models.Index(fields=["fsp", "status"], name="case_fsp_status"),
-            # The FSP's applications, newest first (prequal.selectors.cases.case_list_for_user).
+            # Applications newest first (prequal.selectors.cases.case_list_for_user): an FSP's,
+            # and every case an SO or the NRA reads (walked in order, first 50 rows).
             models.Index(fields=["fsp", "created_at", "id"], name="case_fsp_created"),
+            models.Index(fields=["created_at", "id"], name="case_created"),
             # Rows with a running supplement clock only. Read by deadlines_sweep().
             models.Index(
                 fields=["supplement_due"], name="case_supplement_due_open",

@@ -528,3 +528,27 @@ def test_connection_point_detail_query_count_is_constant(client, world, persona)
     )
     assert len(response.context["spus"]) == 6
     assert large == small, (small, large)
+
+
+# --- what the queue's index relies on ------------------------------------------------------------
+
+
+def test_open_assessments_are_always_of_the_current_round(client, world):
+    """The queue reads open assessments without joining the case for its round (an index-only
+    count): a material change cancels the open ones before the new round starts."""
+    from prequal.services.resources import spu_update
+
+    c = world.cast
+    spu = world.spu()
+    case = world.submit(spu=spu)
+    world.decide(case, c.tso)
+    spu_update(user=c.fsp_a_user, spu=spu, max_up_kw=Decimal("900"))
+
+    case.refresh_from_db()
+    assert case.round == 2
+    assert not Assessment.objects.filter(case=case, round=1, status__in=Assessment.OPEN).exists()
+    assert Assessment.objects.filter(status__in=Assessment.OPEN).exclude(round=1).count() == 2
+    for user, expected in ((c.local_engineer, 1), (c.tso_engineer, 1)):
+        client.force_login(user)
+        rows = [a for a in client.get(reverse("prequal:queue")).context["page_obj"] if a.case_id == case.pk]
+        assert [(a.round, a.status) for a in rows] == [(2, "pending")] * expected

@@ -135,8 +135,10 @@ def assessment_queue_for_user(
     qs = (
         Assessment.objects.filter(
             system_operator_id__in=operator_ids,
+            # Open assessments are always of the case's current round: a new round cancels the
+            # open ones first (prequal.services.cases). So no `round = case.round` join here:
+            # the page count is an index-only scan of assessment_queue_open.
             status__in=Assessment.OPEN,
-            round=F("case__round"),
         )
         .select_related(
             "system_operator__organisation",
