@@ -122,7 +122,7 @@ def run(*, preset: str, runs: int, only: list[str], doc: Path, out: Path, refdat
 
 def _figure(value: float, unit: str) -> str:
     if unit == "ms":
-        return f"{value:.1f} ms"
+        return f"{value:.1f} ms" if value >= 1 else f"{value:.2g} ms"
     if unit == "MB":
         return f"{value:.0f} MB"
     return f"{value:.3g} {unit}" if value < 10 else f"{value:.1f} {unit}"
