@@ -40,6 +40,7 @@ from decimal import Decimal
 
 import shapely
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -160,7 +161,9 @@ def limits_overlapping(
     """Every limit overlapping [start, end) on these SPUs, points, SPG, or an area covering a point.
 
     One prepared statement: an OR over the partial indexes on (spu, end), (connection_point,
-    end), (spg, end) and the area limits' (end, min_lon), narrowed to the points' bounding box.
+    end), (spg, end) and, for the area limits, on PostgreSQL the GiST index on (bounding box,
+    period) (migration limits/0002) once per point, elsewhere the B-tree on (end, min_lon) with
+    the points' bounding box; an area counts when its polygon contains a point (_limits_on).
     The limits come without `area_geojson` (deferred; see _area_geometry).
     """
     scope, params = [], []
@@ -176,10 +179,19 @@ def limits_overlapping(
     if points:
         lons = [p[0] for p in points]
         lats = [p[1] for p in points]
-        scope.append(
-            "(target_kind = 'area' AND min_lon <= %s AND max_lon >= %s AND min_lat <= %s AND max_lat >= %s)"
-        )
-        params += [max(lons), min(lons), max(lats), min(lats)]
+        if connection.vendor == "postgresql":  # the GiST index limit_area_box_period, per point
+            for lon, lat in dict.fromkeys(points):
+                scope.append(
+                    "(target_kind = 'area' AND box(point(min_lon, min_lat), point(max_lon, max_lat)) "
+                    '&& box(point(%s, %s), point(%s, %s)) AND tstzrange(start, "end") && tstzrange(%s, %s))'
+                )  # (box && box is what box_ops indexes; box @> point is not)
+                params += [lon, lat, lon, lat, start, end]
+        else:
+            scope.append(
+                "(target_kind = 'area' AND min_lon <= %s AND max_lon >= %s "
+                "AND min_lat <= %s AND max_lat >= %s)"
+            )
+            params += [max(lons), min(lons), max(lats), min(lats)]
     if not scope:
         return []
     sql = (

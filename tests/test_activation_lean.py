@@ -276,3 +276,44 @@ def test_a_database_failure_on_the_lean_path_is_a_json_500_without_a_trace(
     assert status == 500
     assert headers["Content-Type"].startswith("application/json")
     assert b"Traceback" not in content and b"OperationalError" not in content
+
+
+@pytest.mark.postgres
+def test_area_limits_are_found_through_the_gist_index(grid):
+    """EXPLAIN of the real limits query: the area branch uses limit_area_box_period, not a scan."""
+    import json as json_
+    import random
+
+    from django.test.utils import CaptureQueriesContext
+
+    from limits.activation import limits_overlapping
+    from limits.models import TargetKind
+
+    rng = random.Random(3)
+    rows = []
+    for _ in range(3000):  # many area limits over a month all over the country
+        lon, lat = rng.uniform(11, 24), rng.uniform(55, 69)
+        start = START + timedelta(hours=rng.randrange(24 * 30))
+        rows.append(
+            TemporaryLimit(
+                system_operator=grid.cast.local, target_kind=TargetKind.AREA, area_geojson="{}",
+                min_lon=lon - 0.1, max_lon=lon + 0.1, min_lat=lat - 0.05, max_lat=lat + 0.05,
+                direction="up", quantity_mw=Decimal("0.5"), start=start, end=start + timedelta(hours=4),
+                reason="bench", created_by=grid.cast.local_engineer,
+            )
+        )
+    TemporaryLimit.objects.bulk_create(rows)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE limits_temporarylimit")
+    with CaptureQueriesContext(connection) as ctx:
+        limits_overlapping(
+            start=START + timedelta(days=3), end=START + timedelta(days=3, hours=1),
+            spu_ids=[grid.spu.pk], connection_point_ids=[grid.cp.pk],
+            points=[(grid.cp.longitude, grid.cp.latitude), (15.0, 60.0)],
+        )
+    (sql,) = [q["sql"] for q in ctx.captured_queries if "limits_temporarylimit" in q["sql"]]
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN (FORMAT JSON) " + sql)
+        plan = json_.dumps(cursor.fetchone()[0])
+    assert plan.count('"Index Name": "limit_area_box_period"') == 2, plan
+    assert '"Seq Scan"' not in plan, plan
