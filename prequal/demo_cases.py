@@ -230,8 +230,9 @@ def _cases(*, world: _World, rng: random.Random, start: datetime, now: datetime,
                 rules[key] = deadline_rule_in_force(system_operator=so, at=submitted)
             rule = rules[key]
             deadline = assessment_deadline(rule=rule, start=submitted, time_zone=so.time_zone)
-            a = Assessment(case=case, round=1, system_operator=so, reasons=reasons, deadline=deadline,
-                           deadline_rule=rule, clock_started_at=submitted)
+            connects = "connecting" in reasons
+            a = Assessment(case=case, round=1, system_operator=so, reasons=reasons, connects=connects,
+                           deadline=deadline, deadline_rule=rule, clock_started_at=submitted)
             if rng.random() < SILENCE_SHARE:
                 outcome, decided_at = S.APPROVED_BY_SILENCE, deadline
             else:
@@ -243,7 +244,7 @@ def _cases(*, world: _World, rng: random.Random, start: datetime, now: datetime,
                 assessments.append(a)  # still pending: the clock runs
                 continue
             a = Assessment(
-                case=case, round=1, system_operator=so, reasons=reasons, deadline=deadline,
+                case=case, round=1, system_operator=so, reasons=reasons, connects=connects, deadline=deadline,
                 deadline_rule=rule, clock_started_at=submitted, status=outcome, decided_at=decided_at,
                 decided_by_id=None if outcome == S.APPROVED_BY_SILENCE else world.engineer(so),
             )

@@ -441,6 +441,9 @@ class Assessment(ConcurrentTransitionMixin, TimeStampedModel):
     )
     # Why this SO assesses (observability.resolver.Reason values) and which area versions.
     reasons = models.JSONField(_("reasons"), default=list)
+    # The SO connects one of the case's points ("connecting" in reasons), as a column: the SO
+    # queue's connecting-SO filter reads it through the partial index assessment_connecting.
+    connects = models.BooleanField(_("connects a point of the case"), default=False, db_default=False)
     area_version_ids = models.JSONField(default=list, blank=True)
     status = FSMField(
         _("status"), max_length=24, choices=Status.choices, default=Status.PENDING, protected=True
@@ -475,6 +478,11 @@ class Assessment(ConcurrentTransitionMixin, TimeStampedModel):
         indexes = [
             # Running clocks only, in the sweep's keyset order (deadline, id). Read by
             # deadlines_sweep() (silence and reminders).
+            # The queue's connecting-SO filter: the cases whose points this SO connects.
+            models.Index(
+                fields=["system_operator", "case"], name="assessment_connecting",
+                condition=models.Q(connects=True),
+            ),
             models.Index(
                 fields=["deadline", "id"], name="assessment_deadline_open",
                 condition=models.Q(status="pending", deadline__isnull=False),

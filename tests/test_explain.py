@@ -74,9 +74,9 @@ FROM (SELECT i, (i - 1) % {SPUS} + 1 AS s,
              timestamptz '2023-01-01 00:00+00' + (i * interval '1 hour') AS ts
       FROM generate_series(1, {CASES}) i) c;
 INSERT INTO prequal_assessment (id, created_at, updated_at, case_id, round, system_operator_id, reasons,
-                                area_version_ids, status, deadline, clock_started_at, decided_at,
+                                connects, area_version_ids, status, deadline, clock_started_at, decided_at,
                                 missing_information, reason, justification, limits_explanation)
-SELECT {BASE} + (c - 1) * 3 + k, ts, ts, {BASE} + c, 1, so, '[]', '[]', st,
+SELECT {BASE} + (c - 1) * 3 + k, ts, ts, {BASE} + c, 1, so, '[]', k = 1, '[]', st,
        CASE WHEN st = 'pending' THEN ts + interval '90 days' + (c % 1000) * interval '1 minute'
             WHEN st = 'incomplete' THEN NULL ELSE ts + interval '90 days' END,
        ts, CASE WHEN st IN ('pending', 'incomplete', 'cancelled') THEN NULL ELSE ts + interval '60 days' END,
@@ -203,6 +203,27 @@ def test_the_so_queue_reads_its_partial_index_in_page_order(bulk):
             plan = _plan(filtered[-1])
             assert "assessment_queue_open" in _indexes(plan), (filters, json.dumps(plan, indent=1))
             assert "prequal_assessment" not in _seq_scanned(plan), (filters, json.dumps(plan, indent=1))
+
+
+def test_the_queues_connecting_so_filter_starts_from_that_sos_own_cases(bulk):
+    """The TSO's queue for one DSO's points: that DSO's `connects` assessments, by index, not a walk
+    over every open assessment of the TSO with a lookup of each case's points."""
+    from prequal.selectors.cases import assessment_queue_for_user
+
+    user = _member(BASE + 1, Membership.Role.SO_ENGINEER)
+
+    def page():
+        qs = assessment_queue_for_user(user=user, connecting_so=BASE + 5)
+        return qs.count(), list(qs[:50])
+
+    statements = _on("prequal_assessment", _captured(page))
+    assert len(statements) == 2
+    for sql in statements:
+        plan = _plan(sql)
+        assert "assessment_connecting" in _indexes(plan), json.dumps(plan, indent=1)
+        assert "prequal_assessment" not in _seq_scanned(plan), json.dumps(plan, indent=1)
+    count, rows = page()
+    assert count and all(r.system_operator_id == BASE + 1 for r in rows)
 
 
 def test_the_sweep_finds_due_rows_through_the_open_deadline_indexes(bulk):

@@ -496,3 +496,29 @@ def test_the_database_holds_one_live_application_per_resource_and_product(wf):
         Case.objects.create(fsp=wf.cast.fsp_a, spu=wf.spu, product=wf.product)  # racing past the check
     case_withdraw(user=wf.cast.fsp_a_user, case=first)
     assert wf.draft().status == C.DRAFT  # a withdrawn one no longer counts
+
+
+def test_each_assessment_says_whether_its_so_connects_a_point_of_the_case(wf):
+    """`connects` mirrors the "connecting" reason: what the queue's connecting-SO filter reads."""
+    case = wf.submitted()
+    flags = {a.system_operator_id: a.connects for a in case.assessments.all()}
+    assert flags[wf.cast.local.pk] is True
+    assert flags[wf.cast.tso.pk] is False
+    spg = wf.spg_case()
+    connecting = {a.system_operator_id for a in spg.assessments.filter(connects=True)}
+    assert connecting == {wf.cast.local.pk, wf.cast.other_local.pk}
+    for a in Assessment.objects.all():
+        assert a.connects == ("connecting" in a.reasons)
+
+
+def test_the_migration_backfills_connects_from_the_reasons(wf):
+    import importlib
+
+    from django.apps import apps
+
+    wf.spg_case()
+    Assessment.objects.update(connects=False)
+    importlib.import_module("prequal.migrations.0009_assessment_connects").backfill(apps, None)
+    assert Assessment.objects.filter(connects=True).count() == 2
+    for a in Assessment.objects.all():
+        assert a.connects == ("connecting" in a.reasons)

@@ -13,7 +13,7 @@ from django.shortcuts import get_object_or_404
 
 from accounts.selectors import user_roles
 from observability.models import SystemOperator
-from prequal.models import Assessment, Case, CaseEvent, Condition, Fsp, SpgMembership
+from prequal.models import Assessment, Case, CaseEvent, Condition, Fsp
 
 
 def case_list_for_user(
@@ -159,10 +159,9 @@ def assessment_queue_for_user(
             else qs.filter(case__product_id=product)
         )
     if connecting_so:
-        in_group = Exists(
-            SpgMembership.objects.filter(
-                spg_id=OuterRef("case__spg_id"), spu__connection_point__connecting_so_id=connecting_so
-            )
-        )
-        qs = qs.filter(Q(case__spu__connection_point__connecting_so_id=connecting_so) | in_group)
+        # The cases whose points (the SPU's, or an SPG member's when applied) this SO connects:
+        # its own assessments marked `connects`, off the partial index assessment_connecting,
+        # whatever the number of points or cases.
+        connected = Assessment.objects.filter(system_operator_id=connecting_so, connects=True)
+        qs = qs.filter(case_id__in=connected.values("case_id"))
     return qs

@@ -28,7 +28,7 @@ from django_fsm import ConcurrentTransition, TransitionNotAllowed
 from accounts.selectors import user_roles
 from common.exceptions import ApplicationError
 from observability.models import ConnectionPoint, SystemOperator
-from observability.resolver import assessing_sos
+from observability.resolver import Reason, assessing_sos
 from prequal.models import (
     Assessment,
     Case,
@@ -211,6 +211,7 @@ def _open_round(*, case: Case, start: datetime) -> list[Assessment]:
             round=case.round,
             system_operator=plan.system_operator,
             reasons=plan.reasons,
+            connects=Reason.CONNECTING in plan.reasons,
             area_version_ids=plan.area_version_ids,
             deadline_rule=plan.rule,
             deadline=plan.deadline,
