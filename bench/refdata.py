@@ -799,6 +799,31 @@ def generate(
             rows_ev.append((e_first + len(rows_ev), *e))
         bar.update(3)
 
+    # The order of the tuples in rows_a.
+    assessment_columns = [
+        "id",
+        "case_id",
+        "round",
+        "system_operator_id",
+        "reasons",
+        "connects",
+        "area_version_ids",
+        "status",
+        "deadline",
+        "deadline_rule_id",
+        "clock_started_at",
+        "incomplete_declared_at",
+        "missing_information",
+        "decided_by_id",
+        "decided_at",
+        "reason",
+        "justification",
+        "limits_explanation",
+        "created_at",
+        "updated_at",
+    ]
+    status_at = assessment_columns.index("status")
+
     def counted(rows, step):
         for row in rows:
             yield row
@@ -824,31 +849,7 @@ def generate(
                 "updated_at",
             ],
         ).write(counted(rows_case, 1))
-        TableWriter(
-            Assessment,
-            [
-                "id",
-                "case_id",
-                "round",
-                "system_operator_id",
-                "reasons",
-                "connects",
-                "area_version_ids",
-                "status",
-                "deadline",
-                "deadline_rule_id",
-                "clock_started_at",
-                "incomplete_declared_at",
-                "missing_information",
-                "decided_by_id",
-                "decided_at",
-                "reason",
-                "justification",
-                "limits_explanation",
-                "created_at",
-                "updated_at",
-            ],
-        ).write(counted(rows_a, 1))
+        TableWriter(Assessment, assessment_columns).write(counted(rows_a, 1))
         TableWriter(
             Condition,
             [
@@ -898,9 +899,9 @@ def generate(
         "spus": points,
         "cases": len(rows_case),
         "assessments": len(rows_a),
-        "open_assessments": sum(1 for r in rows_a if r[6] in ("pending", "incomplete")),
+        "open_assessments": sum(1 for r in rows_a if r[status_at] in ("pending", "incomplete")),
         "conditions": len(rows_cond),
-        "refusals": sum(1 for r in rows_a if r[6] == "not_approved"),
+        "refusals": sum(1 for r in rows_a if r[status_at] == "not_approved"),
         "case_events": len(rows_ev),
     }
     ref.seconds = time.perf_counter() - started

@@ -55,6 +55,10 @@ def test_tiny_preset_makes_the_counts_of_each_model(reference):
     assert Assessment.objects.count() == 3 * TINY["cases"]
     assert Condition.objects.count() == Assessment.objects.filter(status="conditionally_approved").count() > 0
     assert CaseEvent.objects.count() == reference.counts["case_events"] >= 2 * TINY["cases"]
+    # The counts it reports (the summary quotes them) are the database's.
+    open_ = Assessment.objects.filter(status__in=Assessment.OPEN)
+    assert reference.counts["open_assessments"] == open_.count() > 0
+    assert reference.counts["refusals"] == Assessment.objects.filter(status="not_approved").count() > 0
     # Every operator and FSP has someone to log in as.
     assert Membership.objects.filter(role="so_engineer").count() == 166
     assert Membership.objects.filter(role="fsp_user").count() == TINY["fsps"]
