@@ -276,6 +276,10 @@ def test_the_fsp_lists_read_the_fsps_units_and_applications_by_index(bulk):
         plan = _plan(sql)
         assert _indexes(plan) & {"spu_fsp_active", "spu_code_unique_per_fsp"}, json.dumps(plan, indent=1)
         assert "prequal_spu" not in _seq_scanned(plan), json.dumps(plan, indent=1)
+    # The page walks the FSP's units in code order off (fsp, code): no full sort of them all.
+    page_plan = _plan(statements[-1])
+    assert "spu_code_unique_per_fsp" in _indexes(page_plan), json.dumps(page_plan, indent=1)
+    assert not [n for n in _nodes(page_plan) if n["Node Type"] == "Sort"], json.dumps(page_plan, indent=1)
 
     def cases():
         qs = case_list_for_user(user=user)

@@ -26,7 +26,11 @@ def spu_list_for_user(*, user) -> QuerySet[Spu]:
         return qs
     scope = Q(pk__in=[])
     if roles.is_fsp:
-        scope |= Q(fsp__organisation_id__in=roles.fsp_org_ids)
+        # The FSPs' ids, not a join on their organisation: with `fsp_id = X` a page of an
+        # aggregator's 100,000 units comes in code order off the index (fsp, code) instead of
+        # sorting them all (one small query more).
+        fsp_ids = list(Fsp.objects.filter(organisation_id__in=roles.fsp_org_ids).values_list("pk", flat=True))
+        scope |= Q(fsp_id__in=fsp_ids)
     if roles.is_so:
         scope |= Q(connection_point__connecting_so__organisation_id__in=roles.so_org_ids)
     return qs.filter(scope)
