@@ -38,8 +38,8 @@ SUMMARY_END = "<!-- summary:end -->"
 # Per preset: each bench's own size arguments (the reference data set's preset is --preset itself).
 SIZES = {
     "full": {
-        "resolver": ["--preset", "full"], "activation": ["--preset", "full"], "sweep": ["--preset", "full"],
-        "import": ["--preset", "full"],
+        "resolver": ["--preset", "full"], "activation": ["--preset", "national"],
+        "sweep": ["--preset", "full"], "import": ["--preset", "full"],
     },
     "medium": {
         "resolver": ["--points", "100000", "--polygons", "2000", "--vertices", "1000"],
@@ -60,7 +60,7 @@ SIZES = {
 SOURCES = {
     "resolver": "own data, in memory: the reference set's polygons and points, built by the bench",
     "queue": "the reference database",
-    "activation": "own data set (100,000 SPUs, 50,000 cases, 20,000 limits at full), built by the bench",
+    "activation": "own data set (at full: 1,000,000 SPUs, 200,000 cases, 100,000 limits), built by the bench",
     "sweep": "own backlog of due assessments (100,000 at full): the reference set has none overdue",
     "report": "the reference database (the calendar year with most decisions)",
     "import": "a generated CSV into an empty database",
