@@ -7,7 +7,7 @@ median with min–max, the budget, within or miss, the floor and the ratio, the 
 exact command. A benchmark that fails is listed as "not run" with its reason; the others go on.
 Only the full preset writes docs/PERFORMANCE.md by default (`--write` to choose).
 
-    scripts/with-postgres .venv/bin/python bench/run_all.py                       # full, ~30 min
+    scripts/with-postgres .venv/bin/python bench/run_all.py                       # full, 30–45 min
     scripts/with-postgres .venv/bin/python bench/run_all.py --preset quick --runs 1   # minutes
     make bench                                                                    # the full run
 
