@@ -163,5 +163,11 @@ def assessment_queue_for_user(
         # its own assessments marked `connects`, off the partial index assessment_connecting,
         # whatever the number of points or cases.
         connected = Assessment.objects.filter(system_operator_id=connecting_so, connects=True)
-        qs = qs.filter(case_id__in=connected.values("case_id"))
+        # In two steps: first the ids of the (few) open cases it connects, then the page. In one
+        # statement the planner joined every open row's details before filtering (225 ms for
+        # the TSO at the reference scale); one query more, whatever the data size.
+        case_ids = list(
+            qs.filter(case_id__in=connected.values("case_id")).order_by().values_list("case_id", flat=True)
+        )
+        qs = qs.filter(case_id__in=case_ids)
     return qs
