@@ -62,13 +62,18 @@ SOURCES = {
     "queue": "the reference database",
     "activation": "own data set (at full: 1,000,000 SPUs, 200,000 cases, 100,000 limits), built by the bench",
     "sweep": "own backlog of due assessments (100,000 at full): the reference set has none overdue",
-    "report": "the reference database (the calendar year with most decisions)",
+    "report": "at full: its own generated calendar year of exactly 600,000 assessments; smaller presets: "
+    "the reference database (the calendar year with most decisions)",
     "import": "a generated CSV into an empty database",
 }
 
 
 def bench_command(bench: str, *, preset: str, runs: int, json_path: Path, doc: Path) -> list[str]:
     args = {"queue": ["--reuse"], "report": ["--reference"]}.get(bench) or SIZES[preset][bench]
+    if bench == "report" and preset == "full":
+        # The budget is for 600,000 assessments in one year; the reference data's year runs across
+        # two calendar years, so the report's own generated year (exactly 600,000) is measured.
+        args = ["--preset", "full"]
     return [sys.executable, f"bench/{bench}_bench.py", *args, "--runs", str(runs), "--json", str(json_path),
             "--write", str(doc)]
 
