@@ -339,7 +339,8 @@ def _analyze() -> None:
 
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
+            # VACUUM too: otherwise autovacuum does it during the measured runs, on the same CPUs.
+            cursor.execute("VACUUM ANALYZE")
 
 
 def make_requests(data: dict, *, n: int, seed: int = 11) -> list[dict]:
@@ -624,16 +625,22 @@ def _children(pid: int) -> list[int]:
     return found
 
 
-def _cpu_seconds(pids: list[int]) -> float:
-    """utime + stime of these processes (those still alive)."""
-    ticks = 0
+def _cpu_by_pid(pids: list[int]) -> dict[int, float]:
+    """utime + stime (seconds) of each of these processes that is alive."""
+    found = {}
     for pid in pids:
         try:
             fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        ticks += int(fields[11]) + int(fields[12])
-    return ticks / os.sysconf("SC_CLK_TCK")
+        found[pid] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return found
+
+
+def cpu_spent(before: dict[int, float], after: dict[int, float]) -> float:
+    """CPU spent between two readings by the processes alive at the second one (a process that
+    started in between counts whole; one that ended in between is lost, not subtracted)."""
+    return sum(seconds - before.get(pid, 0.0) for pid, seconds in after.items())
 
 
 def server_pids(gunicorn_pid: int) -> tuple[list[int], list[int]]:
@@ -858,10 +865,10 @@ def main(argv: list[str] | None = None) -> int:
                 threads=2,
                 workdir=workdir,
             )  # warm-up: connections, caches, prepared statements
-            web_pids, db_pids = server_pids(server.pid)
+            web_pids, db_pids = server_pids(server.pid)  # re-read per run: backends come and go
             print(f"measuring CPU of {len(web_pids)} web and {len(db_pids)} database processes", flush=True)
             for k in range(args.runs):
-                web_before, db_before = _cpu_seconds(web_pids), _cpu_seconds(db_pids)
+                web_before, db_before = (_cpu_by_pid(p) for p in server_pids(server.pid))
                 http = run_wrk(
                     port=port,
                     bodies_path=bodies_path,
@@ -870,8 +877,9 @@ def main(argv: list[str] | None = None) -> int:
                     threads=2,
                     workdir=workdir,
                 )
-                http["web_cpu_s"] = _cpu_seconds(web_pids) - web_before
-                http["db_cpu_s"] = _cpu_seconds(db_pids) - db_before
+                web_after, db_after = (_cpu_by_pid(p) for p in server_pids(server.pid))
+                http["web_cpu_s"] = cpu_spent(web_before, web_after)
+                http["db_cpu_s"] = cpu_spent(db_before, db_after)
                 http["server_cpu_s"] = http["web_cpu_s"] + http["db_cpu_s"]
                 runs.append(http)
                 print(

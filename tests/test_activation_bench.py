@@ -59,3 +59,12 @@ def test_the_report_and_the_summary_rows_take_every_run():
     section = activation_bench.report(result, command="scripts/with-postgres x")
     assert "**1,100 (950–1,200)**" in section and "≥ 1,000 (within)" in section
     assert "**15.00 (12.00–25.00) ms**" in section and "The budget is met." in section
+
+
+def test_cpu_spent_counts_new_processes_whole_and_never_subtracts_ended_ones():
+    sys.path.insert(0, str(ROOT / "bench"))
+    import activation_bench
+
+    before = {1: 10.0, 2: 5.0, 3: 7.0}  # 3 ends before the second reading
+    after = {1: 12.5, 2: 5.0, 4: 0.75}  # 4 started in between
+    assert activation_bench.cpu_spent(before, after) == 2.5 + 0.0 + 0.75
