@@ -39,7 +39,7 @@ test: install
 	$(MAKE) test-sqlite
 	$(MAKE) test-postgres
 
-# Every benchmark of SPEC §7 on the reference data set; writes docs/PERFORMANCE.md (30–45 minutes).
+# Every benchmark of SPEC §7 on the reference data set; writes docs/PERFORMANCE.md (about 20 minutes).
 # Smaller: make bench BENCH_ARGS="--preset quick --runs 1"
 BENCH_ARGS ?= --preset full --runs 3
 bench: install
