@@ -177,8 +177,6 @@ def limits_overlapping(
         scope.append("spg_id = %s")
         params.append(spg_id)
     if points:
-        lons = [p[0] for p in points]
-        lats = [p[1] for p in points]
         if connection.vendor == "postgresql":  # the GiST index limit_area_box_period, per point
             for lon, lat in dict.fromkeys(points):
                 scope.append(
@@ -187,6 +185,8 @@ def limits_overlapping(
                 )  # (box && box is what box_ops indexes; box @> point is not)
                 params += [lon, lat, lon, lat, start, end]
         else:
+            lons = [p[0] for p in points]
+            lats = [p[1] for p in points]
             scope.append(
                 "(target_kind = 'area' AND min_lon <= %s AND max_lon >= %s "
                 "AND min_lat <= %s AND max_lat >= %s)"

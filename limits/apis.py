@@ -31,7 +31,7 @@ from rest_framework.views import APIView
 
 from common.api import StrictInputSerializer, errors_renamed, exception_handler
 from limits.activation import GREEN, RED, YELLOW, activation_check
-from limits.authentication import FastTokenAuthentication, token_key_from_header, token_user
+from limits.authentication import FastTokenAuthentication, token_key_from_header
 from limits.models import LimitStatus, TargetKind, TemporaryLimit
 from limits.selectors import (
     activation_caller_kind,
@@ -517,11 +517,7 @@ class ActivationCheckApi(APIView):
     @classmethod
     def answer_for_token(cls, request, *, key: str) -> HttpResponse:
         try:
-            user = token_user(key=key)
-            if user is None:
-                raise AuthenticationFailed(_("Invalid token."))
-            if not user.is_active:
-                raise AuthenticationFailed(_("User inactive or deleted."))
+            user, _token = FastTokenAuthentication().authenticate_credentials(key)
             if request.method == "GET":
                 data = request.GET.dict()
             else:
