@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Membership, Organisation, User
 
@@ -21,6 +22,8 @@ class OrganisationAdmin(admin.ModelAdmin):
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
     inlines = [MembershipInline]
+    fieldsets = [*BaseUserAdmin.fieldsets, (_("Preferences"), {"fields": ["language"]})]
+    list_display = [*BaseUserAdmin.list_display, "language"]
 
 
 @admin.register(Membership)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -39,8 +40,19 @@ class Organisation(TimeStampedModel):
 class User(AbstractUser):
     """A person. What they may do follows from their memberships."""
 
+    # The language of their e-mails, and of the pages after they log in on another browser;
+    # set by the language switcher. Blank: the installation's default (settings.LANGUAGE_CODE).
+    language = models.CharField(
+        _("language"), max_length=10, blank=True, choices=settings.LANGUAGES,
+        help_text=_("Language of e-mails and pages; set when the user picks one in the page header."),
+    )
+
     class Meta:
         ordering = ["username"]
+
+    @property
+    def email_language(self) -> str:
+        return self.language or settings.LANGUAGE_CODE
 
 
 class Membership(TimeStampedModel):

@@ -132,6 +132,7 @@ def test_upload_preview_confirm_creates_a_version(client, sweden, media):
     content = preview.content.decode()
     assert "127." in content  # km²
     assert "1 / 2" in content  # points inside / total
+    assert "Local time (Europe/Stockholm)" in content  # the zone valid_from is read in
     assert ObservabilityArea.objects.filter(system_operator=cast.local).count() == 1  # nothing new yet
     roles = {f["properties"].get("role") for f in preview.context["map_config"]["data"]["features"]}
     assert {"preview", "current", "neighbour"} <= roles
@@ -262,3 +263,12 @@ def test_staging_rejects_forged_tokens_and_sweeps_stale_uploads(media):
     os.utime(old, (past, past))
     area_upload_stage(file=geojson_file(), filename="new.geojson")
     assert not old.exists()
+
+
+def test_the_confirm_form_names_the_installations_time_zone(client, sweden, media, settings):
+    settings.TIME_ZONE = "Europe/Oslo"
+    client.force_login(sweden.local_engineer)
+    preview = client.post(
+        reverse("observability:area-upload"), {"system_operator": sweden.local.pk, "file": geojson_file()}
+    )
+    assert "Local time (Europe/Oslo)" in preview.content.decode()

@@ -259,7 +259,7 @@ def test_reminders_go_out_seven_days_and_one_day_before_once_each(wf, django_cap
     local_mails = [m for m in mail.outbox if m.to == ["local_engineer@example.org"]]
     assert [m.subject for m in local_mails] == [
         f"[gridprequal] Deadline in 7 days: case #{case.pk}",
-        f"[gridprequal] Deadline in 1 days: case #{case.pk}",
+        f"[gridprequal] Deadline in 1 day: case #{case.pk}",
     ]
     assert "SO GL Art. 182(3)" in local_mails[0].body
 

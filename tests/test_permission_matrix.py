@@ -47,7 +47,7 @@ ROLE_USERS = {
 # Patterns not in the matrix, and why (each is tested elsewhere).
 SKIPPED = {
     "admin": "Django admin: staff only, its own login (tests/test_workflow_admin.py, test_hardening.py)",
-    "set_language": "i18n language switch: public by design, changes only the caller's session",
+    "set_language": "language switch: public by design, changes only the caller's cookie and language",
     "login": "the login page itself: public (throttling in tests/test_hardening.py)",
     "logout": "logging out: harmless for everyone",
     "healthz": "load-balancer probe: public by design (tests/test_healthz.py)",

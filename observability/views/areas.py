@@ -90,8 +90,14 @@ class AreaConfirmForm(forms.Form):
     valid_from = forms.DateTimeField(
         label=gettext_lazy("Valid from"),
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
-        help_text=gettext_lazy("Local time (Europe/Stockholm). Earlier versions stay and remain viewable."),
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The zone the entered time is read in: the installation's (settings.TIME_ZONE).
+        self.fields["valid_from"].help_text = _(
+            "Local time (%(zone)s). Earlier versions stay and remain viewable."
+        ) % {"zone": timezone.get_current_timezone_name()}
 
 
 def _feature(geometry, **properties) -> dict:
