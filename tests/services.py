@@ -15,7 +15,8 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import quote
 
@@ -232,3 +233,25 @@ def require_postgres() -> None:
 def require_chromium() -> None:
     if not os.access(CHROMIUM, os.X_OK):
         service_missing(f"Chromium is not installed at {CHROMIUM}")
+
+
+@contextmanager
+def chromium() -> Iterator:
+    """Headless Debian Chromium driven by Playwright's sync API → the launched browser.
+
+    Playwright runs an event loop in this thread, so the ORM (allowed by DJANGO_ALLOW_ASYNC_UNSAFE)
+    opens connections of its own for the test's queries meanwhile; they are closed on the way out.
+    Left open, one kept PostgreSQL from dropping the test database at the end of the run.
+    """
+    require_chromium()
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    from django.db import connections
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        try:
+            yield browser
+        finally:
+            browser.close()
+            connections.close_all()

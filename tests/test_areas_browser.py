@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 from datetime import UTC, datetime
 
 import pytest
@@ -12,19 +11,14 @@ from shapely.geometry import box
 
 from observability.models import ObservabilityArea
 from tests.factories import ConnectionPointFactory, make_area
-from tests.services import CHROMIUM, CHROMIUM_ARGS, require_chromium
+from tests.services import chromium
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
 def browser_page(live_server):
-    require_chromium()
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+    with chromium() as browser:
         page = browser.new_page()
         outside: list[str] = []
         page.on(
@@ -44,7 +38,6 @@ def browser_page(live_server):
         page.on("pageerror", lambda e: errors.append(str(e)))
         page.js_errors = errors
         yield page
-        browser.close()
 
 
 def login(page, live_server, username: str) -> None:

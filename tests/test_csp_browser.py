@@ -3,14 +3,12 @@ no CSP violation, no script error, on the map, the report, the case pages and th
 
 from __future__ import annotations
 
-import os
-
 import pytest
 from shapely.geometry import box
 
 from tests import workflow_helpers
 from tests.factories import make_area
-from tests.services import CHROMIUM, CHROMIUM_ARGS, require_chromium
+from tests.services import chromium
 
 wf = workflow_helpers.wf  # the fixture
 
@@ -25,10 +23,6 @@ document.addEventListener("securitypolicyviolation", function (e) {
 
 
 def test_pages_work_under_the_content_security_policy(live_server, cast, wf):
-    require_chromium()
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    from playwright.sync_api import sync_playwright
-
     make_area(system_operator=cast.tso, geometry=box(10, 55, 25, 70))
     make_area(system_operator=cast.local, geometry=box(17, 58, 19, 60))
     case = wf.submitted()
@@ -39,8 +33,7 @@ def test_pages_work_under_the_content_security_policy(live_server, cast, wf):
         "fsp_a_user": [f"/resources/spus/{wf.spu.pk}/", "/resources/cases/"],
     }
     problems: list[str] = []
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+    with chromium() as browser:
         for username, paths in pages.items():
             context = browser.new_context()
             context.add_init_script(WATCH_VIOLATIONS)
@@ -78,5 +71,4 @@ def test_pages_work_under_the_content_security_policy(live_server, cast, wf):
                 page.select_option("#language", "sv")
             assert page.locator("html").get_attribute("lang") == "sv"
             context.close()
-        browser.close()
     assert not problems, "\n".join(problems)

@@ -9,7 +9,6 @@ does not assess.
 
 from __future__ import annotations
 
-import os
 from datetime import UTC, datetime
 
 import pytest
@@ -17,7 +16,7 @@ from shapely.geometry import box
 
 from prequal.models import Assessment, Case, CaseEvent, Condition, Product
 from tests.factories import ConnectionPointFactory, ProductFactory, SpuFactory, make_area
-from tests.services import CHROMIUM, CHROMIUM_ARGS, require_chromium
+from tests.services import chromium
 from tests.workflow_helpers import ensure_default_deadline_rule
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -28,14 +27,8 @@ SCREENSHOT = "/tmp/gridprequal-journey-fsp-case.png"
 
 @pytest.fixture
 def browser(live_server):
-    require_chromium()
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        yield chromium
-        chromium.close()
+    with chromium() as launched:
+        yield launched
 
 
 class Session:
