@@ -95,7 +95,8 @@ class LimitForm(forms.Form):
             _set_time_zone(self, so.time_zone)
 
     def _chosen_operator(self, operators):
-        key = self.data.get(self.add_prefix("system_operator")) if self.is_bound else None
+        key = (self.data.get(self.add_prefix("system_operator")) if self.is_bound
+               else self.initial.get("system_operator"))
         if key and str(key).isdigit():
             found = operators.filter(pk=key).first()
             if found is not None:
@@ -141,7 +142,7 @@ class ActivationCheckForm(forms.Form):
         self.fields["system_operator"].queryset = operators
         self.fields["product"].queryset = products
         so = None
-        key = self.data.get("system_operator") if self.is_bound else None
+        key = self.data.get("system_operator") if self.is_bound else self.initial.get("system_operator")
         if key and str(key).isdigit():
             so = operators.filter(pk=key).first()
         so = so or operators.first()

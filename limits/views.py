@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import zoneinfo
+from datetime import timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -79,6 +80,21 @@ def limit_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+# What a link may fill in (?target_kind=spu&spu=12 from an SPU's page, say): the form still
+# checks every value when it is submitted.
+LIMIT_PREFILL = ("system_operator", "target_kind", "spu", "spg", "connection_point_gsrn")
+ACTIVATION_PREFILL = ("system_operator", "resource_kind", "resource_id", "product", "direction")
+
+
+def _prefill(request: HttpRequest, names: tuple[str, ...]) -> dict:
+    return {name: request.GET[name][:64] for name in names if request.GET.get(name)}
+
+
+def _next_hour() -> dict:
+    start = timezone.now().replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
+    return {"start": start, "end": start + timedelta(hours=1)}
+
+
 def _target_kwargs(form: LimitForm) -> dict:
     """The service's target arguments from the form; an unknown target is an error on its field."""
     data = form.cleaned_data
@@ -108,7 +124,10 @@ def limit_create(request: HttpRequest) -> HttpResponse:
     operators = limit_issuers_for_user(user=request.user)
     if not operators.exists():
         raise PermissionDenied
-    form = LimitForm(request.POST or None, request.FILES or None, operators=operators)
+    form = LimitForm(
+        request.POST or None, request.FILES or None, operators=operators,
+        initial=_prefill(request, LIMIT_PREFILL),
+    )
     preview = None
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -238,8 +257,12 @@ def activation_check(request: HttpRequest) -> HttpResponse:
     if caller is None:
         raise PermissionDenied
     operators = activation_system_operators_for_user(user=request.user, caller=caller)
+    # A link from a resource or case page fills in what it knows; the form's own submit (it has
+    # the quantity) asks.
+    asked = "quantity_mw" in request.GET
     form = ActivationCheckForm(
-        request.GET if "resource_id" in request.GET else None, operators=operators, products=product_list()
+        request.GET if asked else None, operators=operators, products=product_list(),
+        initial=None if asked else {**_next_hour(), **_prefill(request, ACTIVATION_PREFILL)},
     )
     verdict = None
     if form.is_bound and form.is_valid():

@@ -28,7 +28,7 @@ def test_pages_work_under_the_content_security_policy(live_server, cast, wf):
     case = wf.submitted()
     pages = {
         "local_engineer": ["/", "/grid/map/", f"/resources/cases/{case.pk}/", "/resources/queue/",
-                           "/limits/", "/api/docs/", "/api/redoc/"],
+                           "/limits/", "/limits/new/", "/api/docs/", "/api/redoc/"],
         "nra_analyst": ["/resources/report/"],
         "fsp_a_user": [f"/resources/spus/{wf.spu.pk}/", "/resources/cases/"],
     }
@@ -55,6 +55,13 @@ def test_pages_work_under_the_content_security_policy(live_server, cast, wf):
                 if path == "/grid/map/":
                     page.wait_for_selector("#area-map[data-ready=true]", timeout=15000)
                     assert page.locator(".leaflet-pane").count() >= 1  # Leaflet built its panes
+                if path == "/limits/new/":
+                    # Only the chosen target's fields show; the drawing map sizes itself when shown.
+                    assert page.locator("[data-target-field=spu]").is_visible()
+                    assert page.locator("[data-target-field=spg]").is_hidden()
+                    page.select_option("#id_target_kind", "area")
+                    assert page.locator("[data-target-field=spu]").is_hidden()
+                    assert page.locator("#limit-map .leaflet-interactive").first.is_visible()
                 if path == "/api/docs/":
                     page.wait_for_selector(".swagger-ui .opblock", timeout=15000)
                 if path == "/api/redoc/":

@@ -370,3 +370,12 @@ def test_server_error_answers_without_a_stack_trace(rf):
     assert api.headers["Content-Type"] == "application/json"
     page = server_error(rf.get("/resources/cases/"))
     assert page.status_code == 500 and b"Traceback" not in page.content
+
+
+def test_the_site_icon_is_served_from_our_static_files(client, db):
+    from django.contrib.staticfiles import finders
+
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301 and response["Location"] == "/static/favicon.svg"
+    assert finders.find("favicon.svg")
+    assert '<link rel="icon" href="/static/favicon.svg"' in client.get(reverse("login")).content.decode()

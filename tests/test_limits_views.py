@@ -283,3 +283,85 @@ def test_the_pages_need_no_inline_styles_or_handlers(grid, client):
     ):
         page = client.get(url).content.decode()
         assert 'style="' not in page and "onchange=" not in page and "onclick=" not in page, url
+
+
+# --- shortcuts from resource, point and case pages ------------------------------------------------
+
+
+def _link(page: str, start: str) -> str:
+    """The href of the first link to `start` with a query string on the page, unescaped."""
+    import html
+    import re
+
+    found = re.search(r'href="(' + re.escape(start + "?") + r'[^"]*)"', page)
+    assert found, f"no link to {start}"
+    return html.unescape(found.group(1))
+
+
+def test_an_engineer_sets_a_limit_from_the_spus_page_with_the_target_filled_in(grid, client):
+    client.force_login(grid.cast.local_engineer)
+    page = client.get(reverse("prequal:spu-detail", args=[grid.spu.pk])).content.decode()
+
+    form = client.get(_link(page, reverse("limits:limit-create"))).context["form"]
+
+    assert not form.is_bound
+    assert form["target_kind"].value() == "spu" and str(form["spu"].value()) == str(grid.spu.pk)
+    # Publishing from there still goes through every check.
+    with time_machine.travel(NOW, tick=False):
+        response = client.post(reverse("limits:limit-create"), form_data(grid))
+    assert response.status_code == 302 and TemporaryLimit.objects.filter(spu=grid.spu).exists()
+
+
+def test_the_limit_form_tags_each_targets_fields_for_the_script(grid, client):
+    client.force_login(grid.cast.local_engineer)
+    page = client.get(reverse("limits:limit-create")).content.decode()
+    for kind in ("spu", "spg", "connection_point", "area"):
+        assert f'data-target-field="{kind}"' in page
+    assert "limits/limit_form.js" in page
+
+
+def test_a_connection_points_page_links_to_a_limit_on_it(grid, client):
+    client.force_login(grid.cast.local_engineer)
+    page = client.get(reverse("observability:connection-point-detail", args=[grid.cp.pk])).content.decode()
+
+    form = client.get(_link(page, reverse("limits:limit-create"))).context["form"]
+
+    assert form["target_kind"].value() == "connection_point"
+    assert form["connection_point_gsrn"].value() == grid.cp.gsrn
+
+
+def test_an_fsp_gets_the_activation_check_but_no_limit_link(grid, client):
+    client.force_login(grid.cast.fsp_a_user)
+    page = client.get(reverse("prequal:spu-detail", args=[grid.spu.pk])).content.decode()
+
+    assert reverse("limits:limit-create") not in page
+    response = client.get(_link(page, reverse("limits:activation-check")))
+    assert response.status_code == 200
+    assert response.context["form"]["resource_id"].value() == str(grid.spu.pk)
+
+
+def test_the_case_page_opens_the_check_with_resource_and_product_and_asks_nothing_yet(grid, client):
+    case = grid.prequalify(spu=grid.spu)
+    client.force_login(grid.cast.tso_engineer)
+    page = client.get(reverse("prequal:case-detail", args=[case.pk])).content.decode()
+
+    response = client.get(_link(page, reverse("limits:activation-check")))
+
+    form = response.context["form"]
+    assert not form.is_bound and not form.errors and response.context["verdict"] is None
+    assert form["resource_kind"].value() == "spu" and form["resource_id"].value() == str(grid.spu.pk)
+    assert form["product"].value() == case.product.code
+    # The period starts at the next full hour, one hour long, in the operator's local time.
+    # (NOW is 12:00 UTC = 14:00 CEST.)
+    assert (form["start"].value(), form["end"].value()) == ("2027-05-31T15:00", "2027-05-31T16:00")
+
+
+def test_the_case_page_offers_a_limit_on_the_resource_to_engineers_only(grid, client):
+    case = grid.prequalify(spu=grid.spu)
+    url = reverse("prequal:case-detail", args=[case.pk])
+    client.force_login(grid.cast.tso_engineer)
+    link = _link(client.get(url).content.decode(), reverse("limits:limit-create"))
+    assert link.endswith(f"?target_kind=spu&spu={grid.spu.pk}")
+
+    client.force_login(grid.cast.fsp_a_user)
+    assert reverse("limits:limit-create") not in client.get(url).content.decode()

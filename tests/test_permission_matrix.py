@@ -50,6 +50,7 @@ SKIPPED = {
     "set_language": "language switch: public by design, changes only the caller's cookie and language",
     "login": "the login page itself: public (throttling in tests/test_hardening.py)",
     "logout": "logging out: harmless for everyone",
+    "favicon": "the site icon: public",
     "healthz": "load-balancer probe: public by design (tests/test_healthz.py)",
     "api:schema": "OpenAPI schema: public documentation (tests/test_api_schema.py)",
     "api:docs": "Swagger UI: public documentation",

@@ -11,6 +11,12 @@
   var map = L.map(el, { doubleClickZoom: false });
   var area = L.geoJSON(JSON.parse(el.dataset.area), { style: { color: "#0b5cab", weight: 1.5, fillOpacity: 0.06 } }).addTo(map);
   map.fitBounds(area.getBounds());
+  // Hidden while another target is chosen (limit_form.js): size the map again when shown.
+  document.addEventListener("limit-target-shown", function (e) {
+    if (e.detail !== "area") return;
+    map.invalidateSize();
+    map.fitBounds(shape ? shape.getBounds() : area.getBounds());
+  });
   var corners = [], shape = null;
   function redraw(closed) {
     if (shape) map.removeLayer(shape);
