@@ -163,9 +163,10 @@ def test_an_fsp_sees_area_limits_containing_its_points(grid, api_as):
             end=START + timedelta(hours=1),
             reason="Storm",
         )
-    rows = api_as(grid.cast.fsp_a_user).get("/api/limits/", {"status": "current"}).json()["results"]
-    assert [r["id"] for r in rows] == [area.pk]
-    assert api_as(grid.cast.fsp_b_user).get("/api/limits/").json()["results"] == []
+    with time_machine.travel(NOW, tick=False):  # "current" is relative to now: before the limit ends
+        rows = api_as(grid.cast.fsp_a_user).get("/api/limits/", {"status": "current"}).json()["results"]
+        assert [r["id"] for r in rows] == [area.pk]
+        assert api_as(grid.cast.fsp_b_user).get("/api/limits/").json()["results"] == []
 
 
 def test_detail_update_lift_and_permissions(grid, api_as):
