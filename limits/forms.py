@@ -63,8 +63,10 @@ class _OperatorChoice(forms.ModelChoiceField):
 class LimitForm(forms.Form):
     system_operator = _OperatorChoice(label=_("Issuing operator"), queryset=None, empty_label=None)
     target_kind = forms.ChoiceField(label=_("Target"), choices=TargetKind.choices)
-    spu = forms.IntegerField(label=_("SPU id"), required=False, min_value=1)
-    spg = forms.IntegerField(label=_("SPG id"), required=False, min_value=1)
+    spu = forms.IntegerField(label=_("SPU id"), required=False, min_value=1, help_text=_(
+        "Filled in by “Set a temporary limit” on the SPU's page or a case's page."))
+    spg = forms.IntegerField(label=_("SPG id"), required=False, min_value=1, help_text=_(
+        "Filled in by “Set a temporary limit” on the SPG's page or a case's page."))
     connection_point_gsrn = forms.CharField(label=_("Connection point GSRN"), required=False, max_length=18)
     area = forms.CharField(
         label=_("Area (GeoJSON, WGS84)"),
@@ -130,7 +132,8 @@ class LimitEditForm(forms.Form):
 class ActivationCheckForm(forms.Form):
     system_operator = _OperatorChoice(label=_("Activating operator"), queryset=None, empty_label=None)
     resource_kind = forms.ChoiceField(label=_("Resource"), choices=[("spu", _("SPU")), ("spg", _("SPG"))])
-    resource_id = forms.IntegerField(label=_("Resource id"), min_value=1)
+    resource_id = forms.IntegerField(label=_("Resource id"), min_value=1, help_text=_(
+        "Filled in by “Activation check” on the SPU's, SPG's or case's page."))
     product = forms.ModelChoiceField(label=_("Product"), queryset=None, to_field_name="code")
     direction = forms.ChoiceField(label=_("Direction"), choices=Direction.choices)
     quantity_mw = forms.DecimalField(label=_("Quantity (MW)"), max_digits=10, decimal_places=3)
