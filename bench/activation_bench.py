@@ -396,14 +396,21 @@ def capture_statements(body: dict) -> list[tuple[str, list]]:
     parameters, as the app sends them: common.db.fetch_all's prepared statements."""
     from django.test import Client
 
-    import limits.activation
+    import limits.activation.case_lookup
+    import limits.activation.check
+    import limits.activation.limit_lookup
     import limits.selectors
 
     client = Client(HTTP_AUTHORIZATION=f"Token {TOKEN}")
     client.post("/api/activation-check/", body, content_type="application/json")  # warm: token, caches
     captured: list[tuple[str, list]] = []
     originals = {}
-    for module in (limits.activation, limits.selectors):
+    for module in (  # every module that calls fetch_all on the check's path
+        limits.activation.case_lookup,
+        limits.activation.check,
+        limits.activation.limit_lookup,
+        limits.selectors,
+    ):
         original = originals[module] = module.fetch_all
 
         def recording(sql, params=(), *, columns=(), _original=original):

@@ -1,0 +1,204 @@
+"""The activation check itself (R8): validate the input, find the case, its conditions and the
+limits, and combine the answers per direction (the rules: see the package docstring)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
+from common.db import fetch_all, model_columns
+from limits.activation.case_lookup import NOT_PREQUALIFIED, _case_for, _conditions
+from limits.activation.direction import _check_direction
+from limits.activation.limit_lookup import limits_overlapping, spu_point
+from limits.activation.time_windows import condition_applies_during
+from limits.activation.verdict import _RANK, GREEN, RED, Verdict
+from limits.services import local_time_label
+from observability.models import ConnectionPoint, SystemOperator
+from prequal.models import Case, Direction, Product, Spg, Spu
+
+MAX_CHECK_DAYS = 31
+
+
+def activation_check_validate(
+    *, resource, product: Product, direction: str, quantity_mw, start, end, members=None
+) -> None:
+    """Bad input → ValidationError with a message per field (nothing else is looked at)."""
+    errors: dict[str, list[str]] = {}
+    if direction not in Direction.values:
+        errors["direction"] = [_("Choose up, down or both.")]
+    else:
+        wanted = {Direction.UP, Direction.DOWN} if direction == Direction.BOTH else {direction}
+        if product.directions != Direction.BOTH and wanted - {product.directions}:
+            errors["direction"] = [
+                _("%(product)s is procured only in direction %(dir)s.")
+                % {"product": product.name, "dir": product.directions}
+            ]
+        elif isinstance(resource, Spu):
+            offered = {
+                d
+                for d, kw in ((Direction.UP, resource.max_up_kw), (Direction.DOWN, resource.max_down_kw))
+                if kw > 0
+            }
+            if wanted - offered:
+                errors["direction"] = [
+                    _("SPU %(code)s offers no capacity %(dir)s.")
+                    % {"code": resource.code, "dir": " / ".join(sorted(wanted - offered))}
+                ]
+    if quantity_mw is None:
+        errors["quantity_mw"] = [_("Give the quantity in MW.")]
+    elif quantity_mw < 0:
+        errors["quantity_mw"] = [_("The quantity must be 0 MW or more.")]
+    if start is None:
+        errors["start"] = [_("Give the start of the period.")]
+    if end is None:
+        errors["end"] = [_("Give the end of the period.")]
+    elif start is not None:
+        if end <= start:
+            errors["end"] = [_("The end must be after the start.")]
+        elif end - start > timedelta(days=MAX_CHECK_DAYS):
+            errors["end"] = [_("Check at most %(days)s days at once.") % {"days": MAX_CHECK_DAYS}]
+    if errors:
+        raise ValidationError(errors)
+
+
+def activation_check(
+    *,
+    system_operator: SystemOperator,
+    resource: Spu | Spg,
+    product: Product,
+    direction: str,
+    quantity_mw,
+    start: datetime,
+    end: datetime,
+) -> Verdict:
+    """R8: the traffic light for activating `resource` (see the package docstring for the rules).
+
+    `resource` is an Spu with its connection_point loaded, or an Spg. Raises ValidationError
+    for bad input (end before start, negative quantity, a direction the product or the SPU does
+    not offer); otherwise returns a Verdict.
+    """
+    quantity_mw = Decimal(quantity_mw) if quantity_mw is not None else None
+    activation_check_validate(
+        resource=resource, product=product, direction=direction, quantity_mw=quantity_mw, start=start, end=end
+    )
+    tz = system_operator.time_zone
+    label = f"SPU {resource.code}" if isinstance(resource, Spu) else f"SPG {resource.code}"
+    case_row, outcome, reassessing = _case_for(resource=resource, product=product)
+    if outcome is None:
+        status = case_row[1] if case_row else None
+        return Verdict(
+            color=RED,
+            reasons=[
+                str(NOT_PREQUALIFIED.get(status, NOT_PREQUALIFIED[None]))
+                % {"res": label, "product": product.name}
+            ],
+            max_quantity_mw=Decimal(0),
+            requested_quantity_mw=quantity_mw,
+            direction=direction,
+            case_id=case_row[0] if case_row else None,
+            case_status=status or "",
+        )
+    valid_until = case_row[4]
+    if valid_until is not None and valid_until < end:
+        return Verdict(
+            color=RED,
+            reasons=[
+                _(
+                    "%(res)s is prequalified for %(product)s only until %(until)s, before the end of the "
+                    "period."
+                )
+                % {
+                    "res": label,
+                    "product": product.name,
+                    "until": local_time_label(valid_until, time_zone=tz),
+                }
+            ],
+            max_quantity_mw=Decimal(0),
+            requested_quantity_mw=quantity_mw,
+            direction=direction,
+            case_id=case_row[0],
+            case_status=case_row[1],
+        )
+    conditions = (
+        _conditions(case_row=case_row, reassessing=reassessing)
+        if outcome == Case.Status.CONDITIONALLY_APPROVED
+        else []
+    )
+    conditions = [c for c in conditions if condition_applies_during(c, start, end)]
+    if isinstance(resource, Spu):
+        point_id, lon, lat = spu_point(resource)
+        members = None
+        limits = limits_overlapping(
+            start=start, end=end, spu_ids=[resource.pk], connection_point_ids=[point_id], points=[(lon, lat)]
+        )
+    else:
+        members = fetch_all(  # (id, code, max up kW, max down kW, point id, lon, lat)
+            "SELECT s.id, s.code, s.max_up_kw, s.max_down_kw, s.connection_point_id, cp.longitude, "
+            "cp.latitude FROM prequal_spgmembership m "
+            "JOIN prequal_spu s ON s.id = m.spu_id "
+            "JOIN observability_connectionpoint cp ON cp.id = s.connection_point_id "
+            "WHERE m.spg_id = %s AND m.valid_from <= %s AND (m.valid_to IS NULL OR m.valid_to >= %s) "
+            "AND s.is_active ORDER BY s.id",
+            [resource.pk, start, end],
+            columns=(
+                *model_columns(Spu, ("id", "code", "max_up_kw", "max_down_kw", "connection_point_id")),
+                *model_columns(ConnectionPoint, ("longitude", "latitude")),
+            ),
+        )
+        limits = limits_overlapping(
+            start=start,
+            end=end,
+            spu_ids=[m[0] for m in members],
+            connection_point_ids=[m[4] for m in members],
+            spg_id=resource.pk,
+            points=[(m[5], m[6]) for m in members],
+        )
+    directions = [Direction.UP, Direction.DOWN] if direction == Direction.BOTH else [direction]
+    verdicts = [
+        _check_direction(
+            resource=resource,
+            label=label,
+            members=members,
+            direction=d,
+            quantity_mw=quantity_mw,
+            conditions=conditions,
+            limits=limits,
+            tz=tz,
+        )
+        for d in directions
+    ]
+    worst = max(verdicts, key=lambda v: _RANK[v.color])
+    reasons, bound_conditions, bound_limits = [], [], []
+    for v in verdicts:
+        reasons += [r for r in v.reasons if r not in reasons]
+        bound_conditions += [c for c in v.conditions if c not in bound_conditions]
+        bound_limits += [x for x in v.limits if x not in bound_limits]
+    if outcome == Case.Status.CONDITIONALLY_APPROVED and not bound_conditions:
+        reasons.append(
+            _("%(res)s is conditionally approved for %(product)s; no condition applies in the period.")
+            % {"res": label, "product": product.name}
+        )
+    if reassessing:
+        reasons.append(
+            _("%(res)s is being re-assessed; the previous outcome holds until the new one.") % {"res": label}
+        )
+    if worst.color == GREEN:
+        reasons.insert(
+            0,
+            _("%(res)s is prequalified for %(product)s; no condition or limit applies.")
+            % {"res": label, "product": product.name},
+        )
+    return Verdict(
+        color=worst.color,
+        reasons=reasons,
+        max_quantity_mw=min(v.max_quantity_mw for v in verdicts),
+        requested_quantity_mw=quantity_mw,
+        direction=direction,
+        case_id=case_row[0],
+        case_status=case_row[1],
+        conditions=bound_conditions,
+        limits=bound_limits,
+    )

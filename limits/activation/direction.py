@@ -1,0 +1,140 @@
+"""The activation check in one direction: capacity (an SPU's, or an SPG's members'), conditions, limits."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.utils.translation import gettext as _
+
+from limits.activation.limit_lookup import _in_direction, _limits_on, spu_point
+from limits.activation.verdict import GREEN, RED, YELLOW, Verdict
+from limits.models import TargetKind, TemporaryLimit
+from limits.services import local_time_label
+from prequal.models import Condition, Direction
+
+KW_PER_MW = Decimal(1000)
+
+
+def _mw(kw) -> Decimal:
+    return (Decimal(kw) / KW_PER_MW).quantize(Decimal("0.001"))
+
+
+def _limit_text(limit: TemporaryLimit, tz: str) -> str:
+    what = (
+        _("blocked")
+        if limit.quantity_mw == 0
+        else _("at most %(mw)s MW") % {"mw": limit.quantity_mw.normalize()}
+    )
+    return _(
+        "temporary limit #%(id)s (%(kind)s, %(dir)s): %(what)s from %(start)s to %(end)s – %(reason)s"
+    ) % {
+        "id": limit.pk,
+        "kind": TargetKind(limit.target_kind).label.lower(),
+        "dir": limit.direction,
+        "what": what,
+        "start": local_time_label(limit.start, time_zone=tz),
+        "end": local_time_label(limit.effective_end, time_zone=tz),
+        "reason": limit.reason,
+    }
+
+
+def _check_direction(
+    *, resource, label: str, members, direction: str, quantity_mw: Decimal, conditions, limits, tz: str
+) -> Verdict:
+    reasons: list[str] = []
+    bound_limits: list[TemporaryLimit] = []
+    cap_field = "max_up_mw" if direction == Direction.UP else "max_down_mw"
+    if members is None:  # an SPU
+        kw = resource.max_up_kw if direction == Direction.UP else resource.max_down_kw
+        capacity = _mw(kw)
+        point_id, lon, lat = spu_point(resource)
+        own = _in_direction(
+            _limits_on(limits, spu_id=resource.pk, point_id=point_id, lon=lon, lat=lat), direction
+        )
+    else:  # an SPG: members' deliverable capacity, then the group's own limits
+        capacity = Decimal(0)
+        for spu_id, code, up_kw, down_kw, point_id, lon, lat in members:
+            member_cap = _mw(up_kw if direction == Direction.UP else down_kw)
+            member_limits = _in_direction(
+                _limits_on(limits, spu_id=spu_id, point_id=point_id, lon=lon, lat=lat), direction
+            )
+            deliverable = min([member_cap, *(x.quantity_mw for x in member_limits)])
+            capacity += deliverable
+            for x in member_limits:
+                if x not in bound_limits:
+                    bound_limits.append(x)
+            if deliverable < member_cap:
+                reasons.append(
+                    _("Member SPU %(code)s can deliver %(mw)s MW of its %(cap)s MW %(dir)s: %(limit)s.")
+                    % {
+                        "code": code,
+                        "mw": deliverable.normalize(),
+                        "cap": member_cap.normalize(),
+                        "dir": direction,
+                        "limit": "; ".join(_limit_text(x, tz) for x in member_limits),
+                    }
+                )
+        if not members:
+            reasons.append(_("%(res)s has no member for the whole period.") % {"res": label})
+        own = _in_direction(_limits_on(limits, spg_id=resource.pk), direction)
+    allowed = capacity
+    bound_conditions = []
+    for condition in conditions:
+        up, down = condition.max_up_mw, condition.max_down_mw
+        if up is None and down is None:
+            bound_conditions.append(condition)
+            allowed = Decimal(0)
+            reasons.append(
+                _("Condition of %(so)s forbids activation in the period: %(text)s.")
+                % {"so": _so_name(condition), "text": condition.describe()}
+            )
+            continue
+        cap = getattr(condition, cap_field)
+        if cap is None:
+            continue
+        bound_conditions.append(condition)
+        allowed = min(allowed, cap)
+        reasons.append(
+            _("Condition of %(so)s: %(text)s.") % {"so": _so_name(condition), "text": condition.describe()}
+        )
+    for limit in own:
+        bound_limits.append(limit)
+        allowed = min(allowed, limit.quantity_mw)
+        reasons.append(_("%(res)s: %(limit)s.") % {"res": label, "limit": _limit_text(limit, tz)})
+    allowed = max(allowed, Decimal(0))
+    if allowed == 0:
+        color = RED
+        reasons.insert(
+            0,
+            _("%(res)s cannot be activated %(dir)s in the period: nothing is allowed.")
+            % {"res": label, "dir": direction},
+        )
+    elif quantity_mw > allowed:
+        color = YELLOW
+        reasons.insert(
+            0,
+            _("%(q)s MW %(dir)s is more than the %(max)s MW allowed in the period.")
+            % {"q": quantity_mw.normalize(), "dir": direction, "max": allowed.normalize()},
+        )
+    elif bound_conditions or bound_limits:
+        color = YELLOW
+        reasons.insert(
+            0,
+            _("Allowed %(dir)s up to %(max)s MW in the period.")
+            % {"dir": direction, "max": allowed.normalize()},
+        )
+    else:
+        color = GREEN
+    return Verdict(
+        color=color,
+        reasons=reasons,
+        max_quantity_mw=allowed,
+        requested_quantity_mw=quantity_mw,
+        direction=direction,
+        conditions=bound_conditions,
+        limits=bound_limits,
+    )
+
+
+def _so_name(condition: Condition) -> str:
+    return getattr(condition, "so_name", None) or condition.assessment.system_operator.organisation.name

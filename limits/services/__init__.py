@@ -1,0 +1,71 @@
+"""Temporary limits (SPEC R7): every write, and the publication rule.
+
+Rules:
+- Only an engineer of the issuing SO writes its limits (else PermissionDenied).
+- The target must lie in the SO's grid: a connection point it connects or whose location lies
+  in its current observability area; an SPU at such a point; an SPG with a current member at
+  such a point; a polygon intersecting its current observability area (stored clipped to it).
+- Publication (R7): the latest allowed publication time is, for every product the target is
+  prequalified for, the delivery start of the first market time unit the limit affects minus
+  the product's gate closure minus 60 minutes; the earliest across products binds. With
+  nothing prequalified, 1 hour before the start. A late limit is refused (and the refusal is
+  recorded for the annual report); a limit longer than GRIDPREQUAL_LIMIT_MAX_DAYS is refused.
+- A change that tightens a limit (less MW, a wider direction, an earlier start) is published
+  anew: the rule applies from its (new) start; extending the end applies from the old end.
+  Relaxing a limit (more MW, a shorter period) and lifting are always allowed.
+
+Bad input raises ValidationError with a message per field and stores nothing. Notifications
+to the FSPs concerned go out after commit.
+"""
+
+# The package's public names, importable as before from limits.services.
+
+from limits.services.checks import directions_offered, limit_preview, limit_values_errors
+from limits.services.rules import (
+    PREQUALIFIED_STATUSES,
+    PUBLICATION_MARGIN,
+    Publication,
+    limit_max_days,
+    limit_publication,
+    local_time_label,
+    mtu_start,
+    prequalified_q,
+    products_prequalified,
+)
+from limits.services.targets import (
+    Target,
+    affected_fsp_ids,
+    area_geometry_parse,
+    area_points,
+    current_area_geometry,
+    point_in_grid,
+    target_check,
+)
+from limits.services.writes import fsp_ids_concerned, limit_create, limit_lift, limit_target, limit_update
+
+__all__ = [
+    "affected_fsp_ids",
+    "area_geometry_parse",
+    "area_points",
+    "current_area_geometry",
+    "directions_offered",
+    "fsp_ids_concerned",
+    "limit_create",
+    "limit_lift",
+    "limit_max_days",
+    "limit_preview",
+    "limit_publication",
+    "limit_target",
+    "limit_update",
+    "limit_values_errors",
+    "local_time_label",
+    "mtu_start",
+    "point_in_grid",
+    "prequalified_q",
+    "PREQUALIFIED_STATUSES",
+    "products_prequalified",
+    "Publication",
+    "PUBLICATION_MARGIN",
+    "Target",
+    "target_check",
+]
