@@ -770,7 +770,7 @@ the client's share of psycopg); the rest is HTTP, Django and the rules in Python
 load averages above); the server CPU per answer depends on it much less, and projects what the
 2 CPUs could answer on their own (wrk takes its share too).
 
-How the check is kept fast (limits/apis.py, common/lean.py, common/db.py): token clients of
+How the check is kept fast (limits/apis/activation.py, common/lean.py, common/db.py): token clients of
 `/api/activation-check/` are answered by Django's own WSGI handler with a short middleware list
 (security headers, locale) and a one-path URLconf, and in front of DRF's dispatch (same answer
 and error JSON as the full stack: tests/test_activation_lean.py); the hot statements are prepared

@@ -187,7 +187,7 @@ def test_a_dry_run_reports_bad_rows_too(cast):
 
 
 def test_large_files_go_in_batches(cast, monkeypatch):
-    monkeypatch.setattr("prequal.imports.BATCH_ROWS", 7)
+    monkeypatch.setattr("prequal.imports.reading.BATCH_ROWS", 7)
     rows = [row(cast, n, gsrn=gsrn(n // 2)) for n in range(1, 40)]
     seen: list[int] = []
     result = run(cast, csv_bytes(rows), progress=seen.append)
@@ -198,7 +198,7 @@ def test_large_files_go_in_batches(cast, monkeypatch):
 
 
 def test_queries_do_not_grow_with_the_rows(cast, django_assert_max_num_queries, monkeypatch):
-    monkeypatch.setattr("prequal.imports.BATCH_ROWS", 100)
+    monkeypatch.setattr("prequal.imports.reading.BATCH_ROWS", 100)
     data = csv_bytes([row(cast, n) for n in range(1, 201)])
     # membership check, operators, then per batch of 100: codes, GSRNs, 2 inserts (+ savepoints)
     with django_assert_max_num_queries(20):
@@ -272,7 +272,7 @@ def test_every_bad_row_is_reported_with_its_line_and_nothing_is_stored(cast):
 
 
 def test_a_bad_row_after_many_written_batches_still_stores_nothing(cast, monkeypatch):
-    monkeypatch.setattr("prequal.imports.BATCH_ROWS", 5)
+    monkeypatch.setattr("prequal.imports.reading.BATCH_ROWS", 5)
     rows = [row(cast, n) for n in range(1, 30)] + [row(cast, 30, technology="steam")]
     result = run(cast, csv_bytes(rows))
 
@@ -284,16 +284,16 @@ def test_a_clash_with_a_concurrent_registration_stores_nothing(cast, monkeypatch
     # Another user registers one of the GSRNs between our check and our insert.
     from django.db import IntegrityError
 
-    import prequal.imports as imports
+    from prequal.imports import importer
 
-    real_insert = imports._insert
+    real_insert = importer._insert
 
     def insert(model, rows, *, columns):
         real_insert(model, rows, columns=columns)
         if model is Spu:
             raise IntegrityError("UNIQUE constraint failed")
 
-    monkeypatch.setattr(imports, "_insert", insert)
+    monkeypatch.setattr(importer, "_insert", insert)
     result = run(cast, csv_bytes([row(cast, 1), row(cast, 2)]))
 
     assert errors_of(result) == [(0, "")]

@@ -1,7 +1,6 @@
-"""REST API: temporary limits (R7) and the activation check (R8).
+"""REST API: the activation check (R8), and its lean path for token clients (SPEC §7).
 
-Reads go through limits.selectors (outsiders get 404), writes through limits.services
-(read-only members get 403). Errors come back as JSON with a message per field.
+The answer is the same JSON on both paths, in success and in error.
 """
 
 from __future__ import annotations
@@ -11,17 +10,15 @@ import json
 from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 
-import django_filters
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
 from django.utils.dateparse import parse_datetime
 from django.utils.timezone import is_aware, make_aware
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import serializers, status
+from rest_framework import serializers
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.exceptions import APIException, AuthenticationFailed, NotAuthenticated, ParseError
-from rest_framework.generics import ListAPIView
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
@@ -29,266 +26,16 @@ from rest_framework.response import Response
 from rest_framework.utils import encoders
 from rest_framework.views import APIView
 
-from common.api import StrictInputSerializer, errors_renamed, exception_handler
+from common.api import StrictInputSerializer, exception_handler
 from limits.activation import GREEN, RED, YELLOW, activation_check
 from limits.authentication import FastTokenAuthentication, token_key_from_header
-from limits.models import LimitStatus, TargetKind, TemporaryLimit
 from limits.selectors import (
     activation_caller_kind,
     activation_resource_get,
     activation_system_operator_by_eic,
-    connection_point_by_gsrn,
-    limit_events,
-    limit_get_for_user,
-    limit_issuers_for_user,
-    limit_list_for_user,
     product_by_code,
-    spg_by_id,
-    spu_by_id,
 )
-from limits.services import limit_create, limit_lift, limit_update, limit_values_errors
 from prequal.models import Direction
-
-# --- output -------------------------------------------------------------------------------
-
-
-class LimitOutputSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    system_operator = serializers.IntegerField(source="system_operator_id")
-    system_operator_eic = serializers.CharField(source="system_operator.organisation.eic_code")
-    target_kind = serializers.ChoiceField(choices=TargetKind.choices)
-    spu = serializers.IntegerField(source="spu_id", allow_null=True)
-    spg = serializers.IntegerField(source="spg_id", allow_null=True)
-    connection_point_gsrn = serializers.SerializerMethodField()
-    area = serializers.SerializerMethodField()
-    direction = serializers.ChoiceField(choices=Direction.choices)
-    quantity_mw = serializers.DecimalField(max_digits=10, decimal_places=3)
-    start = serializers.DateTimeField()
-    end = serializers.DateTimeField()
-    status = serializers.ChoiceField(choices=LimitStatus.choices)
-    reason = serializers.CharField()
-    latest_allowed_at = serializers.DateTimeField(allow_null=True)
-    created_by = serializers.CharField(source="created_by.username")
-    created_at = serializers.DateTimeField()
-    lifted_at = serializers.DateTimeField(allow_null=True)
-    lifted_by = serializers.CharField(source="lifted_by.username", allow_null=True, default=None)
-
-    def get_connection_point_gsrn(self, limit) -> str | None:
-        return limit.connection_point.gsrn if limit.connection_point_id else None
-
-    def get_area(self, limit) -> dict | None:
-        import json
-
-        return json.loads(limit.area_geojson) if limit.area_geojson else None
-
-
-class LimitEventOutputSerializer(serializers.Serializer):
-    action = serializers.CharField()
-    at = serializers.DateTimeField()
-    actor = serializers.CharField(source="actor.username")
-    before = serializers.JSONField()
-    after = serializers.JSONField()
-
-
-class LimitFilter(django_filters.FilterSet):
-    status = django_filters.ChoiceFilter(
-        choices=[*LimitStatus.choices, ("current", "Active or upcoming")], method="filter_noop"
-    )
-    target_kind = django_filters.ChoiceFilter(choices=TargetKind.choices)
-    spu = django_filters.NumberFilter(field_name="spu_id")
-    spg = django_filters.NumberFilter(field_name="spg_id")
-    connection_point_gsrn = django_filters.CharFilter(field_name="connection_point__gsrn")
-    system_operator_eic = django_filters.CharFilter(field_name="system_operator__organisation__eic_code")
-
-    class Meta:
-        model = TemporaryLimit
-        fields = ["status", "target_kind", "spu", "spg", "connection_point_gsrn", "system_operator_eic"]
-
-    def filter_noop(self, queryset, name, value):
-        return queryset  # applied by the selector
-
-
-class LimitListCreateApi(ListAPIView):
-    """Temporary limits the user may see: SOs their own, FSPs those on their resources, NRA all."""
-
-    serializer_class = LimitOutputSerializer
-    filterset_class = LimitFilter
-
-    class InputSerializer(StrictInputSerializer):
-        system_operator_eic = serializers.CharField(
-            required=False, help_text="Only for engineers of several operators: which one issues the limit."
-        )
-        target_kind = serializers.ChoiceField(choices=TargetKind.choices)
-        spu = serializers.IntegerField(required=False, help_text="The SPU's id (target_kind=spu).")
-        spg = serializers.IntegerField(required=False, help_text="The SPG's id (target_kind=spg).")
-        connection_point_gsrn = serializers.CharField(
-            required=False, help_text="target_kind=connection_point"
-        )
-        area = serializers.JSONField(
-            required=False,
-            help_text="target_kind=area: a GeoJSON Polygon/MultiPolygon (or Feature) in WGS84; "
-            "stored clipped to the operator's observability area.",
-        )
-        direction = serializers.ChoiceField(choices=Direction.choices)
-        quantity_mw = serializers.DecimalField(max_digits=10, decimal_places=3, coerce_to_string=False)
-        start = serializers.DateTimeField()
-        end = serializers.DateTimeField()
-        reason = serializers.CharField()
-
-        class Meta:
-            ref_name = "LimitCreateInput"
-
-    def get_queryset(self):
-        return limit_list_for_user(user=self.request.user, status=self.request.query_params.get("status"))
-
-    @extend_schema(operation_id="limits_list", summary="List temporary limits")
-    def get(self, request: Request, *args, **kwargs) -> Response:
-        return super().get(request, *args, **kwargs)
-
-    @extend_schema(
-        operation_id="limits_create",
-        summary="Publish a temporary limit (R7: refused when later than the latest allowed time)",
-        request=InputSerializer,
-        responses={201: LimitOutputSerializer},
-    )
-    def post(self, request: Request) -> Response:
-        issuers = list(limit_issuers_for_user(user=request.user))
-        if not issuers:
-            raise PermissionDenied
-        serializer = self.InputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
-        so = _issuer(issuers, data.pop("system_operator_eic", None))
-        kind = data.pop("target_kind")
-        try:
-            targets = _targets(kind, data)
-        except ValidationError as exc:
-            values = {k: data.get(k) for k in ("direction", "quantity_mw", "start", "end", "reason")}
-            raise ValidationError({**exc.message_dict, **limit_values_errors(**values)}) from exc
-        field = {
-            TargetKind.SPU: "spu",
-            TargetKind.SPG: "spg",
-            TargetKind.CONNECTION_POINT: "connection_point_gsrn",
-            TargetKind.AREA: "area",
-        }[kind]
-        with errors_renamed({"target": field, "target_kind": field}):
-            limit = limit_create(user=request.user, system_operator=so, target_kind=kind, **targets, **data)
-        limit = limit_get_for_user(user=request.user, pk=limit.pk)
-        return Response(LimitOutputSerializer(limit).data, status=status.HTTP_201_CREATED)
-
-
-def _issuer(issuers, eic: str | None):
-    if eic:
-        for so in issuers:
-            if so.organisation.eic_code == eic:
-                return so
-        raise ValidationError(
-            {
-                "system_operator_eic": _("You are not an engineer of an operator with EIC %(eic)s.")
-                % {"eic": eic}
-            }
-        )
-    if len(issuers) > 1:
-        raise ValidationError(
-            {"system_operator_eic": _("You work for several operators: say which one issues it.")}
-        )
-    return issuers[0]
-
-
-def _targets(kind: str, data: dict) -> dict:
-    """Look the target up; an unknown one is an error on its field."""
-    spu_id, spg_id = data.pop("spu", None), data.pop("spg", None)
-    gsrn, area = data.pop("connection_point_gsrn", None), data.pop("area", None)
-    if kind == TargetKind.SPU:
-        spu = spu_by_id(pk=spu_id) if spu_id is not None else None
-        if spu is None:
-            raise ValidationError({"spu": _("Give the id of an existing SPU.")})
-        return {"spu": spu}
-    if kind == TargetKind.SPG:
-        spg = spg_by_id(pk=spg_id) if spg_id is not None else None
-        if spg is None:
-            raise ValidationError({"spg": _("Give the id of an existing SPG.")})
-        return {"spg": spg}
-    if kind == TargetKind.CONNECTION_POINT:
-        point = connection_point_by_gsrn(gsrn=gsrn) if gsrn else None
-        if point is None:
-            raise ValidationError(
-                {"connection_point_gsrn": _("Give the GSRN of a registered connection point.")}
-            )
-        return {"connection_point": point}
-    if area is None:
-        raise ValidationError({"area": _("Give the area as a GeoJSON Polygon or MultiPolygon.")})
-    return {"area": area}
-
-
-class LimitDetailApi(APIView):
-    class InputSerializer(StrictInputSerializer):
-        unchangeable_fields = (
-            "id",
-            "target_kind",
-            "spu",
-            "spg",
-            "connection_point_gsrn",
-            "area",
-            "system_operator",
-        )
-        direction = serializers.ChoiceField(choices=Direction.choices, required=False)
-        quantity_mw = serializers.DecimalField(
-            max_digits=10, decimal_places=3, coerce_to_string=False, required=False
-        )
-        start = serializers.DateTimeField(required=False)
-        end = serializers.DateTimeField(required=False)
-        reason = serializers.CharField(required=False)
-
-        class Meta:
-            ref_name = "LimitUpdateInput"
-
-    class DetailOutputSerializer(LimitOutputSerializer):
-        events = serializers.SerializerMethodField()
-
-        class Meta:
-            ref_name = "LimitDetail"
-
-        def get_events(self, limit) -> list[dict]:
-            return LimitEventOutputSerializer(limit_events(limit=limit), many=True).data
-
-    @extend_schema(
-        operation_id="limits_retrieve", summary="One limit with its history", responses=DetailOutputSerializer
-    )
-    def get(self, request: Request, pk: int) -> Response:
-        return Response(self.DetailOutputSerializer(limit_get_for_user(user=request.user, pk=pk)).data)
-
-    @extend_schema(
-        operation_id="limits_partial_update",
-        summary="Change a limit (R7 applies to what it tightens)",
-        request=InputSerializer,
-        responses=DetailOutputSerializer,
-    )
-    def patch(self, request: Request, pk: int) -> Response:
-        limit = limit_get_for_user(user=request.user, pk=pk, write=True)
-        serializer = self.InputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        limit_update(user=request.user, limit=limit, **serializer.validated_data)
-        return Response(self.DetailOutputSerializer(limit_get_for_user(user=request.user, pk=pk)).data)
-
-
-class LimitLiftApi(APIView):
-    class InputSerializer(StrictInputSerializer):
-        class Meta:
-            ref_name = "LimitLiftInput"
-
-    @extend_schema(
-        operation_id="limits_lift",
-        summary="Lift a limit now (always allowed)",
-        request=InputSerializer,
-        responses=LimitOutputSerializer,
-    )
-    def post(self, request: Request, pk: int) -> Response:
-        limit = limit_get_for_user(user=request.user, pk=pk, write=True)
-        self.InputSerializer(data=request.data).is_valid(raise_exception=True)
-        limit = limit_lift(user=request.user, limit=limit)
-        return Response(LimitOutputSerializer(limit_get_for_user(user=request.user, pk=pk)).data)
-
 
 # --- the activation check ----------------------------------------------------------------------
 

@@ -1,0 +1,66 @@
+"""The entry point: import an FSP's SPUs from a CSV file, all or nothing; the template rows."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import IO
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from prequal.imports.columns import COLUMNS, TEMPLATE_ROW
+from prequal.imports.importer import _Importer
+from prequal.imports.results import ImportResult, RowError
+from prequal.models import Fsp
+from prequal.services.resources import fsp_for_user
+
+
+class _Rollback(Exception):
+    pass
+
+
+_UPLOAD_LIMIT = object()
+
+
+def spu_import_csv(
+    *, user, fsp: Fsp, file: IO, dry_run: bool = False, progress: Callable[[int], None] | None = None,
+    max_bytes: int | None | object = _UPLOAD_LIMIT,
+) -> ImportResult:
+    """Import SPUs (and the connection points they need) from a CSV file; all or nothing.
+
+    `file` is a binary file object (an upload, or a file opened with "rb"). Returns an
+    ImportResult: when `errors` is not empty nothing was stored. Raises PermissionDenied
+    when `user` does not act for `fsp`. Rows are written as they are checked inside one
+    transaction, which is rolled back when any row is bad (or on a dry run).
+
+    Files larger than `max_bytes` are refused; the default is the upload limit
+    (settings.GRIDPREQUAL_MAX_UPLOAD_BYTES), None means no limit (an operator's local file).
+    """
+    fsp = fsp_for_user(user=user, fsp=fsp)
+    if max_bytes is _UPLOAD_LIMIT:
+        max_bytes = settings.GRIDPREQUAL_MAX_UPLOAD_BYTES
+    importer = _Importer(fsp=fsp, dry_run=dry_run, progress=progress, max_bytes=max_bytes)
+    if dry_run:
+        importer.run(file)
+        return importer.result()
+    try:
+        with transaction.atomic():
+            importer.run(file)
+            if importer.errors:
+                raise _Rollback
+    except _Rollback:
+        pass
+    except IntegrityError:
+        # Someone registered the same GSRN or SPU code while we were importing.
+        importer.errors.append(RowError(0, "", _(
+            "Some of these SPUs or connection points were registered by someone else during "
+            "the import; nothing was stored. Please import the file again."
+        )))
+    return importer.result()
+
+
+def spu_import_template_rows(*, example_so_eic: str | None = None) -> list[list[str]]:
+    """The header and one example row, for the downloadable template."""
+    example = dict(TEMPLATE_ROW, **({"connecting_so_eic": example_so_eic} if example_so_eic else {}))
+    return [list(COLUMNS), [example[c] for c in COLUMNS]]
