@@ -20,3 +20,13 @@ def user_language_set(*, user: User, language: str) -> None:
         return
     user.language = language
     user.save(update_fields=["language"])
+
+
+def user_language_at_login(*, user: User, chosen: str) -> str:
+    """The latest explicit choice wins: a language picked in this browser before logging in
+    (`chosen`) is remembered for the user; without one, the user's remembered language applies.
+    Returns the language the browser should be switched to ("" for none)."""
+    if chosen in dict(settings.LANGUAGES):
+        user_language_set(user=user, language=chosen)
+        return ""
+    return user.language

@@ -7,7 +7,7 @@ from django.contrib.auth import views as auth_views
 from django.http import HttpRequest, HttpResponse
 from django.views.i18n import set_language
 
-from accounts.services import user_language_set
+from accounts.services import user_language_at_login, user_language_set
 
 
 def _set_language_cookie(response: HttpResponse, language: str) -> None:
@@ -29,15 +29,13 @@ def language_set(request: HttpRequest) -> HttpResponse:
 
 
 class LoginView(auth_views.LoginView):
-    """The latest explicit choice wins: a language picked in this browser (the switcher's cookie)
-    is remembered for the user; without one, the user's remembered language is applied."""
+    """Logging in keeps the browser's and the user's language in step (accounts.services)."""
 
     def form_valid(self, form):
         response = super().form_valid(form)
-        user = form.get_user()
-        chosen = self.request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
-        if chosen in dict(settings.LANGUAGES):
-            user_language_set(user=user, language=chosen)
-        elif user.language:
-            _set_language_cookie(response, user.language)
+        switch_to = user_language_at_login(
+            user=form.get_user(), chosen=self.request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
+        )
+        if switch_to:
+            _set_language_cookie(response, switch_to)
         return response
