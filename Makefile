@@ -43,6 +43,7 @@ test: install
 # Smaller: make bench BENCH_ARGS="--preset quick --runs 1"
 BENCH_ARGS ?= --preset full --runs 3
 bench: install
+	scripts/system-deps --bench
 	scripts/with-postgres $(BIN)/python bench/run_all.py $(BENCH_ARGS)
 
 messages: install

@@ -3,11 +3,19 @@
 In CI (CI=true) a test that needs a missing service fails; elsewhere it is skipped with the
 reason. Nothing here listens on anything but 127.0.0.1, and every process started is
 stopped by the fixture that started it (tests/conftest.py).
+
+Every long-running process a test starts is a `Child`: a clean, explicit environment (nothing
+inherited from the test process but the few system variables below), default handling of every
+signal, its own session and folder, and stopped by its process group id and reaped whatever
+happens. A test process may itself have been started with SIGINT ignored (a background job of a
+non-interactive shell, as CI runs it); a child inheriting that could not be stopped as Ctrl-C
+stops it.
 """
 
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
 import signal
 import socket
@@ -47,6 +55,112 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+# The only variables a child inherits from the test process: where programs are, whose home, the
+# locale, the time zone and the temporary folder. Everything else it needs, the test says.
+CHILD_MARK = "GRIDPREQUAL_TEST_CHILD"
+INHERITED_ENV = ("PATH", "HOME", "USER", "LOGNAME", "LANG", "LC_ALL", "TZ", "TMPDIR")
+
+
+def child_env(**variables: str) -> dict[str, str]:
+    """A clean environment for a child process: the system variables above plus `variables`.
+
+    This process's own settings (DJANGO_*, DATABASE_URL of the pass, DJANGO_ALLOW_ASYNC_UNSAFE
+    set by the browser tests, CI) do not leak into it; the venv's bin comes first on PATH.
+    """
+    env = {name: os.environ[name] for name in INHERITED_ENV if name in os.environ}
+    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", os.defpath)])
+    env["PYTHONUNBUFFERED"] = "1"
+    env.update(variables)
+    return env
+
+
+class Child:
+    """A process a test starts and stops: see the module docstring.
+
+    `env(1)` resets every signal to its default before it executes the command (same process id),
+    so the child neither inherits an ignored SIGINT nor needs a `preexec_fn` (unsafe with the
+    threads of an xdist worker).
+    """
+
+    def __init__(self, args: list[str], *, env: dict[str, str], log_path: Path, cwd: Path = BASE_DIR) -> None:
+        self.args, self.log_path, self.cwd = args, Path(log_path), cwd
+        # Inherited by everything the child starts, even what leaves its process group (setsid).
+        self.mark = f"{CHILD_MARK}={secrets.token_hex(8)}"
+        self.env = {**env, CHILD_MARK: self.mark.partition("=")[2]}
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    def start(self) -> Child:
+        with open(self.log_path, "ab") as log:
+            self.process = subprocess.Popen(
+                ["env", "--default-signal", *self.args], cwd=self.cwd, env=self.env,
+                stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+            )
+        return self
+
+    def running(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def log(self) -> str:
+        try:
+            return self.log_path.read_text(errors="replace")
+        except FileNotFoundError:
+            return ""
+
+    def signal_group(self, sig: int) -> None:
+        """Send `sig` to the child's process group: the child and whatever it spawned."""
+        if self.process is None:
+            return
+        try:
+            os.killpg(self.process.pid, sig)
+        except ProcessLookupError:
+            pass
+
+    def processes(self) -> list[int]:
+        """Live (not zombie) processes this child started, itself included, found by its mark."""
+        mark = self.mark.encode() + b"\0"
+        found = []
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit():
+                continue
+            try:
+                with open(f"/proc/{entry}/environ", "rb") as environ:
+                    if mark not in environ.read() + b"\0":
+                        continue
+                with open(f"/proc/{entry}/stat") as stat:
+                    if stat.read().rpartition(")")[2].split()[0] != "Z":
+                        found.append(int(entry))
+            except OSError:  # gone meanwhile, or not ours to read
+                continue
+        return found
+
+    def stop(self, *, grace: float = 20) -> int | None:
+        """SIGTERM the group, wait up to `grace` s, then SIGKILL what is left; reap the child.
+
+        What the child started outside its group (in sessions of their own) and what outlived it
+        is SIGKILLed by process id. Returns the child's exit status.
+        """
+        if self.process is None:
+            return None
+        if self.process.poll() is None:
+            self.signal_group(signal.SIGTERM)
+            try:
+                self.process.wait(grace)
+            except subprocess.TimeoutExpired:
+                pass
+        self.signal_group(signal.SIGKILL)
+        status = self.process.wait(10)
+        for pid in self.processes():
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        return status
+
+
 def wait_until(predicate: Callable[[], object], *, timeout: float, interval: float = 0.2,
                message: str = "condition") -> object:
     """Poll `predicate` until it returns something truthy; fail the test after `timeout` s."""
@@ -66,7 +180,7 @@ class RedisServer:
     def __init__(self) -> None:
         self.binary = shutil.which("redis-server")
         self.port = 0
-        self.process: subprocess.Popen | None = None
+        self.child: Child | None = None
         self.dir: str | None = None
 
     @property
@@ -79,16 +193,19 @@ class RedisServer:
         self.dir = tempfile.mkdtemp(prefix="gridprequal-redis-")
         for _attempt in range(5):  # another process may take the free port first
             self.port = free_port()
-            self.process = subprocess.Popen(
-                [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-                 "--appendonly", "no", "--dir", self.dir, "--daemonize", "no",
-                 "--loglevel", "warning"],
-                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            )
-            if self._wait_ready(timeout=10):
+            if self.launch():
                 return self
-            self.stop()
+            self.child.stop()
         pytest.fail("redis-server did not start on 127.0.0.1.")
+
+    def launch(self) -> bool:
+        """Start redis-server on this server's port and folder; True once it answers."""
+        self.child = Child(
+            [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+             "--appendonly", "no", "--dir", self.dir, "--daemonize", "no", "--loglevel", "warning"],
+            env=child_env(), log_path=Path(self.dir) / "redis.log",
+        ).start()
+        return self._wait_ready(timeout=10)
 
     def _wait_ready(self, *, timeout: float) -> bool:
         import redis
@@ -96,7 +213,7 @@ class RedisServer:
         client = redis.Redis(host="127.0.0.1", port=self.port, socket_timeout=1)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            if self.process.poll() is not None:
+            if not self.child.running():
                 return False
             try:
                 if client.ping():
@@ -111,14 +228,9 @@ class RedisServer:
         redis.Redis(host="127.0.0.1", port=self.port).flushall()
 
     def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(5)
-        self.process = None
+        if self.child:
+            self.child.stop(grace=10)
+            self.child = None
         if self.dir:
             shutil.rmtree(self.dir, ignore_errors=True)
             self.dir = None
@@ -151,11 +263,14 @@ class CeleryWorker:
         self.beat = beat
         self.concurrency = concurrency
         self.log_path = log_path or Path(tempfile.mkstemp(prefix="gridprequal-worker-", suffix=".log")[1])
-        self.process: subprocess.Popen | None = None
+        self.child: Child | None = None
+
+    @property
+    def process(self) -> subprocess.Popen | None:
+        return self.child.process if self.child else None
 
     def env(self) -> dict[str, str]:
-        env = dict(os.environ)
-        env.update(
+        return child_env(
             DJANGO_SETTINGS_MODULE="config.settings",
             DJANGO_DEBUG="true",
             DJANGO_SECURE="false",
@@ -163,9 +278,7 @@ class CeleryWorker:
             CELERY_BROKER_URL=self.broker_url,
             CELERY_TASK_ALWAYS_EAGER="false",
             DJANGO_EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend",
-            PYTHONUNBUFFERED="1",
         )
-        return env
 
     def start(self) -> CeleryWorker:
         args = [
@@ -175,49 +288,25 @@ class CeleryWorker:
         ]
         if self.beat:
             args += ["-B", "--scheduler", "django_celery_beat.schedulers:DatabaseScheduler"]
-        log = open(self.log_path, "ab")  # noqa: SIM115 - closed by the child's exit
-        self.process = subprocess.Popen(
-            args, cwd=BASE_DIR, env=self.env(), stdout=log, stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        log.close()
-        wait_until(lambda: self.process.poll() is not None or "ready." in self.log(), timeout=60,
+        self.child = Child(args, env=self.env(), log_path=self.log_path).start()
+        wait_until(lambda: not self.child.running() or "ready." in self.log(), timeout=60,
                    message="the Celery worker to be ready")
-        if self.process.poll() is not None:
+        if not self.child.running():
             pytest.fail(f"The Celery worker exited with {self.process.returncode}:\n{self.log()[-3000:]}")
         return self
 
     def log(self) -> str:
-        try:
-            return self.log_path.read_text(errors="replace")
-        except FileNotFoundError:
-            return ""
+        return self.child.log() if self.child else ""
 
     def kill(self) -> None:
         """SIGKILL the worker, its pool and its beat: no warm shutdown, no acknowledgement."""
-        self._signal_group(signal.SIGKILL)
-        if self.process:
-            self.process.wait(10)
+        if self.child:
+            self.child.signal_group(signal.SIGKILL)
+            self.child.process.wait(10)
 
     def stop(self) -> None:
-        if not self.process or self.process.poll() is not None:
-            self._signal_group(signal.SIGKILL)  # leftovers of a dead worker (pool, beat)
-            return
-        self._signal_group(signal.SIGTERM)
-        try:
-            self.process.wait(20)
-        except subprocess.TimeoutExpired:
-            pass
-        self._signal_group(signal.SIGKILL)
-        self.process.wait(10)
-
-    def _signal_group(self, sig: int) -> None:
-        if self.process is None:
-            return
-        try:
-            os.killpg(self.process.pid, sig)
-        except ProcessLookupError:
-            pass
+        if self.child:
+            self.child.stop(grace=20)
 
 
 def require_postgres() -> None:
@@ -244,14 +333,21 @@ def chromium() -> Iterator:
     Left open, one kept PostgreSQL from dropping the test database at the end of the run.
     """
     require_chromium()
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     from django.db import connections
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        try:
-            yield browser
-        finally:
-            browser.close()
-            connections.close_all()
+    before = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+            try:
+                yield browser
+            finally:
+                browser.close()
+                connections.close_all()
+    finally:
+        if before is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = before

@@ -7,15 +7,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests.services import child_env
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_the_benchmark_script_runs_with_the_tiny_preset(tmp_path):
-    env = {
-        "PATH": "/usr/bin:/bin",
-        "HOME": str(tmp_path),
-        "DATABASE_URL": f"sqlite:///{tmp_path}/bench.sqlite3",
-    }
+    env = child_env(HOME=str(tmp_path), DATABASE_URL=f"sqlite:///{tmp_path}/bench.sqlite3")
     result = subprocess.run(
         [sys.executable, "bench/activation_bench.py", "--preset", "tiny", "--in-process", "--requests", "60"],
         cwd=ROOT,

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -59,16 +60,11 @@ class RestartableRedis(RedisServer):
     """A RedisServer that comes back on the same port (the broker URL the worker knows)."""
 
     def kill(self) -> None:
-        self.process.kill()
-        self.process.wait(10)
+        self.child.signal_group(signal.SIGKILL)
+        self.child.process.wait(10)
 
     def restart(self) -> None:
-        self.process = subprocess.Popen(
-            [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no", "--dir", self.dir, "--daemonize", "no", "--loglevel", "warning"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )
-        assert self._wait_ready(timeout=10), "redis-server did not come back"
+        assert self.launch(), "redis-server did not come back"
 
 
 def _silence_events(ids) -> dict[int, int]:
@@ -102,7 +98,7 @@ def test_redis_restart_while_the_worker_runs_loses_and_doubles_nothing(cast, tmp
         # Celery may exit when the broker vanishes in the middle of an acknowledgement
         # (seen with kombu's Redis transport): the supervisor (systemd Restart=always, see the
         # README) starts it again. Either way nothing may be lost or applied twice.
-        if worker.process.poll() is not None:
+        if not worker.child.running():
             worker.stop()
             worker = CeleryWorker(
                 broker_url=redis.url, database_url=database_url_for(connection.settings_dict), beat=True,
@@ -222,7 +218,8 @@ def test_postgres_restart_while_requests_are_in_flight(tmp_path, redis_server):
         migrate = subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"],
                                  cwd=BASE_DIR, env=env, capture_output=True, text=True, timeout=300)
         assert migrate.returncode == 0, migrate.stderr
-        web = Gunicorn(env=env, log_path=tmp_path / "gunicorn.log").start()
+        web = Gunicorn(env=env, log_path=tmp_path / "gunicorn.log")
+        web.start()
         traffic = Traffic(web.url)
         traffic.start()
         wait_until(lambda: any(a[1] == "/api/cases/" and a[2] == 401 for a in traffic.answers), timeout=30,
@@ -251,7 +248,7 @@ def test_postgres_restart_while_requests_are_in_flight(tmp_path, redis_server):
             assert "Traceback" not in body and 'File "' not in body, (path, body[:500])
             if path == "/api/cases/" and code >= 500:
                 assert content_type == "application/json", (content_type, body[:300])
-        assert web.process.poll() is None, "gunicorn died"
+        assert web.running(), "gunicorn died"
     finally:
         if traffic:
             traffic.halt.set()

@@ -3,7 +3,6 @@ audit trail that no interface can change or delete."""
 
 from __future__ import annotations
 
-import os
 import secrets
 import string
 import subprocess
@@ -18,7 +17,7 @@ from django.utils import timezone
 from limits.models import ImmutableLimitRecord, LimitEvent, LimitRefusal
 from prequal.models import CaseEvent, ImmutableRecordError
 from tests import workflow_helpers
-from tests.services import BASE_DIR
+from tests.services import BASE_DIR, child_env
 
 wf = workflow_helpers.wf  # the fixture
 
@@ -171,16 +170,14 @@ def _random_secret() -> str:
 
 
 def test_check_deploy_is_clean_with_the_production_settings(tmp_path):
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-        "DJANGO_DEBUG": "false",
-        "DJANGO_SECRET_KEY": _random_secret(),
-        "DJANGO_ALLOWED_HOSTS": "x",
-        "DJANGO_SECURE": "true",
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'deploy.sqlite3'}",
-    }
-    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # set in this process by the browser tests
+    env = child_env(
+        DJANGO_SETTINGS_MODULE="config.settings",
+        DJANGO_DEBUG="false",
+        DJANGO_SECRET_KEY=_random_secret(),
+        DJANGO_ALLOWED_HOSTS="x",
+        DJANGO_SECURE="true",
+        DATABASE_URL=f"sqlite:///{tmp_path / 'deploy.sqlite3'}",
+    )
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=BASE_DIR, env=env, capture_output=True, text=True, timeout=120,

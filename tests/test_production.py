@@ -9,7 +9,6 @@ every request, as the proxy would, and handles the Secure cookies itself (plain 
 
 from __future__ import annotations
 
-import os
 import secrets
 import subprocess
 import sys
@@ -24,7 +23,16 @@ from django.utils import timezone
 from django_celery_beat.models import IntervalSchedule, PeriodicTask
 
 from prequal.models import Assessment
-from tests.services import BASE_DIR, CeleryWorker, database_url_for, free_port, require_postgres, wait_until
+from tests.services import (
+    BASE_DIR,
+    CeleryWorker,
+    Child,
+    child_env,
+    database_url_for,
+    free_port,
+    require_postgres,
+    wait_until,
+)
 from tests.test_limits_setup import make_grid
 from tests.workflow_helpers import ensure_default_deadline_rule
 
@@ -36,8 +44,7 @@ PROXY = {"X-Forwarded-Proto": "https"}
 
 
 def production_env(*, database_url: str, broker_url: str, static_root: Path) -> dict[str, str]:
-    env = dict(os.environ)
-    env.update(
+    return child_env(
         DJANGO_SETTINGS_MODULE="config.settings",
         DJANGO_DEBUG="false",
         DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
@@ -48,17 +55,17 @@ def production_env(*, database_url: str, broker_url: str, static_root: Path) -> 
         CELERY_BROKER_URL=broker_url,
         CELERY_TASK_ALWAYS_EAGER="false",
         DJANGO_EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend",
-        PYTHONUNBUFFERED="1",
     )
-    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # set in this process by the browser tests
-    return env
 
 
-class Gunicorn:
+class Gunicorn(Child):
     def __init__(self, *, env: dict[str, str], log_path: Path, workers: int = 2) -> None:
-        self.env, self.log_path, self.workers = env, log_path, workers
         self.port = free_port()
-        self.process: subprocess.Popen | None = None
+        super().__init__(
+            [sys.executable, "-m", "gunicorn", "config.wsgi:application", "--bind", f"127.0.0.1:{self.port}",
+             "--workers", str(workers), "--timeout", "60", "--graceful-timeout", "5"],
+            env=env, log_path=log_path,
+        )
 
     @property
     def url(self) -> str:
@@ -67,17 +74,11 @@ class Gunicorn:
     def start(self) -> Gunicorn:
         import requests
 
-        log = open(self.log_path, "ab")  # noqa: SIM115 - the child keeps it
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "config.wsgi:application", "--bind", f"127.0.0.1:{self.port}",
-             "--workers", str(self.workers), "--timeout", "60", "--graceful-timeout", "5"],
-            cwd=BASE_DIR, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-        )
-        log.close()
+        super().start()
 
         def up():
-            if self.process.poll() is not None:
-                pytest.fail(f"gunicorn exited:\n{self.log_path.read_text()[-3000:]}")
+            if not self.running():
+                pytest.fail(f"gunicorn exited:\n{self.log()[-3000:]}")
             try:
                 answer = requests.get(f"{self.url}/healthz", headers=PROXY, timeout=10)
                 return answer.status_code in (200, 503)
@@ -87,41 +88,16 @@ class Gunicorn:
         wait_until(up, timeout=60, message="gunicorn to answer")
         return self
 
-    def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            os.killpg(self.process.pid, 15)
-            try:
-                self.process.wait(15)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, 9)
-                self.process.wait(5)
 
-
-class Beat:
+class Beat(Child):
     """`celery -A config beat` alone: exactly one in a deployment (SPEC §9)."""
 
     def __init__(self, *, env: dict[str, str], log_path: Path) -> None:
-        self.env, self.log_path = env, log_path
-        self.process: subprocess.Popen | None = None
-
-    def start(self) -> Beat:
-        log = open(self.log_path, "ab")  # noqa: SIM115
-        self.process = subprocess.Popen(
+        super().__init__(
             [sys.executable, "-m", "celery", "-A", "config", "beat", "--loglevel", "INFO",
              "--scheduler", "django_celery_beat.schedulers:DatabaseScheduler"],
-            cwd=BASE_DIR, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+            env=env, log_path=log_path,
         )
-        log.close()
-        return self
-
-    def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            os.killpg(self.process.pid, 15)
-            try:
-                self.process.wait(15)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, 9)
-                self.process.wait(5)
 
 
 @pytest.fixture
@@ -146,13 +122,14 @@ def production(redis_server, tmp_path):
     PeriodicTask.objects.filter(task=SWEEP_TASK).delete()
     PeriodicTask.objects.create(name="Deadline sweep", task=SWEEP_TASK, interval=every_5s, enabled=True)
 
-    web = Gunicorn(env=env, log_path=tmp_path / "gunicorn.log").start()
+    web = Gunicorn(env=env, log_path=tmp_path / "gunicorn.log")
     worker = CeleryWorker(
         broker_url=redis_server.url, database_url=env["DATABASE_URL"], beat=False, concurrency=2,
         log_path=tmp_path / "worker.log",
     )
     beat = Beat(env=env, log_path=tmp_path / "beat.log")
     try:
+        web.start()
         worker.start()
         beat.start()
         yield web

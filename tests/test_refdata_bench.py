@@ -19,6 +19,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from tests.services import child_env
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 
@@ -160,7 +162,7 @@ def test_identifiers_are_valid_and_unique():
 
 
 def _env(name: str) -> dict:
-    return dict(os.environ, GRIDPREQUAL_REFERENCE_DB=name)
+    return child_env(DATABASE_URL=os.environ["DATABASE_URL"], GRIDPREQUAL_REFERENCE_DB=name)
 
 
 @pytest.mark.postgres

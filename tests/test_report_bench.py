@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
+
+from tests.services import child_env
 
 ROOT = Path(__file__).resolve().parent.parent
 ROW_KEYS = {
@@ -17,7 +18,7 @@ ROW_KEYS = {
 def test_bench_script_runs_with_a_tiny_year(tmp_path):
     doc = tmp_path / "PERFORMANCE.md"
     doc.write_text("# Performance\n\nAnother benchmark's section stays.\n")
-    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}  # its own SQLite file
+    env = child_env()  # no DATABASE_URL: its own SQLite file
     result = subprocess.run(
         [sys.executable, "bench/report_bench.py", "--preset", "quick", "--cases", "200", "--runs", "2",
          "--json", str(tmp_path / "rows.json"), "--write", str(doc)],

@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests.services import child_env
+
 ROOT = Path(__file__).resolve().parent.parent
 ROW_KEYS = {
     "what", "budget", "unit", "runs", "median", "min", "max", "within", "floor", "floor_label", "ratio",
@@ -36,6 +38,7 @@ def test_bench_script_runs_with_a_tiny_preset(tmp_path):
             str(doc),
         ],
         cwd=ROOT,
+        env=child_env(),
         capture_output=True,
         text=True,
         timeout=300,
@@ -59,6 +62,7 @@ def test_bench_script_runs_with_a_tiny_preset(tmp_path):
             str(doc),
         ],
         cwd=ROOT,
+        env=child_env(),
         capture_output=True,
         text=True,
         timeout=300,

@@ -16,59 +16,46 @@ import urllib.request
 
 import pytest
 
-from tests.services import BASE_DIR, free_port, wait_until
+from tests.services import BASE_DIR, Child, child_env, free_port, wait_until
 
 pytestmark = pytest.mark.slow
 
 
-def _alive(pids: list[int]) -> list[int]:
-    alive = []
-    for pid in pids:
-        try:
-            with open(f"/proc/{pid}/stat") as stat:
-                if stat.read().split(")")[-1].split()[0] != "Z":
-                    alive.append(pid)
-        except FileNotFoundError:
-            continue
-    return alive
+def _signal_bits(pid: int, field: str) -> int:
+    """A signal set of /proc/PID/status (SigIgn: ignored, SigBlk: blocked) as a bit mask."""
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            if line.startswith(f"{field}:"):
+                return int(line.split()[1], 16)
+    raise AssertionError(f"{field} missing from /proc/{pid}/status")
 
 
-def _session_members(sid: int) -> list[int]:
-    members = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                if os.getsid(int(entry)) == sid:
-                    members.append(int(entry))
-            except (ProcessLookupError, PermissionError):
-                continue
-    return members
+def _in_set(bits: int, sig: int) -> bool:
+    return bool(bits & (1 << (sig - 1)))
 
 
 def test_run_embedded_serves_sweeps_through_the_filesystem_broker_and_stops_on_ctrl_c(tmp_path):
     port = free_port()
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-        "DJANGO_DEBUG": "true",
-        "DATABASE_URL": f"sqlite:///{tmp_path}/embedded.sqlite3",
-        "CELERY_BROKER_URL": "filesystem://",
-        "CELERY_FILESYSTEM_BROKER_DIR": str(tmp_path / "broker"),
-        "CELERY_TASK_ALWAYS_EAGER": "false",
-        "GRIDPREQUAL_ADDR": f"127.0.0.1:{port}",
-        "PYTHONUNBUFFERED": "1",
-    }
+    env = child_env(
+        DJANGO_SETTINGS_MODULE="config.settings",
+        DJANGO_DEBUG="true",
+        DATABASE_URL=f"sqlite:///{tmp_path}/embedded.sqlite3",
+        CELERY_BROKER_URL="filesystem://",
+        CELERY_FILESYSTEM_BROKER_DIR=str(tmp_path / "broker"),
+        CELERY_TASK_ALWAYS_EAGER="false",
+        GRIDPREQUAL_ADDR=f"127.0.0.1:{port}",
+    )
     subprocess.run([sys.executable, "manage.py", "migrate", "--noinput"], cwd=BASE_DIR, env=env,
                    check=True, capture_output=True)
-    log_path = tmp_path / "run.log"
-    with open(log_path, "wb") as log:
-        run = subprocess.Popen([str(BASE_DIR / "scripts" / "run-embedded")], cwd=BASE_DIR, env=env,
-                               stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    log_text = lambda: log_path.read_text(errors="replace")  # noqa: E731
-    children: list[int] = []
+    run = Child([str(BASE_DIR / "scripts" / "run-embedded")], env=env, log_path=tmp_path / "run.log")
     try:
-        wait_until(lambda: "is running at" in log_text() and "ready." in log_text(), timeout=90,
+        run.start()
+        wait_until(lambda: "is running at" in run.log() and "ready." in run.log(), timeout=90,
                    message="the web server and the worker")
+        # Ctrl-C reaches the script's trap only if SIGINT is neither ignored nor blocked in it
+        # (bash cannot trap a signal ignored when it started).
+        for field in ("SigIgn", "SigBlk"):
+            assert not _in_set(_signal_bits(run.pid, field), signal.SIGINT), f"SIGINT in the script's {field}"
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as response:
             health = json.load(response)
         assert health["checks"]["broker"] == {"status": "ok", "transport": "filesystem"}
@@ -78,7 +65,6 @@ def test_run_embedded_serves_sweeps_through_the_filesystem_broker_and_stops_on_c
             ["pgrep", "-P", str(run.pid)], capture_output=True, text=True).stdout.split()]
         sessions = [pid for pid in children if os.getsid(pid) == pid]
         assert len(sessions) == 2, children
-        members = [pid for sid in sessions for pid in _session_members(sid)]
 
         # A sweep published by another process reaches the embedded worker through the folders.
         subprocess.run(
@@ -88,17 +74,11 @@ def test_run_embedded_serves_sweeps_through_the_filesystem_broker_and_stops_on_c
             cwd=BASE_DIR, env=env, check=True, capture_output=True,
         )
         swept = re.compile(r"prequal\.tasks\.deadlines_sweep_task\[[0-9a-f-]+\] succeeded")
-        wait_until(lambda: swept.search(log_text()),
-                   timeout=30, message="the embedded worker to run the sweep")
+        wait_until(lambda: swept.search(run.log()), timeout=30,
+                   message="the embedded worker to run the sweep")
 
-        os.killpg(run.pid, signal.SIGINT)  # what Ctrl-C sends to the foreground group
-        assert run.wait(30) == 130
-        wait_until(lambda: not _alive(members), timeout=15, message="every child process to stop")
+        run.signal_group(signal.SIGINT)  # what Ctrl-C sends to the foreground group
+        assert run.process.wait(30) == 130, run.log()[-3000:]
+        wait_until(lambda: not run.processes(), timeout=15, message="every child process to stop")
     finally:
-        if run.poll() is None:
-            os.killpg(run.pid, signal.SIGKILL)
-        for pid in _alive(children):
-            try:
-                os.killpg(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
+        run.stop()
