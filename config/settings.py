@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "observability",
     "prequal",
     "limits",
+    "reports",
     "demo",
 ]
 

@@ -26,6 +26,7 @@ urlpatterns = [
     path("api/", include((api_patterns, "api"))),
     path("grid/", include("observability.urls")),
     path("resources/", include("prequal.urls")),
+    path("resources/", include("reports.urls")),  # the annual report keeps its /resources/report/
     path("limits/", include("limits.urls")),
 ]
 

@@ -45,11 +45,3 @@ urlpatterns += [
         name="assessment-declare-incomplete",
     ),
 ]
-
-# The annual report to the regulator (issue 6): the page and its CSV/XLSX/PDF downloads.
-from prequal.views import reports as report_views  # noqa: E402
-
-urlpatterns += [
-    path("report/", report_views.report, name="report"),
-    path("report/download.<str:fmt>", report_views.report_download, name="report-download"),
-]

@@ -253,7 +253,7 @@ def test_list_page_query_count_is_constant(client, world, name, query, persona):
 
 def test_the_report_page_query_count_is_constant(client, world):
     client.force_login(world.cast.nra_analyst)
-    url = reverse("prequal:report")
+    url = reverse("reports:report")
     client.get(url)
     small, response = _count(client, url)
     decisions = response.context["decisions"] if "decisions" in response.context else None

@@ -42,7 +42,7 @@ from django.utils.translation import gettext as _
 
 from observability.models import SystemOperator
 from prequal.models import Assessment, Condition
-from prequal.selectors.reports import (
+from reports.selectors import (
     REPORT_TIME_ZONE,
     report_decisions,
     report_limit_refusals,
@@ -79,7 +79,7 @@ class Report:
     scope_label: str
     tier_label: str
     tables: list[Table]
-    # Small figures kept for the charts (read by prequal.reports.charts).
+    # Small figures kept for the charts (read by reports.charts).
     outcome_rows: list[list[Value]]
     histogram_rows: list[list[Value]]
     month_rows: list[list[Value]]

@@ -2,7 +2,7 @@
 
 NRA analysts and admins read every operator's figures; SO engineers and viewers their own
 operator's only; anyone else gets 404. Every query here is a lazy queryset: the builder in
-prequal.reports aggregates them in the database or iterates them in chunks.
+reports.builder aggregates them in the database or iterates them in chunks.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from django.db.models import F, FloatField, Func, QuerySet
 from django.http import Http404
 
 from accounts.selectors import user_roles
+from limits.models import LimitRefusal, TemporaryLimit
 from observability.models import SystemOperator
 from prequal.models import Assessment
 
@@ -102,8 +103,6 @@ def with_decision_time(qs: QuerySet[Assessment]) -> QuerySet[Assessment]:
 
 def report_limits(*, operators: QuerySet[SystemOperator], year: int):
     """Temporary limits `operators` published in `year`."""
-    from limits.models import TemporaryLimit  # limits builds on prequal: import late
-
     start, end = report_year_bounds(year=year)
     return TemporaryLimit.objects.filter(
         system_operator__in=operators, created_at__gte=start, created_at__lt=end
@@ -116,8 +115,6 @@ def report_limit_refusals(*, operators: QuerySet[SystemOperator], year: int):
     A refused change of a published limit is not a limit attempt of its own: left out, as in
     limits.selectors.limit_statistics, so the share refused is refused / (published + refused).
     """
-    from limits.models import LimitRefusal
-
     start, end = report_year_bounds(year=year)
     return LimitRefusal.objects.filter(
         system_operator__in=operators, at__gte=start, at__lt=end, limit__isnull=True
