@@ -45,7 +45,6 @@ def demo_area_geometry(spec) -> tuple[object, int]:
 
 def demo_areas_load(*, valid_from: datetime = DEMO_AREA_VALID_FROM) -> dict[str, int]:
     """Create one area version for each demo operator that has none yet. Returns counts."""
-
     counts = {"created": 0, "existing": 0, "missing_operator": 0}
     with transaction.atomic():
         for spec in sweden.OPERATORS:

@@ -223,7 +223,7 @@ ROWS = [
     ("observability:operator-list", "get", None, None, (REDIRECT, OK, OK, OK, OK)),
     ("observability:operator-detail", "get", "operator", None, (REDIRECT, OK, OK, OK, OK)),
     ("observability:connection-point-list", "get", None, None, (REDIRECT, OK, OK, OK, OK)),
-    ("observability:connection-point-detail", "get", "cp", None, (REDIRECT, HIDDEN, OK, HIDDEN, OK)),
+    ("prequal:connection-point-detail", "get", "cp", None, (REDIRECT, HIDDEN, OK, HIDDEN, OK)),
     ("observability:map", "get", None, None, (REDIRECT, OK, OK, OK, OK)),
     ("observability:map-data", "get", None, None, (REDIRECT, OK, OK, OK, OK)),
     ("observability:area-list", "get", None, None, (REDIRECT, OK, OK, OK, OK)),
@@ -233,7 +233,7 @@ ROWS = [
     # ^ nothing staged in this session: back to the upload page (the upload itself is refused above)
     ("observability:area-detail", "get", "area", None, (REDIRECT, OK, OK, OK, OK)),
     ("observability:area-download", "get", "area", None, (REDIRECT, OK, OK, OK, OK)),
-    ("observability:assessing-sos", "get", "cp", None, (REDIRECT, HIDDEN, OK, HIDDEN, OK)),
+    ("prequal:assessing-sos", "get", "cp", None, (REDIRECT, HIDDEN, OK, HIDDEN, OK)),
     ("prequal:spu-list", "get", None, None, (REDIRECT, OK, OK, OK, OK)),
     ("prequal:spu-create", "get", None, None, (REDIRECT, OK, DENIED, DENIED, DENIED)),
     ("prequal:spu-create", "post", None, None, (REDIRECT, OK, DENIED, DENIED, DENIED)),
