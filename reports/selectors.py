@@ -8,10 +8,11 @@ reports.builder aggregates them in the database or iterates them in chunks.
 from __future__ import annotations
 
 import zoneinfo
+from contextlib import contextmanager
 from datetime import datetime
 
 from django.conf import settings
-from django.db import NotSupportedError
+from django.db import NotSupportedError, connections, transaction
 from django.db.models import F, FloatField, Func, QuerySet
 from django.http import Http404
 
@@ -131,3 +132,25 @@ def report_years_for_user(*, user) -> list[int]:
         .datetimes("decided_at", "year", tzinfo=REPORT_TIME_ZONE)
     )
     return sorted({d.year for d in years}, reverse=True)
+
+
+# Memory PostgreSQL may use per sort of the report's queries (theirs, not this process's):
+# the year's decisions sort in memory instead of spilling to disk.
+REPORT_WORK_MEM = "64MB"
+
+
+@contextmanager
+def report_read_session(alias: str):
+    """On PostgreSQL, run the report's reads in one read transaction with settings of its own
+    (SET LOCAL: gone at its end): sorts in memory (work_mem); server-side cursors that stream
+    (outside a transaction they are WITH HOLD, materialised first) and are planned for the
+    whole result rather than the first tenth (cursor_tuple_fraction), which halves the time.
+    Elsewhere nothing: a long SQLite read transaction would hold writers back."""
+    if connections[alias].vendor != "postgresql":
+        yield
+        return
+    with transaction.atomic(using=alias):
+        with connections[alias].cursor() as cursor:
+            cursor.execute("SET LOCAL cursor_tuple_fraction = 1.0")
+            cursor.execute("SELECT set_config('work_mem', %s, true)", [REPORT_WORK_MEM])
+        yield

@@ -14,8 +14,8 @@ from django.views.decorators.http import require_GET
 
 from common.pagination import paginate
 from reports.annual import cell_text, report_filename, report_for_user
-from reports.builder import conditional_and_refused, decision_rows
 from reports.charts import report_charts_png, report_charts_svg
+from reports.decisions import conditional_and_refused, decision_rows
 from reports.forms import ReportFilterForm
 from reports.render import report_csv_lines, report_pdf_write, report_xlsx_write, temporary_path
 from reports.selectors import (
