@@ -393,9 +393,9 @@ def _generate_in_sql(*, spus: int, products, locals_, tso, engineer, limits: int
 def measure(fmt: str) -> dict:
     """Make one format as the analyst would download it; time, size and peak memory."""
     from accounts.models import User
-    from prequal.reports import report_for_user
-    from prequal.reports.charts import report_charts_png
-    from prequal.reports.render import report_csv_lines, report_pdf_write, report_xlsx_write
+    from reports.annual import report_for_user
+    from reports.charts import report_charts_png
+    from reports.render import report_csv_lines, report_pdf_write, report_xlsx_write
 
     year = int(os.environ.get("REPORT_BENCH_YEAR", YEAR))
     analyst = User.objects.get(username=os.environ.get("REPORT_BENCH_USER", "bench-analyst"))
@@ -405,7 +405,7 @@ def measure(fmt: str) -> dict:
     if fmt == "floor":
         from django.db import connection
 
-        from prequal.selectors.reports import report_year_bounds
+        from reports.selectors import report_year_bounds
 
         start, end = report_year_bounds(year=year)
         with connection.cursor() as cursor:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 
+from celery import current_app
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.db import connection
@@ -26,8 +27,7 @@ def _check_database() -> dict:
 
 
 def _check_broker() -> dict:
-    from config.celery import app
-
+    # The project's app (config/celery.py creates it as the current app); common imports no app.
     url = settings.CELERY_BROKER_URL
     transport = url.split(":", 1)[0]
     if settings.CELERY_TASK_ALWAYS_EAGER:
@@ -42,7 +42,7 @@ def _check_broker() -> dict:
                 return {"status": "error", "transport": transport, "error": f"{key} unusable"}
         return {"status": "ok", "transport": transport}
     try:
-        with app.connection_for_write() as conn:
+        with current_app.connection_for_write() as conn:
             conn.ensure_connection(max_retries=1, timeout=2)
     except Exception as exc:  # noqa: BLE001
         return {"status": "error", "transport": transport, "error": exc.__class__.__name__}

@@ -41,6 +41,8 @@ INSTALLED_APPS = [
     "observability",
     "prequal",
     "limits",
+    "reports",
+    "demo",
 ]
 
 MIDDLEWARE = [

@@ -25,7 +25,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include((api_patterns, "api"))),
     path("grid/", include("observability.urls")),
-    path("resources/", include("prequal.urls")),
+    path("", include("prequal.urls")),  # /resources/ and two pages of a point under /grid/
+    path("resources/", include("reports.urls")),  # the annual report keeps its /resources/report/
     path("limits/", include("limits.urls")),
 ]
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 from datetime import datetime
 
+import shapely
 from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
@@ -19,7 +20,7 @@ from django.utils import timezone
 from accounts.selectors import user_roles
 from common.db import fetch_all, instance, model_columns
 from limits.models import LimitConcern, LimitEvent, LimitStatus, TemporaryLimit
-from observability.models import ConnectionPoint, SystemOperator
+from observability.models import ConnectionPoint, ObservabilityArea, SystemOperator
 from prequal.models import Case, Product, Spg, Spu
 
 
@@ -281,10 +282,6 @@ def product_by_code(*, code: str) -> Product | None:
 
 def current_area_geojson_for(*, system_operator: SystemOperator) -> str | None:
     """The operator's current observability area as GeoJSON (drawn under the limit map)."""
-    import shapely
-
-    from observability.models import ObservabilityArea
-
     area = ObservabilityArea.objects.current().filter(system_operator=system_operator).first()
     return shapely.to_geojson(area.geometry) if area is not None else None
 

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from observability.apis import areas as area_apis  # observability areas, who assesses
+from observability.apis import areas as area_apis  # observability areas
 from observability.apis import registry
 
 urlpatterns = [
@@ -18,14 +18,9 @@ urlpatterns = [
         registry.ConnectionPointDetailApi.as_view(),
         name="connection-point-detail",
     ),
-    # Observability areas and who assesses (issue 3).
+    # Observability areas (issue 3).
     path("areas/", area_apis.AreaListApi.as_view(), name="area-list"),
     path("areas/<int:pk>/", area_apis.AreaDetailApi.as_view(), name="area-detail"),
     path("areas/<int:pk>/geojson", area_apis.AreaGeoJsonApi.as_view(), name="area-geojson"),
-    path("assessing-sos/", area_apis.AssessingSosApi.as_view(), name="assessing-sos"),
-    path(
-        "connection-points/<int:pk>/assessing-sos/",
-        area_apis.ConnectionPointAssessingSosApi.as_view(),
-        name="connection-point-assessing-sos",
-    ),
+    # Who assesses connection points for a product: prequal.api_urls.
 ]

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from django.db.models import Exists, OuterRef, QuerySet
+import functools
+import operator
+from collections.abc import Callable
+
+from django.db.models import Exists, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
-from accounts.selectors import user_roles
+from accounts.selectors import Roles, user_roles
 from observability.models import ConnectionPoint, SystemOperator
 
 
@@ -25,10 +29,20 @@ def system_operators_for_user(*, user) -> QuerySet[SystemOperator]:
     )
 
 
-def connection_point_list_for_user(*, user) -> QuerySet[ConnectionPoint]:
-    """FSPs see the points of their own SPUs; SOs the points on their grid; NRA all."""
-    from prequal.models import Spu  # prequal builds on observability; import late
+# Readers of connection points added by the apps above observability, each a function of the
+# user's Roles returning a filter on ConnectionPoint (or None). prequal adds one in
+# PrequalConfig.ready(): an FSP sees the points of its own SPUs. Read by the selector below.
+_POINT_READERS: list[Callable[[Roles], Exists | Q | None]] = []
 
+
+def connection_point_readers_add(reader: Callable[[Roles], Exists | Q | None]) -> None:
+    """Let an app above observability widen who sees a point (from its AppConfig.ready)."""
+    if reader not in _POINT_READERS:
+        _POINT_READERS.append(reader)
+
+
+def connection_point_list_for_user(*, user) -> QuerySet[ConnectionPoint]:
+    """SOs see the points on their grid; NRA all; FSPs the points of their own SPUs (prequal's rule)."""
     roles = user_roles(user=user)
     qs = ConnectionPoint.objects.select_related("connecting_so__organisation")
     if roles.sees_everything:
@@ -36,14 +50,10 @@ def connection_point_list_for_user(*, user) -> QuerySet[ConnectionPoint]:
     visible = ConnectionPoint.objects.none()
     if roles.is_so:
         visible = qs.filter(connecting_so__organisation_id__in=roles.so_org_ids)
-    if roles.is_fsp:
-        own = Exists(
-            Spu.objects.filter(
-                connection_point=OuterRef("pk"), fsp__organisation_id__in=roles.fsp_org_ids
-            )
-        )
-        fsp_visible = qs.filter(own)
-        visible = fsp_visible if not roles.is_so else (visible | fsp_visible).distinct()
+    added = [f for f in (reader(roles) for reader in _POINT_READERS) if f is not None]
+    if added:
+        others_visible = qs.filter(functools.reduce(operator.or_, added))
+        visible = others_visible if not roles.is_so else (visible | others_visible).distinct()
     return visible
 
 

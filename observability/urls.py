@@ -1,6 +1,6 @@
 from django.urls import path
 
-from observability.views import areas as area_views  # observability areas, map, who assesses
+from observability.views import areas as area_views  # observability areas and the map
 from observability.views import registry
 
 app_name = "observability"
@@ -9,12 +9,8 @@ urlpatterns = [
     path("operators/", registry.operator_list, name="operator-list"),
     path("operators/<int:pk>/", registry.operator_detail, name="operator-detail"),
     path("connection-points/", registry.connection_point_list, name="connection-point-list"),
-    path(
-        "connection-points/<int:pk>/",
-        registry.connection_point_detail,
-        name="connection-point-detail",
-    ),
-    # Observability areas, the map and who assesses (issue 3).
+    # A point's own page and "who assesses it" show units and products: prequal's (prequal/urls.py).
+    # Observability areas and the map (issue 3).
     path("map/", area_views.area_map, name="map"),
     path("map/data.geojson", area_views.area_map_data, name="map-data"),
     path("areas/", area_views.area_list, name="area-list"),
@@ -22,9 +18,4 @@ urlpatterns = [
     path("areas/upload/confirm/", area_views.area_upload_confirm, name="area-upload-confirm"),
     path("areas/<int:pk>/", area_views.area_detail, name="area-detail"),
     path("areas/<int:pk>/geojson", area_views.area_download, name="area-download"),
-    path(
-        "connection-points/<int:pk>/assessing-sos/",
-        area_views.connection_point_assessing_sos,
-        name="assessing-sos",
-    ),
 ]

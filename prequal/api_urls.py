@@ -3,7 +3,7 @@
 from django.urls import path
 
 from accounts.apis import AuthTokenObtainApi
-from prequal.apis import cases, resources
+from prequal.apis import cases, points, resources
 
 urlpatterns = [
     path("auth/token/", AuthTokenObtainApi.as_view(), name="auth-token"),
@@ -21,6 +21,13 @@ urlpatterns = [
     ),
     path("products/", resources.ProductListApi.as_view(), name="product-list"),
     path("products/<int:pk>/", resources.ProductDetailApi.as_view(), name="product-detail"),
+    # Who assesses connection points, for a product (issue 3; prequal.apis.points)
+    path("assessing-sos/", points.AssessingSosApi.as_view(), name="assessing-sos"),
+    path(
+        "connection-points/<int:pk>/assessing-sos/",
+        points.ConnectionPointAssessingSosApi.as_view(),
+        name="connection-point-assessing-sos",
+    ),
     # Grid prequalification workflow (prequal.apis.cases)
     path("cases/", cases.CaseListCreateApi.as_view(), name="case-list"),
     path("cases/<int:pk>/", cases.CaseDetailApi.as_view(), name="case-detail"),

@@ -494,7 +494,7 @@ class Assessment(ConcurrentTransitionMixin, TimeStampedModel):
                 fields=["system_operator", "deadline", "id"], name="assessment_queue_open",
                 condition=models.Q(status__in=["pending", "incomplete"]),
             ),
-            # The annual report (prequal.selectors.reports): an operator's decisions in a year.
+            # The annual report (reports.selectors): an operator's decisions in a year.
             models.Index(
                 fields=["system_operator", "decided_at"], name="assessment_decided",
                 condition=models.Q(

@@ -1,10 +1,10 @@
-from django.urls import path
+from django.urls import include, path
 
 from prequal.views import imports, resources
 
 app_name = "prequal"
 # A plain list: other areas (CSV import, cases) append their paths below.
-urlpatterns = [
+resource_patterns = [
     path("spus/", resources.spu_list, name="spu-list"),
     path("spus/new/", resources.spu_create, name="spu-create"),
     path("spus/<int:pk>/", resources.spu_detail, name="spu-detail"),
@@ -29,7 +29,7 @@ urlpatterns = [
 # Grid prequalification cases: FSP applications, the SO queue, decisions.
 from prequal.views import cases as case_views  # noqa: E402
 
-urlpatterns += [
+resource_patterns += [
     path("cases/", case_views.case_list, name="case-list"),
     path("cases/new/", case_views.case_create, name="case-create"),
     path("cases/<int:pk>/", case_views.case_detail, name="case-detail"),
@@ -46,10 +46,20 @@ urlpatterns += [
     ),
 ]
 
-# The annual report to the regulator (issue 6): the page and its CSV/XLSX/PDF downloads.
-from prequal.views import reports as report_views  # noqa: E402
+# A connection point's page and "who assesses it" (issue 3) show its units and the products'
+# procuring SOs, so they are prequal's; their paths stay under /grid/ beside observability's.
+from prequal.views import points as point_views  # noqa: E402
 
-urlpatterns += [
-    path("report/", report_views.report, name="report"),
-    path("report/download.<str:fmt>", report_views.report_download, name="report-download"),
+grid_patterns = [
+    path("connection-points/<int:pk>/", point_views.connection_point_detail, name="connection-point-detail"),
+    path(
+        "connection-points/<int:pk>/assessing-sos/",
+        point_views.connection_point_assessing_sos,
+        name="assessing-sos",
+    ),
+]
+
+urlpatterns = [
+    path("resources/", include(resource_patterns)),
+    path("grid/", include(grid_patterns)),
 ]

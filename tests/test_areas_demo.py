@@ -7,9 +7,9 @@ from collections import Counter
 import pytest
 from pyproj import Geod
 
-from common import demo
-from common.demo_load import demo_data_load
-from observability.demo_areas import demo_area_geometry, demo_areas_load
+from demo import sweden
+from demo.areas import demo_area_geometry, demo_areas_load
+from demo.load import demo_data_load
 from observability.models import ConnectionPoint, ObservabilityArea, SystemOperator
 from observability.resolver import Reason, assessing_sos_for_points
 
@@ -21,13 +21,13 @@ def demo_world(db):
 
 
 def test_every_demo_operator_gets_one_area_and_a_rerun_adds_nothing(demo_world):
-    assert ObservabilityArea.objects.count() == len(demo.OPERATORS)
-    assert demo_areas_load() == {"created": 0, "existing": len(demo.OPERATORS), "missing_operator": 0}
-    assert ObservabilityArea.objects.count() == len(demo.OPERATORS)
+    assert ObservabilityArea.objects.count() == len(sweden.OPERATORS)
+    assert demo_areas_load() == {"created": 0, "existing": len(sweden.OPERATORS), "missing_operator": 0}
+    assert ObservabilityArea.objects.count() == len(sweden.OPERATORS)
 
 
 def test_local_circle_is_buffered_in_metres():
-    spec = next(s for s in demo.LOCAL_DSOS if s.radius_km)
+    spec = next(s for s in sweden.LOCAL_DSOS if s.radius_km)
     geometry, epsg = demo_area_geometry(spec)
     assert epsg == 3006
     geod = Geod(ellps="GRS80")
@@ -61,5 +61,5 @@ def test_demo_data_command_loads_the_areas(db):
 
     out = StringIO()
     call_command("demo_data", stdout=out)
-    assert f"Observability areas: {len(demo.OPERATORS)} created" in out.getvalue()
-    assert ObservabilityArea.objects.current().count() == len(demo.OPERATORS)
+    assert f"Observability areas: {len(sweden.OPERATORS)} created" in out.getvalue()
+    assert ObservabilityArea.objects.current().count() == len(sweden.OPERATORS)

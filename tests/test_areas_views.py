@@ -53,7 +53,7 @@ def test_anonymous_is_sent_to_login_from_detail_pages(client, sweden):
     for url in (
         reverse("observability:area-detail", args=[area.pk]),
         reverse("observability:area-download", args=[area.pk]),
-        reverse("observability:assessing-sos", args=[point.pk]),
+        reverse("prequal:assessing-sos", args=[point.pk]),
     ):
         response = client.get(url)
         assert response.status_code == 302, url
@@ -204,7 +204,7 @@ def test_who_assesses_page_explains_why(client, sweden):
         connection_point__latitude=59.3,
     )
     product = ProductFactory(procuring_so=cast.tso)
-    url = reverse("observability:assessing-sos", args=[spu.connection_point.pk])
+    url = reverse("prequal:assessing-sos", args=[spu.connection_point.pk])
     client.force_login(cast.fsp_a_user)
     page = client.get(url + f"?product={product.code}")
     assert page.status_code == 200

@@ -12,8 +12,8 @@ from shapely.geometry import shape
 
 from accounts.models import Membership, Organisation, User
 from accounts.selectors import user_roles
-from common import demo
 from common.validators import is_valid_eic, is_valid_gsrn, validate_eic
+from demo import sweden
 from observability.models import ConnectionPoint, SystemOperator
 from prequal.models import Fsp, Product, Spg, SpgMembership, Spu
 
@@ -43,31 +43,31 @@ def demo_db(db):
 
 
 def test_every_operator_and_fsp_has_a_valid_unique_eic():
-    codes = [o.eic for o in demo.OPERATORS] + [f.eic for f in demo.FSPS]
+    codes = [o.eic for o in sweden.OPERATORS] + [f.eic for f in sweden.FSPS]
     for code in codes:
         validate_eic(code)
     assert len(set(codes)) == len(codes)
-    assert len({o.name for o in demo.OPERATORS}) == len(demo.OPERATORS)
+    assert len({o.name for o in sweden.OPERATORS}) == len(sweden.OPERATORS)
 
 
 def test_local_service_areas_lie_in_their_regional_and_the_tso_area():
-    tso_area = shape(demo.area_geojson(demo.TSO))
-    for regional in demo.REGIONAL_DSOS:
-        area = shape(demo.area_geojson(regional))
+    tso_area = shape(sweden.area_geojson(sweden.TSO))
+    for regional in sweden.REGIONAL_DSOS:
+        area = shape(sweden.area_geojson(regional))
         assert area.is_valid and area.within(tso_area), regional.name
-    for local in demo.LOCAL_DSOS:
-        circle = shape(demo.area_geojson(local))
-        upstream = shape(demo.area_geojson(demo.operator(local.upstream)))
+    for local in sweden.LOCAL_DSOS:
+        circle = shape(sweden.area_geojson(local))
+        upstream = shape(sweden.area_geojson(sweden.operator(local.upstream)))
         assert circle.is_valid and circle.within(upstream), local.name
         assert circle.within(tso_area), local.name
         # The whole service area lies in the one bidding zone its points get.
         lats = shapely.get_coordinates(circle)[:, 1]
-        zones = {demo.bidding_zone_for_latitude(lat) for lat in (lats.min(), lats.max())}
+        zones = {sweden.bidding_zone_for_latitude(lat) for lat in (lats.min(), lats.max())}
         assert zones == {local.bidding_zone}, local.name
 
 
 def test_local_service_areas_do_not_overlap():
-    circles = [(o.name, shape(demo.area_geojson(o))) for o in demo.LOCAL_DSOS]
+    circles = [(o.name, shape(sweden.area_geojson(o))) for o in sweden.LOCAL_DSOS]
     for i, (name_a, a) in enumerate(circles):
         for name_b, b in circles[i + 1:]:
             assert not a.intersects(b), (name_a, name_b)
@@ -75,14 +75,14 @@ def test_local_service_areas_do_not_overlap():
 
 def test_the_data_is_the_same_on_every_import():
     # Generated from a fixed seed: a fresh interpreter must produce the same points.
-    assert demo._build_points_and_units() == (demo.CONNECTION_POINTS, demo.SPUS)
-    assert len(demo.CONNECTION_POINTS) == 40
-    assert all(is_valid_gsrn(p.gsrn) and p.gsrn.startswith("735999") for p in demo.CONNECTION_POINTS)
+    assert sweden._build_points_and_units() == (sweden.CONNECTION_POINTS, sweden.SPUS)
+    assert len(sweden.CONNECTION_POINTS) == 40
+    assert all(is_valid_gsrn(p.gsrn) and p.gsrn.startswith("735999") for p in sweden.CONNECTION_POINTS)
 
 
 def test_a_wrong_eic_check_character_would_be_caught():
     # Guards the test above: the validator really looks at the check character.
-    code = demo.TSO.eic
+    code = sweden.TSO.eic
     wrong = code[:15] + ("A" if code[15] != "A" else "B")
     assert is_valid_eic(code) and not is_valid_eic(wrong)
 
@@ -98,9 +98,9 @@ def test_a_second_run_changes_nothing(db):
     assert snapshot() == before
     assert "(136 created, 0 already there)" in first
     assert "(0 created, 136 already there)" in second
-    assert SystemOperator.objects.count() == len(demo.OPERATORS) == 19
+    assert SystemOperator.objects.count() == len(sweden.OPERATORS) == 19
     assert ConnectionPoint.objects.count() == Spu.objects.count() == 40
-    assert Product.objects.count() == len(demo.PRODUCTS)
+    assert Product.objects.count() == len(sweden.PRODUCTS)
 
 
 def test_it_keeps_what_an_admin_changed(db):
@@ -127,9 +127,9 @@ def test_it_creates_nothing_when_one_object_is_refused(db):
 
 def test_it_prints_a_login_for_each_role(db):
     out = run_demo_data()
-    for spec in demo.USERS:
+    for spec in sweden.USERS:
         row = next(line for line in out.splitlines() if line.startswith(spec.username + " "))
-        assert demo.DEMO_PASSWORD in row
+        assert sweden.DEMO_PASSWORD in row
         assert (spec.organisation or "-") in row
     assert "http://127.0.0.1:8000/" in out
 
@@ -141,7 +141,7 @@ def test_every_object_passes_its_validators(demo_db):
 
 
 def test_the_operator_hierarchy_is_tso_regional_local(demo_db):
-    for spec in demo.OPERATORS:
+    for spec in sweden.OPERATORS:
         so = SystemOperator.objects.select_related("organisation", "upstream__organisation").get(
             organisation__name=spec.name
         )
@@ -151,7 +151,7 @@ def test_the_operator_hierarchy_is_tso_regional_local(demo_db):
         assert (so.upstream.name if so.upstream else None) == spec.upstream
         expected_depth = {"tso": 0, "regional_dso": 1, "local_dso": 2}[spec.tier]
         assert len(so.upstream_chain()) == expected_depth
-    assert Organisation.objects.get(name=demo.REGULATOR_NAME).kind == Organisation.Kind.REGULATOR
+    assert Organisation.objects.get(name=sweden.REGULATOR_NAME).kind == Organisation.Kind.REGULATOR
 
 
 def test_products_are_procured_by_the_tso_or_a_regional_dso(demo_db):
@@ -161,19 +161,19 @@ def test_products_are_procured_by_the_tso_or_a_regional_dso(demo_db):
     )
     local = Product.objects.filter(kind=Product.Kind.LOCAL)
     assert {p.procuring_so.tier for p in local} == {SystemOperator.Tier.REGIONAL_DSO}
-    assert {p.procuring_so.name for p in local} == {r.name for r in demo.REGIONAL_DSOS}
+    assert {p.procuring_so.name for p in local} == {r.name for r in sweden.REGIONAL_DSOS}
     assert {(p.market_time_unit_minutes, p.gate_closure_minutes) for p in local} == {(60, 120)}
 
 
-@pytest.mark.parametrize("spec", demo.USERS, ids=lambda s: s.username)
+@pytest.mark.parametrize("spec", sweden.USERS, ids=lambda s: s.username)
 def test_each_role_can_log_in_and_reach_the_home_page(demo_db, client, spec):
-    assert client.login(username=spec.username, password=demo.DEMO_PASSWORD)
+    assert client.login(username=spec.username, password=sweden.DEMO_PASSWORD)
     response = client.get("/")
     assert response.status_code == 200
 
     user = User.objects.get(username=spec.username)
     roles = user_roles(user=user)
-    if spec.role == demo.PLATFORM_ADMIN:
+    if spec.role == sweden.PLATFORM_ADMIN:
         assert user.is_superuser and user.is_staff and not user.memberships.exists()
     else:
         membership = user.memberships.select_related("organisation").get()
@@ -186,22 +186,22 @@ def test_each_role_can_log_in_and_reach_the_home_page(demo_db, client, spec):
 
 
 def test_the_roles_cover_every_persona_the_spec_names(demo_db):
-    assert {s.role for s in demo.USERS} == {*Membership.Role.values, demo.PLATFORM_ADMIN}
-    engineers = {s.organisation for s in demo.USERS if s.role == "so_engineer"}
+    assert {s.role for s in sweden.USERS} == {*Membership.Role.values, sweden.PLATFORM_ADMIN}
+    engineers = {s.organisation for s in sweden.USERS if s.role == "so_engineer"}
     tiers = SystemOperator.objects.filter(organisation__name__in=engineers).values_list("tier", flat=True)
     assert set(tiers) == set(SystemOperator.Tier.values)
 
 
 def test_connection_points_lie_in_their_local_dsos_service_area(demo_db):
-    radius = {o.name: o for o in demo.LOCAL_DSOS}
+    radius = {o.name: o for o in sweden.LOCAL_DSOS}
     points = ConnectionPoint.objects.select_related("connecting_so__organisation")
     assert points.count() == 40
     for point in points:
         op = radius[point.connecting_so.name]
         assert point.connecting_so.tier == SystemOperator.Tier.LOCAL_DSO
-        distance = demo.distance_km(lat1=point.latitude, lon1=point.longitude, lat2=op.lat, lon2=op.lon)
+        distance = sweden.distance_km(lat1=point.latitude, lon1=point.longitude, lat2=op.lat, lon2=op.lon)
         assert distance <= op.radius_km, (point.gsrn, op.name, distance)
-        assert point.bidding_zone == demo.bidding_zone_for_latitude(point.latitude), point.gsrn
+        assert point.bidding_zone == sweden.bidding_zone_for_latitude(point.latitude), point.gsrn
     # Every local DSO has points, and most points are at low or medium voltage.
     assert {p.connecting_so.name for p in points} == set(radius)
     lv_mv = points.filter(voltage_level__in=["lv", "mv"]).count()

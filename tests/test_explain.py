@@ -275,8 +275,8 @@ def test_the_sweep_finds_due_rows_through_the_open_deadline_indexes(bulk):
 
 
 def test_an_operators_annual_report_reads_its_decisions_by_index(bulk):
-    from prequal.reports import report_for_user
-    from prequal.selectors.reports import report_years_for_user
+    from reports.annual import report_for_user
+    from reports.selectors import report_years_for_user
 
     user = _member(BASE + 5, Membership.Role.SO_ENGINEER)
     statements = _on("prequal_assessment", _captured(lambda: (

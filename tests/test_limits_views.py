@@ -322,7 +322,7 @@ def test_the_limit_form_tags_each_targets_fields_for_the_script(grid, client):
 
 def test_a_connection_points_page_links_to_a_limit_on_it(grid, client):
     client.force_login(grid.cast.local_engineer)
-    page = client.get(reverse("observability:connection-point-detail", args=[grid.cp.pk])).content.decode()
+    page = client.get(reverse("prequal:connection-point-detail", args=[grid.cp.pk])).content.decode()
 
     form = client.get(_link(page, reverse("limits:limit-create"))).context["form"]
 

@@ -253,7 +253,7 @@ def test_list_page_query_count_is_constant(client, world, name, query, persona):
 
 def test_the_report_page_query_count_is_constant(client, world):
     client.force_login(world.cast.nra_analyst)
-    url = reverse("prequal:report")
+    url = reverse("reports:report")
     client.get(url)
     small, response = _count(client, url)
     decisions = response.context["decisions"] if "decisions" in response.context else None
@@ -517,14 +517,14 @@ def test_connection_point_detail_query_count_is_constant(client, world, persona)
     client.force_login(getattr(c, persona))
     small_spu = world.spu()
     small, _ = _count(
-        client, reverse("observability:connection-point-detail", args=[small_spu.connection_point_id])
+        client, reverse("prequal:connection-point-detail", args=[small_spu.connection_point_id])
     )
     world.grow(1)
     large_spu = world.spu()
     for _ in range(5):
         SpuFactory(fsp=c.fsp_a, connection_point=large_spu.connection_point)
     large, response = _count(
-        client, reverse("observability:connection-point-detail", args=[large_spu.connection_point_id])
+        client, reverse("prequal:connection-point-detail", args=[large_spu.connection_point_id])
     )
     assert len(response.context["spus"]) == 6
     assert large == small, (small, large)

@@ -21,7 +21,7 @@ from openpyxl import load_workbook
 
 from limits.models import LimitRefusal, TargetKind, TemporaryLimit
 from prequal.models import Assessment, Case, Condition
-from prequal.reports.render import neutralise
+from reports.render import neutralise
 from tests.factories import ConnectionPointFactory, ProductFactory, SpuFactory
 
 S = Assessment.Status
@@ -173,7 +173,7 @@ def data(cast) -> Data:
 
 def download(client, user, fmt: str, **params):
     client.force_login(user)
-    return client.get(reverse("prequal:report-download", args=[fmt]), {"year": YEAR, **params})
+    return client.get(reverse("reports:report-download", args=[fmt]), {"year": YEAR, **params})
 
 
 def parse_csv(body: bytes) -> dict[str, list[list[str]]]:
@@ -320,21 +320,21 @@ def test_file_names_carry_year_and_date_made(client, data):
 
 def test_page_shows_figures_and_charts_to_the_analyst(client, data):
     client.force_login(data.cast.nra_analyst)
-    response = client.get(reverse("prequal:report"), {"year": YEAR})
+    response = client.get(reverse("reports:report"), {"year": YEAR})
     assert response.status_code == 200
     body = response.content.decode()
     assert body.count("<svg") >= 3
     for name in ("Local DSO", "Svenska kraftnät", "Regional DSO", "81.50", "42.86"):
         assert name in body
     assert "risk in winter mornings" in body and "HYPERLINK" in body
-    assert reverse("prequal:report-download", args=["xlsx"]) in body
+    assert reverse("reports:report-download", args=["xlsx"]) in body
 
 
 @pytest.mark.parametrize("persona", ["local_engineer", "local_viewer"])
 def test_so_members_see_their_own_operator_only(client, data, persona):
     user = getattr(data.cast, persona)
     client.force_login(user)
-    page = client.get(reverse("prequal:report"), {"year": YEAR})
+    page = client.get(reverse("reports:report"), {"year": YEAR})
     assert page.status_code == 200
     assert "Svenska kraftnät" not in page.content.decode()
     tables = parse_csv(b"".join(download(client, user, "csv").streaming_content))
@@ -342,7 +342,7 @@ def test_so_members_see_their_own_operator_only(client, data, persona):
         assert tables[key] == rows, key
     # Another operator's figures: 404, page and downloads alike.
     other = {"year": YEAR, "operator": data.cast.tso.pk}
-    assert client.get(reverse("prequal:report"), other).status_code == 404
+    assert client.get(reverse("reports:report"), other).status_code == 404
     assert download(client, user, "xlsx", operator=data.cast.tso.pk).status_code == 404
     assert download(client, user, "csv", operator=data.cast.local.pk).status_code == 200
 
@@ -359,27 +359,27 @@ def test_analyst_narrows_by_operator_and_tier(client, data):
 @pytest.mark.parametrize("persona", ["fsp_a_user", "outsider"])
 def test_fsps_and_outsiders_get_404(client, data, persona):
     client.force_login(getattr(data.cast, persona))
-    assert client.get(reverse("prequal:report"), {"year": YEAR}).status_code == 404
+    assert client.get(reverse("reports:report"), {"year": YEAR}).status_code == 404
     for fmt in ("csv", "xlsx", "pdf"):
-        assert client.get(reverse("prequal:report-download", args=[fmt]), {"year": YEAR}).status_code == 404
+        assert client.get(reverse("reports:report-download", args=[fmt]), {"year": YEAR}).status_code == 404
 
 
 def test_anonymous_is_sent_to_log_in(client, data):
-    for url in (reverse("prequal:report"), reverse("prequal:report-download", args=["csv"])):
+    for url in (reverse("reports:report"), reverse("reports:report-download", args=["csv"])):
         response = client.get(url, {"year": YEAR})
         assert response.status_code == 302 and "login" in response["Location"]
 
 
 def test_bad_year_gets_a_message_and_no_file(client, data):
     client.force_login(data.cast.nra_analyst)
-    response = client.get(reverse("prequal:report-download", args=["csv"]), {"year": "1850"})
+    response = client.get(reverse("reports:report-download", args=["csv"]), {"year": "1850"})
     assert response.status_code == 400
     assert "Ensure this value is greater than or equal to 2000" in response.content.decode()
-    assert client.get(reverse("prequal:report-download", args=["doc"]), {"year": YEAR}).status_code == 404
+    assert client.get(reverse("reports:report-download", args=["doc"]), {"year": YEAR}).status_code == 404
 
 
 def test_nav_links_the_report_for_analysts_and_so_members_only(client, data):
-    link = reverse("prequal:report")
+    link = reverse("reports:report")
     c = data.cast
     for user, shown in ((c.nra_analyst, True), (c.local_viewer, True), (c.fsp_a_user, False)):
         client.force_login(user)

@@ -1,4 +1,4 @@
-"""The demo's year of decisions (prequal/demo_cases.py): plausible, audited, loaded once."""
+"""The demo's year of decisions (demo/cases.py): plausible, audited, loaded once."""
 
 from __future__ import annotations
 
@@ -9,11 +9,11 @@ import time_machine
 from django.db.models import Count
 
 from accounts.models import User
-from common.demo_load import demo_data_load
+from demo.cases import demo_decisions_load
+from demo.load import demo_data_load
 from limits.models import LimitEvent, LimitRefusal, TemporaryLimit
-from prequal.demo_cases import demo_decisions_load
 from prequal.models import Assessment, Case, CaseEvent, Condition
-from prequal.reports import report_for_user
+from reports.annual import report_for_user
 
 S = Assessment.Status
 NOW = datetime(2026, 11, 22, 9, tzinfo=UTC)

@@ -487,7 +487,7 @@ def test_connection_point_list_is_scoped(client, cast, world):
 def test_connection_point_detail_shows_only_visible_units(client, cast, world):
     point = world["point"]
     SpuFactory(fsp=cast.fsp_b, connection_point=point, code="B-SHARED")
-    url = reverse("observability:connection-point-detail", args=[point.pk])
+    url = reverse("prequal:connection-point-detail", args=[point.pk])
     codes = lambda response: [s.code for s in response.context["spus"]]  # noqa: E731
     assert codes(_login(client, cast.fsp_a_user).get(url)) == ["A-1"]
     assert codes(_login(client, cast.fsp_b_user).get(url)) == ["B-SHARED"]
@@ -530,7 +530,7 @@ def _all_get_urls(world) -> list[str]:
         reverse("observability:operator-list"),
         reverse("observability:operator-detail", args=[world["point"].connecting_so_id]),
         reverse("observability:connection-point-list"),
-        reverse("observability:connection-point-detail", args=[world["point"].pk]),
+        reverse("prequal:connection-point-detail", args=[world["point"].pk]),
         *_read_urls(world), *_write_get_urls(world),
     ]
 
@@ -564,7 +564,7 @@ def test_other_fsp_gets_404_on_everything_of_fsp_a(client, cast, world):
         assert client.get(url).status_code == 404, url
     for url in _write_post_urls(world):
         assert client.post(url).status_code == 404, url
-    point_url = reverse("observability:connection-point-detail", args=[world["point"].pk])
+    point_url = reverse("prequal:connection-point-detail", args=[world["point"].pk])
     assert client.get(point_url).status_code == 404
     _assert_nothing_changed(world)
 
@@ -600,7 +600,7 @@ def test_outsider_gets_404_and_empty_lists(client, cast, world):
         assert client.get(url).status_code == 404, url
     for url in _write_post_urls(world):
         assert client.post(url).status_code == 404, url
-    point_url = reverse("observability:connection-point-detail", args=[world["point"].pk])
+    point_url = reverse("prequal:connection-point-detail", args=[world["point"].pk])
     assert client.get(point_url).status_code == 404
     for name in ("prequal:spu-list", "prequal:spg-list", "observability:connection-point-list"):
         assert list(client.get(reverse(name)).context["page_obj"]) == [], name

@@ -1,4 +1,4 @@
-"""REST API for observability areas and "who assesses" (SPEC R1)."""
+"""REST API for observability areas (who assesses a point, with a product: prequal.apis.points)."""
 
 from __future__ import annotations
 
@@ -20,17 +20,12 @@ from rest_framework.views import APIView
 
 from observability.areas import area_geojson
 from observability.models import ObservabilityArea, SystemOperator
-from observability.resolver import Reason, assessing_sos_for_points
 from observability.selectors import (
     area_get_for_user,
     area_list_for_user,
-    connection_point_get_for_user,
-    connection_point_list_for_user,
     system_operator_list,
 )
 from observability.services import area_upload_preview, area_version_create
-
-MAX_POINTS_PER_QUERY = 10_000
 
 
 class AreaOutputSerializer(serializers.Serializer):
@@ -197,115 +192,3 @@ class AreaGeoJsonApi(APIView):
 def area_download_name(area: ObservabilityArea) -> str:
     code = area.system_operator.eic_code or f"so{area.system_operator_id}"
     return f"observability-area-{code}-{area.valid_from:%Y%m%dT%H%MZ}-v{area.pk}.geojson"
-
-
-class AssessingSoSerializer(serializers.Serializer):
-    system_operator = serializers.IntegerField(source="system_operator_id")
-    system_operator_name = serializers.CharField()
-    eic_code = serializers.CharField()
-    tier = serializers.CharField()
-    reasons = serializers.ListField(child=serializers.CharField())
-    area_version_ids = serializers.ListField(child=serializers.IntegerField())
-
-
-class PointAssessingSosSerializer(serializers.Serializer):
-    connection_point = serializers.IntegerField()
-    gsrn = serializers.CharField()
-    assessing_sos = AssessingSoSerializer(many=True)
-
-
-def _resolve(*, points, product_code: str | None, at) -> list[dict]:
-    from prequal.models import Product  # prequal builds on observability; import late
-
-    procuring = None
-    if product_code:
-        product = Product.objects.select_related("procuring_so").filter(code=product_code).first()
-        if product is None:
-            raise ValidationError(
-                {"product": _("No product has the code %(code)s.") % {"code": product_code}}
-            )
-        procuring = product.procuring_so
-    result = assessing_sos_for_points(points=points, procuring_so=procuring, at=at)
-    so_ids = {e.system_operator_id for entries in result.values() for e in entries}
-    operators = {so.pk: so for so in system_operator_list().filter(pk__in=so_ids)}
-    order = [r.value for r in Reason]
-    return [
-        {
-            "connection_point": point.pk,
-            "gsrn": point.gsrn,
-            "assessing_sos": [
-                {
-                    "system_operator_id": e.system_operator_id,
-                    "system_operator_name": operators[e.system_operator_id].name,
-                    "eic_code": operators[e.system_operator_id].eic_code,
-                    "tier": operators[e.system_operator_id].tier,
-                    "reasons": sorted(e.reasons, key=order.index),
-                    "area_version_ids": sorted(e.area_version_ids),
-                }
-                for e in result[point.pk]
-            ],
-        }
-        for point in points
-    ]
-
-
-class AssessingSosApi(APIView):
-    """Which SOs assess these connection points, and why (SPEC R1)."""
-
-    class InputSerializer(serializers.Serializer):
-        class Meta:
-            ref_name = "AssessingSosQueryInput"
-
-        connection_points = serializers.ListField(
-            child=serializers.CharField(max_length=18),
-            min_length=1,
-            max_length=MAX_POINTS_PER_QUERY,
-            help_text="Connection point ids or 18-digit GSRNs.",
-        )
-        product = serializers.CharField(required=False, allow_blank=True, help_text="Product code.")
-        at = serializers.DateTimeField(required=False, help_text="Instant to resolve at; default now.")
-
-    @extend_schema(
-        operation_id="assessing_sos_query",
-        summary="Assessing SOs for many connection points",
-        request=InputSerializer,
-        responses=PointAssessingSosSerializer(many=True),
-    )
-    def post(self, request: Request) -> Response:
-        serializer = self.InputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
-        refs = data["connection_points"]
-        ids = {int(r) for r in refs if r.isdigit() and len(r) < 18}
-        gsrns = {r for r in refs if r.isdigit() and len(r) == 18}
-        bad = [r for r in refs if not r.isdigit()]
-        visible = connection_point_list_for_user(user=request.user)
-        found = list(visible.filter(pk__in=ids)) + list(visible.filter(gsrn__in=gsrns))
-        by_ref = {str(p.pk): p for p in found} | {p.gsrn: p for p in found}
-        missing = [r for r in refs if r not in by_ref and r not in bad]
-        if bad or missing:
-            raise ValidationError(
-                {
-                    "connection_points": [
-                        _("%(ref)s is not a connection point id or an 18-digit GSRN.") % {"ref": r}
-                        for r in bad
-                    ]
-                    + [_("No connection point %(ref)s that you may see.") % {"ref": r} for r in missing]
-                }
-            )
-        points = list({by_ref[r].pk: by_ref[r] for r in refs}.values())
-        rows = _resolve(points=points, product_code=data.get("product"), at=data.get("at"))
-        return Response(PointAssessingSosSerializer(rows, many=True).data)
-
-
-class ConnectionPointAssessingSosApi(APIView):
-    @extend_schema(
-        operation_id="connection_point_assessing_sos",
-        summary="Assessing SOs for one connection point",
-        parameters=[OpenApiParameter("product", str, description="Product code (adds its procuring SO)")],
-        responses=PointAssessingSosSerializer,
-    )
-    def get(self, request: Request, pk: int) -> Response:
-        point = connection_point_get_for_user(user=request.user, pk=pk)
-        rows = _resolve(points=[point], product_code=request.query_params.get("product"), at=None)
-        return Response(PointAssessingSosSerializer(rows[0]).data)

@@ -1,12 +1,8 @@
-"""Observability-area pages: the map, upload with preview, versions, and "who assesses and why"."""
+"""Observability-area pages: the map, upload with preview, versions (who assesses: prequal)."""
 
 from __future__ import annotations
 
-import json
-
-import shapely
 from django import forms
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -21,22 +17,24 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from common.pagination import paginate
 from observability.area_staging import area_upload_stage, area_upload_staged, area_upload_unstage
 from observability.areas import area_geojson
-from observability.models import ObservabilityArea, SystemOperator
-from observability.resolver import Reason, assessing_sos_for_points
+from observability.maps import (
+    MAP_POINT_LIMIT,
+    MAP_SIMPLIFY_DEG,
+    area_feature,
+    map_feature,
+    map_settings,
+    point_features,
+)
+from observability.models import SystemOperator
 from observability.selectors import (
     area_get_for_user,
     area_list_for_user,
     area_upload_operators_for_user,
-    connection_point_get_for_user,
     connection_point_list_for_user,
     system_operator_list,
 )
 from observability.services import area_upload_preview, area_version_create
 
-# Points drawn on a map page at most; the API serves the rest.
-MAP_POINT_LIMIT = 5000
-# Simplification of areas drawn on the overview map, in degrees (~50 m); downloads are exact.
-MAP_SIMPLIFY_DEG = 0.0005
 SESSION_KEY = "area_uploads"
 
 
@@ -100,60 +98,6 @@ class AreaConfirmForm(forms.Form):
         ) % {"zone": timezone.get_current_timezone_name()}
 
 
-def _feature(geometry, **properties) -> dict:
-    return {"type": "Feature", "properties": properties, "geometry": json.loads(shapely.to_geojson(geometry))}
-
-
-def _area_feature(area: ObservabilityArea, *, simplify: float = 0.0, role: str = "") -> dict:
-    geometry = area.geometry
-    if simplify:
-        geometry = shapely.simplify(geometry, simplify, preserve_topology=True)
-    so = area.system_operator
-    return _feature(
-        geometry,
-        kind="area",
-        role=role,
-        id=area.pk,
-        system_operator=so.name,
-        system_operator_id=so.pk,
-        tier=so.tier,
-        valid_from=timezone.localtime(area.valid_from).strftime("%Y-%m-%d %H:%M"),
-        area_km2=round(area.area_km2, 1),
-        url=reverse("observability:area-detail", args=[area.pk]),
-    )
-
-
-def _point_features(points) -> list[dict]:
-    return [
-        {
-            "type": "Feature",
-            "properties": {
-                "kind": "point",
-                "gsrn": p.gsrn,
-                "system_operator": str(p.connecting_so),
-                "url": reverse("observability:assessing-sos", args=[p.pk]),
-            },
-            "geometry": {"type": "Point", "coordinates": [p.longitude, p.latitude]},
-        }
-        for p in points
-    ]
-
-
-def _map_settings() -> dict:
-    """Shared map config: the optional tile server (off by default: no internet) and labels."""
-    return {
-        "tileUrl": getattr(settings, "GRIDPREQUAL_MAP_TILE_URL", "") or "",
-        "tileAttribution": getattr(settings, "GRIDPREQUAL_MAP_TILE_ATTRIBUTION", "") or "",
-        "labels": {
-            "gsrn": _("GSRN"),
-            "connecting": _("Connecting SO"),
-            "operator": _("Operator"),
-            "validFrom": _("Valid from"),
-            "area": _("Area (km²)"),
-            "pointsShown": _("Connection points shown: %s of %s"),
-            "loadError": _("Could not load the map data"),
-        },
-    }
 
 
 @login_required
@@ -167,7 +111,7 @@ def area_map(request: HttpRequest) -> HttpResponse:
         "observability/area_map.html",
         {
             "filter_form": form,
-            "map_config": {**_map_settings(), "dataUrl": data_url},
+            "map_config": {**map_settings(), "dataUrl": data_url},
         },
     )
 
@@ -191,8 +135,8 @@ def area_map_data(request: HttpRequest) -> JsonResponse:
     if data.get("tier"):
         points = points.filter(connecting_so__tier=data["tier"])
     total = points.count()
-    features = [_area_feature(a, simplify=MAP_SIMPLIFY_DEG) for a in areas]
-    features += _point_features(points.order_by("pk")[:MAP_POINT_LIMIT])
+    features = [area_feature(a, simplify=MAP_SIMPLIFY_DEG) for a in areas]
+    features += point_features(points.order_by("pk")[:MAP_POINT_LIMIT])
     return JsonResponse(
         {
             "type": "FeatureCollection",
@@ -247,7 +191,7 @@ def area_upload(request: HttpRequest) -> HttpResponse:
 def _preview_context(request, *, preview, confirm_form) -> dict:
     so = preview.system_operator
     neighbours = [
-        _area_feature(a, simplify=MAP_SIMPLIFY_DEG, role="neighbour")
+        area_feature(a, simplify=MAP_SIMPLIFY_DEG, role="neighbour")
         for a in area_list_for_user(user=request.user, current=True)
         .exclude(system_operator=so)
         .filter(
@@ -260,9 +204,9 @@ def _preview_context(request, *, preview, confirm_form) -> dict:
     current = area_list_for_user(user=request.user, current=True, system_operator_id=so.pk).first()
     features = neighbours
     if current is not None:
-        features.append(_area_feature(current, simplify=MAP_SIMPLIFY_DEG, role="current"))
+        features.append(area_feature(current, simplify=MAP_SIMPLIFY_DEG, role="current"))
     features.append(
-        _feature(
+        map_feature(
             preview.area.geometry,
             kind="area",
             role="preview",
@@ -272,13 +216,13 @@ def _preview_context(request, *, preview, confirm_form) -> dict:
         )
     )
     points = connection_point_list_for_user(user=request.user).filter(connecting_so=so).order_by("pk")
-    features += _point_features(points[:MAP_POINT_LIMIT])
+    features += point_features(points[:MAP_POINT_LIMIT])
     return {
         "preview": preview,
         "confirm_form": confirm_form,
         "current": current,
         "map_config": {
-            **_map_settings(),
+            **map_settings(),
             "data": {"type": "FeatureCollection", "features": features},
             "focus": "preview",
         },
@@ -370,8 +314,8 @@ def area_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "versions": versions,
             "current": current,
             "map_config": {
-                **_map_settings(),
-                "data": {"type": "FeatureCollection", "features": [_area_feature(area, role="preview")]},
+                **map_settings(),
+                "data": {"type": "FeatureCollection", "features": [area_feature(area, role="preview")]},
                 "focus": "preview",
             },
         },
@@ -387,48 +331,3 @@ def area_download(request: HttpRequest, pk: int) -> HttpResponse:
     response = HttpResponse(area_geojson(area=area), content_type="application/geo+json")
     response["Content-Disposition"] = f'attachment; filename="{area_download_name(area)}"'
     return response
-
-
-@login_required
-@require_GET
-def connection_point_assessing_sos(request: HttpRequest, pk: int) -> HttpResponse:
-    """Who assesses this connection point, and why (SPEC R1)."""
-    from prequal.models import Product  # prequal builds on observability; import late
-
-    point = connection_point_get_for_user(user=request.user, pk=pk)
-    products = Product.objects.select_related("procuring_so__organisation").filter(is_active=True)
-    product = products.filter(code=request.GET.get("product") or "").first()
-    entries = assessing_sos_for_points(
-        points=[point], procuring_so=product.procuring_so if product else None
-    )[point.pk]
-    operators = {
-        so.pk: so for so in system_operator_list().filter(pk__in=[e.system_operator_id for e in entries])
-    }
-    area_ids = {a for e in entries for a in e.area_version_ids}
-    areas = {a.pk: a for a in area_list_for_user(user=request.user).filter(pk__in=area_ids)}
-    order = [r.value for r in Reason]
-    rows = [
-        {
-            "so": operators[e.system_operator_id],
-            "reasons": [Reason(r).label for r in sorted(e.reasons, key=order.index)],
-            "areas": [areas[a] for a in sorted(e.area_version_ids) if a in areas],
-        }
-        for e in entries
-    ]
-    features = [_area_feature(a, simplify=MAP_SIMPLIFY_DEG) for a in areas.values()]
-    features += _point_features([point])
-    return render(
-        request,
-        "observability/assessing_sos.html",
-        {
-            "point": point,
-            "rows": rows,
-            "products": products,
-            "product": product,
-            "map_config": {
-                **_map_settings(),
-                "data": {"type": "FeatureCollection", "features": features},
-                "focus": "point",
-            },
-        },
-    )

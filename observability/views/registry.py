@@ -12,7 +12,6 @@ from django.utils.translation import gettext_lazy as _
 from common.pagination import paginate
 from observability.models import SystemOperator
 from observability.selectors import (
-    connection_point_get_for_user,
     connection_point_list_for_user,
     system_operator_list,
 )
@@ -65,13 +64,3 @@ def connection_point_list(request: HttpRequest) -> HttpResponse:
     return render(request, "observability/connection_point_list.html", {
         "filter_form": form, "page_obj": paginate(request, qs),
     })
-
-
-@login_required
-def connection_point_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    # prequal builds on observability; the units at a point are prequal's, so import late.
-    from prequal.selectors.resources import spu_list_for_user
-
-    point = connection_point_get_for_user(user=request.user, pk=pk)
-    spus = spu_list_for_user(user=request.user).filter(connection_point=point).order_by("code")
-    return render(request, "observability/connection_point_detail.html", {"point": point, "spus": spus})

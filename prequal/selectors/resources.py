@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
-from accounts.selectors import user_roles
+from accounts.selectors import Roles, user_roles
+from observability.selectors import connection_point_readers_add
 from prequal.models import Fsp, Product, Spg, Spu
 
 
@@ -34,6 +35,20 @@ def spu_list_for_user(*, user) -> QuerySet[Spu]:
     if roles.is_so:
         scope |= Q(connection_point__connecting_so__organisation_id__in=roles.so_org_ids)
     return qs.filter(scope)
+
+
+def connection_point_fsp_reader(roles: Roles) -> Exists | None:
+    """An FSP sees the connection points of its own SPUs (one of observability's point readers)."""
+    if not roles.is_fsp:
+        return None
+    return Exists(
+        Spu.objects.filter(connection_point=OuterRef("pk"), fsp__organisation_id__in=roles.fsp_org_ids)
+    )
+
+
+def connection_point_readers_register() -> None:
+    """Add prequal's readers of connection points to observability's (PrequalConfig.ready)."""
+    connection_point_readers_add(connection_point_fsp_reader)
 
 
 def spu_get_for_user(*, user, pk: int, write: bool = False) -> Spu:

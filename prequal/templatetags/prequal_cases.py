@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import template
 from django.utils.translation import gettext_lazy as _
 
+from observability.resolver import Reason
 from prequal.models import Assessment, Case
 
 register = template.Library()
@@ -63,8 +64,6 @@ def action_label(event) -> str:
 @register.filter
 def reason_labels(values) -> str:
     """Why an SO assesses (observability.resolver.Reason values), as one readable line."""
-    from observability.resolver import Reason
-
     labels = []
     for value in values or []:
         try:

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.selectors import user_roles
 from common.exceptions import ApplicationError
 from common.pagination import paginate
+from observability.maps import area_feature, map_settings, point_features
 from observability.selectors import area_list_for_user, system_operator_list
 from prequal.forms import form_add_service_errors
 from prequal.forms_cases import (
@@ -113,14 +114,12 @@ def case_create(request: HttpRequest) -> HttpResponse:
 
 def _map_config(*, user, points, area_ids: set[int]) -> dict | None:
     """Leaflet config (static/js/area_map.js): the case's points and the areas that brought SOs in."""
-    from observability.views.areas import _area_feature, _map_settings, _point_features
-
     if not points:
         return None
     areas = area_list_for_user(user=user).filter(pk__in=area_ids) if area_ids else []
-    features = [_area_feature(area, simplify=0.001) for area in areas] + _point_features(points)
+    features = [area_feature(area, simplify=0.001) for area in areas] + point_features(points)
     return {
-        **_map_settings(),
+        **map_settings(),
         "data": {"type": "FeatureCollection", "features": features},
         "focus": "point",
     }

@@ -1,7 +1,7 @@
 """The annual report page and its CSV, XLSX and PDF downloads (SPEC R9).
 
 NRA analysts see every operator, SO members their own; anyone else gets 404. The figures come
-from prequal.reports (one builder); these views only pick the year, operator and tier.
+from reports.annual (one builder); these views only pick the year, operator and tier.
 """
 
 from __future__ import annotations
@@ -13,12 +13,12 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from common.pagination import paginate
-from prequal.reports import cell_text, report_filename, report_for_user
-from prequal.reports.builder import conditional_and_refused, decision_rows
-from prequal.reports.charts import report_charts_png, report_charts_svg
-from prequal.reports.forms import ReportFilterForm
-from prequal.reports.render import report_csv_lines, report_pdf_write, report_xlsx_write, temporary_path
-from prequal.selectors.reports import (
+from reports.annual import cell_text, report_filename, report_for_user
+from reports.charts import report_charts_png, report_charts_svg
+from reports.decisions import conditional_and_refused, decision_rows
+from reports.forms import ReportFilterForm
+from reports.render import report_csv_lines, report_pdf_write, report_xlsx_write, temporary_path
+from reports.selectors import (
     REPORT_TIME_ZONE,
     report_decisions,
     report_operators_for_user,
@@ -86,7 +86,7 @@ def report(request: HttpRequest) -> HttpResponse:
             "charts": report_charts_svg(built),
             "query": request.GET.urlencode(),
         })
-    return render(request, "prequal/report.html", context)
+    return render(request, "reports/report.html", context)
 
 
 @login_required
@@ -96,7 +96,7 @@ def report_download(request: HttpRequest, fmt: str) -> HttpResponse:
         raise Http404
     form, params = _choices(request)
     if params is None:
-        return render(request, "prequal/report.html", {"filter_form": form, "report": None}, status=400)
+        return render(request, "reports/report.html", {"filter_form": form, "report": None}, status=400)
     built = report_for_user(user=request.user, **params)
     filename = report_filename(
         year=params["year"], extension=fmt, made=timezone.localtime(built.made_at, REPORT_TIME_ZONE).date()

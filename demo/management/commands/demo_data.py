@@ -7,8 +7,9 @@ import os
 from django.core.management.base import BaseCommand
 
 from accounts.models import Membership
-from common import demo
-from common.demo_load import demo_data_load
+from demo import sweden
+from demo.areas import demo_areas_load
+from demo.load import demo_data_load
 
 # (summary key, singular) in the order printed; the key is the plural.
 SUMMARY_ORDER = (
@@ -48,9 +49,7 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(
             f"Demo data for Sweden: {parts} ({created} created, {existing} already there)."
         ))
-        # Observability areas of the demo operators (issue 3; observability/demo_areas.py).
-        from observability.demo_areas import demo_areas_load
-
+        # Observability areas of the demo operators (issue 3; demo/areas.py).
         areas = demo_areas_load()
         self.stdout.write(
             f"Observability areas: {areas['created']} created, {areas['existing']} already there."
@@ -61,8 +60,8 @@ class Command(BaseCommand):
         address = os.environ.get("GRIDPREQUAL_ADDR", "127.0.0.1:8000")
         header = ("username", "password", "role", "organisation", "what to try")
         rows = [
-            (u.username, demo.DEMO_PASSWORD, _role_label(u.role), u.organisation or "-", u.try_this)
-            for u in demo.USERS
+            (u.username, sweden.DEMO_PASSWORD, _role_label(u.role), u.organisation or "-", u.try_this)
+            for u in sweden.USERS
         ]
         widths = [max(len(row[i]) for row in (header, *rows)) for i in range(len(header) - 1)]
 
@@ -83,6 +82,6 @@ class Command(BaseCommand):
 
 
 def _role_label(role: str) -> str:
-    if role == demo.PLATFORM_ADMIN:
+    if role == sweden.PLATFORM_ADMIN:
         return "platform admin"
     return str(Membership.Role(role).label)

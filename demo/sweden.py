@@ -1,4 +1,4 @@
-"""Demo data for Sweden, as data: read by `manage.py demo_data` (common.demo_load) and its tests.
+"""Demo data for Sweden, as data: read by `manage.py demo_data` (demo.load) and its tests.
 
 Operators are real Swedish grid companies; their EIC codes, FSPs, connection points, units
 and people are made up (plausible, valid check characters). Service areas are rough:

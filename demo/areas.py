@@ -1,4 +1,4 @@
-"""Observability areas for the demo operators (common.demo), so the demo resolves as in reality.
+"""Observability areas for the demo operators (demo.sweden), so the demo resolves as in reality.
 
 The TSO watches Sweden, each regional DSO its regions, each local DSO a circle around its
 municipality centre, buffered in SWEREF 99 TM (metres) and stored in WGS84. A typical demo
@@ -12,10 +12,15 @@ from datetime import UTC, datetime
 
 import numpy as np
 import shapely
+from django.db import transaction
 from pyproj import Transformer
 from shapely.geometry import MultiPolygon, Point, Polygon
 
+from demo import sweden
+from observability.areas import area_geometry_from_shape
 from observability.geo import SWEREF99_TM, WGS84
+from observability.models import SystemOperator
+from observability.services import area_version_import
 
 # The demo versions apply from well before any demo case.
 DEMO_AREA_VALID_FROM = datetime(2024, 1, 1, tzinfo=UTC)
@@ -26,7 +31,7 @@ def _reproject(geometry, transformer: Transformer):
 
 
 def demo_area_geometry(spec) -> tuple[object, int]:
-    """(WGS84 shapely geometry, EPSG code it was built in) for one common.demo.OperatorSpec."""
+    """(WGS84 shapely geometry, EPSG code it was built in) for one demo.sweden.OperatorSpec."""
     if spec.polygons:
         parts = [Polygon(ring) for ring in spec.polygons]
         geometry = parts[0] if len(parts) == 1 else shapely.union_all(parts)
@@ -40,16 +45,9 @@ def demo_area_geometry(spec) -> tuple[object, int]:
 
 def demo_areas_load(*, valid_from: datetime = DEMO_AREA_VALID_FROM) -> dict[str, int]:
     """Create one area version for each demo operator that has none yet. Returns counts."""
-    from django.db import transaction
-
-    from common import demo
-    from observability.areas import area_geometry_from_shape
-    from observability.models import SystemOperator
-    from observability.services import area_version_import
-
     counts = {"created": 0, "existing": 0, "missing_operator": 0}
     with transaction.atomic():
-        for spec in demo.OPERATORS:
+        for spec in sweden.OPERATORS:
             so = SystemOperator.objects.filter(organisation__eic_code=spec.eic).first()
             if so is None:
                 counts["missing_operator"] += 1

@@ -12,8 +12,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from observability.models import SystemOperator
-from prequal.reports.builder import Report, Table, cell_text, report_build
-from prequal.selectors.reports import REPORT_TIME_ZONE, report_operators_for_user
+from reports.builder import Report, Table, cell_text, report_build
+from reports.selectors import REPORT_TIME_ZONE, report_operators_for_user
 
 __all__ = ["Report", "Table", "cell_text", "report_filename", "report_for_user"]
 

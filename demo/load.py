@@ -1,4 +1,4 @@
-"""Load the Swedish demo data (common.demo) through the registry's services. Idempotent.
+"""Load the Swedish demo data (demo.sweden) through the registry's services. Idempotent.
 
 Every object is looked up by its natural key (name, EIC, GSRN, code, username) and only
 created when missing; what exists is left exactly as it is, so a second run changes nothing.
@@ -12,7 +12,14 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 
-from common import demo
+from accounts.models import Membership, Organisation, User
+from demo import sweden
+from demo.cases import demo_decisions_load
+from observability.geo import WGS84
+from observability.models import ConnectionPoint, SystemOperator
+from observability.services import connection_point_get_or_create, system_operator_create
+from prequal.models import Fsp, Product, Spg, SpgMembership, Spu
+from prequal.services.resources import spg_create, spg_member_add, spu_create
 
 
 @dataclass
@@ -40,19 +47,17 @@ def demo_data_load(*, dry_run: bool = False) -> DemoSummary:
     organisations = {
         **{name: so.organisation for name, so in operators.items()},
         **{name: fsp.organisation for name, fsp in fsps.items()},
-        demo.REGULATOR_NAME: _load_regulator(summary=summary),
+        sweden.REGULATOR_NAME: _load_regulator(summary=summary),
     }
     users = _load_users(summary=summary, organisations=organisations)
     _load_products(summary=summary, operators=operators)
     points = _load_connection_points(summary=summary, operators=operators)
     fsp_users = {
-        spec.organisation: users[spec.username] for spec in demo.USERS if spec.role == "fsp_user"
+        spec.organisation: users[spec.username] for spec in sweden.USERS if spec.role == "fsp_user"
     }
     spus = _load_spus(summary=summary, fsps=fsps, fsp_users=fsp_users, points=points)
     _load_spgs(summary=summary, fsps=fsps, fsp_users=fsp_users, spus=spus)
-    # Issue 6 (annual report): a history of decisions and limits, once (prequal/demo_cases.py).
-    from prequal.demo_cases import demo_decisions_load
-
+    # Issue 6 (annual report): a history of decisions and limits, once (demo/cases.py).
     demo_decisions_load()
     if dry_run:
         # Queries after this point would fail, so it comes last.
@@ -61,11 +66,8 @@ def demo_data_load(*, dry_run: bool = False) -> DemoSummary:
 
 
 def _load_operators(*, summary: DemoSummary) -> dict:
-    from observability.models import SystemOperator
-    from observability.services import system_operator_create
-
     operators: dict[str, SystemOperator] = {}
-    for spec in demo.OPERATORS:  # upstream operators come first
+    for spec in sweden.OPERATORS:  # upstream operators come first
         so = (
             SystemOperator.objects.select_related("organisation")
             .filter(organisation__name=spec.name)
@@ -76,7 +78,7 @@ def _load_operators(*, summary: DemoSummary) -> dict:
             so = system_operator_create(
                 name=spec.name, eic_code=spec.eic, tier=spec.tier,
                 upstream=operators[spec.upstream] if spec.upstream else None,
-                country=demo.COUNTRY, time_zone=demo.TIME_ZONE,
+                country=sweden.COUNTRY, time_zone=sweden.TIME_ZONE,
             )
         operators[spec.name] = so
     return operators
@@ -84,23 +86,18 @@ def _load_operators(*, summary: DemoSummary) -> dict:
 
 def _organisation(*, name: str, kind: str, eic: str | None):
     """The organisation with this name, created when missing. Returns (organisation, created)."""
-    from accounts.models import Organisation
-
     organisation = Organisation.objects.filter(name=name).first()
     if organisation is not None:
         return organisation, False
-    organisation = Organisation(name=name, kind=kind, eic_code=eic, country=demo.COUNTRY)
+    organisation = Organisation(name=name, kind=kind, eic_code=eic, country=sweden.COUNTRY)
     organisation.full_clean()
     organisation.save()
     return organisation, True
 
 
 def _load_fsps(*, summary: DemoSummary) -> dict:
-    from accounts.models import Organisation
-    from prequal.models import Fsp
-
     fsps = {}
-    for spec in demo.FSPS:
+    for spec in sweden.FSPS:
         fsp = Fsp.objects.select_related("organisation").filter(organisation__name=spec.name).first()
         if fsp is None:
             organisation, _ = _organisation(name=spec.name, kind=Organisation.Kind.FSP, eic=spec.eic)
@@ -115,29 +112,25 @@ def _load_fsps(*, summary: DemoSummary) -> dict:
 
 
 def _load_regulator(*, summary: DemoSummary):
-    from accounts.models import Organisation
-
     organisation, created = _organisation(
-        name=demo.REGULATOR_NAME, kind=Organisation.Kind.REGULATOR, eic=None
+        name=sweden.REGULATOR_NAME, kind=Organisation.Kind.REGULATOR, eic=None
     )
     summary.count("regulators", created=created)
     return organisation
 
 
 def _load_users(*, summary: DemoSummary, organisations: dict) -> dict:
-    from accounts.models import Membership, User
-
     users = {}
-    for spec in demo.USERS:
+    for spec in sweden.USERS:
         user = User.objects.filter(username=spec.username).first()
         if user is None:
-            is_admin = spec.role == demo.PLATFORM_ADMIN
+            is_admin = spec.role == sweden.PLATFORM_ADMIN
             user = User(
                 username=spec.username, first_name=spec.first_name, last_name=spec.last_name,
                 email=f"{spec.username}@demo.gridprequal.invalid",
                 is_staff=is_admin, is_superuser=is_admin,
             )
-            user.set_password(demo.DEMO_PASSWORD)
+            user.set_password(sweden.DEMO_PASSWORD)
             user.full_clean()
             user.save()
             summary.count("users", created=True)
@@ -157,9 +150,7 @@ def _load_users(*, summary: DemoSummary, organisations: dict) -> dict:
 
 
 def _load_products(*, summary: DemoSummary, operators: dict) -> None:
-    from prequal.models import Product
-
-    for spec in demo.PRODUCTS:
+    for spec in sweden.PRODUCTS:
         if Product.objects.filter(code=spec.code).exists():
             summary.count("products", created=False)
             continue
@@ -174,17 +165,13 @@ def _load_products(*, summary: DemoSummary, operators: dict) -> None:
 
 
 def _load_connection_points(*, summary: DemoSummary, operators: dict) -> dict:
-    from observability.geo import WGS84
-    from observability.models import ConnectionPoint
-    from observability.services import connection_point_get_or_create
-
     known = set(
         ConnectionPoint.objects.filter(
-            gsrn__in=[p.gsrn for p in demo.CONNECTION_POINTS]
+            gsrn__in=[p.gsrn for p in sweden.CONNECTION_POINTS]
         ).values_list("gsrn", flat=True)
     )
     points = {}
-    for spec in demo.CONNECTION_POINTS:
+    for spec in sweden.CONNECTION_POINTS:
         points[spec.gsrn] = connection_point_get_or_create(
             gsrn=spec.gsrn, connecting_so=operators[spec.operator], x=spec.lon, y=spec.lat,
             epsg=WGS84, voltage_level=spec.voltage_level, bidding_zone=spec.bidding_zone,
@@ -194,11 +181,8 @@ def _load_connection_points(*, summary: DemoSummary, operators: dict) -> dict:
 
 
 def _load_spus(*, summary: DemoSummary, fsps: dict, fsp_users: dict, points: dict) -> dict:
-    from prequal.models import Spu
-    from prequal.services.resources import spu_create
-
     spus = {}
-    for spec in demo.SPUS:
+    for spec in sweden.SPUS:
         fsp = fsps[spec.fsp]
         spu = Spu.objects.filter(fsp=fsp, code=spec.code).first()
         if spu is None:
@@ -215,10 +199,7 @@ def _load_spus(*, summary: DemoSummary, fsps: dict, fsp_users: dict, points: dic
 
 
 def _load_spgs(*, summary: DemoSummary, fsps: dict, fsp_users: dict, spus: dict) -> None:
-    from prequal.models import Spg, SpgMembership
-    from prequal.services.resources import spg_create, spg_member_add
-
-    for spec in demo.SPGS:
+    for spec in sweden.SPGS:
         fsp, user = fsps[spec.fsp], fsp_users[spec.fsp]
         spg = Spg.objects.filter(fsp=fsp, code=spec.code).first()
         if spg is None:

@@ -18,14 +18,20 @@ from __future__ import annotations
 
 import random
 from collections import Counter
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from common import demo
+from accounts.models import Membership, User
+from demo import sweden
+from limits.models import LimitConcern, LimitEvent, LimitRefusal, TargetKind, TemporaryLimit
+from observability.models import SystemOperator
+from prequal.models import Assessment, Case, CaseEvent, Condition, Product, Spu
+from prequal.services.deadlines import assessment_deadline, deadline_rule_in_force, outcome_valid_until
 
 SEED = "gridprequal-demo-decisions-v1"
 OUTCOMES = (  # per assessment, for decisions made by a person; silence is drawn separately
@@ -80,9 +86,7 @@ STAFF_NAMES = (
 
 
 def demo_cases_exist() -> bool:
-    from prequal.models import Case
-
-    return Case.objects.filter(fsp__organisation__name__in=[f.name for f in demo.FSPS]).exists()
+    return Case.objects.filter(fsp__organisation__name__in=[f.name for f in sweden.FSPS]).exists()
 
 
 @transaction.atomic
@@ -101,9 +105,7 @@ def demo_decisions_load(*, now: datetime | None = None) -> Counter:
 
 
 def demo_zone():
-    from zoneinfo import ZoneInfo
-
-    return ZoneInfo(demo.TIME_ZONE)
+    return ZoneInfo(sweden.TIME_ZONE)
 
 
 class _World:
@@ -111,18 +113,14 @@ class _World:
 
     @classmethod
     def load(cls, *, rng: random.Random, created: Counter) -> _World:
-        from accounts.models import Membership
-        from observability.models import SystemOperator
-        from prequal.models import Product, Spu
-
         self = cls()
         self.operators = {
             so.pk: so for so in SystemOperator.objects.select_related("organisation", "upstream")
         }
         self.tso = next(so for so in self.operators.values() if so.tier == SystemOperator.Tier.TSO)
-        self.products = list(Product.objects.filter(code__in=[p.code for p in demo.PRODUCTS]))
+        self.products = list(Product.objects.filter(code__in=[p.code for p in sweden.PRODUCTS]))
         self.spus = list(
-            Spu.objects.filter(fsp__organisation__name__in=[f.name for f in demo.FSPS])
+            Spu.objects.filter(fsp__organisation__name__in=[f.name for f in sweden.FSPS])
             .select_related("connection_point", "fsp__organisation")
             .order_by("pk")
         )
@@ -168,8 +166,6 @@ class _World:
 
 
 def _staff_engineer(*, so, rng: random.Random) -> int:
-    from accounts.models import Membership, User
-
     first, last = rng.choice(STAFF_NAMES)
     username = f"engineer-{slugify(so.name)}"[:150]
     user = User.objects.filter(username=username).first()
@@ -197,9 +193,6 @@ def _draw_outcome(rng: random.Random) -> str:
 
 
 def _cases(*, world: _World, rng: random.Random, start: datetime, now: datetime, created: Counter) -> None:
-    from prequal.models import Assessment, Case, CaseEvent, Condition
-    from prequal.services.deadlines import assessment_deadline, deadline_rule_in_force, outcome_valid_until
-
     S = Assessment.Status
     window = (now - timedelta(days=5) - start).total_seconds()
     plans = []
@@ -309,8 +302,6 @@ def _cases(*, world: _World, rng: random.Random, start: datetime, now: datetime,
 
 def _limits(*, world: _World, rng: random.Random, start: datetime, now: datetime, created: Counter) -> None:
     """About two limits a week across the operators; one attempt in eight comes too late."""
-    from limits.models import LimitConcern, LimitEvent, LimitRefusal, TargetKind, TemporaryLimit
-
     days = (now - start).days
     attempts = days * 2 // 7
     for _i in range(attempts):
@@ -358,8 +349,6 @@ def _limits(*, world: _World, rng: random.Random, start: datetime, now: datetime
 
 def _snapshot(limit, *, lifted) -> dict:
     """The shape limits.services records in LimitEvent.before/after."""
-    from datetime import UTC
-
     return {
         "direction": limit.direction,
         "quantity_mw": str(limit.quantity_mw),

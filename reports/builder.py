@@ -10,16 +10,12 @@ Memory stays flat whatever the number of assessments.
 
 from __future__ import annotations
 
-import functools
-import json
 import math
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from types import SimpleNamespace
 
-from django.db import connections, transaction
+from django.db import connections
 from django.db.models import (
     Aggregate,
     Case,
@@ -28,25 +24,24 @@ from django.db.models import (
     ExpressionWrapper,
     F,
     FloatField,
-    Func,
     Q,
     QuerySet,
     Sum,
-    TextField,
     When,
 )
-from django.db.models.functions import Cast, Greatest, TruncMonth
+from django.db.models.functions import Greatest, TruncMonth
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from observability.models import SystemOperator
-from prequal.models import Assessment, Condition
-from prequal.selectors.reports import (
+from prequal.models import Assessment
+from reports.decisions import decision_list_rows
+from reports.selectors import (
     REPORT_TIME_ZONE,
     report_decisions,
     report_limit_refusals,
     report_limits,
+    report_read_session,
     with_decision_time,
 )
 
@@ -55,7 +50,6 @@ DAY = 86400.0
 # Decision-time histogram: bins of two weeks; the last one is open-ended (three months is the
 # default deadline, so approvals by silence land around 90 days).
 HISTOGRAM_EDGES_DAYS = (0, 14, 28, 42, 56, 70, 84, 98)
-LIST_CHUNK = 2000
 
 Value = int | float | str | None
 
@@ -79,7 +73,7 @@ class Report:
     scope_label: str
     tier_label: str
     tables: list[Table]
-    # Small figures kept for the charts (read by prequal.reports.charts).
+    # Small figures kept for the charts (read by reports.charts).
     outcome_rows: list[list[Value]]
     histogram_rows: list[list[Value]]
     month_rows: list[list[Value]]
@@ -190,7 +184,7 @@ def _stats_in_one_scan(timed: QuerySet[Assessment]) -> dict[int, dict]:
         # compute the decision time again in every aggregate.
         + f" FROM ({inner} OFFSET 0) AS t(so, status, seconds) GROUP BY t.so"
     )
-    with _postgres_session(timed.db), connections[timed.db].cursor() as cursor:
+    with report_read_session(timed.db), connections[timed.db].cursor() as cursor:
         cursor.execute(sql, params)
         return {row[0]: dict(zip(columns, row, strict=True)) for row in cursor.fetchall()}
 
@@ -369,134 +363,3 @@ def _months(*, limits, refusals, year: int) -> list[list[Value]]:
     set_, refused = by_month(limits, "created_at"), by_month(refusals, "at")
     months = [f"{year}-{m:02d}" for m in range(1, 13)]
     return [[m, set_.get(m, 0), refused.get(m, 0)] for m in months]
-
-
-LIST_FIELDS = (
-    "pk", "system_operator__organisation__name", "case_id", "round", "case__fsp__organisation__name",
-    "case__spu__code", "case__spg__code", "case__product__name", "status", "decided_at", "reason",
-    "justification", "limits_explanation",
-)
-# A condition's fields as describe() reads them; the JSON lists come as their text (decoded
-# only when the description is not cached).
-CONDITION_VALUES = (
-    "max_up_mw", "max_down_mw", "months_text", "weekdays_text", "start_time", "end_time", "time_zone",
-)
-LIST_ORDER = ("system_operator__organisation__name", "decided_at", "pk")
-
-
-@functools.lru_cache(maxsize=4096)
-def _describe(max_up_mw, max_down_mw, months, weekdays, start_time, end_time, time_zone, language) -> str:
-    """Condition.describe() for these values: the same few conditions recur all over a year."""
-    fields = SimpleNamespace(
-        max_up_mw=max_up_mw, max_down_mw=max_down_mw, months=json.loads(months),
-        weekdays=json.loads(weekdays), start_time=start_time, end_time=end_time, time_zone=time_zone,
-    )
-    return Condition.describe(fields)
-
-
-def _conditions(qs: QuerySet[Condition]):
-    return qs.annotate(
-        months_text=Cast("months", TextField()), weekdays_text=Cast("weekdays", TextField())
-    ).values_list("assessment_id", *CONDITION_VALUES)
-
-
-def conditional_and_refused(decisions: QuerySet[Assessment]):
-    """The conditional and refused decisions in report order, as plain tuples (LIST_FIELDS):
-    no model instances, so a long list costs little per row."""
-    fields = list(LIST_FIELDS)
-    qs = decisions.filter(status__in=(S.CONDITIONALLY_APPROVED, S.NOT_APPROVED))
-    if connections[decisions.db].vendor == "postgresql":
-        # The local time as the report shows it, formatted by the server: no datetime per row.
-        qs = qs.annotate(decided_local=_LocalMinute(F("decided_at")))
-        fields[fields.index("decided_at")] = "decided_local"
-    return qs.order_by(*LIST_ORDER).values_list(*fields)
-
-
-class _LocalMinute(Func):
-    """PostgreSQL: the instant as 'YYYY-MM-DD HH:MM' in the report's time zone."""
-
-    output_field = TextField()
-
-    def as_sql(self, compiler, connection, **extra_context):
-        zone = str(REPORT_TIME_ZONE.key).replace("'", "")
-        template = f"to_char(%(expressions)s AT TIME ZONE '{zone}', 'YYYY-MM-DD HH24:MI')"
-        return super().as_sql(compiler, connection, template=template, **extra_context)
-
-
-class _RowMaker:
-    def __init__(self) -> None:
-        self.labels = {value: str(label) for value, label in S.choices}
-        self.language = get_language()
-
-    def describe(self, values) -> str:
-        return _describe(*values, self.language)
-
-    def row(self, item: tuple, described: list[str]) -> list[Value]:
-        (_pk, operator, case_id, round_, fsp, spu, spg, product, status, decided_at, reason, justification,
-         explanation) = item
-        return [
-            operator, case_id, round_, fsp, f"SPU {spu}" if spu is not None else f"SPG {spg}", product,
-            self.labels[status],
-            decided_at if decided_at.__class__ is str
-            else decided_at.astimezone(REPORT_TIME_ZONE).strftime("%Y-%m-%d %H:%M"),
-            reason, justification, explanation, " | ".join(described),
-        ]
-
-
-def decision_rows(batch: list[tuple]) -> list[list[Value]]:
-    """Report rows for a few conditional_and_refused() tuples (a page), with their conditions."""
-    maker = _RowMaker()
-    described: dict[int, list[str]] = {}
-    ids = [item[0] for item in batch]
-    conditions = _conditions(Condition.objects.filter(assessment_id__in=ids).order_by("assessment_id", "pk"))
-    for assessment_id, *values in conditions:
-        described.setdefault(assessment_id, []).append(maker.describe(values))
-    return [maker.row(item, described.get(item[0], [])) for item in batch]
-
-
-def decision_list_rows(decisions: QuerySet[Assessment]) -> Iterator[list[Value]]:
-    """Every conditional and refused decision with its conditions, streamed.
-
-    Two chunked cursors in the same order, merged: the decisions, and their conditions sorted
-    by the same keys. No per-batch lookups, whatever the length of the list.
-    """
-    listed = conditional_and_refused(decisions)
-    # The same decisions, without the joins the list's own columns need.
-    wanted = decisions.filter(status__in=(S.CONDITIONALLY_APPROVED, S.NOT_APPROVED)).values("pk")
-    conditions = _conditions(
-        Condition.objects.filter(assessment__in=wanted).order_by(
-            *(f"assessment__{key}" for key in LIST_ORDER), "pk"
-        )
-    )
-    with _postgres_session(decisions.db):
-        maker = _RowMaker()
-        conditions = conditions.iterator(chunk_size=LIST_CHUNK)
-        pending = next(conditions, None)
-        for item in listed.iterator(chunk_size=LIST_CHUNK):
-            described = []
-            while pending is not None and pending[0] == item[0]:
-                described.append(maker.describe(pending[1:]))
-                pending = next(conditions, None)
-            yield maker.row(item, described)
-
-
-# Memory PostgreSQL may use per sort of the report's queries (theirs, not this process's):
-# the year's decisions sort in memory instead of spilling to disk.
-REPORT_WORK_MEM = "64MB"
-
-
-@contextmanager
-def _postgres_session(alias: str):
-    """On PostgreSQL, run the report's reads in one read transaction with settings of its own
-    (SET LOCAL: gone at its end): sorts in memory (work_mem); server-side cursors that stream
-    (outside a transaction they are WITH HOLD, materialised first) and are planned for the
-    whole result rather than the first tenth (cursor_tuple_fraction), which halves the time.
-    Elsewhere nothing: a long SQLite read transaction would hold writers back."""
-    if connections[alias].vendor != "postgresql":
-        yield
-        return
-    with transaction.atomic(using=alias):
-        with connections[alias].cursor() as cursor:
-            cursor.execute("SET LOCAL cursor_tuple_fraction = 1.0")
-            cursor.execute("SELECT set_config('work_mem', %s, true)", [REPORT_WORK_MEM])
-        yield

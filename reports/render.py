@@ -1,6 +1,6 @@
 """The three renderers of the annual report: CSV (streamed), XLSX and PDF (to a temporary file).
 
-All three walk the same Table objects from prequal.reports.builder, row by row, so the figures
+All three walk the same Table objects from reports.builder, row by row, so the figures
 are the same and memory stays flat: the CSV is a generator, openpyxl writes in write-only
 mode, the PDF is drawn straight on a reportlab canvas.
 """
@@ -14,7 +14,7 @@ from pathlib import Path
 
 from django.utils.translation import gettext as _
 
-from prequal.reports.builder import Report, Value, cell_text
+from reports.builder import Report, Value, cell_text
 
 # A text cell starting with one of these is read as a formula by spreadsheet programs.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")

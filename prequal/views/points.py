@@ -1,0 +1,66 @@
+"""Connection-point pages that show prequal's side of a point: the units at it, and who
+assesses it for a product (SPEC R1). Their URLs stay under /grid/ beside observability's pages.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from observability.maps import MAP_SIMPLIFY_DEG, area_feature, map_settings, point_features
+from observability.resolver import Reason, assessing_sos_for_points
+from observability.selectors import area_list_for_user, connection_point_get_for_user, system_operator_list
+from prequal.models import Product
+from prequal.selectors.resources import spu_list_for_user
+
+
+@login_required
+def connection_point_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    point = connection_point_get_for_user(user=request.user, pk=pk)
+    spus = spu_list_for_user(user=request.user).filter(connection_point=point).order_by("code")
+    return render(request, "prequal/connection_point_detail.html", {"point": point, "spus": spus})
+
+
+@login_required
+@require_GET
+def connection_point_assessing_sos(request: HttpRequest, pk: int) -> HttpResponse:
+    """Who assesses this connection point, and why (SPEC R1)."""
+    point = connection_point_get_for_user(user=request.user, pk=pk)
+    products = Product.objects.select_related("procuring_so__organisation").filter(is_active=True)
+    product = products.filter(code=request.GET.get("product") or "").first()
+    entries = assessing_sos_for_points(
+        points=[point], procuring_so=product.procuring_so if product else None
+    )[point.pk]
+    operators = {
+        so.pk: so for so in system_operator_list().filter(pk__in=[e.system_operator_id for e in entries])
+    }
+    area_ids = {a for e in entries for a in e.area_version_ids}
+    areas = {a.pk: a for a in area_list_for_user(user=request.user).filter(pk__in=area_ids)}
+    order = [r.value for r in Reason]
+    rows = [
+        {
+            "so": operators[e.system_operator_id],
+            "reasons": [Reason(r).label for r in sorted(e.reasons, key=order.index)],
+            "areas": [areas[a] for a in sorted(e.area_version_ids) if a in areas],
+        }
+        for e in entries
+    ]
+    features = [area_feature(a, simplify=MAP_SIMPLIFY_DEG) for a in areas.values()]
+    features += point_features([point])
+    return render(
+        request,
+        "prequal/assessing_sos.html",
+        {
+            "point": point,
+            "rows": rows,
+            "products": products,
+            "product": product,
+            "map_config": {
+                **map_settings(),
+                "data": {"type": "FeatureCollection", "features": features},
+                "focus": "point",
+            },
+        },
+    )
