@@ -142,16 +142,19 @@ def bulk(django_db_setup, django_db_blocker):
     (each test still runs in its own transaction, rolled back): loading it per test would spend
     most of the time on the deferred foreign-key checks at each rollback.
 
-    Its statistics are made the same every run: every table is analysed with a sample larger than
-    the biggest table (so ANALYZE reads every row instead of a random sample), after a VACUUM
-    that sets the visibility map, and autovacuum is off there, so no background run changes
-    them midway. Plans then depend on the data alone, not on the run.
+    Its plans are made the same every run. The copy starts empty (whatever earlier tests left in
+    the worker's database, rows or dead space, depends on which tests ran there first), every
+    table is analysed with a sample larger than the biggest table (so ANALYZE reads every row
+    instead of a random sample) after a VACUUM that sets the visibility map, and autovacuum is
+    off there, so no background run changes the statistics midway. Plans then depend on the
+    data alone, not on the run.
     """
     with django_db_blocker.unblock(), _own_database():
         with connection.cursor() as cursor:
+            tables = connection.introspection.django_table_names(only_existing=True, include_views=False)
+            cursor.execute(f"TRUNCATE {', '.join(map(connection.ops.quote_name, tables))} CASCADE")
             cursor.execute(LOAD)
-            cursor.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
-            for (table,) in cursor.fetchall():
+            for table in tables:
                 quoted = connection.ops.quote_name(table)
                 cursor.execute(f"ALTER TABLE {quoted} SET (autovacuum_enabled = off)")
             cursor.execute(f"SET default_statistics_target = {STATISTICS_TARGET}")
