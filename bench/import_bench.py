@@ -68,7 +68,7 @@ def floor(n: int) -> float:
 
     from django.db import transaction
     from django.utils import timezone
-    from shapes.rows import TableWriter, next_id
+    from shapes.rows import POINT_COLUMNS, SPU_COLUMNS, TableWriter, next_id
 
     from observability.models import ConnectionPoint, SystemOperator
     from prequal.models import Fsp, Spu
@@ -96,36 +96,8 @@ def floor(n: int) -> float:
     started = time.perf_counter()
     with transaction.atomic():
         for k in range(0, n, 2000):
-            TableWriter(
-                ConnectionPoint,
-                [
-                    "id",
-                    "gsrn",
-                    "connecting_so_id",
-                    "latitude",
-                    "longitude",
-                    "voltage_level",
-                    "bidding_zone",
-                    "created_at",
-                    "updated_at",
-                ],
-            ).write(iter(points[k : k + 2000]))
-            TableWriter(
-                Spu,
-                [
-                    "id",
-                    "fsp_id",
-                    "connection_point_id",
-                    "code",
-                    "name",
-                    "technology",
-                    "max_up_kw",
-                    "max_down_kw",
-                    "is_active",
-                    "created_at",
-                    "updated_at",
-                ],
-            ).write(iter(units[k : k + 2000]))
+            TableWriter(ConnectionPoint, POINT_COLUMNS).write(iter(points[k : k + 2000]))
+            TableWriter(Spu, SPU_COLUMNS).write(iter(units[k : k + 2000]))
         elapsed = time.perf_counter() - started
         transaction.set_rollback(True)  # leave the tables empty for the import
     return elapsed

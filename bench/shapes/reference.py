@@ -16,7 +16,7 @@ from decimal import Decimal
 
 from shapes.areas import EXTENT, reference_areas
 from shapes.operators import TSO_EIC, fsps_create, grid_create, products_create, regulator_create
-from shapes.rows import TableWriter, bidding_zone, gsrn_make, next_id
+from shapes.rows import POINT_COLUMNS, SPU_COLUMNS, TableWriter, bidding_zone, gsrn_make, next_id
 
 __all__ = ["TSO_EIC", "Reference", "generate"]
 REGIONALS, LOCALS = 5, 160
@@ -224,65 +224,31 @@ def _points_and_spus(world: World, *, points: int, cells) -> None:
     from observability.models import ConnectionPoint
     from prequal.models import Spu
 
-    (nx, ny, n_local), owner = cells
-    rng, bar, local_so = world.rng, world.bar, world.grid.locals
-    x0, y0, x1, y1 = EXTENT
     cp_first, world.spu_first = next_id(ConnectionPoint), next_id(Spu)
-    w, h = (x1 - x0) / nx, (y1 - y0) / ny
     created = world.ref.now - timedelta(days=765)
-
-    def cp_rows():
-        for i in range(points):
-            lon, lat = rng.uniform(x0, x1), rng.uniform(y0, y1)
-            cell = min(int((lat - y0) / h), ny - 1) * nx + min(int((lon - x0) / w), nx - 1)
-            local = owner[min(cell, n_local - 1)]
-            world.point_local.append(local)
-            voltage = "lv" if i % 20 else ("mv" if i % 100 else "hv")
-            yield (
-                cp_first + i,
-                gsrn_make(i + 1),
-                local_so[local].pk,
-                round(lat, 6),
-                round(lon, 6),
-                voltage,
-                bidding_zone(lat),
-                created,
-                created,
-            )
-            bar.update()
-
     with transaction.atomic():
-        TableWriter(
-            ConnectionPoint,
-            [
-                "id",
-                "gsrn",
-                "connecting_so_id",
-                "latitude",
-                "longitude",
-                "voltage_level",
-                "bidding_zone",
-                "created_at",
-                "updated_at",
-            ],
-        ).write(cp_rows())
+        TableWriter(ConnectionPoint, POINT_COLUMNS).write(
+            _point_rows(world, points=points, cells=cells, cp_first=cp_first, created=created))
     with transaction.atomic():
-        TableWriter(
-            Spu,
-            [
-                "id",
-                "fsp_id",
-                "connection_point_id",
-                "code",
-                "name",
-                "technology",
-                "max_up_kw",
-                "max_down_kw",
-                "is_active",
-                "created_at",
-                "updated_at",
-            ],
-        ).write(_spu_rows(world, points=points, cp_first=cp_first, created=created))
+        rows = _spu_rows(world, points=points, cp_first=cp_first, created=created)
+        TableWriter(Spu, SPU_COLUMNS).write(rows)
+
+
+def _point_rows(world: World, *, points: int, cells, cp_first: int, created):
+    """Uniform over the extent; each point's connecting SO is the local DSO owning its grid cell."""
+    (nx, ny, n_local), owner = cells
+    rng, local_so = world.rng, world.grid.locals
+    x0, y0, x1, y1 = EXTENT
+    w, h = (x1 - x0) / nx, (y1 - y0) / ny
+    for i in range(points):
+        lon, lat = rng.uniform(x0, x1), rng.uniform(y0, y1)
+        cell = min(int((lat - y0) / h), ny - 1) * nx + min(int((lon - x0) / w), nx - 1)
+        local = owner[min(cell, n_local - 1)]
+        world.point_local.append(local)
+        voltage = "lv" if i % 20 else ("mv" if i % 100 else "hv")
+        yield (cp_first + i, gsrn_make(i + 1), local_so[local].pk, round(lat, 6), round(lon, 6), voltage,
+               bidding_zone(lat), created, created)
+        world.bar.update()
 
 
 def _spu_rows(world: World, *, points: int, cp_first: int, created):

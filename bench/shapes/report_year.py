@@ -14,7 +14,7 @@ from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
 
 from shapes.operators import fsps_create, grid_create, member_create, products_create, regulator_create
-from shapes.rows import gsrn_make, insert_select
+from shapes.rows import gsrn_make
 
 YEAR = 2025
 BATCH = 20_000
@@ -49,7 +49,9 @@ def generate(*, cases: int, limits: int, refusals: int, seed: int = 1) -> dict:
         member_create(username="nra-analyst", organisation=regulator_create(), role="nra_analyst")
     spus = max(1, cases // len(products))
     if connection.vendor == "postgresql":
-        made = _year_in_sql(
+        from shapes.report_year_sql import year_in_sql
+
+        made = year_in_sql(
             spus=spus, grid=grid, products=products, engineer=engineer, limits=limits, refusals=refusals
         )
     else:
@@ -232,179 +234,4 @@ def _limits_in_python(units, *, grid, engineer, limits: int, refusals: int, rng)
             for _ in range(refusals)
         ],
         batch_size=5000,
-    )
-
-
-# --- in SQL (PostgreSQL) -----------------------------------------------------------------------------
-
-
-def _ids(objects) -> str:
-    return "ARRAY[" + ",".join(str(o.pk) for o in objects) + "]::bigint[]"
-
-
-def _year_in_sql(*, spus: int, grid, products, engineer, limits: int, refusals: int) -> dict:
-    from django.db import connection, transaction
-
-    from prequal.models import Assessment, Case
-
-    year_start = datetime(YEAR, 1, 1, 1, tzinfo=UTC)
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SELECT setseed(0.42)")
-        _spus_in_sql(spus, grid=grid)
-        _cases_in_sql(year_start, grid=grid, products=products, engineer=engineer)
-        _limits_in_sql(year_start, grid=grid, engineer=engineer, limits=limits, refusals=refusals)
-    return {"cases": Case.objects.count(), "assessments": Assessment.objects.count()}
-
-
-def _spus_in_sql(spus: int, *, grid) -> None:
-    from observability.models import ConnectionPoint
-    from prequal.models import Spu
-
-    insert_select(
-        ConnectionPoint,
-        source="generate_series(1, %s) AS g(i)",
-        params=[spus],
-        exprs={
-            "gsrn": "'9' || lpad(g.i::text, 17, '0')",
-            "connecting_so_id": f"({_ids(grid.locals)})[1 + g.i %% {len(grid.locals)}]",
-            "latitude": "55.5 + random() * 13",
-            "longitude": "11.5 + random() * 12",
-            "voltage_level": "'lv'",
-            "bidding_zone": "'SE3'",
-            "created_at": "now()",
-            "updated_at": "now()",
-        },
-    )
-    insert_select(
-        Spu,
-        source=f"{ConnectionPoint._meta.db_table} cp",
-        exprs={
-            "fsp_id": f"(SELECT min(id) FROM prequal_fsp) + cp.id %% {20}",
-            "connection_point_id": "cp.id",
-            "code": "'B-' || cp.id",
-            "name": "'Bench unit'",
-            "technology": "'battery'",
-            "max_up_kw": "500",
-            "max_down_kw": "500",
-            "is_active": "true",
-            "created_at": "now()",
-            "updated_at": "now()",
-        },
-    )
-
-
-def _cases_in_sql(year_start, *, grid, products, engineer) -> None:
-    from prequal.models import Assessment, Case, Condition
-
-    insert_select(
-        Case,
-        source="(SELECT s.fsp_id, s.id AS spu_id, p.id AS product_id, %s::timestamptz AS submitted "
-        f"FROM prequal_spu s CROSS JOIN unnest({_ids(products)}) AS p(id)) x",
-        params=[year_start],
-        exprs={
-            "fsp_id": "x.fsp_id",
-            "spu_id": "x.spu_id",
-            "product_id": "x.product_id",
-            "status": "'approved'",
-            "round": "1",
-            "submitted_at": "x.submitted",
-            "created_at": "now()",
-            "updated_at": "now()",
-        },
-    )
-    # One row per (case, assessing SO), then its outcome and times from three random numbers.
-    draws = (
-        "(SELECT c.id AS case_id, so.id AS so_id, random() AS r_status, random() AS r_when, "
-        "random() AS r_a, random() AS r_b FROM prequal_case c "
-        "JOIN prequal_spu s ON s.id = c.spu_id "
-        "JOIN observability_connectionpoint cp ON cp.id = s.connection_point_id "
-        "JOIN observability_systemoperator l ON l.id = cp.connecting_so_id "
-        f"CROSS JOIN LATERAL (VALUES (l.id), (l.upstream_id), ({grid.tso.pk})) AS so(id)) d"
-    )
-    outcome = (
-        "(SELECT *, CASE WHEN r_status < 0.70 THEN 'approved' WHEN r_status < 0.78 THEN "
-        "'approved_by_silence' WHEN r_status < 0.93 THEN 'conditionally_approved' "
-        "ELSE 'not_approved' END AS outcome, "
-        "%s::timestamptz + r_when * interval '364 days' AS decided FROM " + draws + ") o"
-    )
-    days = "(CASE WHEN outcome = 'approved_by_silence' THEN 92 ELSE 1 + 90 * (r_a + r_b) / 2 END)"
-    insert_select(
-        Assessment,
-        source=outcome,
-        params=[year_start],
-        exprs={
-            "case_id": "case_id",
-            "round": "1",
-            "system_operator_id": "so_id",
-            "status": "outcome",
-            "decided_at": "decided",
-            "clock_started_at": f"decided - {days} * interval '1 day'",
-            "deadline": f"decided - {days} * interval '1 day' + interval '92 days'",
-            "decided_by_id": f"CASE WHEN outcome = 'approved_by_silence' THEN NULL ELSE {engineer.pk} END",
-            "reason": f"CASE WHEN outcome = 'conditionally_approved' THEN '{CONDITION_REASON}' ELSE '' END",
-            "justification": "CASE WHEN outcome = 'not_approved' THEN '"
-            + JUSTIFICATION.replace("%", "%%")
-            + "' ELSE '' END",
-            "limits_explanation": f"CASE WHEN outcome = 'not_approved' THEN '{EXPLANATION}' ELSE '' END",
-            "reasons": "'[\"connecting\"]'::jsonb",
-            "created_at": "now()",
-            "updated_at": "now()",
-        },
-    )
-    insert_select(
-        Condition,
-        source="prequal_assessment a WHERE a.status = 'conditionally_approved'",
-        exprs={
-            "assessment_id": "a.id",
-            "max_up_mw": "0.5",
-            "months": "'[12, 1, 2]'::jsonb",
-            "weekdays": "'[0, 1, 2, 3, 4]'::jsonb",
-            "start_time": "'07:00'",
-            "end_time": "'09:00'",
-            "created_at": "now()",
-            "updated_at": "now()",
-        },
-    )
-
-
-def _limits_in_sql(year_start, *, grid, engineer, limits: int, refusals: int) -> None:
-    from limits.models import LimitRefusal, TemporaryLimit
-
-    so_ids, n = _ids(grid.all), len(grid.all)
-    spu_range = "(SELECT min(id) FROM prequal_spu) + floor(random() * (SELECT count(*) FROM prequal_spu))"
-    insert_select(
-        TemporaryLimit,
-        source="(SELECT g.i, %s::timestamptz + random() * interval '360 days' AS begins, "
-        "(ARRAY[2, 4, 8, 24, 72])[1 + floor(random() * 5)::int] AS hours, "
-        f"{spu_range} AS spu, ({so_ids})[1 + floor(random() * {n})::int] AS so "
-        "FROM generate_series(1, %s) AS g(i)) l",
-        params=[year_start, limits],
-        exprs={
-            "system_operator_id": "l.so",
-            "target_kind": "'spu'",
-            "spu_id": "l.spu",
-            "direction": "'up'",
-            "quantity_mw": "0",
-            "start": "l.begins",
-            "end": "l.begins + l.hours * interval '1 hour'",
-            "reason": "'Bench maintenance'",
-            "created_by_id": str(engineer.pk),
-            "created_at": "l.begins - interval '3 hours'",
-            "updated_at": "l.begins - interval '3 hours'",
-            "lifted_at": "CASE WHEN l.i %% 5 = 0 THEN l.begins + l.hours * interval '30 minutes' END",
-        },
-    )
-    insert_select(
-        LimitRefusal,
-        source="(SELECT %s::timestamptz + random() * interval '364 days' AS at, "
-        f"({so_ids})[1 + floor(random() * {n})::int] AS so FROM generate_series(1, %s)) r",
-        params=[year_start, refusals],
-        exprs={
-            "system_operator_id": "r.so",
-            "at": "r.at",
-            "actor_id": str(engineer.pk),
-            "target_kind": "'spu'",
-            "requested_start": "r.at + interval '1 hour'",
-            "latest_allowed_at": "r.at - interval '45 minutes'",
-        },
     )

@@ -6,6 +6,12 @@ import json
 from datetime import datetime
 from decimal import Decimal
 
+# The columns the generators give for a connection point and an SPU (ids explicit).
+POINT_COLUMNS = ["id", "gsrn", "connecting_so_id", "latitude", "longitude", "voltage_level", "bidding_zone",
+                 "created_at", "updated_at"]
+SPU_COLUMNS = ["id", "fsp_id", "connection_point_id", "code", "name", "technology", "max_up_kw",
+               "max_down_kw", "is_active", "created_at", "updated_at"]
+
 
 class TableWriter:
     """Rows for one model's table: COPY on PostgreSQL, executemany on SQLite.
