@@ -258,8 +258,8 @@ def rows(result: dict) -> list[dict]:
     ]
 
 
-def report(result: dict, *, command: str) -> str:
-    r = result
+def _table(r: dict) -> str:
+    """The section's table: all points, one case, one SPG, the index build, the floors, the ratio."""
     if r["bulk_s"] <= 20:
         ok_bulk = "within"
     elif r["bulk_cpu"] <= 20:
@@ -319,9 +319,13 @@ def report(result: dict, *, command: str) -> str:
             "—",
         ),
     ]
-    table = "\n".join(
+    return "\n".join(
         ["| what | measured | budget |", "| --- | --- | --- |"] + [f"| {a} | {b} | {c} |" for a, b, c in rows]
     )
+
+
+def report(result: dict, *, command: str) -> str:
+    r, table = result, _table(result)
     return f"""{MARK_START}
 ## Assessing SOs (SPEC §7 row 1): resolver
 
