@@ -1,9 +1,9 @@
 """Benchmark SPEC §7 row 3: the activation check over HTTP against PostgreSQL.
 
-Generates a scaled data set with bulk_create (SPUs at their own connection points, SPGs of
-several members, decided cases with conditions, temporary limits on SPUs, points, SPGs and
-area polygons) in a fresh database on the PostgreSQL server named by DATABASE_URL, starts
-gunicorn with 4 workers on 127.0.0.1, and drives POST /api/activation-check/ with wrk
+Generates a scaled data set (`bench/refdata.py`, shape `activation`: SPUs at their own
+connection points, SPGs of several members, decided cases with conditions, temporary limits on
+SPUs, points, SPGs and area polygons) in a fresh database on the PostgreSQL server named by
+DATABASE_URL, starts gunicorn with 4 workers on 127.0.0.1, and drives POST /api/activation-check/ with wrk
 (Debian package) from 127.0.0.1 as a market platform client (token auth), each request for
 a random resource and period. Reports answers/s, p50/p99 latency, the colours answered, and
 the ratio to the floor: the same prepared statements the check runs, sent bare through psycopg

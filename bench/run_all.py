@@ -57,12 +57,14 @@ SIZES = {
 }
 # Where a bench's data comes from, for the summary's notes.
 SOURCES = {
-    "resolver": "own data, in memory: the reference set's polygons and points, built by the bench",
+    "resolver": "own data, in memory: the reference set's polygons and points (refdata shape `areas`)",
     "queue": "the reference database",
-    "activation": "own data set (at full: 1,000,000 SPUs, 200,000 cases, 100,000 limits), built by the bench",
-    "sweep": "own backlog of due assessments (100,000 at full): the reference set has none overdue",
-    "report": "at full: its own generated calendar year of exactly 600,000 assessments; smaller presets: "
-    "the reference database (the calendar year with most decisions)",
+    "activation": "own data set, refdata shape `activation` (at full: 1,000,000 SPUs, 200,000 cases, "
+    "100,000 limits)",
+    "sweep": "own backlog of due assessments, refdata shape `backlog` (100,000 at full): the reference set "
+    "has none overdue",
+    "report": "at full: its own calendar year of exactly 600,000 assessments (refdata shape `report-year`); "
+    "smaller presets: the reference database (the calendar year with most decisions)",
     "import": "a generated CSV into an empty database",
 }
 
