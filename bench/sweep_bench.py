@@ -2,8 +2,9 @@
 
 Synthetic backlog: 50,000 cases under assessment (12,500 SPUs at 160 local DSOs applying for
 four products), each assessed by its local DSO and the TSO: 100,000 pending assessments whose
-deadline has passed (`bench/refdata.py`, shape `backlog`). Generated in bulk into the database DATABASE_URL names (a fresh
-database `sweep_bench` on that server; a throwaway SQLite file when unset), then one call of
+deadline has passed (`bench/refdata.py`, shape `backlog`). Generated in bulk into the
+database DATABASE_URL names (a fresh database `sweep_bench` on that server; a throwaway
+SQLite file when unset), then one call of
 `deadlines_sweep` — the code the Celery beat task runs — applies every approval by silence
 with its CaseEvent and gives each case its outcome (R5) with its own CaseEvent.
 
