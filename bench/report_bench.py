@@ -186,17 +186,45 @@ def prepare(args, tmp: str) -> tuple[int, dict, float]:
 # --- report -------------------------------------------------------------------------------
 
 
-def section(
-    *,
-    command: str,
-    vendor: str,
-    counts: dict,
-    results: dict,
-    generate_s: float,
-    year: int = YEAR,
-    reference: bool = False,
-) -> str:
+def _data_line(*, counts: dict, year: int, reference: bool, generate_s: float) -> str:
+    listed = (f"({counts['conditional_or_refused']:,} conditional or refused, each listed with its "
+              "conditions or justification)")
+    if reference:
+        data = (f"Data: the reference data set (`bench/refdata.py`): {counts['operators']} operators, "
+                f"{counts['cases']:,} cases, **{counts['assessments']:,} assessments decided in {year}** "
+                f"(the calendar year with most decisions in the reference year) {listed}.")
+    else:
+        data = (f"Data: {counts['operators']} operators, {counts['cases']:,} cases, "
+                f"**{counts['assessments']:,} assessments** decided in {year} {listed[:-1]}), "
+                f"{counts['limits']:,} temporary limits, {counts['refusals']:,} late refusals; "
+                f"bulk-generated in {generate_s:.0f} s.")
+    return (data + " Each format is made in a fresh process by the code the download views call (as an NRA "
+            "analyst: every operator); memory is that process's peak RSS (`resource.getrusage`), Django and "
+            "the libraries included.")
+
+
+def _format_rows(results: dict) -> list[str]:
     floor = results["floor"]["seconds"]
+    lines = []
+    for fmt in ("csv", "xlsx", "pdf"):
+        r = results[fmt]
+        within = r["seconds"] <= BUDGETS[fmt] and r["peak_rss_mb"] <= MEMORY_BUDGET_MB
+        spread = (f" (median of {len(r['runs'])}, {min(r['runs']):.2f}–{max(r['runs']):.2f})"
+                  if len(r.get("runs", [])) > 1 else "")
+        lines.append(
+            f"| {fmt.upper()} | **{r['seconds']:.2f} s**{spread} | {r['cpu_seconds']:.2f} s | "
+            f"{r['peak_rss_mb']:.0f} MB (at start {r['baseline_rss_mb']:.0f} MB) | "
+            f"{r['bytes'] / 2**20:.1f} MB | ≤ {BUDGETS[fmt]:.0f} s, ≤ 1 GB "
+            f"({'within' if within else 'OVER'}) | "
+            f"{r['seconds'] / floor:.0f}× |"
+        )
+    lines.append(f"| floor: bare `SELECT system_operator_id, status, COUNT(*) … GROUP BY` over the year | "
+                 f"{floor:.3f} s | — | {results['floor']['peak_rss_mb']:.0f} MB | — | — | 1× |")
+    return lines
+
+
+def section(*, command: str, vendor: str, counts: dict, results: dict, generate_s: float, year: int = YEAR,
+            reference: bool = False) -> str:
     lines = [
         MARK_START,
         "## Annual report (SPEC §7 row 5): CSV, XLSX, PDF",
@@ -205,46 +233,11 @@ def section(
         "",
         f"Machine: {benchkit.machine_line()}. Database: {vendor}.",
         "",
-        (
-            f"Data: the reference data set (`bench/refdata.py`): {counts['operators']} operators, "
-            f"{counts['cases']:,} cases, **{counts['assessments']:,} assessments decided in {year}** (the "
-            "calendar year with most decisions in the reference year) "
-            f"({counts['conditional_or_refused']:,} conditional or refused, each listed with its conditions "
-            "or "
-            "justification). Each format"
-            if reference
-            else f"Data: {counts['operators']} operators, {counts['cases']:,} cases, "
-            f"**{counts['assessments']:,} assessments** decided in {year} "
-            f"({counts['conditional_or_refused']:,} conditional or refused, each listed with its conditions "
-            "or "
-            f"justification), {counts['limits']:,} temporary limits, {counts['refusals']:,} late refusals; "
-            f"bulk-generated in {generate_s:.0f} s. Each format"
-        )
-        + " is made in a fresh process by the code the "
-        "download views call (as an NRA analyst: every operator); memory is that process's peak RSS "
-        "(`resource.getrusage`), Django and the libraries included.",
+        _data_line(counts=counts, year=year, reference=reference, generate_s=generate_s),
         "",
         "| what | time | CPU (this process) | peak memory | output | budget | ratio to the floor |",
         "| --- | --- | --- | --- | --- | --- | --- |",
-    ]
-    for fmt in ("csv", "xlsx", "pdf"):
-        r = results[fmt]
-        within = r["seconds"] <= BUDGETS[fmt] and r["peak_rss_mb"] <= MEMORY_BUDGET_MB
-        spread = (
-            f" (median of {len(r['runs'])}, {min(r['runs']):.2f}–{max(r['runs']):.2f})"
-            if len(r.get("runs", [])) > 1
-            else ""
-        )
-        lines.append(
-            f"| {fmt.upper()} | **{r['seconds']:.2f} s**{spread} | {r['cpu_seconds']:.2f} s | "
-            f"{r['peak_rss_mb']:.0f} MB "
-            f"(at start {r['baseline_rss_mb']:.0f} MB) | {r['bytes'] / 2**20:.1f} MB | "
-            f"≤ {BUDGETS[fmt]:.0f} s, ≤ 1 GB ({'within' if within else 'OVER'}) | "
-            f"{r['seconds'] / floor:.0f}× |"
-        )
-    lines += [
-        f"| floor: bare `SELECT system_operator_id, status, COUNT(*) … GROUP BY` over the year | "
-        f"{floor:.3f} s | — | {results['floor']['peak_rss_mb']:.0f} MB | — | — | 1× |",
+        *_format_rows(results),
         "",
         "What the time goes on: on PostgreSQL one scan of the year's decisions gives every "
         "per-operator count, the histogram and the median and 95th percentile (`percentile_cont`; a "
