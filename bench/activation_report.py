@@ -51,27 +51,49 @@ def rows(result: dict) -> list[dict]:
     ]
 
 
-def report(result: dict, *, command: str) -> str:
-    runs, floors, data = result["runs"], result["floors"], result["data"]
-    counts = ", ".join(f"{v:,} {k}" for k, v in data["counts"].items())
-    colours = ", ".join(f"{k} {v}" for k, v in sorted(result["colours"].items()))
-    rate = [r["per_second"] for r in runs]
-    p99 = [r["p99_ms"] for r in runs]
-    cpu = [_per_answer_ms(r, "server_cpu_s") for r in runs]
-    web = [_per_answer_ms(r, "web_cpu_s") for r in runs]
-    db = [_per_answer_ms(r, "db_cpu_s") for r in runs]
-    floor_rate = [f["per_second"] for f in floors]
-    within_rate = "within" if statistics.median(rate) >= 1000 else "UNDER"
-    within_p99 = "within" if statistics.median(p99) <= 20 else "OVER"
-    projected = (os.cpu_count() or 1) * 1000 / statistics.median(cpu)
-    met = within_rate == "within" and within_p99 == "within"
-    verdict = (
+def _figures(result: dict) -> dict:
+    """Each run's figures, the verdicts, and what the server CPU per answer projects."""
+    runs = result["runs"]
+    f = {
+        "rate": [r["per_second"] for r in runs],
+        "p99": [r["p99_ms"] for r in runs],
+        "p50": [r["p50_ms"] for r in runs],
+        "cpu": [_per_answer_ms(r, "server_cpu_s") for r in runs],
+        "web": [_per_answer_ms(r, "web_cpu_s") for r in runs],
+        "db": [_per_answer_ms(r, "db_cpu_s") for r in runs],
+        "floor_rate": [x["per_second"] for x in result["floors"]],
+        "floor_p99": [x["p99_ms"] for x in result["floors"]],
+    }
+    f["within_rate"] = "within" if statistics.median(f["rate"]) >= 1000 else "UNDER"
+    f["within_p99"] = "within" if statistics.median(f["p99"]) <= 20 else "OVER"
+    f["projected"] = projected = (os.cpu_count() or 1) * 1000 / statistics.median(f["cpu"])
+    met = f["within_rate"] == "within" and f["within_p99"] == "within"
+    f["verdict"] = (
         "The budget is met."
         if met
         else f"The budget (≥ 1,000 answers/s, p99 ≤ 20 ms) is **not met** on this run; on 2 dedicated CPUs "
         f"the server CPU per answer would allow about {projected:,.0f} answers/s"
         + (" (within the budget)." if projected >= 1000 else ", still short of 1,000.")
     )
+    return f
+
+
+def _table(result: dict, f: dict) -> str:
+    workers = result["workers"]
+    return f"""| what | measured | budget |
+| --- | --- | --- |
+| answers/s across {workers} workers | **{_spread(f["rate"], ",.0f")}** | ≥ 1,000 ({f["within_rate"]}) |
+| latency p99 | **{_spread(f["p99"], ".2f")} ms** (p50 {_spread(f["p50"], ".2f")} ms) | ≤ 20 ms ({f["within_p99"]}) |
+| server CPU per answer (from /proc) | {_spread(f["cpu"], ".2f")} ms: gunicorn {_spread(f["web"], ".2f")} ms + PostgreSQL {_spread(f["db"], ".2f")} ms → {f["projected"]:,.0f} answers/s if the server had the {os.cpu_count()} CPUs to itself | — |
+| SQL per answer | {result["queries"]} prepared statements (resource + its cases, limits; conditions when conditional, members for an SPG); no per-request health check (a dropped connection is replaced when a statement fails on it) | — |
+| floor: the same prepared statements, bare psycopg, {workers} processes | {_spread(f["floor_rate"], ",.0f")} sets/s, p99 {_spread(f["floor_p99"], ".2f")} ms | — |
+| **ratio to the floor** | **{statistics.median(f["rate"]) / statistics.median(f["floor_rate"]):.2f}×** the floor's throughput | — |"""  # noqa: E501 - Markdown table rows
+
+
+def report(result: dict, *, command: str) -> str:
+    runs, data, f = result["runs"], result["data"], _figures(result)
+    counts = ", ".join(f"{v:,} {k}" for k, v in data["counts"].items())
+    colours = ", ".join(f"{k} {v}" for k, v in sorted(result["colours"].items()))
     first = runs[0]
     total = sum(r["requests"] for r in runs)
     bad = sum(r["bad_status"] + r["socket_errors"] for r in runs)
@@ -83,7 +105,7 @@ Command: `{command}`
 Machine: {result["machine"]}; load average before the run {result["load_before"]}. gunicorn,
 PostgreSQL and wrk share the machine's CPUs.
 
-Data (generated with `bulk_create` in {data["seconds"]:.0f} s): {counts} (SPEC §7's reference
+Data (`bench/refdata.py`, shape `activation`, generated in {data["seconds"]:.0f} s): {counts} (SPEC §7's reference
 scale is 1,000,000 SPUs and 200,000 cases a year). Conditions are caps
 or caps in a local-time window; limits: 50 % on SPUs, 25 % on connection points, 15 % on SPGs,
 10 % on area boxes, over one week, 0–1 MW, a quarter-hour to a day long.
@@ -96,20 +118,13 @@ the limits' week). Sample of the answers: {colours}. {total:,} answers, {bad} er
 
 Figures are the median of the runs, with the lowest and highest in brackets.
 
-| what | measured | budget |
-| --- | --- | --- |
-| answers/s across {result["workers"]} workers | **{_spread(rate, ",.0f")}** | ≥ 1,000 ({within_rate}) |
-| latency p99 | **{_spread(p99, ".2f")} ms** (p50 {_spread([r["p50_ms"] for r in runs], ".2f")} ms) | ≤ 20 ms ({within_p99}) |
-| server CPU per answer (from /proc) | {_spread(cpu, ".2f")} ms: gunicorn {_spread(web, ".2f")} ms + PostgreSQL {_spread(db, ".2f")} ms → {projected:,.0f} answers/s if the server had the {os.cpu_count()} CPUs to itself | — |
-| SQL per answer | {result["queries"]} prepared statements (resource + its cases, limits; conditions when conditional, members for an SPG); no per-request health check (a dropped connection is replaced when a statement fails on it) | — |
-| floor: the same prepared statements, bare psycopg, {result["workers"]} processes | {_spread(floor_rate, ",.0f")} sets/s, p99 {_spread([f["p99_ms"] for f in floors], ".2f")} ms | — |
-| **ratio to the floor** | **{statistics.median(rate) / statistics.median(floor_rate):.2f}×** the floor's throughput | — |
+{_table(result, f)}
 
 The floor replays the statements of {result["floor_samples"]} real checks with their parameters,
 prepared as the app prepares them, so it is what the database alone costs for this traffic (and
 the client's share of psycopg); the rest is HTTP, Django and the rules in Python.
 
-**Reading these figures.** {verdict} The answers/s depend on what else runs on the machine (the
+**Reading these figures.** {f["verdict"]} The answers/s depend on what else runs on the machine (the
 load averages above); the server CPU per answer depends on it much less, and projects what the
 2 CPUs could answer on their own (wrk takes its share too).
 
