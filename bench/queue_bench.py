@@ -17,7 +17,6 @@ the data size (tests/test_query_counts.py proves that part).
 
 from __future__ import annotations
 
-import argparse
 import os
 import re
 import shlex
@@ -26,16 +25,14 @@ import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import benchkit  # noqa: E402
 import refdata  # noqa: E402
-from perfdoc import budget_row, machine_line, results_write, section_write  # noqa: E402
 
 BUDGET_MS = 150.0
-MARK_START = "<!-- queue-bench:start -->"
-MARK_END = "<!-- queue-bench:end -->"
+KEY = "queue-bench"
+MARK_START, MARK_END = benchkit.markers(KEY)
 WARMUP = 3
 
 
@@ -150,41 +147,44 @@ def explain(statement: str) -> str:
         return "\n".join(r[0] for r in cursor.fetchall())
 
 
-def measure(*, runs: int, requests: int) -> dict:
+def measure_page(page: dict, *, runs: int, requests: int) -> dict:
+    """One page: its SQL (captured once), `runs` × `requests` timed requests, its floor and slowest plan."""
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
-    p = _personas()
-    results = []
-    for page in pages(p):
-        client = Client()
-        client.force_login(page["user"])
-        for _ in range(WARMUP):
-            response = client.get(page["url"])
-            if response.status_code != 200:
-                raise SystemExit(f"{page['url']} as {page['user']}: HTTP {response.status_code}")
-        with CaptureQueriesContext(connection) as captured:
+    client = Client()
+    client.force_login(page["user"])
+    for _ in range(WARMUP):
+        response = client.get(page["url"])
+        if response.status_code != 200:
+            raise SystemExit(f"{page['url']} as {page['user']}: HTTP {response.status_code}")
+    with CaptureQueriesContext(connection) as captured:
+        client.get(page["url"])
+    statements = [q["sql"] for q in captured.captured_queries]
+    if os.environ.get("QUEUE_BENCH_SHOW_SQL"):
+        print(page["key"], *statements, sep="\n  ", file=sys.stderr)
+    run_medians, all_ms = [], []
+    for _ in range(runs):
+        times = []
+        for _ in range(requests):
+            t = time.perf_counter()
             client.get(page["url"])
-        statements = [q["sql"] for q in captured.captured_queries]
-        if os.environ.get("QUEUE_BENCH_SHOW_SQL"):
-            print(page["key"], *statements, sep="\n  ", file=sys.stderr)
-        run_medians, all_ms = [], []
-        for _ in range(runs):
-            times = []
-            for _ in range(requests):
-                t = time.perf_counter()
-                client.get(page["url"])
-                times.append((time.perf_counter() - t) * 1000)
-            run_medians.append(statistics.median(times))
-            all_ms += times
-        slowest = max(statements, key=lambda s: _floor_ms([s], repeat=1)) if statements else ""
-        results.append({
-            **{k: page[k] for k in ("key", "label", "url", "queue")},
-            "runs": run_medians, "all_ms": all_ms, "queries": len(statements),
-            "floor_ms": _floor_ms(statements, repeat=max(5, requests // 2)),
-            "slowest_sql": slowest, "explain": explain(slowest),
-        })
+            times.append((time.perf_counter() - t) * 1000)
+        run_medians.append(statistics.median(times))
+        all_ms += times
+    slowest = max(statements, key=lambda s: _floor_ms([s], repeat=1)) if statements else ""
+    return {
+        **{k: page[k] for k in ("key", "label", "url", "queue")},
+        "runs": run_medians, "all_ms": all_ms, "queries": len(statements),
+        "floor_ms": _floor_ms(statements, repeat=max(5, requests // 2)),
+        "slowest_sql": slowest, "explain": explain(slowest),
+    }
+
+
+def measure(*, runs: int, requests: int) -> dict:
+    p = _personas()
+    results = [measure_page(page, runs=runs, requests=requests) for page in pages(p)]
     return {"pages": results, "personas": {k: str(v) for k, v in p.items()}}
 
 
@@ -192,7 +192,7 @@ def rows(result: dict) -> list[dict]:
     out = []
     for r in result["pages"]:
         median = statistics.median(r["runs"])
-        out.append(budget_row(
+        out.append(benchkit.budget_row(
             what=r["label"], budget="≤ 150 ms" if r["queue"] else "— (constant queries)", unit="ms",
             runs=r["runs"], within=median <= BUDGET_MS if r["queue"] else True,
             floor=r["floor_ms"], floor_label=f"the page's {r['queries']} SQL statements run bare",
@@ -251,22 +251,17 @@ def section(*, result: dict, command: str, machine: str, counts: dict, requests:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--preset", choices=list(refdata.PRESETS), default="full",
-                        help="reference data preset to generate first (unless --reuse)")
+    parser = benchkit.parser(__doc__, presets=refdata.PRESETS)
+    parser.set_defaults(runs=3)
     parser.add_argument("--reuse", action="store_true", help="use the reference database as it is")
     parser.add_argument("--points", type=int, help="override the preset's connection points")
     parser.add_argument("--cases", type=int, help="override the preset's cases (three assessments each)")
-    parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--requests", type=int, default=20, help="requests per page per run (≥ 20)")
-    parser.add_argument("--json", type=Path, help="write the budget rows here (bench/perfdoc.py contract)")
-    parser.add_argument("--write", type=Path, help="replace this benchmark's section in a Markdown file")
     args = parser.parse_args(argv)
     command = "scripts/with-postgres .venv/bin/python bench/queue_bench.py " + shlex.join(
         sys.argv[1:] if argv is None else argv)
     if args.reuse:
-        os.environ["DATABASE_URL"] = refdata.database_url()
-        refdata.django_setup()
+        benchkit.django_setup(url=refdata.database_url())
     else:
         refdata.build(preset=args.preset, progress=sys.stderr.isatty(), points=args.points, cases=args.cases)
     from observability.models import ConnectionPoint
@@ -276,15 +271,13 @@ def main(argv: list[str] | None = None) -> int:
               "assessments": Assessment.objects.count(),
               "open assessments": Assessment.objects.filter(status__in=Assessment.OPEN).count()}
     result = measure(runs=args.runs, requests=args.requests)
-    machine = machine_line()
+    machine = benchkit.machine_line()
     for row in rows(result):
         print(f"{row['what']}: {row['median']:.1f} ms ({row['min']:.1f}–{row['max']:.1f}), "
               f"{row['queries']} queries, floor {row['floor']:.1f} ms", file=sys.stderr)
-    if args.json:
-        results_write(args.json, bench="queue", command=command, machine=machine, rows=rows(result))
-    if args.write:
-        section_write(args.write, section(result=result, command=command, machine=machine, counts=counts,
-                                          requests=args.requests), start=MARK_START, end=MARK_END)
+    text = section(result=result, command=command, machine=machine, counts=counts, requests=args.requests)
+    benchkit.finish(args, bench="queue", command=command, section=text, key=KEY, rows=lambda: rows(result),
+                    machine=machine, echo=False)
     return 0
 
 

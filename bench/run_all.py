@@ -1,7 +1,7 @@
 """Run every benchmark of SPEC §7 and write docs/PERFORMANCE.md: one command.
 
 Generates the reference data set (bench/refdata.py, `--preset`), then runs each benchmark
-`--runs` times with `--json` (the result contract in bench/perfdoc.py) and `--write` (its own
+`--runs` times with `--json` (the result contract in bench/benchkit.py) and `--write` (its own
 detailed section), and writes the summary table at the top of the document: per budget the
 median with min–max, the budget, within or miss, the floor and the ratio, the machine and the
 exact command. A benchmark that fails is listed as "not run" with its reason; the others go on.
@@ -26,10 +26,9 @@ import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "bench"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from perfdoc import machine_line, results_read, section_write  # noqa: E402
+from benchkit import HEADER, ROOT, is_postgres, machine_line, results_read, section_write  # noqa: E402
 
 BENCHES = ("resolver", "queue", "activation", "sweep", "report", "import")
 SUMMARY_START = "<!-- summary:start -->"
@@ -58,12 +57,14 @@ SIZES = {
 }
 # Where a bench's data comes from, for the summary's notes.
 SOURCES = {
-    "resolver": "own data, in memory: the reference set's polygons and points, built by the bench",
+    "resolver": "own data, in memory: the reference set's polygons and points (refdata shape `areas`)",
     "queue": "the reference database",
-    "activation": "own data set (at full: 1,000,000 SPUs, 200,000 cases, 100,000 limits), built by the bench",
-    "sweep": "own backlog of due assessments (100,000 at full): the reference set has none overdue",
-    "report": "at full: its own generated calendar year of exactly 600,000 assessments; smaller presets: "
-    "the reference database (the calendar year with most decisions)",
+    "activation": "own data set, refdata shape `activation` (at full: 1,000,000 SPUs, 200,000 cases, "
+    "100,000 limits)",
+    "sweep": "own backlog of due assessments, refdata shape `backlog` (100,000 at full): the reference set "
+    "has none overdue",
+    "report": "at full: its own calendar year of exactly 600,000 assessments (refdata shape `report-year`); "
+    "smaller presets: the reference database (the calendar year with most decisions)",
     "import": "a generated CSV into an empty database",
 }
 
@@ -197,8 +198,6 @@ def summary_write(path: Path, text: str) -> None:
     if path.exists() and SUMMARY_START in path.read_text():
         section_write(path, text, start=SUMMARY_START, end=SUMMARY_END)
         return
-    from perfdoc import HEADER
-
     current = path.read_text() if path.exists() else HEADER
     head, sep, rest = current.partition("\n\n<!--")
     path.write_text(head.rstrip("\n") + "\n\n" + text + ("\n<!--" + rest if sep else ""))
@@ -225,7 +224,7 @@ def main(argv: list[str] | None = None) -> int:
     unknown = set(only) - set(BENCHES)
     if unknown:
         parser.error(f"unknown benchmark(s): {', '.join(sorted(unknown))}; choose from {', '.join(BENCHES)}")
-    if not os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://")):
+    if not is_postgres():
         print("run_all: DATABASE_URL does not name PostgreSQL; the queue, report and activation benches "
               "need it (run under scripts/with-postgres).", file=sys.stderr)
     shown = sys.argv[1:] if argv is None else argv

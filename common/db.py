@@ -17,8 +17,10 @@ Not for use behind a transaction-pooling PgBouncer without `max_prepared_stateme
 
 from __future__ import annotations
 
+import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from functools import cache
 
 import psycopg
@@ -26,6 +28,21 @@ from django.db import OperationalError, connection
 from django.db.models import Field, Model
 
 NEVER_BY_COUNT = 2**31 - 1  # psycopg's threshold for preparing a statement after N runs
+_recording = threading.local()
+
+
+@contextmanager
+def fetch_all_recorded() -> Iterator[list[tuple[str, list]]]:
+    """While open, every `fetch_all` of this thread appends its (sql, params) to the list it gives.
+
+    Read by bench/activation_bench.py: its floor replays the check's statements bare, as prepared here.
+    """
+    previous = getattr(_recording, "statements", None)
+    _recording.statements = recorded = []
+    try:
+        yield recorded
+    finally:
+        _recording.statements = previous
 
 
 def fetch_all(sql: str, params: Sequence = (), *, columns: Sequence[Field | None] = ()) -> list[list]:
@@ -35,6 +52,9 @@ def fetch_all(sql: str, params: Sequence = (), *, columns: Sequence[Field | None
     their values are converted as the ORM would (on SQLite datetimes come as text, decimals as
     floats, on both JSON as text).
     """
+    recorded = getattr(_recording, "statements", None)
+    if recorded is not None:
+        recorded.append((sql, list(params)))
     if connection.vendor != "postgresql":
         with connection.cursor() as django_cursor:
             # As RawQuerySet does: datetimes and decimals in the backend's own text form.

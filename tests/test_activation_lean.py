@@ -16,7 +16,7 @@ from django.db import close_old_connections, connection
 from django.test import Client
 from rest_framework.authtoken.models import Token
 
-from common.db import fetch_all, model_columns
+from common.db import fetch_all, fetch_all_recorded, model_columns
 from limits import authentication
 from limits.models import MarketPlatformClient, TemporaryLimit
 from prequal.models import Case
@@ -202,6 +202,21 @@ def test_fetch_all_converts_values_as_the_orm_does(grid):
     expected = list(Case.objects.filter(spu=grid.spu).values_list(*fields))
     assert [tuple(r) for r in rows] == expected
     assert rows[0][3].tzinfo is not None
+
+
+def test_fetch_all_recorded_gives_each_statement_of_a_check_with_its_parameters(grid, platform_token):
+    """What bench/activation_bench.py's floor replays: the check's own statements, as sent."""
+    grid.prequalify(spu=grid.spu)
+    with fetch_all_recorded() as recorded:
+        assert post(platform_token, check_body(grid))[0] == 200
+    assert recorded and all(isinstance(sql, str) and isinstance(params, list) for sql, params in recorded)
+    assert any(grid.spu.pk in params for _sql, params in recorded)
+    made = len(recorded)
+    fetch_all("SELECT 1")
+    assert len(recorded) == made  # closed: later statements are not recorded
+    with fetch_all_recorded() as again:
+        fetch_all("SELECT 1")
+    assert again == [("SELECT 1", [])]
 
 
 @pytest.mark.postgres

@@ -30,7 +30,7 @@ def test_sweep_bench_applies_every_deadline_once_and_writes_its_section(tmp_path
     assert "Another benchmark's section stays." in text
     assert "<!-- sweep-bench:start -->" in text and "**200 pending assessments past their deadline**" in text
     assert "200 approved by silence + 100 case outcomes, 300 audit entries" in text
-    # --runs and --json: every run kept, the summary's contract (bench/perfdoc.py) written.
+    # --runs and --json: every run kept, the summary's contract (bench/benchkit.py) written.
     data = json.loads((tmp_path / "rows.json").read_text())
     assert data["bench"] == "sweep" and data["command"] and data["machine"]
     for row in data["rows"]:

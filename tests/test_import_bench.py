@@ -30,7 +30,7 @@ def test_bench_script_imports_a_small_file(tmp_path):
     assert "<!-- import-bench-sqlite:start -->" in text
     assert "1000 SPUs and 1000 new connection points imported" in text
     assert "| import, 1,000 rows | wall **" in text and "**ratio to the floor**" in text
-    # --runs and --json: every run kept, the summary's contract (bench/perfdoc.py) written.
+    # --runs and --json: every run kept, the summary's contract (bench/benchkit.py) written.
     data = json.loads((tmp_path / "rows.json").read_text())
     assert data["bench"] == "import-sqlite" and data["command"] and data["machine"]
     for row in data["rows"]:

@@ -30,7 +30,7 @@ def test_bench_script_runs_with_a_tiny_year(tmp_path):
     assert "<!-- report-bench:start -->" in text and "**600 assessments**" in text
     for fmt in ("CSV", "XLSX", "PDF"):
         assert f"| {fmt} | **" in text
-    # --runs and --json: every run kept, the summary's contract (bench/perfdoc.py) written.
+    # --runs and --json: every run kept, the summary's contract (bench/benchkit.py) written.
     data = json.loads((tmp_path / "rows.json").read_text())
     assert data["bench"] == "report" and data["command"] and data["machine"]
     for row in data["rows"]:

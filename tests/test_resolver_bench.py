@@ -70,7 +70,7 @@ def test_bench_script_runs_with_a_tiny_preset(tmp_path):
     )
     text = doc.read_text()
     assert text.count("resolver-bench:start") == 1 and "all 2,000 points" in text
-    # --runs and --json: every run kept, the summary's contract (bench/perfdoc.py) written.
+    # --runs and --json: every run kept, the summary's contract (bench/benchkit.py) written.
     data = json.loads((tmp_path / "rows.json").read_text())
     assert data["bench"] == "resolver" and data["command"] and data["machine"]
     assert [row["budget"] for row in data["rows"]] == ["≤ 20 s", "≤ 5 ms"]
