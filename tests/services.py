@@ -162,15 +162,19 @@ class Child:
 
 
 def wait_until(predicate: Callable[[], object], *, timeout: float, interval: float = 0.2,
-               message: str = "condition") -> object:
-    """Poll `predicate` until it returns something truthy; fail the test after `timeout` s."""
+               message: str = "condition", details: Callable[[], str] | None = None) -> object:
+    """Poll `predicate` until it returns something truthy; fail the test after `timeout` s.
+
+    `details` (say, the tail of a child's log) is called on failure and shown with the message.
+    """
     deadline = time.monotonic() + timeout
     while True:
         value = predicate()
         if value:
             return value
         if time.monotonic() > deadline:
-            pytest.fail(f"Timed out after {timeout:.0f} s waiting for {message}.")
+            shown = f"\n{details()}" if details else ""
+            pytest.fail(f"Timed out after {timeout:.0f} s waiting for {message}.{shown}")
         time.sleep(interval)
 
 
@@ -290,7 +294,7 @@ class CeleryWorker:
             args += ["-B", "--scheduler", "django_celery_beat.schedulers:DatabaseScheduler"]
         self.child = Child(args, env=self.env(), log_path=self.log_path).start()
         wait_until(lambda: not self.child.running() or "ready." in self.log(), timeout=60,
-                   message="the Celery worker to be ready")
+                   message="the Celery worker to be ready", details=lambda: self.log()[-3000:])
         if not self.child.running():
             pytest.fail(f"The Celery worker exited with {self.process.returncode}:\n{self.log()[-3000:]}")
         return self

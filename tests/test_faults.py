@@ -75,45 +75,66 @@ def _silence_events(ids) -> dict[int, int]:
     return {row["assessment_id"]: row["n"] for row in rows}
 
 
+class SupervisedWorker:
+    """A Celery worker with embedded beat, started again whenever it has exited, as systemd's
+    Restart=always does in production (see the README). Each start logs to its own file."""
+
+    def __init__(self, *, broker_url: str, tmp_path: Path) -> None:
+        self.broker_url, self.tmp_path = broker_url, tmp_path
+        self.starts: list[CeleryWorker] = []
+
+    def ensure_running(self) -> None:
+        if self.starts and self.starts[-1].child.running():
+            return
+        if self.starts:
+            self.starts[-1].stop()  # reap it and whatever it left behind (pool, beat)
+        self.starts.append(CeleryWorker(
+            broker_url=self.broker_url, database_url=database_url_for(connection.settings_dict), beat=True,
+            log_path=self.tmp_path / f"worker-{len(self.starts)}.log",
+        ).start())
+
+    def logs(self) -> str:
+        return "\n".join(f"--- {w.log_path.name}\n{w.log()[-2500:]}" for w in self.starts)
+
+    def stop(self) -> None:
+        if self.starts:
+            self.starts[-1].stop()
+
+
 def test_redis_restart_while_the_worker_runs_loses_and_doubles_nothing(cast, tmp_path):
     require_postgres()
     redis = RestartableRedis().start()
-    worker = None
+    worker = SupervisedWorker(broker_url=redis.url, tmp_path=tmp_path)
     try:
         _sweep_every(2)
         first = _many_due_assessments(cast=cast, count=20)
-        worker = CeleryWorker(
-            broker_url=redis.url, database_url=database_url_for(connection.settings_dict), beat=True,
-            log_path=tmp_path / "worker.log",
-        ).start()
+        worker.ensure_running()
         silenced = Assessment.objects.filter(status=SILENCE)
         wait_until(lambda: silenced.filter(pk__in=first).count() == len(first), timeout=60,
-                   message="the first sweep")
+                   message="the first sweep", details=worker.logs)
 
         # The broker goes away (SIGKILL: nothing saved), work comes due meanwhile, it comes back.
         redis.kill()
         more = _many_due_assessments_with_prefix(cast=cast, count=20)
         time.sleep(3)
         redis.restart()
-        # Celery may exit when the broker vanishes in the middle of an acknowledgement
-        # (seen with kombu's Redis transport): the supervisor (systemd Restart=always, see the
-        # README) starts it again. Either way nothing may be lost or applied twice.
-        if not worker.child.running():
-            worker.stop()
-            worker = CeleryWorker(
-                broker_url=redis.url, database_url=database_url_for(connection.settings_dict), beat=True,
-                log_path=tmp_path / "worker-restarted.log",
-            ).start()
 
+        # Celery may exit when the broker vanishes in the middle of an acknowledgement (seen with
+        # kombu's Redis transport), at any moment until it has reconnected: the supervisor starts
+        # it again whenever that happens. Either way nothing may be lost or applied twice.
         everything = first + more
-        wait_until(lambda: silenced.filter(pk__in=everything).count() == len(everything), timeout=90,
-                   interval=0.5, message="the sweep to resume after the broker restart")
+
+        def resumed() -> bool:
+            worker.ensure_running()
+            return silenced.filter(pk__in=everything).count() == len(everything)
+
+        wait_until(resumed, timeout=120, interval=0.5, message="the sweep to resume after the broker restart",
+                   details=worker.logs)
         events = _silence_events(everything)
         assert set(events) == set(everything), "an assessment was approved without its audit entry"
         assert set(events.values()) == {1}, "an assessment was approved by silence twice"
     finally:
-        if worker:
-            worker.stop()
+        worker.stop()
         redis.stop()
 
 

@@ -85,7 +85,7 @@ class Gunicorn(Child):
             except (requests.ConnectionError, requests.Timeout):
                 return False
 
-        wait_until(up, timeout=60, message="gunicorn to answer")
+        wait_until(up, timeout=60, message="gunicorn to answer", details=lambda: self.log()[-3000:])
         return self
 
 

@@ -51,7 +51,7 @@ def test_run_embedded_serves_sweeps_through_the_filesystem_broker_and_stops_on_c
     try:
         run.start()
         wait_until(lambda: "is running at" in run.log() and "ready." in run.log(), timeout=90,
-                   message="the web server and the worker")
+                   message="the web server and the worker", details=lambda: run.log()[-3000:])
         # Ctrl-C reaches the script's trap only if SIGINT is neither ignored nor blocked in it
         # (bash cannot trap a signal ignored when it started).
         for field in ("SigIgn", "SigBlk"):
@@ -75,10 +75,11 @@ def test_run_embedded_serves_sweeps_through_the_filesystem_broker_and_stops_on_c
         )
         swept = re.compile(r"prequal\.tasks\.deadlines_sweep_task\[[0-9a-f-]+\] succeeded")
         wait_until(lambda: swept.search(run.log()), timeout=30,
-                   message="the embedded worker to run the sweep")
+                   message="the embedded worker to run the sweep", details=lambda: run.log()[-3000:])
 
         run.signal_group(signal.SIGINT)  # what Ctrl-C sends to the foreground group
         assert run.process.wait(30) == 130, run.log()[-3000:]
-        wait_until(lambda: not run.processes(), timeout=15, message="every child process to stop")
+        wait_until(lambda: not run.processes(), timeout=15, message="every child process to stop",
+                   details=lambda: f"left: {run.processes()}")
     finally:
         run.stop()
