@@ -22,14 +22,12 @@ to the FSPs concerned go out after commit.
 
 from limits.services.checks import directions_offered, limit_preview, limit_values_errors
 from limits.services.rules import (
-    PREQUALIFIED_STATUSES,
     PUBLICATION_MARGIN,
     Publication,
     limit_max_days,
     limit_publication,
     local_time_label,
     mtu_start,
-    prequalified_q,
     products_prequalified,
 )
 from limits.services.targets import (
@@ -61,8 +59,6 @@ __all__ = [
     "local_time_label",
     "mtu_start",
     "point_in_grid",
-    "prequalified_q",
-    "PREQUALIFIED_STATUSES",
     "products_prequalified",
     "Publication",
     "PUBLICATION_MARGIN",
