@@ -311,10 +311,10 @@ def limit_statistics(*, year: int, system_operator_ids=None, time_zone: str = "U
         limits = limits.filter(system_operator_id__in=list(system_operator_ids))
         refusals = refusals.filter(system_operator_id__in=list(system_operator_ids))
     figures: dict[int, dict] = defaultdict(lambda: {"count": 0, "hours": 0.0, "refused_late": 0})
-    for so_id, begin, finish, lifted in limits.values_list("system_operator_id", "start", "end", "lifted_at"):
-        stop = min(finish, max(lifted, begin)) if lifted else finish
+    rows = limits.with_effective_period().values_list("system_operator_id", "effective_duration")
+    for so_id, duration in rows:
         figures[so_id]["count"] += 1
-        figures[so_id]["hours"] += (stop - begin).total_seconds() / 3600
+        figures[so_id]["hours"] += duration.total_seconds() / 3600
     for so_id in refusals.values_list("system_operator_id", flat=True):
         figures[so_id]["refused_late"] += 1
     for row in figures.values():

@@ -22,10 +22,7 @@ from types import SimpleNamespace
 from django.db import connections, transaction
 from django.db.models import (
     Aggregate,
-    Case,
     Count,
-    DurationField,
-    ExpressionWrapper,
     F,
     FloatField,
     Func,
@@ -33,9 +30,8 @@ from django.db.models import (
     QuerySet,
     Sum,
     TextField,
-    When,
 )
-from django.db.models.functions import Cast, Greatest, TruncMonth
+from django.db.models.functions import Cast, TruncMonth
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -233,19 +229,6 @@ def _histogram(stats: dict[int, dict]) -> list[list[Value]]:
     return rows
 
 
-def _effective_duration():
-    """A limit's length: from its start to its end, or to when it was lifted if earlier."""
-    effective_end = Case(
-        When(
-            lifted_at__isnull=False,
-            lifted_at__lt=F("end"),
-            then=Greatest(F("lifted_at"), F("start")),
-        ),
-        default=F("end"),
-    )
-    return ExpressionWrapper(effective_end - F("start"), output_field=DurationField())
-
-
 def _share(part: int, whole: int) -> float | None:
     return round(100.0 * part / whole, 2) if whole else None
 
@@ -266,7 +249,7 @@ def report_build(
         so: (n, total)
         for so, n, total in limits.order_by()
         .values("system_operator_id")
-        .annotate(n=Count("pk"), total=Sum(_effective_duration()))
+        .annotate(n=Count("pk"), total=Sum("effective_duration"))
         .values_list("system_operator_id", "n", "total")
     }
     refusals = report_limit_refusals(operators=operators, year=year)
