@@ -31,11 +31,13 @@ from limits.services.rules import (
     products_prequalified,
 )
 from limits.services.targets import (
+    TARGET_INPUT_FIELDS,
     Target,
     affected_fsp_ids,
     area_geometry_parse,
     area_points,
     current_area_geometry,
+    limit_target_find,
     point_in_grid,
     target_check,
 )
@@ -54,6 +56,7 @@ __all__ = [
     "limit_preview",
     "limit_publication",
     "limit_target",
+    "limit_target_find",
     "limit_update",
     "limit_values_errors",
     "local_time_label",
@@ -63,5 +66,6 @@ __all__ = [
     "Publication",
     "PUBLICATION_MARGIN",
     "Target",
+    "TARGET_INPUT_FIELDS",
     "target_check",
 ]
