@@ -21,6 +21,7 @@ from common.db import fetch_all, instance, model_columns
 from limits.models import LimitConcern, LimitEvent, LimitStatus, TemporaryLimit
 from observability.models import ConnectionPoint, SystemOperator
 from prequal.models import Case, Product, Spg, Spu
+from prequal.selectors.resources import product_by_code as product_by_code_uncached
 
 
 def status_q(status: str, *, at: datetime | None = None) -> Q:
@@ -268,15 +269,13 @@ def activation_system_operator_by_eic(*, user, caller: str, eic: str) -> SystemO
 
 
 def product_by_code(*, code: str) -> Product | None:
+    """The active product with this code or id, cached for a few seconds (the activation check)."""
     if code is None:
         return None
     code = str(code).strip()
-
-    def load():
-        qs = Product.objects.filter(is_active=True)
-        return (qs.filter(pk=int(code)) if code.isdigit() else qs.filter(code=code)).first()
-
-    return _cached(("product", code), load)
+    return _cached(
+        ("product", code), lambda: product_by_code_uncached(code=code, active_only=True, or_id=True)
+    )
 
 
 def current_area_geojson_for(*, system_operator: SystemOperator) -> str | None:

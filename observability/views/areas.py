@@ -393,11 +393,11 @@ def area_download(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def connection_point_assessing_sos(request: HttpRequest, pk: int) -> HttpResponse:
     """Who assesses this connection point, and why (SPEC R1)."""
-    from prequal.models import Product  # prequal builds on observability; import late
+    # prequal builds on observability; import late
+    from prequal.selectors.resources import product_by_code, product_list
 
     point = connection_point_get_for_user(user=request.user, pk=pk)
-    products = Product.objects.select_related("procuring_so__organisation").filter(is_active=True)
-    product = products.filter(code=request.GET.get("product") or "").first()
+    product = product_by_code(code=request.GET.get("product") or "", active_only=True)
     entries = assessing_sos_for_points(
         points=[point], procuring_so=product.procuring_so if product else None
     )[point.pk]
@@ -423,7 +423,7 @@ def connection_point_assessing_sos(request: HttpRequest, pk: int) -> HttpRespons
         {
             "point": point,
             "rows": rows,
-            "products": products,
+            "products": product_list(),
             "product": product,
             "map_config": {
                 **_map_settings(),
