@@ -12,7 +12,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+from django_fsm import ConcurrentTransitionMixin, FSMField, can_proceed, transition
 
 from accounts.models import Organisation
 from common.models import TimeStampedModel
@@ -408,6 +408,26 @@ class Case(ConcurrentTransitionMixin, TimeStampedModel):
             return previous_outcome
         return None
 
+    @property
+    def awaits_information(self) -> bool:
+        """R3: an operator declared the case incomplete and waits for the FSP's information."""
+        return self.status == self.Status.UNDER_ASSESSMENT and self.supplement_due is not None
+
+    # Rights that depend on the state, next to the transitions whose guards they read.
+    # `fsp_org_ids`: the organisations the user acts for as an FSP user.
+
+    def may_submit(self, *, fsp_org_ids) -> bool:
+        """The FSP may submit (or edit, or delete) the case now: it is its draft."""
+        return self.fsp.organisation_id in fsp_org_ids and can_proceed(self.submit)
+
+    def may_withdraw(self, *, fsp_org_ids) -> bool:
+        """The FSP may withdraw the case now (R2: until it is decided)."""
+        return self.fsp.organisation_id in fsp_org_ids and can_proceed(self.withdraw)
+
+    def may_supply_information(self, *, fsp_org_ids) -> bool:
+        """The FSP may supply the missing information now (R3)."""
+        return self.fsp.organisation_id in fsp_org_ids and self.awaits_information
+
     # Transitions: side-effect free; prequal.services.cases calls them and saves.
     @transition(field=status, source=Status.DRAFT, target=Status.SUBMITTED)
     def submit(self) -> None:
@@ -553,6 +573,13 @@ class Assessment(ConcurrentTransitionMixin, TimeStampedModel):
     @property
     def is_decided(self) -> bool:
         return self.status in self.DECIDED
+
+    def may_decide(self, *, engineer_org_ids) -> bool:
+        """An engineer of the assessing SO may decide now: the decision transitions' guard (R6).
+
+        `engineer_org_ids`: the organisations the user is an SO engineer of.
+        """
+        return self.system_operator.organisation_id in engineer_org_ids and can_proceed(self.approve)
 
     @transition(field=status, source=Status.PENDING, target=Status.INCOMPLETE)
     def declare_incomplete(self) -> None:
