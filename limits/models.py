@@ -215,6 +215,14 @@ class TemporaryLimit(models.Model):
     def get_status_display(self) -> str:
         return LimitStatus(self.status).label
 
+    def may_change(self, *, engineer_org_ids) -> bool:
+        """An engineer of the issuing SO may still change or lift the limit: it is upcoming or
+        active (lifted and ended limits are refused by limits.services)."""
+        return self.system_operator.organisation_id in engineer_org_ids and self.status in (
+            LimitStatus.UPCOMING,
+            LimitStatus.ACTIVE,
+        )
+
     @property
     def is_blocking(self) -> bool:
         return self.quantity_mw == 0

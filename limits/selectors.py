@@ -101,6 +101,12 @@ def limit_get_for_user(*, user, pk: int, write: bool = False) -> TemporaryLimit:
     return limit
 
 
+def limit_get_with_rights_for_user(*, user, pk: int) -> tuple[TemporaryLimit, bool]:
+    """The limit (or 404), and whether the user may change or lift it now (may_change)."""
+    limit = limit_get_for_user(user=user, pk=pk)
+    return limit, limit.may_change(engineer_org_ids=user_roles(user=user).so_engineer_org_ids)
+
+
 def limit_events(*, limit: TemporaryLimit) -> QuerySet[LimitEvent]:
     return LimitEvent.objects.filter(limit=limit).select_related("actor").order_by("at", "pk")
 

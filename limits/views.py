@@ -29,6 +29,7 @@ from limits.selectors import (
     current_area_geojson_for,
     limit_events,
     limit_get_for_user,
+    limit_get_with_rights_for_user,
     limit_issuers_for_user,
     limit_list_for_user,
 )
@@ -164,9 +165,8 @@ def limit_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def limit_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    limit = limit_get_for_user(user=request.user, pk=pk)
+    limit, can_change = limit_get_with_rights_for_user(user=request.user, pk=pk)
     tz = limit.system_operator.time_zone
-    can_edit = limit.system_operator.organisation_id in user_roles(user=request.user).so_engineer_org_ids
     events = list(limit_events(limit=limit))
     return render(
         request,
@@ -175,7 +175,7 @@ def limit_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "limit": limit,
             "events": events,
             "time_zone": tz,
-            "can_edit": can_edit,
+            "can_change": can_change,
             "start_local": local_time_label(limit.start, time_zone=tz),
             "end_local": local_time_label(limit.end, time_zone=tz),
             "lifted_local": local_time_label(limit.lifted_at, time_zone=tz) if limit.lifted_at else "",
