@@ -127,39 +127,52 @@ def limit_create(
         _refuse_late(
             user=user, system_operator=system_operator, target=target, start=start, publication=publication
         )
-    with transaction.atomic():
-        limit = TemporaryLimit.objects.create(
-            system_operator=system_operator,
-            target_kind=target.kind,
-            spu=target.spu,
-            spg=target.spg,
-            connection_point=target.connection_point,
-            direction=direction,
-            quantity_mw=Decimal(quantity_mw),
-            start=start,
-            end=end,
-            reason=reason.strip(),
-            created_by=user,
-            created_at=now,
-            updated_at=now,
-            latest_allowed_at=publication.latest_allowed_at,
-            **_area_fields(target),
-        )
-        LimitEvent.objects.create(
-            limit=limit,
-            action=LimitEvent.Action.CREATE,
-            at=now,
-            actor=user,
-            after=_snapshot(limit),
-            latest_allowed_at=publication.latest_allowed_at,
-        )
-        LimitConcern.objects.bulk_create(
-            [
-                LimitConcern(limit=limit, fsp_id=fsp_id)
-                for fsp_id in affected_fsp_ids(target=target, start=start, end=end)
-            ]
-        )
-        _notify(limit.pk, LimitEvent.Action.CREATE)
+    return _create_save(
+        user=user,
+        system_operator=system_operator,
+        target=target,
+        publication=publication,
+        values={"direction": direction, "quantity_mw": Decimal(quantity_mw), "start": start, "end": end},
+        reason=reason,
+        now=now,
+    )
+
+
+@transaction.atomic
+def _create_save(
+    *, user, system_operator: SystemOperator, target: Target, publication: Publication, values: dict,
+    reason: str, now: datetime,
+) -> TemporaryLimit:
+    """Store the limit, its audit event and the FSPs it concerns; notify them on commit."""
+    limit = TemporaryLimit.objects.create(
+        system_operator=system_operator,
+        target_kind=target.kind,
+        spu=target.spu,
+        spg=target.spg,
+        connection_point=target.connection_point,
+        **values,
+        reason=reason.strip(),
+        created_by=user,
+        created_at=now,
+        updated_at=now,
+        latest_allowed_at=publication.latest_allowed_at,
+        **_area_fields(target),
+    )
+    LimitEvent.objects.create(
+        limit=limit,
+        action=LimitEvent.Action.CREATE,
+        at=now,
+        actor=user,
+        after=_snapshot(limit),
+        latest_allowed_at=publication.latest_allowed_at,
+    )
+    LimitConcern.objects.bulk_create(
+        [
+            LimitConcern(limit=limit, fsp_id=fsp_id)
+            for fsp_id in affected_fsp_ids(target=target, start=limit.start, end=limit.end)
+        ]
+    )
+    _notify(limit.pk, LimitEvent.Action.CREATE)
     return limit
 
 

@@ -102,6 +102,24 @@ def _check_decision(
         raise ValidationError(errors)
 
 
+DECISION_METHODS = {
+    Outcome.APPROVED: "approve",
+    Outcome.CONDITIONALLY_APPROVED: "approve_with_conditions",
+    Outcome.NOT_APPROVED: "refuse",
+}
+
+
+def _transition_unless_stale(assessment: Assessment, method: str) -> str:
+    """_transition, with "changed meanwhile" when the refusal comes from a stale copy."""
+    try:
+        return _transition(assessment, method)
+    except ApplicationError:
+        current = Assessment.objects.filter(pk=assessment.pk).values_list("status", flat=True).first()
+        if current != assessment.status:  # the copy is stale: someone decided meanwhile
+            raise CaseChangedMeanwhile() from None
+        raise
+
+
 @transaction.atomic
 def assessment_decide(
     *,
@@ -134,18 +152,8 @@ def assessment_decide(
     built = _build_conditions(assessment=assessment, conditions=conditions)
     case = Case.objects.select_for_update().get(pk=assessment.case_id)
     now = timezone.now()
-    method = {
-        Outcome.APPROVED: "approve",
-        Outcome.CONDITIONALLY_APPROVED: "approve_with_conditions",
-        Outcome.NOT_APPROVED: "refuse",
-    }[outcome]
-    try:
-        before = _transition(assessment, method)
-    except ApplicationError:
-        current = Assessment.objects.filter(pk=assessment.pk).values_list("status", flat=True).first()
-        if current != assessment.status:  # the copy is stale: someone decided meanwhile
-            raise CaseChangedMeanwhile() from None
-        raise
+    method = DECISION_METHODS[outcome]
+    before = _transition_unless_stale(assessment, method)
     assessment.decided_by = user
     assessment.decided_at = now
     assessment.reason = reason
