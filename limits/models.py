@@ -11,6 +11,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
+from django.db.models.functions import Greatest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -30,6 +31,32 @@ class LimitStatus(models.TextChoices):
     ACTIVE = "active", _("Active")
     ENDED = "ended", _("Ended")
     LIFTED = "lifted", _("Lifted")
+
+
+def _effective_end() -> models.Expression:
+    """SQL of TemporaryLimit.effective_end: the end, or when lifted if that is earlier."""
+    return models.Case(
+        models.When(
+            lifted_at__isnull=False,
+            lifted_at__lt=models.F("end"),
+            then=Greatest(models.F("lifted_at"), models.F("start")),
+        ),
+        default=models.F("end"),
+    )
+
+
+class TemporaryLimitQuerySet(models.QuerySet):
+    def with_effective_period(self) -> TemporaryLimitQuerySet:
+        """Annotate `effective_until` and `effective_duration`: the period the limit applies.
+
+        The one home of the rule for many rows (the annual report, limit statistics);
+        TemporaryLimit.effective_end reads the annotation when present.
+        """
+        return self.annotate(effective_until=_effective_end()).annotate(
+            effective_duration=models.ExpressionWrapper(
+                models.F("effective_until") - models.F("start"), output_field=models.DurationField()
+            )
+        )
 
 
 class TemporaryLimit(models.Model):
@@ -87,6 +114,8 @@ class TemporaryLimit(models.Model):
         related_name="+",
         verbose_name=_("lifted by"),
     )
+
+    objects = TemporaryLimitQuerySet.as_manager()
 
     class Meta:
         ordering = ["-start", "-pk"]
@@ -159,7 +188,13 @@ class TemporaryLimit(models.Model):
 
     @property
     def effective_end(self):
-        """When the limit stops applying: its end, or when it was lifted if that is earlier."""
+        """When the limit stops applying: its end, or when it was lifted if that is earlier.
+
+        TemporaryLimitQuerySet.with_effective_period's expression, for one row in memory
+        (its annotation, when the row was read with it).
+        """
+        if hasattr(self, "effective_until"):
+            return self.effective_until
         if self.lifted_at and self.lifted_at < self.end:
             return max(self.lifted_at, self.start)
         return self.end
@@ -179,6 +214,14 @@ class TemporaryLimit(models.Model):
 
     def get_status_display(self) -> str:
         return LimitStatus(self.status).label
+
+    def may_change(self, *, engineer_org_ids) -> bool:
+        """An engineer of the issuing SO may still change or lift the limit: it is upcoming or
+        active (lifted and ended limits are refused by limits.services)."""
+        return self.system_operator.organisation_id in engineer_org_ids and self.status in (
+            LimitStatus.UPCOMING,
+            LimitStatus.ACTIVE,
+        )
 
     @property
     def is_blocking(self) -> bool:

@@ -22,6 +22,7 @@ from common.db import fetch_all, instance, model_columns
 from limits.models import LimitConcern, LimitEvent, LimitStatus, TemporaryLimit
 from observability.models import ConnectionPoint, ObservabilityArea, SystemOperator
 from prequal.models import Case, Product, Spg, Spu
+from prequal.selectors.resources import product_by_code as product_by_code_uncached
 
 
 def status_q(status: str, *, at: datetime | None = None) -> Q:
@@ -99,6 +100,12 @@ def limit_get_for_user(*, user, pk: int, write: bool = False) -> TemporaryLimit:
     if write and limit.system_operator.organisation_id not in user_roles(user=user).so_engineer_org_ids:
         raise PermissionDenied
     return limit
+
+
+def limit_get_with_rights_for_user(*, user, pk: int) -> tuple[TemporaryLimit, bool]:
+    """The limit (or 404), and whether the user may change or lift it now (may_change)."""
+    limit = limit_get_for_user(user=user, pk=pk)
+    return limit, limit.may_change(engineer_org_ids=user_roles(user=user).so_engineer_org_ids)
 
 
 def limit_events(*, limit: TemporaryLimit) -> QuerySet[LimitEvent]:
@@ -269,15 +276,13 @@ def activation_system_operator_by_eic(*, user, caller: str, eic: str) -> SystemO
 
 
 def product_by_code(*, code: str) -> Product | None:
+    """The active product with this code or id, cached for a few seconds (the activation check)."""
     if code is None:
         return None
     code = str(code).strip()
-
-    def load():
-        qs = Product.objects.filter(is_active=True)
-        return (qs.filter(pk=int(code)) if code.isdigit() else qs.filter(code=code)).first()
-
-    return _cached(("product", code), load)
+    return _cached(
+        ("product", code), lambda: product_by_code_uncached(code=code, active_only=True, or_id=True)
+    )
 
 
 def current_area_geojson_for(*, system_operator: SystemOperator) -> str | None:
@@ -308,10 +313,10 @@ def limit_statistics(*, year: int, system_operator_ids=None, time_zone: str = "U
         limits = limits.filter(system_operator_id__in=list(system_operator_ids))
         refusals = refusals.filter(system_operator_id__in=list(system_operator_ids))
     figures: dict[int, dict] = defaultdict(lambda: {"count": 0, "hours": 0.0, "refused_late": 0})
-    for so_id, begin, finish, lifted in limits.values_list("system_operator_id", "start", "end", "lifted_at"):
-        stop = min(finish, max(lifted, begin)) if lifted else finish
+    rows = limits.with_effective_period().values_list("system_operator_id", "effective_duration")
+    for so_id, duration in rows:
         figures[so_id]["count"] += 1
-        figures[so_id]["hours"] += (stop - begin).total_seconds() / 3600
+        figures[so_id]["hours"] += duration.total_seconds() / 3600
     for so_id in refusals.values_list("system_operator_id", flat=True):
         figures[so_id]["refused_late"] += 1
     for row in figures.values():

@@ -21,23 +21,28 @@ from accounts.selectors import user_roles
 from common.pagination import paginate
 from limits.activation import activation_check as run_activation_check
 from limits.forms import ActivationCheckForm, LimitEditForm, LimitForm
-from limits.models import LimitStatus, TargetKind
+from limits.models import LimitStatus
 from limits.selectors import (
     activation_caller_kind,
     activation_resource_get,
     activation_system_operators_for_user,
-    connection_point_by_gsrn,
     current_area_geojson_for,
     limit_events,
     limit_get_for_user,
+    limit_get_with_rights_for_user,
     limit_issuers_for_user,
     limit_list_for_user,
-    spg_by_id,
-    spu_by_id,
+)
+from limits.services import (
+    TARGET_INPUT_FIELDS,
+    limit_preview,
+    limit_target_find,
+    limit_update,
+    limit_values_errors,
+    local_time_label,
 )
 from limits.services import limit_create as create_limit
 from limits.services import limit_lift as lift_limit
-from limits.services import limit_preview, limit_update, limit_values_errors, local_time_label
 from prequal.selectors.resources import product_list
 
 # Lazy: built at import, rendered in the language of each request.
@@ -95,30 +100,6 @@ def _next_hour() -> dict:
     return {"start": start, "end": start + timedelta(hours=1)}
 
 
-def _target_kwargs(form: LimitForm) -> dict:
-    """The service's target arguments from the form; an unknown target is an error on its field."""
-    data = form.cleaned_data
-    kind = data["target_kind"]
-    if kind == TargetKind.SPU:
-        spu = spu_by_id(pk=data["spu"]) if data.get("spu") else None
-        if spu is None:
-            raise ValidationError({"spu": _("Give the id of an existing SPU.")})
-        return {"spu": spu}
-    if kind == TargetKind.SPG:
-        spg = spg_by_id(pk=data["spg"]) if data.get("spg") else None
-        if spg is None:
-            raise ValidationError({"spg": _("Give the id of an existing SPG.")})
-        return {"spg": spg}
-    if kind == TargetKind.CONNECTION_POINT:
-        point = connection_point_by_gsrn(gsrn=data.get("connection_point_gsrn") or "")
-        if point is None:
-            raise ValidationError(
-                {"connection_point_gsrn": _("Give the GSRN of a registered connection point.")}
-            )
-        return {"connection_point": point}
-    return {"area": data.get("area_file") or data.get("area") or None}
-
-
 @login_required
 def limit_create(request: HttpRequest) -> HttpResponse:
     operators = limit_issuers_for_user(user=request.user)
@@ -132,17 +113,16 @@ def limit_create(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         so = data["system_operator"]
-        field_map = {
-            "target": {
-                TargetKind.SPU: "spu",
-                TargetKind.SPG: "spg",
-                TargetKind.CONNECTION_POINT: "connection_point_gsrn",
-                TargetKind.AREA: "area",
-            }[data["target_kind"]]
-        }
+        field_map = {"target": TARGET_INPUT_FIELDS[data["target_kind"]]}
         try:
             try:
-                targets = _target_kwargs(form)
+                targets = limit_target_find(
+                    kind=data["target_kind"],
+                    spu_id=data.get("spu"),
+                    spg_id=data.get("spg"),
+                    gsrn=data.get("connection_point_gsrn"),
+                    area=data.get("area_file") or data.get("area") or None,
+                )
             except ValidationError as exc:
                 values = {k: data[k] for k in ("direction", "quantity_mw", "start", "end", "reason")}
                 raise ValidationError({**exc.message_dict, **limit_values_errors(**values)}) from exc
@@ -150,7 +130,7 @@ def limit_create(request: HttpRequest) -> HttpResponse:
                 user=request.user,
                 system_operator=so,
                 target_kind=data["target_kind"],
-                **{"spu": None, "spg": None, "connection_point": None, "area": None, **targets},
+                **targets,
                 direction=data["direction"],
                 quantity_mw=data["quantity_mw"],
                 start=data["start"],
@@ -185,9 +165,8 @@ def limit_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def limit_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    limit = limit_get_for_user(user=request.user, pk=pk)
+    limit, can_change = limit_get_with_rights_for_user(user=request.user, pk=pk)
     tz = limit.system_operator.time_zone
-    can_edit = limit.system_operator.organisation_id in user_roles(user=request.user).so_engineer_org_ids
     events = list(limit_events(limit=limit))
     return render(
         request,
@@ -196,7 +175,7 @@ def limit_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "limit": limit,
             "events": events,
             "time_zone": tz,
-            "can_edit": can_edit,
+            "can_change": can_change,
             "start_local": local_time_label(limit.start, time_zone=tz),
             "end_local": local_time_label(limit.end, time_zone=tz),
             "lifted_local": local_time_label(limit.lifted_at, time_zone=tz) if limit.lifted_at else "",

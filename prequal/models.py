@@ -12,7 +12,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+from django_fsm import ConcurrentTransitionMixin, FSMField, can_proceed, transition
 
 from accounts.models import Organisation
 from common.models import TimeStampedModel
@@ -267,6 +267,29 @@ class DeadlineRule(TimeStampedModel):
             raise ValidationError(errors)
 
 
+class CaseQuerySet(models.QuerySet):
+    def prequalified(self, *, spu_ids=None, spg_ids=None, product_id: int | None = None) -> CaseQuerySet:
+        """Cases that make their resource prequalified for their product now (R2, R7, R8).
+
+        The rule: decided approved (with or without conditions), or under re-assessment after
+        such an outcome, which holds until the new one is reached. Case.prequalifying_outcome
+        is the same rule for rows already in memory (the activation check's fast path).
+        With `spu_ids` and/or `spg_ids`, only the cases of those resources.
+        """
+        allowed = Case.PREQUALIFIED
+        qs = self.filter(
+            models.Q(status__in=allowed)
+            | models.Q(status=Case.Status.UNDER_ASSESSMENT, previous_outcome__in=allowed)
+        )
+        if spu_ids is not None or spg_ids is not None:
+            qs = qs.filter(
+                models.Q(spu_id__in=list(spu_ids or ())) | models.Q(spg_id__in=list(spg_ids or ()))
+            )
+        if product_id is not None:
+            qs = qs.filter(product_id=product_id)
+        return qs
+
+
 class Case(ConcurrentTransitionMixin, TimeStampedModel):
     """A grid prequalification case: one SPU or SPG applying for one product (SPEC R2).
 
@@ -288,6 +311,8 @@ class Case(ConcurrentTransitionMixin, TimeStampedModel):
 
     DECIDED = (Status.APPROVED, Status.CONDITIONALLY_APPROVED, Status.NOT_APPROVED)
     UNDECIDED = (Status.SUBMITTED, Status.UNDER_ASSESSMENT)
+    # The outcomes that make the resource prequalified for the product (CaseQuerySet.prequalified).
+    PREQUALIFIED = (Status.APPROVED, Status.CONDITIONALLY_APPROVED)
 
     fsp = models.ForeignKey(Fsp, models.PROTECT, related_name="cases", verbose_name=_("FSP"))
     spu = models.ForeignKey(
@@ -319,6 +344,8 @@ class Case(ConcurrentTransitionMixin, TimeStampedModel):
         _("previous outcome"), max_length=24, blank=True, choices=Status.choices
     )
     previous_decided_at = models.DateTimeField(null=True, blank=True)
+
+    objects = CaseQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]
@@ -367,6 +394,39 @@ class Case(ConcurrentTransitionMixin, TimeStampedModel):
     @property
     def is_decided(self) -> bool:
         return self.status in self.DECIDED
+
+    @classmethod
+    def prequalifying_outcome(cls, *, status: str, previous_outcome: str) -> str | None:
+        """The outcome by which a case with these values prequalifies its resource, or None.
+
+        CaseQuerySet.prequalified's rule for a row already read (the activation check reads
+        raw rows): the decided approval, or during a re-assessment the approval before it.
+        """
+        if status in cls.PREQUALIFIED:
+            return status
+        if status == cls.Status.UNDER_ASSESSMENT and previous_outcome in cls.PREQUALIFIED:
+            return previous_outcome
+        return None
+
+    @property
+    def awaits_information(self) -> bool:
+        """R3: an operator declared the case incomplete and waits for the FSP's information."""
+        return self.status == self.Status.UNDER_ASSESSMENT and self.supplement_due is not None
+
+    # Rights that depend on the state, next to the transitions whose guards they read.
+    # `fsp_org_ids`: the organisations the user acts for as an FSP user.
+
+    def may_submit(self, *, fsp_org_ids) -> bool:
+        """The FSP may submit (or edit, or delete) the case now: it is its draft."""
+        return self.fsp.organisation_id in fsp_org_ids and can_proceed(self.submit)
+
+    def may_withdraw(self, *, fsp_org_ids) -> bool:
+        """The FSP may withdraw the case now (R2: until it is decided)."""
+        return self.fsp.organisation_id in fsp_org_ids and can_proceed(self.withdraw)
+
+    def may_supply_information(self, *, fsp_org_ids) -> bool:
+        """The FSP may supply the missing information now (R3)."""
+        return self.fsp.organisation_id in fsp_org_ids and self.awaits_information
 
     # Transitions: side-effect free; prequal.services.cases calls them and saves.
     @transition(field=status, source=Status.DRAFT, target=Status.SUBMITTED)
@@ -513,6 +573,13 @@ class Assessment(ConcurrentTransitionMixin, TimeStampedModel):
     @property
     def is_decided(self) -> bool:
         return self.status in self.DECIDED
+
+    def may_decide(self, *, engineer_org_ids) -> bool:
+        """An engineer of the assessing SO may decide now: the decision transitions' guard (R6).
+
+        `engineer_org_ids`: the organisations the user is an SO engineer of.
+        """
+        return self.system_operator.organisation_id in engineer_org_ids and can_proceed(self.approve)
 
     @transition(field=status, source=Status.PENDING, target=Status.INCOMPLETE)
     def declare_incomplete(self) -> None:

@@ -18,18 +18,13 @@ from datetime import datetime
 from django.db import connections
 from django.db.models import (
     Aggregate,
-    Case,
     Count,
-    DurationField,
-    ExpressionWrapper,
-    F,
     FloatField,
     Q,
     QuerySet,
     Sum,
-    When,
 )
-from django.db.models.functions import Greatest, TruncMonth
+from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -227,19 +222,6 @@ def _histogram(stats: dict[int, dict]) -> list[list[Value]]:
     return rows
 
 
-def _effective_duration():
-    """A limit's length: from its start to its end, or to when it was lifted if earlier."""
-    effective_end = Case(
-        When(
-            lifted_at__isnull=False,
-            lifted_at__lt=F("end"),
-            then=Greatest(F("lifted_at"), F("start")),
-        ),
-        default=F("end"),
-    )
-    return ExpressionWrapper(effective_end - F("start"), output_field=DurationField())
-
-
 def _share(part: int, whole: int) -> float | None:
     return round(100.0 * part / whole, 2) if whole else None
 
@@ -260,7 +242,7 @@ def report_build(
         so: (n, total)
         for so, n, total in limits.order_by()
         .values("system_operator_id")
-        .annotate(n=Count("pk"), total=Sum(_effective_duration()))
+        .annotate(n=Count("pk"), total=Sum("effective_duration"))
         .values_list("system_operator_id", "n", "total")
     }
     refusals = report_limit_refusals(operators=operators, year=year)

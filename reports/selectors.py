@@ -107,7 +107,7 @@ def report_limits(*, operators: QuerySet[SystemOperator], year: int):
     start, end = report_year_bounds(year=year)
     return TemporaryLimit.objects.filter(
         system_operator__in=operators, created_at__gte=start, created_at__lt=end
-    )
+    ).with_effective_period()
 
 
 def report_limit_refusals(*, operators: QuerySet[SystemOperator], year: int):

@@ -5,7 +5,6 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy
 
 from common.db import fetch_all, instance, model_columns
-from limits.services import PREQUALIFIED_STATUSES
 from prequal.models import Case, Condition, Product, Spu
 
 
@@ -30,10 +29,9 @@ def _case_for(*, resource, product: Product):
 def _pick_case(rows: list[tuple]):
     for row in rows:
         pk, status, round_, previous, valid_until = row
-        if status in PREQUALIFIED_STATUSES:
-            return row, status, False
-        if status == Case.Status.UNDER_ASSESSMENT and previous in PREQUALIFIED_STATUSES:
-            return row, previous, True
+        outcome = Case.prequalifying_outcome(status=status, previous_outcome=previous)
+        if outcome is not None:
+            return row, outcome, status != outcome
     return (rows[0] if rows else None), None, False
 
 

@@ -64,29 +64,10 @@ def activation_check_validate(
         raise ValidationError(errors)
 
 
-def activation_check(
-    *,
-    system_operator: SystemOperator,
-    resource: Spu | Spg,
-    product: Product,
-    direction: str,
-    quantity_mw,
-    start: datetime,
-    end: datetime,
-) -> Verdict:
-    """R8: the traffic light for activating `resource` (see the package docstring for the rules).
-
-    `resource` is an Spu with its connection_point loaded, or an Spg. Raises ValidationError
-    for bad input (end before start, negative quantity, a direction the product or the SPU does
-    not offer); otherwise returns a Verdict.
-    """
-    quantity_mw = Decimal(quantity_mw) if quantity_mw is not None else None
-    activation_check_validate(
-        resource=resource, product=product, direction=direction, quantity_mw=quantity_mw, start=start, end=end
-    )
-    tz = system_operator.time_zone
-    label = f"SPU {resource.code}" if isinstance(resource, Spu) else f"SPG {resource.code}"
-    case_row, outcome, reassessing = _case_for(resource=resource, product=product)
+def _not_prequalified(
+    *, case_row, outcome, label: str, product: Product, quantity_mw, direction: str, end, tz: str
+) -> Verdict | None:
+    """A red verdict if the resource is not prequalified, or only until before `end`; else None."""
     if outcome is None:
         status = case_row[1] if case_row else None
         return Verdict(
@@ -122,54 +103,44 @@ def activation_check(
             case_id=case_row[0],
             case_status=case_row[1],
         )
-    conditions = (
-        _conditions(case_row=case_row, reassessing=reassessing)
-        if outcome == Case.Status.CONDITIONALLY_APPROVED
-        else []
-    )
-    conditions = [c for c in conditions if condition_applies_during(c, start, end)]
+    return None
+
+
+def _members_and_limits(*, resource: Spu | Spg, start: datetime, end: datetime):
+    """(SPG members or None, the limits overlapping the period on the resource or where it lies)."""
     if isinstance(resource, Spu):
         point_id, lon, lat = spu_point(resource)
-        members = None
-        limits = limits_overlapping(
+        return None, limits_overlapping(
             start=start, end=end, spu_ids=[resource.pk], connection_point_ids=[point_id], points=[(lon, lat)]
         )
-    else:
-        members = fetch_all(  # (id, code, max up kW, max down kW, point id, lon, lat)
-            "SELECT s.id, s.code, s.max_up_kw, s.max_down_kw, s.connection_point_id, cp.longitude, "
-            "cp.latitude FROM prequal_spgmembership m "
-            "JOIN prequal_spu s ON s.id = m.spu_id "
-            "JOIN observability_connectionpoint cp ON cp.id = s.connection_point_id "
-            "WHERE m.spg_id = %s AND m.valid_from <= %s AND (m.valid_to IS NULL OR m.valid_to >= %s) "
-            "AND s.is_active ORDER BY s.id",
-            [resource.pk, start, end],
-            columns=(
-                *model_columns(Spu, ("id", "code", "max_up_kw", "max_down_kw", "connection_point_id")),
-                *model_columns(ConnectionPoint, ("longitude", "latitude")),
-            ),
-        )
-        limits = limits_overlapping(
-            start=start,
-            end=end,
-            spu_ids=[m[0] for m in members],
-            connection_point_ids=[m[4] for m in members],
-            spg_id=resource.pk,
-            points=[(m[5], m[6]) for m in members],
-        )
-    directions = [Direction.UP, Direction.DOWN] if direction == Direction.BOTH else [direction]
-    verdicts = [
-        _check_direction(
-            resource=resource,
-            label=label,
-            members=members,
-            direction=d,
-            quantity_mw=quantity_mw,
-            conditions=conditions,
-            limits=limits,
-            tz=tz,
-        )
-        for d in directions
-    ]
+    members = fetch_all(  # (id, code, max up kW, max down kW, point id, lon, lat)
+        "SELECT s.id, s.code, s.max_up_kw, s.max_down_kw, s.connection_point_id, cp.longitude, "
+        "cp.latitude FROM prequal_spgmembership m "
+        "JOIN prequal_spu s ON s.id = m.spu_id "
+        "JOIN observability_connectionpoint cp ON cp.id = s.connection_point_id "
+        "WHERE m.spg_id = %s AND m.valid_from <= %s AND (m.valid_to IS NULL OR m.valid_to >= %s) "
+        "AND s.is_active ORDER BY s.id",
+        [resource.pk, start, end],
+        columns=(
+            *model_columns(Spu, ("id", "code", "max_up_kw", "max_down_kw", "connection_point_id")),
+            *model_columns(ConnectionPoint, ("longitude", "latitude")),
+        ),
+    )
+    return members, limits_overlapping(
+        start=start,
+        end=end,
+        spu_ids=[m[0] for m in members],
+        connection_point_ids=[m[4] for m in members],
+        spg_id=resource.pk,
+        points=[(m[5], m[6]) for m in members],
+    )
+
+
+def _combine(
+    *, verdicts: list[Verdict], outcome: str, reassessing: bool, label: str, product: Product,
+    case_row, quantity_mw, direction: str,
+) -> Verdict:
+    """One verdict from the directions' verdicts: the worst colour, every reason once."""
     worst = max(verdicts, key=lambda v: _RANK[v.color])
     reasons, bound_conditions, bound_limits = [], [], []
     for v in verdicts:
@@ -201,4 +172,60 @@ def activation_check(
         case_status=case_row[1],
         conditions=bound_conditions,
         limits=bound_limits,
+    )
+
+
+def activation_check(
+    *,
+    system_operator: SystemOperator,
+    resource: Spu | Spg,
+    product: Product,
+    direction: str,
+    quantity_mw,
+    start: datetime,
+    end: datetime,
+) -> Verdict:
+    """R8: the traffic light for activating `resource` (see the package docstring for the rules).
+
+    `resource` is an Spu with its connection_point loaded, or an Spg. Raises ValidationError
+    for bad input (end before start, negative quantity, a direction the product or the SPU does
+    not offer); otherwise returns a Verdict.
+    """
+    quantity_mw = Decimal(quantity_mw) if quantity_mw is not None else None
+    activation_check_validate(
+        resource=resource, product=product, direction=direction, quantity_mw=quantity_mw, start=start, end=end
+    )
+    tz = system_operator.time_zone
+    label = f"SPU {resource.code}" if isinstance(resource, Spu) else f"SPG {resource.code}"
+    case_row, outcome, reassessing = _case_for(resource=resource, product=product)
+    refused = _not_prequalified(
+        case_row=case_row, outcome=outcome, label=label, product=product,
+        quantity_mw=quantity_mw, direction=direction, end=end, tz=tz,
+    )
+    if refused is not None:
+        return refused
+    conditions = (
+        _conditions(case_row=case_row, reassessing=reassessing)
+        if outcome == Case.Status.CONDITIONALLY_APPROVED
+        else []
+    )
+    conditions = [c for c in conditions if condition_applies_during(c, start, end)]
+    members, limits = _members_and_limits(resource=resource, start=start, end=end)
+    directions = [Direction.UP, Direction.DOWN] if direction == Direction.BOTH else [direction]
+    verdicts = [
+        _check_direction(
+            resource=resource,
+            label=label,
+            members=members,
+            direction=d,
+            quantity_mw=quantity_mw,
+            conditions=conditions,
+            limits=limits,
+            tz=tz,
+        )
+        for d in directions
+    ]
+    return _combine(
+        verdicts=verdicts, outcome=outcome, reassessing=reassessing, label=label, product=product,
+        case_row=case_row, quantity_mw=quantity_mw, direction=direction,
     )

@@ -38,51 +38,57 @@ def _limit_text(limit: TemporaryLimit, tz: str) -> str:
     }
 
 
-def _check_direction(
-    *, resource, label: str, members, direction: str, quantity_mw: Decimal, conditions, limits, tz: str
-) -> Verdict:
-    reasons: list[str] = []
-    bound_limits: list[TemporaryLimit] = []
-    cap_field = "max_up_mw" if direction == Direction.UP else "max_down_mw"
+def _capacity(*, resource, label: str, members, direction: str, limits, tz: str):
+    """(capacity in MW, the resource's own limits, members' binding limits, reasons).
+
+    An SPU: its capacity, the limits on it or where it lies. An SPG: its members' deliverable
+    capacity (each capped by the limits on it), and the group's own limits.
+    """
     if members is None:  # an SPU
         kw = resource.max_up_kw if direction == Direction.UP else resource.max_down_kw
-        capacity = _mw(kw)
         point_id, lon, lat = spu_point(resource)
         own = _in_direction(
             _limits_on(limits, spu_id=resource.pk, point_id=point_id, lon=lon, lat=lat), direction
         )
-    else:  # an SPG: members' deliverable capacity, then the group's own limits
-        capacity = Decimal(0)
-        for spu_id, code, up_kw, down_kw, point_id, lon, lat in members:
-            member_cap = _mw(up_kw if direction == Direction.UP else down_kw)
-            member_limits = _in_direction(
-                _limits_on(limits, spu_id=spu_id, point_id=point_id, lon=lon, lat=lat), direction
+        return _mw(kw), own, [], []
+    reasons: list[str] = []
+    bound_limits: list[TemporaryLimit] = []
+    capacity = Decimal(0)
+    for spu_id, code, up_kw, down_kw, point_id, lon, lat in members:
+        member_cap = _mw(up_kw if direction == Direction.UP else down_kw)
+        member_limits = _in_direction(
+            _limits_on(limits, spu_id=spu_id, point_id=point_id, lon=lon, lat=lat), direction
+        )
+        deliverable = min([member_cap, *(x.quantity_mw for x in member_limits)])
+        capacity += deliverable
+        for x in member_limits:
+            if x not in bound_limits:
+                bound_limits.append(x)
+        if deliverable < member_cap:
+            reasons.append(
+                _("Member SPU %(code)s can deliver %(mw)s MW of its %(cap)s MW %(dir)s: %(limit)s.")
+                % {
+                    "code": code,
+                    "mw": deliverable.normalize(),
+                    "cap": member_cap.normalize(),
+                    "dir": direction,
+                    "limit": "; ".join(_limit_text(x, tz) for x in member_limits),
+                }
             )
-            deliverable = min([member_cap, *(x.quantity_mw for x in member_limits)])
-            capacity += deliverable
-            for x in member_limits:
-                if x not in bound_limits:
-                    bound_limits.append(x)
-            if deliverable < member_cap:
-                reasons.append(
-                    _("Member SPU %(code)s can deliver %(mw)s MW of its %(cap)s MW %(dir)s: %(limit)s.")
-                    % {
-                        "code": code,
-                        "mw": deliverable.normalize(),
-                        "cap": member_cap.normalize(),
-                        "dir": direction,
-                        "limit": "; ".join(_limit_text(x, tz) for x in member_limits),
-                    }
-                )
-        if not members:
-            reasons.append(_("%(res)s has no member for the whole period.") % {"res": label})
-        own = _in_direction(_limits_on(limits, spg_id=resource.pk), direction)
-    allowed = capacity
-    bound_conditions = []
+    if not members:
+        reasons.append(_("%(res)s has no member for the whole period.") % {"res": label})
+    own = _in_direction(_limits_on(limits, spg_id=resource.pk), direction)
+    return capacity, own, bound_limits, reasons
+
+
+def _apply_conditions(*, conditions, direction: str, allowed: Decimal):
+    """(allowed MW under the conditions, the conditions that bind, reasons)."""
+    cap_field = "max_up_mw" if direction == Direction.UP else "max_down_mw"
+    bound, reasons = [], []
     for condition in conditions:
         up, down = condition.max_up_mw, condition.max_down_mw
         if up is None and down is None:
-            bound_conditions.append(condition)
+            bound.append(condition)
             allowed = Decimal(0)
             reasons.append(
                 _("Condition of %(so)s forbids activation in the period: %(text)s.")
@@ -92,39 +98,59 @@ def _check_direction(
         cap = getattr(condition, cap_field)
         if cap is None:
             continue
-        bound_conditions.append(condition)
+        bound.append(condition)
         allowed = min(allowed, cap)
         reasons.append(
             _("Condition of %(so)s: %(text)s.") % {"so": _so_name(condition), "text": condition.describe()}
         )
+    return allowed, bound, reasons
+
+
+def _color(*, label: str, direction: str, quantity_mw: Decimal, allowed: Decimal, bound: bool):
+    """(colour, the reason that leads the answer, or None when green)."""
+    if allowed == 0:
+        return RED, _("%(res)s cannot be activated %(dir)s in the period: nothing is allowed.") % {
+            "res": label,
+            "dir": direction,
+        }
+    if quantity_mw > allowed:
+        return YELLOW, _("%(q)s MW %(dir)s is more than the %(max)s MW allowed in the period.") % {
+            "q": quantity_mw.normalize(),
+            "dir": direction,
+            "max": allowed.normalize(),
+        }
+    if bound:
+        return YELLOW, _("Allowed %(dir)s up to %(max)s MW in the period.") % {
+            "dir": direction,
+            "max": allowed.normalize(),
+        }
+    return GREEN, None
+
+
+def _check_direction(
+    *, resource, label: str, members, direction: str, quantity_mw: Decimal, conditions, limits, tz: str
+) -> Verdict:
+    capacity, own, bound_limits, reasons = _capacity(
+        resource=resource, label=label, members=members, direction=direction, limits=limits, tz=tz
+    )
+    allowed, bound_conditions, condition_reasons = _apply_conditions(
+        conditions=conditions, direction=direction, allowed=capacity
+    )
+    reasons += condition_reasons
     for limit in own:
         bound_limits.append(limit)
         allowed = min(allowed, limit.quantity_mw)
         reasons.append(_("%(res)s: %(limit)s.") % {"res": label, "limit": _limit_text(limit, tz)})
     allowed = max(allowed, Decimal(0))
-    if allowed == 0:
-        color = RED
-        reasons.insert(
-            0,
-            _("%(res)s cannot be activated %(dir)s in the period: nothing is allowed.")
-            % {"res": label, "dir": direction},
-        )
-    elif quantity_mw > allowed:
-        color = YELLOW
-        reasons.insert(
-            0,
-            _("%(q)s MW %(dir)s is more than the %(max)s MW allowed in the period.")
-            % {"q": quantity_mw.normalize(), "dir": direction, "max": allowed.normalize()},
-        )
-    elif bound_conditions or bound_limits:
-        color = YELLOW
-        reasons.insert(
-            0,
-            _("Allowed %(dir)s up to %(max)s MW in the period.")
-            % {"dir": direction, "max": allowed.normalize()},
-        )
-    else:
-        color = GREEN
+    color, lead = _color(
+        label=label,
+        direction=direction,
+        quantity_mw=quantity_mw,
+        allowed=allowed,
+        bound=bool(bound_conditions or bound_limits),
+    )
+    if lead is not None:
+        reasons.insert(0, lead)
     return Verdict(
         color=color,
         reasons=reasons,

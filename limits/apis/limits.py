@@ -19,15 +19,19 @@ from rest_framework.views import APIView
 from common.api import StrictInputSerializer, errors_renamed
 from limits.models import LimitStatus, TargetKind, TemporaryLimit
 from limits.selectors import (
-    connection_point_by_gsrn,
     limit_events,
     limit_get_for_user,
     limit_issuers_for_user,
     limit_list_for_user,
-    spg_by_id,
-    spu_by_id,
 )
-from limits.services import limit_create, limit_lift, limit_update, limit_values_errors
+from limits.services import (
+    TARGET_INPUT_FIELDS,
+    limit_create,
+    limit_lift,
+    limit_target_find,
+    limit_update,
+    limit_values_errors,
+)
 from prequal.models import Direction
 
 # --- output -------------------------------------------------------------------------------
@@ -142,16 +146,17 @@ class LimitListCreateApi(ListAPIView):
         so = _issuer(issuers, data.pop("system_operator_eic", None))
         kind = data.pop("target_kind")
         try:
-            targets = _targets(kind, data)
+            targets = limit_target_find(
+                kind=kind,
+                spu_id=data.pop("spu", None),
+                spg_id=data.pop("spg", None),
+                gsrn=data.pop("connection_point_gsrn", None),
+                area=data.pop("area", None),
+            )
         except ValidationError as exc:
             values = {k: data.get(k) for k in ("direction", "quantity_mw", "start", "end", "reason")}
             raise ValidationError({**exc.message_dict, **limit_values_errors(**values)}) from exc
-        field = {
-            TargetKind.SPU: "spu",
-            TargetKind.SPG: "spg",
-            TargetKind.CONNECTION_POINT: "connection_point_gsrn",
-            TargetKind.AREA: "area",
-        }[kind]
+        field = TARGET_INPUT_FIELDS[kind]
         with errors_renamed({"target": field, "target_kind": field}):
             limit = limit_create(user=request.user, system_operator=so, target_kind=kind, **targets, **data)
         limit = limit_get_for_user(user=request.user, pk=limit.pk)
@@ -174,32 +179,6 @@ def _issuer(issuers, eic: str | None):
             {"system_operator_eic": _("You work for several operators: say which one issues it.")}
         )
     return issuers[0]
-
-
-def _targets(kind: str, data: dict) -> dict:
-    """Look the target up; an unknown one is an error on its field."""
-    spu_id, spg_id = data.pop("spu", None), data.pop("spg", None)
-    gsrn, area = data.pop("connection_point_gsrn", None), data.pop("area", None)
-    if kind == TargetKind.SPU:
-        spu = spu_by_id(pk=spu_id) if spu_id is not None else None
-        if spu is None:
-            raise ValidationError({"spu": _("Give the id of an existing SPU.")})
-        return {"spu": spu}
-    if kind == TargetKind.SPG:
-        spg = spg_by_id(pk=spg_id) if spg_id is not None else None
-        if spg is None:
-            raise ValidationError({"spg": _("Give the id of an existing SPG.")})
-        return {"spg": spg}
-    if kind == TargetKind.CONNECTION_POINT:
-        point = connection_point_by_gsrn(gsrn=gsrn) if gsrn else None
-        if point is None:
-            raise ValidationError(
-                {"connection_point_gsrn": _("Give the GSRN of a registered connection point.")}
-            )
-        return {"connection_point": point}
-    if area is None:
-        raise ValidationError({"area": _("Give the area as a GeoJSON Polygon or MultiPolygon.")})
-    return {"area": area}
 
 
 class LimitDetailApi(APIView):

@@ -22,22 +22,22 @@ to the FSPs concerned go out after commit.
 
 from limits.services.checks import directions_offered, limit_preview, limit_values_errors
 from limits.services.rules import (
-    PREQUALIFIED_STATUSES,
     PUBLICATION_MARGIN,
     Publication,
     limit_max_days,
     limit_publication,
     local_time_label,
     mtu_start,
-    prequalified_q,
     products_prequalified,
 )
 from limits.services.targets import (
+    TARGET_INPUT_FIELDS,
     Target,
     affected_fsp_ids,
     area_geometry_parse,
     area_points,
     current_area_geometry,
+    limit_target_find,
     point_in_grid,
     target_check,
 )
@@ -56,16 +56,16 @@ __all__ = [
     "limit_preview",
     "limit_publication",
     "limit_target",
+    "limit_target_find",
     "limit_update",
     "limit_values_errors",
     "local_time_label",
     "mtu_start",
     "point_in_grid",
-    "prequalified_q",
-    "PREQUALIFIED_STATUSES",
     "products_prequalified",
     "Publication",
     "PUBLICATION_MARGIN",
     "Target",
+    "TARGET_INPUT_FIELDS",
     "target_check",
 ]

@@ -14,28 +14,16 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from limits.services.targets import Target, _affected_resources
 from prequal.models import Case, Product
 
 PUBLICATION_MARGIN = timedelta(hours=1)
-PREQUALIFIED_STATUSES = (Case.Status.APPROVED, Case.Status.CONDITIONALLY_APPROVED)
 
 
 def limit_max_days() -> int:
     return int(getattr(settings, "GRIDPREQUAL_LIMIT_MAX_DAYS", 7))
-
-
-def prequalified_q(prefix: str = "") -> Q:
-    """Cases whose outcome allows activation: decided approved, or re-assessed after one."""
-    return Q(**{f"{prefix}status__in": PREQUALIFIED_STATUSES}) | Q(
-        **{
-            f"{prefix}status": Case.Status.UNDER_ASSESSMENT,
-            f"{prefix}previous_outcome__in": PREQUALIFIED_STATUSES,
-        }
-    )
 
 
 def local_time_label(at: datetime, *, time_zone: str) -> str:
@@ -83,7 +71,7 @@ def products_prequalified(*, target: Target, start: datetime, end: datetime) -> 
     spu_ids, spg_ids = _affected_resources(target=target, start=start, end=end)
     if not spu_ids and not spg_ids:
         return []
-    cases = Case.objects.filter(prequalified_q()).filter(Q(spu_id__in=spu_ids) | Q(spg_id__in=spg_ids))
+    cases = Case.objects.prequalified(spu_ids=spu_ids, spg_ids=spg_ids)
     return list(Product.objects.filter(pk__in=cases.values("product_id")).order_by("code"))
 
 

@@ -17,6 +17,7 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from limits.models import TargetKind
+from limits.selectors import connection_point_by_gsrn, spg_by_id, spu_by_id
 from observability.models import ConnectionPoint, ObservabilityArea, SystemOperator
 from observability.resolver import area_hits_for_coordinates
 from prequal.models import Spg, SpgMembership, Spu
@@ -49,6 +50,47 @@ class Target:
             TargetKind.CONNECTION_POINT: self.connection_point,
         }.get(self.kind)
         return obj.pk if obj is not None else None
+
+
+# The input field that names each kind of target (HTML form and API alike): errors on the
+# target are reported on it.
+TARGET_INPUT_FIELDS = {
+    TargetKind.SPU: "spu",
+    TargetKind.SPG: "spg",
+    TargetKind.CONNECTION_POINT: "connection_point_gsrn",
+    TargetKind.AREA: "area",
+}
+
+
+def limit_target_find(
+    *, kind: str, spu_id: int | None = None, spg_id: int | None = None, gsrn: str | None = None, area=None
+) -> dict:
+    """The target of a new limit from what the form or the API gave, as limit_create's keyword
+    arguments (spu, spg, connection_point, area; those of other kinds None).
+
+    An unknown target raises ValidationError on its input field. Whether it lies in the SO's
+    grid is target_check's rule, applied by limit_create.
+    """
+    found = {"spu": None, "spg": None, "connection_point": None, "area": None}
+    if kind == TargetKind.SPU:
+        found["spu"] = spu_by_id(pk=spu_id) if spu_id else None
+        if found["spu"] is None:
+            raise ValidationError({"spu": _("Give the id of an existing SPU.")})
+    elif kind == TargetKind.SPG:
+        found["spg"] = spg_by_id(pk=spg_id) if spg_id else None
+        if found["spg"] is None:
+            raise ValidationError({"spg": _("Give the id of an existing SPG.")})
+    elif kind == TargetKind.CONNECTION_POINT:
+        found["connection_point"] = connection_point_by_gsrn(gsrn=gsrn) if gsrn else None
+        if found["connection_point"] is None:
+            raise ValidationError(
+                {"connection_point_gsrn": _("Give the GSRN of a registered connection point.")}
+            )
+    else:
+        if area is None:
+            raise ValidationError({"area": _("Give the area as a GeoJSON Polygon or MultiPolygon.")})
+        found["area"] = area
+    return found
 
 
 def area_geometry_parse(value) -> object:

@@ -76,6 +76,20 @@ def _notify(limit_id: int, action: str) -> None:
     transaction.on_commit(lambda: limit_notify(limit_id=limit_id, action=action), robust=True)
 
 
+def _area_fields(target: Target) -> dict:
+    """The stored polygon and its bounding box (read by the headroom's area look-up)."""
+    if target.kind != TargetKind.AREA:
+        return {}
+    minx, miny, maxx, maxy = target.geometry.bounds
+    return {
+        "area_geojson": shapely.to_geojson(target.geometry),
+        "min_lon": minx,
+        "min_lat": miny,
+        "max_lon": maxx,
+        "max_lat": maxy,
+    }
+
+
 def limit_create(
     *,
     user,
@@ -113,49 +127,52 @@ def limit_create(
         _refuse_late(
             user=user, system_operator=system_operator, target=target, start=start, publication=publication
         )
-    fields = {}
-    if target.kind == TargetKind.AREA:
-        minx, miny, maxx, maxy = target.geometry.bounds
-        fields = {
-            "area_geojson": shapely.to_geojson(target.geometry),
-            "min_lon": minx,
-            "min_lat": miny,
-            "max_lon": maxx,
-            "max_lat": maxy,
-        }
-    with transaction.atomic():
-        limit = TemporaryLimit.objects.create(
-            system_operator=system_operator,
-            target_kind=target.kind,
-            spu=target.spu,
-            spg=target.spg,
-            connection_point=target.connection_point,
-            direction=direction,
-            quantity_mw=Decimal(quantity_mw),
-            start=start,
-            end=end,
-            reason=reason.strip(),
-            created_by=user,
-            created_at=now,
-            updated_at=now,
-            latest_allowed_at=publication.latest_allowed_at,
-            **fields,
-        )
-        LimitEvent.objects.create(
-            limit=limit,
-            action=LimitEvent.Action.CREATE,
-            at=now,
-            actor=user,
-            after=_snapshot(limit),
-            latest_allowed_at=publication.latest_allowed_at,
-        )
-        LimitConcern.objects.bulk_create(
-            [
-                LimitConcern(limit=limit, fsp_id=fsp_id)
-                for fsp_id in affected_fsp_ids(target=target, start=start, end=end)
-            ]
-        )
-        _notify(limit.pk, LimitEvent.Action.CREATE)
+    return _create_save(
+        user=user,
+        system_operator=system_operator,
+        target=target,
+        publication=publication,
+        values={"direction": direction, "quantity_mw": Decimal(quantity_mw), "start": start, "end": end},
+        reason=reason,
+        now=now,
+    )
+
+
+@transaction.atomic
+def _create_save(
+    *, user, system_operator: SystemOperator, target: Target, publication: Publication, values: dict,
+    reason: str, now: datetime,
+) -> TemporaryLimit:
+    """Store the limit, its audit event and the FSPs it concerns; notify them on commit."""
+    limit = TemporaryLimit.objects.create(
+        system_operator=system_operator,
+        target_kind=target.kind,
+        spu=target.spu,
+        spg=target.spg,
+        connection_point=target.connection_point,
+        **values,
+        reason=reason.strip(),
+        created_by=user,
+        created_at=now,
+        updated_at=now,
+        latest_allowed_at=publication.latest_allowed_at,
+        **_area_fields(target),
+    )
+    LimitEvent.objects.create(
+        limit=limit,
+        action=LimitEvent.Action.CREATE,
+        at=now,
+        actor=user,
+        after=_snapshot(limit),
+        latest_allowed_at=publication.latest_allowed_at,
+    )
+    LimitConcern.objects.bulk_create(
+        [
+            LimitConcern(limit=limit, fsp_id=fsp_id)
+            for fsp_id in affected_fsp_ids(target=target, start=limit.start, end=limit.end)
+        ]
+    )
+    _notify(limit.pk, LimitEvent.Action.CREATE)
     return limit
 
 
@@ -175,6 +192,92 @@ def _tightens(*, old: TemporaryLimit, direction: str, quantity_mw: Decimal) -> b
     return quantity_mw < old.quantity_mw or wider
 
 
+def _update_check(
+    *, limit: TemporaryLimit, target: Target, direction, quantity_mw, start, end, reason, now: datetime
+) -> None:
+    """Refuse a change of a lifted or ended limit, of a started limit's start, or bad values."""
+    if limit.lifted_at is not None:
+        raise ValidationError({"limit": _("This limit was lifted; publish a new one instead.")})
+    if limit.end <= now:
+        raise ValidationError({"limit": _("This limit has ended; publish a new one instead.")})
+    if start != limit.start and limit.start <= now:
+        raise ValidationError({"start": _("The limit has started: its start can no longer be changed.")})
+    errors = _check_values(
+        target=target,
+        direction=direction,
+        quantity_mw=quantity_mw,
+        start=start,
+        end=end,
+        reason=reason,
+        now=now,
+    )
+    if not errors and end <= now:
+        errors["end"] = [_("The end must be in the future; to stop the limit now, lift it.")]
+    if errors:
+        raise ValidationError(errors)
+
+
+def _update_publication(
+    *, user, limit: TemporaryLimit, target: Target, direction, quantity_mw, start, end, now: datetime
+) -> Publication | None:
+    """R7 for what the change newly restricts, from when; None if it restricts nothing new.
+
+    A late change is refused (and recorded) like a late limit.
+    """
+    affected_from = []
+    if _tightens(old=limit, direction=direction, quantity_mw=quantity_mw):
+        affected_from.append(start)
+    if start < limit.start:
+        affected_from.append(start)
+    if end > limit.end:
+        affected_from.append(limit.end)
+    if not affected_from:
+        return None
+    first = min(affected_from)
+    publication = limit_publication(target=target, start=first, end=end)
+    if now > publication.latest_allowed_at:
+        _refuse_late(
+            user=user,
+            system_operator=limit.system_operator,
+            target=target,
+            start=first,
+            publication=publication,
+            limit=limit,
+            field="start" if first == start else "end",
+        )
+    return publication
+
+
+@transaction.atomic
+def _update_save(
+    *, user, limit: TemporaryLimit, values: dict, publication: Publication | None, now: datetime
+) -> TemporaryLimit:
+    """Write the change on a locked, unchanged copy, with its audit event; notify on commit."""
+    locked = TemporaryLimit.objects.select_for_update().get(pk=limit.pk)
+    if locked.updated_at != limit.updated_at or locked.lifted_at is not None:
+        raise ValidationError({"limit": _("This limit changed meanwhile: reload and try again.")})
+    before = _snapshot(locked)
+    for name, value in values.items():
+        setattr(locked, name, value)
+    locked.reason = locked.reason.strip()
+    locked.updated_at = now
+    if publication is not None:
+        locked.latest_allowed_at = publication.latest_allowed_at
+    fields = ["direction", "quantity_mw", "start", "end", "reason", "updated_at", "latest_allowed_at"]
+    locked.save(update_fields=fields)
+    LimitEvent.objects.create(
+        limit=locked,
+        action=LimitEvent.Action.UPDATE,
+        at=now,
+        actor=user,
+        before=before,
+        after=_snapshot(locked),
+        latest_allowed_at=publication.latest_allowed_at if publication else None,
+    )
+    _notify(locked.pk, LimitEvent.Action.UPDATE)
+    return locked
+
+
 def limit_update(
     *,
     user,
@@ -192,89 +295,27 @@ def limit_update(
     """
     _require_engineer(user=user, system_operator=limit.system_operator)
     now = now or timezone.now()
-    direction = direction if direction is not None else limit.direction
-    quantity_mw = (
-        Decimal(quantity_mw)
-        if isinstance(quantity_mw, int | float | Decimal)
-        else (limit.quantity_mw if quantity_mw is None else quantity_mw)
-    )
-    start = start or limit.start
-    end = end or limit.end
-    reason = reason if reason is not None else limit.reason
-    if limit.lifted_at is not None:
-        raise ValidationError({"limit": _("This limit was lifted; publish a new one instead.")})
-    if limit.end <= now:
-        raise ValidationError({"limit": _("This limit has ended; publish a new one instead.")})
-    if start != limit.start and limit.start <= now:
-        raise ValidationError({"start": _("The limit has started: its start can no longer be changed.")})
+    values = {
+        "direction": direction if direction is not None else limit.direction,
+        "quantity_mw": (
+            Decimal(quantity_mw)
+            if isinstance(quantity_mw, int | float | Decimal)
+            else (limit.quantity_mw if quantity_mw is None else quantity_mw)
+        ),
+        "start": start or limit.start,
+        "end": end or limit.end,
+        "reason": reason if reason is not None else limit.reason,
+    }
     target = limit_target(limit)
-    errors = _check_values(
+    _update_check(limit=limit, target=target, now=now, **values)
+    publication = _update_publication(
+        user=user,
+        limit=limit,
         target=target,
-        direction=direction,
-        quantity_mw=quantity_mw,
-        start=start,
-        end=end,
-        reason=reason,
         now=now,
+        **{k: v for k, v in values.items() if k != "reason"},
     )
-    if not errors and end <= now:
-        errors["end"] = [_("The end must be in the future; to stop the limit now, lift it.")]
-    if errors:
-        raise ValidationError(errors)
-    # What does the change newly restrict, from when?
-    affected_from = []
-    if _tightens(old=limit, direction=direction, quantity_mw=quantity_mw):
-        affected_from.append(start)
-    if start < limit.start:
-        affected_from.append(start)
-    if end > limit.end:
-        affected_from.append(limit.end)
-    publication = None
-    if affected_from:
-        first = min(affected_from)
-        publication = limit_publication(target=target, start=first, end=end)
-        if now > publication.latest_allowed_at:
-            _refuse_late(
-                user=user,
-                system_operator=limit.system_operator,
-                target=target,
-                start=first,
-                publication=publication,
-                limit=limit,
-                field="start" if first == start else "end",
-            )
-    with transaction.atomic():
-        locked = TemporaryLimit.objects.select_for_update().get(pk=limit.pk)
-        if locked.updated_at != limit.updated_at or locked.lifted_at is not None:
-            raise ValidationError({"limit": _("This limit changed meanwhile: reload and try again.")})
-        before = _snapshot(locked)
-        locked.direction, locked.quantity_mw, locked.start, locked.end = direction, quantity_mw, start, end
-        locked.reason = reason.strip()
-        locked.updated_at = now
-        if publication is not None:
-            locked.latest_allowed_at = publication.latest_allowed_at
-        locked.save(
-            update_fields=[
-                "direction",
-                "quantity_mw",
-                "start",
-                "end",
-                "reason",
-                "updated_at",
-                "latest_allowed_at",
-            ]
-        )
-        LimitEvent.objects.create(
-            limit=locked,
-            action=LimitEvent.Action.UPDATE,
-            at=now,
-            actor=user,
-            before=before,
-            after=_snapshot(locked),
-            latest_allowed_at=publication.latest_allowed_at if publication else None,
-        )
-        _notify(locked.pk, LimitEvent.Action.UPDATE)
-    return locked
+    return _update_save(user=user, limit=limit, values=values, publication=publication, now=now)
 
 
 def limit_lift(*, user, limit: TemporaryLimit, now: datetime | None = None) -> TemporaryLimit:

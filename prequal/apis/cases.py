@@ -21,7 +21,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from common.api import StrictInputSerializer
-from prequal.models import Assessment, Case, Product
+from prequal.models import Assessment, Case
 from prequal.selectors.cases import (
     assessment_get_for_user,
     assessment_queue_for_user,
@@ -32,7 +32,12 @@ from prequal.selectors.cases import (
     case_previous_assessments,
     case_timeline,
 )
-from prequal.selectors.resources import fsps_for_user, spg_get_for_user, spu_get_for_user
+from prequal.selectors.resources import (
+    fsps_for_user,
+    product_get_by_code,
+    spg_get_for_user,
+    spu_get_for_user,
+)
 from prequal.services.cases import (
     Outcome,
     assessment_decide,
@@ -52,13 +57,6 @@ CONFLICT = OpenApiResponse(description="A business rule refused it, or the case 
 def _require_some_fsp(*, user) -> None:
     if not fsps_for_user(user=user).exists():
         raise PermissionDenied
-
-
-def _product_by_code(code: str) -> Product:
-    product = Product.objects.filter(code=code).first()
-    if product is None:
-        raise ValidationError({"product": _("No product has the code %(code)s.") % {"code": code}})
-    return product
 
 
 # --- output ---------------------------------------------------------------------------------
@@ -249,7 +247,7 @@ class CaseListCreateApi(ListAPIView):
         spu = spu_get_for_user(user=request.user, pk=data["spu"], write=True) if "spu" in data else None
         spg = spg_get_for_user(user=request.user, pk=data["spg"], write=True) if "spg" in data else None
         case = case_create_draft(
-            user=request.user, spu=spu, spg=spg, product=_product_by_code(data["product"])
+            user=request.user, spu=spu, spg=spg, product=product_get_by_code(code=data["product"])
         )
         case = case_get_for_user(user=request.user, pk=case.pk)
         return Response(_case_detail(case), status=status.HTTP_201_CREATED)
@@ -296,7 +294,7 @@ class CaseDetailApi(APIView):
         if "spg" in data:
             changes.update(spg=spg_get_for_user(user=request.user, pk=data["spg"], write=True), spu=None)
         if "product" in data:
-            changes["product"] = _product_by_code(data["product"])
+            changes["product"] = product_get_by_code(code=data["product"])
         case_update_draft(user=request.user, case=case, **changes)
         return Response(_case_detail(case_get_for_user(user=request.user, pk=pk)))
 

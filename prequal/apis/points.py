@@ -18,7 +18,7 @@ from observability.selectors import (
     connection_point_list_for_user,
     system_operator_list,
 )
-from prequal.models import Product
+from prequal.selectors.resources import product_get_by_code
 
 MAX_POINTS_PER_QUERY = 10_000
 
@@ -39,14 +39,7 @@ class PointAssessingSosSerializer(serializers.Serializer):
 
 
 def _resolve(*, points, product_code: str | None, at) -> list[dict]:
-    procuring = None
-    if product_code:
-        product = Product.objects.select_related("procuring_so").filter(code=product_code).first()
-        if product is None:
-            raise ValidationError(
-                {"product": _("No product has the code %(code)s.") % {"code": product_code}}
-            )
-        procuring = product.procuring_so
+    procuring = product_get_by_code(code=product_code).procuring_so if product_code else None
     result = assessing_sos_for_points(points=points, procuring_so=procuring, at=at)
     so_ids = {e.system_operator_id for entries in result.values() for e in entries}
     operators = {so.pk: so for so in system_operator_list().filter(pk__in=so_ids)}

@@ -7,6 +7,8 @@ other operators' assessments on them; NRA analysts and admins see everything.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
@@ -55,6 +57,29 @@ def case_get_for_user(*, user, pk: int) -> Case:
     return get_object_or_404(case_list_for_user(user=user), pk=pk)
 
 
+@dataclass(frozen=True)
+class CaseRights:
+    """What the user may do with the case now: read by the case page, computed by the models'
+    rights (next to the transition guards)."""
+
+    is_owner: bool
+    submit: bool  # and edit or delete the draft
+    withdraw: bool
+    supply_information: bool
+
+
+def case_get_with_rights_for_user(*, user, pk: int) -> tuple[Case, CaseRights]:
+    """The case (or 404) and what the user may do with it now."""
+    case = case_get_for_user(user=user, pk=pk)
+    fsp_org_ids = user_roles(user=user).fsp_org_ids
+    return case, CaseRights(
+        is_owner=case.fsp.organisation_id in fsp_org_ids,
+        submit=case.may_submit(fsp_org_ids=fsp_org_ids),
+        withdraw=case.may_withdraw(fsp_org_ids=fsp_org_ids),
+        supply_information=case.may_supply_information(fsp_org_ids=fsp_org_ids),
+    )
+
+
 def case_fsp_get_for_user(*, user, pk: int) -> Case:
     """The case for an FSP action: 404 if unseen, PermissionDenied for read-only readers."""
     case = case_get_for_user(user=user, pk=pk)
@@ -69,9 +94,19 @@ def _assessment_qs():
     ).prefetch_related(Prefetch("conditions", queryset=Condition.objects.order_by("pk")))
 
 
-def case_assessments(*, case: Case) -> list[Assessment]:
-    """The assessments of the current round, by operator."""
-    return list(_assessment_qs().filter(case=case, round=case.round).order_by("system_operator_id"))
+def case_assessments(*, case: Case, user=None) -> list[Assessment]:
+    """The assessments of the current round, by operator; with `user`, each with `can_decide`."""
+    assessments = list(_assessment_qs().filter(case=case, round=case.round).order_by("system_operator_id"))
+    if user is not None:
+        assessments_add_rights(assessments=assessments, user=user)
+    return assessments
+
+
+def assessments_add_rights(*, assessments, user) -> None:
+    """Set `can_decide` on each assessment: may the user decide it now (Assessment.may_decide)."""
+    engineer_org_ids = user_roles(user=user).so_engineer_org_ids
+    for assessment in assessments:
+        assessment.can_decide = assessment.may_decide(engineer_org_ids=engineer_org_ids)
 
 
 def case_previous_assessments(*, case: Case) -> list[Assessment]:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 
 from accounts.selectors import Roles, user_roles
 from observability.selectors import connection_point_readers_add
@@ -90,6 +91,28 @@ def spg_get_for_user(*, user, pk: int, write: bool = False) -> Spg:
 
 def spg_memberships(*, spg: Spg):
     return spg.memberships.select_related("spu__connection_point").order_by("-valid_from")
+
+
+def product_by_code(*, code: str | None, active_only: bool = False, or_id: bool = False) -> Product | None:
+    """The product with this code (with its procuring SO), or None: every lookup by code.
+
+    `active_only`: only products still offered. `or_id`: a code of digits is the product's
+    id (the activation check accepts either).
+    """
+    if code is None:
+        return None
+    qs = Product.objects.select_related("procuring_so__organisation")
+    if active_only:
+        qs = qs.filter(is_active=True)
+    return (qs.filter(pk=int(code)) if or_id and code.isdigit() else qs.filter(code=code)).first()
+
+
+def product_get_by_code(*, code: str, active_only: bool = False) -> Product:
+    """product_by_code, or ValidationError on the field "product" when no product has the code."""
+    product = product_by_code(code=code, active_only=active_only)
+    if product is None:
+        raise ValidationError({"product": _("No product has the code %(code)s.") % {"code": code}})
+    return product
 
 
 def product_list() -> QuerySet[Product]:

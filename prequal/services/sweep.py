@@ -15,7 +15,6 @@ concurrently with engineers deciding and with another sweep:
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
@@ -26,14 +25,12 @@ from django.utils import timezone
 
 from prequal.models import Assessment, AssessmentReminder, Case, CaseEvent, DeadlineRule
 from prequal.services.cases import (
+    assessments_apply_silence,
     case_expire,
     case_withdraw_after_supplement_period,
+    cases_settle_outcomes,
     notify_on_commit,
-    outcome_event,
-    outcome_method,
-    silence_event,
 )
-from prequal.services.deadlines import outcome_valid_until
 
 DEFAULT_BATCH = 200
 
@@ -82,9 +79,9 @@ def _lock_cases(case_ids) -> dict[int, Case]:
 def sweep_silences(*, now: datetime, batch: int = DEFAULT_BATCH) -> int:
     """Pending assessments past their deadline become approved by silence (R4).
 
-    Per batch, under the case locks: the transitions run on each row, then one UPDATE per
-    table writes them (guarded by the source status), and the audit rows go in with one
-    INSERT. Cases whose round is now fully decided get their outcome (R5) the same way.
+    Per batch, under the case locks, the rules of silence and outcome (R5) run once for the
+    whole batch (prequal.services.cases.decisions: one UPDATE per table, guarded by the
+    source status), and the audit rows go in with one INSERT.
     """
     applied = 0
     pending = Assessment.Status.PENDING
@@ -105,92 +102,13 @@ def sweep_silences(*, now: datetime, batch: int = DEFAULT_BATCH) -> int:
             )
             if not fresh:
                 continue
-            events = []
-            for assessment in fresh:
-                before = assessment.status
-                assessment.apply_silence()
-                rule = rules.get(assessment.deadline_rule_id)
-                events.append(
-                    silence_event(
-                        assessment=assessment,
-                        before=before,
-                        now=now,
-                        legal_basis=rule.legal_basis if rule else "-",
-                    )
-                )
-            _bulk_write(
-                Assessment,
-                [a.pk for a in fresh],
-                source=pending,
-                status=Assessment.Status.APPROVED_BY_SILENCE,
-                decided_at=now,
-            )
+            events = assessments_apply_silence(assessments=fresh, now=now, rules=rules)
             touched = [cases[i] for i in sorted({a.case_id for a in fresh})]
-            events += _settle_outcomes(cases=touched, now=now, rules=rules, valid_until=valid_until)
+            events += cases_settle_outcomes(cases=touched, now=now, rules=rules, valid_until=valid_until)
             CaseEvent.objects.bulk_create(events)
             notify_on_commit(events)
             applied += len(fresh)
     return applied
-
-
-def _bulk_write(model, pks: list[int], *, source: str, **values) -> None:
-    """One UPDATE for rows already transitioned in memory; all must still be in `source`."""
-    written = model.objects.filter(pk__in=pks, status=source).update(**values, updated_at=timezone.now())
-    if written != len(pks):  # impossible under the case locks; roll the batch back if it happens
-        raise RuntimeError(f"{model.__name__}: {len(pks) - written} rows changed under the sweep's lock")
-
-
-def _settle_outcomes(
-    *,
-    cases: list[Case],
-    now: datetime,
-    rules: dict[int, DeadlineRule],
-    valid_until: dict[tuple[int, str], datetime],
-) -> list[CaseEvent]:
-    """R5 for many locked cases at once: unsaved outcome events, one UPDATE per outcome.
-
-    Reads the rounds as plain tuples (a sweep touches many cases); the rule is the same as
-    case_outcome(), the validity end the shortest of the decided assessments' rules.
-    """
-    rounds = {c.pk: c.round for c in cases}
-    siblings: dict[int, list[tuple[str, int, str]]] = defaultdict(list)
-    for case_id, round_, status, rule_id, zone in Assessment.objects.filter(
-        case__in=list(rounds)
-    ).values_list("case_id", "round", "status", "deadline_rule_id", "system_operator__time_zone"):
-        if round_ == rounds[case_id] and status != Assessment.Status.CANCELLED:
-            siblings[case_id].append((status, rule_id, zone))
-    groups: dict[tuple[str, datetime], list[int]] = defaultdict(list)
-    events = []
-    for case in cases:
-        if case.status != Case.Status.UNDER_ASSESSMENT:
-            continue
-        method = outcome_method(status for status, _, _ in siblings[case.pk])
-        if method is None:
-            continue
-        ends = []
-        for status, rule_id, zone in siblings[case.pk]:
-            if status in Assessment.DECIDED:
-                if (rule_id, zone) not in valid_until:
-                    valid_until[(rule_id, zone)] = outcome_valid_until(
-                        rule=rules[rule_id], decided_at=now, time_zone=zone
-                    )
-                ends.append(valid_until[(rule_id, zone)])
-        before = case.status
-        getattr(case, method)()
-        groups[(case.status, min(ends))].append(case.pk)
-        events.append(outcome_event(case=case, method=method, before=before, now=now))
-    for (status, until), pks in groups.items():
-        _bulk_write(
-            Case,
-            pks,
-            source=Case.Status.UNDER_ASSESSMENT,
-            status=status,
-            decided_at=now,
-            valid_until=until,
-            previous_outcome="",
-            previous_decided_at=None,
-        )
-    return events
 
 
 def _sweep_cases(*, now: datetime, batch: int, field: str, statuses, action: Callable) -> int:

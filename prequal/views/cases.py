@@ -129,19 +129,13 @@ def _map_config(*, user, points, area_ids: set[int]) -> dict | None:
 @require_GET
 def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The case page: for the FSP, the engineers of every assessing SO, and the NRA."""
-    case = case_selectors.case_get_for_user(user=request.user, pk=pk)
-    roles = user_roles(user=request.user)
+    case, rights = case_selectors.case_get_with_rights_for_user(user=request.user, pk=pk)
     now = timezone.now()
-    is_owner = case.fsp.organisation_id in roles.fsp_org_ids
-    assessments = case_selectors.case_assessments(case=case)
+    assessments = case_selectors.case_assessments(case=case, user=request.user)
     for assessment in assessments:
         assessment.clock = _clock(assessment.deadline if assessment.status == "pending" else None, now)
-        assessment.can_decide = (
-            assessment.status == Assessment.Status.PENDING
-            and assessment.system_operator.organisation_id in roles.so_engineer_org_ids
-        )
     preview, preview_error = None, ""
-    if case.status == Case.Status.DRAFT and is_owner:
+    if rights.submit:
         try:
             preview = case_services.case_preview_assessing_sos(case=case, at=now)
         except (ValidationError, ApplicationError) as exc:
@@ -153,9 +147,10 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
     return render(request, "prequal/case_detail.html", {
         "case": case,
-        "is_owner": is_owner,
-        "can_withdraw": is_owner and case.status in Case.UNDECIDED,
-        "can_supply": is_owner and case.status == Case.Status.UNDER_ASSESSMENT and case.supplement_due,
+        "is_owner": rights.is_owner,
+        "can_submit": rights.submit,
+        "can_withdraw": rights.withdraw,
+        "can_supply": rights.supply_information,
         "assessments": assessments,
         "previous_assessments": case_selectors.case_previous_assessments(case=case),
         "missing": [a for a in assessments if a.status == Assessment.Status.INCOMPLETE],
@@ -259,9 +254,9 @@ def queue(request: HttpRequest) -> HttpResponse:
     )
     page = paginate(request, qs)
     now = timezone.now()
+    case_selectors.assessments_add_rights(assessments=page, user=request.user)
     for assessment in page:
         assessment.clock = _clock(assessment.deadline, now)
-        assessment.can_decide = assessment.system_operator.organisation_id in roles.so_engineer_org_ids
     return render(request, "prequal/queue.html", {"filter_form": form, "page_obj": page, "now": now})
 
 

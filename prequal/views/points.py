@@ -12,8 +12,7 @@ from django.views.decorators.http import require_GET
 from observability.maps import MAP_SIMPLIFY_DEG, area_feature, map_settings, point_features
 from observability.resolver import Reason, assessing_sos_for_points
 from observability.selectors import area_list_for_user, connection_point_get_for_user, system_operator_list
-from prequal.models import Product
-from prequal.selectors.resources import spu_list_for_user
+from prequal.selectors.resources import product_by_code, product_list, spu_list_for_user
 
 
 @login_required
@@ -28,8 +27,7 @@ def connection_point_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def connection_point_assessing_sos(request: HttpRequest, pk: int) -> HttpResponse:
     """Who assesses this connection point, and why (SPEC R1)."""
     point = connection_point_get_for_user(user=request.user, pk=pk)
-    products = Product.objects.select_related("procuring_so__organisation").filter(is_active=True)
-    product = products.filter(code=request.GET.get("product") or "").first()
+    product = product_by_code(code=request.GET.get("product") or "", active_only=True)
     entries = assessing_sos_for_points(
         points=[point], procuring_so=product.procuring_so if product else None
     )[point.pk]
@@ -55,7 +53,7 @@ def connection_point_assessing_sos(request: HttpRequest, pk: int) -> HttpRespons
         {
             "point": point,
             "rows": rows,
-            "products": products,
+            "products": product_list(),
             "product": product,
             "map_config": {
                 **map_settings(),

@@ -71,6 +71,16 @@ def _save(instance, *fields: str) -> None:
         raise CaseChangedMeanwhile() from exc
 
 
+def _bulk_write(model, pks: list[int], *, source: str, **values) -> None:
+    """One UPDATE for rows already transitioned in memory; all must still be in `source`.
+
+    The callers hold the case locks, so a miss cannot happen; if it does, the batch rolls back.
+    """
+    written = model.objects.filter(pk__in=pks, status=source).update(**values, updated_at=timezone.now())
+    if written != len(pks):
+        raise RuntimeError(f"{model.__name__}: {len(pks) - written} rows changed under the case lock")
+
+
 def _record(
     *,
     case: Case,

@@ -78,7 +78,7 @@ def case_supply_information(*, user, case: Case, information: str) -> Case:
     if not information:
         raise ValidationError({"information": _("Describe the information you supply.")})
     case = _lock_case(case=case)
-    if case.status != Case.Status.UNDER_ASSESSMENT or case.supplement_due is None:
+    if not case.awaits_information:
         raise ApplicationError(_("No operator is waiting for information on this case."))
     now = timezone.now()
     events = [

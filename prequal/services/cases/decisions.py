@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 
 from django.core.exceptions import ValidationError
@@ -11,10 +12,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from common.exceptions import ApplicationError
-from prequal.models import Assessment, Case, CaseEvent, Condition
+from prequal.models import Assessment, Case, CaseEvent, Condition, DeadlineRule
 from prequal.services.cases._common import (
     CaseChangedMeanwhile,
     Via,
+    _bulk_write,
     _record,
     _require_engineer,
     _save,
@@ -100,6 +102,24 @@ def _check_decision(
         raise ValidationError(errors)
 
 
+DECISION_METHODS = {
+    Outcome.APPROVED: "approve",
+    Outcome.CONDITIONALLY_APPROVED: "approve_with_conditions",
+    Outcome.NOT_APPROVED: "refuse",
+}
+
+
+def _transition_unless_stale(assessment: Assessment, method: str) -> str:
+    """_transition, with "changed meanwhile" when the refusal comes from a stale copy."""
+    try:
+        return _transition(assessment, method)
+    except ApplicationError:
+        current = Assessment.objects.filter(pk=assessment.pk).values_list("status", flat=True).first()
+        if current != assessment.status:  # the copy is stale: someone decided meanwhile
+            raise CaseChangedMeanwhile() from None
+        raise
+
+
 @transaction.atomic
 def assessment_decide(
     *,
@@ -132,18 +152,8 @@ def assessment_decide(
     built = _build_conditions(assessment=assessment, conditions=conditions)
     case = Case.objects.select_for_update().get(pk=assessment.case_id)
     now = timezone.now()
-    method = {
-        Outcome.APPROVED: "approve",
-        Outcome.CONDITIONALLY_APPROVED: "approve_with_conditions",
-        Outcome.NOT_APPROVED: "refuse",
-    }[outcome]
-    try:
-        before = _transition(assessment, method)
-    except ApplicationError:
-        current = Assessment.objects.filter(pk=assessment.pk).values_list("status", flat=True).first()
-        if current != assessment.status:  # the copy is stale: someone decided meanwhile
-            raise CaseChangedMeanwhile() from None
-        raise
+    method = DECISION_METHODS[outcome]
+    before = _transition_unless_stale(assessment, method)
     assessment.decided_by = user
     assessment.decided_at = now
     assessment.reason = reason
@@ -163,8 +173,9 @@ def assessment_decide(
             at=now,
         )
     ]
-    events += _settle_outcome(case=case, now=now)
-    notify_on_commit(events)
+    outcome = cases_settle_outcomes(cases=[case], now=now)
+    CaseEvent.objects.bulk_create(outcome)
+    notify_on_commit(events + outcome)
     return assessment
 
 
@@ -186,14 +197,33 @@ def silence_event(
     )
 
 
-def _silence(*, assessment: Assessment, now: datetime) -> CaseEvent:
-    """Apply approval by silence to a pending, due assessment (case row already locked)."""
-    before = _transition(assessment, "apply_silence")
-    assessment.decided_at = now
-    _save(assessment, "status", "decided_at")
-    event = silence_event(assessment=assessment, before=before, now=now)
-    event.save()
-    return event
+def assessments_apply_silence(
+    *, assessments: Sequence[Assessment], now: datetime, rules: Mapping[int, DeadlineRule]
+) -> list[CaseEvent]:
+    """R4 for pending, due assessments whose case rows are locked: unsaved audit rows.
+
+    The transitions run on each row, then one UPDATE (guarded by the source status) writes
+    them all. `rules` maps deadline rule ids to rules, for the legal basis in the audit row.
+    Called by the deadline sweep with a batch and by assessment_apply_silence with one row.
+    """
+    events = []
+    for assessment in assessments:
+        before = _transition(assessment, "apply_silence")
+        assessment.decided_at = now
+        rule = rules.get(assessment.deadline_rule_id)
+        events.append(
+            silence_event(
+                assessment=assessment, before=before, now=now, legal_basis=rule.legal_basis if rule else "-"
+            )
+        )
+    _bulk_write(
+        Assessment,
+        [a.pk for a in assessments],
+        source=Assessment.Status.PENDING,
+        status=Assessment.Status.APPROVED_BY_SILENCE,
+        decided_at=now,
+    )
+    return events
 
 
 @transaction.atomic
@@ -207,8 +237,10 @@ def assessment_apply_silence(*, assessment: Assessment, now: datetime | None = N
     fresh = Assessment.objects.select_related("deadline_rule").get(pk=assessment.pk)
     if fresh.status != Assessment.Status.PENDING or fresh.deadline is None or fresh.deadline > now:
         return False
-    events = [_silence(assessment=fresh, now=now)]
-    events += _settle_outcome(case=case, now=now)
+    rules = {fresh.deadline_rule_id: fresh.deadline_rule} if fresh.deadline_rule_id else {}
+    events = assessments_apply_silence(assessments=[fresh], now=now, rules=rules)
+    events += cases_settle_outcomes(cases=[case], now=now, rules=rules)
+    CaseEvent.objects.bulk_create(events)
     notify_on_commit(events)
     return True
 
@@ -231,29 +263,6 @@ def outcome_method(statuses: Iterable[str]) -> str | None:
     return None
 
 
-def case_outcome(
-    *, case: Case, assessments: Sequence[Assessment], now: datetime
-) -> tuple[str, datetime] | None:
-    """The case transition and the outcome's validity end, or None while undecided (R5).
-
-    The validity ends with the shortest outcome validity of the decided assessments' rules.
-    """
-    if case.status != Case.Status.UNDER_ASSESSMENT:
-        return None
-    method = outcome_method(a.status for a in assessments if a.status != Assessment.Status.CANCELLED)
-    if method is None:
-        return None
-    ends = {
-        (a.deadline_rule_id, a.system_operator.time_zone): (a.deadline_rule, a.system_operator.time_zone)
-        for a in assessments
-        if a.is_decided
-    }
-    valid_until = min(
-        outcome_valid_until(rule=rule, decided_at=now, time_zone=zone) for rule, zone in ends.values()
-    )
-    return method, valid_until
-
-
 def outcome_event(*, case: Case, method: str, before: str, now: datetime) -> CaseEvent:
     """The unsaved audit row of a case reaching its outcome."""
     return CaseEvent(
@@ -267,21 +276,94 @@ def outcome_event(*, case: Case, method: str, before: str, now: datetime) -> Cas
     )
 
 
-def _settle_outcome(*, case: Case, now: datetime) -> list[CaseEvent]:
-    """Give the case its outcome if every assessment of the round is decided (case row locked)."""
-    assessments = list(
-        case.assessments.filter(round=case.round).select_related("deadline_rule", "system_operator")
+def _rounds(cases: Sequence[Case]) -> dict[int, list[tuple[str, int, str]]]:
+    """(status, deadline rule id, SO time zone) of each case's current round, cancelled left out.
+
+    Plain tuples: the sweep reads the rounds of many cases at once.
+    """
+    rounds = {c.pk: c.round for c in cases}
+    siblings: dict[int, list[tuple[str, int, str]]] = defaultdict(list)
+    for case_id, round_, status, rule_id, zone in Assessment.objects.filter(
+        case__in=list(rounds)
+    ).values_list("case_id", "round", "status", "deadline_rule_id", "system_operator__time_zone"):
+        if round_ == rounds[case_id] and status != Assessment.Status.CANCELLED:
+            siblings[case_id].append((status, rule_id, zone))
+    return siblings
+
+
+def _validity_ends(
+    *,
+    rows: dict[int, list[tuple[str, int, str]]],
+    now: datetime,
+    rules: Mapping[int, DeadlineRule] | None,
+    valid_until: dict[tuple[int, str], datetime],
+) -> dict[int, datetime]:
+    """Case id → end of its outcome's validity: the shortest of its decided assessments' rules."""
+    decided = {
+        case_id: [(rule_id, zone) for status, rule_id, zone in row if status in Assessment.DECIDED]
+        for case_id, row in rows.items()
+    }
+    rules = dict(rules or {})
+    missing = {r for keys in decided.values() for r, _ in keys if r not in rules} - {None}
+    if missing:
+        rules.update(DeadlineRule.objects.in_bulk(missing))
+    ends = {}
+    for case_id, keys in decided.items():
+        for rule_id, zone in keys:
+            if (rule_id, zone) not in valid_until:
+                valid_until[(rule_id, zone)] = outcome_valid_until(
+                    rule=rules[rule_id], decided_at=now, time_zone=zone
+                )
+        ends[case_id] = min(valid_until[key] for key in keys)
+    return ends
+
+
+def cases_settle_outcomes(
+    *,
+    cases: Sequence[Case],
+    now: datetime,
+    rules: Mapping[int, DeadlineRule] | None = None,
+    valid_until: dict[tuple[int, str], datetime] | None = None,
+) -> list[CaseEvent]:
+    """R5 for locked cases: those whose round is fully decided get their outcome.
+
+    Returns the unsaved outcome events; one UPDATE per (outcome, validity end) writes the
+    cases. `rules` (rule id → rule) may be partial: missing rules are read in one query.
+    `valid_until` caches (rule id, zone) → end of validity for `now` across calls (the sweep).
+    Called by the deadline sweep with a batch and by a single decision or silence with one case.
+    """
+    siblings = _rounds(cases)
+    methods = {}
+    for case in cases:
+        if case.status == Case.Status.UNDER_ASSESSMENT:
+            method = outcome_method(status for status, _, _ in siblings[case.pk])
+            if method is not None:
+                methods[case.pk] = method
+    ends = _validity_ends(
+        rows={pk: siblings[pk] for pk in methods},
+        now=now,
+        rules=rules,
+        valid_until={} if valid_until is None else valid_until,
     )
-    result = case_outcome(case=case, assessments=assessments, now=now)
-    if result is None:
-        return []
-    method, valid_until = result
-    before = _transition(case, method)
-    case.decided_at = now
-    case.valid_until = valid_until
-    case.previous_outcome = ""
-    case.previous_decided_at = None
-    _save(case, "status", "decided_at", "valid_until", "previous_outcome", "previous_decided_at")
-    event = outcome_event(case=case, method=method, before=before, now=now)
-    event.save()
-    return [event]
+    groups: dict[tuple[str, datetime], list[int]] = defaultdict(list)
+    events = []
+    for case in cases:
+        if case.pk not in methods:
+            continue
+        before = _transition(case, methods[case.pk])
+        case.decided_at, case.valid_until = now, ends[case.pk]
+        case.previous_outcome, case.previous_decided_at = "", None
+        groups[(case.status, case.valid_until)].append(case.pk)
+        events.append(outcome_event(case=case, method=methods[case.pk], before=before, now=now))
+    for (status, until), pks in groups.items():
+        _bulk_write(
+            Case,
+            pks,
+            source=Case.Status.UNDER_ASSESSMENT,
+            status=status,
+            decided_at=now,
+            valid_until=until,
+            previous_outcome="",
+            previous_decided_at=None,
+        )
+    return events
