@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import random
 from collections import Counter
-from datetime import UTC, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -29,6 +29,7 @@ from django.utils.text import slugify
 from accounts.models import Membership, User
 from demo import sweden
 from limits.models import LimitConcern, LimitEvent, LimitRefusal, TargetKind, TemporaryLimit
+from limits.services import limit_snapshot
 from observability.models import SystemOperator
 from prequal.models import Assessment, Case, CaseEvent, Condition, Product, Spu
 from prequal.services.deadlines import assessment_deadline, deadline_rule_in_force, outcome_valid_until
@@ -337,23 +338,11 @@ def _limits(*, world: _World, rng: random.Random, start: datetime, now: datetime
             created_at=published, updated_at=lifted or published, latest_allowed_at=latest,
             lifted_at=lifted, lifted_by_id=user if lifted else None,
         )
-        after = _snapshot(limit, lifted=None)
+        after = {**limit_snapshot(limit), "lifted_at": None}  # as it was published
         LimitEvent.objects.create(limit=limit, action=LimitEvent.Action.CREATE, at=published, actor_id=user,
                                   after=after, latest_allowed_at=latest)
         if lifted:
             LimitEvent.objects.create(limit=limit, action=LimitEvent.Action.LIFT, at=lifted, actor_id=user,
-                                      before=after, after=_snapshot(limit, lifted=lifted))
+                                      before=after, after=limit_snapshot(limit))
         LimitConcern.objects.create(limit=limit, fsp_id=spu.fsp_id)
         created["temporary limits"] += 1
-
-
-def _snapshot(limit, *, lifted) -> dict:
-    """The shape limits.services records in LimitEvent.before/after."""
-    return {
-        "direction": limit.direction,
-        "quantity_mw": str(limit.quantity_mw),
-        "start": limit.start.astimezone(UTC).isoformat(),
-        "end": limit.end.astimezone(UTC).isoformat(),
-        "reason": limit.reason,
-        "lifted_at": lifted.astimezone(UTC).isoformat() if lifted else None,
-    }

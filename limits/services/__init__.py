@@ -41,7 +41,14 @@ from limits.services.targets import (
     point_in_grid,
     target_check,
 )
-from limits.services.writes import fsp_ids_concerned, limit_create, limit_lift, limit_target, limit_update
+from limits.services.writes import (
+    fsp_ids_concerned,
+    limit_create,
+    limit_lift,
+    limit_snapshot,
+    limit_target,
+    limit_update,
+)
 
 __all__ = [
     "affected_fsp_ids",
@@ -55,6 +62,7 @@ __all__ = [
     "limit_max_days",
     "limit_preview",
     "limit_publication",
+    "limit_snapshot",
     "limit_target",
     "limit_target_find",
     "limit_update",

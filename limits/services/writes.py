@@ -27,7 +27,8 @@ from observability.models import ConnectionPoint, SystemOperator
 from prequal.models import Direction, Fsp, Spg, Spu
 
 
-def _snapshot(limit: TemporaryLimit) -> dict:
+def limit_snapshot(limit: TemporaryLimit) -> dict:
+    """The limit as its audit trail records it (LimitEvent.before/after)."""
     return {
         "direction": limit.direction,
         "quantity_mw": str(limit.quantity_mw),
@@ -163,7 +164,7 @@ def _create_save(
         action=LimitEvent.Action.CREATE,
         at=now,
         actor=user,
-        after=_snapshot(limit),
+        after=limit_snapshot(limit),
         latest_allowed_at=publication.latest_allowed_at,
     )
     LimitConcern.objects.bulk_create(
@@ -256,7 +257,7 @@ def _update_save(
     locked = TemporaryLimit.objects.select_for_update().get(pk=limit.pk)
     if locked.updated_at != limit.updated_at or locked.lifted_at is not None:
         raise ValidationError({"limit": _("This limit changed meanwhile: reload and try again.")})
-    before = _snapshot(locked)
+    before = limit_snapshot(locked)
     for name, value in values.items():
         setattr(locked, name, value)
     locked.reason = locked.reason.strip()
@@ -271,7 +272,7 @@ def _update_save(
         at=now,
         actor=user,
         before=before,
-        after=_snapshot(locked),
+        after=limit_snapshot(locked),
         latest_allowed_at=publication.latest_allowed_at if publication else None,
     )
     _notify(locked.pk, LimitEvent.Action.UPDATE)
@@ -328,7 +329,7 @@ def limit_lift(*, user, limit: TemporaryLimit, now: datetime | None = None) -> T
             raise ValidationError({"limit": _("This limit was already lifted.")})
         if locked.end <= now:
             raise ValidationError({"limit": _("This limit has already ended.")})
-        before = _snapshot(locked)
+        before = limit_snapshot(locked)
         locked.lifted_at, locked.lifted_by, locked.updated_at = now, user, now
         locked.save(update_fields=["lifted_at", "lifted_by", "updated_at"])
         LimitEvent.objects.create(
@@ -337,7 +338,7 @@ def limit_lift(*, user, limit: TemporaryLimit, now: datetime | None = None) -> T
             at=now,
             actor=user,
             before=before,
-            after=_snapshot(locked),
+            after=limit_snapshot(locked),
         )
         _notify(locked.pk, LimitEvent.Action.LIFT)
     return locked
