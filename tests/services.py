@@ -57,8 +57,9 @@ def free_port() -> int:
 
 # The only variables a child inherits from the test process: where programs are, whose home, the
 # locale, the time zone and the temporary folder. Everything else it needs, the test says.
-CHILD_MARK = "GRIDPREQUAL_TEST_CHILD"
 INHERITED_ENV = ("PATH", "HOME", "USER", "LOGNAME", "LANG", "LC_ALL", "TZ", "TMPDIR")
+# Set in each child's environment with a value of its own: finds what it started (Child.processes).
+CHILD_MARK = "GRIDPREQUAL_TEST_CHILD"
 
 
 def child_env(**variables: str) -> dict[str, str]:
@@ -293,10 +294,14 @@ class CeleryWorker:
         if self.beat:
             args += ["-B", "--scheduler", "django_celery_beat.schedulers:DatabaseScheduler"]
         self.child = Child(args, env=self.env(), log_path=self.log_path).start()
-        wait_until(lambda: not self.child.running() or "ready." in self.log(), timeout=60,
-                   message="the Celery worker to be ready", details=lambda: self.log()[-3000:])
-        if not self.child.running():
-            pytest.fail(f"The Celery worker exited with {self.process.returncode}:\n{self.log()[-3000:]}")
+        try:
+            wait_until(lambda: not self.child.running() or "ready." in self.log(), timeout=60,
+                       message="the Celery worker to be ready", details=lambda: self.log()[-3000:])
+            if not self.child.running():
+                pytest.fail(f"The Celery worker exited with {self.process.returncode}:\n{self.log()[-3000:]}")
+        except BaseException:  # pytest.fail included: a worker that never got ready is stopped too
+            self.child.stop()
+            raise
         return self
 
     def log(self) -> str:

@@ -91,7 +91,8 @@ class SupervisedWorker:
         self.starts.append(CeleryWorker(
             broker_url=self.broker_url, database_url=database_url_for(connection.settings_dict), beat=True,
             log_path=self.tmp_path / f"worker-{len(self.starts)}.log",
-        ).start())
+        ))
+        self.starts[-1].start()
 
     def logs(self) -> str:
         return "\n".join(f"--- {w.log_path.name}\n{w.log()[-2500:]}" for w in self.starts)
