@@ -35,6 +35,10 @@ CONDITION_VALUES = (
     "max_up_mw", "max_down_mw", "months_text", "weekdays_text", "start_time", "end_time", "time_zone",
 )
 LIST_ORDER = ("system_operator__organisation__name", "decided_at", "pk")
+# CONDITION_VALUES read through an assessment.
+_JOINED_CONDITION_VALUES = tuple(
+    name if name.endswith("_text") else f"conditions__{name}" for name in CONDITION_VALUES
+)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -110,16 +114,21 @@ def decision_rows(batch: list[tuple]) -> list[list[Value]]:
 def decision_list_rows(decisions: QuerySet[Assessment]) -> Iterator[list[Value]]:
     """Every conditional and refused decision with its conditions, streamed.
 
-    Two chunked cursors in the same order, merged: the decisions, and their conditions sorted
-    by the same keys. No per-batch lookups, whatever the length of the list.
+    Two chunked cursors in the same order, merged: the decisions, and the same decisions joined
+    to their conditions (one row per condition, one empty row for a decision without). No
+    per-batch lookups, whatever the length of the list. A join, not `assessment__in=`: a
+    semi-join the planner underestimates becomes a nested loop that rescans the decisions once
+    per condition (quadratic, minutes on a few thousand rows).
     """
     listed = conditional_and_refused(decisions)
-    # The same decisions, without the joins the list's own columns need.
-    wanted = decisions.filter(status__in=(S.CONDITIONALLY_APPROVED, S.NOT_APPROVED)).values("pk")
-    conditions = _conditions(
-        Condition.objects.filter(assessment__in=wanted).order_by(
-            *(f"assessment__{key}" for key in LIST_ORDER), "pk"
+    conditions = (
+        decisions.filter(status__in=(S.CONDITIONALLY_APPROVED, S.NOT_APPROVED))
+        .annotate(
+            months_text=Cast("conditions__months", TextField()),
+            weekdays_text=Cast("conditions__weekdays", TextField()),
         )
+        .order_by(*LIST_ORDER, "conditions__pk")
+        .values_list("pk", "conditions__pk", *_JOINED_CONDITION_VALUES)
     )
     with report_read_session(decisions.db):
         maker = _RowMaker()
@@ -128,6 +137,7 @@ def decision_list_rows(decisions: QuerySet[Assessment]) -> Iterator[list[Value]]
         for item in listed.iterator(chunk_size=LIST_CHUNK):
             described = []
             while pending is not None and pending[0] == item[0]:
-                described.append(maker.describe(pending[1:]))
+                if pending[1] is not None:
+                    described.append(maker.describe(pending[2:]))
                 pending = next(conditions, None)
             yield maker.row(item, described)

@@ -6,7 +6,9 @@ from datetime import UTC, datetime
 
 import pytest
 import time_machine
+from django.db import connection
 from django.db.models import Count
+from django.test.utils import CaptureQueriesContext
 
 from accounts.models import User
 from demo.cases import demo_decisions_load
@@ -78,3 +80,22 @@ def test_a_second_load_creates_nothing(demo):
         assert not demo_decisions_load()
         demo_data_load()
     assert counts() == before
+
+
+def test_the_list_reads_the_decisions_once_per_query(demo):
+    """No subquery for the planner to rescan: with statistics taken while the tables were empty
+    (as earlier tests in a worker leave them), `conditions WHERE assessment_id IN (SELECT
+    decisions)` became a nested loop that read the decisions once per condition, two million
+    buffers for the demo's year, and ran past CI's statement timeout. Each of the two merged
+    queries reads the decisions in one scan, joined."""
+    analyst = User.objects.get(username="analyst-ei")
+    report = report_for_user(user=analyst, year=2025)
+    with CaptureQueriesContext(connection) as captured:
+        listed = list(report.table("conditional_and_refused").rows())
+    assert listed
+    # On PostgreSQL streamed through server-side cursors: DECLARE "…" NO SCROLL CURSOR FOR SELECT …
+    statements = [q["sql"].split(" CURSOR FOR ", 1)[-1] for q in captured.captured_queries]
+    selects = [sql for sql in statements if sql.startswith("SELECT") and '"prequal_assessment"' in sql]
+    assert len(selects) == 2  # the decisions, and the decisions joined to their conditions
+    for sql in selects:
+        assert sql.count('FROM "prequal_assessment"') + sql.count('JOIN "prequal_assessment"') == 1, sql
