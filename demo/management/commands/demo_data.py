@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import os
 
-from django.core.management.base import BaseCommand
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
 
 from accounts.models import Membership
 from demo import sweden
@@ -30,9 +31,19 @@ class Command(BaseCommand):
         parser.add_argument(
             "--dry-run", action="store_true", help="Check and count what would be created; save nothing."
         )
+        parser.add_argument(
+            "--force", action="store_true",
+            help="Load even though DEBUG is off (the demo accounts share a published password).",
+        )
 
     def handle(self, *args, **options) -> None:
         dry_run = options["dry_run"]
+        if not (settings.DEBUG or dry_run or options["force"]):
+            # The demo logins share one published password: never on an installation by accident.
+            raise CommandError(
+                "DEBUG is off: this looks like a real installation, and the demo accounts share a "
+                "published password. Nothing was loaded. Use --force to load the demo data anyway."
+            )
         summary = demo_data_load(dry_run=dry_run)
         parts = ", ".join(
             f"{n} {singular if n == 1 else plural}"
