@@ -14,6 +14,7 @@ from rest_framework.views import APIView
 
 from accounts.services import auth_token_get_or_create
 from common.api import StrictInputSerializer
+from common.http import client_address
 
 
 class AuthTokenThrottle(AnonRateThrottle):
@@ -21,6 +22,10 @@ class AuthTokenThrottle(AnonRateThrottle):
 
     scope = "auth_token"
     rate = "10/minute"
+
+    def get_ident(self, request: Request) -> str:
+        # Not DRF's reading of X-Forwarded-For, which trusts the client's own header by default.
+        return client_address(request)
 
 
 class AuthTokenObtainApi(APIView):

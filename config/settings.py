@@ -99,11 +99,11 @@ AXES_COOLOFF_TIME = timedelta(minutes=env_int("GRIDPREQUAL_LOGIN_COOLOFF_MINUTES
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_SENSITIVE_PARAMETERS = ["password"]
-# Behind N reverse proxies the client address is the Nth from the right in X-Forwarded-For.
-_PROXY_COUNT = env_int("GRIDPREQUAL_PROXY_COUNT", 0)
-if _PROXY_COUNT:
-    AXES_IPWARE_PROXY_COUNT = _PROXY_COUNT
-    AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
+# Behind N reverse proxies the client address is the Nth from the right in X-Forwarded-For;
+# with none (the default) the header is the client's own and never read (common/http.py).
+PROXY_COUNT = env_int("GRIDPREQUAL_PROXY_COUNT", 0)
+AXES_CLIENT_IP_CALLABLE = "common.http.client_address"
+AXES_LOCKOUT_CALLABLE = "common.http.lockout_response"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
