@@ -139,6 +139,11 @@ class Case(ConcurrentTransitionMixin, TimeStampedModel):
     def is_decided(self) -> bool:
         return self.status in self.DECIDED
 
+    @property
+    def is_submitted(self) -> bool:
+        """Past the draft: operators see the case, and limits and activation checks concern it."""
+        return self.status != self.Status.DRAFT
+
     @classmethod
     def prequalifying_outcome(cls, *, status: str, previous_outcome: str) -> str | None:
         """The outcome by which a case with these values prequalifies its resource, or None.
