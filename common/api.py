@@ -104,3 +104,11 @@ def errors_renamed(fields: dict[str, str]):
                     field = (error.params or {}).get("unique_check", [name])[-1]
                 renamed.setdefault(fields.get(field, field), []).append(error)
         raise DjangoValidationError(renamed) from exc
+
+
+def validated_input(serializer_class: type[serializers.Serializer], request) -> dict:
+    """The request body checked by `serializer_class`: its validated data, or a 400 with a
+    message per field."""
+    serializer = serializer_class(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    return dict(serializer.validated_data)

@@ -104,6 +104,13 @@ def _capacity_field(label) -> forms.DecimalField:
     )
 
 
+def _gsrn_field(help_text) -> forms.CharField:
+    return forms.CharField(
+        label=_("Connection point (GSRN)"), min_length=18, max_length=18,
+        validators=[validate_gsrn], help_text=help_text,
+    )
+
+
 class SpuForm(FspChoiceMixin, forms.Form):
     """Register an SPU at a connection point; a new point is registered with it."""
 
@@ -115,12 +122,10 @@ class SpuForm(FspChoiceMixin, forms.Form):
     technology = forms.ChoiceField(label=_("Technology"), choices=Spu.Technology.choices)
     max_up_kw = _capacity_field(_("Maximum up (kW)"))
     max_down_kw = _capacity_field(_("Maximum down (kW)"))
-    gsrn = forms.CharField(
-        label=_("Connection point (GSRN)"), min_length=18, max_length=18,
-        validators=[validate_gsrn],
-        help_text=_("The 18-digit metering point id. If it is not registered yet, fill in the "
-                    "connection point details below."),
-    )
+    gsrn = _gsrn_field(_(
+        "The 18-digit metering point id. If it is not registered yet, fill in the "
+        "connection point details below."
+    ))
     connecting_so = forms.ModelChoiceField(
         label=_("Connecting system operator"), required=False,
         queryset=SystemOperator.objects.select_related("organisation"),
@@ -174,11 +179,7 @@ class SpuEditForm(forms.Form):
     technology = forms.ChoiceField(label=_("Technology"), choices=Spu.Technology.choices)
     max_up_kw = _capacity_field(_("Maximum up (kW)"))
     max_down_kw = _capacity_field(_("Maximum down (kW)"))
-    gsrn = forms.CharField(
-        label=_("Connection point (GSRN)"), min_length=18, max_length=18,
-        validators=[validate_gsrn],
-        help_text=_("Changing it moves the unit to another registered connection point."),
-    )
+    gsrn = _gsrn_field(_("Changing it moves the unit to another registered connection point."))
 
     FIELD_MAP = {"connection_point": "gsrn"}
 

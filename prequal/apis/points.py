@@ -12,23 +12,21 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from observability.resolver import Reason, assessing_sos_for_points
-from observability.selectors import (
-    connection_point_get_for_user,
-    connection_point_list_for_user,
-    system_operator_list,
-)
+from observability.selectors import connection_point_get_for_user, connection_point_list_for_user
+from prequal.selectors.points import assessing_so_rows
 from prequal.selectors.resources import product_get_by_code
 
 MAX_POINTS_PER_QUERY = 10_000
 
 
 class AssessingSoSerializer(serializers.Serializer):
-    system_operator = serializers.IntegerField(source="system_operator_id")
-    system_operator_name = serializers.CharField()
-    eic_code = serializers.CharField()
-    tier = serializers.CharField()
-    reasons = serializers.ListField(child=serializers.CharField())
+    """One row of prequal.selectors.points.assessing_so_rows."""
+
+    system_operator = serializers.IntegerField(source="so.pk")
+    system_operator_name = serializers.CharField(source="so.name")
+    eic_code = serializers.CharField(source="so.eic_code")
+    tier = serializers.CharField(source="so.tier")
+    reasons = serializers.ListField(child=serializers.CharField(), source="reason_codes")
     area_version_ids = serializers.ListField(child=serializers.IntegerField())
 
 
@@ -40,28 +38,8 @@ class PointAssessingSosSerializer(serializers.Serializer):
 
 def _resolve(*, points, product_code: str | None, at) -> list[dict]:
     procuring = product_get_by_code(code=product_code).procuring_so if product_code else None
-    result = assessing_sos_for_points(points=points, procuring_so=procuring, at=at)
-    so_ids = {e.system_operator_id for entries in result.values() for e in entries}
-    operators = {so.pk: so for so in system_operator_list().filter(pk__in=so_ids)}
-    order = [r.value for r in Reason]
-    return [
-        {
-            "connection_point": point.pk,
-            "gsrn": point.gsrn,
-            "assessing_sos": [
-                {
-                    "system_operator_id": e.system_operator_id,
-                    "system_operator_name": operators[e.system_operator_id].name,
-                    "eic_code": operators[e.system_operator_id].eic_code,
-                    "tier": operators[e.system_operator_id].tier,
-                    "reasons": sorted(e.reasons, key=order.index),
-                    "area_version_ids": sorted(e.area_version_ids),
-                }
-                for e in result[point.pk]
-            ],
-        }
-        for point in points
-    ]
+    rows = assessing_so_rows(points=points, procuring_so=procuring, at=at)
+    return [{"connection_point": p.pk, "gsrn": p.gsrn, "assessing_sos": rows[p.pk]} for p in points]
 
 
 class AssessingSosApi(APIView):

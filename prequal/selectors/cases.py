@@ -66,17 +66,23 @@ class CaseRights:
     submit: bool  # and edit or delete the draft
     withdraw: bool
     supply_information: bool
+    set_limit: bool  # on the case's resource (limits app)
+    check_activation: bool  # of the case's resource for its product (limits app)
 
 
 def case_get_with_rights_for_user(*, user, pk: int) -> tuple[Case, CaseRights]:
     """The case (or 404) and what the user may do with it now."""
     case = case_get_for_user(user=user, pk=pk)
-    fsp_org_ids = user_roles(user=user).fsp_org_ids
+    roles = user_roles(user=user)
+    fsp_org_ids = roles.fsp_org_ids
+    is_owner = case.fsp.organisation_id in fsp_org_ids
     return case, CaseRights(
-        is_owner=case.fsp.organisation_id in fsp_org_ids,
+        is_owner=is_owner,
         submit=case.may_submit(fsp_org_ids=fsp_org_ids),
         withdraw=case.may_withdraw(fsp_org_ids=fsp_org_ids),
         supply_information=case.may_supply_information(fsp_org_ids=fsp_org_ids),
+        set_limit=case.is_submitted and roles.is_so_engineer,
+        check_activation=case.is_submitted and (roles.is_so or is_owner),
     )
 
 

@@ -148,6 +148,8 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "prequal/case_detail.html", {
         "case": case,
         "is_owner": rights.is_owner,
+        "can_set_limit": rights.set_limit,
+        "can_check_activation": rights.check_activation,
         "can_submit": rights.submit,
         "can_withdraw": rights.withdraw,
         "can_supply": rights.supply_information,
@@ -278,13 +280,14 @@ def _decision_values(form: DecisionForm, formset) -> dict:
 def assessment_decide(request: HttpRequest, pk: int) -> HttpResponse:
     """Approve, approve with conditions, or refuse (R6); declaring incomplete posts elsewhere."""
     assessment = case_selectors.assessment_get_for_user(user=request.user, pk=pk, write=True)
+    case_selectors.assessments_add_rights(assessments=[assessment], user=request.user)
     case = assessment.case
     seen = assessment.updated_at.isoformat()
     if request.method == "POST" and request.POST.get("seen") != seen:
         # The engineer decided on what they saw; it changed since (a colleague, the sweep, the FSP).
         messages.error(request, case_services.CaseChangedMeanwhile().message)
         return redirect("prequal:case-detail", pk=case.pk)
-    if assessment.status != Assessment.Status.PENDING or assessment.round != case.round:
+    if not assessment.can_decide:  # Assessment.may_decide: the decision transitions' guard
         messages.info(request, _("This assessment is %(status)s: there is nothing to decide.")
                       % {"status": assessment.get_status_display().lower()})
         return redirect("prequal:case-detail", pk=case.pk)

@@ -10,8 +10,8 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from observability.maps import MAP_SIMPLIFY_DEG, area_feature, map_settings, point_features
-from observability.resolver import Reason, assessing_sos_for_points
-from observability.selectors import area_list_for_user, connection_point_get_for_user, system_operator_list
+from observability.selectors import connection_point_get_for_user
+from prequal.selectors.points import assessing_so_rows
 from prequal.selectors.resources import product_by_code, product_list, spu_list_for_user
 
 
@@ -28,23 +28,10 @@ def connection_point_assessing_sos(request: HttpRequest, pk: int) -> HttpRespons
     """Who assesses this connection point, and why (SPEC R1)."""
     point = connection_point_get_for_user(user=request.user, pk=pk)
     product = product_by_code(code=request.GET.get("product") or "", active_only=True)
-    entries = assessing_sos_for_points(
-        points=[point], procuring_so=product.procuring_so if product else None
+    rows = assessing_so_rows(
+        points=[point], procuring_so=product.procuring_so if product else None, user=request.user
     )[point.pk]
-    operators = {
-        so.pk: so for so in system_operator_list().filter(pk__in=[e.system_operator_id for e in entries])
-    }
-    area_ids = {a for e in entries for a in e.area_version_ids}
-    areas = {a.pk: a for a in area_list_for_user(user=request.user).filter(pk__in=area_ids)}
-    order = [r.value for r in Reason]
-    rows = [
-        {
-            "so": operators[e.system_operator_id],
-            "reasons": [Reason(r).label for r in sorted(e.reasons, key=order.index)],
-            "areas": [areas[a] for a in sorted(e.area_version_ids) if a in areas],
-        }
-        for e in entries
-    ]
+    areas = {area.pk: area for row in rows for area in row["areas"]}
     features = [area_feature(a, simplify=MAP_SIMPLIFY_DEG) for a in areas.values()]
     features += point_features([point])
     return render(

@@ -1,0 +1,58 @@
+"""REST API over products: read-only, open to every logged-in user."""
+
+from __future__ import annotations
+
+import django_filters
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics, serializers, views
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from prequal.models import Direction, Product
+from prequal.selectors.resources import product_list
+
+
+class ProductOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    code = serializers.CharField()
+    name = serializers.CharField()
+    kind = serializers.ChoiceField(choices=Product.Kind.choices)
+    procuring_so = serializers.IntegerField(source="procuring_so_id")
+    procuring_so_eic = serializers.CharField(source="procuring_so.organisation.eic_code")
+    directions = serializers.ChoiceField(choices=Direction.choices)
+    market_time_unit_minutes = serializers.IntegerField()
+    gate_closure_minutes = serializers.IntegerField(
+        help_text="Balancing energy gate closure: minutes before delivery that bids close."
+    )
+
+
+class ProductFilter(django_filters.FilterSet):
+    code = django_filters.CharFilter()
+    kind = django_filters.ChoiceFilter(choices=Product.Kind.choices)
+    procuring_so = django_filters.NumberFilter(field_name="procuring_so_id")
+
+    class Meta:
+        model = Product
+        fields = ["code", "kind", "procuring_so"]
+
+
+class ProductListApi(generics.ListAPIView):
+    """The active products (open to every logged-in user)."""
+
+    serializer_class = ProductOutputSerializer
+    filterset_class = ProductFilter
+
+    def get_queryset(self):
+        return product_list()
+
+    @extend_schema(operation_id="products_list", summary="List products")
+    def get(self, request: Request, *args, **kwargs) -> Response:
+        return super().get(request, *args, **kwargs)
+
+
+class ProductDetailApi(views.APIView):
+    @extend_schema(operation_id="products_retrieve", summary="One product", responses=ProductOutputSerializer)
+    def get(self, request: Request, pk: int) -> Response:
+        product = get_object_or_404(product_list(), pk=pk)
+        return Response(ProductOutputSerializer(product).data)

@@ -1,0 +1,33 @@
+"""The prequal app's models, one module per concept; import them from here.
+
+resources: FSPs, SPUs, SPGs and memberships, products · deadlines: deadline rules ·
+cases: cases and their lifecycle · assessments: assessments and their reminders ·
+conditions: conditions of a conditional approval · events: the audit trail.
+"""
+
+from prequal.models.assessments import Assessment, AssessmentReminder
+from prequal.models.cases import Case, CaseQuerySet
+from prequal.models.conditions import Condition
+from prequal.models.deadlines import DeadlineRule, default_reminder_days
+from prequal.models.events import CaseEvent, CaseEventQuerySet, ImmutableRecordError
+from prequal.models.resources import Direction, Fsp, Product, Spg, SpgMembership, Spu
+
+__all__ = [
+    "Assessment",
+    "AssessmentReminder",
+    "Case",
+    "CaseEvent",
+    "CaseEventQuerySet",
+    "CaseQuerySet",
+    "Condition",
+    "DeadlineRule",
+    "Direction",
+    "Fsp",
+    "ImmutableRecordError",
+    "Product",
+    "Spg",
+    "SpgMembership",
+    "Spu",
+    # Referenced by migration 0002 as prequal.models.default_reminder_days.
+    "default_reminder_days",
+]

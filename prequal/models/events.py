@@ -1,0 +1,76 @@
+"""The audit trail of cases and assessments (SPEC R2): immutable rows, one per transition."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from prequal.models.assessments import Assessment
+from prequal.models.cases import Case
+
+
+class ImmutableRecordError(Exception):
+    """Raised on any attempt to change or delete an audit row."""
+
+
+class CaseEventQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise ImmutableRecordError(_("The audit trail cannot be changed."))
+
+    def delete(self):
+        raise ImmutableRecordError(_("The audit trail cannot be deleted."))
+
+
+class CaseEvent(models.Model):
+    """One row per transition of a case or an assessment: the audit trail (SPEC R2).
+
+    Immutable: saving an existing row, deleting, or a queryset update/delete raise.
+    `actor` is the person; when it is empty, `via` says whether the deadline sweep or the
+    system acted.
+    """
+
+    class Via(models.TextChoices):
+        USER = "user", _("Person")
+        DEADLINE = "deadline", _("Deadline")
+        SYSTEM = "system", _("System")
+
+    case = models.ForeignKey(Case, models.PROTECT, related_name="events")
+    assessment = models.ForeignKey(
+        Assessment, models.PROTECT, null=True, blank=True, related_name="events"
+    )
+    at = models.DateTimeField(_("at"), default=timezone.now)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    via = models.CharField(_("by"), max_length=10, choices=Via.choices, default=Via.USER)
+    # What happened: the transition or service step, e.g. "submit", "apply_silence",
+    # "supply_information", "reassess". Read by notifications and the timeline.
+    action = models.CharField(_("action"), max_length=32, blank=True)
+    from_state = models.CharField(_("from"), max_length=24, blank=True)
+    to_state = models.CharField(_("to"), max_length=24)
+    reason = models.TextField(_("reason"), blank=True)
+
+    objects = CaseEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["at", "pk"]
+        indexes = [models.Index(fields=["case", "at"], name="case_event_case_at")]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.from_state} → {self.to_state}"
+
+    def save(self, *args, **kwargs) -> None:
+        if not self._state.adding:
+            raise ImmutableRecordError(_("The audit trail cannot be changed."))
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ImmutableRecordError(_("The audit trail cannot be deleted."))
+
+    @property
+    def actor_label(self) -> str:
+        if self.actor_id:
+            return self.actor.get_full_name() or self.actor.username
+        return str(self.get_via_display())

@@ -1,0 +1,198 @@
+"""FSPs, their units (SPUs) and groups (SPGs) with time-bounded memberships, and products (SPEC §2)."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Organisation
+from common.models import TimeStampedModel
+from common.validators import validate_bidding_zone
+from observability.models import ConnectionPoint, SystemOperator
+
+
+class Direction(models.TextChoices):
+    UP = "up", _("Up")
+    DOWN = "down", _("Down")
+    BOTH = "both", _("Up and down")
+
+
+class Fsp(TimeStampedModel):
+    organisation = models.OneToOneField(
+        Organisation,
+        models.PROTECT,
+        related_name="fsp",
+        limit_choices_to={"kind": Organisation.Kind.FSP},
+    )
+
+    class Meta:
+        ordering = ["organisation__name"]
+        verbose_name = _("FSP")
+        verbose_name_plural = _("FSPs")
+
+    def __str__(self) -> str:
+        return self.organisation.name if self.organisation_id else "?"
+
+    @property
+    def name(self) -> str:
+        return self.organisation.name
+
+    def clean(self) -> None:
+        if self.organisation_id and self.organisation.kind != Organisation.Kind.FSP:
+            raise ValidationError({"organisation": _("The organisation is not an FSP.")})
+
+
+class Product(TimeStampedModel):
+    class Kind(models.TextChoices):
+        BALANCING = "balancing", _("Balancing")
+        LOCAL = "local", _("Local service")
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=120)
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+    procuring_so = models.ForeignKey(
+        SystemOperator, models.PROTECT, related_name="products", verbose_name=_("procuring SO")
+    )
+    directions = models.CharField(_("directions"), max_length=4, choices=Direction.choices)
+    market_time_unit_minutes = models.PositiveIntegerField(
+        _("market time unit (minutes)"), validators=[MinValueValidator(1)]
+    )
+    # Balancing energy gate closure: how long before delivery bids close (R7 counts from it).
+    gate_closure_minutes = models.PositiveIntegerField(_("gate closure lead time (minutes)"))
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Spu(TimeStampedModel):
+    """Service providing unit: controllable units behind one connection point."""
+
+    class Technology(models.TextChoices):
+        BATTERY = "battery", _("Battery")
+        EV_CHARGING = "ev_charging", _("EV charging")
+        HEAT_PUMP = "heat_pump", _("Heat pump")
+        INDUSTRIAL_LOAD = "industrial_load", _("Industrial load")
+        SOLAR = "solar", _("Solar PV")
+        WIND = "wind", _("Wind")
+        HYDRO = "hydro", _("Hydro")
+        CHP = "chp", _("Combined heat and power")
+        OTHER = "other", _("Other")
+
+    fsp = models.ForeignKey(Fsp, models.PROTECT, related_name="spus", verbose_name=_("FSP"))
+    connection_point = models.ForeignKey(
+        ConnectionPoint, models.PROTECT, related_name="spus", verbose_name=_("connection point")
+    )
+    # The FSP's own identifier; unique per FSP, used by CSV imports and the API.
+    code = models.CharField(_("code"), max_length=64)
+    name = models.CharField(_("name"), max_length=200)
+    technology = models.CharField(_("technology"), max_length=20, choices=Technology.choices)
+    max_up_kw = models.DecimalField(
+        _("maximum up (kW)"), max_digits=12, decimal_places=3, validators=[MinValueValidator(0)]
+    )
+    max_down_kw = models.DecimalField(
+        _("maximum down (kW)"), max_digits=12, decimal_places=3, validators=[MinValueValidator(0)]
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    deactivated_at = models.DateTimeField(_("deactivated at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("SPU")
+        verbose_name_plural = _("SPUs")
+        constraints = [
+            models.UniqueConstraint(fields=["fsp", "code"], name="spu_code_unique_per_fsp"),
+            models.CheckConstraint(
+                condition=models.Q(max_up_kw__gte=0) & models.Q(max_down_kw__gte=0),
+                name="spu_capacity_non_negative",
+            ),
+        ]
+        indexes = [models.Index(fields=["fsp", "is_active"], name="spu_fsp_active")]
+
+    def __str__(self) -> str:
+        return f"{self.code} – {self.name}"
+
+    def clean(self) -> None:
+        if self.max_up_kw is not None and self.max_down_kw is not None:
+            if self.max_up_kw == 0 and self.max_down_kw == 0:
+                raise ValidationError(
+                    {"max_up_kw": _("An SPU must offer some capacity up or down.")}
+                )
+
+
+class Spg(TimeStampedModel):
+    """Service providing group: SPUs of one FSP at several connection points in one zone."""
+
+    fsp = models.ForeignKey(Fsp, models.PROTECT, related_name="spgs", verbose_name=_("FSP"))
+    code = models.CharField(_("code"), max_length=64)
+    name = models.CharField(_("name"), max_length=200)
+    bidding_zone = models.CharField(
+        _("bidding zone"), max_length=10, validators=[validate_bidding_zone]
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    deactivated_at = models.DateTimeField(_("deactivated at"), null=True, blank=True)
+    members = models.ManyToManyField(Spu, through="SpgMembership", related_name="spgs")
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("SPG")
+        verbose_name_plural = _("SPGs")
+        constraints = [
+            models.UniqueConstraint(fields=["fsp", "code"], name="spg_code_unique_per_fsp"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} – {self.name}"
+
+
+class SpgMembership(TimeStampedModel):
+    """An SPU in an SPG from `valid_from` until `valid_to` (open-ended when empty)."""
+
+    spg = models.ForeignKey(Spg, models.CASCADE, related_name="memberships")
+    spu = models.ForeignKey(Spu, models.PROTECT, related_name="spg_memberships")
+    valid_from = models.DateTimeField(_("valid from"))
+    valid_to = models.DateTimeField(_("valid to"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["valid_from"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(valid_to__isnull=True)
+                | models.Q(valid_to__gt=models.F("valid_from")),
+                name="spg_membership_period_positive",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.spu} in {self.spg}"
+
+    def clean(self) -> None:
+        if not (self.spg_id and self.spu_id):
+            return
+        errors = {}
+        if self.spu.fsp_id != self.spg.fsp_id:
+            errors["spu"] = _("The SPU belongs to another FSP.")
+        elif self.spu.connection_point.bidding_zone != self.spg.bidding_zone:
+            errors["spu"] = _(
+                "The SPU is in bidding zone %(spu)s; the group is in %(spg)s."
+            ) % {"spu": self.spu.connection_point.bidding_zone, "spg": self.spg.bidding_zone}
+        if self.valid_to and self.valid_from and self.valid_to <= self.valid_from:
+            errors["valid_to"] = _("The membership must end after it starts.")
+        if not errors and self.valid_from:
+            overlapping = SpgMembership.objects.filter(spg_id=self.spg_id, spu_id=self.spu_id)
+            if self.pk:
+                overlapping = overlapping.exclude(pk=self.pk)
+            overlapping = overlapping.filter(
+                models.Q(valid_to__isnull=True) | models.Q(valid_to__gt=self.valid_from)
+            )
+            if self.valid_to:
+                overlapping = overlapping.filter(valid_from__lt=self.valid_to)
+            if overlapping.exists():
+                errors["valid_from"] = _("The SPU is already a member of this group then.")
+        if errors:
+            raise ValidationError(errors)
