@@ -13,33 +13,21 @@ from datetime import datetime
 import shapely
 from django.core.exceptions import PermissionDenied
 from django.db import connection
-from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from accounts.selectors import user_roles
 from common.db import fetch_all, instance, model_columns
-from limits.models import LimitConcern, LimitEvent, LimitStatus, TemporaryLimit
+from limits.models import LimitConcern, LimitEvent, TemporaryLimit, limit_status_q
 from observability.models import ConnectionPoint, ObservabilityArea, SystemOperator
 from prequal.models import Case, Product, Spg, Spu
 from prequal.selectors.resources import product_by_code as product_by_code_uncached
 
 
 def status_q(status: str, *, at: datetime | None = None) -> Q:
-    """Limits in a derived status at `at`; "current" is active or upcoming."""
-    at = at or timezone.now()
-    not_lifted = Q(lifted_at__isnull=True) | Q(lifted_at__gt=at)
-    if status == LimitStatus.UPCOMING:
-        return not_lifted & Q(start__gt=at)
-    if status == LimitStatus.ACTIVE:
-        return not_lifted & Q(start__lte=at, end__gt=at)
-    if status == "current":
-        return not_lifted & Q(end__gt=at)
-    if status == LimitStatus.LIFTED:
-        return Q(lifted_at__lte=at) & Q(lifted_at__lt=F("end"))
-    if status == LimitStatus.ENDED:
-        return Q(end__lte=at) & (Q(lifted_at__isnull=True) | Q(lifted_at__gte=F("end")))
-    return Q()
+    """Limits in a derived status at `at` (now by default); see limits.models.limit_status_q."""
+    return limit_status_q(status, at=at or timezone.now())
 
 
 def limit_list_for_user(
