@@ -8,12 +8,13 @@ that concerned them when published; NRA analysts and admins see everything.
 from __future__ import annotations
 
 import time
+from collections import defaultdict
 from datetime import datetime
 
 import shapely
 from django.core.exceptions import PermissionDenied
 from django.db import connection
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -288,7 +289,6 @@ def limit_statistics(*, year: int, system_operator_ids=None, time_zone: str = "U
     attempts, and `late_share` = refused / (published + refused). Read by the annual report.
     """
     import zoneinfo
-    from collections import defaultdict
 
     from limits.models import LimitRefusal
 
@@ -300,13 +300,28 @@ def limit_statistics(*, year: int, system_operator_ids=None, time_zone: str = "U
     if system_operator_ids is not None:
         limits = limits.filter(system_operator_id__in=list(system_operator_ids))
         refusals = refusals.filter(system_operator_id__in=list(system_operator_ids))
+    return limit_figures_per_so(limits=limits.with_effective_period(), refusals=refusals)
+
+
+def limit_figures_per_so(*, limits: QuerySet[TemporaryLimit], refusals: QuerySet) -> dict[int, dict]:
+    """Per issuing SO: `count` of `limits`, their `hours` in force (read with_effective_period),
+    `refused_late` new limits among `refusals`, and `late_share` = refused / (published + refused).
+
+    The one count of the annual report's limit figures (limit_statistics, reports.builder).
+    """
     figures: dict[int, dict] = defaultdict(lambda: {"count": 0, "hours": 0.0, "refused_late": 0})
-    rows = limits.with_effective_period().values_list("system_operator_id", "effective_duration")
-    for so_id, duration in rows:
-        figures[so_id]["count"] += 1
-        figures[so_id]["hours"] += duration.total_seconds() / 3600
-    for so_id in refusals.values_list("system_operator_id", flat=True):
-        figures[so_id]["refused_late"] += 1
+    rows = (
+        limits.order_by()
+        .values("system_operator_id")
+        .annotate(n=Count("pk"), total=Sum("effective_duration"))
+        .values_list("system_operator_id", "n", "total")
+    )
+    for so_id, n, total in rows:
+        figures[so_id]["count"] = n
+        figures[so_id]["hours"] = total.total_seconds() / 3600 if total else 0.0
+    per_so = refusals.order_by().values("system_operator_id").annotate(n=Count("pk"))
+    for so_id, n in per_so.values_list("system_operator_id", "n"):
+        figures[so_id]["refused_late"] = n
     for row in figures.values():
         attempts = row["count"] + row["refused_late"]
         row["late_share"] = row["refused_late"] / attempts if attempts else 0.0

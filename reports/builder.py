@@ -22,12 +22,12 @@ from django.db.models import (
     FloatField,
     Q,
     QuerySet,
-    Sum,
 )
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from limits.selectors import limit_figures_per_so
 from observability.models import SystemOperator
 from prequal.models import Assessment
 from reports.decisions import decision_list_rows
@@ -281,24 +281,12 @@ def _decision_rows(*, ops: list[tuple], per_so: dict[int, dict]) -> tuple[list, 
 
 def _limit_rows(*, ops: list[tuple], limits, refusals) -> list[list[Value]]:
     """Per operator: limits set, their total effective duration, late refusals (then the total row)."""
-    limit_figures = {
-        so: (n, total)
-        for so, n, total in limits.order_by()
-        .values("system_operator_id")
-        .annotate(n=Count("pk"), total=Sum("effective_duration"))
-        .values_list("system_operator_id", "n", "total")
-    }
-    refusal_counts = dict(
-        refusals.order_by().values("system_operator_id").annotate(n=Count("pk")).values_list(
-            "system_operator_id", "n"
-        )
-    )
+    figures = limit_figures_per_so(limits=limits, refusals=refusals)
     rows = []
     limit_totals = [0, 0.0, 0]
     for pk, name, _eic, _tier in ops:
-        n_limits, total = limit_figures.get(pk, (0, None))
-        hours = round(total.total_seconds() / 3600, 2) if total else 0.0
-        refused = refusal_counts.get(pk, 0)
+        row = figures.get(pk, {"count": 0, "hours": 0.0, "refused_late": 0})
+        n_limits, hours, refused = row["count"], round(row["hours"], 2), row["refused_late"]
         limit_totals = [limit_totals[0] + n_limits, limit_totals[1] + hours, limit_totals[2] + refused]
         rows.append([name, n_limits, hours, refused, _share(refused, n_limits + refused)])
     rows.append([
