@@ -17,7 +17,7 @@ from pyproj import Transformer
 from shapely.geometry import MultiPolygon, Point, Polygon
 
 from demo import sweden
-from observability.areas import area_geometry_from_shape
+from observability.area_geometry import area_geometry_from_shape
 from observability.geo import SWEREF99_TM, WGS84
 from observability.models import SystemOperator
 from observability.services import area_version_import

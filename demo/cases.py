@@ -194,18 +194,8 @@ def _draw_outcome(rng: random.Random) -> str:
 
 
 def _cases(*, world: _World, rng: random.Random, start: datetime, now: datetime, created: Counter) -> None:
-    S = Assessment.Status
-    window = (now - timedelta(days=5) - start).total_seconds()
-    plans = []
-    for spu in world.spus:
-        products = world.products_for(spu)
-        for product in rng.sample(products, min(len(products), rng.randint(*CASES_PER_SPU))):
-            submitted = start + timedelta(seconds=rng.uniform(0, window))
-            plans.append((submitted, spu, product))
-    plans.sort(key=lambda p: p[0])
-
     rules: dict = {}
-    for submitted, spu, product in plans:
+    for submitted, spu, product in _case_plans(world=world, rng=rng, start=start, now=now):
         fsp_user = world.fsp_users.get(spu.fsp.organisation_id)
         case = Case(fsp=spu.fsp, spu=spu, product=product, status=Case.Status.UNDER_ASSESSMENT,
                     round=1, created_by_id=fsp_user, submitted_at=submitted)
@@ -217,38 +207,18 @@ def _cases(*, world: _World, rng: random.Random, start: datetime, now: datetime,
             CaseEvent(case=case, action="submit", from_state="draft", to_state="submitted",
                       actor_id=fsp_user, at=submitted),
         ]
-        assessments, conditions, decision_events = [], [], []
+        assessments, conditions = [], []
         for so, reasons in world.assessing(spu, product):
             key = (so.organisation.country, submitted.date())
             if key not in rules:
                 rules[key] = deadline_rule_in_force(system_operator=so, at=submitted)
-            rule = rules[key]
-            deadline = assessment_deadline(rule=rule, start=submitted, time_zone=so.time_zone)
-            connects = "connecting" in reasons
-            a = Assessment(case=case, round=1, system_operator=so, reasons=reasons, connects=connects,
-                           deadline=deadline, deadline_rule=rule, clock_started_at=submitted)
-            if rng.random() < SILENCE_SHARE:
-                outcome, decided_at = S.APPROVED_BY_SILENCE, deadline
-            else:
-                outcome = _draw_outcome(rng)
-                span = (deadline - submitted).total_seconds() / 86400
-                delay = rng.triangular(2, span - 1, min(span - 2, 25 if outcome == "approved" else 45))
-                decided_at = submitted + timedelta(days=delay)
-            if decided_at > now:
-                assessments.append(a)  # still pending: the clock runs
-                continue
-            a = Assessment(
-                case=case, round=1, system_operator=so, reasons=reasons, connects=connects, deadline=deadline,
-                deadline_rule=rule, clock_started_at=submitted, status=outcome, decided_at=decided_at,
-                decided_by_id=None if outcome == S.APPROVED_BY_SILENCE else world.engineer(so),
+            a = _assessment_draw(
+                world=world, rng=rng, case=case, so=so, reasons=reasons, rule=rules[key],
+                submitted=submitted, now=now,
             )
-            if outcome == S.CONDITIONALLY_APPROVED:
-                a.reason = rng.choice(REASONS)
-                for spec in rng.sample(CONDITIONS, rng.randint(1, 2)):
-                    conditions.append((a, Condition(time_zone=so.time_zone, **spec)))
-            elif outcome == S.NOT_APPROVED:
-                a.justification = rng.choice(JUSTIFICATIONS)
-                a.limits_explanation = rng.choice(LIMITS_EXPLANATIONS)
+            if a.status == Assessment.Status.CONDITIONALLY_APPROVED:
+                conditions += [(a, Condition(time_zone=so.time_zone, **spec))
+                               for spec in rng.sample(CONDITIONS, rng.randint(1, 2))]
             assessments.append(a)
         Assessment.objects.bulk_create(assessments)
         created["cases"] += 1
@@ -262,43 +232,100 @@ def _cases(*, world: _World, rng: random.Random, start: datetime, now: datetime,
             case=case, action="open_assessment", from_state="submitted", to_state="under_assessment",
             via=CaseEvent.Via.SYSTEM, at=submitted, reason=f"Assessments opened for {names}.",
         ))
-        for a in sorted((a for a in assessments if a.decided_at), key=lambda a: a.decided_at):
-            silence = a.status == S.APPROVED_BY_SILENCE
-            decision_events.append(CaseEvent(
-                case=case, assessment=a, from_state=S.PENDING, to_state=a.status, at=a.decided_at,
-                action={
-                    S.APPROVED: "approve", S.CONDITIONALLY_APPROVED: "approve_with_conditions",
-                    S.NOT_APPROVED: "refuse", S.APPROVED_BY_SILENCE: "apply_silence",
-                }[a.status],
-                actor_id=None if silence else a.decided_by_id,
-                via=CaseEvent.Via.DEADLINE if silence else CaseEvent.Via.USER,
-                reason=(f"No decision by the deadline ({a.deadline_rule.legal_basis})." if silence
-                        else a.reason or a.justification),
-            ))
-        events += decision_events
+        events += _decision_events(case=case, assessments=assessments)
         if all(a.decided_at for a in assessments):
-            statuses = {a.status for a in assessments}
-            status, method = (
-                (Case.Status.NOT_APPROVED, "refuse") if S.NOT_APPROVED in statuses
-                else (Case.Status.CONDITIONALLY_APPROVED, "approve_conditionally")
-                if S.CONDITIONALLY_APPROVED in statuses
-                else (Case.Status.APPROVED, "approve")
-            )
-            decided_at = max(a.decided_at for a in assessments)
-            valid_until = min(
-                outcome_valid_until(rule=a.deadline_rule, decided_at=decided_at,
-                                    time_zone=a.system_operator.time_zone)
-                for a in assessments
-            )
-            Case.objects.filter(pk=case.pk).update(
-                status=status, decided_at=decided_at, valid_until=valid_until, updated_at=decided_at
-            )
-            events.append(CaseEvent(
-                case=case, action=method, from_state="under_assessment", to_state=status,
-                via=CaseEvent.Via.SYSTEM, at=decided_at, reason="All assessments are decided.",
-            ))
+            events.append(_case_outcome(case=case, assessments=assessments))
         CaseEvent.objects.bulk_create(events)
         created["case events"] += len(events)
+
+
+def _case_plans(*, world: _World, rng: random.Random, start: datetime, now: datetime) -> list[tuple]:
+    """(submitted, SPU, product) of every demo case, in the order of submission."""
+    window = (now - timedelta(days=5) - start).total_seconds()
+    plans = []
+    for spu in world.spus:
+        products = world.products_for(spu)
+        for product in rng.sample(products, min(len(products), rng.randint(*CASES_PER_SPU))):
+            submitted = start + timedelta(seconds=rng.uniform(0, window))
+            plans.append((submitted, spu, product))
+    plans.sort(key=lambda p: p[0])
+    return plans
+
+
+def _assessment_draw(
+    *, world: _World, rng: random.Random, case: Case, so, reasons, rule, submitted: datetime, now: datetime
+) -> Assessment:
+    """One SO's assessment of the case: pending while its clock runs, else decided (by silence or not)."""
+    S = Assessment.Status
+    deadline = assessment_deadline(rule=rule, start=submitted, time_zone=so.time_zone)
+    connects = "connecting" in reasons
+    a = Assessment(case=case, round=1, system_operator=so, reasons=reasons, connects=connects,
+                   deadline=deadline, deadline_rule=rule, clock_started_at=submitted)
+    if rng.random() < SILENCE_SHARE:
+        outcome, decided_at = S.APPROVED_BY_SILENCE, deadline
+    else:
+        outcome = _draw_outcome(rng)
+        span = (deadline - submitted).total_seconds() / 86400
+        delay = rng.triangular(2, span - 1, min(span - 2, 25 if outcome == "approved" else 45))
+        decided_at = submitted + timedelta(days=delay)
+    if decided_at > now:
+        return a  # still pending: the clock runs
+    a = Assessment(
+        case=case, round=1, system_operator=so, reasons=reasons, connects=connects, deadline=deadline,
+        deadline_rule=rule, clock_started_at=submitted, status=outcome, decided_at=decided_at,
+        decided_by_id=None if outcome == S.APPROVED_BY_SILENCE else world.engineer(so),
+    )
+    if outcome == S.CONDITIONALLY_APPROVED:
+        a.reason = rng.choice(REASONS)
+    elif outcome == S.NOT_APPROVED:
+        a.justification = rng.choice(JUSTIFICATIONS)
+        a.limits_explanation = rng.choice(LIMITS_EXPLANATIONS)
+    return a
+
+
+def _decision_events(*, case: Case, assessments: list[Assessment]) -> list[CaseEvent]:
+    """The audit events of the decided assessments, in the order of decision."""
+    S = Assessment.Status
+    events = []
+    for a in sorted((a for a in assessments if a.decided_at), key=lambda a: a.decided_at):
+        silence = a.status == S.APPROVED_BY_SILENCE
+        events.append(CaseEvent(
+            case=case, assessment=a, from_state=S.PENDING, to_state=a.status, at=a.decided_at,
+            action={
+                S.APPROVED: "approve", S.CONDITIONALLY_APPROVED: "approve_with_conditions",
+                S.NOT_APPROVED: "refuse", S.APPROVED_BY_SILENCE: "apply_silence",
+            }[a.status],
+            actor_id=None if silence else a.decided_by_id,
+            via=CaseEvent.Via.DEADLINE if silence else CaseEvent.Via.USER,
+            reason=(f"No decision by the deadline ({a.deadline_rule.legal_basis})." if silence
+                    else a.reason or a.justification),
+        ))
+    return events
+
+
+def _case_outcome(*, case: Case, assessments: list[Assessment]) -> CaseEvent:
+    """Store the outcome of a case whose assessments are all decided (R5); its audit event."""
+    S = Assessment.Status
+    statuses = {a.status for a in assessments}
+    status, method = (
+        (Case.Status.NOT_APPROVED, "refuse") if S.NOT_APPROVED in statuses
+        else (Case.Status.CONDITIONALLY_APPROVED, "approve_conditionally")
+        if S.CONDITIONALLY_APPROVED in statuses
+        else (Case.Status.APPROVED, "approve")
+    )
+    decided_at = max(a.decided_at for a in assessments)
+    valid_until = min(
+        outcome_valid_until(rule=a.deadline_rule, decided_at=decided_at,
+                            time_zone=a.system_operator.time_zone)
+        for a in assessments
+    )
+    Case.objects.filter(pk=case.pk).update(
+        status=status, decided_at=decided_at, valid_until=valid_until, updated_at=decided_at
+    )
+    return CaseEvent(
+        case=case, action=method, from_state="under_assessment", to_state=status,
+        via=CaseEvent.Via.SYSTEM, at=decided_at, reason="All assessments are decided.",
+    )
 
 
 def _limits(*, world: _World, rng: random.Random, start: datetime, now: datetime, created: Counter) -> None:

@@ -95,16 +95,21 @@ def _organisation(*, name: str, kind: str, eic: str | None):
     return organisation, True
 
 
+def _create(instance, *, summary: DemoSummary, label: str):
+    """Check and save a new demo row, counted as created under `label`."""
+    instance.full_clean()
+    instance.save()
+    summary.count(label, created=True)
+    return instance
+
+
 def _load_fsps(*, summary: DemoSummary) -> dict:
     fsps = {}
     for spec in sweden.FSPS:
         fsp = Fsp.objects.select_related("organisation").filter(organisation__name=spec.name).first()
         if fsp is None:
             organisation, _ = _organisation(name=spec.name, kind=Organisation.Kind.FSP, eic=spec.eic)
-            fsp = Fsp(organisation=organisation)
-            fsp.full_clean()
-            fsp.save()
-            summary.count("FSPs", created=True)
+            fsp = _create(Fsp(organisation=organisation), summary=summary, label="FSPs")
         else:
             summary.count("FSPs", created=False)
         fsps[spec.name] = fsp
@@ -131,18 +136,14 @@ def _load_users(*, summary: DemoSummary, organisations: dict) -> dict:
                 is_staff=is_admin, is_superuser=is_admin,
             )
             user.set_password(sweden.DEMO_PASSWORD)
-            user.full_clean()
-            user.save()
-            summary.count("users", created=True)
+            _create(user, summary=summary, label="users")
         else:
             summary.count("users", created=False)
         if spec.organisation:
             organisation = organisations[spec.organisation]
             if not Membership.objects.filter(user=user, organisation=organisation).exists():
                 membership = Membership(user=user, organisation=organisation, role=spec.role)
-                membership.full_clean()
-                membership.save()
-                summary.count("memberships", created=True)
+                _create(membership, summary=summary, label="memberships")
             else:
                 summary.count("memberships", created=False)
         users[spec.username] = user
@@ -159,9 +160,7 @@ def _load_products(*, summary: DemoSummary, operators: dict) -> None:
             directions=spec.directions, market_time_unit_minutes=spec.mtu_minutes,
             gate_closure_minutes=spec.gate_closure_minutes,
         )
-        product.full_clean()
-        product.save()
-        summary.count("products", created=True)
+        _create(product, summary=summary, label="products")
 
 
 def _load_connection_points(*, summary: DemoSummary, operators: dict) -> dict:

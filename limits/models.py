@@ -8,6 +8,9 @@ annual report (R9).
 
 from __future__ import annotations
 
+import operator
+from datetime import datetime
+
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
@@ -33,19 +36,70 @@ class LimitStatus(models.TextChoices):
     LIFTED = "lifted", _("Lifted")
 
 
+# A limit lifted before its end stops applying when lifted (not before its start).
+_CUT_SHORT = models.Q(lifted_at__isnull=False, lifted_at__lt=models.F("end"))
+
+
+def limit_status_q(status: str, *, at: datetime) -> models.Q:
+    """Limits in a derived status at `at`; "current" is active or upcoming.
+
+    The one home of the status rule: TemporaryLimit.status_at evaluates the same conditions
+    on one row in memory.
+    """
+    not_lifted = models.Q(lifted_at__isnull=True) | models.Q(lifted_at__gt=at)
+    if status == LimitStatus.UPCOMING:
+        return not_lifted & models.Q(start__gt=at)
+    if status == LimitStatus.ACTIVE:
+        return not_lifted & models.Q(start__lte=at, end__gt=at)
+    if status == "current":
+        return not_lifted & models.Q(end__gt=at)
+    if status == LimitStatus.LIFTED:
+        return models.Q(lifted_at__lte=at) & models.Q(lifted_at__lt=models.F("end"))
+    if status == LimitStatus.ENDED:
+        not_cut_short = models.Q(lifted_at__isnull=True) | models.Q(lifted_at__gte=models.F("end"))
+        return models.Q(end__lte=at) & not_cut_short
+    return models.Q()
+
+
+_COMPARE = {
+    "exact": operator.eq, "lt": operator.lt, "lte": operator.le, "gt": operator.gt, "gte": operator.ge
+}
+
+
+def _holds(q: models.Q, row: models.Model) -> bool:
+    """Whether one row in memory satisfies `q`, as SQL would (a comparison with NULL is false).
+
+    Knows only what limit_status_q and _CUT_SHORT use: comparisons of fields with values or F().
+    """
+    results = []
+    for child in q.children:
+        if isinstance(child, models.Q):
+            results.append(_holds(child, row))
+            continue
+        lookup, value = child
+        name, _sep, op = lookup.partition("__")
+        left = getattr(row, name)
+        if op == "isnull":
+            results.append((left is None) == value)
+            continue
+        right = getattr(row, value.name) if isinstance(value, models.F) else value
+        results.append(left is not None and right is not None and _COMPARE[op or "exact"](left, right))
+    held = all(results) if q.connector == models.Q.AND else any(results)
+    return held != q.negated
+
+
 def _effective_end() -> models.Expression:
     """SQL of TemporaryLimit.effective_end: the end, or when lifted if that is earlier."""
     return models.Case(
-        models.When(
-            lifted_at__isnull=False,
-            lifted_at__lt=models.F("end"),
-            then=Greatest(models.F("lifted_at"), models.F("start")),
-        ),
+        models.When(_CUT_SHORT, then=Greatest(models.F("lifted_at"), models.F("start"))),
         default=models.F("end"),
     )
 
 
 class TemporaryLimitQuerySet(models.QuerySet):
+    def in_status(self, status: str, *, at: datetime | None = None) -> TemporaryLimitQuerySet:
+        return self.filter(limit_status_q(status, at=at or timezone.now()))
+
     def with_effective_period(self) -> TemporaryLimitQuerySet:
         """Annotate `effective_until` and `effective_duration`: the period the limit applies.
 
@@ -195,17 +249,15 @@ class TemporaryLimit(models.Model):
         """
         if hasattr(self, "effective_until"):
             return self.effective_until
-        if self.lifted_at and self.lifted_at < self.end:
+        if _holds(_CUT_SHORT, self):
             return max(self.lifted_at, self.start)
         return self.end
 
     def status_at(self, at) -> str:
-        if self.lifted_at and self.lifted_at <= at and self.lifted_at < self.end:
-            return LimitStatus.LIFTED
-        if at < self.start:
-            return LimitStatus.UPCOMING
-        if at < self.end:
-            return LimitStatus.ACTIVE
+        """The limit's status at `at`: limit_status_q's rule for this one row."""
+        for status in (LimitStatus.LIFTED, LimitStatus.UPCOMING, LimitStatus.ACTIVE):
+            if _holds(limit_status_q(status, at=at), self):
+                return status
         return LimitStatus.ENDED
 
     @property

@@ -8,38 +8,27 @@ that concerned them when published; NRA analysts and admins see everything.
 from __future__ import annotations
 
 import time
+from collections import defaultdict
 from datetime import datetime
 
 import shapely
 from django.core.exceptions import PermissionDenied
 from django.db import connection
-from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from accounts.selectors import user_roles
 from common.db import fetch_all, instance, model_columns
-from limits.models import LimitConcern, LimitEvent, LimitStatus, TemporaryLimit
+from limits.models import LimitConcern, LimitEvent, TemporaryLimit, limit_status_q
 from observability.models import ConnectionPoint, ObservabilityArea, SystemOperator
 from prequal.models import Case, Product, Spg, Spu
 from prequal.selectors.resources import product_by_code as product_by_code_uncached
 
 
 def status_q(status: str, *, at: datetime | None = None) -> Q:
-    """Limits in a derived status at `at`; "current" is active or upcoming."""
-    at = at or timezone.now()
-    not_lifted = Q(lifted_at__isnull=True) | Q(lifted_at__gt=at)
-    if status == LimitStatus.UPCOMING:
-        return not_lifted & Q(start__gt=at)
-    if status == LimitStatus.ACTIVE:
-        return not_lifted & Q(start__lte=at, end__gt=at)
-    if status == "current":
-        return not_lifted & Q(end__gt=at)
-    if status == LimitStatus.LIFTED:
-        return Q(lifted_at__lte=at) & Q(lifted_at__lt=F("end"))
-    if status == LimitStatus.ENDED:
-        return Q(end__lte=at) & (Q(lifted_at__isnull=True) | Q(lifted_at__gte=F("end")))
-    return Q()
+    """Limits in a derived status at `at` (now by default); see limits.models.limit_status_q."""
+    return limit_status_q(status, at=at or timezone.now())
 
 
 def limit_list_for_user(
@@ -300,7 +289,6 @@ def limit_statistics(*, year: int, system_operator_ids=None, time_zone: str = "U
     attempts, and `late_share` = refused / (published + refused). Read by the annual report.
     """
     import zoneinfo
-    from collections import defaultdict
 
     from limits.models import LimitRefusal
 
@@ -312,13 +300,28 @@ def limit_statistics(*, year: int, system_operator_ids=None, time_zone: str = "U
     if system_operator_ids is not None:
         limits = limits.filter(system_operator_id__in=list(system_operator_ids))
         refusals = refusals.filter(system_operator_id__in=list(system_operator_ids))
+    return limit_figures_per_so(limits=limits.with_effective_period(), refusals=refusals)
+
+
+def limit_figures_per_so(*, limits: QuerySet[TemporaryLimit], refusals: QuerySet) -> dict[int, dict]:
+    """Per issuing SO: `count` of `limits`, their `hours` in force (read with_effective_period),
+    `refused_late` new limits among `refusals`, and `late_share` = refused / (published + refused).
+
+    The one count of the annual report's limit figures (limit_statistics, reports.builder).
+    """
     figures: dict[int, dict] = defaultdict(lambda: {"count": 0, "hours": 0.0, "refused_late": 0})
-    rows = limits.with_effective_period().values_list("system_operator_id", "effective_duration")
-    for so_id, duration in rows:
-        figures[so_id]["count"] += 1
-        figures[so_id]["hours"] += duration.total_seconds() / 3600
-    for so_id in refusals.values_list("system_operator_id", flat=True):
-        figures[so_id]["refused_late"] += 1
+    rows = (
+        limits.order_by()
+        .values("system_operator_id")
+        .annotate(n=Count("pk"), total=Sum("effective_duration"))
+        .values_list("system_operator_id", "n", "total")
+    )
+    for so_id, n, total in rows:
+        figures[so_id]["count"] = n
+        figures[so_id]["hours"] = total.total_seconds() / 3600 if total else 0.0
+    per_so = refusals.order_by().values("system_operator_id").annotate(n=Count("pk"))
+    for so_id, n in per_so.values_list("system_operator_id", "n"):
+        figures[so_id]["refused_late"] = n
     for row in figures.values():
         attempts = row["count"] + row["refused_late"]
         row["late_share"] = row["refused_late"] / attempts if attempts else 0.0

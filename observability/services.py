@@ -13,7 +13,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Organisation
-from observability.areas import AreaGeometry, area_file_read
+from observability.area_geometry import AreaGeometry
+from observability.areas import area_file_read
 from observability.geo import WGS84, to_wgs84
 from observability.models import ConnectionPoint, ObservabilityArea, SystemOperator
 

@@ -22,12 +22,12 @@ from django.db.models import (
     FloatField,
     Q,
     QuerySet,
-    Sum,
 )
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from limits.selectors import limit_figures_per_so
 from observability.models import SystemOperator
 from prequal.models import Assessment
 from reports.decisions import decision_list_rows
@@ -232,61 +232,77 @@ def report_build(
 ) -> Report:
     """Every table of the report for `operators` (already scoped to the user) and `year`."""
     ops = list(operators.values_list("pk", "organisation__name", "organisation__eic_code", "tier"))
-    tier_names = dict(SystemOperator.Tier.choices)
     decisions = report_decisions(operators=operators, year=year)
-
     per_so = decision_stats(decisions)
-
     limits = report_limits(operators=operators, year=year)
-    limit_rows = {
-        so: (n, total)
-        for so, n, total in limits.order_by()
-        .values("system_operator_id")
-        .annotate(n=Count("pk"), total=Sum("effective_duration"))
-        .values_list("system_operator_id", "n", "total")
-    }
     refusals = report_limit_refusals(operators=operators, year=year)
-    refusal_counts = dict(
-        refusals.order_by().values("system_operator_id").annotate(n=Count("pk")).values_list(
-            "system_operator_id", "n"
-        )
+    limit_rows = _limit_rows(ops=ops, limits=limits, refusals=refusals)
+    outcome_rows, outcome_total, time_rows = _decision_rows(ops=ops, per_so=per_so)
+    month_rows = _months(limits=limits, refusals=refusals, year=year)
+    histogram_rows = _histogram(per_so)
+    tables = [
+        *_decision_tables(
+            outcome_rows=[*outcome_rows, outcome_total], time_rows=time_rows, histogram_rows=histogram_rows
+        ),
+        *_limit_tables(limit_rows=limit_rows, month_rows=month_rows),
+        Table(
+            "conditional_and_refused", _("Conditional and refused decisions"),
+            [_("Operator"), _("Case"), _("Round"), _("FSP"), _("Resource"), _("Product"), _("Outcome"),
+             _("Decided"), _("Reason"), _("Justification"), _("Why temporary limits cannot resolve it"),
+             _("Conditions")],
+            lambda: decision_list_rows(decisions),
+            [2, 0.8, 0.9, 1.6, 1.4, 1.4, 1.4, 1.3, 2.2, 2.2, 2.2, 2.6],
+        ),
+    ]
+    return Report(
+        year=year, made_at=now or timezone.now(), scope_label=scope_label, tier_label=tier_label,
+        tables=tables, outcome_rows=outcome_rows, histogram_rows=histogram_rows,
+        month_rows=month_rows, operator_count=len(ops),
     )
 
-    outcome_rows, time_rows, limit_table = [], [], []
+
+def _decision_rows(*, ops: list[tuple], per_so: dict[int, dict]) -> tuple[list, list[Value], list]:
+    """Per operator: assessments by outcome, their total row, and decision times."""
+    tier_names = dict(SystemOperator.Tier.choices)
+    outcome_rows, time_rows = [], []
     totals = [0] * 5
-    limit_totals = [0, 0.0, 0]
     for pk, name, eic, tier in ops:
         counts = per_so.get(pk, {})
         figures = [counts.get(k, 0) for k in OUTCOME_KEYS]
         figures.append(sum(figures))
         totals = [a + b for a, b in zip(totals, figures, strict=True)]
         outcome_rows.append([name, eic, str(tier_names.get(tier, tier)), *figures])
-
         time_rows.append([
             name, counts.get("timed", 0), days(counts.get("p50")), days(counts.get("p95")),
             counts.get(S.APPROVED_BY_SILENCE, 0),
         ])
+    return outcome_rows, [_("All operators"), "", "", *totals], time_rows
 
-        n_limits, total = limit_rows.get(pk, (0, None))
-        hours = round(total.total_seconds() / 3600, 2) if total else 0.0
-        refused = refusal_counts.get(pk, 0)
+
+def _limit_rows(*, ops: list[tuple], limits, refusals) -> list[list[Value]]:
+    """Per operator: limits set, their total effective duration, late refusals (then the total row)."""
+    figures = limit_figures_per_so(limits=limits, refusals=refusals)
+    rows = []
+    limit_totals = [0, 0.0, 0]
+    for pk, name, _eic, _tier in ops:
+        row = figures.get(pk, {"count": 0, "hours": 0.0, "refused_late": 0})
+        n_limits, hours, refused = row["count"], round(row["hours"], 2), row["refused_late"]
         limit_totals = [limit_totals[0] + n_limits, limit_totals[1] + hours, limit_totals[2] + refused]
-        limit_table.append([name, n_limits, hours, refused, _share(refused, n_limits + refused)])
-    outcome_total = [_("All operators"), "", "", *totals]
-    limit_total = [
+        rows.append([name, n_limits, hours, refused, _share(refused, n_limits + refused)])
+    rows.append([
         _("All operators"), limit_totals[0], round(limit_totals[1], 2), limit_totals[2],
         _share(limit_totals[2], limit_totals[0] + limit_totals[2]),
-    ]
+    ])
+    return rows
 
-    month_rows = _months(limits=limits, refusals=refusals, year=year)
-    histogram_rows = _histogram(per_so)
 
-    tables = [
+def _decision_tables(*, outcome_rows, time_rows, histogram_rows) -> list[Table]:
+    return [
         Table(
             "outcomes", _("Assessments by outcome"),
             [_("Operator"), _("EIC"), _("Tier"), _("Approved"), _("Approved by silence"),
              _("Conditionally approved"), _("Not approved"), _("Total")],
-            lambda: iter([*outcome_rows, outcome_total]),
+            lambda: iter(outcome_rows),
             [3, 2.2, 1.4, 1, 1, 1.2, 1, 1],
         ),
         Table(
@@ -302,11 +318,16 @@ def report_build(
             lambda: iter(histogram_rows),
             [2, 1],
         ),
+    ]
+
+
+def _limit_tables(*, limit_rows, month_rows) -> list[Table]:
+    return [
         Table(
             "limits", _("Temporary limits"),
             [_("Operator"), _("Limits set"), _("Total duration (hours)"), _("Refused as late"),
              _("Share refused as late (%)")],
-            lambda: iter([*limit_table, limit_total]),
+            lambda: iter(limit_rows),
             [3, 1, 1.4, 1.2, 1.5],
         ),
         Table(
@@ -315,20 +336,7 @@ def report_build(
             lambda: iter(month_rows),
             [1, 1, 1],
         ),
-        Table(
-            "conditional_and_refused", _("Conditional and refused decisions"),
-            [_("Operator"), _("Case"), _("Round"), _("FSP"), _("Resource"), _("Product"), _("Outcome"),
-             _("Decided"), _("Reason"), _("Justification"), _("Why temporary limits cannot resolve it"),
-             _("Conditions")],
-            lambda: decision_list_rows(decisions),
-            [2, 0.8, 0.9, 1.6, 1.4, 1.4, 1.4, 1.3, 2.2, 2.2, 2.2, 2.6],
-        ),
     ]
-    return Report(
-        year=year, made_at=now or timezone.now(), scope_label=scope_label, tier_label=tier_label,
-        tables=tables, outcome_rows=outcome_rows, histogram_rows=histogram_rows,
-        month_rows=month_rows, operator_count=len(ops),
-    )
 
 
 def _months(*, limits, refusals, year: int) -> list[list[Value]]:

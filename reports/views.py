@@ -17,7 +17,8 @@ from reports.annual import cell_text, report_filename, report_for_user
 from reports.charts import report_charts_png, report_charts_svg
 from reports.decisions import conditional_and_refused, decision_rows
 from reports.forms import ReportFilterForm
-from reports.render import report_csv_lines, report_pdf_write, report_xlsx_write, temporary_path
+from reports.pdf import report_pdf_write
+from reports.render import report_csv_lines, report_xlsx_write, temporary_path
 from reports.selectors import (
     REPORT_TIME_ZONE,
     report_decisions,

@@ -85,7 +85,7 @@ def areas_store(polygons) -> tuple[list[int], dict[str, list[int]]]:
     from django.db import transaction
 
     from accounts.models import Organisation
-    from observability.areas import area_km2
+    from observability.area_geometry import area_km2
     from observability.models import ObservabilityArea, SystemOperator
 
     valid_from = datetime(2024, 1, 1, tzinfo=UTC)

@@ -132,7 +132,7 @@ def _operators_and_areas(world: World, *, polygons: int, vertices: int, seed: in
 def _areas_store(operators, geometries, *, valid_from) -> dict[int, int]:
     import shapely
 
-    from observability.areas import area_km2
+    from observability.area_geometry import area_km2
     from observability.models import ObservabilityArea
 
     areas = ObservabilityArea.objects.bulk_create(

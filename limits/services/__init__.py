@@ -1,4 +1,4 @@
-"""Temporary limits (SPEC R7): every write, and the publication rule.
+"""Temporary limits (SPEC R7): publishing, changing and lifting them, and the publication rule.
 
 Rules:
 - Only an engineer of the issuing SO writes its limits (else PermissionDenied).
@@ -20,7 +20,9 @@ to the FSPs concerned go out after commit.
 
 # The package's public names, importable as before from limits.services.
 
+from limits.services.changes import limit_lift, limit_update
 from limits.services.checks import directions_offered, limit_preview, limit_values_errors
+from limits.services.publishing import fsp_ids_concerned, limit_create
 from limits.services.rules import (
     PUBLICATION_MARGIN,
     Publication,
@@ -37,18 +39,12 @@ from limits.services.targets import (
     area_geometry_parse,
     area_points,
     current_area_geometry,
+    limit_target,
     limit_target_find,
     point_in_grid,
     target_check,
 )
-from limits.services.writes import (
-    fsp_ids_concerned,
-    limit_create,
-    limit_lift,
-    limit_snapshot,
-    limit_target,
-    limit_update,
-)
+from limits.services.trail import limit_snapshot
 
 __all__ = [
     "affected_fsp_ids",

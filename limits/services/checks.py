@@ -20,6 +20,9 @@ from limits.services.targets import Target, _current_members, area_geometry_pars
 from observability.models import ConnectionPoint, SystemOperator
 from prequal.models import Direction, Spg, Spu
 
+# What a limit says, apart from its target (checked by _check_values).
+LIMIT_VALUE_FIELDS = ("direction", "quantity_mw", "start", "end", "reason")
+
 
 def _require_engineer(*, user, system_operator: SystemOperator) -> None:
     if system_operator.organisation_id not in user_roles(user=user).so_engineer_org_ids:
@@ -111,14 +114,13 @@ def _prepare(
     spg: Spg | None,
     connection_point: ConnectionPoint | None,
     area,
-    direction: str,
-    quantity_mw,
-    start: datetime | None,
-    end: datetime | None,
-    reason: str,
+    values: dict,
     now: datetime,
 ) -> tuple[Target, Publication]:
-    """Check everything about a new limit but the time of publication."""
+    """Check everything about a new limit but the time of publication.
+
+    `values`: the limit's LIMIT_VALUE_FIELDS as entered.
+    """
     _require_engineer(user=user, system_operator=system_operator)
     target = None
     errors: dict[str, list[str]] = {}
@@ -140,20 +142,10 @@ def _prepare(
         except ValidationError as exc:
             errors.update(exc.message_dict)
             target = None
-    errors.update(
-        _check_values(
-            target=target,
-            direction=direction,
-            quantity_mw=quantity_mw,
-            start=start,
-            end=end,
-            reason=reason,
-            now=now,
-        )
-    )
+    errors.update(_check_values(target=target, now=now, **values))
     if errors:
         raise ValidationError(errors)
-    return target, limit_publication(target=target, start=start, end=end)
+    return target, limit_publication(target=target, start=values["start"], end=values["end"])
 
 
 def limit_preview(*, now: datetime | None = None, **kwargs) -> Publication:
@@ -161,5 +153,6 @@ def limit_preview(*, now: datetime | None = None, **kwargs) -> Publication:
 
     Raises ValidationError for bad input, like limit_create.
     """
-    _target, publication = _prepare(now=now or timezone.now(), **kwargs)
+    values = {name: kwargs.pop(name) for name in LIMIT_VALUE_FIELDS}
+    _target, publication = _prepare(now=now or timezone.now(), values=values, **kwargs)
     return publication

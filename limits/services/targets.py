@@ -16,7 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from limits.models import TargetKind
+from limits.models import TargetKind, TemporaryLimit
 from limits.selectors import connection_point_by_gsrn, spg_by_id, spu_by_id
 from observability.models import ConnectionPoint, ObservabilityArea, SystemOperator
 from observability.resolver import area_hits_for_coordinates
@@ -60,6 +60,18 @@ TARGET_INPUT_FIELDS = {
     TargetKind.CONNECTION_POINT: "connection_point_gsrn",
     TargetKind.AREA: "area",
 }
+
+
+def limit_target(limit: TemporaryLimit) -> Target:
+    """The stored limit's target."""
+    geometry = shapely.from_geojson(limit.area_geojson) if limit.target_kind == TargetKind.AREA else None
+    return Target(
+        kind=limit.target_kind,
+        spu=limit.spu,
+        spg=limit.spg,
+        connection_point=limit.connection_point,
+        geometry=geometry,
+    )
 
 
 def limit_target_find(

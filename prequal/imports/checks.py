@@ -122,43 +122,12 @@ class _RowChecks:
         self, line: int, v: dict[str, str], gsrn: int, so_id: int, new_points: list[tuple]
     ) -> None:
         known = self.points.get(gsrn)
-        gsrn_text = v["gsrn"]
         if known is None:
-            details = self._point_details(line, v, gsrn_text)
-            if details is None:
-                return
-            voltage, zone, lon, lat = details
-            point = self.point_probe
-            point.gsrn, point.connecting_so_id = gsrn_text, so_id
-            point.longitude, point.latitude = lon, lat
-            point.voltage_level, point.bidding_zone = voltage, zone
-            try:
-                point.full_clean(  # the GSRN's validator already ran in _check_gsrn
-                    exclude=[*_NOT_FROM_CSV, "gsrn"], validate_unique=False, validate_constraints=False
-                )
-            except ValidationError as exc:
-                for column, message in _messages(exc):
-                    self.error(line, column, message)
-                return
-            self.points[gsrn] = (line, None, so_id, voltage, zone, lon, lat)
-            new_points.append((gsrn_text, so_id, lat, lon, voltage, zone))
+            self._check_new_point(line, v, gsrn, so_id, new_points)
             return
-
-        first_line, point_id, known_so, *known_details = known
+        first_line, _point_id, known_so, *known_details = known
         if known_so != so_id:
-            if first_line <= 0:
-                message = _(
-                    "Connection point %(gsrn)s is registered with %(so)s, not %(given)s."
-                )
-            else:
-                message = _(
-                    "Connection point %(gsrn)s is connected to %(so)s on line %(line)s, "
-                    "not %(given)s: a point has one connecting operator."
-                )
-            self.error(line, "connecting_so_eic", message % {
-                "gsrn": gsrn_text, "so": self.so_name[known_so], "given": self.so_name[so_id],
-                "line": first_line,
-            })
+            self._other_operator(line, v["gsrn"], first_line=first_line, known_so=known_so, so_id=so_id)
             return
         if first_line == 0:
             self.reused += 1
@@ -168,7 +137,55 @@ class _RowChecks:
             # Registered points keep their details (as in connection_point_get_or_create);
             # a repeated row may leave the details empty.
             return
+        self._check_same_details(line, v, first_line=first_line, known_details=known_details)
+
+    def _check_new_point(
+        self, line: int, v: dict[str, str], gsrn: int, so_id: int, new_points: list[tuple]
+    ) -> None:
+        """A point first met on this line: its details, checked as the model would."""
+        gsrn_text = v["gsrn"]
         details = self._point_details(line, v, gsrn_text)
+        if details is None:
+            return
+        voltage, zone, lon, lat = details
+        point = self.point_probe
+        point.gsrn, point.connecting_so_id = gsrn_text, so_id
+        point.longitude, point.latitude = lon, lat
+        point.voltage_level, point.bidding_zone = voltage, zone
+        try:
+            point.full_clean(  # the GSRN's validator already ran in _check_gsrn
+                exclude=[*_NOT_FROM_CSV, "gsrn"], validate_unique=False, validate_constraints=False
+            )
+        except ValidationError as exc:
+            for column, message in _messages(exc):
+                self.error(line, column, message)
+            return
+        self.points[gsrn] = (line, None, so_id, voltage, zone, lon, lat)
+        new_points.append((gsrn_text, so_id, lat, lon, voltage, zone))
+
+    def _other_operator(
+        self, line: int, gsrn_text: str, *, first_line: int, known_so: int, so_id: int
+    ) -> None:
+        """A point has one connecting operator: refuse a line naming another."""
+        if first_line <= 0:
+            message = _(
+                "Connection point %(gsrn)s is registered with %(so)s, not %(given)s."
+            )
+        else:
+            message = _(
+                "Connection point %(gsrn)s is connected to %(so)s on line %(line)s, "
+                "not %(given)s: a point has one connecting operator."
+            )
+        self.error(line, "connecting_so_eic", message % {
+            "gsrn": gsrn_text, "so": self.so_name[known_so], "given": self.so_name[so_id],
+            "line": first_line,
+        })
+
+    def _check_same_details(
+        self, line: int, v: dict[str, str], *, first_line: int, known_details: list
+    ) -> None:
+        """Every row of a point must give the same details as its first row."""
+        details = self._point_details(line, v, v["gsrn"])
         if details is None:
             return
         names = ("voltage_level", "bidding_zone", "x", "y")
@@ -178,7 +195,7 @@ class _RowChecks:
                 self.error(line, name, _(
                     "Connection point %(gsrn)s is described differently on line %(line)s "
                     "(%(column)s); every row of a point must give the same details."
-                ) % {"gsrn": gsrn_text, "line": first_line, "column": name})
+                ) % {"gsrn": v["gsrn"], "line": first_line, "column": name})
 
     def _point_details(
         self, line: int, v: dict[str, str], gsrn: str

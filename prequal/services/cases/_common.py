@@ -108,6 +108,17 @@ def _record(
     )
 
 
+def _record_transition(
+    *, case: Case, action: str, before: str, assessment: Assessment | None = None, **details
+) -> CaseEvent:
+    """The audit event of the transition `action` just made on the case (or on its `assessment`)
+    from the state `before`; `details`: actor, via, reason, at as for _record."""
+    moved = assessment if assessment is not None else case
+    return _record(
+        case=case, action=action, assessment=assessment, from_state=before, to_state=moved.status, **details
+    )
+
+
 def notify_on_commit(events: Iterable[CaseEvent]) -> None:
     """E-mail about these (saved) audit events once the transaction commits."""
     ids = [e.pk for e in events]
@@ -262,16 +273,9 @@ def _cancel_open_assessments(*, case: Case, reason: str, actor=None, via: str, n
         assessment.deadline = None
         _save(assessment, "status", "deadline")
         events.append(
-            _record(
-                action="cancel",
-                case=case,
-                assessment=assessment,
-                from_state=before,
-                to_state=assessment.status,
-                actor=actor,
-                via=via,
-                reason=reason,
-                at=now,
+            _record_transition(
+                case=case, action="cancel", before=before, assessment=assessment,
+                actor=actor, via=via, reason=reason, at=now,
             )
         )
     return events
@@ -283,15 +287,8 @@ def _withdraw(*, case: Case, reason: str, actor=None, via: str, now: datetime) -
     case.information_requested_at = None
     _save(case, "status", "supplement_due", "information_requested_at")
     events = [
-        _record(
-            action="withdraw",
-            case=case,
-            from_state=before,
-            to_state=case.status,
-            actor=actor,
-            via=via,
-            reason=reason,
-            at=now,
+        _record_transition(
+            case=case, action="withdraw", before=before, actor=actor, via=via, reason=reason, at=now
         )
     ]
     events += _cancel_open_assessments(case=case, reason=reason, actor=actor, via=via, now=now)

@@ -12,6 +12,7 @@ from prequal.models import Assessment, Case
 from prequal.services.cases._common import (
     _lock_case,
     _record,
+    _record_transition,
     _require_engineer,
     _require_fsp_member,
     _save,
@@ -56,15 +57,9 @@ def assessment_declare_incomplete(*, user, assessment: Assessment, missing_infor
             rule=assessment.deadline_rule, start=now, time_zone=assessment.system_operator.time_zone
         )
         _save(case, "information_requested_at", "supplement_due")
-    event = _record(
-        action="declare_incomplete",
-        case=case,
-        assessment=assessment,
-        from_state=before,
-        to_state=assessment.status,
-        actor=user,
-        reason=missing_information,
-        at=now,
+    event = _record_transition(
+        case=case, action="declare_incomplete", before=before, assessment=assessment,
+        actor=user, reason=missing_information, at=now,
     )
     notify_on_commit([event])
     return assessment
@@ -101,14 +96,8 @@ def case_supply_information(*, user, case: Case, information: str) -> Case:
             before = _transition(assessment, "resume")
             fields.append("status")
             events.append(
-                _record(
-                    action="resume",
-                    case=case,
-                    assessment=assessment,
-                    from_state=before,
-                    to_state=assessment.status,
-                    actor=user,
-                    at=now,
+                _record_transition(
+                    case=case, action="resume", before=before, assessment=assessment, actor=user, at=now,
                     reason=_("Information supplied; the clock restarts."),
                 )
             )

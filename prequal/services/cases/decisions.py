@@ -17,7 +17,7 @@ from prequal.services.cases._common import (
     CaseChangedMeanwhile,
     Via,
     _bulk_write,
-    _record,
+    _record_transition,
     _require_engineer,
     _save,
     _transition,
@@ -162,15 +162,9 @@ def assessment_decide(
     _save(assessment, "status", "decided_by", "decided_at", "reason", "justification", "limits_explanation")
     Condition.objects.bulk_create(built)
     events = [
-        _record(
-            action=method,
-            case=case,
-            assessment=assessment,
-            from_state=before,
-            to_state=assessment.status,
-            actor=user,
-            reason=reason or justification,
-            at=now,
+        _record_transition(
+            case=case, action=method, before=before, assessment=assessment,
+            actor=user, reason=reason or justification, at=now,
         )
     ]
     outcome = cases_settle_outcomes(cases=[case], now=now)

@@ -12,7 +12,7 @@ from prequal.services.cases._common import (
     _check_resource,
     _lock_case,
     _open_round,
-    _record,
+    _record_transition,
     _require_fsp_member,
     _save,
     _transition,
@@ -34,17 +34,16 @@ def case_submit(*, user, case: Case) -> Case:
     case.round = 1
     _save(case, "status", "submitted_at", "round")
     events.append(
-        _record(action="submit", case=case, from_state=before, to_state=case.status, actor=user, at=now)
+        _record_transition(case=case, action="submit", before=before, actor=user, at=now)
     )
     _open_round(case=case, start=now)
     before = _transition(case, "open_assessment")
     _save(case, "status")
     events.append(
-        _record(
-            action="open_assessment",
+        _record_transition(
             case=case,
-            from_state=before,
-            to_state=case.status,
+            action="open_assessment",
+            before=before,
             via=Via.SYSTEM,
             at=now,
             reason=_("Assessments opened for %(sos)s.")

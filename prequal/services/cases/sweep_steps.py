@@ -7,7 +7,7 @@ from datetime import datetime
 from django.utils.translation import gettext as _
 
 from prequal.models import Case, CaseEvent
-from prequal.services.cases._common import Via, _record, _save, _transition, _withdraw
+from prequal.services.cases._common import Via, _record_transition, _save, _transition, _withdraw
 
 
 def case_withdraw_after_supplement_period(*, case: Case, now: datetime) -> list[CaseEvent]:
@@ -25,11 +25,10 @@ def case_expire(*, case: Case, now: datetime) -> list[CaseEvent]:
     before = _transition(case, "expire")
     _save(case, "status")
     return [
-        _record(
-            action="expire",
+        _record_transition(
             case=case,
-            from_state=before,
-            to_state=case.status,
+            action="expire",
+            before=before,
             via=Via.DEADLINE,
             at=now,
             reason=_("The outcome's validity period ended; the FSP may apply again."),
