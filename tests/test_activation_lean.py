@@ -1,22 +1,28 @@
-"""The activation check's lean path for token clients (SPEC §7): the WSGI dispatch that skips
-the browser middleware, the view-level path that skips DRF, the token cache and the prepared
-statements. Whatever the path, the answer and the errors are the ones the full stack gives."""
+"""The activation check's lean entry for market platforms (SPEC §7): the settings that skip the
+browser middleware (config/settings_lean.py, served by config/wsgi_lean.py), the view-level path
+that skips DRF, the token cache and the prepared statements. Whatever the entry, the answer, the
+errors and the security headers are the ones the full stack gives."""
 
 from __future__ import annotations
 
 import io
 import json
+import os
+import re
+import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from django.core.handlers.wsgi import WSGIHandler
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections, connection
-from django.test import Client
+from django.test import Client, override_settings
 from rest_framework.authtoken.models import Token
 
 from common.db import fetch_all, fetch_all_recorded, model_columns
+from config import settings_lean
 from limits import authentication
 from limits.models import MarketPlatformClient, TemporaryLimit
 from prequal.models import Case
@@ -24,6 +30,15 @@ from tests.factories import UserFactory
 from tests.test_limits_api import a_limit, check_body
 
 START = datetime(2027, 6, 1, 12, 0, tzinfo=UTC)
+# The headers the full stack's middleware set on an API answer; the lean entry must set them alike.
+SECURITY_HEADERS = (
+    "X-Content-Type-Options",
+    "X-Frame-Options",
+    "Referrer-Policy",
+    "Cross-Origin-Opener-Policy",
+    "Permissions-Policy",
+    "Strict-Transport-Security",
+)
 
 
 @pytest.fixture
@@ -33,10 +48,19 @@ def platform_token():
     return Token.objects.create(user=user).key
 
 
-def wsgi(path: str, *, body: bytes = b"", method: str = "POST", headers: dict | None = None):
-    """Call config.wsgi.application (what gunicorn serves) → (status code, headers, body)."""
-    from config.wsgi import application
+def lean_settings():
+    """The lean settings over the test settings: what config.wsgi_lean serves, in this process.
 
+    (Importing config.wsgi_lean here would change nothing: the test settings are loaded already.)
+    """
+    return override_settings(MIDDLEWARE=settings_lean.MIDDLEWARE, ROOT_URLCONF=settings_lean.ROOT_URLCONF)
+
+
+def wsgi(path: str, *, body: bytes = b"", method: str = "POST", headers: dict | None = None, full=False):
+    """Call the lean entry (with `full`, config.wsgi: the full stack) as gunicorn does.
+
+    → (status code, headers, body)
+    """
     environ = {
         "REQUEST_METHOD": method,
         "PATH_INFO": path,
@@ -63,7 +87,13 @@ def wsgi(path: str, *, body: bytes = b"", method: str = "POST", headers: dict | 
     request_started.disconnect(close_old_connections)
     request_finished.disconnect(close_old_connections)
     try:
-        result = application(environ, start_response)
+        if full:
+            from config.wsgi import application
+
+            result = application(environ, start_response)
+        else:
+            with lean_settings():  # the handler reads MIDDLEWARE when built, the URLconf per request
+                result = WSGIHandler()(environ, start_response)
         content = b"".join(result)
         result.close()
     finally:
@@ -72,11 +102,12 @@ def wsgi(path: str, *, body: bytes = b"", method: str = "POST", headers: dict | 
     return answer["status"], answer["headers"], content
 
 
-def post(key: str, data, **headers):
+def post(key: str, data, *, full=False, **headers):
     return wsgi(
         "/api/activation-check/",
         body=json.dumps(data).encode() if not isinstance(data, bytes) else data,
         headers={"HTTP_AUTHORIZATION": f"Token {key}", **headers},
+        full=full,
     )
 
 
@@ -95,19 +126,30 @@ def test_a_token_client_gets_the_answer_the_full_stack_gives(grid, platform_toke
     )
     assert full.status_code == 200
     assert full.json() == lean
+    # And with the token through the full stack's entry (a deployment without the lean server).
+    status, _, content = post(platform_token, check_body(grid, quantity_mw="0.8"), full=True)
+    assert (status, json.loads(content)) == (200, lean)
     assert headers["Content-Type"] == "application/json"
     assert int(headers["Content-Length"]) == len(content)  # not chunked: keep-alive stays cheap
 
 
-def test_lean_answers_keep_the_security_headers_and_set_no_cookie(grid, platform_token):
-    status, headers, _ = post(platform_token, check_body(grid))
+@pytest.mark.parametrize("secure", [False, True])
+def test_lean_answers_keep_the_full_stacks_security_headers_and_set_no_cookie(
+    grid, platform_token, settings, secure
+):
+    settings.SECURE_HSTS_SECONDS = 3600 if secure else 0
+    proxy = {"HTTP_X_FORWARDED_PROTO": "https"} if secure else {}
+    status, headers, _ = post(platform_token, check_body(grid), **proxy)
     assert status == 200
     assert headers["X-Content-Type-Options"] == "nosniff"
     assert headers["X-Frame-Options"] == "DENY"
-    assert "Referrer-Policy" in headers
     assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]
-    assert "Permissions-Policy" in headers
     assert "Set-Cookie" not in headers
+    _, full, _ = post(platform_token, check_body(grid), full=True, **proxy)
+    assert {h: headers.get(h) for h in SECURITY_HEADERS} == {h: full.get(h) for h in SECURITY_HEADERS}
+    assert ("Strict-Transport-Security" in headers) is secure
+    nonce = re.compile(r"'nonce-[^']+'")
+    assert nonce.sub("", headers["Content-Security-Policy"]) == nonce.sub("", full["Content-Security-Policy"])
 
 
 def test_lean_answers_speak_the_callers_language(grid, platform_token):
@@ -163,14 +205,39 @@ def test_an_fsp_token_cannot_check_another_fsps_resource(grid):
     assert post(own, check_body(grid))[0] == 200
 
 
-def test_requests_without_a_token_take_the_full_stack(grid, platform_token):
+def test_the_lean_entry_serves_the_activation_check_only(grid, platform_token):
+    """The reverse proxy sends token requests for the check here; anything else is not found."""
     status, headers, content = wsgi("/api/activation-check/", body=json.dumps(check_body(grid)).encode())
-    assert status == 401  # DRF's answer to an anonymous client
-    # Another API path with a token is not lean: it is answered by the full stack as before.
-    status, _, content = wsgi(
-        "/api/limits/", method="GET", headers={"HTTP_AUTHORIZATION": f"Token {platform_token}"}
-    )
+    assert status == 401  # DRF's answer to an anonymous client, as on the full stack
+    assert wsgi("/api/activation-check/", body=json.dumps(check_body(grid)).encode(), full=True)[0] == 401
+    token = {"HTTP_AUTHORIZATION": f"Token {platform_token}"}
+    for path in ("/api/limits/", "/admin/", "/accounts/login/"):
+        assert wsgi(path, method="GET", headers=token)[0] == 404
+    # Another API path with a token is answered by the full stack as before.
+    status, _, content = wsgi("/api/limits/", method="GET", headers=token, full=True)
     assert status in (200, 403), content
+
+
+def test_the_lean_entry_loads_the_lean_settings_whatever_the_environment_says(tmp_path):
+    """gunicorn config.wsgi_lean:application in an environment shared with the full server."""
+    env = dict(
+        os.environ,
+        DJANGO_SETTINGS_MODULE="config.settings",
+        DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
+    )
+    code = (
+        "import gc, config.wsgi_lean as entry; from django.conf import settings; "
+        "print(settings.SETTINGS_MODULE, settings.ROOT_URLCONF, len(settings.MIDDLEWARE), "
+        "gc.get_freeze_count() > 10_000, type(entry.application).__name__)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert out.stdout.split() == [
+        "config.settings_lean",
+        "config.lean_urls",
+        str(len(settings_lean.MIDDLEWARE)),
+        "True",
+        "WSGIHandler",
+    ]
 
 
 def test_the_token_cache_forgets_deleted_tokens_after_its_ttl(grid, platform_token, monkeypatch):
@@ -276,9 +343,7 @@ def test_a_connection_the_server_dropped_is_replaced_without_an_error(grid, plat
     assert connection.connection.info.backend_pid != backend
 
 
-def test_a_database_failure_on_the_lean_path_is_a_json_500_without_a_trace(
-    grid, platform_token, monkeypatch
-):
+def test_a_database_failure_on_the_lean_path_is_a_json_500_without_a_trace(grid, platform_token, monkeypatch):
     from django.db import OperationalError
 
     import limits.selectors
@@ -311,10 +376,19 @@ def test_area_limits_are_found_through_the_gist_index(grid):
         start = START + timedelta(hours=rng.randrange(24 * 30))
         rows.append(
             TemporaryLimit(
-                system_operator=grid.cast.local, target_kind=TargetKind.AREA, area_geojson="{}",
-                min_lon=lon - 0.1, max_lon=lon + 0.1, min_lat=lat - 0.05, max_lat=lat + 0.05,
-                direction="up", quantity_mw=Decimal("0.5"), start=start, end=start + timedelta(hours=4),
-                reason="bench", created_by=grid.cast.local_engineer,
+                system_operator=grid.cast.local,
+                target_kind=TargetKind.AREA,
+                area_geojson="{}",
+                min_lon=lon - 0.1,
+                max_lon=lon + 0.1,
+                min_lat=lat - 0.05,
+                max_lat=lat + 0.05,
+                direction="up",
+                quantity_mw=Decimal("0.5"),
+                start=start,
+                end=start + timedelta(hours=4),
+                reason="bench",
+                created_by=grid.cast.local_engineer,
             )
         )
     TemporaryLimit.objects.bulk_create(rows)
@@ -322,8 +396,10 @@ def test_area_limits_are_found_through_the_gist_index(grid):
         cursor.execute("ANALYZE limits_temporarylimit")
     with CaptureQueriesContext(connection) as ctx:
         limits_overlapping(
-            start=START + timedelta(days=3), end=START + timedelta(days=3, hours=1),
-            spu_ids=[grid.spu.pk], connection_point_ids=[grid.cp.pk],
+            start=START + timedelta(days=3),
+            end=START + timedelta(days=3, hours=1),
+            spu_ids=[grid.spu.pk],
+            connection_point_ids=[grid.cp.pk],
             points=[(grid.cp.longitude, grid.cp.latitude), (15.0, 60.0)],
         )
     (sql,) = [q["sql"] for q in ctx.captured_queries if "limits_temporarylimit" in q["sql"]]
