@@ -3,7 +3,8 @@
 Generates a scaled data set (`bench/refdata.py`, shape `activation`: SPUs at their own
 connection points, SPGs of several members, decided cases with conditions, temporary limits on
 SPUs, points, SPGs and area polygons) in a fresh database on the PostgreSQL server named by
-DATABASE_URL, starts gunicorn with 4 workers on 127.0.0.1, and drives POST /api/activation-check/ with wrk
+DATABASE_URL, starts gunicorn with 4 workers on 127.0.0.1 serving the market platforms' entry
+(config/wsgi_lean.py, as production does: README), and drives POST /api/activation-check/ with wrk
 (Debian package) from 127.0.0.1 as a market platform client (token auth), each request for
 a random resource and period. Reports answers/s, p50/p99 latency, the colours answered, and
 the ratio to the floor: the same prepared statements the check runs, sent bare through psycopg
@@ -143,6 +144,7 @@ def measure_http(args, *, url: str, bodies: list[dict]) -> list[dict]:
             port=port,
             log=workdir / "gunicorn.log",
             worker_class=args.worker_class,
+            app=args.wsgi,
         )
         wrk = {
             "port": port,
@@ -190,6 +192,7 @@ def measure(args, *, url: str, data: dict, load_before: str) -> dict:
     return {
         "load_before": load_before,
         "worker_class": args.worker_class,
+        "wsgi": args.wsgi,
         "runs": runs,
         "floors": floors,
         "data": data,
@@ -210,6 +213,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--connections", type=int, default=4)
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--worker-class", default="gthread", choices=["gthread", "sync"])
+    parser.add_argument(
+        "--wsgi",
+        default="config.wsgi_lean:application",
+        help="the app gunicorn serves: the market platforms' entry, or config.wsgi:application (full stack)",
+    )
     parser.add_argument("--requests", type=int, default=20_000, help="distinct request bodies")
     parser.add_argument("--in-process", action="store_true", help="no gunicorn/wrk: Django's test client")
     args = parser.parse_args(argv)

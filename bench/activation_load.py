@@ -74,14 +74,20 @@ def free_port() -> int:
 
 
 def start_gunicorn(
-    *, database_url: str, workers: int, port: int, log: Path, worker_class: str = "gthread"
+    *,
+    database_url: str,
+    workers: int,
+    port: int,
+    log: Path,
+    worker_class: str = "gthread",
+    app: str = "config.wsgi_lean:application",
 ) -> subprocess.Popen:
     env = dict(os.environ, DATABASE_URL=database_url, DJANGO_SETTINGS_MODULE="config.settings")
     gunicorn = str(Path(sys.executable).with_name("gunicorn"))
     process = subprocess.Popen(
         [
             gunicorn,
-            "config.wsgi:application",
+            app,
             "--bind",
             f"127.0.0.1:{port}",
             "--workers",

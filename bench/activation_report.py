@@ -110,7 +110,8 @@ scale is 1,000,000 SPUs and 200,000 cases a year). Conditions are caps
 or caps in a local-time window; limits: 50 % on SPUs, 25 % on connection points, 15 % on SPGs,
 10 % on area boxes, over one week, 0–1 MW, a quarter-hour to a day long.
 
-Load: `{first["command"]}` against gunicorn (`--workers {result["workers"]} --worker-class
+Load: `{first["command"]}` against gunicorn
+(`{result.get("wsgi", "config.wsgi_lean:application")} --workers {result["workers"]} --worker-class
 {result["worker_class"]}{" --threads 1 --worker-connections 1`, keep-alive" if result["worker_class"] == "gthread" else "`, a connection per request"}) on 127.0.0.1, {len(runs)} measured runs of {first["seconds"]:.0f} s after a 5 s warm-up; each request is
 `POST /api/activation-check/` by a market platform client (token), for one of {result["distinct"]:,}
 random request bodies (80 % SPUs, 20 % SPGs of {result["members"]} members; 15 min–2 h periods in
@@ -128,10 +129,12 @@ the client's share of psycopg); the rest is HTTP, Django and the rules in Python
 load averages above); the server CPU per answer depends on it much less, and projects what the
 2 CPUs could answer on their own (wrk takes its share too).
 
-How the check is kept fast (limits/apis/activation.py, common/lean.py, common/db.py): token clients of
-`/api/activation-check/` are answered by Django's own WSGI handler with a short middleware list
-(security headers, locale) and a one-path URLconf, and in front of DRF's dispatch (same answer
-and error JSON as the full stack: tests/test_activation_lean.py); the hot statements are prepared
+How the check is kept fast (config/settings_lean.py, limits/apis/activation.py, common/db.py):
+market platforms' token requests for `/api/activation-check/` are served by their own gunicorn
+(`config.wsgi_lean:application`, README: Production), a Django process whose settings differ only
+by a short middleware list (security headers, locale, Content-Length) and a one-path URLconf;
+the view answers token clients in front of DRF's dispatch (same answer, error JSON and security
+headers as the full stack: tests/test_activation_lean.py); the hot statements are prepared
 once per connection (Django binds parameters on the client, so PostgreSQL otherwise planned each
 one again: planning cost more than running them); the token lookup is cached for 5 s per worker,
 operators and products for 30 s, parsed area polygons until the limit changes; rows come as

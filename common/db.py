@@ -29,6 +29,9 @@ from django.db.models import Field, Model
 
 NEVER_BY_COUNT = 2**31 - 1  # psycopg's threshold for preparing a statement after N runs
 _recording = threading.local()
+# The prepared-statement cursor of this thread's connection (Django keeps one connection per
+# thread): kept here, not on Django's connection object, and made anew when the connection is.
+_prepared = threading.local()
 
 
 @contextmanager
@@ -101,6 +104,9 @@ def _run_prepared(sql: str, params: Sequence) -> list[tuple]:
 def _prepared_cursor() -> psycopg.Cursor:
     """A server-side-binding cursor on the thread's connection, made once per connection.
 
+    psycopg keeps the prepared statements on the connection itself: a new connection (after
+    CONN_MAX_AGE, or a dropped one) gets a new cursor and prepares its statements again.
+
     What `connection.cursor()` does first is done here too, but the health check: connecting if
     needed, refusing use from another thread. The per-request health check (CONN_HEALTH_CHECKS)
     is counted as done: fetch_all replaces a dropped connection when a statement fails on it.
@@ -109,12 +115,11 @@ def _prepared_cursor() -> psycopg.Cursor:
     connection.ensure_connection()
     connection.validate_thread_sharing()
     raw = connection.connection
-    cursor = getattr(connection, "_gridprequal_prepared_cursor", None)
+    cursor = getattr(_prepared, "cursor", None)
     if cursor is None or cursor.connection is not raw or cursor.closed:
         if raw.prepare_threshold is None:  # Django leaves it off: on, for `prepare=True` only
             raw.prepare_threshold = NEVER_BY_COUNT
-        cursor = psycopg.Cursor(raw)
-        connection._gridprequal_prepared_cursor = cursor
+        cursor = _prepared.cursor = psycopg.Cursor(raw)
     return cursor
 
 

@@ -111,6 +111,19 @@ def grid(cast):
     return make_grid(cast)
 
 
+@pytest.fixture
+def platform_token(db):
+    """The token key of a market platform client (the activation check's callers per bid)."""
+    from rest_framework.authtoken.models import Token
+
+    from limits.models import MarketPlatformClient
+    from tests.factories import UserFactory
+
+    user = UserFactory(username="platform")
+    MarketPlatformClient.objects.create(user=user, name="Nordic balancing platform")
+    return Token.objects.create(user=user).key
+
+
 @pytest.fixture(autouse=True)
 def _fresh_limit_lookups():
     """The activation check caches operators, products and tokens per process; ids repeat after

@@ -1,42 +1,57 @@
-"""The activation check's lean path for token clients (SPEC §7): the WSGI dispatch that skips
-the browser middleware, the view-level path that skips DRF, the token cache and the prepared
-statements. Whatever the path, the answer and the errors are the ones the full stack gives."""
+"""The activation check's lean entry for market platforms (SPEC §7): the settings that skip the
+browser middleware (config/settings_lean.py, served by config/wsgi_lean.py), the view-level path
+that skips DRF, the token cache and the prepared statements. Whatever the entry, the answer, the
+errors and the security headers are the ones the full stack gives."""
 
 from __future__ import annotations
 
 import io
 import json
+import os
+import re
+import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
 
 import pytest
+from django.core.handlers.wsgi import WSGIHandler
 from django.core.signals import request_finished, request_started
-from django.db import close_old_connections, connection
-from django.test import Client
+from django.db import close_old_connections
+from django.test import Client, override_settings
 from rest_framework.authtoken.models import Token
 
-from common.db import fetch_all, fetch_all_recorded, model_columns
+from config import settings_lean
 from limits import authentication
-from limits.models import MarketPlatformClient, TemporaryLimit
+from limits.models import MarketPlatformClient
 from prequal.models import Case
 from tests.factories import UserFactory
 from tests.test_limits_api import a_limit, check_body
 
 START = datetime(2027, 6, 1, 12, 0, tzinfo=UTC)
+# The headers the full stack's middleware set on an API answer; the lean entry must set them alike.
+SECURITY_HEADERS = (
+    "X-Content-Type-Options",
+    "X-Frame-Options",
+    "Referrer-Policy",
+    "Cross-Origin-Opener-Policy",
+    "Permissions-Policy",
+    "Strict-Transport-Security",
+)
 
 
-@pytest.fixture
-def platform_token():
-    user = UserFactory(username="platform")
-    MarketPlatformClient.objects.create(user=user, name="Nordic balancing platform")
-    return Token.objects.create(user=user).key
+def lean_settings():
+    """The lean settings over the test settings: what config.wsgi_lean serves, in this process.
+
+    (Importing config.wsgi_lean here would change nothing: the test settings are loaded already.)
+    """
+    return override_settings(MIDDLEWARE=settings_lean.MIDDLEWARE, ROOT_URLCONF=settings_lean.ROOT_URLCONF)
 
 
-def wsgi(path: str, *, body: bytes = b"", method: str = "POST", headers: dict | None = None):
-    """Call config.wsgi.application (what gunicorn serves) → (status code, headers, body)."""
-    from config.wsgi import application
+def wsgi(path: str, *, body: bytes = b"", method: str = "POST", headers: dict | None = None, full=False):
+    """Call the lean entry (with `full`, the full stack of config.wsgi) as gunicorn does.
 
+    → (status code, headers, body)
+    """
     environ = {
         "REQUEST_METHOD": method,
         "PATH_INFO": path,
@@ -63,7 +78,13 @@ def wsgi(path: str, *, body: bytes = b"", method: str = "POST", headers: dict | 
     request_started.disconnect(close_old_connections)
     request_finished.disconnect(close_old_connections)
     try:
-        result = application(environ, start_response)
+        # Built per call, as config.wsgi builds it (get_wsgi_application): middleware read their
+        # settings when built, and a test may change them.
+        if full:
+            result = WSGIHandler()(environ, start_response)
+        else:
+            with lean_settings():  # the URLconf is read per request
+                result = WSGIHandler()(environ, start_response)
         content = b"".join(result)
         result.close()
     finally:
@@ -72,11 +93,12 @@ def wsgi(path: str, *, body: bytes = b"", method: str = "POST", headers: dict | 
     return answer["status"], answer["headers"], content
 
 
-def post(key: str, data, **headers):
+def post(key: str, data, *, full=False, **headers):
     return wsgi(
         "/api/activation-check/",
         body=json.dumps(data).encode() if not isinstance(data, bytes) else data,
         headers={"HTTP_AUTHORIZATION": f"Token {key}", **headers},
+        full=full,
     )
 
 
@@ -95,19 +117,30 @@ def test_a_token_client_gets_the_answer_the_full_stack_gives(grid, platform_toke
     )
     assert full.status_code == 200
     assert full.json() == lean
+    # And with the token through the full stack's entry (a deployment without the lean server).
+    status, _, content = post(platform_token, check_body(grid, quantity_mw="0.8"), full=True)
+    assert (status, json.loads(content)) == (200, lean)
     assert headers["Content-Type"] == "application/json"
     assert int(headers["Content-Length"]) == len(content)  # not chunked: keep-alive stays cheap
 
 
-def test_lean_answers_keep_the_security_headers_and_set_no_cookie(grid, platform_token):
-    status, headers, _ = post(platform_token, check_body(grid))
+@pytest.mark.parametrize("secure", [False, True])
+def test_lean_answers_keep_the_full_stacks_security_headers_and_set_no_cookie(
+    grid, platform_token, settings, secure
+):
+    settings.SECURE_HSTS_SECONDS = 3600 if secure else 0
+    proxy = {"HTTP_X_FORWARDED_PROTO": "https"} if secure else {}
+    status, headers, _ = post(platform_token, check_body(grid), **proxy)
     assert status == 200
     assert headers["X-Content-Type-Options"] == "nosniff"
     assert headers["X-Frame-Options"] == "DENY"
-    assert "Referrer-Policy" in headers
     assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]
-    assert "Permissions-Policy" in headers
     assert "Set-Cookie" not in headers
+    _, full, _ = post(platform_token, check_body(grid), full=True, **proxy)
+    assert {h: headers.get(h) for h in SECURITY_HEADERS} == {h: full.get(h) for h in SECURITY_HEADERS}
+    assert ("Strict-Transport-Security" in headers) is secure
+    nonce = re.compile(r"'nonce-[^']+'")
+    assert nonce.sub("", headers["Content-Security-Policy"]) == nonce.sub("", full["Content-Security-Policy"])
 
 
 def test_lean_answers_speak_the_callers_language(grid, platform_token):
@@ -163,14 +196,39 @@ def test_an_fsp_token_cannot_check_another_fsps_resource(grid):
     assert post(own, check_body(grid))[0] == 200
 
 
-def test_requests_without_a_token_take_the_full_stack(grid, platform_token):
+def test_the_lean_entry_serves_the_activation_check_only(grid, platform_token):
+    """The reverse proxy sends token requests for the check here; anything else is not found."""
     status, headers, content = wsgi("/api/activation-check/", body=json.dumps(check_body(grid)).encode())
-    assert status == 401  # DRF's answer to an anonymous client
-    # Another API path with a token is not lean: it is answered by the full stack as before.
-    status, _, content = wsgi(
-        "/api/limits/", method="GET", headers={"HTTP_AUTHORIZATION": f"Token {platform_token}"}
-    )
+    assert status == 401  # DRF's answer to an anonymous client, as on the full stack
+    assert wsgi("/api/activation-check/", body=json.dumps(check_body(grid)).encode(), full=True)[0] == 401
+    token = {"HTTP_AUTHORIZATION": f"Token {platform_token}"}
+    for path in ("/api/limits/", "/admin/", "/accounts/login/"):
+        assert wsgi(path, method="GET", headers=token)[0] == 404
+    # Another API path with a token is answered by the full stack as before.
+    status, _, content = wsgi("/api/limits/", method="GET", headers=token, full=True)
     assert status in (200, 403), content
+
+
+def test_the_lean_entry_loads_the_lean_settings_whatever_the_environment_says(tmp_path):
+    """gunicorn config.wsgi_lean:application in an environment shared with the full server."""
+    env = dict(
+        os.environ,
+        DJANGO_SETTINGS_MODULE="config.settings",
+        DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
+    )
+    code = (
+        "import gc, config.wsgi_lean as entry; from django.conf import settings; "
+        "print(settings.SETTINGS_MODULE, settings.ROOT_URLCONF, len(settings.MIDDLEWARE), "
+        "gc.get_freeze_count() > 10_000, type(entry.application).__name__)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert out.stdout.split() == [
+        "config.settings_lean",
+        "config.lean_urls",
+        str(len(settings_lean.MIDDLEWARE)),
+        "True",
+        "WSGIHandler",
+    ]
 
 
 def test_the_token_cache_forgets_deleted_tokens_after_its_ttl(grid, platform_token, monkeypatch):
@@ -189,51 +247,6 @@ def test_new_tokens_work_at_once_unknown_ones_are_not_cached(grid):
     assert post(key, check_body(grid))[0] == 401
     Token.objects.create(user=user, key=key)
     assert post(key, check_body(grid))[0] == 200
-
-
-def test_fetch_all_converts_values_as_the_orm_does(grid):
-    grid.prequalify(spu=grid.spu)
-    fields = ("id", "status", "valid_until", "decided_at")
-    rows = fetch_all(
-        "SELECT id, status, valid_until, decided_at FROM prequal_case WHERE spu_id = %s",
-        [grid.spu.pk],
-        columns=model_columns(Case, fields),
-    )
-    expected = list(Case.objects.filter(spu=grid.spu).values_list(*fields))
-    assert [tuple(r) for r in rows] == expected
-    assert rows[0][3].tzinfo is not None
-
-
-def test_fetch_all_recorded_gives_each_statement_of_a_check_with_its_parameters(grid, platform_token):
-    """What bench/activation_bench.py's floor replays: the check's own statements, as sent."""
-    grid.prequalify(spu=grid.spu)
-    with fetch_all_recorded() as recorded:
-        assert post(platform_token, check_body(grid))[0] == 200
-    assert recorded and all(isinstance(sql, str) and isinstance(params, list) for sql, params in recorded)
-    assert any(grid.spu.pk in params for _sql, params in recorded)
-    made = len(recorded)
-    fetch_all("SELECT 1")
-    assert len(recorded) == made  # closed: later statements are not recorded
-    with fetch_all_recorded() as again:
-        fetch_all("SELECT 1")
-    assert again == [("SELECT 1", [])]
-
-
-@pytest.mark.postgres
-def test_the_hot_statements_are_prepared_on_postgresql(grid, platform_token):
-    grid.prequalify(spu=grid.spu)
-    a_limit(grid)
-    for quantity in ("0.1", "0.2"):
-        assert post(platform_token, check_body(grid, quantity_mw=quantity))[0] == 200
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT statement FROM pg_prepared_statements WHERE name LIKE '_pg3_%%'")
-        prepared = [row[0] for row in cursor.fetchall()]
-    assert any("FROM prequal_spu s" in sql for sql in prepared), prepared
-    assert any("FROM limits_temporarylimit" in sql for sql in prepared), prepared
-    # A prepared statement sees data committed after it was prepared (plans, not results, are kept).
-    TemporaryLimit.objects.update(quantity_mw=Decimal("0.2"))
-    status, _, content = post(platform_token, check_body(grid, quantity_mw="0.3"))
-    assert json.loads(content)["max_quantity_mw"] == "0.200"
 
 
 def test_a_period_across_the_dst_change_answers_the_same_on_both_paths(grid, platform_token):
@@ -258,27 +271,7 @@ def test_the_wsgi_module_freezes_what_it_loaded():
     assert gc.get_freeze_count() > 10_000
 
 
-@pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
-def test_a_connection_the_server_dropped_is_replaced_without_an_error(grid, platform_token):
-    """No per-request health check on the lean path: a dropped connection is found when a statement
-    fails on it, and the read is sent again on a new one (outside a transaction)."""
-    import psycopg
-
-    from tests.services import database_url_for
-
-    assert post(platform_token, check_body(grid))[0] == 200
-    backend = connection.connection.info.backend_pid
-    with psycopg.connect(database_url_for(connection.settings_dict), autocommit=True) as admin:
-        admin.execute("SELECT pg_terminate_backend(%s)", [backend])
-    status, _, content = post(platform_token, check_body(grid))
-    assert status == 200, content
-    assert connection.connection.info.backend_pid != backend
-
-
-def test_a_database_failure_on_the_lean_path_is_a_json_500_without_a_trace(
-    grid, platform_token, monkeypatch
-):
+def test_a_database_failure_on_the_lean_path_is_a_json_500_without_a_trace(grid, platform_token, monkeypatch):
     from django.db import OperationalError
 
     import limits.selectors
@@ -291,44 +284,3 @@ def test_a_database_failure_on_the_lean_path_is_a_json_500_without_a_trace(
     assert status == 500
     assert headers["Content-Type"].startswith("application/json")
     assert b"Traceback" not in content and b"OperationalError" not in content
-
-
-@pytest.mark.postgres
-def test_area_limits_are_found_through_the_gist_index(grid):
-    """EXPLAIN of the real limits query: the area branch uses limit_area_box_period, not a scan."""
-    import json as json_
-    import random
-
-    from django.test.utils import CaptureQueriesContext
-
-    from limits.activation import limits_overlapping
-    from limits.models import TargetKind
-
-    rng = random.Random(3)
-    rows = []
-    for _ in range(3000):  # many area limits over a month all over the country
-        lon, lat = rng.uniform(11, 24), rng.uniform(55, 69)
-        start = START + timedelta(hours=rng.randrange(24 * 30))
-        rows.append(
-            TemporaryLimit(
-                system_operator=grid.cast.local, target_kind=TargetKind.AREA, area_geojson="{}",
-                min_lon=lon - 0.1, max_lon=lon + 0.1, min_lat=lat - 0.05, max_lat=lat + 0.05,
-                direction="up", quantity_mw=Decimal("0.5"), start=start, end=start + timedelta(hours=4),
-                reason="bench", created_by=grid.cast.local_engineer,
-            )
-        )
-    TemporaryLimit.objects.bulk_create(rows)
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE limits_temporarylimit")
-    with CaptureQueriesContext(connection) as ctx:
-        limits_overlapping(
-            start=START + timedelta(days=3), end=START + timedelta(days=3, hours=1),
-            spu_ids=[grid.spu.pk], connection_point_ids=[grid.cp.pk],
-            points=[(grid.cp.longitude, grid.cp.latitude), (15.0, 60.0)],
-        )
-    (sql,) = [q["sql"] for q in ctx.captured_queries if "limits_temporarylimit" in q["sql"]]
-    with connection.cursor() as cursor:
-        cursor.execute("EXPLAIN (FORMAT JSON) " + sql)
-        plan = json_.dumps(cursor.fetchone()[0])
-    assert plan.count('"Index Name": "limit_area_box_period"') == 2, plan
-    assert '"Seq Scan"' not in plan, plan

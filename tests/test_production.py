@@ -59,10 +59,14 @@ def production_env(*, database_url: str, broker_url: str, static_root: Path) -> 
 
 
 class Gunicorn(Child):
-    def __init__(self, *, env: dict[str, str], log_path: Path, workers: int = 2) -> None:
+    def __init__(
+        self, *, env: dict[str, str], log_path: Path, workers: int = 2, app: str = "config.wsgi:application"
+    ) -> None:
         self.port = free_port()
+        # The market platforms' entry serves the activation check only: /healthz is not found there.
+        self.up_statuses = (404,) if app == "config.wsgi_lean:application" else (200, 503)
         super().__init__(
-            [sys.executable, "-m", "gunicorn", "config.wsgi:application", "--bind", f"127.0.0.1:{self.port}",
+            [sys.executable, "-m", "gunicorn", app, "--bind", f"127.0.0.1:{self.port}",
              "--workers", str(workers), "--timeout", "60", "--graceful-timeout", "5"],
             env=env, log_path=log_path,
         )
@@ -81,7 +85,7 @@ class Gunicorn(Child):
                 pytest.fail(f"gunicorn exited:\n{self.log()[-3000:]}")
             try:
                 answer = requests.get(f"{self.url}/healthz", headers=PROXY, timeout=10)
-                return answer.status_code in (200, 503)
+                return answer.status_code in self.up_statuses
             except (requests.ConnectionError, requests.Timeout):
                 return False
 
@@ -102,7 +106,8 @@ class Beat(Child):
 
 @pytest.fixture
 def production(redis_server, tmp_path):
-    """gunicorn (2 workers), one Celery worker, one beat: production settings, test database."""
+    """gunicorn (2 workers) and the market platforms' gunicorn (1 worker, `.lean`), one Celery worker,
+    one beat: production settings, test database."""
     require_postgres()
     redis_server.flush()
     static_root = Path(tempfile.mkdtemp(prefix="gridprequal-static-", dir=tmp_path))
@@ -123,6 +128,10 @@ def production(redis_server, tmp_path):
     PeriodicTask.objects.create(name="Deadline sweep", task=SWEEP_TASK, interval=every_5s, enabled=True)
 
     web = Gunicorn(env=env, log_path=tmp_path / "gunicorn.log")
+    # The second server of README's Production section, for market platforms' activation checks.
+    web.lean = Gunicorn(
+        env=env, log_path=tmp_path / "gunicorn-lean.log", workers=1, app="config.wsgi_lean:application"
+    )
     worker = CeleryWorker(
         broker_url=redis_server.url, database_url=env["DATABASE_URL"], beat=False, concurrency=2,
         log_path=tmp_path / "worker.log",
@@ -130,12 +139,14 @@ def production(redis_server, tmp_path):
     beat = Beat(env=env, log_path=tmp_path / "beat.log")
     try:
         web.start()
+        web.lean.start()
         worker.start()
         beat.start()
         yield web
     finally:
         beat.stop()
         worker.stop()
+        web.lean.stop()
         web.stop()
 
 
@@ -258,6 +269,13 @@ def test_full_journey_over_http(production, cast, settings):
     })
     assert response.status_code == 200, response.text
     assert response.json()["color"] == "yellow"
+    # The same question to the market platforms' entry (the reverse proxy's route for tokens).
+    lean = Http(production.lean.url).request(
+        "GET", "/api/activation-check/", headers=tso, params=response.request.url.split("?", 1)[1]
+    )
+    assert (lean.status_code, lean.json()) == (200, response.json())
+    assert lean.headers["Strict-Transport-Security"] == page.headers["Strict-Transport-Security"]
+    assert "Set-Cookie" not in lean.headers
 
     # The regulator downloads the annual report (a session login, as in the browser).
     http.login("nra_analyst")

@@ -8,6 +8,7 @@ from __future__ import annotations
 import functools
 import json
 from collections.abc import Mapping
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -69,6 +70,79 @@ def verdict_limits(verdict) -> list[dict]:
     ]
 
 
+# --- the input, field by field (ActivationCheckApi.parse) -----------------------------------------
+
+
+class FieldError(ValueError):
+    """One field's message, raised by a field parser below."""
+
+
+def _text(value) -> str:
+    return str(value).strip()
+
+
+def _integer(value) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise FieldError(_("A valid integer is required.")) from None
+
+
+def _direction(value) -> str:
+    if value not in Direction.values:
+        raise FieldError(_('"%(value)s" is not a valid choice.') % {"value": value})
+    return value
+
+
+def _quantity(value) -> Decimal:
+    try:
+        number = Decimal(str(value).strip())
+        if not number.is_finite() or number.as_tuple().exponent < -3 or abs(number) >= 10**7:
+            raise InvalidOperation
+    except (InvalidOperation, ValueError):
+        raise FieldError(_("A number in MW with at most 3 decimals is required.")) from None
+    return number
+
+
+def _moment(value) -> datetime:
+    try:
+        parsed = parse_datetime(str(value).strip())
+    except ValueError:
+        parsed = None
+    if parsed is None:
+        raise FieldError(_("Give an ISO 8601 date and time, e.g. 2026-03-29T08:00:00Z."))
+    return parsed if is_aware(parsed) else make_aware(parsed)
+
+
+# (field, parser, required): who asks and for what, then what is asked; in the order of the errors.
+PARSE_RESOURCE = (
+    ("system_operator", _text, True),
+    ("product", _text, True),
+    ("spu", _integer, False),
+    ("spg", _integer, False),
+)
+PARSE_REQUEST = (
+    ("direction", _direction, True),
+    ("quantity_mw", _quantity, True),
+    ("start", _moment, True),
+    ("end", _moment, True),
+)
+
+
+def _parse_fields(data: Mapping, parsers, *, values: dict, errors: dict) -> None:
+    """Parse these fields of `data` into `values`; a missing or bad one puts its message in `errors`."""
+    for name, parse, required in parsers:
+        value = data.get(name)
+        if value in (None, ""):
+            if required:
+                errors[name] = [_("This field is required.")]
+            continue
+        try:
+            values[name] = parse(value)
+        except FieldError as exc:
+            errors[name] = [str(exc)]
+
+
 class ActivationCheckApi(APIView):
     """R8: may SO X activate SPU/SPG Y for product P, direction D, Q MW, over [start, end)?
 
@@ -127,62 +201,16 @@ class ActivationCheckApi(APIView):
         Market platforms call this per bid: instantiating a DRF serializer (it deep-copies its
         fields) cost more than the rules. InputSerializer still documents the input.
         """
-        errors: dict[str, list[str]] = {}
-        required = _("This field is required.")
         if not isinstance(data, Mapping):
             raise ValidationError({"non_field_errors": [_("Send a JSON object.")]})
-        for name in data:
-            if name not in cls.FIELDS:
-                errors[name] = [_("Unknown field.")]
+        errors: dict[str, list[str]] = {
+            name: [_("Unknown field.")] for name in data if name not in cls.FIELDS
+        }
         values: dict = {}
-        for name in ("system_operator", "product"):
-            value = data.get(name)
-            if value in (None, ""):
-                errors[name] = [required]
-            else:
-                values[name] = str(value).strip()
-        for name in ("spu", "spg"):
-            value = data.get(name)
-            if value in (None, ""):
-                continue
-            try:
-                values[name] = int(value)
-            except (TypeError, ValueError):
-                errors[name] = [_("A valid integer is required.")]
+        _parse_fields(data, PARSE_RESOURCE, values=values, errors=errors)
         if not errors.get("spu") and not errors.get("spg") and ("spu" in values) == ("spg" in values):
             errors["spu"] = [_("Give either spu or spg (one of them).")]
-        direction = data.get("direction")
-        if direction in (None, ""):
-            errors["direction"] = [required]
-        elif direction not in Direction.values:
-            errors["direction"] = [_('"%(value)s" is not a valid choice.') % {"value": direction}]
-        else:
-            values["direction"] = direction
-        quantity = data.get("quantity_mw")
-        try:
-            if quantity in (None, ""):
-                errors["quantity_mw"] = [required]
-            else:
-                number = Decimal(str(quantity).strip())
-                if not number.is_finite() or number.as_tuple().exponent < -3 or abs(number) >= 10**7:
-                    raise InvalidOperation
-                values["quantity_mw"] = number
-        except (InvalidOperation, ValueError):
-            errors["quantity_mw"] = [_("A number in MW with at most 3 decimals is required.")]
-        for name in ("start", "end"):
-            value = data.get(name)
-            parsed = None
-            if value in (None, ""):
-                errors[name] = [required]
-                continue
-            try:
-                parsed = parse_datetime(str(value).strip())
-            except ValueError:
-                parsed = None
-            if parsed is None:
-                errors[name] = [_("Give an ISO 8601 date and time, e.g. 2026-03-29T08:00:00Z.")]
-                continue
-            values[name] = parsed if is_aware(parsed) else make_aware(parsed)
+        _parse_fields(data, PARSE_REQUEST, values=values, errors=errors)
         if errors:
             raise ValidationError(errors)
         return values
