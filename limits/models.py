@@ -61,6 +61,21 @@ def limit_status_q(status: str, *, at: datetime) -> models.Q:
     return models.Q()
 
 
+def limit_applies_during_q(start: datetime, end: datetime) -> models.Q:
+    """Limits that apply at some instant of [start, end): their effective period (from their
+    start to their effective end, TemporaryLimit.effective_end) is not empty and overlaps it."""
+    not_cut = models.Q(lifted_at__isnull=True)
+    lifted_in_force = models.Q(lifted_at__gt=start) & models.Q(lifted_at__gt=models.F("start"))
+    return models.Q(end__gt=start, start__lt=end) & (not_cut | lifted_in_force)
+
+
+# limit_applies_during_q as SQL, for the activation check's hand-written statement
+# (limits/activation/limit_lookup.py). Parameters: start, end, start. Tests prove they agree.
+LIMIT_APPLIES_DURING_SQL = (
+    '"end" > %s AND start < %s AND (lifted_at IS NULL OR (lifted_at > %s AND lifted_at > start))'
+)
+
+
 _COMPARE = {
     "exact": operator.eq, "lt": operator.lt, "lte": operator.le, "gt": operator.gt, "gte": operator.ge
 }

@@ -8,7 +8,14 @@ from decimal import Decimal
 import pytest
 import time_machine
 
-from limits.models import LimitStatus, TargetKind, TemporaryLimit
+from common.db import fetch_all
+from limits.models import (
+    LIMIT_APPLIES_DURING_SQL,
+    LimitStatus,
+    TargetKind,
+    TemporaryLimit,
+    limit_applies_during_q,
+)
 from limits.selectors import status_q
 from prequal.models import Direction
 
@@ -58,3 +65,32 @@ def test_the_status_of_a_row_is_the_status_its_query_finds_at_every_boundary(gri
     annotated = TemporaryLimit.objects.with_effective_period().get(pk=limit.pk)
     assert limit.effective_end == annotated.effective_until == annotated.effective_end
     assert annotated.effective_duration == limit.effective_end - limit.start
+
+
+@pytest.mark.parametrize("lifted", LIFTS.values(), ids=LIFTS.keys())
+def test_applying_during_a_window_is_one_rule_for_the_query_the_sql_and_the_row(grid, lifted):
+    """limit_applies_during_q (the ORM), LIMIT_APPLIES_DURING_SQL (the activation check's
+    statement) and the row's own effective period select the same limits for every window
+    whose ends fall on, just before or just after each boundary."""
+    limit = TemporaryLimit.objects.create(
+        system_operator=grid.cast.local, target_kind=TargetKind.SPU, spu=grid.spu,
+        direction=Direction.UP, quantity_mw=Decimal("0.5"), start=START, end=END,
+        reason="maintenance", created_by=grid.cast.local_engineer, lifted_at=lifted,
+    )
+    boundaries = [START, END] + ([lifted] if lifted else [])
+    instants = sorted({b + d for b in boundaries for d in (-SECOND, timedelta(0), SECOND)})
+    windows = [(a, b) for a in instants for b in instants if a < b]
+    applied = 0
+    for window_start, window_end in windows:
+        effective_end = limit.effective_end
+        by_row = limit.start < window_end and window_start < effective_end and limit.start < effective_end
+        applying = TemporaryLimit.objects.filter(limit_applies_during_q(window_start, window_end))
+        by_q = applying.filter(pk=limit.pk).exists()
+        by_sql = bool(fetch_all(  # as the activation check runs it (prepared on PostgreSQL)
+            f"SELECT id FROM limits_temporarylimit WHERE id = %s AND {LIMIT_APPLIES_DURING_SQL}",
+            [limit.pk, window_start, window_end, window_start],
+        ))
+        assert by_row == by_q == by_sql, (window_start, window_end)
+        applied += by_row
+    # Every lift but one that precedes the start leaves some window in which the limit applies.
+    assert applied > 0 or (lifted is not None and lifted <= START)

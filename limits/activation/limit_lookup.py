@@ -11,7 +11,7 @@ import shapely
 from django.db import connection
 
 from common.db import fetch_all, instance, model_columns
-from limits.models import TargetKind, TemporaryLimit
+from limits.models import LIMIT_APPLIES_DURING_SQL, TargetKind, TemporaryLimit
 from prequal.models import Direction, Spu
 
 _area_cache: dict[int, tuple[datetime, object]] = {}
@@ -88,8 +88,7 @@ def limits_overlapping(
         return []
     sql = (
         f"SELECT {_LIMIT_COLUMNS} FROM limits_temporarylimit "
-        f'WHERE ({" OR ".join(scope)}) AND "end" > %s AND start < %s '
-        "AND (lifted_at IS NULL OR (lifted_at > %s AND lifted_at > start)) "
+        f'WHERE ({" OR ".join(scope)}) AND {LIMIT_APPLIES_DURING_SQL} '
         "ORDER BY quantity_mw, start, id"
     )
     rows = fetch_all(sql, [*params, start, end, start], columns=model_columns(TemporaryLimit, _LIMIT_FIELDS))
