@@ -4,6 +4,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from tests.personas import make_cast
+from tests.workflow_helpers import at_t0, wf  # noqa: F401 (fixtures for every test)
 
 
 @pytest.fixture
@@ -106,7 +107,7 @@ def celery_worker_factory(redis_server, tmp_path):
 @pytest.fixture
 def grid(cast):
     """Areas, products and a prequalifiable SPU for the limit and activation-check tests."""
-    from tests.test_limits_setup import make_grid
+    from tests.grid import make_grid
 
     return make_grid(cast)
 

@@ -1,6 +1,6 @@
-"""Shared set-up for workflow tests: a product, an SPU of FSP A at the local DSO, cases.
+"""The workflow world: a product, an SPU of FSP A at the local DSO, cases, and decisions.
 
-Use the `wf` fixture (import it into a test module: `from tests.workflow_helpers import wf`).
+The `wf` and `at_t0` fixtures reach every test through tests/conftest.py.
 With the cast's operators, a case for `wf.spu` is assessed by the local DSO (connecting)
 and the TSO (procuring `wf.product`); `wf.spg_case()` adds the other local DSO too.
 """
@@ -9,13 +9,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from decimal import Decimal
 
 import pytest
+import time_machine
 from django.utils import timezone
 
 from observability.models import SystemOperator
 from prequal.models import Assessment, Case, DeadlineRule, Product, Spg, Spu
-from prequal.services.cases import case_create_draft, case_submit
+from prequal.services.cases import assessment_decide, case_create_draft, case_submit
 from tests.factories import (
     ConnectionPointFactory,
     ProductFactory,
@@ -84,3 +86,45 @@ def wf(cast) -> Workflow:
         fsp=cast.fsp_a, connection_point=ConnectionPointFactory(connecting_so=cast.local), code="BAT-1"
     )
     return Workflow(cast=cast, product=product, spu=spu)
+
+
+T0 = datetime(2027, 1, 11, 9, 0, tzinfo=UTC)  # Monday 10:00 in Stockholm
+
+
+CONDITION = {
+    "max_up_mw": Decimal("2"),
+    "months": [12, 1, 2],
+    "weekdays": [0, 1, 2, 3, 4],
+    "start_time": "07:00",
+    "end_time": "09:00",
+}
+
+
+def approve(user, assessment):
+    return assessment_decide(user=user, assessment=assessment, outcome="approved")
+
+
+def approve_conditionally(user, assessment, conditions=(CONDITION,)):
+    return assessment_decide(
+        user=user,
+        assessment=assessment,
+        outcome="conditionally_approved",
+        reason="Congestion on the 10 kV feeder in winter mornings.",
+        conditions=list(conditions),
+    )
+
+
+def refuse(user, assessment):
+    return assessment_decide(
+        user=user,
+        assessment=assessment,
+        outcome="not_approved",
+        justification="The transformer is at its limit.",
+        limits_explanation="The congestion is structural, not temporary.",
+    )
+
+
+@pytest.fixture
+def at_t0():
+    with time_machine.travel(T0, tick=False) as traveller:
+        yield traveller

@@ -33,7 +33,7 @@ from limits.services import limit_create
 from prequal.models import Assessment, Direction
 from prequal.services.cases import case_create_draft, case_submit
 from tests.factories import SpgFactory, SpgMembershipFactory
-from tests.test_limits_setup import SETUP_TIME, make_grid
+from tests.grid import SETUP_TIME, make_grid
 from tests.workflow_helpers import ensure_default_deadline_rule
 
 ROLES = ("anonymous", "fsp_other", "so_viewer", "so_other", "nra")

@@ -15,10 +15,7 @@ from accounts.models import User
 from limits.services import limit_lift
 from prequal.services.cases import assessment_decide
 from prequal.services.sweep import deadlines_sweep
-from tests import workflow_helpers
-from tests.test_limits import START, create
-
-wf = workflow_helpers.wf  # the fixture
+from tests.grid import START, create
 
 T0 = datetime(2027, 1, 11, 9, 0, tzinfo=UTC)
 COOKIE = settings.LANGUAGE_COOKIE_NAME

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from tests.services import child_env
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_the_benchmark_script_runs_with_the_tiny_preset(tmp_path):

@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from tests.services import child_env
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "bench"))
 
 import refdata  # noqa: E402

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from tests.services import child_env
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 ROW_KEYS = {
     "what", "budget", "unit", "runs", "median", "min", "max", "within", "floor", "floor_label", "ratio",
 }

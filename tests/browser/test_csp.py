@@ -6,11 +6,8 @@ from __future__ import annotations
 import pytest
 from shapely.geometry import box
 
-from tests import workflow_helpers
 from tests.factories import make_area
 from tests.services import chromium
-
-wf = workflow_helpers.wf  # the fixture
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 

@@ -21,9 +21,7 @@ from limits import authentication
 from limits.models import MarketPlatformClient, TemporaryLimit
 from prequal.models import Case
 from tests.factories import UserFactory
-from tests.test_limits_api import a_limit, check_body
-
-START = datetime(2027, 6, 1, 12, 0, tzinfo=UTC)
+from tests.grid import START, a_limit, check_body
 
 
 @pytest.fixture

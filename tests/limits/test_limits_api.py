@@ -13,9 +13,7 @@ from limits.models import LimitEvent, MarketPlatformClient, TargetKind, Temporar
 from limits.services import limit_create
 from prequal.models import Direction
 from tests.factories import UserFactory
-
-START = datetime(2027, 6, 1, 12, 0, tzinfo=UTC)
-NOW = START - timedelta(days=1)
+from tests.grid import NOW, START, a_limit, check_body
 
 
 @pytest.fixture
@@ -36,22 +34,6 @@ def body(grid, **overrides):
     }
     data.update(overrides)
     return {k: v for k, v in data.items() if v is not None}
-
-
-def a_limit(grid, **kwargs):
-    with time_machine.travel(NOW, tick=False):
-        return limit_create(
-            user=grid.cast.local_engineer,
-            system_operator=grid.cast.local,
-            target_kind=TargetKind.SPU,
-            spu=kwargs.pop("spu", grid.spu),
-            direction=Direction.UP,
-            quantity_mw=Decimal("0.5"),
-            start=START,
-            end=START + timedelta(hours=2),
-            reason="Maintenance",
-            **kwargs,
-        )
 
 
 # --- /api/limits/ ------------------------------------------------------------------------------------
@@ -196,20 +178,6 @@ def test_detail_update_lift_and_permissions(grid, api_as):
 
 
 # --- /api/activation-check/ ------------------------------------------------------------------------
-
-
-def check_body(grid, **overrides):
-    data = {
-        "system_operator": grid.cast.tso.organisation.eic_code,
-        "spu": grid.spu.pk,
-        "product": "mfrr-energy",
-        "direction": "up",
-        "quantity_mw": "0.5",
-        "start": START.isoformat(),
-        "end": (START + timedelta(hours=1)).isoformat(),
-    }
-    data.update(overrides)
-    return {k: v for k, v in data.items() if v is not None}
 
 
 @pytest.fixture

@@ -12,9 +12,7 @@ from django.urls import reverse
 from limits.models import LimitRefusal, TargetKind, TemporaryLimit
 from limits.services import limit_create
 from prequal.models import Direction
-
-START = datetime(2027, 6, 1, 12, 0, tzinfo=UTC)  # 14:00 CEST
-NOW = START - timedelta(days=1)
+from tests.grid import NOW, START, a_limit
 
 
 @pytest.fixture(autouse=True)
@@ -22,21 +20,6 @@ def _now():
     # Sessions expire: log in and browse at the same (travelled) time.
     with time_machine.travel(NOW, tick=False):
         yield
-
-
-def a_limit(grid, spu=None):
-    with time_machine.travel(NOW, tick=False):
-        return limit_create(
-            user=grid.cast.local_engineer,
-            system_operator=grid.cast.local,
-            target_kind=TargetKind.SPU,
-            spu=spu or grid.spu,
-            direction=Direction.UP,
-            quantity_mw=Decimal("0.5"),
-            start=START,
-            end=START + timedelta(hours=2),
-            reason="Maintenance",
-        )
 
 
 def form_data(grid, **overrides):

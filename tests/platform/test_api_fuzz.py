@@ -29,7 +29,7 @@ from limits.models import TargetKind
 from limits.services import limit_create
 from prequal.models import Direction
 from prequal.services.cases import case_create_draft, case_submit
-from tests.test_limits_setup import SETUP_TIME, make_grid
+from tests.grid import SETUP_TIME, make_grid
 from tests.workflow_helpers import ensure_default_deadline_rule
 
 pytestmark = [pytest.mark.slow]

@@ -29,6 +29,8 @@ from django.db.models import Count
 from django_celery_beat.models import IntervalSchedule, PeriodicTask
 
 from prequal.models import Assessment, CaseEvent
+from tests.platform.test_celery_integration import _many_due_assessments
+from tests.platform.test_production import PROXY, Gunicorn, production_env
 from tests.services import (
     BASE_DIR,
     CeleryWorker,
@@ -39,8 +41,6 @@ from tests.services import (
     service_missing,
     wait_until,
 )
-from tests.test_celery_integration import _many_due_assessments
-from tests.test_production import PROXY, Gunicorn, production_env
 from tests.workflow_helpers import ensure_default_deadline_rule
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]

@@ -16,10 +16,7 @@ from django.utils import timezone
 
 from limits.models import ImmutableLimitRecord, LimitEvent, LimitRefusal
 from prequal.models import CaseEvent, ImmutableRecordError
-from tests import workflow_helpers
 from tests.services import BASE_DIR, child_env
-
-wf = workflow_helpers.wf  # the fixture
 
 PASSWORD = "pw-for-tests-1"  # tests/factories.py UserFactory
 

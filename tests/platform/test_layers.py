@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "scripts" / "house-report"
 APPS = ("common", "accounts", "observability", "prequal", "limits", "reports", "demo", "config")
 

@@ -23,6 +23,7 @@ from django.utils import timezone
 from django_celery_beat.models import IntervalSchedule, PeriodicTask
 
 from prequal.models import Assessment
+from tests.grid import make_grid
 from tests.services import (
     BASE_DIR,
     CeleryWorker,
@@ -33,7 +34,6 @@ from tests.services import (
     require_postgres,
     wait_until,
 )
-from tests.test_limits_setup import make_grid
 from tests.workflow_helpers import ensure_default_deadline_rule
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]

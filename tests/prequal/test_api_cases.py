@@ -12,10 +12,7 @@ from django.urls import reverse
 
 from prequal.models import Assessment, Case
 from prequal.services.cases import assessment_decide
-from tests import workflow_helpers
 from tests.factories import ProductFactory
-
-wf = workflow_helpers.wf  # the fixture
 
 T0 = datetime(2027, 1, 11, 9, 0, tzinfo=UTC)
 

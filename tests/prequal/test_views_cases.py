@@ -11,12 +11,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from prequal.models import Assessment, Case, CaseEvent, Condition
-from tests import workflow_helpers
 from tests.factories import ConnectionPointFactory, SpuFactory
 
 pytestmark = pytest.mark.django_db
-wf = workflow_helpers.wf  # the fixture
-
 
 def _login(client, user):
     client.force_login(user)

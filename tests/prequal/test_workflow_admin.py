@@ -5,9 +5,6 @@ from __future__ import annotations
 from django.urls import reverse
 
 from prequal.models import CaseEvent, DeadlineRule
-from tests import workflow_helpers
-
-wf = workflow_helpers.wf  # the fixture
 
 
 def test_admin_pages_render(client, wf):

@@ -1,4 +1,5 @@
-"""Who assesses (SPEC R1): the resolver over observability areas."""
+"""R1 Who assesses: the resolver over observability areas, and the assessments a submitted case
+opens with their reasons."""
 
 from __future__ import annotations
 
@@ -21,8 +22,11 @@ from observability.resolver import (
     assessing_sos,
     assessing_sos_for_points,
 )
+from prequal.models import Assessment, Case
+from prequal.services.cases import case_preview_assessing_sos
 from tests.factories import ConnectionPointFactory, ProductFactory, make_area
 
+C = Case.Status
 T0 = datetime(2024, 1, 1, tzinfo=UTC)
 T1 = datetime(2025, 1, 1, tzinfo=UTC)
 
@@ -265,3 +269,53 @@ def test_both_query_paths_respect_edges_holes_and_time(areas, few_points):
     assert not {i for i, _so in pairs if i == 7}
     before = index.query(lon=lon, lat=lat, at=datetime(2023, 1, 1, tzinfo=UTC), few_points=few_points)
     assert before.point_index.size == 0
+
+
+def test_preview_shows_who_assesses_and_by_when_without_writing(wf, at_t0):
+    case = wf.draft()
+    plans = case_preview_assessing_sos(case=case)
+    assert [(p.system_operator, p.reasons) for p in plans] == [
+        (wf.cast.tso, ["procuring"]),
+        (wf.cast.local, ["connecting"]),
+    ] or [(p.system_operator, p.reasons) for p in plans] == [
+        (wf.cast.local, ["connecting"]),
+        (wf.cast.tso, ["procuring"]),
+    ]
+    assert {p.deadline for p in plans} == {datetime(2027, 4, 11, 8, 0, tzinfo=UTC)}
+    assert not Assessment.objects.exists()
+    assert wf.fresh(case).status == C.DRAFT
+
+
+def test_spg_case_is_assessed_by_every_members_connecting_so(wf):
+    case = wf.spg_case()
+    assert set(case.assessments.values_list("system_operator", flat=True)) == {
+        wf.cast.local.pk,
+        wf.cast.other_local.pk,
+        wf.cast.tso.pk,
+    }
+
+
+def test_each_assessment_says_whether_its_so_connects_a_point_of_the_case(wf):
+    """`connects` mirrors the "connecting" reason: what the queue's connecting-SO filter reads."""
+    case = wf.submitted()
+    flags = {a.system_operator_id: a.connects for a in case.assessments.all()}
+    assert flags[wf.cast.local.pk] is True
+    assert flags[wf.cast.tso.pk] is False
+    spg = wf.spg_case()
+    connecting = {a.system_operator_id for a in spg.assessments.filter(connects=True)}
+    assert connecting == {wf.cast.local.pk, wf.cast.other_local.pk}
+    for a in Assessment.objects.all():
+        assert a.connects == ("connecting" in a.reasons)
+
+
+def test_the_migration_backfills_connects_from_the_reasons(wf):
+    import importlib
+
+    from django.apps import apps
+
+    wf.spg_case()
+    Assessment.objects.update(connects=False)
+    importlib.import_module("prequal.migrations.0009_assessment_connects").backfill(apps, None)
+    assert Assessment.objects.filter(connects=True).count() == 2
+    for a in Assessment.objects.all():
+        assert a.connects == ("connecting" in a.reasons)

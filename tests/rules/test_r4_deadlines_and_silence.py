@@ -1,8 +1,9 @@
-"""Deadlines (R4, R10): local-calendar arithmetic across DST, rules as data, the sweep."""
+"""R4 Deadlines and silence: rules as data, the sweep, silence, reminders (the local-calendar
+arithmetic is R10 Time: tests/rules/test_r10_time.py)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime, timedelta
 from io import StringIO
 
 import pytest
@@ -12,59 +13,15 @@ from django.core.management import call_command
 
 from common.exceptions import ApplicationError
 from prequal.models import Assessment, AssessmentReminder, Case, CaseEvent, Condition, DeadlineRule
-from prequal.services.cases import assessment_decide, case_submit
-from prequal.services.deadlines import add_local_period, deadline_rule_in_force
+from prequal.services.cases import CaseChangedMeanwhile, assessment_decide, case_submit
+from prequal.services.deadlines import deadline_rule_in_force
 from prequal.services.sweep import deadlines_sweep
-from tests import workflow_helpers
 from tests.factories import SpuFactory
+from tests.workflow_helpers import approve, approve_conditionally, refuse
 
-wf = workflow_helpers.wf  # the fixture
-
+C = Case.Status
 A = Assessment.Status
 STOCKHOLM = "Europe/Stockholm"
-
-
-# --- arithmetic -----------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("start", "months", "days", "expected"),
-    [
-        # Across the March change (2027-03-28): 10:00 CET in January → 10:00 CEST in April.
-        (datetime(2027, 1, 10, 9, 0, tzinfo=UTC), 3, 0, datetime(2027, 4, 10, 8, 0, tzinfo=UTC)),
-        # Across the October change (2027-10-31): 10:00 CEST in August → 10:00 CET in November.
-        (datetime(2027, 8, 15, 8, 0, tzinfo=UTC), 3, 0, datetime(2027, 11, 15, 9, 0, tzinfo=UTC)),
-        # Days across the March change: 28 days keep the local clock time, not 28 × 24 h.
-        (datetime(2027, 3, 20, 9, 0, tzinfo=UTC), 0, 28, datetime(2027, 4, 17, 8, 0, tzinfo=UTC)),
-        # Month end clamps: 30 November + 3 months = 29 February in a leap year.
-        (datetime(2027, 11, 30, 12, 0, tzinfo=UTC), 3, 0, datetime(2028, 2, 29, 12, 0, tzinfo=UTC)),
-        # Landing in the skipped hour (02:30 on 2027-03-28 does not exist in Stockholm).
-        (datetime(2026, 12, 28, 1, 30, tzinfo=UTC), 3, 0, datetime(2027, 3, 28, 1, 30, tzinfo=UTC)),
-        # Landing in the repeated hour (02:30 twice on 2027-10-31): the first one (CEST).
-        (datetime(2027, 7, 31, 0, 30, tzinfo=UTC), 3, 0, datetime(2027, 10, 31, 0, 30, tzinfo=UTC)),
-    ],
-)
-def test_periods_are_counted_on_the_local_calendar(start, months, days, expected):
-    assert add_local_period(start=start, months=months, days=days, time_zone=STOCKHOLM) == expected
-
-
-def test_naive_start_is_refused():
-    with pytest.raises(ValueError):
-        add_local_period(start=datetime(2027, 1, 1), months=1, time_zone=STOCKHOLM)
-
-
-@pytest.mark.parametrize(
-    ("submitted", "deadline"),
-    [
-        (datetime(2027, 1, 15, 13, 30, tzinfo=UTC), datetime(2027, 4, 15, 12, 30, tzinfo=UTC)),
-        (datetime(2027, 9, 1, 6, 0, tzinfo=UTC), datetime(2027, 12, 1, 7, 0, tzinfo=UTC)),
-    ],
-    ids=["march-change", "october-change"],
-)
-def test_submission_stores_the_deadline_in_utc(wf, submitted, deadline):
-    with time_machine.travel(submitted, tick=False):
-        case = wf.submitted()
-    assert set(case.assessments.values_list("deadline", flat=True)) == {deadline}
 
 
 # --- rules as data --------------------------------------------------------------------------
@@ -135,65 +92,6 @@ def test_rule_validation_messages(db):
     with pytest.raises(ValidationError) as exc:
         rule.full_clean()
     assert set(exc.value.message_dict) == {"period_months", "reminder_days", "supplement_period_days"}
-
-
-# --- conditions in local time ----------------------------------------------------------------
-
-
-def _winter_morning() -> Condition:
-    return Condition(
-        max_up_mw=0,
-        months=[12, 1, 2, 3, 10, 11],
-        weekdays=[0, 1, 2, 3, 4],
-        start_time=time(7, 0),
-        end_time=time(9, 0),
-        time_zone=STOCKHOLM,
-    )
-
-
-@pytest.mark.parametrize(
-    ("at", "applies"),
-    [
-        # Friday 2027-03-26, CET (UTC+1): 07:30 local = 06:30 UTC.
-        (datetime(2027, 3, 26, 6, 30, tzinfo=UTC), True),
-        (datetime(2027, 3, 26, 8, 0, tzinfo=UTC), False),  # 09:00 local: window ended
-        # Monday 2027-03-29, CEST (UTC+2) after the change: 07:30 local = 05:30 UTC.
-        (datetime(2027, 3, 29, 5, 30, tzinfo=UTC), True),
-        (datetime(2027, 3, 29, 7, 0, tzinfo=UTC), False),  # 09:00 local; 08:00 in CET terms
-        (datetime(2027, 3, 29, 4, 59, tzinfo=UTC), False),  # 06:59 local
-        # Friday 2027-10-29 CEST, Monday 2027-11-01 CET.
-        (datetime(2027, 10, 29, 6, 59, tzinfo=UTC), True),  # 08:59 local
-        (datetime(2027, 10, 29, 7, 0, tzinfo=UTC), False),
-        (datetime(2027, 11, 1, 6, 0, tzinfo=UTC), True),  # 07:00 local
-        (datetime(2027, 11, 1, 8, 0, tzinfo=UTC), False),  # 09:00 local
-        # Saturday, and a summer month.
-        (datetime(2027, 3, 27, 6, 30, tzinfo=UTC), False),
-        (datetime(2027, 6, 7, 5, 30, tzinfo=UTC), False),
-    ],
-)
-def test_time_window_conditions_follow_local_time_across_dst(at, applies):
-    assert _winter_morning().applies_at(at) is applies
-
-
-def test_window_crossing_midnight_belongs_to_the_day_it_starts():
-    night = Condition(
-        max_down_mw=1, weekdays=[4], start_time=time(22, 0), end_time=time(6, 0), time_zone=STOCKHOLM
-    )
-    assert night.applies_at(datetime(2027, 1, 15, 22, 30, tzinfo=UTC))  # Fri 23:30
-    assert night.applies_at(datetime(2027, 1, 16, 4, 0, tzinfo=UTC))  # Sat 05:00, Friday's night
-    assert not night.applies_at(datetime(2027, 1, 16, 22, 30, tzinfo=UTC))  # Sat 23:30
-
-
-def test_validity_bounds_a_condition():
-    condition = Condition(
-        max_up_mw=1,
-        time_zone=STOCKHOLM,
-        valid_from=datetime(2027, 1, 1, tzinfo=UTC),
-        valid_to=datetime(2027, 2, 1, tzinfo=UTC),
-    )
-    assert not condition.applies_at(datetime(2026, 12, 31, tzinfo=UTC))
-    assert condition.applies_at(datetime(2027, 1, 15, tzinfo=UTC))
-    assert not condition.applies_at(datetime(2027, 2, 1, tzinfo=UTC))
 
 
 # --- the sweep ------------------------------------------------------------------------------
@@ -316,3 +214,33 @@ def test_the_celery_task_runs_the_sweep(wf):
     with time_machine.travel(DUE, tick=False):
         result = deadlines_sweep_task.delay().get()
     assert result["silenced"] == 2
+
+
+def test_silence_counts_as_approval(wf, at_t0):
+    case = wf.submitted()
+    approve(wf.cast.local_engineer, wf.assessment(case, wf.cast.local))
+    at_t0.move_to(datetime(2027, 4, 11, 8, 0, tzinfo=UTC))
+    result = deadlines_sweep()
+    assert result.silenced == 1
+    assert wf.assessment(case, wf.cast.tso).status == A.APPROVED_BY_SILENCE
+    assert wf.fresh(case).status == C.APPROVED
+
+
+def test_engineer_deciding_a_copy_the_sweep_has_silenced_is_told(wf, at_t0):
+    case = wf.submitted()
+    stale = wf.assessment(case, wf.cast.local)
+    at_t0.move_to(datetime(2027, 4, 11, 8, 0, 1, tzinfo=UTC))
+    assert deadlines_sweep().silenced == 2
+    with pytest.raises(CaseChangedMeanwhile):
+        approve_conditionally(wf.cast.local_engineer, stale)
+    assert wf.fresh(stale).status == A.APPROVED_BY_SILENCE
+    assert not Condition.objects.exists()
+
+
+def test_sweep_leaves_an_assessment_decided_a_moment_before_alone(wf, at_t0):
+    case = wf.submitted()
+    at_t0.move_to(datetime(2027, 4, 11, 8, 0, 1, tzinfo=UTC))
+    refuse(wf.cast.local_engineer, wf.assessment(case, wf.cast.local))  # decided just in time
+    assert deadlines_sweep().silenced == 1  # only the TSO's
+    assert wf.assessment(case, wf.cast.local).status == A.NOT_APPROVED
+    assert wf.fresh(case).status == C.NOT_APPROVED

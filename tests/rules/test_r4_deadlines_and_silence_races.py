@@ -18,10 +18,7 @@ from django.db import connection
 from prequal.models import Assessment, CaseEvent
 from prequal.services.cases import CaseChangedMeanwhile, assessment_decide
 from prequal.services.sweep import deadlines_sweep
-from tests import workflow_helpers
 from tests.factories import MembershipFactory, UserFactory
-
-wf = workflow_helpers.wf  # the fixture
 
 # Threads need their own connections to one database: SQLite's in-memory test database cannot
 # give them that, so these run in the PostgreSQL pass (`make test` runs both passes).

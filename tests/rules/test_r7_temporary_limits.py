@@ -1,4 +1,4 @@
-"""Temporary limits (SPEC R7): publication deadline, grid scope, bad input, history, notifications."""
+"""R7 Temporary limits: publication deadline, grid scope, bad input, history, notifications."""
 
 from __future__ import annotations
 
@@ -12,30 +12,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from shapely.geometry import box, mapping
 
 from limits.models import ImmutableLimitRecord, LimitEvent, LimitRefusal, TargetKind, TemporaryLimit
-from limits.services import limit_create, limit_lift, limit_update
+from limits.services import limit_lift, limit_update
 from prequal.models import Direction
 from tests.factories import ConnectionPointFactory
-
-START = datetime(2027, 6, 1, 12, 0, tzinfo=UTC)  # 14:00 CEST
-END = START + timedelta(hours=4)
-
-
-def create(grid, *, user=None, so=None, at=None, **overrides):
-    kwargs = {
-        "user": user or grid.cast.local_engineer,
-        "system_operator": so or grid.cast.local,
-        "target_kind": TargetKind.SPU,
-        "spu": grid.spu,
-        "direction": Direction.UP,
-        "quantity_mw": Decimal("0.5"),
-        "start": START,
-        "end": END,
-        "reason": "Transformer maintenance",
-    }
-    kwargs.update(overrides)
-    with time_machine.travel(at or START - timedelta(days=1), tick=False):
-        return limit_create(**kwargs)
-
+from tests.grid import END, START, create
 
 # --- R7: the latest allowed publication time ----------------------------------------------------
 

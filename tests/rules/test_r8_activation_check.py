@@ -1,9 +1,9 @@
-"""The activation check (SPEC R8): colours, conditions in local time across DST, limits that apply
-(overlapping, on the point, on an area, on SPG members), bad input."""
+"""R8 Activation check (traffic light): colours, conditions, limits that apply (overlapping, on the
+point, on an area, on SPG members), bad input. Across DST: tests/rules/test_r10_time.py."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -11,55 +11,13 @@ import time_machine
 from django.core.exceptions import ValidationError
 from shapely.geometry import box, mapping
 
-from limits.activation import GREEN, RED, YELLOW, activation_check, condition_applies_during
+from limits.activation import GREEN, RED, YELLOW
 from limits.models import TargetKind
-from limits.services import limit_create, limit_lift
-from prequal.models import Case, Condition, Direction
+from limits.services import limit_lift
+from prequal.models import Case, Direction
 from prequal.services.cases import case_withdraw
 from tests.factories import ConnectionPointFactory
-
-START = datetime(2027, 6, 1, 12, 0, tzinfo=UTC)
-
-
-def check(
-    grid, resource=None, *, product=None, direction=Direction.UP, quantity="0.5", start=START, end=None
-):
-    return activation_check(
-        system_operator=grid.cast.tso,
-        resource=resource or grid.spu,
-        product=product or grid.mfrr,
-        direction=direction,
-        quantity_mw=Decimal(quantity),
-        start=start,
-        end=end or start + timedelta(hours=1),
-    )
-
-
-def limit(
-    grid,
-    *,
-    quantity,
-    target_kind=TargetKind.SPU,
-    start=START - timedelta(hours=1),
-    end=START + timedelta(hours=3),
-    direction=Direction.UP,
-    **target,
-):
-    if target_kind == TargetKind.SPU and not target:
-        target = {"spu": grid.spu}
-    with time_machine.travel(start - timedelta(days=1), tick=False):
-        return limit_create(
-            user=grid.cast.local_engineer,
-            system_operator=grid.cast.local,
-            target_kind=target_kind,
-            direction=direction,
-            quantity_mw=Decimal(quantity),
-            start=start,
-            end=end,
-            reason="Maintenance",
-            **target,
-        )
-
+from tests.grid import START, check, conditional, limit
 
 # --- prequalification ---------------------------------------------------------------------------
 
@@ -204,11 +162,7 @@ def test_an_spg_all_of_whose_members_are_blocked_is_red(grid):
     assert verdict.color == RED and verdict.max_quantity_mw == 0
 
 
-# --- conditions in local time (R10) -----------------------------------------------------------------
-
-
-def conditional(grid, **condition):
-    return grid.prequalify(spu=grid.spu, conditions_by_so={grid.cast.local.pk: [condition]})
+# --- conditions -----------------------------------------------------------------
 
 
 def test_a_cap_condition_in_its_window_makes_it_yellow(grid):
@@ -229,68 +183,6 @@ def test_a_forbidding_condition_is_red(grid):
     conditional(grid, months=[12, 1, 2], weekdays=[0, 1, 2, 3, 4], start_time="07:00", end_time="09:00")
     verdict = check(grid, start=datetime(2027, 12, 6, 6, 30, tzinfo=UTC))  # Monday 07:30 CET
     assert verdict.color == RED and "forbids" in " ".join(verdict.reasons)
-
-
-@pytest.mark.parametrize(
-    ("start", "applies"),
-    [
-        # Friday before the March change: CET (UTC+1).
-        (datetime(2027, 3, 26, 7, 0, tzinfo=UTC), True),  # 08:00 local
-        (datetime(2027, 3, 26, 6, 0, tzinfo=UTC), False),  # 07:00 local
-        # Monday after it: CEST (UTC+2); the same local window is an hour earlier in UTC.
-        (datetime(2027, 3, 29, 6, 0, tzinfo=UTC), True),  # 08:00 local
-        (datetime(2027, 3, 29, 8, 0, tzinfo=UTC), False),  # 10:00 local
-        # Friday before the October change: CEST; Monday after: CET.
-        (datetime(2027, 10, 29, 6, 0, tzinfo=UTC), True),
-        (datetime(2027, 10, 29, 8, 0, tzinfo=UTC), False),
-        (datetime(2027, 11, 1, 7, 0, tzinfo=UTC), True),
-        (datetime(2027, 11, 1, 6, 0, tzinfo=UTC), False),
-    ],
-)
-def test_condition_windows_stay_in_local_time_across_dst(grid, start, applies):
-    conditional(grid, max_up_mw=Decimal("0.3"), months=[3, 10, 11], start_time="08:00", end_time="10:00")
-    verdict = check(grid, start=start)
-    assert (verdict.color == YELLOW) is applies
-
-
-def test_a_window_inside_the_spring_forward_night_is_found():
-    # 02:30–04:00 local on 28 March 2027: the clock jumps 02:00 → 03:00 at 01:00 UTC, so the
-    # window starts at 01:00 UTC (03:00 CEST). A period 00:45–01:15 UTC touches it.
-    condition = Condition(
-        max_up_mw=Decimal(1), start_time=time(2, 30), end_time=time(4, 0), time_zone="Europe/Stockholm"
-    )
-    at = datetime(2027, 3, 28, 0, 45, tzinfo=UTC)
-    assert condition_applies_during(condition, at, at + timedelta(minutes=30))
-    assert not condition_applies_during(condition, at - timedelta(minutes=30), at)
-
-
-def test_the_autumn_night_has_25_hours():
-    # 22:00–06:00 local across the night of 31 October 2027 (CEST → CET).
-    condition = Condition(
-        max_up_mw=Decimal(1), start_time=time(22, 0), end_time=time(6, 0), time_zone="Europe/Stockholm"
-    )
-    assert condition_applies_during(
-        condition, datetime(2027, 10, 31, 4, 30, tzinfo=UTC), datetime(2027, 10, 31, 4, 45, tzinfo=UTC)
-    )  # 05:30 CET
-    assert not condition_applies_during(
-        condition, datetime(2027, 10, 31, 5, 0, tzinfo=UTC), datetime(2027, 10, 31, 6, 0, tzinfo=UTC)
-    )  # 06:00 CET
-    assert condition_applies_during(
-        condition, datetime(2027, 10, 30, 20, 0, tzinfo=UTC), datetime(2027, 10, 30, 20, 15, tzinfo=UTC)
-    )  # 22:00 CEST
-
-
-def test_a_limit_across_the_dst_change_covers_the_local_period(grid):
-    grid.prequalify(spu=grid.spu)
-    # 00:00–06:00 local on 31 October 2027 lasts 7 hours: 22:00 UTC to 05:00 UTC.
-    limit(
-        grid,
-        quantity="0.1",
-        start=datetime(2027, 10, 30, 22, 0, tzinfo=UTC),
-        end=datetime(2027, 10, 31, 5, 0, tzinfo=UTC),
-    )
-    assert check(grid, start=datetime(2027, 10, 31, 4, 0, tzinfo=UTC)).color == YELLOW
-    assert check(grid, start=datetime(2027, 10, 31, 5, 0, tzinfo=UTC)).color == GREEN
 
 
 # --- bad input -------------------------------------------------------------------------------------
