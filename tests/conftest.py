@@ -3,13 +3,19 @@ import os
 import pytest
 from rest_framework.test import APIClient
 
-from tests.personas import make_cast
+from tests.personas import make_cast, make_registry
 from tests.workflow_helpers import at_t0, wf  # noqa: F401 (fixtures for every test)
 
 
 @pytest.fixture
 def cast(db):
     return make_cast()
+
+
+@pytest.fixture
+def registry(cast):
+    """SPUs, SPGs and a membership of both FSPs (tests/personas.py make_registry)."""
+    return make_registry(cast)
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@ from decimal import Decimal
 
 import pytest
 import time_machine
+from django.urls import reverse
 from django.utils import timezone
 
 from observability.models import SystemOperator
@@ -128,3 +129,12 @@ def refuse(user, assessment):
 def at_t0():
     with time_machine.travel(T0, tick=False) as traveller:
         yield traveller
+
+
+def api_url(name: str, *args) -> str:
+    return reverse(f"api:{name}", args=args)
+
+
+def decide_body(**extra) -> dict:
+    """An API body for assessment-decide: an approval unless told otherwise."""
+    return {"outcome": "approved", **extra}

@@ -12,13 +12,9 @@ from django.utils import timezone
 
 from prequal.models import Assessment, Case, CaseEvent, Condition
 from tests.factories import ConnectionPointFactory, SpuFactory
+from tests.personas import login
 
 pytestmark = pytest.mark.django_db
-
-def _login(client, user):
-    client.force_login(user)
-    return client
-
 
 def _detail(case):
     return reverse("prequal:case-detail", kwargs={"pk": case.pk})
@@ -45,7 +41,7 @@ def _decide(client, assessment, **data):
 
 
 def test_fsp_creates_a_draft_sees_who_assesses_and_by_when_then_submits(client, wf):
-    _login(client, wf.cast.fsp_a_user)
+    login(client, wf.cast.fsp_a_user)
 
     response = client.post(reverse("prequal:case-create"), {
         "fsp": wf.cast.fsp_a.pk, "kind": "spu", "code": "BAT-1", "product": wf.product.pk,
@@ -71,7 +67,7 @@ def test_fsp_creates_a_draft_sees_who_assesses_and_by_when_then_submits(client, 
 
 
 def test_an_unknown_code_is_refused_on_its_field_and_creates_nothing(client, wf):
-    _login(client, wf.cast.fsp_a_user)
+    login(client, wf.cast.fsp_a_user)
 
     response = client.post(reverse("prequal:case-create"), {
         "fsp": wf.cast.fsp_a.pk, "kind": "spu", "code": "NOPE-9", "product": wf.product.pk,
@@ -84,7 +80,7 @@ def test_an_unknown_code_is_refused_on_its_field_and_creates_nothing(client, wf)
 
 def test_a_second_open_application_for_the_same_unit_and_product_is_refused(client, wf):
     wf.submitted()
-    _login(client, wf.cast.fsp_a_user)
+    login(client, wf.cast.fsp_a_user)
 
     response = client.post(reverse("prequal:case-create"), {
         "fsp": wf.cast.fsp_a.pk, "kind": "spu", "code": "BAT-1", "product": wf.product.pk,
@@ -97,7 +93,7 @@ def test_a_second_open_application_for_the_same_unit_and_product_is_refused(clie
 
 def test_fsp_withdraws_an_undecided_case(client, wf):
     case = wf.submitted()
-    _login(client, wf.cast.fsp_a_user)
+    login(client, wf.cast.fsp_a_user)
 
     client.post(reverse("prequal:case-withdraw", kwargs={"pk": case.pk}), {"reason": "Sold the battery"})
 
@@ -110,7 +106,7 @@ def test_fsp_withdraws_an_undecided_case(client, wf):
 def test_incomplete_then_supplied_restarts_the_clocks(client, wf):
     case = wf.submitted()
     local = wf.assessment(case, wf.cast.local)
-    _login(client, wf.cast.local_engineer)
+    login(client, wf.cast.local_engineer)
     client.post(
         reverse("prequal:assessment-declare-incomplete", kwargs={"pk": local.pk}),
         {"missing_information": "Single-line diagram of the site"},
@@ -118,7 +114,7 @@ def test_incomplete_then_supplied_restarts_the_clocks(client, wf):
     local.refresh_from_db()
     assert local.status == Assessment.Status.INCOMPLETE
 
-    _login(client, wf.cast.fsp_a_user)
+    login(client, wf.cast.fsp_a_user)
     page = client.get(_detail(case)).content.decode()
     assert "Single-line diagram of the site" in page
     assert "Supply the information" in page
@@ -143,7 +139,7 @@ def test_queue_lists_own_open_assessments_by_deadline_with_days_left(client, wf)
     second = wf.submitted(spu=other_spu)
     soon = timezone.now() + timedelta(days=3)
     Assessment.objects.filter(case=second).update(deadline=soon)
-    _login(client, wf.cast.local_engineer)
+    login(client, wf.cast.local_engineer)
 
     response = client.get(reverse("prequal:queue"))
 
@@ -158,7 +154,7 @@ def test_queue_lists_own_open_assessments_by_deadline_with_days_left(client, wf)
 
 def test_queue_filters_by_status_and_product(client, wf):
     case = wf.submitted()
-    _login(client, wf.cast.local_engineer)
+    login(client, wf.cast.local_engineer)
 
     assert len(client.get(reverse("prequal:queue"), {"status": "incomplete"}).context["page_obj"]) == 0
     assert len(client.get(reverse("prequal:queue"), {"status": "pending"}).context["page_obj"]) == 1
@@ -170,7 +166,7 @@ def test_queue_filters_by_status_and_product(client, wf):
 
 def test_queue_runs_a_constant_number_of_queries(client, wf):
     wf.submitted()
-    _login(client, wf.cast.local_engineer)
+    login(client, wf.cast.local_engineer)
     client.get(reverse("prequal:queue"))  # warm caches (sessions, content types)
     with CaptureQueriesContext(connection) as one:
         client.get(reverse("prequal:queue"))
@@ -186,7 +182,7 @@ def test_queue_runs_a_constant_number_of_queries(client, wf):
 def test_engineer_approves_with_a_condition_in_local_time(client, wf):
     case = wf.submitted()
     local = wf.assessment(case, wf.cast.local)
-    _login(client, wf.cast.local_engineer)
+    login(client, wf.cast.local_engineer)
 
     response = _decide(
         client, local, outcome="conditionally_approved", reason="Feeder F12 is congested on winter mornings",
@@ -213,7 +209,7 @@ def test_engineer_approves_with_a_condition_in_local_time(client, wf):
 def test_a_refusal_without_justification_is_refused_with_the_reason_and_changes_nothing(client, wf):
     case = wf.submitted()
     local = wf.assessment(case, wf.cast.local)
-    _login(client, wf.cast.local_engineer)
+    login(client, wf.cast.local_engineer)
 
     response = _decide(client, local, outcome="not_approved")
 
@@ -229,7 +225,7 @@ def test_a_refusal_without_justification_is_refused_with_the_reason_and_changes_
 def test_a_conditional_approval_without_conditions_is_refused(client, wf):
     case = wf.submitted()
     local = wf.assessment(case, wf.cast.local)
-    _login(client, wf.cast.local_engineer)
+    login(client, wf.cast.local_engineer)
 
     response = _decide(client, local, outcome="conditionally_approved", reason="Congestion")
 
@@ -246,7 +242,7 @@ def test_a_decision_on_a_copy_that_changed_meanwhile_is_refused(client, wf):
 
     colleague = wf.cast.local_engineer
     assessment_decide(user=colleague, assessment=local, outcome="approved")
-    _login(client, wf.cast.local_engineer)
+    login(client, wf.cast.local_engineer)
 
     response = client.post(_decide_url(local), {
         "seen": stale_seen, "outcome": "not_approved", "justification": "x", "limits_explanation": "y",
@@ -263,7 +259,7 @@ def test_approved_by_silence_is_shown_on_the_case_page(client, wf):
     case = wf.submitted()
     Assessment.objects.filter(case=case).update(deadline=timezone.now() - timedelta(minutes=1))
     deadlines_sweep()
-    _login(client, wf.cast.fsp_a_user)
+    login(client, wf.cast.fsp_a_user)
 
     page = client.get(_detail(case)).content.decode()
 
@@ -288,30 +284,30 @@ def test_outsiders_get_404_and_read_only_members_403(client, wf):
     local = wf.assessment(case, wf.cast.local)
 
     for outsider in (wf.cast.outsider, wf.cast.fsp_b_user, wf.cast.other_local_engineer):
-        _login(client, outsider)
+        login(client, outsider)
         assert client.get(_detail(case)).status_code == 404
         assert client.get(_decide_url(local)).status_code == 404
 
-    _login(client, wf.cast.local_viewer)
+    login(client, wf.cast.local_viewer)
     assert client.get(_detail(case)).status_code == 200
     assert client.get(_decide_url(local)).status_code == 403
     assert _decide(client, local, outcome="approved").status_code == 403
     assert client.post(reverse("prequal:case-withdraw", kwargs={"pk": case.pk})).status_code == 403
 
     # The TSO engineer reads the case but cannot decide the local DSO's assessment.
-    _login(client, wf.cast.tso_engineer)
+    login(client, wf.cast.tso_engineer)
     assert client.get(_detail(case)).status_code == 200
     assert client.get(_decide_url(local)).status_code == 403
 
     # An FSP has no queue.
-    _login(client, wf.cast.fsp_a_user)
+    login(client, wf.cast.fsp_a_user)
     assert client.get(reverse("prequal:queue")).status_code == 403
     assert Assessment.objects.get(pk=local.pk).status == Assessment.Status.PENDING
 
 
 def test_the_case_page_shows_points_other_assessments_and_timeline_to_an_engineer(client, wf):
     case = wf.submitted()
-    _login(client, wf.cast.local_engineer)
+    login(client, wf.cast.local_engineer)
 
     response = client.get(_detail(case))
 
@@ -330,7 +326,7 @@ def test_the_application_list_shows_approvals_by_silence(client, wf):
     case = wf.submitted()
     Assessment.objects.filter(case=case).update(deadline=timezone.now() - timedelta(minutes=1))
     deadlines_sweep()
-    _login(client, wf.cast.fsp_a_user)
+    login(client, wf.cast.fsp_a_user)
 
     page = client.get(reverse("prequal:case-list")).content.decode()
 
@@ -339,18 +335,18 @@ def test_the_application_list_shows_approvals_by_silence(client, wf):
 
 
 def test_the_menu_leads_fsps_to_applications_and_sos_to_the_queue(client, cast):
-    _login(client, cast.fsp_a_user)
+    login(client, cast.fsp_a_user)
     fsp_page = client.get(reverse("prequal:case-list")).content.decode()
     assert reverse("prequal:case-list") in fsp_page and reverse("prequal:queue") not in fsp_page
 
-    _login(client, cast.local_engineer)
+    login(client, cast.local_engineer)
     so_page = client.get(reverse("prequal:queue")).content.decode()
     assert f'href="{reverse("prequal:queue")}"' in so_page
 
 
 def test_an_spg_case_lists_its_members_and_every_connection_point(client, wf):
     case = wf.spg_case()
-    _login(client, wf.cast.other_local_engineer)
+    login(client, wf.cast.other_local_engineer)
 
     response = client.get(_detail(case))
 
@@ -368,7 +364,7 @@ def test_a_draft_group_without_members_says_why_no_one_can_assess_it(client, wf)
     from tests.factories import SpgFactory
 
     draft = wf.draft(spg=SpgFactory(fsp=wf.cast.fsp_a, code="EMPTY-1"))
-    _login(client, wf.cast.fsp_a_user)
+    login(client, wf.cast.fsp_a_user)
 
     page = client.get(_detail(draft)).content.decode()
 
@@ -378,7 +374,7 @@ def test_a_draft_group_without_members_says_why_no_one_can_assess_it(client, wf)
 def test_conditions_typed_into_an_approval_are_refused_not_dropped(client, wf):
     case = wf.submitted()
     local = wf.assessment(case, wf.cast.local)
-    _login(client, wf.cast.local_engineer)
+    login(client, wf.cast.local_engineer)
 
     response = _decide(client, local, outcome="approved", **{"conditions-0-max_up_mw": "1"})
 
@@ -396,7 +392,7 @@ def test_a_reassessed_case_keeps_its_previous_outcome_visible(client, wf):
     assessment_decide(user=wf.cast.tso_engineer, assessment=wf.assessment(case, wf.cast.tso),
                       outcome="approved")
     resource_material_change(spu=wf.spu, reason="Capacity raised to 900 kW")
-    _login(client, wf.cast.fsp_a_user)
+    login(client, wf.cast.fsp_a_user)
 
     page = client.get(_detail(case)).content.decode()
 
@@ -411,7 +407,7 @@ def test_fsp_applies_for_a_group_by_its_code(client, wf):
 
     spg = SpgFactory(fsp=wf.cast.fsp_a, code="GRP-9")
     SpgMembershipFactory(spg=spg, spu=wf.spu, valid_from=timezone.now() - timedelta(days=1))
-    _login(client, wf.cast.fsp_a_user)
+    login(client, wf.cast.fsp_a_user)
 
     response = client.post(reverse("prequal:case-create"), {
         "fsp": wf.cast.fsp_a.pk, "kind": "spg", "code": "GRP-9", "product": wf.product.pk,
@@ -421,7 +417,7 @@ def test_fsp_applies_for_a_group_by_its_code(client, wf):
     assert response.status_code == 302
     assert (case.spg_id, case.spu_id, case.status) == (spg.pk, None, Case.Status.DRAFT)
     # Another FSP's group is not found under that FSP's code.
-    _login(client, wf.cast.fsp_b_user)
+    login(client, wf.cast.fsp_b_user)
     response = client.post(reverse("prequal:case-create"), {
         "fsp": wf.cast.fsp_b.pk, "kind": "spg", "code": "GRP-9", "product": wf.product.pk,
     })

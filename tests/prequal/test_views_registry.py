@@ -23,6 +23,8 @@ from tests.factories import (
     SystemOperatorFactory,
     make_gsrn,
 )
+from tests.personas import login
+from tests.registry_helpers import spu_form_data
 
 pytestmark = pytest.mark.django_db
 
@@ -33,46 +35,17 @@ def _messages(response) -> list[str]:
     return [str(m) for m in response.context["messages"]] if response.context else []
 
 
-def _login(client, user):
-    client.force_login(user)
-    return client
-
-
-def _spu_data(**overrides) -> dict:
-    data = {
-        "code": "BAT-1", "name": "Battery one", "technology": Spu.Technology.BATTERY,
-        "max_up_kw": "250.5", "max_down_kw": "100", "gsrn": make_gsrn(),
-        "connecting_so": "", "crs": "4326", "x": "", "y": "", "voltage_level": "", "bidding_zone": "",
-    }
-    data.update(overrides)
-    return data
-
-
 def _point(cast, zone: str) -> ConnectionPoint:
     return ConnectionPointFactory(connecting_so=cast.local, bidding_zone=zone)
-
-
-@pytest.fixture
-def world(cast):
-    """FSP A's SPU and SPG at the local DSO, FSP B's SPU at the other local DSO."""
-    point = ConnectionPointFactory(connecting_so=cast.local, bidding_zone="SE3")
-    spu_a = SpuFactory(fsp=cast.fsp_a, connection_point=point, code="A-1", name="Alpha battery")
-    spg_a = SpgFactory(fsp=cast.fsp_a, code="GRP-A", bidding_zone="SE3")
-    membership = SpgMembershipFactory(spg=spg_a, spu=spu_a)
-    other_point = ConnectionPointFactory(connecting_so=cast.other_local, bidding_zone="SE3")
-    spu_b = SpuFactory(fsp=cast.fsp_b, connection_point=other_point, code="B-1", name="Beta pump",
-                       technology=Spu.Technology.HEAT_PUMP)
-    return {"point": point, "spu_a": spu_a, "spg_a": spg_a, "membership": membership,
-            "other_point": other_point, "spu_b": spu_b}
 
 
 # --- Registering SPUs ------------------------------------------------------------------------
 
 
 def test_fsp_registers_spu_with_new_connection_point_in_wgs84(client, cast):
-    _login(client, cast.fsp_a_user)
+    login(client, cast.fsp_a_user)
     gsrn = make_gsrn()
-    response = client.post(reverse("prequal:spu-create"), _spu_data(
+    response = client.post(reverse("prequal:spu-create"), spu_form_data(
         gsrn=gsrn, connecting_so=cast.local.pk, crs="4326", x=str(STOCKHOLM_LON), y=str(STOCKHOLM_LAT),
         voltage_level="lv", bidding_zone="se3",
     ))
@@ -99,8 +72,8 @@ def test_fsp_registers_spu_with_new_connection_point_in_sweref99_tm(client, cast
         STOCKHOLM_LON, STOCKHOLM_LAT
     )
     assert 670_000 < easting < 680_000 and 6_575_000 < northing < 6_585_000
-    _login(client, cast.fsp_a_user)
-    response = client.post(reverse("prequal:spu-create"), _spu_data(
+    login(client, cast.fsp_a_user)
+    response = client.post(reverse("prequal:spu-create"), spu_form_data(
         connecting_so=cast.local.pk, crs="3006", x=f"{easting:.3f}", y=f"{northing:.3f}",
         voltage_level="mv", bidding_zone="SE3",
     ))
@@ -112,8 +85,8 @@ def test_fsp_registers_spu_with_new_connection_point_in_sweref99_tm(client, cast
 
 def test_fsp_registers_spu_at_existing_connection_point(client, cast):
     point = ConnectionPointFactory(connecting_so=cast.local)
-    _login(client, cast.fsp_a_user)
-    response = client.post(reverse("prequal:spu-create"), _spu_data(gsrn=point.gsrn))
+    login(client, cast.fsp_a_user)
+    response = client.post(reverse("prequal:spu-create"), spu_form_data(gsrn=point.gsrn))
     assert response.status_code == 302
     assert Spu.objects.get(code="BAT-1").connection_point == point
     assert ConnectionPoint.objects.count() == 1
@@ -121,8 +94,8 @@ def test_fsp_registers_spu_at_existing_connection_point(client, cast):
 
 def test_existing_point_with_another_connecting_so_is_refused_on_that_field(client, cast):
     point = ConnectionPointFactory(connecting_so=cast.local)
-    _login(client, cast.fsp_a_user)
-    response = client.post(reverse("prequal:spu-create"), _spu_data(
+    login(client, cast.fsp_a_user)
+    response = client.post(reverse("prequal:spu-create"), spu_form_data(
         gsrn=point.gsrn, connecting_so=cast.other_local.pk
     ))
     assert response.status_code == 200
@@ -133,8 +106,8 @@ def test_existing_point_with_another_connecting_so_is_refused_on_that_field(clie
 
 
 def test_new_point_without_its_details_names_every_missing_field(client, cast):
-    _login(client, cast.fsp_a_user)
-    response = client.post(reverse("prequal:spu-create"), _spu_data(connecting_so=cast.local.pk))
+    login(client, cast.fsp_a_user)
+    response = client.post(reverse("prequal:spu-create"), spu_form_data(connecting_so=cast.local.pk))
     assert response.status_code == 200
     errors = response.context["form"].errors
     assert set(errors) >= {"x", "y", "voltage_level", "bidding_zone"}
@@ -144,8 +117,8 @@ def test_new_point_without_its_details_names_every_missing_field(client, cast):
 
 
 def test_new_point_without_connecting_so_asks_for_it(client, cast):
-    _login(client, cast.fsp_a_user)
-    response = client.post(reverse("prequal:spu-create"), _spu_data(
+    login(client, cast.fsp_a_user)
+    response = client.post(reverse("prequal:spu-create"), spu_form_data(
         x="18", y="59", voltage_level="lv", bidding_zone="SE3"
     ))
     assert "choose its connecting system operator" in response.context["form"].errors["connecting_so"][0]
@@ -153,18 +126,18 @@ def test_new_point_without_connecting_so_asks_for_it(client, cast):
 
 
 def test_bad_gsrn_check_digit_is_explained(client, cast):
-    _login(client, cast.fsp_a_user)
+    login(client, cast.fsp_a_user)
     good = make_gsrn()
     bad = good[:-1] + str((int(good[-1]) + 1) % 10)
-    response = client.post(reverse("prequal:spu-create"), _spu_data(gsrn=bad))
+    response = client.post(reverse("prequal:spu-create"), spu_form_data(gsrn=bad))
     assert f"wrong GSRN check digit: expected {good[-1]}" in response.context["form"].errors["gsrn"][0]
 
 
 def test_duplicate_code_rolls_back_the_new_point(client, cast):
     SpuFactory(fsp=cast.fsp_a, code="BAT-1", connection_point=_point(cast, "SE3"))
     points_before = ConnectionPoint.objects.count()
-    _login(client, cast.fsp_a_user)
-    response = client.post(reverse("prequal:spu-create"), _spu_data(
+    login(client, cast.fsp_a_user)
+    response = client.post(reverse("prequal:spu-create"), spu_form_data(
         connecting_so=cast.local.pk, x="18", y="59", voltage_level="lv", bidding_zone="SE3",
     ))
     assert response.status_code == 200
@@ -174,8 +147,8 @@ def test_duplicate_code_rolls_back_the_new_point(client, cast):
 
 
 def test_coordinates_outside_the_crs_are_refused(client, cast):
-    _login(client, cast.fsp_a_user)
-    response = client.post(reverse("prequal:spu-create"), _spu_data(
+    login(client, cast.fsp_a_user)
+    response = client.post(reverse("prequal:spu-create"), spu_form_data(
         connecting_so=cast.local.pk, crs="4326", x="200", y="59", voltage_level="lv", bidding_zone="SE3",
     ))
     assert response.status_code == 200
@@ -190,12 +163,12 @@ def test_user_of_two_fsps_chooses_which_one(client, cast):
                       role=Membership.Role.FSP_USER)
     third = FspFactory()
     point = ConnectionPointFactory(connecting_so=cast.local)
-    _login(client, cast.fsp_a_user)
+    login(client, cast.fsp_a_user)
     assert "fsp" in client.get(reverse("prequal:spu-create")).context["form"].fields
 
-    response = client.post(reverse("prequal:spu-create"), _spu_data(gsrn=point.gsrn, fsp=third.pk))
+    response = client.post(reverse("prequal:spu-create"), spu_form_data(gsrn=point.gsrn, fsp=third.pk))
     assert "fsp" in response.context["form"].errors  # not one of theirs
-    response = client.post(reverse("prequal:spu-create"), _spu_data(gsrn=point.gsrn, fsp=cast.fsp_b.pk))
+    response = client.post(reverse("prequal:spu-create"), spu_form_data(gsrn=point.gsrn, fsp=cast.fsp_b.pk))
     assert response.status_code == 302
     assert Spu.objects.get(code="BAT-1").fsp == cast.fsp_b
 
@@ -203,9 +176,9 @@ def test_user_of_two_fsps_chooses_which_one(client, cast):
 # --- Editing and deactivating ------------------------------------------------------------------
 
 
-def test_fsp_edits_spu(client, cast, world):
-    spu = world["spu_a"]
-    _login(client, cast.fsp_a_user)
+def test_fsp_edits_spu(client, cast, registry):
+    spu = registry["spu_a"]
+    login(client, cast.fsp_a_user)
     form = client.get(reverse("prequal:spu-edit", args=[spu.pk])).context["form"]
     assert form.initial["gsrn"] == spu.connection_point.gsrn
     response = client.post(reverse("prequal:spu-edit", args=[spu.pk]), {
@@ -219,9 +192,9 @@ def test_fsp_edits_spu(client, cast, world):
     )
 
 
-def test_edit_to_unregistered_point_is_refused(client, cast, world):
-    spu = world["spu_a"]
-    _login(client, cast.fsp_a_user)
+def test_edit_to_unregistered_point_is_refused(client, cast, registry):
+    spu = registry["spu_a"]
+    login(client, cast.fsp_a_user)
     gsrn = make_gsrn()
     response = client.post(reverse("prequal:spu-edit", args=[spu.pk]), {
         "name": "x", "technology": "battery", "max_up_kw": "1", "max_down_kw": "1", "gsrn": gsrn,
@@ -232,9 +205,9 @@ def test_edit_to_unregistered_point_is_refused(client, cast, world):
     assert spu.name == "Alpha battery"
 
 
-def test_edit_with_no_capacity_lands_on_the_field(client, cast, world):
-    spu = world["spu_a"]
-    _login(client, cast.fsp_a_user)
+def test_edit_with_no_capacity_lands_on_the_field(client, cast, registry):
+    spu = registry["spu_a"]
+    login(client, cast.fsp_a_user)
     response = client.post(reverse("prequal:spu-edit", args=[spu.pk]), {
         "name": "x", "technology": "battery", "max_up_kw": "0", "max_down_kw": "0",
         "gsrn": spu.connection_point.gsrn,
@@ -244,31 +217,31 @@ def test_edit_with_no_capacity_lands_on_the_field(client, cast, world):
     assert spu.max_up_kw == Decimal("500")
 
 
-def test_fsp_deactivates_spu_and_its_memberships_end(client, cast, world):
-    spu = world["spu_a"]
-    _login(client, cast.fsp_a_user)
+def test_fsp_deactivates_spu_and_its_memberships_end(client, cast, registry):
+    spu = registry["spu_a"]
+    login(client, cast.fsp_a_user)
     response = client.post(reverse("prequal:spu-deactivate", args=[spu.pk]))
     assert response.status_code == 302
     spu.refresh_from_db()
     assert not spu.is_active and spu.deactivated_at is not None
-    world["membership"].refresh_from_db()
-    assert world["membership"].valid_to is not None
+    registry["membership_a"].refresh_from_db()
+    assert registry["membership_a"].valid_to is not None
     # A deactivated unit cannot be edited any more.
     response = client.get(reverse("prequal:spu-edit", args=[spu.pk]), follow=True)
     assert "deactivated" in " ".join(_messages(response))
 
 
-def test_deactivate_needs_post(client, cast, world):
-    _login(client, cast.fsp_a_user)
-    assert client.get(reverse("prequal:spu-deactivate", args=[world["spu_a"].pk])).status_code == 405
-    assert Spu.objects.get(pk=world["spu_a"].pk).is_active
+def test_deactivate_needs_post(client, cast, registry):
+    login(client, cast.fsp_a_user)
+    assert client.get(reverse("prequal:spu-deactivate", args=[registry["spu_a"].pk])).status_code == 405
+    assert Spu.objects.get(pk=registry["spu_a"].pk).is_active
 
 
 # --- SPGs and memberships ----------------------------------------------------------------------
 
 
 def test_fsp_creates_spg(client, cast):
-    _login(client, cast.fsp_a_user)
+    login(client, cast.fsp_a_user)
     response = client.post(
         reverse("prequal:spg-create"), {"code": "G1", "name": "Group", "bidding_zone": "se4"}
     )
@@ -278,7 +251,7 @@ def test_fsp_creates_spg(client, cast):
 
 
 def test_spg_bad_bidding_zone_is_explained(client, cast):
-    _login(client, cast.fsp_a_user)
+    login(client, cast.fsp_a_user)
     response = client.post(
         reverse("prequal:spg-create"), {"code": "G1", "name": "Group", "bidding_zone": "3"}
     )
@@ -286,23 +259,23 @@ def test_spg_bad_bidding_zone_is_explained(client, cast):
     assert not Spg.objects.exists()
 
 
-def test_fsp_edits_and_deactivates_spg(client, cast, world):
-    spg = world["spg_a"]
-    _login(client, cast.fsp_a_user)
+def test_fsp_edits_and_deactivates_spg(client, cast, registry):
+    spg = registry["spg_a"]
+    login(client, cast.fsp_a_user)
     assert client.post(reverse("prequal:spg-edit", args=[spg.pk]), {"name": "New name"}).status_code == 302
     spg.refresh_from_db()
     assert spg.name == "New name"
     assert client.post(reverse("prequal:spg-deactivate", args=[spg.pk])).status_code == 302
     spg.refresh_from_db()
     assert not spg.is_active
-    world["membership"].refresh_from_db()
-    assert world["membership"].valid_to is not None
+    registry["membership_a"].refresh_from_db()
+    assert registry["membership_a"].valid_to is not None
 
 
-def test_fsp_adds_member_with_local_times(client, cast, world):
-    spg = world["spg_a"]
+def test_fsp_adds_member_with_local_times(client, cast, registry):
+    spg = registry["spg_a"]
     spu = SpuFactory(fsp=cast.fsp_a, connection_point=_point(cast, "SE3"))
-    _login(client, cast.fsp_a_user)
+    login(client, cast.fsp_a_user)
     detail = client.get(reverse("prequal:spg-detail", args=[spg.pk]))
     assert spu in detail.context["add_form"].fields["spu"].queryset
 
@@ -318,10 +291,10 @@ def test_fsp_adds_member_with_local_times(client, cast, world):
     assert "2027-01-15 08:00" in page and "2027-07-15 08:00" in page
 
 
-def test_member_in_another_bidding_zone_is_refused(client, cast, world):
-    spg = world["spg_a"]
+def test_member_in_another_bidding_zone_is_refused(client, cast, registry):
+    spg = registry["spg_a"]
     se4 = SpuFactory(fsp=cast.fsp_a, connection_point=_point(cast, "SE4"))
-    _login(client, cast.fsp_a_user)
+    login(client, cast.fsp_a_user)
     assert se4 not in client.get(reverse("prequal:spg-detail", args=[spg.pk])).context[
         "add_form"].fields["spu"].queryset
     response = client.post(reverse("prequal:spg-member-add", args=[spg.pk]), {"spu": se4.pk})
@@ -331,17 +304,17 @@ def test_member_in_another_bidding_zone_is_refused(client, cast, world):
     assert not SpgMembership.objects.filter(spu=se4).exists()
 
 
-def test_other_fsps_spu_cannot_be_added(client, cast, world):
-    _login(client, cast.fsp_a_user)
-    response = client.post(reverse("prequal:spg-member-add", args=[world["spg_a"].pk]),
-                           {"spu": world["spu_b"].pk})
+def test_other_fsps_spu_cannot_be_added(client, cast, registry):
+    login(client, cast.fsp_a_user)
+    response = client.post(reverse("prequal:spg-member-add", args=[registry["spg_a"].pk]),
+                           {"spu": registry["spu_b"].pk})
     assert response.status_code == 400
-    assert not SpgMembership.objects.filter(spu=world["spu_b"]).exists()
+    assert not SpgMembership.objects.filter(spu=registry["spu_b"]).exists()
 
 
-def test_overlapping_membership_is_refused(client, cast, world):
-    spg, spu = world["spg_a"], world["spu_a"]  # already a member from now on, open-ended
-    _login(client, cast.fsp_a_user)
+def test_overlapping_membership_is_refused(client, cast, registry):
+    spg, spu = registry["spg_a"], registry["spu_a"]  # already a member from now on, open-ended
+    login(client, cast.fsp_a_user)
     response = client.post(reverse("prequal:spg-member-add", args=[spg.pk]), {
         "spu": spu.pk, "valid_from": "2030-01-01T00:00",
     })
@@ -350,10 +323,10 @@ def test_overlapping_membership_is_refused(client, cast, world):
     assert SpgMembership.objects.filter(spg=spg, spu=spu).count() == 1
 
 
-def test_membership_ending_before_it_starts_is_refused(client, cast, world):
+def test_membership_ending_before_it_starts_is_refused(client, cast, registry):
     spu = SpuFactory(fsp=cast.fsp_a, connection_point=_point(cast, "SE3"))
-    _login(client, cast.fsp_a_user)
-    response = client.post(reverse("prequal:spg-member-add", args=[world["spg_a"].pk]), {
+    login(client, cast.fsp_a_user)
+    response = client.post(reverse("prequal:spg-member-add", args=[registry["spg_a"].pk]), {
         "spu": spu.pk, "valid_from": "2030-01-02T00:00", "valid_to": "2030-01-01T00:00",
     })
     assert response.status_code == 400
@@ -361,10 +334,10 @@ def test_membership_ending_before_it_starts_is_refused(client, cast, world):
     assert not SpgMembership.objects.filter(spu=spu).exists()
 
 
-def test_fsp_ends_membership(client, cast, world):
-    spg, membership = world["spg_a"], world["membership"]
+def test_fsp_ends_membership(client, cast, registry):
+    spg, membership = registry["spg_a"], registry["membership_a"]
     SpgMembership.objects.filter(pk=membership.pk).update(valid_from=datetime(2026, 1, 1, tzinfo=UTC))
-    _login(client, cast.fsp_a_user)
+    login(client, cast.fsp_a_user)
     url = reverse("prequal:spg-member-end", args=[spg.pk, membership.pk])
     response = client.post(url, {"at": ""}, follow=True)
     assert "has ended" in " ".join(_messages(response))
@@ -378,73 +351,72 @@ def test_fsp_ends_membership(client, cast, world):
     assert membership.valid_to == ended_at
 
 
-def test_fsp_ends_membership_at_a_local_time(client, cast, world):
-    spg, membership = world["spg_a"], world["membership"]
+def test_fsp_ends_membership_at_a_local_time(client, cast, registry):
+    spg, membership = registry["spg_a"], registry["membership_a"]
     SpgMembership.objects.filter(pk=membership.pk).update(valid_from=datetime(2026, 1, 1, tzinfo=UTC))
-    _login(client, cast.fsp_a_user)
+    login(client, cast.fsp_a_user)
     client.post(reverse("prequal:spg-member-end", args=[spg.pk, membership.pk]), {"at": "2031-06-01T00:00"})
     membership.refresh_from_db()
     assert membership.valid_to == datetime(2031, 5, 31, 22, 0, tzinfo=UTC)
 
 
-def test_membership_of_another_spg_is_404(client, cast, world):
+def test_membership_of_another_spg_is_404(client, cast, registry):
     other_spg = SpgFactory(fsp=cast.fsp_a)
-    _login(client, cast.fsp_a_user)
-    url = reverse("prequal:spg-member-end", args=[other_spg.pk, world["membership"].pk])
+    login(client, cast.fsp_a_user)
+    url = reverse("prequal:spg-member-end", args=[other_spg.pk, registry["membership_a"].pk])
     assert client.post(url).status_code == 404
 
 
 # --- Lists -------------------------------------------------------------------------------------
 
 
-def test_spu_list_is_scoped_and_filtered(client, cast, world):
-    SpuFactory(fsp=cast.fsp_a, code="A-OLD", is_active=False, connection_point=world["point"])
-    _login(client, cast.fsp_a_user)
+def test_spu_list_is_scoped_and_filtered(client, cast, registry):
+    SpuFactory(fsp=cast.fsp_a, code="A-OLD", is_active=False, connection_point=registry["cp_a"])
+    login(client, cast.fsp_a_user)
     url = reverse("prequal:spu-list")
     codes = lambda response: [s.code for s in response.context["page_obj"]]  # noqa: E731
     assert codes(client.get(url)) == ["A-1"]
     assert codes(client.get(url, {"status": "inactive"})) == ["A-OLD"]
     assert codes(client.get(url, {"status": "all"})) == ["A-1", "A-OLD"]
     assert codes(client.get(url, {"q": "alpha"})) == ["A-1"]
-    assert codes(client.get(url, {"q": world["point"].gsrn[:10], "status": "all"})) == ["A-1", "A-OLD"]
+    assert codes(client.get(url, {"q": registry["cp_a"].gsrn[:10], "status": "all"})) == ["A-1", "A-OLD"]
     assert codes(client.get(url, {"technology": "heat_pump"})) == []
 
-    _login(client, cast.fsp_b_user)
+    login(client, cast.fsp_b_user)
     assert codes(client.get(url)) == ["B-1"]
-    _login(client, cast.local_viewer)
+    login(client, cast.local_viewer)
     assert codes(client.get(url)) == ["A-1"]
-    _login(client, cast.nra_analyst)
+    login(client, cast.nra_analyst)
     assert codes(client.get(url)) == ["A-1", "B-1"]
-    _login(client, cast.outsider)
+    login(client, cast.outsider)
     assert codes(client.get(url)) == []
 
 
 def test_spu_list_paginates_by_50(client, cast):
     point = ConnectionPointFactory(connecting_so=cast.local)
     SpuFactory.create_batch(51, fsp=cast.fsp_a, connection_point=point)
-    _login(client, cast.fsp_a_user)
+    login(client, cast.fsp_a_user)
     first = client.get(reverse("prequal:spu-list"))
     assert len(first.context["page_obj"]) == 50
     assert len(client.get(reverse("prequal:spu-list"), {"page": 2}).context["page_obj"]) == 1
     assert "?page=2" in first.content.decode()
 
 
-def test_spg_list_is_scoped(client, cast, world):
-    SpgFactory(fsp=cast.fsp_b, code="GRP-B")
+def test_spg_list_is_scoped(client, cast, registry):
     url = reverse("prequal:spg-list")
     codes = lambda response: [s.code for s in response.context["page_obj"]]  # noqa: E731
-    assert codes(_login(client, cast.fsp_a_user).get(url)) == ["GRP-A"]
-    assert codes(_login(client, cast.fsp_b_user).get(url)) == ["GRP-B"]
-    assert codes(_login(client, cast.local_viewer).get(url)) == ["GRP-A"]
-    assert codes(_login(client, cast.other_local_engineer).get(url)) == []
-    assert codes(_login(client, cast.outsider).get(url)) == []
-    assert codes(_login(client, cast.fsp_a_user).get(url, {"bidding_zone": "se4"})) == []
+    assert codes(login(client, cast.fsp_a_user).get(url)) == ["GA"]
+    assert codes(login(client, cast.fsp_b_user).get(url)) == ["GB"]
+    assert codes(login(client, cast.local_viewer).get(url)) == ["GA"]
+    assert codes(login(client, cast.other_local_engineer).get(url)) == []
+    assert codes(login(client, cast.outsider).get(url)) == []
+    assert codes(login(client, cast.fsp_a_user).get(url, {"bidding_zone": "se4"})) == []
 
 
 def test_product_list_for_every_logged_in_user(client, cast):
     ProductFactory(code="mfrr-energy", name="mFRR energy", procuring_so=cast.tso, gate_closure_minutes=45)
     for user in (cast.fsp_a_user, cast.local_viewer, cast.nra_analyst, cast.outsider):
-        response = _login(client, user).get(reverse("prequal:product-list"))
+        response = login(client, user).get(reverse("prequal:product-list"))
         assert response.status_code == 200
         body = response.content.decode()
         assert "mFRR energy" in body and "Svenska kraftnät" in body and "45 minutes before delivery" in body
@@ -454,7 +426,7 @@ def test_product_list_for_every_logged_in_user(client, cast):
 
 
 def test_operator_list_and_tier_filter(client, cast):
-    _login(client, cast.outsider)
+    login(client, cast.outsider)
     url = reverse("observability:operator-list")
     names = lambda response: [so.name for so in response.context["page_obj"]]  # noqa: E731
     assert set(names(client.get(url))) >= {"Svenska kraftnät", "Regional DSO", "Local DSO"}
@@ -463,7 +435,7 @@ def test_operator_list_and_tier_filter(client, cast):
 
 
 def test_operator_detail_shows_hierarchy(client, cast):
-    _login(client, cast.fsp_a_user)
+    login(client, cast.fsp_a_user)
     response = client.get(reverse("observability:operator-detail", args=[cast.regional.pk]))
     assert response.context["upstream_chain"] == [cast.tso]
     assert set(response.context["downstream"]) == {cast.local, cast.other_local}
@@ -471,142 +443,32 @@ def test_operator_detail_shows_hierarchy(client, cast):
     assert response.context["upstream_chain"] == [cast.regional, cast.tso]
 
 
-def test_connection_point_list_is_scoped(client, cast, world):
+def test_connection_point_list_is_scoped(client, cast, registry):
     url = reverse("observability:connection-point-list")
     gsrns = lambda response: {cp.gsrn for cp in response.context["page_obj"]}  # noqa: E731
-    point, other = world["point"].gsrn, world["other_point"].gsrn
-    assert gsrns(_login(client, cast.local_viewer).get(url)) == {point}
-    assert gsrns(_login(client, cast.other_local_engineer).get(url)) == {other}
-    assert gsrns(_login(client, cast.fsp_a_user).get(url)) == {point}
-    assert gsrns(_login(client, cast.nra_analyst).get(url)) == {point, other}
-    assert gsrns(_login(client, cast.nra_analyst).get(url, {"q": other})) == {other}
-    assert gsrns(_login(client, cast.nra_analyst).get(url, {"bidding_zone": "SE4"})) == set()
-    assert gsrns(_login(client, cast.outsider).get(url)) == set()
+    point, other = registry["cp_a"].gsrn, registry["cp_b"].gsrn
+    assert gsrns(login(client, cast.local_viewer).get(url)) == {point}
+    assert gsrns(login(client, cast.other_local_engineer).get(url)) == {other}
+    assert gsrns(login(client, cast.fsp_a_user).get(url)) == {point}
+    assert gsrns(login(client, cast.nra_analyst).get(url)) == {point, other}
+    assert gsrns(login(client, cast.nra_analyst).get(url, {"q": other})) == {other}
+    assert gsrns(login(client, cast.nra_analyst).get(url, {"bidding_zone": "SE4"})) == set()
+    assert gsrns(login(client, cast.outsider).get(url)) == set()
 
 
-def test_connection_point_detail_shows_only_visible_units(client, cast, world):
-    point = world["point"]
+def test_connection_point_detail_shows_only_visible_units(client, cast, registry):
+    point = registry["cp_a"]
     SpuFactory(fsp=cast.fsp_b, connection_point=point, code="B-SHARED")
     url = reverse("prequal:connection-point-detail", args=[point.pk])
     codes = lambda response: [s.code for s in response.context["spus"]]  # noqa: E731
-    assert codes(_login(client, cast.fsp_a_user).get(url)) == ["A-1"]
-    assert codes(_login(client, cast.fsp_b_user).get(url)) == ["B-SHARED"]
-    assert codes(_login(client, cast.local_viewer).get(url)) == ["A-1", "B-SHARED"]
+    assert codes(login(client, cast.fsp_a_user).get(url)) == ["A-1"]
+    assert codes(login(client, cast.fsp_b_user).get(url)) == ["B-SHARED"]
+    assert codes(login(client, cast.local_viewer).get(url)) == ["A-1", "B-SHARED"]
     for user in (cast.other_local_engineer, cast.outsider):
-        assert _login(client, user).get(url).status_code == 404
+        assert login(client, user).get(url).status_code == 404
 
 
-# --- Permission matrix -------------------------------------------------------------------------
-
-
-def _read_urls(world) -> list[str]:
-    return [
-        reverse("prequal:spu-detail", args=[world["spu_a"].pk]),
-        reverse("prequal:spg-detail", args=[world["spg_a"].pk]),
-    ]
-
-
-def _write_get_urls(world) -> list[str]:
-    return [
-        reverse("prequal:spu-edit", args=[world["spu_a"].pk]),
-        reverse("prequal:spg-edit", args=[world["spg_a"].pk]),
-    ]
-
-
-def _write_post_urls(world) -> list[str]:
-    spg = world["spg_a"]
-    return [
-        reverse("prequal:spu-deactivate", args=[world["spu_a"].pk]),
-        reverse("prequal:spg-deactivate", args=[spg.pk]),
-        reverse("prequal:spg-member-add", args=[spg.pk]),
-        reverse("prequal:spg-member-end", args=[spg.pk, world["membership"].pk]),
-    ]
-
-
-def _all_get_urls(world) -> list[str]:
-    return [
-        reverse("prequal:spu-list"), reverse("prequal:spu-create"), reverse("prequal:spg-list"),
-        reverse("prequal:spg-create"), reverse("prequal:product-list"),
-        reverse("observability:operator-list"),
-        reverse("observability:operator-detail", args=[world["point"].connecting_so_id]),
-        reverse("observability:connection-point-list"),
-        reverse("prequal:connection-point-detail", args=[world["point"].pk]),
-        *_read_urls(world), *_write_get_urls(world),
-    ]
-
-
-def _assert_nothing_changed(world) -> None:
-    assert Spu.objects.get(pk=world["spu_a"].pk).is_active
-    assert Spg.objects.get(pk=world["spg_a"].pk).is_active
-    assert SpgMembership.objects.get(pk=world["membership"].pk).valid_to is None
-
-
-def test_anonymous_is_sent_to_login(client, world):
-    login = reverse("login")
-    for url in _all_get_urls(world):
-        response = client.get(url)
-        assert response.status_code == 302 and response.url.startswith(login), url
-    for url in _write_post_urls(world):
-        response = client.post(url)
-        assert response.status_code == 302 and response.url.startswith(login), url
-    _assert_nothing_changed(world)
-
-
-def test_owner_can_open_every_page(client, cast, world):
-    _login(client, cast.fsp_a_user)
-    for url in _all_get_urls(world):
-        assert client.get(url).status_code == 200, url
-
-
-def test_other_fsp_gets_404_on_everything_of_fsp_a(client, cast, world):
-    _login(client, cast.fsp_b_user)
-    for url in _read_urls(world) + _write_get_urls(world):
-        assert client.get(url).status_code == 404, url
-    for url in _write_post_urls(world):
-        assert client.post(url).status_code == 404, url
-    point_url = reverse("prequal:connection-point-detail", args=[world["point"].pk])
-    assert client.get(point_url).status_code == 404
-    _assert_nothing_changed(world)
-
-
-@pytest.mark.parametrize("persona", ["local_viewer", "local_engineer", "nra_analyst"])
-def test_so_and_nra_read_within_scope_but_cannot_write(client, cast, world, persona):
-    _login(client, getattr(cast, persona))
-    for url in _read_urls(world):
-        response = client.get(url)
-        assert response.status_code == 200, url
-        assert reverse("prequal:spu-edit", args=[world["spu_a"].pk]) not in response.content.decode()
-    for url in _write_get_urls(world) + [reverse("prequal:spu-create"), reverse("prequal:spg-create")]:
-        assert client.get(url).status_code == 403, url
-    for url in _write_post_urls(world):
-        assert client.post(url).status_code == 403, url
-    assert client.post(reverse("prequal:spu-create"), _spu_data()).status_code == 403
-    _assert_nothing_changed(world)
-    assert not Spu.objects.filter(code="BAT-1").exists()
-
-
-def test_so_of_another_grid_gets_404(client, cast, world):
-    _login(client, cast.other_local_engineer)
-    for url in _read_urls(world) + _write_get_urls(world):
-        assert client.get(url).status_code == 404, url
-    for url in _write_post_urls(world):
-        assert client.post(url).status_code == 404, url
-    _assert_nothing_changed(world)
-
-
-def test_outsider_gets_404_and_empty_lists(client, cast, world):
-    _login(client, cast.outsider)
-    for url in _read_urls(world) + _write_get_urls(world):
-        assert client.get(url).status_code == 404, url
-    for url in _write_post_urls(world):
-        assert client.post(url).status_code == 404, url
-    point_url = reverse("prequal:connection-point-detail", args=[world["point"].pk])
-    assert client.get(point_url).status_code == 404
-    for name in ("prequal:spu-list", "prequal:spg-list", "observability:connection-point-list"):
-        assert list(client.get(reverse(name)).context["page_obj"]) == [], name
-    # Nothing to register for: no FSP membership.
-    assert client.get(reverse("prequal:spu-create")).status_code == 403
-    _assert_nothing_changed(world)
+# --- Query counts -----------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("name", [
@@ -624,7 +486,7 @@ def test_list_pages_use_a_constant_number_of_queries(client, cast, name):
             spu = SpuFactory(fsp=cast.fsp_a, connection_point=point)
             SpgMembershipFactory(spg=SpgFactory(fsp=cast.fsp_a), spu=spu)
 
-    _login(client, cast.nra_analyst)
+    login(client, cast.nra_analyst)
     add_rows(2)
     with CaptureQueriesContext(connection) as few:
         assert client.get(reverse(name)).status_code == 200
