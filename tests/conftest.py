@@ -19,6 +19,14 @@ def registry(cast):
 
 
 @pytest.fixture
+def sweden(cast):
+    """The cast with nested TSO, regional and local observability areas (tests/gis.py)."""
+    from tests.gis import make_sweden_areas
+
+    return make_sweden_areas(cast)
+
+
+@pytest.fixture
 def api_client():
     return APIClient()
 

@@ -15,7 +15,6 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import time_machine
-from shapely.geometry import box
 
 from limits.activation import activation_check
 from limits.models import TargetKind
@@ -30,11 +29,10 @@ from tests.factories import (
     SpuFactory,
     make_area,
 )
+from tests.gis import GOTHENBURG_BOX, STOCKHOLM_BOX
 from tests.personas import Cast
 
 SETUP_TIME = datetime(2027, 1, 4, 9, 0, tzinfo=UTC)
-STOCKHOLM_BOX = box(17.5, 59.0, 18.5, 59.6)
-GOTHENBURG_BOX = box(11.5, 57.5, 12.5, 58.0)
 
 
 @dataclass

@@ -7,27 +7,13 @@ from datetime import UTC, datetime
 
 import pytest
 import shapely
-from django.core.files.uploadedfile import SimpleUploadedFile
 from shapely.geometry import box
 
 from observability.models import ObservabilityArea
 from tests.factories import ConnectionPointFactory, ProductFactory, SpuFactory, make_area
+from tests.gis import BOWTIE, geojson_file
 
-SQUARE = box(18.0, 59.0, 18.2, 59.1)
 T0 = datetime(2024, 1, 1, tzinfo=UTC)
-
-
-def geojson_file(geometry=SQUARE, name="area.geojson"):
-    doc = {"type": "Feature", "properties": {}, "geometry": json.loads(shapely.to_geojson(geometry))}
-    return SimpleUploadedFile(name, json.dumps(doc).encode(), content_type="application/geo+json")
-
-
-@pytest.fixture
-def sweden(cast):
-    make_area(system_operator=cast.tso, geometry=box(10, 55, 25, 70), valid_from=T0)
-    make_area(system_operator=cast.regional, geometry=box(14, 57, 20, 62), valid_from=T0)
-    make_area(system_operator=cast.local, geometry=box(17.5, 59, 18.5, 59.6), valid_from=T0)
-    return cast
 
 
 def test_engineer_uploads_a_version(cast, api_as):
@@ -61,7 +47,7 @@ def test_preview_stores_nothing(cast, api_as):
 
 
 def test_bad_file_gives_field_message_and_stores_nothing(cast, api_as):
-    bowtie = shapely.Polygon([(18, 59), (18.2, 59.1), (18.2, 59), (18, 59.1)])
+    bowtie = BOWTIE
     response = api_as(cast.local_engineer).post(
         "/api/areas/", {"system_operator": cast.local.pk, "file": geojson_file(bowtie)}, format="multipart"
     )
@@ -191,7 +177,7 @@ def test_one_point_endpoint_is_scoped(sweden, api_as):
 
 
 def test_repair_is_opt_in_over_the_api(cast, api_as):
-    bowtie = shapely.Polygon([(18, 59), (18.2, 59.1), (18.2, 59), (18, 59.1)])
+    bowtie = BOWTIE
     client = api_as(cast.local_engineer)
     preview = client.post(
         "/api/areas/",

@@ -21,8 +21,8 @@ from observability.areas import area_file_read, area_km2
 from observability.models import ObservabilityArea
 from observability.services import area_upload_preview, area_version_create
 from tests.factories import ConnectionPointFactory
+from tests.gis import BOWTIE, SQUARE
 
-SQUARE = box(18.0, 59.0, 18.2, 59.1)  # near Stockholm, WGS84
 TO_3006 = Transformer.from_crs(4326, 3006, always_xy=True)
 
 
@@ -131,7 +131,7 @@ def test_polygon_with_hole_keeps_the_hole():
 
 
 def test_self_intersection_says_where():
-    bowtie = Polygon([(18, 59), (18.2, 59.1), (18.2, 59), (18, 59.1)])
+    bowtie = BOWTIE
     with pytest.raises(ValidationError) as excinfo:
         read("bowtie.geojson", geojson_bytes(bowtie))
     text = message(excinfo)
@@ -321,7 +321,7 @@ def test_versions_are_never_edited_or_deleted(cast):
 
 
 def test_repair_on_request_says_so_and_keeps_only_polygons():
-    bowtie = Polygon([(18, 59), (18.2, 59.1), (18.2, 59), (18, 59.1)])
+    bowtie = BOWTIE
     area = area_file_read(
         file=upload("bowtie.geojson", geojson_bytes(bowtie)), filename="bowtie.geojson", repair=True
     )
@@ -337,7 +337,7 @@ def test_valid_file_is_not_marked_repaired_even_when_repair_is_allowed():
 
 
 def test_repaired_version_records_it(cast):
-    bowtie = Polygon([(18, 59), (18.2, 59.1), (18.2, 59), (18, 59.1)])
+    bowtie = BOWTIE
     version = area_version_create(
         user=cast.local_engineer,
         system_operator=cast.local,

@@ -8,34 +8,19 @@ from datetime import UTC, datetime
 
 import pytest
 import shapely
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
-from shapely.geometry import box
 
 from observability.models import ObservabilityArea
-from tests.factories import ConnectionPointFactory, ProductFactory, SpuFactory, make_area
+from tests.factories import ConnectionPointFactory, ProductFactory, SpuFactory
+from tests.gis import BOWTIE, SQUARE, geojson_file
 
-SQUARE = box(18.0, 59.0, 18.2, 59.1)
 T0 = datetime(2024, 1, 1, tzinfo=UTC)
-
-
-def geojson_file(geometry=SQUARE, name="area.geojson"):
-    doc = {"type": "Feature", "properties": {}, "geometry": json.loads(shapely.to_geojson(geometry))}
-    return SimpleUploadedFile(name, json.dumps(doc).encode())
 
 
 @pytest.fixture
 def media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     return settings.MEDIA_ROOT
-
-
-@pytest.fixture
-def sweden(cast):
-    make_area(system_operator=cast.tso, geometry=box(10, 55, 25, 70), valid_from=T0)
-    make_area(system_operator=cast.regional, geometry=box(14, 57, 20, 62), valid_from=T0)
-    make_area(system_operator=cast.local, geometry=box(17.5, 59, 18.5, 59.6), valid_from=T0)
-    return cast
 
 
 PAGES = ["observability:map", "observability:map-data", "observability:area-list"]
@@ -172,7 +157,7 @@ def test_confirm_with_someone_elses_token_does_nothing(client, cast, media):
 
 def test_bad_file_shows_the_message_on_the_form(client, cast, media):
     client.force_login(cast.local_engineer)
-    bowtie = shapely.Polygon([(18, 59), (18.2, 59.1), (18.2, 59), (18, 59.1)])
+    bowtie = BOWTIE
     response = client.post(
         reverse("observability:area-upload"), {"system_operator": cast.local.pk, "file": geojson_file(bowtie)}
     )
@@ -231,7 +216,7 @@ def test_map_has_no_tiles_unless_configured(client, cast, settings):
 
 def test_repaired_preview_must_be_confirmed_and_is_recorded(client, cast, media):
     client.force_login(cast.local_engineer)
-    bowtie = shapely.Polygon([(18, 59), (18.2, 59.1), (18.2, 59), (18, 59.1)])
+    bowtie = BOWTIE
     preview = client.post(
         reverse("observability:area-upload"),
         {"system_operator": cast.local.pk, "file": geojson_file(bowtie), "repair": "on"},
