@@ -8,7 +8,7 @@ and the TSO (procuring `wf.product`); `wf.spg_case()` adds the other local DSO t
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -19,6 +19,7 @@ from django.utils import timezone
 from observability.models import SystemOperator
 from prequal.models import Assessment, Case, DeadlineRule, Product, Spg, Spu
 from prequal.services.cases import assessment_decide, case_create_draft, case_submit
+from prequal.services.deadlines import deadline_rule_in_force
 from tests.factories import (
     ConnectionPointFactory,
     ProductFactory,
@@ -138,3 +139,32 @@ def api_url(name: str, *args) -> str:
 def decide_body(**extra) -> dict:
     """An API body for assessment-decide: an approval unless told otherwise."""
     return {"outcome": "approved", **extra}
+
+
+def many_due_assessments(*, cast, count: int) -> list[int]:
+    """`count` cases under assessment, each with one pending assessment past its deadline.
+
+    One live case per SPU and product (a database constraint): `count` SPUs behind one point.
+    """
+    first = SpuFactory(fsp=cast.fsp_a, connection_point__connecting_so=cast.local)
+    spus = [first] + Spu.objects.bulk_create(
+        Spu(fsp=cast.fsp_a, connection_point=first.connection_point, code=f"BULK-{i:05d}",
+            name=f"Unit {i}", technology=first.technology, max_up_kw=first.max_up_kw,
+            max_down_kw=first.max_down_kw)
+        for i in range(1, count)
+    )
+    product = ProductFactory(procuring_so=cast.local)
+    now = timezone.now()
+    rule = deadline_rule_in_force(system_operator=cast.local, at=now)
+    cases = Case.objects.bulk_create(
+        Case(fsp=cast.fsp_a, spu=spu, product=product, status=Case.Status.UNDER_ASSESSMENT,
+             round=1, submitted_at=now - timedelta(days=100))
+        for spu in spus
+    )
+    assessments = Assessment.objects.bulk_create(
+        Assessment(case=c, round=1, system_operator=cast.local, reasons=["connecting"],
+                   deadline_rule=rule, clock_started_at=now - timedelta(days=100),
+                   deadline=now - timedelta(minutes=1) + timedelta(milliseconds=i))
+        for i, c in enumerate(cases)
+    )
+    return [a.pk for a in assessments]

@@ -18,12 +18,11 @@ from django.db.models import Count
 from django.utils import timezone
 from django_celery_beat.models import IntervalSchedule, PeriodicTask
 
-from prequal.models import Assessment, Case, CaseEvent, Spu
+from prequal.models import Assessment, Case, CaseEvent
 from prequal.services.cases import case_create_draft, case_submit
-from prequal.services.deadlines import deadline_rule_in_force
 from tests.factories import ProductFactory, SpuFactory
 from tests.services import wait_until
-from tests.workflow_helpers import ensure_default_deadline_rule
+from tests.workflow_helpers import ensure_default_deadline_rule, many_due_assessments
 
 pytestmark = [
     pytest.mark.slow,
@@ -100,35 +99,6 @@ def test_overdue_assessment_is_approved_by_silence_within_a_minute(cast, celery_
     assert all(e.actor_id is None for e in silence_events)
 
 
-def _many_due_assessments(*, cast, count: int) -> list[int]:
-    """`count` cases under assessment, each with one pending assessment past its deadline.
-
-    One live case per SPU and product (a database constraint): `count` SPUs behind one point.
-    """
-    first = SpuFactory(fsp=cast.fsp_a, connection_point__connecting_so=cast.local)
-    spus = [first] + Spu.objects.bulk_create(
-        Spu(fsp=cast.fsp_a, connection_point=first.connection_point, code=f"BULK-{i:05d}",
-            name=f"Unit {i}", technology=first.technology, max_up_kw=first.max_up_kw,
-            max_down_kw=first.max_down_kw)
-        for i in range(1, count)
-    )
-    product = ProductFactory(procuring_so=cast.local)
-    now = timezone.now()
-    rule = deadline_rule_in_force(system_operator=cast.local, at=now)
-    cases = Case.objects.bulk_create(
-        Case(fsp=cast.fsp_a, spu=spu, product=product, status=Case.Status.UNDER_ASSESSMENT,
-             round=1, submitted_at=now - timedelta(days=100))
-        for spu in spus
-    )
-    assessments = Assessment.objects.bulk_create(
-        Assessment(case=c, round=1, system_operator=cast.local, reasons=["connecting"],
-                   deadline_rule=rule, clock_started_at=now - timedelta(days=100),
-                   deadline=now - timedelta(minutes=1) + timedelta(milliseconds=i))
-        for i, c in enumerate(cases)
-    )
-    return [a.pk for a in assessments]
-
-
 def _other_sessions() -> int:
     """Server sessions on the test database other than this test's own connection."""
     with connection.cursor() as cursor:
@@ -142,7 +112,7 @@ def test_killing_the_worker_mid_sweep_loses_nothing_and_doubles_nothing(
 ):
     count = 2000
     entry = _sweep_every_minute()
-    ids = _many_due_assessments(cast=cast, count=count)
+    ids = many_due_assessments(cast=cast, count=count)
     # Beat's first run comes a minute after this; the first sweep is sent by hand below.
     entry.last_run_at = timezone.now()
     entry.save()

@@ -29,8 +29,7 @@ from django.db.models import Count
 from django_celery_beat.models import IntervalSchedule, PeriodicTask
 
 from prequal.models import Assessment, CaseEvent
-from tests.platform.test_celery_integration import _many_due_assessments
-from tests.platform.test_production import PROXY, Gunicorn, production_env
+from tests.platform.processes import PROXY, Gunicorn, production_env
 from tests.services import (
     BASE_DIR,
     CeleryWorker,
@@ -41,7 +40,7 @@ from tests.services import (
     service_missing,
     wait_until,
 )
-from tests.workflow_helpers import ensure_default_deadline_rule
+from tests.workflow_helpers import ensure_default_deadline_rule, many_due_assessments
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -108,7 +107,7 @@ def test_redis_restart_while_the_worker_runs_loses_and_doubles_nothing(cast, tmp
     worker = SupervisedWorker(broker_url=redis.url, tmp_path=tmp_path)
     try:
         _sweep_every(2)
-        first = _many_due_assessments(cast=cast, count=20)
+        first = many_due_assessments(cast=cast, count=20)
         worker.ensure_running()
         silenced = Assessment.objects.filter(status=SILENCE)
         wait_until(lambda: silenced.filter(pk__in=first).count() == len(first), timeout=60,
@@ -143,10 +142,10 @@ def _many_due_assessments_with_prefix(*, cast, count: int) -> list[int]:
     from prequal.models import Spu
 
     before = set(Spu.objects.values_list("pk", flat=True))
-    # _many_due_assessments names its SPUs BULK-00001...; rename the first batch's out of the way.
+    # many_due_assessments names its SPUs BULK-00001...; rename the first batch's out of the way.
     for spu in Spu.objects.filter(code__startswith="BULK-"):
         Spu.objects.filter(pk=spu.pk).update(code=f"OLD-{spu.pk}")
-    ids = _many_due_assessments(cast=cast, count=count)
+    ids = many_due_assessments(cast=cast, count=count)
     assert set(Spu.objects.values_list("pk", flat=True)) - before
     return ids
 

@@ -9,7 +9,6 @@ every request, as the proxy would, and handles the Secure cookies itself (plain 
 
 from __future__ import annotations
 
-import secrets
 import subprocess
 import sys
 import tempfile
@@ -24,13 +23,11 @@ from django_celery_beat.models import IntervalSchedule, PeriodicTask
 
 from prequal.models import Assessment
 from tests.grid import make_grid
+from tests.platform.processes import PROXY, Beat, Gunicorn, production_env
 from tests.services import (
     BASE_DIR,
     CeleryWorker,
-    Child,
-    child_env,
     database_url_for,
-    free_port,
     require_postgres,
     wait_until,
 )
@@ -40,66 +37,6 @@ pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.django_db(tran
 
 PASSWORD = "pw-for-tests-1"
 SWEEP_TASK = "prequal.tasks.deadlines_sweep_task"
-PROXY = {"X-Forwarded-Proto": "https"}
-
-
-def production_env(*, database_url: str, broker_url: str, static_root: Path) -> dict[str, str]:
-    return child_env(
-        DJANGO_SETTINGS_MODULE="config.settings",
-        DJANGO_DEBUG="false",
-        DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
-        DJANGO_ALLOWED_HOSTS="127.0.0.1",
-        DJANGO_SECURE="true",
-        DJANGO_STATIC_ROOT=str(static_root),
-        DATABASE_URL=database_url,
-        CELERY_BROKER_URL=broker_url,
-        CELERY_TASK_ALWAYS_EAGER="false",
-        DJANGO_EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend",
-    )
-
-
-class Gunicorn(Child):
-    def __init__(self, *, env: dict[str, str], log_path: Path, workers: int = 2) -> None:
-        self.port = free_port()
-        super().__init__(
-            [sys.executable, "-m", "gunicorn", "config.wsgi:application", "--bind", f"127.0.0.1:{self.port}",
-             "--workers", str(workers), "--timeout", "60", "--graceful-timeout", "5"],
-            env=env, log_path=log_path,
-        )
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def start(self) -> Gunicorn:
-        import requests
-
-        super().start()
-
-        def up():
-            if not self.running():
-                pytest.fail(f"gunicorn exited:\n{self.log()[-3000:]}")
-            try:
-                answer = requests.get(f"{self.url}/healthz", headers=PROXY, timeout=10)
-                return answer.status_code in (200, 503)
-            except (requests.ConnectionError, requests.Timeout):
-                return False
-
-        wait_until(up, timeout=60, message="gunicorn to answer", details=lambda: self.log()[-3000:])
-        return self
-
-
-class Beat(Child):
-    """`celery -A config beat` alone: exactly one in a deployment (SPEC §9)."""
-
-    def __init__(self, *, env: dict[str, str], log_path: Path) -> None:
-        super().__init__(
-            [sys.executable, "-m", "celery", "-A", "config", "beat", "--loglevel", "INFO",
-             "--scheduler", "django_celery_beat.schedulers:DatabaseScheduler"],
-            env=env, log_path=log_path,
-        )
-
-
 @pytest.fixture
 def production(redis_server, tmp_path):
     """gunicorn (2 workers), one Celery worker, one beat: production settings, test database."""
