@@ -27,6 +27,24 @@ def sweden(cast):
 
 
 @pytest.fixture
+def media(settings, tmp_path):
+    """Uploads (area files awaiting confirmation) go to a folder of this test's own."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+@pytest.fixture
+def at_now():
+    """The clock stopped at tests/grid.py NOW, a day before the limits' START."""
+    import time_machine
+
+    from tests.grid import NOW
+
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+@pytest.fixture
 def api_client():
     return APIClient()
 

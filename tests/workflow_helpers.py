@@ -168,3 +168,24 @@ def many_due_assessments(*, cast, count: int) -> list[int]:
         for i, c in enumerate(cases)
     )
     return [a.pk for a in assessments]
+
+
+def case_page(case):
+    return reverse("prequal:case-detail", kwargs={"pk": case.pk})
+
+
+def decide_page(assessment):
+    return reverse("prequal:assessment-decide", kwargs={"pk": assessment.pk})
+
+
+def decide_by_form(client, assessment, **data):
+    """POST a decision the way the form does (the `seen` stamp and an empty conditions formset)."""
+    assessment = Assessment.objects.get(pk=assessment.pk)
+    payload = {
+        "seen": assessment.updated_at.isoformat(),
+        "conditions-TOTAL_FORMS": "3", "conditions-INITIAL_FORMS": "0",
+        "conditions-MIN_NUM_FORMS": "0", "conditions-MAX_NUM_FORMS": "10",
+        "reason": "", "justification": "", "limits_explanation": "",
+    }
+    payload.update(data)
+    return client.post(decide_page(assessment), payload)

@@ -16,12 +16,6 @@ from tests.factories import UserFactory
 from tests.grid import NOW, START, a_limit, check_body
 
 
-@pytest.fixture
-def at_now():
-    with time_machine.travel(NOW, tick=False):
-        yield
-
-
 def body(grid, **overrides):
     data = {
         "target_kind": "spu",

@@ -13,29 +13,9 @@ from django.utils import timezone
 from prequal.models import Assessment, Case, CaseEvent, Condition
 from tests.factories import ConnectionPointFactory, SpuFactory
 from tests.personas import login
+from tests.workflow_helpers import case_page, decide_by_form, decide_page
 
 pytestmark = pytest.mark.django_db
-
-def _detail(case):
-    return reverse("prequal:case-detail", kwargs={"pk": case.pk})
-
-
-def _decide_url(assessment):
-    return reverse("prequal:assessment-decide", kwargs={"pk": assessment.pk})
-
-
-def _decide(client, assessment, **data):
-    """POST a decision the way the form does (the `seen` stamp and an empty conditions formset)."""
-    assessment = Assessment.objects.get(pk=assessment.pk)
-    payload = {
-        "seen": assessment.updated_at.isoformat(),
-        "conditions-TOTAL_FORMS": "3", "conditions-INITIAL_FORMS": "0",
-        "conditions-MIN_NUM_FORMS": "0", "conditions-MAX_NUM_FORMS": "10",
-        "reason": "", "justification": "", "limits_explanation": "",
-    }
-    payload.update(data)
-    return client.post(_decide_url(assessment), payload)
-
 
 # --- FSP: apply, preview, submit, withdraw, supply -------------------------------------------
 
@@ -48,9 +28,9 @@ def test_fsp_creates_a_draft_sees_who_assesses_and_by_when_then_submits(client, 
     })
 
     case = Case.objects.get()
-    assert response.status_code == 302 and response.url == _detail(case)
+    assert response.status_code == 302 and response.url == case_page(case)
     assert case.status == Case.Status.DRAFT
-    page = client.get(_detail(case)).content.decode()
+    page = client.get(case_page(case)).content.decode()
     assert "Who will assess this application, and by when" in page
     assert "Local DSO" in page and "Svenska kraftnät" in page
     assert "SO GL Art. 182(3)" in page
@@ -100,7 +80,7 @@ def test_fsp_withdraws_an_undecided_case(client, wf):
     case.refresh_from_db()
     assert case.status == Case.Status.WITHDRAWN
     assert not case.assessments.filter(status__in=Assessment.OPEN).exists()
-    assert "Sold the battery" in client.get(_detail(case)).content.decode()
+    assert "Sold the battery" in client.get(case_page(case)).content.decode()
 
 
 def test_incomplete_then_supplied_restarts_the_clocks(client, wf):
@@ -115,7 +95,7 @@ def test_incomplete_then_supplied_restarts_the_clocks(client, wf):
     assert local.status == Assessment.Status.INCOMPLETE
 
     login(client, wf.cast.fsp_a_user)
-    page = client.get(_detail(case)).content.decode()
+    page = client.get(case_page(case)).content.decode()
     assert "Single-line diagram of the site" in page
     assert "Supply the information" in page
     client.post(reverse("prequal:case-supply-information", kwargs={"pk": case.pk}),
@@ -125,7 +105,7 @@ def test_incomplete_then_supplied_restarts_the_clocks(client, wf):
     case.refresh_from_db()
     assert local.status == Assessment.Status.PENDING
     assert local.deadline is not None and case.supplement_due is None
-    assert "Information supplied" in client.get(_detail(case)).content.decode()
+    assert "Information supplied" in client.get(case_page(case)).content.decode()
 
 
 # --- SO: queue and decisions ------------------------------------------------------------------
@@ -184,7 +164,7 @@ def test_engineer_approves_with_a_condition_in_local_time(client, wf):
     local = wf.assessment(case, wf.cast.local)
     login(client, wf.cast.local_engineer)
 
-    response = _decide(
+    response = decide_by_form(
         client, local, outcome="conditionally_approved", reason="Feeder F12 is congested on winter mornings",
         **{"conditions-0-max_up_mw": "0.2", "conditions-0-months": ["12", "1", "2"],
            "conditions-0-weekdays": ["0", "1", "2", "3", "4"],
@@ -201,7 +181,7 @@ def test_engineer_approves_with_a_condition_in_local_time(client, wf):
     assert f"{condition.start_time:%H:%M}-{condition.end_time:%H:%M}" == "07:00-09:00"
     # 2030-03-31 00:00 in Stockholm is still winter time (UTC+1): 23:00 UTC the day before.
     assert condition.valid_to.isoformat() == "2030-03-30T23:00:00+00:00"
-    page = client.get(_detail(case)).content.decode()
+    page = client.get(case_page(case)).content.decode()
     assert "Feeder F12 is congested on winter mornings" in page
     assert "07:00–09:00" in page
 
@@ -211,7 +191,7 @@ def test_a_refusal_without_justification_is_refused_with_the_reason_and_changes_
     local = wf.assessment(case, wf.cast.local)
     login(client, wf.cast.local_engineer)
 
-    response = _decide(client, local, outcome="not_approved")
+    response = decide_by_form(client, local, outcome="not_approved")
 
     assert response.status_code == 200
     page = response.content.decode()
@@ -227,7 +207,7 @@ def test_a_conditional_approval_without_conditions_is_refused(client, wf):
     local = wf.assessment(case, wf.cast.local)
     login(client, wf.cast.local_engineer)
 
-    response = _decide(client, local, outcome="conditionally_approved", reason="Congestion")
+    response = decide_by_form(client, local, outcome="conditionally_approved", reason="Congestion")
 
     assert "A conditional approval needs at least one condition." in response.content.decode()
     assert Assessment.objects.get(pk=local.pk).status == Assessment.Status.PENDING
@@ -244,7 +224,7 @@ def test_a_decision_on_a_copy_that_changed_meanwhile_is_refused(client, wf):
     assessment_decide(user=colleague, assessment=local, outcome="approved")
     login(client, wf.cast.local_engineer)
 
-    response = client.post(_decide_url(local), {
+    response = client.post(decide_page(local), {
         "seen": stale_seen, "outcome": "not_approved", "justification": "x", "limits_explanation": "y",
         "conditions-TOTAL_FORMS": "0", "conditions-INITIAL_FORMS": "0",
     }, follow=True)
@@ -261,55 +241,18 @@ def test_approved_by_silence_is_shown_on_the_case_page(client, wf):
     deadlines_sweep()
     login(client, wf.cast.fsp_a_user)
 
-    page = client.get(_detail(case)).content.decode()
+    page = client.get(case_page(case)).content.decode()
 
     assert page.count("Approved by silence") >= 2
     assert "no decision by the deadline" in page
     assert "Deadline" in page
 
 
-# --- access (SPEC §4) -------------------------------------------------------------------------
-
-
-def test_anonymous_is_sent_to_login(client, wf):
-    case = wf.submitted()
-    for url in (reverse("prequal:case-list"), reverse("prequal:queue"), _detail(case),
-                _decide_url(wf.assessment(case, wf.cast.local))):
-        response = client.get(url)
-        assert response.status_code == 302 and "/accounts/login/" in response.url
-
-
-def test_outsiders_get_404_and_read_only_members_403(client, wf):
-    case = wf.submitted()
-    local = wf.assessment(case, wf.cast.local)
-
-    for outsider in (wf.cast.outsider, wf.cast.fsp_b_user, wf.cast.other_local_engineer):
-        login(client, outsider)
-        assert client.get(_detail(case)).status_code == 404
-        assert client.get(_decide_url(local)).status_code == 404
-
-    login(client, wf.cast.local_viewer)
-    assert client.get(_detail(case)).status_code == 200
-    assert client.get(_decide_url(local)).status_code == 403
-    assert _decide(client, local, outcome="approved").status_code == 403
-    assert client.post(reverse("prequal:case-withdraw", kwargs={"pk": case.pk})).status_code == 403
-
-    # The TSO engineer reads the case but cannot decide the local DSO's assessment.
-    login(client, wf.cast.tso_engineer)
-    assert client.get(_detail(case)).status_code == 200
-    assert client.get(_decide_url(local)).status_code == 403
-
-    # An FSP has no queue.
-    login(client, wf.cast.fsp_a_user)
-    assert client.get(reverse("prequal:queue")).status_code == 403
-    assert Assessment.objects.get(pk=local.pk).status == Assessment.Status.PENDING
-
-
 def test_the_case_page_shows_points_other_assessments_and_timeline_to_an_engineer(client, wf):
     case = wf.submitted()
     login(client, wf.cast.local_engineer)
 
-    response = client.get(_detail(case))
+    response = client.get(case_page(case))
 
     page = response.content.decode()
     point = wf.spu.connection_point
@@ -348,7 +291,7 @@ def test_an_spg_case_lists_its_members_and_every_connection_point(client, wf):
     case = wf.spg_case()
     login(client, wf.cast.other_local_engineer)
 
-    response = client.get(_detail(case))
+    response = client.get(case_page(case))
 
     assert response.status_code == 200
     page = response.content.decode()
@@ -366,7 +309,7 @@ def test_a_draft_group_without_members_says_why_no_one_can_assess_it(client, wf)
     draft = wf.draft(spg=SpgFactory(fsp=wf.cast.fsp_a, code="EMPTY-1"))
     login(client, wf.cast.fsp_a_user)
 
-    page = client.get(_detail(draft)).content.decode()
+    page = client.get(case_page(draft)).content.decode()
 
     assert "The SPG has no current members: add SPUs to it before applying." in page
 
@@ -376,7 +319,7 @@ def test_conditions_typed_into_an_approval_are_refused_not_dropped(client, wf):
     local = wf.assessment(case, wf.cast.local)
     login(client, wf.cast.local_engineer)
 
-    response = _decide(client, local, outcome="approved", **{"conditions-0-max_up_mw": "1"})
+    response = decide_by_form(client, local, outcome="approved", **{"conditions-0-max_up_mw": "1"})
 
     assert response.status_code == 200
     assert "Only a conditional approval carries conditions." in response.content.decode()
@@ -394,7 +337,7 @@ def test_a_reassessed_case_keeps_its_previous_outcome_visible(client, wf):
     resource_material_change(spu=wf.spu, reason="Capacity raised to 900 kW")
     login(client, wf.cast.fsp_a_user)
 
-    page = client.get(_detail(case)).content.decode()
+    page = client.get(case_page(case)).content.decode()
 
     assert "Under re-assessment after a material change of the resource" in page
     assert "Approved (decided" in page
