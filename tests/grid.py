@@ -31,6 +31,7 @@ from tests.factories import (
 )
 from tests.gis import GOTHENBURG_BOX, STOCKHOLM_BOX
 from tests.personas import Cast
+from tests.workflow_helpers import ensure_default_deadline_rule
 
 SETUP_TIME = datetime(2027, 1, 4, 9, 0, tzinfo=UTC)
 
@@ -229,3 +230,40 @@ def limit(
 
 def conditional(grid, **condition):
     return grid.prequalify(spu=grid.spu, conditions_by_so={grid.cast.local.pk: [condition]})
+
+
+def make_world(cast) -> dict:
+    """One of every object a page or endpoint shows, on the grid (read by the permission matrix and
+    the API fuzzing): FSP A's resources, cases and SPG; the local DSO's area and limit; the TSO's
+    product."""
+    ensure_default_deadline_rule()
+    grid = make_grid(cast)
+    with time_machine.travel(SETUP_TIME, tick=False):
+        submitted = case_submit(
+            user=cast.fsp_a_user,
+            case=case_create_draft(user=cast.fsp_a_user, spu=grid.spu, product=grid.mfrr),
+        )
+        draft = case_create_draft(user=cast.fsp_a_user, spu=grid.spu, product=grid.local_product)
+        limit = limit_create(
+            user=cast.local_engineer, system_operator=cast.local, target_kind=TargetKind.SPU,
+            spu=grid.spu, direction=Direction.UP, quantity_mw=Decimal("0.5"),
+            start=SETUP_TIME + timedelta(days=1), end=SETUP_TIME + timedelta(days=1, hours=2),
+            reason="Maintenance",
+        )
+    spg = SpgFactory(fsp=cast.fsp_a, bidding_zone="SE3")
+    membership = SpgMembershipFactory(spg=spg, spu=grid.spu, valid_from=SETUP_TIME)
+    from observability.models import ObservabilityArea
+
+    return {
+        "operator": cast.local,
+        "cp": grid.cp,
+        "area": ObservabilityArea.objects.filter(system_operator=cast.local).first(),
+        "spu": grid.spu,
+        "spg": spg,
+        "membership": membership,
+        "product": grid.mfrr,
+        "case": submitted,
+        "draft": draft,
+        "assessment": Assessment.objects.get(case=submitted, system_operator=cast.local),
+        "limit": limit,
+    }

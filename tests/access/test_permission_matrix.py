@@ -20,7 +20,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import timedelta
-from decimal import Decimal
 
 import pytest
 import time_machine
@@ -28,13 +27,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from rest_framework.authtoken.models import Token
 
-from limits.models import TargetKind
-from limits.services import limit_create
-from prequal.models import Assessment, Direction
-from prequal.services.cases import case_create_draft, case_submit
-from tests.factories import SpgFactory, SpgMembershipFactory
-from tests.grid import SETUP_TIME, make_grid
-from tests.workflow_helpers import ensure_default_deadline_rule
+from tests.grid import SETUP_TIME, make_world
 
 ROLES = ("anonymous", "fsp_other", "so_viewer", "so_other", "nra")
 ROLE_USERS = {
@@ -46,13 +39,16 @@ ROLE_USERS = {
 
 # Patterns not in the matrix, and why (each is tested elsewhere).
 SKIPPED = {
-    "admin": "Django admin: staff only, its own login (tests/test_workflow_admin.py, test_hardening.py)",
+    "admin": (
+        "Django admin: staff only, its own login "
+        "(tests/prequal/test_workflow_admin.py, tests/platform/test_hardening.py)"
+    ),
     "set_language": "language switch: public by design, changes only the caller's cookie and language",
-    "login": "the login page itself: public (throttling in tests/test_hardening.py)",
+    "login": "the login page itself: public (throttling in tests/platform/test_hardening.py)",
     "logout": "logging out: harmless for everyone",
     "favicon": "the site icon: public",
-    "healthz": "load-balancer probe: public by design (tests/test_healthz.py)",
-    "api:schema": "OpenAPI schema: public documentation (tests/test_api_schema.py)",
+    "healthz": "load-balancer probe: public by design (tests/common/test_healthz.py)",
+    "api:schema": "OpenAPI schema: public documentation (tests/platform/test_api_schema.py)",
     "api:docs": "Swagger UI: public documentation",
     "api:redoc": "Redoc: public documentation",
 }
@@ -90,41 +86,6 @@ def reads(fsp_other=OK, so_viewer=OK, so_other=OK, nra=OK, **more) -> dict:
 
 
 MATRIX: list[Entry] = []
-
-
-def build_world(cast) -> dict:
-    """FSP A's resources, cases and SPG; the local DSO's area and limit; the TSO's product."""
-    ensure_default_deadline_rule()
-    grid = make_grid(cast)
-    with time_machine.travel(SETUP_TIME, tick=False):
-        submitted = case_submit(
-            user=cast.fsp_a_user,
-            case=case_create_draft(user=cast.fsp_a_user, spu=grid.spu, product=grid.mfrr),
-        )
-        draft = case_create_draft(user=cast.fsp_a_user, spu=grid.spu, product=grid.local_product)
-        limit = limit_create(
-            user=cast.local_engineer, system_operator=cast.local, target_kind=TargetKind.SPU,
-            spu=grid.spu, direction=Direction.UP, quantity_mw=Decimal("0.5"),
-            start=SETUP_TIME + timedelta(days=1), end=SETUP_TIME + timedelta(days=1, hours=2),
-            reason="Maintenance",
-        )
-    spg = SpgFactory(fsp=cast.fsp_a, bidding_zone="SE3")
-    membership = SpgMembershipFactory(spg=spg, spu=grid.spu, valid_from=SETUP_TIME)
-    from observability.models import ObservabilityArea
-
-    return {
-        "operator": cast.local,
-        "cp": grid.cp,
-        "area": ObservabilityArea.objects.filter(system_operator=cast.local).first(),
-        "spu": grid.spu,
-        "spg": spg,
-        "membership": membership,
-        "product": grid.mfrr,
-        "case": submitted,
-        "draft": draft,
-        "assessment": Assessment.objects.get(case=submitted, system_operator=cast.local),
-        "limit": limit,
-    }
 
 
 def url_for(entry: Entry, world: dict) -> str:
@@ -294,7 +255,7 @@ MATRIX = [
 def test_every_endpoint_answers_each_role_as_declared(role, cast):
     from django.conf import settings
 
-    world = build_world(cast)
+    world = make_world(cast)
     wrong = []
     with time_machine.travel(SETUP_TIME + timedelta(hours=1), tick=True):
         client = client_for(role, cast)

@@ -9,12 +9,8 @@ matching the documented response schema.
 
 from __future__ import annotations
 
-from datetime import timedelta
-from decimal import Decimal
-
 import pytest
 import schemathesis
-import time_machine
 from hypothesis import HealthCheck, Phase
 from hypothesis import settings as hypothesis_settings
 from rest_framework.authtoken.models import Token
@@ -25,33 +21,12 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from limits.models import TargetKind
-from limits.services import limit_create
-from prequal.models import Direction
-from prequal.services.cases import case_create_draft, case_submit
-from tests.grid import SETUP_TIME, make_grid
-from tests.workflow_helpers import ensure_default_deadline_rule
+from tests.grid import make_world
 
 pytestmark = [pytest.mark.slow]
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 MAX_EXAMPLES = 6  # per operation and identity: 46 operations x 2 identities, under 3 minutes
-
-
-def _world(cast) -> None:
-    ensure_default_deadline_rule()
-    grid = make_grid(cast)
-    with time_machine.travel(SETUP_TIME, tick=False):
-        case_submit(
-            user=cast.fsp_a_user,
-            case=case_create_draft(user=cast.fsp_a_user, spu=grid.spu, product=grid.mfrr),
-        )
-        limit_create(
-            user=cast.local_engineer, system_operator=cast.local, target_kind=TargetKind.SPU,
-            spu=grid.spu, direction=Direction.UP, quantity_mw=Decimal("0.5"),
-            start=SETUP_TIME + timedelta(days=1), end=SETUP_TIME + timedelta(days=1, hours=2),
-            reason="Maintenance",
-        )
 
 
 @pytest.fixture
@@ -63,7 +38,7 @@ def world(cast, settings):
     from django.db import close_old_connections
 
     cache.clear()  # the token endpoint's throttle counts in the cache
-    _world(cast)
+    make_world(cast)
     # Requests go through the real WSGI handler, which closes the database connection after
     # each one; the test's transaction lives on that connection (Django's test client
     # disconnects the same signals).
