@@ -131,7 +131,7 @@ load averages above); the server CPU per answer depends on it much less, and pro
 How the check is kept fast (limits/apis/activation.py, common/lean.py, common/db.py): token clients of
 `/api/activation-check/` are answered by Django's own WSGI handler with a short middleware list
 (security headers, locale) and a one-path URLconf, and in front of DRF's dispatch (same answer
-and error JSON as the full stack: tests/test_activation_lean.py); the hot statements are prepared
+and error JSON as the full stack: tests/limits/test_activation_lean.py); the hot statements are prepared
 once per connection (Django binds parameters on the client, so PostgreSQL otherwise planned each
 one again: planning cost more than running them); the token lookup is cached for 5 s per worker,
 operators and products for 30 s, parsed area polygons until the limit changes; rows come as

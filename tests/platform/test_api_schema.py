@@ -3,7 +3,7 @@
 Both are public, as with most products that sell an API (Stripe, GitHub, ENTSO-E's
 transparency platform): an FSP's developers can build a client before they have an account,
 and the schema describes shapes only, never data. Every endpoint it lists still needs a token
-or a session (tests/test_api_registry.py checks the 401s).
+or a session (tests/access/test_registry_api.py checks the 401s).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Faults survived (issue 8), each injected on real processes on 127.0.0.1.
 
-- The worker killed mid-sweep and restarted: tests/test_celery_integration.py
+- The worker killed mid-sweep and restarted: tests/platform/test_celery_integration.py
   (test_killing_the_worker_mid_sweep_loses_nothing_and_doubles_nothing), not repeated here.
 - Redis restarted while the worker runs: the sweep resumes; every due assessment is approved by
   silence exactly once, with one audit entry.
