@@ -3,7 +3,7 @@ the e-mails they receive (case events, deadline reminders, temporary limits)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 import time_machine
@@ -16,8 +16,8 @@ from limits.services import limit_lift
 from prequal.services.cases import assessment_decide
 from prequal.services.sweep import deadlines_sweep
 from tests.grid import START, create
+from tests.workflow_helpers import T0
 
-T0 = datetime(2027, 1, 11, 9, 0, tzinfo=UTC)
 COOKIE = settings.LANGUAGE_COOKIE_NAME
 PASSWORD = "pw-for-tests-1"  # tests/factories.py UserFactory
 

@@ -5,11 +5,10 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from pathlib import Path
 
-from tests.services import child_env
+from tests.services import BASE_DIR, child_env
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = BASE_DIR
 
 
 def test_the_benchmark_script_runs_with_the_tiny_preset(tmp_path):

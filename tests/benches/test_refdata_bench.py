@@ -13,15 +13,14 @@ import os
 import random
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from tests.services import child_env
+from tests.services import BASE_DIR, child_env
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = BASE_DIR
 sys.path.insert(0, str(ROOT / "bench"))
 
 import refdata  # noqa: E402

@@ -5,11 +5,10 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from pathlib import Path
 
-from tests.services import child_env
+from tests.services import BASE_DIR, child_env
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = BASE_DIR
 ROW_KEYS = {
     "what", "budget", "unit", "runs", "median", "min", "max", "within", "floor", "floor_label", "ratio",
 }

@@ -15,7 +15,9 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.services import BASE_DIR
+
+ROOT = BASE_DIR
 SCRIPT = ROOT / "scripts" / "house-report"
 APPS = ("common", "accounts", "observability", "prequal", "limits", "reports", "demo", "config")
 

@@ -13,11 +13,8 @@ from django.test.utils import CaptureQueriesContext
 from prequal.models import Assessment, Case
 from prequal.services.cases import assessment_decide
 from tests.factories import ProductFactory
+from tests.workflow_helpers import T0, decide_body
 from tests.workflow_helpers import api_url as url
-from tests.workflow_helpers import decide_body
-
-T0 = datetime(2027, 1, 11, 9, 0, tzinfo=UTC)
-
 
 # --- FSP journey ----------------------------------------------------------------------------
 

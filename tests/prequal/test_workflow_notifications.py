@@ -22,8 +22,8 @@ from prequal.services.cases import (
 from prequal.services.resources import spg_member_end
 from prequal.services.sweep import deadlines_sweep
 from tests.factories import SpgFactory
+from tests.workflow_helpers import T0
 
-T0 = datetime(2027, 1, 11, 9, 0, tzinfo=UTC)
 DUE = datetime(2027, 4, 11, 8, 0, tzinfo=UTC)
 
 

@@ -17,7 +17,7 @@ from prequal.services.cases import CaseChangedMeanwhile, assessment_decide, case
 from prequal.services.deadlines import deadline_rule_in_force
 from prequal.services.sweep import deadlines_sweep
 from tests.factories import SpuFactory
-from tests.workflow_helpers import approve, approve_conditionally, refuse
+from tests.workflow_helpers import T0, approve, approve_conditionally, refuse
 
 C = Case.Status
 A = Assessment.Status
@@ -97,7 +97,6 @@ def test_rule_validation_messages(db):
 # --- the sweep ------------------------------------------------------------------------------
 
 
-T0 = datetime(2027, 1, 11, 9, 0, tzinfo=UTC)
 DUE = datetime(2027, 4, 11, 8, 0, tzinfo=UTC)
 
 

@@ -19,12 +19,12 @@ from prequal.models import Assessment, CaseEvent
 from prequal.services.cases import CaseChangedMeanwhile, assessment_decide
 from prequal.services.sweep import deadlines_sweep
 from tests.factories import MembershipFactory, UserFactory
+from tests.workflow_helpers import T0
 
 # Threads need their own connections to one database: SQLite's in-memory test database cannot
 # give them that, so these run in the PostgreSQL pass (`make test` runs both passes).
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres]
 
-T0 = datetime(2027, 1, 11, 9, 0, tzinfo=UTC)
 DUE = datetime(2027, 4, 11, 8, 0, tzinfo=UTC)
 
 
