@@ -267,3 +267,18 @@ def make_world(cast) -> dict:
         "assessment": Assessment.objects.get(case=submitted, system_operator=cast.local),
         "limit": limit,
     }
+
+
+def limit_body(grid, **overrides):
+    """An API body for a 0.5 MW up limit on grid.spu for two hours from START; None drops a field."""
+    data = {
+        "target_kind": "spu",
+        "spu": grid.spu.pk,
+        "direction": "up",
+        "quantity_mw": "0.5",
+        "start": START.isoformat(),
+        "end": (START + timedelta(hours=2)).isoformat(),
+        "reason": "Maintenance",
+    }
+    data.update(overrides)
+    return {k: v for k, v in data.items() if v is not None}

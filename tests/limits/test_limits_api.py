@@ -1,33 +1,19 @@
-"""The limits API and the activation-check API: scoping, permissions, per-field errors."""
+"""The limits API and the activation-check API: publishing, updating, lifting, per-field errors.
+
+Who may do what: tests/access/test_limits_api.py."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
 
 import pytest
 import time_machine
 from shapely.geometry import box, mapping
 
-from limits.models import LimitEvent, MarketPlatformClient, TargetKind, TemporaryLimit
-from limits.services import limit_create
-from prequal.models import Direction
+from limits.models import LimitEvent, MarketPlatformClient, TemporaryLimit
 from tests.factories import UserFactory
 from tests.grid import NOW, START, a_limit, check_body
-
-
-def body(grid, **overrides):
-    data = {
-        "target_kind": "spu",
-        "spu": grid.spu.pk,
-        "direction": "up",
-        "quantity_mw": "0.5",
-        "start": START.isoformat(),
-        "end": (START + timedelta(hours=2)).isoformat(),
-        "reason": "Maintenance",
-    }
-    data.update(overrides)
-    return {k: v for k, v in data.items() if v is not None}
+from tests.grid import limit_body as body
 
 
 # --- /api/limits/ ------------------------------------------------------------------------------------
@@ -95,56 +81,6 @@ def test_a_late_limit_is_refused_with_the_latest_time(grid, api_as):
     assert "12:15 CEST" in response.json()["errors"]["start"][0]
 
 
-@pytest.mark.parametrize("who", ["local_viewer", "fsp_a_user", "nra_analyst", "outsider"])
-def test_read_only_and_outsiders_cannot_publish(grid, api_as, at_now, who):
-    response = api_as(getattr(grid.cast, who)).post("/api/limits/", body(grid), format="json")
-    assert response.status_code == 403
-
-
-def test_anonymous_gets_401(grid, api_client):
-    assert api_client.get("/api/limits/").status_code == 401
-    assert api_client.post("/api/activation-check/", {}).status_code == 401
-
-
-def test_the_list_is_scoped(grid, api_as):
-    own = a_limit(grid)
-    other_fsp = a_limit(grid, spu=grid.new_spu(fsp=grid.cast.fsp_b))
-    seen = {
-        who: {row["id"] for row in api_as(getattr(grid.cast, who)).get("/api/limits/").json()["results"]}
-        for who in (
-            "local_engineer",
-            "local_viewer",
-            "other_local_engineer",
-            "fsp_a_user",
-            "fsp_b_user",
-            "nra_analyst",
-            "outsider",
-        )
-    }
-    assert seen["local_engineer"] == seen["local_viewer"] == seen["nra_analyst"] == {own.pk, other_fsp.pk}
-    assert seen["other_local_engineer"] == set() and seen["outsider"] == set()
-    assert seen["fsp_a_user"] == {own.pk} and seen["fsp_b_user"] == {other_fsp.pk}
-
-
-def test_an_fsp_sees_area_limits_containing_its_points(grid, api_as):
-    with time_machine.travel(NOW, tick=False):
-        area = limit_create(
-            user=grid.cast.local_engineer,
-            system_operator=grid.cast.local,
-            target_kind=TargetKind.AREA,
-            area=mapping(box(18.0, 59.2, 18.2, 59.4)),
-            direction=Direction.UP,
-            quantity_mw=Decimal(0),
-            start=START,
-            end=START + timedelta(hours=1),
-            reason="Storm",
-        )
-    with time_machine.travel(NOW, tick=False):  # "current" is relative to now: before the limit ends
-        rows = api_as(grid.cast.fsp_a_user).get("/api/limits/", {"status": "current"}).json()["results"]
-        assert [r["id"] for r in rows] == [area.pk]
-        assert api_as(grid.cast.fsp_b_user).get("/api/limits/").json()["results"] == []
-
-
 def test_detail_update_lift_and_permissions(grid, api_as):
     limit = a_limit(grid)
     url = f"/api/limits/{limit.pk}/"
@@ -200,29 +136,6 @@ def test_a_market_platform_asks_by_post_and_get(grid, api_as, platform):
 def test_a_deactivated_platform_client_is_refused(grid, api_as, platform):
     MarketPlatformClient.objects.update(is_active=False)
     assert api_as(platform).post("/api/activation-check/", check_body(grid), format="json").status_code == 403
-
-
-@pytest.mark.parametrize(
-    "who", ["local_engineer", "local_viewer", "tso_engineer", "nra_analyst", "fsp_a_user"]
-)
-def test_who_may_ask(grid, api_as, who):
-    user = getattr(grid.cast, who)
-    so = {"local_engineer": grid.cast.local, "local_viewer": grid.cast.local}.get(who, grid.cast.tso)
-    response = api_as(user).post(
-        "/api/activation-check/", check_body(grid, system_operator=so.organisation.eic_code), format="json"
-    )
-    assert response.status_code == 200, response.json()
-    assert response.json()["color"] == "red"  # not prequalified
-
-
-def test_outsiders_fsps_of_other_resources_and_sos_as_another_so(grid, api_as):
-    assert api_as(grid.cast.outsider).post("/api/activation-check/", check_body(grid)).status_code == 403
-    response = api_as(grid.cast.fsp_b_user).post("/api/activation-check/", check_body(grid), format="json")
-    assert response.status_code == 400 and "spu" in response.json()["errors"]
-    response = api_as(grid.cast.local_engineer).post(
-        "/api/activation-check/", check_body(grid), format="json"
-    )
-    assert response.status_code == 400 and "system_operator" in response.json()["errors"]
 
 
 @pytest.mark.parametrize(
