@@ -35,10 +35,10 @@ def media(settings, tmp_path):
 
 @pytest.fixture
 def at_now():
-    """The clock stopped at tests/grid.py NOW, a day before the limits' START."""
+    """The clock stopped at tests/limit_helpers.py NOW, a day before the limits' START."""
     import time_machine
 
-    from tests.grid import NOW
+    from tests.limit_helpers import NOW
 
     with time_machine.travel(NOW, tick=False):
         yield

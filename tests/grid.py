@@ -1,6 +1,6 @@
 """The grid world for the limit and activation-check tests (the `grid` fixture in conftest; read by
 tests/rules/test_r7…, test_r8…, test_r10…, tests/limits/ and others): areas, products, prequalified
-resources, and the helpers that publish a limit or ask the check.
+resources; `make_world` adds one of every other object. Limit and check helpers: limit_helpers.py.
 
 With the cast: the local DSO connects `grid.cp` (Stockholm) where FSP A's SPU `grid.spu`
 (1 MW up, 1 MW down) sits; the local DSO's observability area is a box around Stockholm, the
@@ -16,7 +16,6 @@ from decimal import Decimal
 
 import time_machine
 
-from limits.activation import activation_check
 from limits.models import TargetKind
 from limits.services import limit_create
 from prequal.models import Assessment, Case, Direction, Product
@@ -132,105 +131,6 @@ def make_grid(cast) -> Grid:
     return Grid(cast=cast, mfrr=mfrr, local_product=local_product, cp=cp, spu=spu)
 
 
-# --- temporary limits and activation checks (read by the R7, R8 and R10 tests and limits/) ---
-
-
-START = datetime(2027, 6, 1, 12, 0, tzinfo=UTC)  # 14:00 CEST
-END = START + timedelta(hours=4)
-NOW = START - timedelta(days=1)
-
-
-def a_limit(grid, spu=None, **kwargs):
-    """A 0.5 MW up limit on `spu` (default grid.spu) for two hours from START, published at NOW."""
-    with time_machine.travel(NOW, tick=False):
-        return limit_create(
-            user=grid.cast.local_engineer,
-            system_operator=grid.cast.local,
-            target_kind=TargetKind.SPU,
-            spu=spu or grid.spu,
-            direction=Direction.UP,
-            quantity_mw=Decimal("0.5"),
-            start=START,
-            end=START + timedelta(hours=2),
-            reason="Maintenance",
-            **kwargs,
-        )
-
-
-def check_body(grid, **overrides):
-    data = {
-        "system_operator": grid.cast.tso.organisation.eic_code,
-        "spu": grid.spu.pk,
-        "product": "mfrr-energy",
-        "direction": "up",
-        "quantity_mw": "0.5",
-        "start": START.isoformat(),
-        "end": (START + timedelta(hours=1)).isoformat(),
-    }
-    data.update(overrides)
-    return {k: v for k, v in data.items() if v is not None}
-
-
-def create(grid, *, user=None, so=None, at=None, **overrides):
-    kwargs = {
-        "user": user or grid.cast.local_engineer,
-        "system_operator": so or grid.cast.local,
-        "target_kind": TargetKind.SPU,
-        "spu": grid.spu,
-        "direction": Direction.UP,
-        "quantity_mw": Decimal("0.5"),
-        "start": START,
-        "end": END,
-        "reason": "Transformer maintenance",
-    }
-    kwargs.update(overrides)
-    with time_machine.travel(at or START - timedelta(days=1), tick=False):
-        return limit_create(**kwargs)
-
-
-def check(
-    grid, resource=None, *, product=None, direction=Direction.UP, quantity="0.5", start=START, end=None
-):
-    return activation_check(
-        system_operator=grid.cast.tso,
-        resource=resource or grid.spu,
-        product=product or grid.mfrr,
-        direction=direction,
-        quantity_mw=Decimal(quantity),
-        start=start,
-        end=end or start + timedelta(hours=1),
-    )
-
-
-def limit(
-    grid,
-    *,
-    quantity,
-    target_kind=TargetKind.SPU,
-    start=START - timedelta(hours=1),
-    end=START + timedelta(hours=3),
-    direction=Direction.UP,
-    **target,
-):
-    if target_kind == TargetKind.SPU and not target:
-        target = {"spu": grid.spu}
-    with time_machine.travel(start - timedelta(days=1), tick=False):
-        return limit_create(
-            user=grid.cast.local_engineer,
-            system_operator=grid.cast.local,
-            target_kind=target_kind,
-            direction=direction,
-            quantity_mw=Decimal(quantity),
-            start=start,
-            end=end,
-            reason="Maintenance",
-            **target,
-        )
-
-
-def conditional(grid, **condition):
-    return grid.prequalify(spu=grid.spu, conditions_by_so={grid.cast.local.pk: [condition]})
-
 
 def make_world(cast) -> dict:
     """One of every object a page or endpoint shows, on the grid (read by the permission matrix and
@@ -269,16 +169,3 @@ def make_world(cast) -> dict:
     }
 
 
-def limit_body(grid, **overrides):
-    """An API body for a 0.5 MW up limit on grid.spu for two hours from START; None drops a field."""
-    data = {
-        "target_kind": "spu",
-        "spu": grid.spu.pk,
-        "direction": "up",
-        "quantity_mw": "0.5",
-        "start": START.isoformat(),
-        "end": (START + timedelta(hours=2)).isoformat(),
-        "reason": "Maintenance",
-    }
-    data.update(overrides)
-    return {k: v for k, v in data.items() if v is not None}

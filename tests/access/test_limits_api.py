@@ -14,8 +14,8 @@ from shapely.geometry import box, mapping
 from limits.models import TargetKind
 from limits.services import limit_create
 from prequal.models import Direction
-from tests.grid import NOW, START, a_limit, check_body
-from tests.grid import limit_body as body
+from tests.limit_helpers import NOW, START, a_limit, check_body
+from tests.limit_helpers import limit_body as body
 
 
 @pytest.mark.parametrize("who", ["local_viewer", "fsp_a_user", "nra_analyst", "outsider"])

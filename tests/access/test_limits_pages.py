@@ -7,7 +7,7 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from tests.grid import NOW, a_limit
+from tests.limit_helpers import NOW, a_limit
 
 # Sessions expire: log in and browse at the same (travelled) time.
 pytestmark = pytest.mark.usefixtures("at_now")

@@ -15,7 +15,7 @@ from accounts.models import User
 from limits.services import limit_lift
 from prequal.services.cases import assessment_decide
 from prequal.services.sweep import deadlines_sweep
-from tests.grid import START, create
+from tests.limit_helpers import START, create
 from tests.workflow_helpers import T0
 
 COOKIE = settings.LANGUAGE_COOKIE_NAME

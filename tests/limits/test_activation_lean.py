@@ -21,7 +21,7 @@ from limits import authentication
 from limits.models import MarketPlatformClient, TemporaryLimit
 from prequal.models import Case
 from tests.factories import UserFactory
-from tests.grid import START, a_limit, check_body
+from tests.limit_helpers import START, a_limit, check_body
 
 
 @pytest.fixture

@@ -12,9 +12,8 @@ from shapely.geometry import box, mapping
 
 from limits.models import LimitEvent, MarketPlatformClient, TemporaryLimit
 from tests.factories import UserFactory
-from tests.grid import NOW, START, a_limit, check_body
-from tests.grid import limit_body as body
-
+from tests.limit_helpers import NOW, START, a_limit, check_body
+from tests.limit_helpers import limit_body as body
 
 # --- /api/limits/ ------------------------------------------------------------------------------------
 

@@ -12,7 +12,7 @@ from django.urls import reverse
 from limits.models import LimitRefusal, TargetKind, TemporaryLimit
 from limits.services import limit_create
 from prequal.models import Direction
-from tests.grid import NOW, START, a_limit
+from tests.limit_helpers import NOW, START, a_limit
 
 # Sessions expire: log in and browse at the same (travelled) time.
 pytestmark = pytest.mark.usefixtures("at_now")

@@ -12,7 +12,7 @@ import time_machine
 from limits.activation import GREEN, YELLOW, condition_applies_during
 from prequal.models import Condition
 from prequal.services.deadlines import add_local_period
-from tests.grid import check, conditional, limit
+from tests.limit_helpers import check, conditional, limit
 
 STOCKHOLM = "Europe/Stockholm"
 

@@ -15,7 +15,7 @@ from limits.models import ImmutableLimitRecord, LimitEvent, LimitRefusal, Target
 from limits.services import limit_lift, limit_update
 from prequal.models import Direction
 from tests.factories import ConnectionPointFactory
-from tests.grid import END, START, create
+from tests.limit_helpers import END, START, create
 
 # --- R7: the latest allowed publication time ----------------------------------------------------
 

@@ -17,7 +17,7 @@ from limits.services import limit_lift
 from prequal.models import Case, Direction
 from prequal.services.cases import case_withdraw
 from tests.factories import ConnectionPointFactory
-from tests.grid import START, check, conditional, limit
+from tests.limit_helpers import START, check, conditional, limit
 
 # --- prequalification ---------------------------------------------------------------------------
 
