@@ -16,7 +16,7 @@ by 4 processes. Each measured run is repeated (`--runs`, median with min and max
     scripts/with-postgres .venv/bin/python bench/activation_bench.py --write docs/PERFORMANCE.md
 
 `--preset tiny --in-process` runs without gunicorn and wrk (Django's test client, any database):
-the smoke test in tests/test_activation_bench.py uses it.
+the smoke test in tests/benches/test_activation_bench.py uses it.
 """
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ from activation_load import (  # noqa: E402
 from activation_report import report, rows  # noqa: E402
 from shapes.activation import PRODUCT, T0, TOKEN  # noqa: E402
 
-__all__ = ["cpu_spent", "report", "rows"]  # read by tests/test_activation_bench.py
+__all__ = ["cpu_spent", "report", "rows"]  # read by tests/benches/test_activation_bench.py
 PRESETS = refdata.SHAPES["activation"]
 KEY = "activation-bench"
 BENCH_DB = "gridprequal_activation_bench"

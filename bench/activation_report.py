@@ -134,7 +134,7 @@ market platforms' token requests for `/api/activation-check/` are served by thei
 (`config.wsgi_lean:application`, README: Production), a Django process whose settings differ only
 by a short middleware list (security headers, locale, Content-Length) and a one-path URLconf;
 the view answers token clients in front of DRF's dispatch (same answer, error JSON and security
-headers as the full stack: tests/test_activation_lean.py); the hot statements are prepared
+headers as the full stack: tests/limits/test_activation_lean.py); the hot statements are prepared
 once per connection (Django binds parameters on the client, so PostgreSQL otherwise planned each
 one again: planning cost more than running them); the token lookup is cached for 5 s per worker,
 operators and products for 30 s, parsed area polygons until the limit changes; rows come as

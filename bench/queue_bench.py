@@ -12,7 +12,7 @@ those same statements re-run bare through a psycopg cursor (no ORM, no template)
     scripts/with-postgres .venv/bin/python bench/queue_bench.py --reuse   # the reference data already there
 
 Budget: ≤ 150 ms server time for the queue page; a constant number of SQL statements whatever
-the data size (tests/test_query_counts.py proves that part).
+the data size (tests/platform/test_query_counts.py proves that part).
 """
 
 from __future__ import annotations

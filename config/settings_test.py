@@ -15,7 +15,7 @@ STORAGES["staticfiles"] = {  # noqa: F405
 }
 ALLOWED_HOSTS = ["*"]
 # django-axes needs the request in authenticate(); the test client's login() passes none.
-# tests/test_hardening.py turns it back on to test the lock-out.
+# tests/platform/test_hardening.py turns it back on to test the lock-out.
 AXES_ENABLED = False
 
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":  # noqa: F405

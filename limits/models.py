@@ -8,16 +8,15 @@ annual report (R9).
 
 from __future__ import annotations
 
-import operator
 from datetime import datetime
 
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
-from django.db.models.functions import Greatest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from limits.periods import CUT_SHORT, LimitStatus, effective_end_expression, limit_status_q, row_satisfies
 from observability.models import ConnectionPoint, SystemOperator
 from prequal.models import Direction, Spg, Spu
 
@@ -27,88 +26,6 @@ class TargetKind(models.TextChoices):
     SPG = "spg", _("SPG")
     CONNECTION_POINT = "connection_point", _("Connection point")
     AREA = "area", _("Part of the observability area")
-
-
-class LimitStatus(models.TextChoices):
-    UPCOMING = "upcoming", _("Upcoming")
-    ACTIVE = "active", _("Active")
-    ENDED = "ended", _("Ended")
-    LIFTED = "lifted", _("Lifted")
-
-
-# A limit lifted before its end stops applying when lifted (not before its start).
-_CUT_SHORT = models.Q(lifted_at__isnull=False, lifted_at__lt=models.F("end"))
-
-
-def limit_status_q(status: str, *, at: datetime) -> models.Q:
-    """Limits in a derived status at `at`; "current" is active or upcoming.
-
-    The one home of the status rule: TemporaryLimit.status_at evaluates the same conditions
-    on one row in memory.
-    """
-    not_lifted = models.Q(lifted_at__isnull=True) | models.Q(lifted_at__gt=at)
-    if status == LimitStatus.UPCOMING:
-        return not_lifted & models.Q(start__gt=at)
-    if status == LimitStatus.ACTIVE:
-        return not_lifted & models.Q(start__lte=at, end__gt=at)
-    if status == "current":
-        return not_lifted & models.Q(end__gt=at)
-    if status == LimitStatus.LIFTED:
-        return models.Q(lifted_at__lte=at) & models.Q(lifted_at__lt=models.F("end"))
-    if status == LimitStatus.ENDED:
-        not_cut_short = models.Q(lifted_at__isnull=True) | models.Q(lifted_at__gte=models.F("end"))
-        return models.Q(end__lte=at) & not_cut_short
-    return models.Q()
-
-
-def limit_applies_during_q(start: datetime, end: datetime) -> models.Q:
-    """Limits that apply at some instant of [start, end): their effective period (from their
-    start to their effective end, TemporaryLimit.effective_end) is not empty and overlaps it."""
-    not_cut = models.Q(lifted_at__isnull=True)
-    lifted_in_force = models.Q(lifted_at__gt=start) & models.Q(lifted_at__gt=models.F("start"))
-    return models.Q(end__gt=start, start__lt=end) & (not_cut | lifted_in_force)
-
-
-# limit_applies_during_q as SQL, for the activation check's hand-written statement
-# (limits/activation/limit_lookup.py). Parameters: start, end, start. Tests prove they agree.
-LIMIT_APPLIES_DURING_SQL = (
-    '"end" > %s AND start < %s AND (lifted_at IS NULL OR (lifted_at > %s AND lifted_at > start))'
-)
-
-
-_COMPARE = {
-    "exact": operator.eq, "lt": operator.lt, "lte": operator.le, "gt": operator.gt, "gte": operator.ge
-}
-
-
-def _holds(q: models.Q, row: models.Model) -> bool:
-    """Whether one row in memory satisfies `q`, as SQL would (a comparison with NULL is false).
-
-    Knows only what limit_status_q and _CUT_SHORT use: comparisons of fields with values or F().
-    """
-    results = []
-    for child in q.children:
-        if isinstance(child, models.Q):
-            results.append(_holds(child, row))
-            continue
-        lookup, value = child
-        name, _sep, op = lookup.partition("__")
-        left = getattr(row, name)
-        if op == "isnull":
-            results.append((left is None) == value)
-            continue
-        right = getattr(row, value.name) if isinstance(value, models.F) else value
-        results.append(left is not None and right is not None and _COMPARE[op or "exact"](left, right))
-    held = all(results) if q.connector == models.Q.AND else any(results)
-    return held != q.negated
-
-
-def _effective_end() -> models.Expression:
-    """SQL of TemporaryLimit.effective_end: the end, or when lifted if that is earlier."""
-    return models.Case(
-        models.When(_CUT_SHORT, then=Greatest(models.F("lifted_at"), models.F("start"))),
-        default=models.F("end"),
-    )
 
 
 class TemporaryLimitQuerySet(models.QuerySet):
@@ -121,7 +38,7 @@ class TemporaryLimitQuerySet(models.QuerySet):
         The one home of the rule for many rows (the annual report, limit statistics);
         TemporaryLimit.effective_end reads the annotation when present.
         """
-        return self.annotate(effective_until=_effective_end()).annotate(
+        return self.annotate(effective_until=effective_end_expression()).annotate(
             effective_duration=models.ExpressionWrapper(
                 models.F("effective_until") - models.F("start"), output_field=models.DurationField()
             )
@@ -264,14 +181,14 @@ class TemporaryLimit(models.Model):
         """
         if hasattr(self, "effective_until"):
             return self.effective_until
-        if _holds(_CUT_SHORT, self):
+        if row_satisfies(CUT_SHORT, self):
             return max(self.lifted_at, self.start)
         return self.end
 
     def status_at(self, at) -> str:
         """The limit's status at `at`: limit_status_q's rule for this one row."""
         for status in (LimitStatus.LIFTED, LimitStatus.UPCOMING, LimitStatus.ACTIVE):
-            if _holds(limit_status_q(status, at=at), self):
+            if row_satisfies(limit_status_q(status, at=at), self):
                 return status
         return LimitStatus.ENDED
 

@@ -20,7 +20,8 @@ from django.utils import timezone
 
 from accounts.selectors import user_roles
 from common.db import fetch_all, instance, model_columns
-from limits.models import LimitConcern, LimitEvent, TemporaryLimit, limit_status_q
+from limits.models import LimitConcern, LimitEvent, TemporaryLimit
+from limits.periods import limit_status_q
 from observability.models import ConnectionPoint, ObservabilityArea, SystemOperator
 from prequal.models import Case, Product, Spg, Spu
 from prequal.selectors.resources import product_by_code as product_by_code_uncached

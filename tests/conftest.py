@@ -3,12 +3,45 @@ import os
 import pytest
 from rest_framework.test import APIClient
 
-from tests.personas import make_cast
+from tests.personas import make_cast, make_registry
+from tests.workflow_helpers import at_t0, wf  # noqa: F401 (fixtures for every test)
 
 
 @pytest.fixture
 def cast(db):
     return make_cast()
+
+
+@pytest.fixture
+def registry(cast):
+    """SPUs, SPGs and a membership of both FSPs (tests/personas.py make_registry)."""
+    return make_registry(cast)
+
+
+@pytest.fixture
+def sweden(cast):
+    """The cast with nested TSO, regional and local observability areas (tests/gis.py)."""
+    from tests.gis import make_sweden_areas
+
+    return make_sweden_areas(cast)
+
+
+@pytest.fixture
+def media(settings, tmp_path):
+    """Uploads (area files awaiting confirmation) go to a folder of this test's own."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+@pytest.fixture
+def at_now():
+    """The clock stopped at tests/limit_helpers.py NOW, a day before the limits' START."""
+    import time_machine
+
+    from tests.limit_helpers import NOW
+
+    with time_machine.travel(NOW, tick=False):
+        yield
 
 
 @pytest.fixture
@@ -106,7 +139,7 @@ def celery_worker_factory(redis_server, tmp_path):
 @pytest.fixture
 def grid(cast):
     """Areas, products and a prequalifiable SPU for the limit and activation-check tests."""
-    from tests.test_limits_setup import make_grid
+    from tests.grid import make_grid
 
     return make_grid(cast)
 

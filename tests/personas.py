@@ -10,11 +10,15 @@ from dataclasses import dataclass
 
 from accounts.models import Membership, Organisation, User
 from observability.models import SystemOperator
-from prequal.models import Fsp
+from prequal.models import Fsp, Spu
 from tests.factories import (
+    ConnectionPointFactory,
     FspFactory,
     MembershipFactory,
     OrganisationFactory,
+    SpgFactory,
+    SpgMembershipFactory,
+    SpuFactory,
     SystemOperatorFactory,
     UserFactory,
 )
@@ -81,3 +85,32 @@ def make_cast() -> Cast:
         outsider=UserFactory(username="outsider"),
         admin=UserFactory(username="admin", is_staff=True, is_superuser=True),
     )
+
+
+def make_registry(cast: Cast) -> dict:
+    """The cast's resources (the `registry` fixture): FSP A's SPU "A-1" and SPG "GA" at the local
+    DSO's point `cp_a`, FSP A's membership of A-1 in GA; FSP B's SPU "B-1" at the other local DSO's
+    point `cp_b` and its SPG "GB" without members. All in SE3."""
+    cp_a = ConnectionPointFactory(connecting_so=cast.local, bidding_zone="SE3")
+    cp_b = ConnectionPointFactory(connecting_so=cast.other_local, bidding_zone="SE3")
+    spu_a = SpuFactory(fsp=cast.fsp_a, connection_point=cp_a, code="A-1", name="Alpha battery")
+    spu_b = SpuFactory(
+        fsp=cast.fsp_b,
+        connection_point=cp_b,
+        code="B-1",
+        name="Beta pump",
+        technology=Spu.Technology.HEAT_PUMP,
+    )
+    spg_a = SpgFactory(fsp=cast.fsp_a, code="GA", bidding_zone="SE3")
+    spg_b = SpgFactory(fsp=cast.fsp_b, code="GB", bidding_zone="SE3")
+    membership_a = SpgMembershipFactory(spg=spg_a, spu=spu_a)
+    return {
+        "cp_a": cp_a, "cp_b": cp_b, "spu_a": spu_a, "spu_b": spu_b,
+        "spg_a": spg_a, "spg_b": spg_b, "membership_a": membership_a,
+    }
+
+
+def login(client, user):
+    """`client` logged in as `user` (a Django test client), for chaining: login(client, u).get(...)."""
+    client.force_login(user)
+    return client

@@ -1,6 +1,6 @@
-"""Shared set-up for workflow tests: a product, an SPU of FSP A at the local DSO, cases.
+"""The workflow world: a product, an SPU of FSP A at the local DSO, cases, and decisions.
 
-Use the `wf` fixture (import it into a test module: `from tests.workflow_helpers import wf`).
+The `wf` and `at_t0` fixtures reach every test through tests/conftest.py.
 With the cast's operators, a case for `wf.spu` is assessed by the local DSO (connecting)
 and the TSO (procuring `wf.product`); `wf.spg_case()` adds the other local DSO too.
 """
@@ -8,14 +8,18 @@ and the TSO (procuring `wf.product`); `wf.spg_case()` adds the other local DSO t
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 import pytest
+import time_machine
+from django.urls import reverse
 from django.utils import timezone
 
 from observability.models import SystemOperator
 from prequal.models import Assessment, Case, DeadlineRule, Product, Spg, Spu
-from prequal.services.cases import case_create_draft, case_submit
+from prequal.services.cases import assessment_decide, case_create_draft, case_submit
+from prequal.services.deadlines import deadline_rule_in_force
 from tests.factories import (
     ConnectionPointFactory,
     ProductFactory,
@@ -84,3 +88,104 @@ def wf(cast) -> Workflow:
         fsp=cast.fsp_a, connection_point=ConnectionPointFactory(connecting_so=cast.local), code="BAT-1"
     )
     return Workflow(cast=cast, product=product, spu=spu)
+
+
+T0 = datetime(2027, 1, 11, 9, 0, tzinfo=UTC)  # Monday 10:00 in Stockholm
+
+
+CONDITION = {
+    "max_up_mw": Decimal("2"),
+    "months": [12, 1, 2],
+    "weekdays": [0, 1, 2, 3, 4],
+    "start_time": "07:00",
+    "end_time": "09:00",
+}
+
+
+def approve(user, assessment):
+    return assessment_decide(user=user, assessment=assessment, outcome="approved")
+
+
+def approve_conditionally(user, assessment, conditions=(CONDITION,)):
+    return assessment_decide(
+        user=user,
+        assessment=assessment,
+        outcome="conditionally_approved",
+        reason="Congestion on the 10 kV feeder in winter mornings.",
+        conditions=list(conditions),
+    )
+
+
+def refuse(user, assessment):
+    return assessment_decide(
+        user=user,
+        assessment=assessment,
+        outcome="not_approved",
+        justification="The transformer is at its limit.",
+        limits_explanation="The congestion is structural, not temporary.",
+    )
+
+
+@pytest.fixture
+def at_t0():
+    with time_machine.travel(T0, tick=False) as traveller:
+        yield traveller
+
+
+def api_url(name: str, *args) -> str:
+    return reverse(f"api:{name}", args=args)
+
+
+def decide_body(**extra) -> dict:
+    """An API body for assessment-decide: an approval unless told otherwise."""
+    return {"outcome": "approved", **extra}
+
+
+def many_due_assessments(*, cast, count: int) -> list[int]:
+    """`count` cases under assessment, each with one pending assessment past its deadline.
+
+    One live case per SPU and product (a database constraint): `count` SPUs behind one point.
+    """
+    first = SpuFactory(fsp=cast.fsp_a, connection_point__connecting_so=cast.local)
+    spus = [first] + Spu.objects.bulk_create(
+        Spu(fsp=cast.fsp_a, connection_point=first.connection_point, code=f"BULK-{i:05d}",
+            name=f"Unit {i}", technology=first.technology, max_up_kw=first.max_up_kw,
+            max_down_kw=first.max_down_kw)
+        for i in range(1, count)
+    )
+    product = ProductFactory(procuring_so=cast.local)
+    now = timezone.now()
+    rule = deadline_rule_in_force(system_operator=cast.local, at=now)
+    cases = Case.objects.bulk_create(
+        Case(fsp=cast.fsp_a, spu=spu, product=product, status=Case.Status.UNDER_ASSESSMENT,
+             round=1, submitted_at=now - timedelta(days=100))
+        for spu in spus
+    )
+    assessments = Assessment.objects.bulk_create(
+        Assessment(case=c, round=1, system_operator=cast.local, reasons=["connecting"],
+                   deadline_rule=rule, clock_started_at=now - timedelta(days=100),
+                   deadline=now - timedelta(minutes=1) + timedelta(milliseconds=i))
+        for i, c in enumerate(cases)
+    )
+    return [a.pk for a in assessments]
+
+
+def case_page(case):
+    return reverse("prequal:case-detail", kwargs={"pk": case.pk})
+
+
+def decide_page(assessment):
+    return reverse("prequal:assessment-decide", kwargs={"pk": assessment.pk})
+
+
+def decide_by_form(client, assessment, **data):
+    """POST a decision the way the form does (the `seen` stamp and an empty conditions formset)."""
+    assessment = Assessment.objects.get(pk=assessment.pk)
+    payload = {
+        "seen": assessment.updated_at.isoformat(),
+        "conditions-TOTAL_FORMS": "3", "conditions-INITIAL_FORMS": "0",
+        "conditions-MIN_NUM_FORMS": "0", "conditions-MAX_NUM_FORMS": "10",
+        "reason": "", "justification": "", "limits_explanation": "",
+    }
+    payload.update(data)
+    return client.post(decide_page(assessment), payload)

@@ -11,7 +11,8 @@ import shapely
 from django.db import connection
 
 from common.db import fetch_all, instance, model_columns
-from limits.models import LIMIT_APPLIES_DURING_SQL, TargetKind, TemporaryLimit
+from limits.models import TargetKind, TemporaryLimit
+from limits.periods import LIMIT_APPLIES_DURING_SQL
 from prequal.models import Direction, Spu
 
 _area_cache: dict[int, tuple[datetime, object]] = {}

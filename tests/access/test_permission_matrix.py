@@ -1,0 +1,328 @@
+"""The permission matrix (SPEC §4): every page and API endpoint against every role.
+
+Each URL pattern of the project has an entry in MATRIX: the method(s) to send, the object its
+URL points at, and the answer each role must get. The roles are the outsiders of SPEC §4, each
+looking at objects that belong to someone else:
+
+- anonymous: pages redirect to the login page, the API answers 401;
+- fsp_other: a user of FSP B looking at FSP A's resources, cases and SPGs (404 on objects);
+- so_viewer: the local DSO's read-only member, on the local DSO's own cases and limits (reads
+  200, writes 403);
+- so_other: the engineer of the other local DSO, which does not assess the case (404, cannot
+  decide);
+- nra: the regulator's analyst (reads 200, writes 403).
+
+`test_every_url_pattern_has_an_entry` fails when a URL pattern is added without an entry here,
+so a new endpoint cannot ship without its row in the matrix. One database set-up per role.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from rest_framework.authtoken.models import Token
+
+from tests.grid import SETUP_TIME, make_world
+
+ROLES = ("anonymous", "fsp_other", "so_viewer", "so_other", "nra")
+ROLE_USERS = {
+    "fsp_other": "fsp_b_user",
+    "so_viewer": "local_viewer",
+    "so_other": "other_local_engineer",
+    "nra": "nra_analyst",
+}
+
+# Patterns not in the matrix, and why (each is tested elsewhere).
+SKIPPED = {
+    "admin": (
+        "Django admin: staff only, its own login "
+        "(tests/prequal/test_workflow_admin.py, tests/platform/test_hardening.py)"
+    ),
+    "set_language": "language switch: public by design, changes only the caller's cookie and language",
+    "login": "the login page itself: public (throttling in tests/platform/test_hardening.py)",
+    "logout": "logging out: harmless for everyone",
+    "favicon": "the site icon: public",
+    "healthz": "load-balancer probe: public by design (tests/common/test_healthz.py)",
+    "api:schema": "OpenAPI schema: public documentation (tests/platform/test_api_schema.py)",
+    "api:docs": "Swagger UI: public documentation",
+    "api:redoc": "Redoc: public documentation",
+}
+
+OK, REDIRECT, BAD, UNAUTH, DENIED, HIDDEN, NOT_ALLOWED = 200, 302, 400, 401, 403, 404, 405
+
+
+@dataclass
+class Entry:
+    name: str
+    method: str = "get"
+    obj: str | None = None  # key of the object in `world` whose pk fills the URL
+    expect: dict[str, int] = field(default_factory=dict)
+    data: dict | None = None
+    kwargs: dict | None = None
+
+    @property
+    def api(self) -> bool:
+        return self.name.startswith("api:")
+
+    def expected(self, role: str) -> int:
+        if role in self.expect:
+            return self.expect[role]
+        if role == "anonymous":
+            return UNAUTH if self.api else REDIRECT
+        raise KeyError(f"{self.name} {self.method}: no expectation for {role}")
+
+
+def e(name, method="get", obj=None, data=None, kwargs=None, **expect) -> Entry:
+    return Entry(name=name, method=method, obj=obj, expect=expect, data=data, kwargs=kwargs)
+
+
+def reads(fsp_other=OK, so_viewer=OK, so_other=OK, nra=OK, **more) -> dict:
+    return dict(fsp_other=fsp_other, so_viewer=so_viewer, so_other=so_other, nra=nra, **more)
+
+
+MATRIX: list[Entry] = []
+
+
+def url_for(entry: Entry, world: dict) -> str:
+    kwargs = dict(entry.kwargs or {})
+    if entry.obj == "membership":
+        kwargs.update(pk=world["spg"].pk)
+        kwargs["membership_id" if entry.api else "membership_pk"] = world["membership"].pk
+    elif entry.obj:
+        kwargs["pk"] = world[entry.obj].pk
+    return reverse(entry.name, kwargs=kwargs)
+
+
+def client_for(role: str, cast) -> Client:
+    client = Client(raise_request_exception=False)
+    if role != "anonymous":
+        user = getattr(cast, ROLE_USERS[role])
+        token, _ = Token.objects.get_or_create(user=user)
+        client.defaults["HTTP_AUTHORIZATION"] = f"Token {token.key}"
+        client.force_login(user)
+    return client
+
+
+def call(client: Client, entry: Entry, world: dict):
+    url = url_for(entry, world)
+    if entry.method == "get":
+        return client.get(url)
+    if entry.name == "api:area-list":  # a real upload for the local DSO: multipart, like its clients
+        import shapely
+        from django.core.files.uploadedfile import SimpleUploadedFile
+        from shapely.geometry import box
+
+        geojson = shapely.to_geojson(box(17.6, 59.1, 18.4, 59.5)).encode()
+        return client.post(url, {
+            "system_operator": world["operator"].pk,
+            "file": SimpleUploadedFile("area.geojson", geojson, "application/geo+json"),
+        })
+    if entry.api:
+        return getattr(client, entry.method)(url, entry.data or {}, content_type="application/json")
+    return client.post(url, entry.data or {})
+
+
+
+
+# (name, method, object, URL kwargs): anonymous, fsp_other, so_viewer, so_other, nra.
+# BAD (400) means the role got past the permission check and the empty body was refused:
+# the role may do this with its own objects (an FSP creates SPUs, an engineer its SO's limits).
+ROWS = [
+    ("home", "get", None, None, (REDIRECT, OK, OK, OK, OK)),
+    ("api:operator-list", "get", None, None, (UNAUTH, OK, OK, OK, OK)),
+    ("api:operator-detail", "get", "operator", None, (UNAUTH, OK, OK, OK, OK)),
+    ("api:connection-point-list", "get", None, None, (UNAUTH, OK, OK, OK, OK)),
+    ("api:connection-point-detail", "get", "cp", None, (UNAUTH, HIDDEN, OK, HIDDEN, OK)),
+    ("api:area-list", "get", None, None, (UNAUTH, OK, OK, OK, OK)),
+    ("api:area-list", "post", None, None, (UNAUTH, DENIED, DENIED, DENIED, DENIED)),
+    ("api:area-detail", "get", "area", None, (UNAUTH, OK, OK, OK, OK)),
+    ("api:area-geojson", "get", "area", None, (UNAUTH, OK, OK, OK, OK)),
+    ("api:assessing-sos", "post", None, None, (UNAUTH, BAD, BAD, BAD, BAD)),
+    ("api:connection-point-assessing-sos", "get", "cp", None, (UNAUTH, HIDDEN, OK, HIDDEN, OK)),
+    ("api:auth-token", "post", None, None, (BAD, BAD, BAD, BAD, BAD)),
+    ("api:spu-list", "get", None, None, (UNAUTH, OK, OK, OK, OK)),
+    ("api:spu-list", "post", None, None, (UNAUTH, BAD, DENIED, DENIED, DENIED)),
+    ("api:spu-detail", "get", "spu", None, (UNAUTH, HIDDEN, OK, HIDDEN, OK)),
+    ("api:spu-detail", "patch", "spu", None, (UNAUTH, HIDDEN, DENIED, HIDDEN, DENIED)),
+    ("api:spu-deactivate", "post", "spu", None, (UNAUTH, HIDDEN, DENIED, HIDDEN, DENIED)),
+    ("api:spg-list", "get", None, None, (UNAUTH, OK, OK, OK, OK)),
+    ("api:spg-list", "post", None, None, (UNAUTH, BAD, DENIED, DENIED, DENIED)),
+    ("api:spg-detail", "get", "spg", None, (UNAUTH, HIDDEN, OK, HIDDEN, OK)),
+    ("api:spg-detail", "patch", "spg", None, (UNAUTH, HIDDEN, DENIED, HIDDEN, DENIED)),
+    ("api:spg-deactivate", "post", "spg", None, (UNAUTH, HIDDEN, DENIED, HIDDEN, DENIED)),
+    ("api:spg-members", "get", "spg", None, (UNAUTH, HIDDEN, OK, HIDDEN, OK)),
+    ("api:spg-members", "post", "spg", None, (UNAUTH, HIDDEN, DENIED, HIDDEN, DENIED)),
+    ("api:spg-member-end", "post", "membership", None, (UNAUTH, HIDDEN, DENIED, HIDDEN, DENIED)),
+    ("api:product-list", "get", None, None, (UNAUTH, OK, OK, OK, OK)),
+    ("api:product-detail", "get", "product", None, (UNAUTH, OK, OK, OK, OK)),
+    ("api:case-list", "get", None, None, (UNAUTH, OK, OK, OK, OK)),
+    ("api:case-list", "post", None, None, (UNAUTH, BAD, DENIED, DENIED, DENIED)),
+    ("api:case-detail", "get", "case", None, (UNAUTH, HIDDEN, OK, HIDDEN, OK)),
+    ("api:case-detail", "patch", "draft", None, (UNAUTH, HIDDEN, HIDDEN, HIDDEN, HIDDEN)),
+    ("api:case-detail", "delete", "draft", None, (UNAUTH, HIDDEN, HIDDEN, HIDDEN, HIDDEN)),
+    ("api:case-assessing-sos", "get", "draft", None, (UNAUTH, HIDDEN, HIDDEN, HIDDEN, HIDDEN)),
+    ("api:case-submit", "post", "draft", None, (UNAUTH, HIDDEN, HIDDEN, HIDDEN, HIDDEN)),
+    ("api:case-withdraw", "post", "case", None, (UNAUTH, HIDDEN, DENIED, HIDDEN, DENIED)),
+    ("api:case-supply-information", "post", "case", None, (UNAUTH, HIDDEN, DENIED, HIDDEN, DENIED)),
+    ("api:assessment-queue", "get", None, None, (UNAUTH, OK, OK, OK, OK)),
+    ("api:assessment-detail", "get", "assessment", None, (UNAUTH, HIDDEN, OK, HIDDEN, OK)),
+    ("api:assessment-decide", "post", "assessment", None, (UNAUTH, HIDDEN, DENIED, HIDDEN, DENIED)),
+    ("api:assessment-declare-incomplete", "post", "assessment", None,
+     (UNAUTH, HIDDEN, DENIED, HIDDEN, DENIED)),
+    ("api:limit-list", "get", None, None, (UNAUTH, OK, OK, OK, OK)),
+    ("api:limit-list", "post", None, None, (UNAUTH, DENIED, DENIED, BAD, DENIED)),
+    ("api:limit-detail", "get", "limit", None, (UNAUTH, HIDDEN, OK, HIDDEN, OK)),
+    ("api:limit-detail", "patch", "limit", None, (UNAUTH, HIDDEN, DENIED, HIDDEN, DENIED)),
+    ("api:limit-lift", "post", "limit", None, (UNAUTH, HIDDEN, DENIED, HIDDEN, DENIED)),
+    ("api:activation-check", "get", None, None, (UNAUTH, BAD, BAD, BAD, BAD)),
+    ("api:activation-check", "post", None, None, (UNAUTH, BAD, BAD, BAD, BAD)),
+    ("observability:operator-list", "get", None, None, (REDIRECT, OK, OK, OK, OK)),
+    ("observability:operator-detail", "get", "operator", None, (REDIRECT, OK, OK, OK, OK)),
+    ("observability:connection-point-list", "get", None, None, (REDIRECT, OK, OK, OK, OK)),
+    ("prequal:connection-point-detail", "get", "cp", None, (REDIRECT, HIDDEN, OK, HIDDEN, OK)),
+    ("observability:map", "get", None, None, (REDIRECT, OK, OK, OK, OK)),
+    ("observability:map-data", "get", None, None, (REDIRECT, OK, OK, OK, OK)),
+    ("observability:area-list", "get", None, None, (REDIRECT, OK, OK, OK, OK)),
+    ("observability:area-upload", "get", None, None, (REDIRECT, DENIED, DENIED, OK, DENIED)),
+    ("observability:area-upload", "post", None, None, (REDIRECT, DENIED, DENIED, OK, DENIED)),
+    ("observability:area-upload-confirm", "post", None, None, (REDIRECT,) * 5),
+    # ^ nothing staged in this session: back to the upload page (the upload itself is refused above)
+    ("observability:area-detail", "get", "area", None, (REDIRECT, OK, OK, OK, OK)),
+    ("observability:area-download", "get", "area", None, (REDIRECT, OK, OK, OK, OK)),
+    ("prequal:assessing-sos", "get", "cp", None, (REDIRECT, HIDDEN, OK, HIDDEN, OK)),
+    ("prequal:spu-list", "get", None, None, (REDIRECT, OK, OK, OK, OK)),
+    ("prequal:spu-create", "get", None, None, (REDIRECT, OK, DENIED, DENIED, DENIED)),
+    ("prequal:spu-create", "post", None, None, (REDIRECT, OK, DENIED, DENIED, DENIED)),
+    ("prequal:spu-detail", "get", "spu", None, (REDIRECT, HIDDEN, OK, HIDDEN, OK)),
+    ("prequal:spu-edit", "get", "spu", None, (REDIRECT, HIDDEN, DENIED, HIDDEN, DENIED)),
+    ("prequal:spu-edit", "post", "spu", None, (REDIRECT, HIDDEN, DENIED, HIDDEN, DENIED)),
+    ("prequal:spu-deactivate", "post", "spu", None, (REDIRECT, HIDDEN, DENIED, HIDDEN, DENIED)),
+    ("prequal:spg-list", "get", None, None, (REDIRECT, OK, OK, OK, OK)),
+    ("prequal:spg-create", "get", None, None, (REDIRECT, OK, DENIED, DENIED, DENIED)),
+    ("prequal:spg-create", "post", None, None, (REDIRECT, OK, DENIED, DENIED, DENIED)),
+    ("prequal:spg-detail", "get", "spg", None, (REDIRECT, HIDDEN, OK, HIDDEN, OK)),
+    ("prequal:spg-edit", "get", "spg", None, (REDIRECT, HIDDEN, DENIED, HIDDEN, DENIED)),
+    ("prequal:spg-edit", "post", "spg", None, (REDIRECT, HIDDEN, DENIED, HIDDEN, DENIED)),
+    ("prequal:spg-deactivate", "post", "spg", None, (REDIRECT, HIDDEN, DENIED, HIDDEN, DENIED)),
+    ("prequal:spg-member-add", "get", "spg", None, (NOT_ALLOWED,) * 5),
+    ("prequal:spg-member-add", "post", "spg", None, (REDIRECT, HIDDEN, DENIED, HIDDEN, DENIED)),
+    ("prequal:spg-member-end", "post", "membership", None, (REDIRECT, HIDDEN, DENIED, HIDDEN, DENIED)),
+    ("prequal:product-list", "get", None, None, (REDIRECT, OK, OK, OK, OK)),
+    ("prequal:import", "get", None, None, (REDIRECT, OK, DENIED, DENIED, DENIED)),
+    ("prequal:import", "post", None, None, (REDIRECT, OK, DENIED, DENIED, DENIED)),
+    ("prequal:import-template", "get", None, None, (REDIRECT, OK, DENIED, DENIED, DENIED)),
+    ("prequal:case-list", "get", None, None, (REDIRECT, OK, OK, OK, OK)),
+    ("prequal:case-create", "get", None, None, (REDIRECT, OK, DENIED, DENIED, DENIED)),
+    ("prequal:case-create", "post", None, None, (REDIRECT, OK, DENIED, DENIED, DENIED)),
+    ("prequal:case-detail", "get", "case", None, (REDIRECT, HIDDEN, OK, HIDDEN, OK)),
+    ("prequal:case-submit", "post", "draft", None, (REDIRECT, HIDDEN, HIDDEN, HIDDEN, HIDDEN)),
+    ("prequal:case-delete", "post", "draft", None, (REDIRECT, HIDDEN, HIDDEN, HIDDEN, HIDDEN)),
+    ("prequal:case-withdraw", "post", "case", None, (REDIRECT, HIDDEN, DENIED, HIDDEN, DENIED)),
+    ("prequal:case-supply-information", "get", "case", None, (REDIRECT,) + (NOT_ALLOWED,) * 4),
+    ("prequal:case-supply-information", "post", "case", None, (REDIRECT, HIDDEN, DENIED, HIDDEN, DENIED)),
+    ("prequal:queue", "get", None, None, (REDIRECT, DENIED, OK, OK, DENIED)),
+    ("prequal:assessment-decide", "get", "assessment", None, (REDIRECT, HIDDEN, DENIED, HIDDEN, DENIED)),
+    ("prequal:assessment-decide", "post", "assessment", None, (REDIRECT, HIDDEN, DENIED, HIDDEN, DENIED)),
+    ("prequal:assessment-declare-incomplete", "get", "assessment", None, (REDIRECT,) + (NOT_ALLOWED,) * 4),
+    ("prequal:assessment-declare-incomplete", "post", "assessment", None,
+     (REDIRECT, HIDDEN, DENIED, HIDDEN, DENIED)),
+    ("reports:report", "get", None, None, (REDIRECT, HIDDEN, OK, OK, OK)),
+    ("reports:report-download", "get", None, {"fmt": "csv"}, (REDIRECT, HIDDEN, OK, OK, OK)),
+    ("limits:limit-list", "get", None, None, (REDIRECT, OK, OK, OK, OK)),
+    ("limits:limit-create", "get", None, None, (REDIRECT, DENIED, DENIED, OK, DENIED)),
+    ("limits:limit-create", "post", None, None, (REDIRECT, DENIED, DENIED, OK, DENIED)),
+    ("limits:limit-detail", "get", "limit", None, (REDIRECT, HIDDEN, OK, HIDDEN, OK)),
+    ("limits:limit-edit", "get", "limit", None, (REDIRECT, HIDDEN, DENIED, HIDDEN, DENIED)),
+    ("limits:limit-edit", "post", "limit", None, (REDIRECT, HIDDEN, DENIED, HIDDEN, DENIED)),
+    ("limits:limit-lift", "post", "limit", None, (REDIRECT, HIDDEN, DENIED, HIDDEN, DENIED)),
+    ("limits:activation-check", "get", None, None, (REDIRECT, OK, OK, OK, OK)),
+]
+
+
+MATRIX = [
+    Entry(name=n, method=m, obj=o, kwargs=k, expect=dict(zip(ROLES, codes, strict=True)))
+    for n, m, o, k, codes in ROWS
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", ROLES)
+def test_every_endpoint_answers_each_role_as_declared(role, cast):
+    from django.conf import settings
+
+    world = make_world(cast)
+    wrong = []
+    with time_machine.travel(SETUP_TIME + timedelta(hours=1), tick=True):
+        client = client_for(role, cast)
+        for entry in MATRIX:
+            response = call(client, entry, world)
+            expected = entry.expected(role)
+            if response.status_code != expected:
+                wrong.append(
+                    f"{entry.method.upper()} {entry.name}: {response.status_code}, expected {expected}"
+                )
+            elif expected == REDIRECT and role == "anonymous":
+                if not response.headers["Location"].startswith(reverse(settings.LOGIN_URL)):
+                    wrong.append(f"{entry.name}: redirects to {response.headers['Location']}, not the login")
+            elif expected == UNAUTH and "Token" not in response.headers.get("WWW-Authenticate", ""):
+                wrong.append(f"{entry.name}: 401 without a token challenge")
+            if response.status_code >= 500:
+                wrong.append(f"{entry.method.upper()} {entry.name}: server error")
+    assert not wrong, f"{role}:\n" + "\n".join(wrong)
+    # Nothing a refused write touched has changed.
+    for key in ("case", "assessment", "draft"):
+        obj = world[key]
+        assert type(obj).objects.get(pk=obj.pk).status == obj.status, key
+    assert type(world["limit"]).objects.get(pk=world["limit"].pk).lifted_at is None
+    assert type(world["spu"]).objects.get(pk=world["spu"].pk).is_active
+
+
+def _patterns(patterns, prefix="", namespace=""):
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            ns = namespace
+            if pattern.namespace:
+                ns = f"{namespace}:{pattern.namespace}" if namespace else pattern.namespace
+            yield from _patterns(pattern.url_patterns, prefix + str(pattern.pattern), ns)
+        elif isinstance(pattern, URLPattern):
+            name = f"{namespace}:{pattern.name}" if namespace else (pattern.name or "")
+            yield prefix + str(pattern.pattern), name, pattern
+
+
+def _api_methods(pattern: URLPattern) -> set[str]:
+    view = getattr(pattern.callback, "cls", None)
+    if view is None:
+        return set()
+    return {m for m in ("get", "post", "put", "patch", "delete") if hasattr(view, m)}
+
+
+def test_every_url_pattern_has_an_entry():
+    """A URL pattern without a row in ROWS (or a reason in SKIPPED) fails here."""
+    covered: dict[str, set[str]] = {}
+    for entry in MATRIX:
+        covered.setdefault(entry.name, set()).add(entry.method)
+    missing, stale = [], set(covered)
+    for route, name, pattern in _patterns(get_resolver().url_patterns):
+        if route.startswith("admin/") or name.split(":")[0] in SKIPPED or name in SKIPPED:
+            continue
+        if route.startswith(("static/", "media/")):
+            continue
+        stale.discard(name)
+        if name not in covered:
+            missing.append(f"{route} ({name or 'unnamed'})")
+            continue
+        for method in _api_methods(pattern) - covered[name]:
+            missing.append(f"{method.upper()} {route} ({name})")
+    assert not missing, "URL patterns without a permission-matrix entry:\n" + "\n".join(missing)
+    assert not stale, f"Entries for URL names that no longer exist: {sorted(stale)}"
+
+
+def test_matrix_is_complete_for_every_role():
+    for entry in MATRIX:
+        for role in ROLES:
+            assert entry.expected(role) in {OK, REDIRECT, BAD, UNAUTH, DENIED, HIDDEN, NOT_ALLOWED}

@@ -1,0 +1,126 @@
+"""Who may read and change FSP data (SPUs, SPGs, memberships, connection points) over the REST API
+(SPEC §4, the "FSP data" column): owners, other FSPs, SOs in and outside the grid, the NRA,
+outsiders and anonymous callers."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+from rest_framework.test import APIClient
+
+from observability.models import ConnectionPoint
+from prequal.models import Spg, SpgMembership, Spu
+from tests.factories import ProductFactory
+from tests.registry_helpers import post_spu, spu_payload
+
+
+def every_endpoint(registry, cast) -> list[tuple[str, str]]:
+    spu, spg, membership = registry["spu_a"].pk, registry["spg_a"].pk, registry["membership_a"].pk
+    return [
+        ("get", reverse("api:operator-list")),
+        ("get", reverse("api:operator-detail", args=[cast.tso.pk])),
+        ("get", reverse("api:connection-point-list")),
+        ("get", reverse("api:connection-point-detail", args=[registry["cp_a"].pk])),
+        ("get", reverse("api:spu-list")),
+        ("post", reverse("api:spu-list")),
+        ("get", reverse("api:spu-detail", args=[spu])),
+        ("patch", reverse("api:spu-detail", args=[spu])),
+        ("post", reverse("api:spu-deactivate", args=[spu])),
+        ("get", reverse("api:spg-list")),
+        ("post", reverse("api:spg-list")),
+        ("get", reverse("api:spg-detail", args=[spg])),
+        ("patch", reverse("api:spg-detail", args=[spg])),
+        ("post", reverse("api:spg-deactivate", args=[spg])),
+        ("get", reverse("api:spg-members", args=[spg])),
+        ("post", reverse("api:spg-members", args=[spg])),
+        ("post", reverse("api:spg-member-end", args=[spg, membership])),
+        ("get", reverse("api:product-list")),
+        ("get", reverse("api:product-detail", args=[ProductFactory(procuring_so=cast.tso).pk])),
+    ]
+
+
+def test_anonymous_gets_401_everywhere(cast, registry):
+    client = APIClient()
+    for method, url in every_endpoint(registry, cast):
+        response = getattr(client, method)(url, {}, format="json")
+        assert response.status_code == 401, (method, url, response.status_code)
+        assert response["WWW-Authenticate"] == "Token"
+    assert Spu.objects.get(pk=registry["spu_a"].pk).is_active
+
+
+def test_a_bad_token_gets_401(cast, registry):
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION="Token not-a-real-token")
+
+    assert client.get(reverse("api:spu-list")).status_code == 401
+
+
+def fsp_a_object_endpoints(registry) -> list[tuple[str, str, dict]]:
+    spu, spg, membership = registry["spu_a"].pk, registry["spg_a"].pk, registry["membership_a"].pk
+    return [
+        ("get", reverse("api:spu-detail", args=[spu]), {}),
+        ("patch", reverse("api:spu-detail", args=[spu]), {"name": "Mine now"}),
+        ("post", reverse("api:spu-deactivate", args=[spu]), {}),
+        ("get", reverse("api:spg-detail", args=[spg]), {}),
+        ("patch", reverse("api:spg-detail", args=[spg]), {"name": "Mine now"}),
+        ("post", reverse("api:spg-deactivate", args=[spg]), {}),
+        ("get", reverse("api:spg-members", args=[spg]), {}),
+        ("post", reverse("api:spg-members", args=[spg]), {"spu": registry["spu_b"].pk}),
+        ("post", reverse("api:spg-member-end", args=[spg, membership]), {}),
+    ]
+
+
+def assert_fsp_a_objects_unchanged(registry) -> None:
+    spu = Spu.objects.get(pk=registry["spu_a"].pk)
+    spg = Spg.objects.get(pk=registry["spg_a"].pk)
+    membership = SpgMembership.objects.get(pk=registry["membership_a"].pk)
+    assert (spu.name, spu.is_active) == (registry["spu_a"].name, True)
+    assert (spg.name, spg.is_active, spg.memberships.count()) == (registry["spg_a"].name, True, 1)
+    assert membership.valid_to is None
+
+
+def test_other_fsp_gets_404_on_everything_of_fsp_a(cast, api_as, registry):
+    client = api_as(cast.fsp_b_user)
+    for method, url, data in fsp_a_object_endpoints(registry):
+        response = getattr(client, method)(url, data, format="json")
+        assert response.status_code == 404, (method, url, response.status_code)
+        assert response.json() == {"detail": "Not found."}
+    assert_fsp_a_objects_unchanged(registry)
+
+
+def test_outsider_gets_404_and_cannot_create(cast, api_as, registry):
+    client = api_as(cast.outsider)
+    for method, url, data in fsp_a_object_endpoints(registry):
+        assert getattr(client, method)(url, data, format="json").status_code == 404, (method, url)
+    assert client.get(reverse("api:spu-list")).json()["count"] == 0
+    assert post_spu(client, spu_payload(cast)).status_code == 403
+
+
+@pytest.mark.parametrize("persona", ["local_viewer", "local_engineer", "nra_analyst"])
+def test_readers_read_in_scope_but_get_403_on_writes(cast, api_as, registry, persona):
+    client = api_as(getattr(cast, persona))
+    spu = registry["spu_a"]
+
+    assert client.get(reverse("api:spu-detail", args=[spu.pk])).status_code == 200
+    assert spu.pk in [row["id"] for row in client.get(reverse("api:spu-list")).json()["results"]]
+    assert client.get(reverse("api:spg-detail", args=[registry["spg_a"].pk])).status_code == 200
+    assert client.get(reverse("api:spg-members", args=[registry["spg_a"].pk])).status_code == 200
+    for method, url, data in fsp_a_object_endpoints(registry):
+        if method == "get":
+            continue
+        response = getattr(client, method)(url, data, format="json")
+        assert response.status_code == 403, (method, url, response.status_code)
+    assert post_spu(client, spu_payload(cast)).status_code == 403
+    spg_create = client.post(
+        reverse("api:spg-list"), {"code": "G", "name": "G", "bidding_zone": "SE3"}, format="json"
+    )
+    assert spg_create.status_code == 403
+    assert_fsp_a_objects_unchanged(registry)
+    assert ConnectionPoint.objects.count() == 2
+
+
+def test_an_so_outside_the_grid_gets_404(cast, api_as, registry):
+    client = api_as(cast.other_local_engineer)
+
+    assert client.get(reverse("api:spu-detail", args=[registry["spu_a"].pk])).status_code == 404
+    assert client.get(reverse("api:spu-detail", args=[registry["spu_b"].pk])).status_code == 200

@@ -1,0 +1,255 @@
+"""R7 Temporary limits: publication deadline, grid scope, bad input, history, notifications."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+import time_machine
+from django.core import mail
+from django.core.exceptions import PermissionDenied, ValidationError
+from shapely.geometry import box, mapping
+
+from limits.models import ImmutableLimitRecord, LimitEvent, LimitRefusal, TargetKind, TemporaryLimit
+from limits.services import limit_lift, limit_update
+from prequal.models import Direction
+from tests.factories import ConnectionPointFactory
+from tests.limit_helpers import END, START, create
+
+# --- R7: the latest allowed publication time ----------------------------------------------------
+
+
+def test_mfrr_limit_exactly_at_the_latest_allowed_time_is_accepted(grid):
+    grid.prequalify(spu=grid.spu)
+    # mFRR energy: MTU 12:00, gate closure 11:15, minus one hour: 10:15 UTC (T-105 min).
+    limit = create(grid, at=datetime(2027, 6, 1, 10, 15, 0, tzinfo=UTC))
+    assert limit.latest_allowed_at == datetime(2027, 6, 1, 10, 15, tzinfo=UTC)
+    assert LimitRefusal.objects.count() == 0
+
+
+def test_mfrr_limit_one_second_late_is_refused_recorded_and_not_stored(grid):
+    grid.prequalify(spu=grid.spu)
+    with pytest.raises(ValidationError) as exc:
+        create(grid, at=datetime(2027, 6, 1, 10, 15, 1, tzinfo=UTC))
+    message = exc.value.message_dict["start"][0]
+    assert "Too late" in message
+    assert "2027-06-01 12:15 CEST" in message  # the latest allowed time in the SO's local time
+    assert TemporaryLimit.objects.count() == 0
+    refusal = LimitRefusal.objects.get()
+    assert refusal.latest_allowed_at == datetime(2027, 6, 1, 10, 15, tzinfo=UTC)
+    assert refusal.requested_start == START
+    assert refusal.actor == grid.cast.local_engineer
+
+
+def test_the_first_mtu_is_aligned_down(grid):
+    grid.prequalify(spu=grid.spu)
+    limit = create(grid, start=START + timedelta(minutes=7), at=START - timedelta(hours=3))
+    assert limit.latest_allowed_at == datetime(2027, 6, 1, 10, 15, tzinfo=UTC)
+
+
+def test_the_most_binding_product_wins(grid):
+    grid.prequalify(spu=grid.spu)
+    grid.prequalify(spu=grid.spu, product=grid.local_product)
+    # Local product: MTU 12:00 (60 min) minus 120 min gate closure minus 1 h = 09:00 UTC.
+    start = START + timedelta(minutes=30)
+    with pytest.raises(ValidationError) as exc:
+        create(grid, start=start, at=datetime(2027, 6, 1, 9, 0, 1, tzinfo=UTC))
+    assert "11:00 CEST" in exc.value.message_dict["start"][0]
+    assert "Local flex" in exc.value.message_dict["start"][0]
+    limit = create(grid, start=start, at=datetime(2027, 6, 1, 9, 0, 0, tzinfo=UTC))
+    assert limit.latest_allowed_at == datetime(2027, 6, 1, 9, 0, tzinfo=UTC)
+
+
+def test_nothing_prequalified_falls_back_to_one_hour_before_the_start(grid):
+    limit = create(grid, at=START - timedelta(hours=1))
+    assert limit.latest_allowed_at == START - timedelta(hours=1)
+    with pytest.raises(ValidationError):
+        create(grid, at=START - timedelta(minutes=59, seconds=59))
+
+
+def test_an_spg_membership_makes_the_spu_limit_follow_the_groups_products(grid):
+    spg = grid.spg_with_members(members=[grid.spu])
+    grid.prequalify(spg=spg, product=grid.local_product)
+    with pytest.raises(ValidationError):
+        create(grid, at=datetime(2027, 6, 1, 9, 0, 1, tzinfo=UTC))
+
+
+def test_a_limit_longer_than_the_maximum_is_refused(grid, settings):
+    settings.GRIDPREQUAL_LIMIT_MAX_DAYS = 7
+    create(grid, end=START + timedelta(days=7))
+    with pytest.raises(ValidationError) as exc:
+        create(grid, end=START + timedelta(days=7, seconds=1))
+    assert "at most 7 days" in exc.value.message_dict["end"][0]
+    assert TemporaryLimit.objects.count() == 1
+
+
+# --- the grid: whose targets ---------------------------------------------------------------------
+
+
+def test_another_operators_grid_is_refused(grid):
+    with pytest.raises(ValidationError) as exc:
+        create(grid, user=grid.cast.other_local_engineer, so=grid.cast.other_local)
+    assert "not on your grid" in exc.value.message_dict["target"][0]
+    assert TemporaryLimit.objects.count() == 0
+
+
+def test_an_operator_whose_area_contains_the_point_may_limit_it(grid):
+    # The regional DSO does not connect the point, but its area covers it.
+    from tests.factories import make_area
+
+    make_area(system_operator=grid.cast.regional, geometry=box(10, 55, 25, 69))
+    limit = create(grid, user=grid.cast.regional_engineer, so=grid.cast.regional)
+    assert limit.system_operator == grid.cast.regional
+
+
+def test_a_viewer_or_an_engineer_of_another_operator_cannot_set_limits(grid):
+    with pytest.raises(PermissionDenied):
+        create(grid, user=grid.cast.local_viewer)
+    with pytest.raises(PermissionDenied):
+        create(grid, user=grid.cast.other_local_engineer)  # as the local DSO
+
+
+def test_an_area_outside_the_operators_area_is_refused(grid):
+    with pytest.raises(ValidationError) as exc:
+        create(grid, target_kind=TargetKind.AREA, spu=None, area=mapping(box(11.6, 57.6, 12.0, 57.9)))
+    assert "another operator's grid" in exc.value.message_dict["area"][0]
+
+
+def test_an_area_is_clipped_to_the_operators_area(grid):
+    limit = create(grid, target_kind=TargetKind.AREA, spu=None, area=mapping(box(18.0, 59.2, 19.5, 59.5)))
+    assert (limit.min_lon, limit.max_lon) == (18.0, 18.5)
+
+
+def test_an_area_limit_concerns_every_fsp_inside(grid):
+    inside_b = grid.new_spu(fsp=grid.cast.fsp_b)
+    outside = grid.new_spu(
+        fsp=grid.cast.fsp_b,
+        cp=ConnectionPointFactory(connecting_so=grid.cast.local, latitude=58.0, longitude=15.0),
+    )
+    assert outside
+    limit = create(grid, target_kind=TargetKind.AREA, spu=None, area=mapping(box(18.0, 59.2, 18.2, 59.4)))
+    assert set(limit.concerns.values_list("fsp_id", flat=True)) == {grid.cast.fsp_a.pk, inside_b.fsp_id}
+
+
+# --- bad input: clear errors, nothing stored ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [
+        ({"end": START - timedelta(hours=1)}, "end"),
+        ({"end": START}, "end"),
+        ({"quantity_mw": Decimal("-1")}, "quantity_mw"),
+        ({"direction": "sideways"}, "direction"),
+        ({"reason": "  "}, "reason"),
+        ({"target_kind": TargetKind.SPU, "spu": None}, "target"),
+        ({"target_kind": "planet"}, "target_kind"),
+        ({"target_kind": TargetKind.AREA, "spu": None, "area": "{not json"}, "area"),
+        (
+            {"target_kind": TargetKind.AREA, "spu": None, "area": {"type": "Point", "coordinates": [18, 59]}},
+            "area",
+        ),
+    ],
+)
+def test_bad_input_is_refused_per_field(grid, overrides, field):
+    with pytest.raises(ValidationError) as exc:
+        create(grid, **overrides)
+    assert field in exc.value.message_dict
+    assert TemporaryLimit.objects.count() == 0 and LimitEvent.objects.count() == 0
+
+
+def test_a_direction_the_spu_does_not_offer_is_refused(grid):
+    solar = grid.new_spu(up_kw="0", down_kw="500")
+    with pytest.raises(ValidationError) as exc:
+        create(grid, spu=solar, direction=Direction.UP)
+    assert "offers no capacity up" in exc.value.message_dict["direction"][0]
+    with pytest.raises(ValidationError):
+        create(grid, spu=solar, direction=Direction.BOTH)
+    assert create(grid, spu=solar, direction=Direction.DOWN).direction == Direction.DOWN
+
+
+# --- changes, lifting and history -----------------------------------------------------------------
+
+
+def test_relaxing_is_allowed_late_tightening_is_not(grid):
+    grid.prequalify(spu=grid.spu)
+    limit = create(grid)
+    late = datetime(2027, 6, 1, 11, 0, tzinfo=UTC)
+    with time_machine.travel(late, tick=False):
+        limit = limit_update(user=grid.cast.local_engineer, limit=limit, quantity_mw=Decimal("0.8"))
+        assert limit.quantity_mw == Decimal("0.8")
+        with pytest.raises(ValidationError) as exc:
+            limit_update(user=grid.cast.local_engineer, limit=limit, quantity_mw=Decimal("0.2"))
+        assert "Too late" in exc.value.message_dict["start"][0]
+        with pytest.raises(ValidationError):
+            limit_update(user=grid.cast.local_engineer, limit=limit, direction=Direction.BOTH)
+        limit = limit_update(user=grid.cast.local_engineer, limit=limit, end=END - timedelta(hours=1))
+    assert LimitRefusal.objects.filter(limit=limit).count() == 2
+    limit.refresh_from_db()
+    assert (limit.quantity_mw, limit.end) == (Decimal("0.8"), END - timedelta(hours=1))
+
+
+def test_extending_the_end_is_checked_from_the_old_end(grid):
+    grid.prequalify(spu=grid.spu)
+    limit = create(grid)
+    # The extension first affects the MTU at END (16:00 UTC): latest 14:15 UTC.
+    with time_machine.travel(datetime(2027, 6, 1, 14, 15, 1, tzinfo=UTC), tick=False):
+        with pytest.raises(ValidationError) as exc:
+            limit_update(user=grid.cast.local_engineer, limit=limit, end=END + timedelta(hours=1))
+        assert "end" in exc.value.message_dict
+    with time_machine.travel(datetime(2027, 6, 1, 14, 15, 0, tzinfo=UTC), tick=False):
+        limit = limit_update(user=grid.cast.local_engineer, limit=limit, end=END + timedelta(hours=1))
+    assert limit.end == END + timedelta(hours=1)
+
+
+def test_lifting_is_always_allowed_and_everything_is_in_the_history(grid):
+    grid.prequalify(spu=grid.spu)
+    limit = create(grid)
+    with time_machine.travel(START + timedelta(minutes=30), tick=False):
+        limit = limit_lift(user=grid.cast.local_engineer, limit=limit)
+        assert limit.status == "lifted"
+        with pytest.raises(ValidationError):
+            limit_lift(user=grid.cast.local_engineer, limit=limit)
+        with pytest.raises(ValidationError):
+            limit_update(user=grid.cast.local_engineer, limit=limit, quantity_mw=Decimal("0.9"))
+    events = list(limit.events.order_by("at"))
+    assert [e.action for e in events] == ["create", "lift"]
+    assert events[1].before["lifted_at"] is None and events[1].after["lifted_at"]
+    assert {e.actor for e in events} == {grid.cast.local_engineer}
+    with pytest.raises(ImmutableLimitRecord):
+        events[0].save()
+    with pytest.raises(ImmutableLimitRecord):
+        LimitEvent.objects.all().delete()
+
+
+def test_the_fsps_concerned_are_notified_at_once(grid, django_capture_on_commit_callbacks):
+    grid.cast.fsp_a_user.email = "a@fsp.example"
+    grid.cast.fsp_a_user.save()
+    grid.cast.fsp_b_user.email = "b@fsp.example"
+    grid.cast.fsp_b_user.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        limit = create(grid)
+    assert [m.to for m in mail.outbox] == [["a@fsp.example"]]
+    assert "BAT-1" in mail.outbox[0].subject
+    assert "2027-06-01 14:00 CEST" in mail.outbox[0].body
+    with django_capture_on_commit_callbacks(execute=True), time_machine.travel(START, tick=False):
+        limit_lift(user=grid.cast.local_engineer, limit=limit)
+    assert len(mail.outbox) == 2 and "lifted" in mail.outbox[1].subject
+
+
+def test_the_annual_figures_count_limits_hours_and_late_refusals(grid):
+    from limits.selectors import limit_statistics
+
+    grid.prequalify(spu=grid.spu)
+    limit = create(grid)  # 4 hours
+    with time_machine.travel(START + timedelta(hours=1), tick=False):
+        limit_lift(user=grid.cast.local_engineer, limit=limit)  # in force 1 hour
+    create(grid, start=START + timedelta(days=1), end=START + timedelta(days=1, hours=2))
+    with pytest.raises(ValidationError):
+        create(grid, at=START - timedelta(minutes=10))
+    figures = limit_statistics(year=2027, time_zone="Europe/Stockholm")
+    assert figures == {
+        grid.cast.local.pk: {"count": 2, "hours": 3.0, "refused_late": 1, "late_share": pytest.approx(1 / 3)}
+    }
+    assert limit_statistics(year=2026) == {}
