@@ -21,14 +21,14 @@ from zoneinfo import ZoneInfo
 
 from common.validators import gs1_check_digit
 from demo.sweden_operators import (  # noqa: F401 (read as demo.sweden.*)
-    _ELLEVIO,
-    _EON,
-    _VATTENFALL,
+    ELLEVIO,
+    EON,
     KM_PER_DEGREE_LAT,
     LOCAL_DSOS,
     OPERATORS,
     REGIONAL_DSOS,
     TSO,
+    VATTENFALL,
     OperatorSpec,
     Ring,
     _offset,
@@ -92,10 +92,10 @@ PRODUCTS: tuple[ProductSpec, ...] = (
     ProductSpec("fcr-d-down", "FCR-D down", "balancing", TSO.name, "down", 60, 60),
     ProductSpec("mfrr-capacity", "mFRR capacity", "balancing", TSO.name, "both", 15, 45),
     ProductSpec("mfrr-energy", "mFRR energy", "balancing", TSO.name, "both", 15, 45),
-    ProductSpec("sthlmflex-vattenfall", "sthlmflex (Vattenfall Eldistribution)", "local", _VATTENFALL,
+    ProductSpec("sthlmflex-vattenfall", "sthlmflex (Vattenfall Eldistribution)", "local", VATTENFALL,
                 "up", 60, 120),
-    ProductSpec("sthlmflex-ellevio", "sthlmflex (Ellevio)", "local", _ELLEVIO, "up", 60, 120),
-    ProductSpec("switch-eon", "SWITCH (E.ON Energidistribution)", "local", _EON, "up", 60, 120),
+    ProductSpec("sthlmflex-ellevio", "sthlmflex (Ellevio)", "local", ELLEVIO, "up", 60, 120),
+    ProductSpec("switch-eon", "SWITCH (E.ON Energidistribution)", "local", EON, "up", 60, 120),
 )
 
 
@@ -271,7 +271,7 @@ USERS: tuple[UserSpec, ...] = (
              "Local DSO: connection points and units on the Västerås grid; decide assessments"),
     UserSpec("viewer-malarenergi", "Erik", "Sjöberg", "so_viewer", _MALARENERGI,
              "Read-only: the same pages as the engineer, without decision buttons"),
-    UserSpec("engineer-vattenfall", "Anders", "Holm", "so_engineer", _VATTENFALL,
+    UserSpec("engineer-vattenfall", "Anders", "Holm", "so_engineer", VATTENFALL,
              "Regional DSO: observability areas, temporary limits, sthlmflex cases"),
     UserSpec("engineer-svk", "Sofia", "Berg", "so_engineer", TSO.name,
              "TSO: FCR and mFRR prequalification cases, activation check"),

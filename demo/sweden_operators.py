@@ -127,7 +127,7 @@ REGIONAL_DSOS: tuple[OperatorSpec, ...] = (
     ),
 )
 
-_VATTENFALL, _ELLEVIO, _EON = (r.name for r in REGIONAL_DSOS)
+VATTENFALL, ELLEVIO, EON = (r.name for r in REGIONAL_DSOS)
 
 
 def _local(name, eic, upstream, municipality, lat, lon, radius_km, zone, cp_count) -> OperatorSpec:
@@ -139,26 +139,26 @@ def _local(name, eic, upstream, municipality, lat, lon, radius_km, zone, cp_coun
 
 LOCAL_DSOS: tuple[OperatorSpec, ...] = (
     # name, EIC, upstream, municipality, lat, lon (municipality centre), radius km, zone, CPs
-    _local("Luleå Energi Elnät", "10XSE-LULEAEN-0Y", _VATTENFALL, "Luleå", 65.5848, 22.1547, 15, "SE1", 2),
-    _local("Skellefteå Kraft Elnät", "10XSE-SKEKRAFT-4", _VATTENFALL, "Skellefteå", 64.7507, 20.9528, 25,
+    _local("Luleå Energi Elnät", "10XSE-LULEAEN-0Y", VATTENFALL, "Luleå", 65.5848, 22.1547, 15, "SE1", 2),
+    _local("Skellefteå Kraft Elnät", "10XSE-SKEKRAFT-4", VATTENFALL, "Skellefteå", 64.7507, 20.9528, 25,
            "SE2", 2),
-    _local("Umeå Energi Elnät", "10XSE-UMEAEN---I", _VATTENFALL, "Umeå", 63.8258, 20.2630, 20, "SE2", 3),
-    _local("Jämtkraft Elnät", "10XSE-JAMTKRAFTG", _VATTENFALL, "Östersund", 63.1792, 14.6357, 35, "SE2", 2),
-    _local("Mälarenergi Elnät", "10XSE-MALARENERV", _VATTENFALL, "Västerås", 59.6099, 16.5448, 18, "SE3", 4),
-    _local("Sala-Heby Energi Elnät", "10XSE-SALAHEBY-1", _VATTENFALL, "Sala", 59.9211, 16.6063, 15, "SE3", 2),
-    _local("Göteborg Energi Elnät", "10XSE-GBGENERGI3", _VATTENFALL, "Göteborg", 57.7089, 11.9746, 20, "SE3",
+    _local("Umeå Energi Elnät", "10XSE-UMEAEN---I", VATTENFALL, "Umeå", 63.8258, 20.2630, 20, "SE2", 3),
+    _local("Jämtkraft Elnät", "10XSE-JAMTKRAFTG", VATTENFALL, "Östersund", 63.1792, 14.6357, 35, "SE2", 2),
+    _local("Mälarenergi Elnät", "10XSE-MALARENERV", VATTENFALL, "Västerås", 59.6099, 16.5448, 18, "SE3", 4),
+    _local("Sala-Heby Energi Elnät", "10XSE-SALAHEBY-1", VATTENFALL, "Sala", 59.9211, 16.6063, 15, "SE3", 2),
+    _local("Göteborg Energi Elnät", "10XSE-GBGENERGI3", VATTENFALL, "Göteborg", 57.7089, 11.9746, 20, "SE3",
            4),
-    _local("Karlstads El- och Stadsnät", "10XSE-KARLSTAD-U", _ELLEVIO, "Karlstad", 59.3793, 13.5036, 15,
+    _local("Karlstads El- och Stadsnät", "10XSE-KARLSTAD-U", ELLEVIO, "Karlstad", 59.3793, 13.5036, 15,
            "SE3", 2),
-    _local("Gävle Energi", "10XSE-GAVLEENERC", _ELLEVIO, "Gävle", 60.6749, 17.1413, 12, "SE3", 2),
-    _local("Sollentuna Energi & Miljö", "10XSE-SOLLENTUNX", _ELLEVIO, "Sollentuna", 59.4280, 17.9509, 6,
+    _local("Gävle Energi", "10XSE-GAVLEENERC", ELLEVIO, "Gävle", 60.6749, 17.1413, 12, "SE3", 2),
+    _local("Sollentuna Energi & Miljö", "10XSE-SOLLENTUNX", ELLEVIO, "Sollentuna", 59.4280, 17.9509, 6,
            "SE3", 3),
-    _local("Sundsvall Elnät", "10XSE-SUNDSVALL2", _EON, "Sundsvall", 62.3908, 17.3069, 20, "SE2", 2),
-    _local("Tekniska verken Linköping Nät", "10XSE-TVLKPNAT-S", _EON, "Linköping", 58.4108, 15.6214, 20,
+    _local("Sundsvall Elnät", "10XSE-SUNDSVALL2", EON, "Sundsvall", 62.3908, 17.3069, 20, "SE2", 2),
+    _local("Tekniska verken Linköping Nät", "10XSE-TVLKPNAT-S", EON, "Linköping", 58.4108, 15.6214, 20,
            "SE3", 3),
-    _local("Öresundskraft", "10XSE-ORESUNDSKX", _EON, "Helsingborg", 56.0465, 12.6945, 15, "SE4", 3),
-    _local("Kraftringen Nät", "10XSE-KRAFTRING0", _EON, "Lund", 55.7047, 13.1910, 20, "SE4", 3),
-    _local("Halmstads Energi och Miljö Nät", "10XSE-HEMNAT---M", _EON, "Halmstad", 56.6745, 12.8578, 12,
+    _local("Öresundskraft", "10XSE-ORESUNDSKX", EON, "Helsingborg", 56.0465, 12.6945, 15, "SE4", 3),
+    _local("Kraftringen Nät", "10XSE-KRAFTRING0", EON, "Lund", 55.7047, 13.1910, 20, "SE4", 3),
+    _local("Halmstads Energi och Miljö Nät", "10XSE-HEMNAT---M", EON, "Halmstad", 56.6745, 12.8578, 12,
            "SE3", 3),
 )
 

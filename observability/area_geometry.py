@@ -53,7 +53,7 @@ class AreaGeometry:
         return shapely.to_geojson(self.geometry)
 
 
-def _error(message: str) -> ValidationError:
+def area_error(message: str) -> ValidationError:
     return ValidationError({"file": [message]})
 
 
@@ -81,7 +81,7 @@ def _source_epsg(crs, *, filename: str, is_geojson: bool) -> int:
     if crs is None:
         if is_geojson:
             return WGS84  # RFC 7946: GeoJSON without "crs" is WGS84 longitude/latitude.
-        raise _error(
+        raise area_error(
             _("%(file)s does not say which coordinate system it uses. "
               "Expected a file with a known EPSG code, such as 3006 (SWEREF99 TM) or 4326 (WGS84).")
             % {"file": filename}
@@ -92,7 +92,7 @@ def _source_epsg(crs, *, filename: str, is_geojson: bool) -> int:
     except CRSError:
         epsg = None
     if not epsg:
-        raise _error(
+        raise area_error(
             _("The coordinate system of %(file)s (%(name)s) has no EPSG code. "
               "Expected a known EPSG code, such as 3006 (SWEREF99 TM) or 4326 (WGS84).")
             % {"file": filename, "name": getattr(crs, "name", str(crs))}
@@ -124,7 +124,7 @@ def _where(point_text: str, transformer: Transformer | None) -> str:
         "x": x, "y": y, "lon": lon, "lat": lat}
 
 
-def _check_frame(frame, *, filename: str, is_geojson: bool, repair: bool = False) -> AreaGeometry:
+def frame_check(frame, *, filename: str, is_geojson: bool, repair: bool = False) -> AreaGeometry:
     """One valid WGS84 area from the features of `frame`, or a ValidationError saying what is wrong."""
     geoms, messages = _polygons(frame, filename=filename)
     epsg = _source_epsg(frame.crs, filename=filename, is_geojson=is_geojson)
@@ -144,13 +144,13 @@ def _check_frame(frame, *, filename: str, is_geojson: bool, repair: bool = False
     geometry = shapely.union_all(geoms) if len(geoms) > 1 else geoms[0]
     if geometry.geom_type not in POLYGONAL or not geometry.is_valid:
         # Reprojection or union can, rarely, produce an invalid or mixed result: say so.
-        raise _error(
+        raise area_error(
             _("%(file)s does not give one valid area after conversion to WGS84 (%(reason)s).")
             % {"file": filename, "reason": shapely.is_valid_reason(geometry)}
         )
     km2 = area_km2(geometry)
     if not math.isfinite(km2) or km2 <= 0:
-        raise _error(_("%(file)s has an area of zero.") % {"file": filename})
+        raise area_error(_("%(file)s has an area of zero.") % {"file": filename})
     return AreaGeometry(
         geometry=geometry, source_epsg=epsg, source_filename=filename,
         feature_count=len(geoms), area_km2=km2, messages=messages, repaired=bool(invalid),
@@ -162,14 +162,14 @@ def _polygons(frame, *, filename: str) -> tuple[list[BaseGeometry], list[str]]:
     messages: list[str] = []
     geoms = [g for g in frame.geometry if g is not None and not g.is_empty]
     if len(frame) == 0 or not geoms:
-        raise _error(_("%(file)s contains no area: no feature with a geometry.") % {"file": filename})
+        raise area_error(_("%(file)s contains no area: no feature with a geometry.") % {"file": filename})
     wrong = [
         (i + 1, g.geom_type) for i, g in enumerate(frame.geometry)
         if g is not None and not g.is_empty and g.geom_type not in POLYGONAL
     ]
     if wrong:
         listed = ", ".join(_("feature %(n)s is a %(type)s") % {"n": n, "type": t} for n, t in wrong[:10])
-        raise _error(
+        raise area_error(
             _("%(file)s must contain only polygons or multipolygons: %(list)s%(more)s.")
             % {"file": filename, "list": listed,
                "more": _(" and %(n)s more") % {"n": len(wrong) - 10} if len(wrong) > 10 else ""}
@@ -201,14 +201,14 @@ def _repair(
 ) -> list[BaseGeometry]:
     """The geometries repaired with make_valid, only when asked for; never silently."""
     if not repair:
-        raise _error(
+        raise area_error(
             _("%(file)s has invalid polygons, which are not repaired automatically: %(list)s. "
               "Correct them in your GIS tool and upload again, or ask for a repaired preview.")
             % {"file": filename, "list": "; ".join(invalid[:5])}
         )
     geoms = [_repaired(g) if not g.is_valid else g for g in geoms]
     if any(g.is_empty for g in geoms):
-        raise _error(
+        raise area_error(
             _("%(file)s has invalid polygons that cannot be repaired into an area: %(list)s.")
             % {"file": filename, "list": "; ".join(invalid[:5])}
         )
@@ -221,14 +221,14 @@ def _to_wgs84(
     """Reproject to WGS84, checking the coordinates lie where the source CRS is meant for."""
     coords = shapely.get_coordinates(geoms)
     if not bool((abs(coords) < 1e12).all()):
-        raise _error(_("%(file)s contains coordinates that are not finite numbers.") % {"file": filename})
+        raise area_error(_("%(file)s contains coordinates that are not finite numbers.") % {"file": filename})
     if transformer is not None:
         geoms = [shapely.transform(g, lambda xy: _transform_xy(transformer, xy)) for g in geoms]
     lonlat = shapely.get_coordinates(geoms)
     lon, lat = lonlat[:, 0], lonlat[:, 1]
     import numpy as np
     if not (np.isfinite(lonlat).all() and (abs(lon) <= 180).all() and (abs(lat) <= 90).all()):
-        raise _error(
+        raise area_error(
             _("%(file)s has coordinates outside the range of EPSG:%(epsg)s (%(min_x)s … %(max_x)s, "
               "%(min_y)s … %(max_y)s). Is the coordinate system right? Projected coordinates in a "
               "file marked as WGS84 look like this.")
@@ -243,7 +243,7 @@ def _to_wgs84(
             (lon < aou.west - m) | (lon > aou.east + m) | (lat < aou.south - m) | (lat > aou.north + m)
         )
         if bool(outside.any()):
-            raise _error(
+            raise area_error(
                 _("%(file)s has coordinates outside the area EPSG:%(epsg)s (%(crs)s) is meant for "
                   "(%(area)s): e.g. longitude %(lon).4f, latitude %(lat).4f. Is the coordinate "
                   "system right?")
@@ -260,6 +260,6 @@ def area_geometry_from_shape(
     import geopandas
 
     frame = geopandas.GeoDataFrame(geometry=[geometry], crs=f"EPSG:{WGS84}")
-    area = _check_frame(frame, filename=source_filename or "geometry", is_geojson=False)
+    area = frame_check(frame, filename=source_filename or "geometry", is_geojson=False)
     area.source_epsg = source_epsg
     return area

@@ -19,10 +19,10 @@ from django.utils.translation import gettext as _
 
 from observability.area_geometry import (  # noqa: F401 (importable from here, as before)
     AreaGeometry,
-    _check_frame,
-    _error,
+    area_error,
     area_geometry_from_shape,
     area_km2,
+    frame_check,
 )
 
 GEOJSON_SUFFIXES = (".geojson", ".json")
@@ -39,14 +39,14 @@ def _safe_zip_members(archive: zipfile.ZipFile, *, filename: str) -> list[zipfil
         name = info.filename
         path = PurePosixPath(name.replace("\\", "/"))
         if path.is_absolute() or ".." in path.parts or (path.parts and ":" in path.parts[0]):
-            raise _error(
+            raise area_error(
                 _("%(file)s contains the path %(name)s, which points outside the archive; "
                   "refused. Zip the Shapefile's files without folders above them.")
                 % {"file": filename, "name": name}
             )
         total += info.file_size
         if total > limit:
-            raise _error(
+            raise area_error(
                 _("%(file)s expands to more than %(mb)s MB; refused.")
                 % {"file": filename, "mb": limit // (1024 * 1024)}
             )
@@ -59,18 +59,18 @@ def _extract_shapefile(path: Path, *, workdir: Path, filename: str) -> Path:
     try:
         archive = zipfile.ZipFile(path)
     except zipfile.BadZipFile as exc:
-        raise _error(_("%(file)s is not a readable zip archive.") % {"file": filename}) from exc
+        raise area_error(_("%(file)s is not a readable zip archive.") % {"file": filename}) from exc
     with archive:
         members = _safe_zip_members(archive, filename=filename)
         shps = [m for m in members if m.filename.lower().endswith(".shp")
                 and not PurePosixPath(m.filename).name.startswith("._")]
         if not shps:
-            raise _error(
+            raise area_error(
                 _("%(file)s contains no .shp file: expected a zipped Shapefile (.shp, .shx, .dbf "
                   "and .prj).") % {"file": filename}
             )
         if len(shps) > 1:
-            raise _error(
+            raise area_error(
                 _("%(file)s contains %(n)s Shapefiles (%(names)s): expected exactly one.")
                 % {"file": filename, "n": len(shps), "names": ", ".join(m.filename for m in shps)}
             )
@@ -79,14 +79,14 @@ def _extract_shapefile(path: Path, *, workdir: Path, filename: str) -> Path:
                   and m.filename[len(stem):].lower() in (".shp", ".shx", ".dbf", ".prj", ".cpg")}
         suffixes = {m[len(stem):].lower() for m in wanted}
         if ".prj" not in suffixes:
-            raise _error(
+            raise area_error(
                 _("%(file)s has no .prj file beside %(shp)s, so its coordinate system is unknown. "
                   "Add the .prj file (or upload GeoJSON or GeoPackage with an EPSG code).")
                 % {"file": filename, "shp": shps[0].filename}
             )
         for missing in (".shx", ".dbf"):
             if missing not in suffixes:
-                raise _error(
+                raise area_error(
                     _("%(file)s lacks the %(part)s part of %(shp)s.")
                     % {"file": filename, "part": missing, "shp": shps[0].filename}
                 )
@@ -106,21 +106,21 @@ def _read_frame(path: Path, *, filename: str):
     try:
         layers = pyogrio.list_layers(path)
     except (DataSourceError, DataLayerError, OSError) as exc:
-        raise _error(
+        raise area_error(
             _("%(file)s could not be read as geographic data: %(error)s")
             % {"file": filename, "error": str(exc).splitlines()[0][:200]}
         ) from exc
     if len(layers) == 0:
-        raise _error(_("%(file)s contains no layer.") % {"file": filename})
+        raise area_error(_("%(file)s contains no layer.") % {"file": filename})
     if len(layers) > 1:
-        raise _error(
+        raise area_error(
             _("%(file)s contains %(n)s layers (%(names)s): expected one layer with the area.")
             % {"file": filename, "n": len(layers), "names": ", ".join(str(x[0]) for x in layers)}
         )
     try:
         return geopandas.read_file(path, engine="pyogrio")
     except (DataSourceError, DataLayerError, OSError, ValueError) as exc:
-        raise _error(
+        raise area_error(
             _("%(file)s could not be read as geographic data: %(error)s")
             % {"file": filename, "error": str(exc).splitlines()[0][:200]}
         ) from exc
@@ -137,13 +137,13 @@ def area_file_read(*, file, filename: str, repair: bool = False) -> AreaGeometry
     size = getattr(file, "size", None)
     limit = settings.GRIDPREQUAL_MAX_UPLOAD_BYTES
     if size is not None and size > limit:
-        raise _error(
+        raise area_error(
             _("%(file)s is %(size).1f MB; the limit is %(limit).1f MB.")
             % {"file": filename, "size": size / 1048576, "limit": limit / 1048576}
         )
     suffix = Path(filename).suffix.lower()
     if suffix not in SUFFIXES:
-        raise _error(
+        raise area_error(
             _("%(file)s is not a supported file: expected GeoJSON (.geojson, .json), "
               "GeoPackage (.gpkg) or a zipped Shapefile (.zip).") % {"file": filename}
         )
@@ -156,16 +156,16 @@ def area_file_read(*, file, filename: str, repair: bool = False) -> AreaGeometry
             for chunk in chunks:
                 written += len(chunk)
                 if written > limit:
-                    raise _error(
+                    raise area_error(
                         _("%(file)s is larger than the limit of %(limit).1f MB.")
                         % {"file": filename, "limit": limit / 1048576}
                     )
                 dst.write(chunk)
         if written == 0:
-            raise _error(_("%(file)s is empty.") % {"file": filename})
+            raise area_error(_("%(file)s is empty.") % {"file": filename})
         path = _extract_shapefile(raw, workdir=workdir, filename=filename) if suffix == ".zip" else raw
         frame = _read_frame(path, filename=filename)
-        return _check_frame(frame, filename=filename, is_geojson=suffix in GEOJSON_SUFFIXES, repair=repair)
+        return frame_check(frame, filename=filename, is_geojson=suffix in GEOJSON_SUFFIXES, repair=repair)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 

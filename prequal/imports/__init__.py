@@ -14,14 +14,13 @@ prequal.imports.sql       the bulk INSERT (COPY) and the one-query lookups
 prequal.imports.columns   the CSV columns and the template row
 prequal.imports.results   RowError and ImportResult
 
-BATCH_ROWS lives in prequal.imports.reading and _insert is called from prequal.imports.importer:
-patch them there.
+BATCH_ROWS lives in prequal.imports.reading and rows_insert is called from
+prequal.imports.importer: patch them there.
 """
 
 from prequal.imports.columns import COLUMNS, OPTIONAL_COLUMNS, POINT_COLUMNS, REQUIRED_COLUMNS, TEMPLATE_ROW
 from prequal.imports.results import ImportResult, RowError
 from prequal.imports.service import spu_import_csv, spu_import_template_rows
-from prequal.imports.sql import _POINT_INSERT, _SPU_INSERT, _insert, _where_in
 
 __all__ = [
     "COLUMNS",
@@ -33,8 +32,4 @@ __all__ = [
     "RowError",
     "spu_import_csv",
     "spu_import_template_rows",
-    "_POINT_INSERT",
-    "_SPU_INSERT",
-    "_insert",
-    "_where_in",
 ]

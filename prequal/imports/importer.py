@@ -16,7 +16,7 @@ from observability.models import ConnectionPoint, SystemOperator
 from prequal.imports.checks import _RowChecks
 from prequal.imports.reading import _Reading
 from prequal.imports.results import ImportResult, RowError
-from prequal.imports.sql import _POINT_INSERT, _SPU_INSERT, _insert, _where_in
+from prequal.imports.sql import POINT_INSERT_COLUMNS, SPU_INSERT_COLUMNS, rows_insert, rows_where_in
 from prequal.models import Fsp, Spu
 
 
@@ -75,7 +75,7 @@ class _Importer(_Reading, _RowChecks):
             values.setdefault("crs", "")
         codes = {v["spu_code"] for _line, v in batch if v["spu_code"]}
         registered_codes = {
-            code for (code,) in _where_in(Spu, ("code",), key="code", values=codes, fsp=self.fsp.pk)
+            code for (code,) in rows_where_in(Spu, ("code",), key="code", values=codes, fsp=self.fsp.pk)
         } if codes else set()
         unseen = {
             v["gsrn"] for _line, v in batch
@@ -83,7 +83,7 @@ class _Importer(_Reading, _RowChecks):
             and int(v["gsrn"]) not in self.points
         }
         if unseen:
-            for gsrn, point_id, so_id in _where_in(
+            for gsrn, point_id, so_id in rows_where_in(
                 ConnectionPoint, ("gsrn", "id", "connecting_so"), key="gsrn", values=unseen
             ):
                 self.points[int(gsrn)] = (0, point_id, so_id, None, None, None, None)
@@ -108,14 +108,15 @@ class _Importer(_Reading, _RowChecks):
 
     def _write(self, new_points: list[tuple], spus: list[tuple[tuple, int]]) -> None:
         if new_points:
-            _insert(ConnectionPoint, [(*p, self.now, self.now) for p in new_points], columns=_POINT_INSERT)
+            points = [(*p, self.now, self.now) for p in new_points]
+            rows_insert(ConnectionPoint, points, columns=POINT_INSERT_COLUMNS)
             # One query per batch for the new ids (executemany returns none).
-            for gsrn, point_id in _where_in(
+            for gsrn, point_id in rows_where_in(
                 ConnectionPoint, ("gsrn", "id"), key="gsrn", values=[p[0] for p in new_points]
             ):
                 key = int(gsrn)
                 self.points[key] = (self.points[key][0], point_id, *self.points[key][2:])
-        _insert(Spu, [
+        rows_insert(Spu, [
             (self.fsp.pk, self.points[gsrn][1], *spu, True, None, self.now, self.now)
             for spu, gsrn in spus
-        ], columns=_SPU_INSERT)
+        ], columns=SPU_INSERT_COLUMNS)

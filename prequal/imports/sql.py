@@ -6,17 +6,17 @@ from collections.abc import Iterable
 
 from django.db import connection
 
-_POINT_INSERT = (
+POINT_INSERT_COLUMNS = (
     "gsrn", "connecting_so", "latitude", "longitude", "voltage_level", "bidding_zone",
     "created_at", "updated_at",
 )
-_SPU_INSERT = (
+SPU_INSERT_COLUMNS = (
     "fsp", "connection_point", "code", "name", "technology", "max_up_kw", "max_down_kw",
     "is_active", "deactivated_at", "created_at", "updated_at",
 )
 
 
-def _insert(model, rows: list[tuple], *, columns: tuple[str, ...]) -> None:
+def rows_insert(model, rows: list[tuple], *, columns: tuple[str, ...]) -> None:
     """INSERT the rows (COPY on PostgreSQL); the values are already checked by full_clean.
 
     Django's bulk_create prepares every value through its field in Python, which costs more
@@ -48,7 +48,7 @@ def _insert(model, rows: list[tuple], *, columns: tuple[str, ...]) -> None:
             cursor.executemany(sql, rows)
 
 
-def _where_in(model, fields: tuple[str, ...], *, key: str, values: Iterable, **equal) -> list[tuple]:
+def rows_where_in(model, fields: tuple[str, ...], *, key: str, values: Iterable, **equal) -> list[tuple]:
     """values_list(*fields) of the rows whose `key` is one of `values` (and `equal`): one query.
 
     On PostgreSQL as `key = ANY(%s)` with the values as one array: psycopg parses a query of

@@ -286,14 +286,14 @@ def test_a_clash_with_a_concurrent_registration_stores_nothing(cast, monkeypatch
 
     from prequal.imports import importer
 
-    real_insert = importer._insert
+    real_insert = importer.rows_insert
 
     def insert(model, rows, *, columns):
         real_insert(model, rows, columns=columns)
         if model is Spu:
             raise IntegrityError("UNIQUE constraint failed")
 
-    monkeypatch.setattr(importer, "_insert", insert)
+    monkeypatch.setattr(importer, "rows_insert", insert)
     result = run(cast, csv_bytes([row(cast, 1), row(cast, 2)]))
 
     assert errors_of(result) == [(0, "")]

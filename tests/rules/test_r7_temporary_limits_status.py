@@ -9,13 +9,8 @@ import pytest
 import time_machine
 
 from common.db import fetch_all
-from limits.models import (
-    LIMIT_APPLIES_DURING_SQL,
-    LimitStatus,
-    TargetKind,
-    TemporaryLimit,
-    limit_applies_during_q,
-)
+from limits.models import LimitStatus, TargetKind, TemporaryLimit
+from limits.periods import LIMIT_APPLIES_DURING_SQL, limit_applies_during_q
 from limits.selectors import status_q
 from prequal.models import Direction
 
