@@ -8,6 +8,7 @@ mode, the PDF is drawn straight on a reportlab canvas.
 from __future__ import annotations
 
 import csv
+import re
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,27 +20,31 @@ from reports.pdf import report_pdf_write  # noqa: F401 (importable from here, as
 
 # A text cell starting with one of these is read as a formula by spreadsheet programs.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA_FIRST = frozenset(FORMULA_STARTS)
+# Where a spreadsheet program may split a CSV cell in two: the comma, and the semicolon that
+# Swedish (and most European) Excel takes as the separator; a part may start after spaces or a quote.
+_SPLIT_THEN_FORMULA = re.compile(r"([,;])(?=[ \"]*[=+\-@\t\r])")
 
 
 def neutralise(text: str) -> str:
-    """Spreadsheet safety: prefix a single quote so a cell cannot start a formula."""
-    if text and text.startswith(FORMULA_STARTS):
-        return "'" + text
+    """CSV safety: a single quote before the cell's start, and before each part a spreadsheet
+    program could split off at a comma or semicolon, where it would start a formula."""
+    if not text:
+        return text
+    if text[0] in _FORMULA_FIRST:
+        text = "'" + text
+    if "," in text or ";" in text:
+        text = _SPLIT_THEN_FORMULA.sub(r"\1'", text)
     return text
-
-
-def _safe(value: Value) -> Value:
-    return neutralise(value) if isinstance(value, str) else value
 
 
 def _csv_cell(value: Value) -> str:
     """cell_text() then neutralise(), with the common cases first (called for every cell)."""
     if value.__class__ is str:
-        return "'" + value if value and value[0] in _FORMULA_FIRST else value
+        if value and (value[0] in _FORMULA_FIRST or "," in value or ";" in value):
+            return neutralise(value)
+        return value
     return neutralise(cell_text(value))
-
-
-_FORMULA_FIRST = frozenset(FORMULA_STARTS)
 
 
 # --- CSV ----------------------------------------------------------------------------------
@@ -70,7 +75,6 @@ def report_csv_lines(report: Report) -> Iterator[str]:
 def report_xlsx_write(report: Report, path: Path) -> None:
     """One sheet per table (and a first sheet about the report), in write-only mode."""
     from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
 
     bold = Font(bold=True)
@@ -79,7 +83,7 @@ def report_xlsx_write(report: Report, path: Path) -> None:
     def header(ws, titles) -> None:
         cells = []
         for title in titles:
-            cell = WriteOnlyCell(ws, value=neutralise(str(title)))
+            cell = _xlsx_text(ws, str(title))
             cell.font = bold
             cells.append(cell)
         ws.append(cells)
@@ -87,7 +91,7 @@ def report_xlsx_write(report: Report, path: Path) -> None:
     ws = wb.create_sheet("report")
     header(ws, [_("Field"), _("Value")])
     for field, value in report.meta_rows:
-        ws.append([_safe(str(field)), _safe(value)])
+        ws.append([_xlsx_cell(ws, str(field)), _xlsx_cell(ws, value)])
     for table in report.tables:
         ws = wb.create_sheet(table.key[:31])
         for i, width in enumerate(table.widths):
@@ -99,16 +103,28 @@ def report_xlsx_write(report: Report, path: Path) -> None:
 
 
 def _xlsx_cell(ws, value: Value):
-    """Floats carry two decimals as the other formats show them; text is neutralised."""
+    """Floats carry two decimals as the other formats show them; text that would start a
+    formula is stored as text (a cell does not split in a workbook: only its start matters)."""
     if value.__class__ is str:
-        return "'" + value if value and value[0] in _FORMULA_FIRST else value
+        return _xlsx_text(ws, value) if value and value[0] in _FORMULA_FIRST else value
     if isinstance(value, float):
         from openpyxl.cell import WriteOnlyCell
 
         cell = WriteOnlyCell(ws, value=value)
         cell.number_format = "0.00"
         return cell
-    return _safe(value)
+    return value
+
+
+def _xlsx_text(ws, text: str):
+    """A text cell, never a formula, shown as written: typed as a string and marked with
+    Excel's quote prefix (so editing it keeps it text), with no apostrophe in the value."""
+    from openpyxl.cell import WriteOnlyCell
+
+    cell = WriteOnlyCell(ws, value=text)
+    cell.data_type = "s"
+    cell.quotePrefix = True
+    return cell
 
 
 def _column_letter(index: int) -> str:

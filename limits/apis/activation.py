@@ -81,11 +81,23 @@ def _text(value) -> str:
     return str(value).strip()
 
 
+# An id is a positive 64-bit integer (BigAutoField): beyond that no database can look it up.
+ID_MIN, ID_MAX = 1, 2**63 - 1
+
+
 def _integer(value) -> int:
     try:
-        return int(value)
+        number = int(value)
     except (TypeError, ValueError):
         raise FieldError(_("A valid integer is required.")) from None
+    # DRF's IntegerField messages, so both entries answer alike.
+    if number < ID_MIN:
+        message = _("Ensure this value is greater than or equal to {min_value}.")
+        raise FieldError(message.format(min_value=ID_MIN))
+    if number > ID_MAX:
+        message = _("Ensure this value is less than or equal to {max_value}.")
+        raise FieldError(message.format(max_value=ID_MAX))
+    return number
 
 
 def _direction(value) -> str:
@@ -156,8 +168,12 @@ class ActivationCheckApi(APIView):
 
     class InputSerializer(StrictInputSerializer):
         system_operator = serializers.CharField(help_text="EIC code of the activating system operator.")
-        spu = serializers.IntegerField(required=False, help_text="SPU id (give spu or spg).")
-        spg = serializers.IntegerField(required=False, help_text="SPG id (give spu or spg).")
+        spu = serializers.IntegerField(
+            required=False, min_value=ID_MIN, max_value=ID_MAX, help_text="SPU id (give spu or spg)."
+        )
+        spg = serializers.IntegerField(
+            required=False, min_value=ID_MIN, max_value=ID_MAX, help_text="SPG id (give spu or spg)."
+        )
         product = serializers.CharField(help_text="Product code, e.g. mfrr-energy.")
         direction = serializers.ChoiceField(choices=Direction.choices)
         quantity_mw = serializers.DecimalField(max_digits=10, decimal_places=3, coerce_to_string=False)

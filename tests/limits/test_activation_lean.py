@@ -104,6 +104,18 @@ def test_lean_errors_are_the_apis_json_errors(grid, platform_token, data, status
     assert Case.objects.count() == 0  # nothing stored
 
 
+@pytest.mark.parametrize("ids", [{"spu": 2**70}, {"spu": -(2**70)}, {"spu": 0}, {"spu": None, "spg": 2**63}])
+def test_ids_out_of_range_get_a_400_on_the_field_from_either_entry(grid, platform_token, ids):
+    body = check_body(grid, **ids)
+    body = {k: v for k, v in body.items() if v is not None}
+    field = next(k for k, v in ids.items() if v is not None)
+    answers = [post(platform_token, body, full=full) for full in (False, True)]
+    for status, _headers, content in answers:
+        assert status == 400, content
+        assert list(json.loads(content)["errors"]) == [field]
+    assert json.loads(answers[0][2]) == json.loads(answers[1][2])
+
+
 def test_unknown_and_inactive_tokens_get_401_with_the_challenge(grid, platform_token):
     status, headers, content = post("0" * 40, check_body(grid))
     assert (status, json.loads(content)["detail"]) == (401, "Invalid token.")

@@ -186,11 +186,14 @@ def parse_csv(body: bytes) -> dict[str, list[list[str]]]:
 
 
 def _xlsx_text(cell) -> str:
-    """The cell as the CSV shows it: two decimals where the sheet's number format says so."""
+    """The cell as the CSV shows it: two decimals where the sheet's number format says so, text
+    neutralised (the workbook keeps text as written, typed as text)."""
     if cell.value is None:
         return ""
     if cell.number_format == "0.00":
         return f"{cell.value:.2f}"
+    if isinstance(cell.value, str):
+        return neutralise(cell.value)
     return str(cell.value)
 
 
@@ -293,14 +296,27 @@ def test_formula_starts_are_neutralised(client, data):
         assert neutralise(value) == "'" + value
     assert neutralise("plain") == "plain"
     assert neutralise("") == ""
-    rows = parse_csv(b"".join(download(client, data.cast.nra_analyst, "csv").streaming_content))
+    # Where Excel may split the cell: at a semicolon (Swedish Excel's separator) or a comma,
+    # after spaces or a quote too.
+    assert neutralise("Nätområde;=1+1") == "Nätområde;'=1+1"
+    assert neutralise('a, "=HYPERLINK(1)"') == "a,' \"=HYPERLINK(1)\""
+    assert neutralise("x;@SUM(A1);-2") == "x;'@SUM(A1);'-2"
+    assert neutralise("06:00–08:00, Mon; Tue") == "06:00–08:00, Mon; Tue"
+    raw = b"".join(download(client, data.cast.nra_analyst, "csv").streaming_content)
+    # However a spreadsheet program splits the lines (comma or semicolon), no part starts a formula.
+    for line in raw.decode("utf-8-sig").splitlines():
+        for part in re.split("[,;]", line):
+            assert not part.lstrip(' "').startswith(("=", "+", "-", "@", "\t")), line
+    rows = parse_csv(raw)
     refused = rows["conditional_and_refused"][1]
     assert refused[9] == "'" + INJECTION and refused[10].startswith("'-")
     body = b"".join(download(client, data.cast.nra_analyst, "xlsx").streaming_content)
     ws = load_workbook(io.BytesIO(body))["conditional_and_refused"]
     cell = ws.cell(row=3, column=10)
-    assert cell.value == "'" + INJECTION and cell.data_type == "s"  # text, not a formula
-    assert ws.cell(row=2, column=9).value == "'@risk in winter mornings"
+    # Text, not a formula, shown as written: no apostrophe, Excel's quote prefix instead.
+    assert (cell.value, cell.data_type, cell.quotePrefix) == (INJECTION, "s", True)
+    assert ws.cell(row=2, column=9).value == "@risk in winter mornings"
+    assert ws.cell(row=2, column=9).quotePrefix
 
 
 def test_file_names_carry_year_and_date_made(client, data):
