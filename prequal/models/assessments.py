@@ -14,6 +14,12 @@ from prequal.models.cases import Case
 from prequal.models.deadlines import DeadlineRule
 
 
+def before_deadline(assessment: Assessment) -> bool:
+    """R4: from its deadline on an assessment is approved by silence, whether or not the sweep
+    has run yet; no SO may decide it or declare it incomplete any more."""
+    return assessment.deadline is None or timezone.now() < assessment.deadline
+
+
 class Assessment(ConcurrentTransitionMixin, TimeStampedModel):
     """One SO's assessment of one case in one round (SPEC R1, R3–R6).
 
@@ -124,7 +130,7 @@ class Assessment(ConcurrentTransitionMixin, TimeStampedModel):
         """
         return self.system_operator.organisation_id in engineer_org_ids and can_proceed(self.approve)
 
-    @transition(field=status, source=Status.PENDING, target=Status.INCOMPLETE)
+    @transition(field=status, source=Status.PENDING, target=Status.INCOMPLETE, conditions=[before_deadline])
     def declare_incomplete(self) -> None:
         pass
 
@@ -132,15 +138,18 @@ class Assessment(ConcurrentTransitionMixin, TimeStampedModel):
     def resume(self) -> None:
         pass
 
-    @transition(field=status, source=Status.PENDING, target=Status.APPROVED)
+    @transition(field=status, source=Status.PENDING, target=Status.APPROVED, conditions=[before_deadline])
     def approve(self) -> None:
         pass
 
-    @transition(field=status, source=Status.PENDING, target=Status.CONDITIONALLY_APPROVED)
+    @transition(
+        field=status, source=Status.PENDING, target=Status.CONDITIONALLY_APPROVED,
+        conditions=[before_deadline],
+    )
     def approve_with_conditions(self) -> None:
         pass
 
-    @transition(field=status, source=Status.PENDING, target=Status.NOT_APPROVED)
+    @transition(field=status, source=Status.PENDING, target=Status.NOT_APPROVED, conditions=[before_deadline])
     def refuse(self) -> None:
         pass
 

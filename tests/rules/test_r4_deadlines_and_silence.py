@@ -13,7 +13,13 @@ from django.core.management import call_command
 
 from common.exceptions import ApplicationError
 from prequal.models import Assessment, AssessmentReminder, Case, CaseEvent, Condition, DeadlineRule
-from prequal.services.cases import CaseChangedMeanwhile, assessment_decide, case_submit
+from prequal.services.cases import (
+    CaseChangedMeanwhile,
+    DeadlinePassed,
+    assessment_decide,
+    assessment_declare_incomplete,
+    case_submit,
+)
 from prequal.services.deadlines import deadline_rule_in_force
 from prequal.services.sweep import deadlines_sweep
 from tests.factories import SpuFactory
@@ -22,6 +28,8 @@ from tests.workflow_helpers import T0, approve, approve_conditionally, refuse
 C = Case.Status
 A = Assessment.Status
 STOCKHOLM = "Europe/Stockholm"
+# A case submitted at T0 (2027-01-11 10:00 in Stockholm): three months, 10:00 CEST.
+DEADLINE = datetime(2027, 4, 11, 8, 0, tzinfo=UTC)
 
 
 # --- rules as data --------------------------------------------------------------------------
@@ -238,8 +246,54 @@ def test_engineer_deciding_a_copy_the_sweep_has_silenced_is_told(wf, at_t0):
 
 def test_sweep_leaves_an_assessment_decided_a_moment_before_alone(wf, at_t0):
     case = wf.submitted()
-    at_t0.move_to(datetime(2027, 4, 11, 8, 0, 1, tzinfo=UTC))
+    at_t0.move_to(DEADLINE - timedelta(seconds=1))
     refuse(wf.cast.local_engineer, wf.assessment(case, wf.cast.local))  # decided just in time
+    at_t0.move_to(DEADLINE + timedelta(seconds=1))
     assert deadlines_sweep().silenced == 1  # only the TSO's
     assert wf.assessment(case, wf.cast.local).status == A.NOT_APPROVED
     assert wf.fresh(case).status == C.NOT_APPROVED
+
+
+# --- a decision after the deadline, before the sweep -----------------------------------------
+
+
+@pytest.mark.parametrize(
+    "decide", [approve, approve_conditionally, refuse], ids=["approve", "conditions", "refuse"]
+)
+def test_a_decision_at_or_after_the_deadline_is_refused_before_the_sweep_has_run(wf, at_t0, decide):
+    case = wf.submitted()
+    local = wf.assessment(case, wf.cast.local)
+    assert local.deadline == DEADLINE
+    at_t0.move_to(DEADLINE)  # from its deadline on, silence holds
+    with pytest.raises(DeadlinePassed) as refused:
+        decide(wf.cast.local_engineer, local)
+    assert "2027-04-11 10:00" in refused.value.message  # the deadline, in Stockholm time
+    # Approved by silence there and then, with its audit row; nothing of the decision stored.
+    fresh = wf.fresh(local)
+    assert (fresh.status, fresh.decided_by, fresh.decided_at) == (A.APPROVED_BY_SILENCE, None, DEADLINE)
+    assert not Condition.objects.exists()
+    assert CaseEvent.objects.filter(assessment=local, action="apply_silence").count() == 1
+    assert deadlines_sweep().silenced == 1  # the TSO's only: the local DSO's is done
+
+
+def test_a_declaration_of_incompleteness_after_the_deadline_is_refused(wf, at_t0):
+    case = wf.submitted()
+    local = wf.assessment(case, wf.cast.local)
+    at_t0.move_to(DEADLINE + timedelta(minutes=5))
+    with pytest.raises(DeadlinePassed):
+        assessment_declare_incomplete(user=wf.cast.local_engineer, assessment=local, missing_information="x")
+    fresh = wf.fresh(local)
+    assert (fresh.status, fresh.incomplete_declared_at) == (A.APPROVED_BY_SILENCE, None)
+    assert fresh.missing_information == ""
+    assert wf.fresh(case).supplement_due is None
+
+
+def test_after_the_deadline_no_engineer_may_decide(wf, at_t0):
+    """The rights the pages read (Assessment.may_decide) follow the same rule."""
+    case = wf.submitted()
+    local = wf.assessment(case, wf.cast.local)
+    org_ids = {wf.cast.local.organisation_id}
+    at_t0.move_to(DEADLINE - timedelta(seconds=1))
+    assert local.may_decide(engineer_org_ids=org_ids)
+    at_t0.move_to(DEADLINE)
+    assert not local.may_decide(engineer_org_ids=org_ids)

@@ -20,6 +20,7 @@ from prequal.services.cases._common import (
     CHANGED_MEANWHILE,
     AssessmentPlan,
     CaseChangedMeanwhile,
+    DeadlinePassed,
     Via,
     case_points,
     notify_on_commit,
@@ -47,6 +48,7 @@ from prequal.services.cases.submission import case_submit, case_withdraw
 from prequal.services.cases.sweep_steps import case_expire, case_withdraw_after_supplement_period
 
 __all__ = [
+    "DeadlinePassed",
     "CHANGED_MEANWHILE",
     "CONDITION_FIELDS",
     "AssessmentPlan",

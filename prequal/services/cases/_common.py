@@ -37,6 +37,28 @@ class CaseChangedMeanwhile(ApplicationError):
         super().__init__(str(CHANGED_MEANWHILE))
 
 
+class DeadlinePassed(ApplicationError):
+    """R4: the assessment's deadline has passed, so it is approved by silence; a decision (or a
+    declaration of incompleteness) arriving now is refused, whether or not the sweep has run."""
+
+    def __init__(self, deadline: datetime) -> None:
+        super().__init__(
+            _(
+                "The deadline of this assessment passed on %(deadline)s: it is approved by silence "
+                "(R4), and a decision can no longer be recorded."
+            ) % {"deadline": timezone.localtime(deadline).strftime("%Y-%m-%d %H:%M")}
+        )
+
+
+def deadline_passed_under_lock(*, assessment: Assessment, now: datetime) -> datetime | None:
+    """The assessment's deadline if, read again under the case lock the caller holds, it is
+    still pending and that deadline has passed (the sweep has not reached it yet); else None."""
+    status, deadline = Assessment.objects.filter(pk=assessment.pk).values_list("status", "deadline").get()
+    if status == Assessment.Status.PENDING and deadline is not None and deadline <= now:
+        return deadline
+    return None
+
+
 # --- helpers -------------------------------------------------------------------------------
 
 

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from common.exceptions import ApplicationError
 from prequal.models import Assessment, Case
 from prequal.services.cases._common import (
+    DeadlinePassed,
     _lock_case,
     _record,
     _record_transition,
@@ -17,17 +18,19 @@ from prequal.services.cases._common import (
     _require_fsp_member,
     _save,
     _transition,
+    deadline_passed_under_lock,
     notify_on_commit,
 )
+from prequal.services.cases.decisions import assessment_apply_silence
 from prequal.services.deadlines import assessment_deadline, supplement_deadline
 
 
-@transaction.atomic
 def assessment_declare_incomplete(*, user, assessment: Assessment, missing_information: str) -> Assessment:
     """An assessing SO declares the case incomplete (once), listing what is missing.
 
     Every running clock of the case stops; the FSP has the rule's supplement period to
-    supply the information, or the sweep withdraws the case.
+    supply the information, or the sweep withdraws the case. Past the assessment's deadline it
+    is approved by silence there and then (R4), and this raises DeadlinePassed.
     """
     _require_engineer(user=user, assessment=assessment)
     missing_information = (missing_information or "").strip()
@@ -40,8 +43,23 @@ def assessment_declare_incomplete(*, user, assessment: Assessment, missing_infor
                 "a case may be declared incomplete only once per operator (R3)."
             )
         )
+    deadline = _declare_incomplete_locked(
+        assessment=assessment, user=user, missing_information=missing_information
+    )
+    if deadline is not None:
+        assessment_apply_silence(assessment=assessment)  # committed before the refusal is raised
+        raise DeadlinePassed(deadline)
+    return assessment
+
+
+@transaction.atomic
+def _declare_incomplete_locked(*, user, assessment: Assessment, missing_information: str):
+    """The declaration, under the case lock; or, changing nothing, the deadline that has passed."""
     case = _lock_case(case=assessment.case)
     now = timezone.now()
+    deadline = deadline_passed_under_lock(assessment=assessment, now=now)
+    if deadline is not None:
+        return deadline
     before = _transition(assessment, "declare_incomplete")
     assessment.incomplete_declared_at = now
     assessment.missing_information = missing_information
@@ -62,7 +80,7 @@ def assessment_declare_incomplete(*, user, assessment: Assessment, missing_infor
         actor=user, reason=missing_information, at=now,
     )
     notify_on_commit([event])
-    return assessment
+    return None
 
 
 @transaction.atomic

@@ -15,12 +15,14 @@ from common.exceptions import ApplicationError
 from prequal.models import Assessment, Case, CaseEvent, Condition, DeadlineRule
 from prequal.services.cases._common import (
     CaseChangedMeanwhile,
+    DeadlinePassed,
     Via,
     _bulk_write,
     _record_transition,
     _require_engineer,
     _save,
     _transition,
+    deadline_passed_under_lock,
     notify_on_commit,
 )
 from prequal.services.deadlines import outcome_valid_until
@@ -120,7 +122,6 @@ def _transition_unless_stale(assessment: Assessment, method: str) -> str:
         raise
 
 
-@transaction.atomic
 def assessment_decide(
     *,
     user,
@@ -134,24 +135,35 @@ def assessment_decide(
     """An engineer of the assessing SO approves, approves with conditions, or refuses (R6).
 
     `assessment` is the copy the engineer looked at: if the sweep or a colleague decided it
-    since, this raises CaseChangedMeanwhile and changes nothing.
+    since, this raises CaseChangedMeanwhile and changes nothing. Past its deadline it is
+    approved by silence there and then (R4), and this raises DeadlinePassed.
     """
     _require_engineer(user=user, assessment=assessment)
-    reason, justification, limits_explanation = (
-        (reason or "").strip(),
-        (justification or "").strip(),
-        (limits_explanation or "").strip(),
-    )
-    _check_decision(
-        outcome=outcome,
-        reason=reason,
-        justification=justification,
-        limits_explanation=limits_explanation,
-        conditions=conditions,
-    )
+    fields = {
+        "reason": (reason or "").strip(),
+        "justification": (justification or "").strip(),
+        "limits_explanation": (limits_explanation or "").strip(),
+    }
+    _check_decision(outcome=outcome, conditions=conditions, **fields)
     built = _build_conditions(assessment=assessment, conditions=conditions)
+    deadline = _decide_locked(user=user, assessment=assessment, outcome=outcome, built=built, **fields)
+    if deadline is not None:
+        assessment_apply_silence(assessment=assessment)  # committed before the refusal is raised
+        raise DeadlinePassed(deadline)
+    return assessment
+
+
+@transaction.atomic
+def _decide_locked(
+    *, user, assessment: Assessment, outcome: str, built: list[Condition], reason: str, justification: str,
+    limits_explanation: str,
+) -> datetime | None:
+    """The decision, under the case lock; or, changing nothing, the deadline that has passed."""
     case = Case.objects.select_for_update().get(pk=assessment.case_id)
     now = timezone.now()
+    deadline = deadline_passed_under_lock(assessment=assessment, now=now)
+    if deadline is not None:
+        return deadline
     method = DECISION_METHODS[outcome]
     before = _transition_unless_stale(assessment, method)
     assessment.decided_by = user
@@ -167,10 +179,10 @@ def assessment_decide(
             actor=user, reason=reason or justification, at=now,
         )
     ]
-    outcome = cases_settle_outcomes(cases=[case], now=now)
-    CaseEvent.objects.bulk_create(outcome)
-    notify_on_commit(events + outcome)
-    return assessment
+    outcome_events = cases_settle_outcomes(cases=[case], now=now)
+    CaseEvent.objects.bulk_create(outcome_events)
+    notify_on_commit(events + outcome_events)
+    return None
 
 
 def silence_event(
