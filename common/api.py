@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, serializers, status
 from rest_framework.pagination import PageNumberPagination
@@ -16,6 +17,7 @@ from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from common.exceptions import ApplicationError
+from common.times import InstantError, instant_in_range, local_instant
 
 
 class Pagination(PageNumberPagination):
@@ -51,6 +53,21 @@ def exception_handler(exc, context):
         else:
             response.data = {"detail": " ".join(str(m) for m in data), "errors": {}}
     return response
+
+
+class InstantField(serializers.DateTimeField):
+    """A date and time that names one instant in 2000–2099: a naive one is read in the current
+    time zone and refused in the summer-time gap or fold (common/times.py), never shifted."""
+
+    def enforce_timezone(self, value):
+        try:
+            if timezone.is_naive(value):
+                value = local_instant(value, self.default_timezone() or timezone.get_current_timezone())
+            else:
+                instant_in_range(value)
+        except InstantError as exc:
+            raise serializers.ValidationError(str(exc)) from None
+        return super().enforce_timezone(value)
 
 
 class StrictInputSerializer(serializers.Serializer):

@@ -12,6 +12,7 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from common.times import InstantError, local_instant
 from limits.models import TargetKind
 from prequal.models import Direction
 
@@ -38,7 +39,10 @@ class LocalDateTimeField(forms.DateTimeField):
                 naive = datetime.strptime(str(value).strip(), fmt)
             except ValueError:
                 continue
-            return naive.replace(tzinfo=zoneinfo.ZoneInfo(self.time_zone))
+            try:
+                return local_instant(naive, zoneinfo.ZoneInfo(self.time_zone))
+            except InstantError as exc:
+                raise forms.ValidationError(str(exc), code="invalid") from None
         raise forms.ValidationError(
             _("Enter a date and time like 2026-03-29 08:00 (local time)."), code="invalid"
         )

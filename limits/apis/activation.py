@@ -14,7 +14,7 @@ from decimal import Decimal, InvalidOperation
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
 from django.utils.dateparse import parse_datetime
-from django.utils.timezone import is_aware, make_aware
+from django.utils.timezone import get_current_timezone, is_aware
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
@@ -27,7 +27,8 @@ from rest_framework.response import Response
 from rest_framework.utils import encoders
 from rest_framework.views import APIView
 
-from common.api import StrictInputSerializer, exception_handler
+from common.api import InstantField, StrictInputSerializer, exception_handler
+from common.times import InstantError, instant_in_range, local_instant
 from limits.activation import GREEN, RED, YELLOW, activation_check
 from limits.authentication import FastTokenAuthentication, token_key_from_header
 from limits.selectors import (
@@ -123,7 +124,12 @@ def _moment(value) -> datetime:
         parsed = None
     if parsed is None:
         raise FieldError(_("Give an ISO 8601 date and time, e.g. 2026-03-29T08:00:00Z."))
-    return parsed if is_aware(parsed) else make_aware(parsed)
+    try:
+        if is_aware(parsed):
+            return instant_in_range(parsed)
+        return local_instant(parsed, get_current_timezone())
+    except InstantError as exc:
+        raise FieldError(str(exc)) from None
 
 
 # (field, parser, required): who asks and for what, then what is asked; in the order of the errors.
@@ -177,8 +183,8 @@ class ActivationCheckApi(APIView):
         product = serializers.CharField(help_text="Product code, e.g. mfrr-energy.")
         direction = serializers.ChoiceField(choices=Direction.choices)
         quantity_mw = serializers.DecimalField(max_digits=10, decimal_places=3, coerce_to_string=False)
-        start = serializers.DateTimeField()
-        end = serializers.DateTimeField()
+        start = InstantField()
+        end = InstantField()
 
         class Meta:
             ref_name = "ActivationCheckInput"

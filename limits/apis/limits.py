@@ -16,7 +16,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from common.api import StrictInputSerializer, errors_renamed
+from common.api import InstantField, StrictInputSerializer, errors_renamed
 from limits.models import LimitStatus, TargetKind, TemporaryLimit
 from limits.selectors import (
     limit_events,
@@ -116,8 +116,8 @@ class LimitListCreateApi(ListAPIView):
         )
         direction = serializers.ChoiceField(choices=Direction.choices)
         quantity_mw = serializers.DecimalField(max_digits=10, decimal_places=3, coerce_to_string=False)
-        start = serializers.DateTimeField()
-        end = serializers.DateTimeField()
+        start = InstantField()
+        end = InstantField()
         reason = serializers.CharField()
 
         class Meta:
@@ -196,8 +196,8 @@ class LimitDetailApi(APIView):
         quantity_mw = serializers.DecimalField(
             max_digits=10, decimal_places=3, coerce_to_string=False, required=False
         )
-        start = serializers.DateTimeField(required=False)
-        end = serializers.DateTimeField(required=False)
+        start = InstantField(required=False)
+        end = InstantField(required=False)
         reason = serializers.CharField(required=False)
 
         class Meta:

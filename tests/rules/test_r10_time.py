@@ -3,16 +3,22 @@ and conditions written in local time stay right across daylight-saving changes."
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django import forms
 
+from common.times import InstantError, local_instant
 from limits.activation import GREEN, YELLOW, condition_applies_during
+from limits.forms import LocalDateTimeField
 from prequal.models import Condition
 from prequal.services.deadlines import add_local_period
-from tests.limit_helpers import check, conditional, limit
+from tests.limit_helpers import check, check_body, conditional, limit
+from tests.limits.lean_entry import post
 
 STOCKHOLM = "Europe/Stockholm"
 
@@ -182,3 +188,39 @@ def test_a_limit_across_the_dst_change_covers_the_local_period(grid):
     )
     assert check(grid, start=datetime(2027, 10, 31, 4, 0, tzinfo=UTC)).color == YELLOW
     assert check(grid, start=datetime(2027, 10, 31, 5, 0, tzinfo=UTC)).color == GREEN
+
+
+# --- a typed local time names exactly one instant (issue 13) ------------------------------------
+
+
+def test_a_local_time_in_the_spring_gap_or_the_autumn_fold_is_refused_not_shifted():
+    stockholm = ZoneInfo("Europe/Stockholm")
+    with pytest.raises(InstantError, match="does not exist"):
+        local_instant(datetime(2027, 3, 28, 2, 30), stockholm)
+    with pytest.raises(InstantError, match=r"\+02:00 for the first, \+01:00 for the second"):
+        local_instant(datetime(2027, 10, 31, 2, 30), stockholm)
+    assert local_instant(datetime(2027, 3, 28, 3, 30), stockholm) == datetime(2027, 3, 28, 1, 30, tzinfo=UTC)
+    with pytest.raises(InstantError, match="2000 and 2099"):
+        local_instant(datetime(1999, 12, 31, 12, 0), stockholm)
+
+
+@pytest.mark.parametrize(
+    "start",
+    ["2027-03-28T02:30:00", "2027-10-31T02:30:00", "1999-06-01T10:00:00Z", "2100-06-01T10:00:00+02:00"],
+    ids=["gap", "fold", "before-2000", "after-2099"],
+)
+def test_the_activation_check_refuses_such_a_time_on_the_field_from_either_entry(grid, platform_token, start):
+    body = check_body(grid, start=start, end="2027-11-01T10:00:00Z")
+    answers = [post(platform_token, body, full=full) for full in (False, True)]
+    for status, _headers, content in answers:
+        assert status == 400, content
+        assert list(json.loads(content)["errors"]) == ["start"]
+    assert json.loads(answers[0][2]) == json.loads(answers[1][2])
+
+
+def test_the_limit_forms_refuse_a_local_time_in_the_gap():
+    field = LocalDateTimeField()
+    field.time_zone = "Europe/Stockholm"
+    with pytest.raises(forms.ValidationError, match="does not exist"):
+        field.clean("2027-03-28 02:30")
+    assert field.clean("2027-03-28 03:30") == datetime(2027, 3, 28, 1, 30, tzinfo=UTC)
