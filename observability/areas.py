@@ -17,13 +17,7 @@ import shapely
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from observability.area_geometry import (  # noqa: F401 (importable from here, as before)
-    AreaGeometry,
-    area_error,
-    area_geometry_from_shape,
-    area_km2,
-    frame_check,
-)
+from observability.area_geometry import AreaGeometry, area_error, frame_check
 
 GEOJSON_SUFFIXES = (".geojson", ".json")
 SUFFIXES = (*GEOJSON_SUFFIXES, ".gpkg", ".zip")

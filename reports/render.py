@@ -16,7 +16,6 @@ from pathlib import Path
 from django.utils.translation import gettext as _
 
 from reports.builder import Report, Value, cell_text
-from reports.pdf import report_pdf_write  # noqa: F401 (importable from here, as before)
 
 # A text cell starting with one of these is read as a formula by spreadsheet programs.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")

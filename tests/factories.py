@@ -142,7 +142,7 @@ def make_area(*, system_operator, geometry, valid_from=None):
     """Store an observability-area version from a WGS84 shapely (Multi)Polygon."""
     from datetime import UTC, datetime
 
-    from observability.areas import area_geometry_from_shape
+    from observability.area_geometry import area_geometry_from_shape
     from observability.services import area_version_import
 
     return area_version_import(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -14,10 +16,10 @@ from prequal.models.cases import Case
 from prequal.models.deadlines import DeadlineRule
 
 
-def before_deadline(assessment: Assessment) -> bool:
+def before_deadline(assessment: Assessment, at: datetime | None = None) -> bool:
     """R4: from its deadline on an assessment is approved by silence, whether or not the sweep
-    has run yet; no SO may decide it or declare it incomplete any more."""
-    return assessment.deadline is None or timezone.now() < assessment.deadline
+    has run yet; no SO may decide it or declare it incomplete any more. `at`: now by default."""
+    return assessment.deadline is None or (at or timezone.now()) < assessment.deadline
 
 
 class Assessment(ConcurrentTransitionMixin, TimeStampedModel):

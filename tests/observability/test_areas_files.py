@@ -17,7 +17,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from pyproj import Transformer
 from shapely.geometry import LineString, Point, Polygon, box
 
-from observability.areas import area_file_read, area_km2
+from observability.area_geometry import area_km2
+from observability.areas import area_file_read
 from observability.models import ObservabilityArea
 from observability.services import area_upload_preview, area_version_create
 from tests.factories import ConnectionPointFactory

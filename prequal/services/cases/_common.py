@@ -22,6 +22,7 @@ from common.exceptions import ApplicationError
 from observability.models import ConnectionPoint, SystemOperator
 from observability.resolver import Reason, assessing_sos
 from prequal.models import Assessment, Case, CaseEvent, DeadlineRule, Fsp, Product, Spg, SpgMembership, Spu
+from prequal.models.assessments import before_deadline
 from prequal.services.deadlines import assessment_deadline, deadline_rule_in_force
 
 Via = CaseEvent.Via
@@ -53,9 +54,9 @@ class DeadlinePassed(ApplicationError):
 def deadline_passed_under_lock(*, assessment: Assessment, now: datetime) -> datetime | None:
     """The assessment's deadline if, read again under the case lock the caller holds, it is
     still pending and that deadline has passed (the sweep has not reached it yet); else None."""
-    status, deadline = Assessment.objects.filter(pk=assessment.pk).values_list("status", "deadline").get()
-    if status == Assessment.Status.PENDING and deadline is not None and deadline <= now:
-        return deadline
+    fresh = Assessment.objects.only("status", "deadline").get(pk=assessment.pk)
+    if fresh.status == Assessment.Status.PENDING and not before_deadline(fresh, at=now):
+        return fresh.deadline
     return None
 
 

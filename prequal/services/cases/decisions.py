@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from common.exceptions import ApplicationError
 from prequal.models import Assessment, Case, CaseEvent, Condition, DeadlineRule
+from prequal.models.assessments import before_deadline
 from prequal.services.cases._common import (
     CaseChangedMeanwhile,
     DeadlinePassed,
@@ -241,7 +242,7 @@ def assessment_apply_silence(*, assessment: Assessment, now: datetime | None = N
     now = now or timezone.now()
     case = Case.objects.select_for_update().get(pk=assessment.case_id)
     fresh = Assessment.objects.select_related("deadline_rule").get(pk=assessment.pk)
-    if fresh.status != Assessment.Status.PENDING or fresh.deadline is None or fresh.deadline > now:
+    if fresh.status != Assessment.Status.PENDING or before_deadline(fresh, at=now):
         return False
     rules = {fresh.deadline_rule_id: fresh.deadline_rule} if fresh.deadline_rule_id else {}
     events = assessments_apply_silence(assessments=[fresh], now=now, rules=rules)
