@@ -13,6 +13,7 @@ class MarketPlatformClientAdmin(admin.ModelAdmin):
     list_filter = ["is_active"]
     search_fields = ["name", "user__username"]
     raw_id_fields = ["user"]
+    filter_horizontal = ["system_operators"]
 
 
 class _ReadOnly(admin.ModelAdmin):

@@ -306,12 +306,20 @@ class LimitConcern(models.Model):
 
 
 class MarketPlatformClient(models.Model):
-    """A market platform's API user: may ask the activation check for any resource (R8)."""
+    """A market platform's API user: asks the activation check for the SOs it is registered for
+    (R8, SPEC §4); a client registered for none may ask nothing."""
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, models.CASCADE, related_name="market_platform_client"
     )
     name = models.CharField(_("name"), max_length=200)
+    system_operators = models.ManyToManyField(
+        SystemOperator,
+        blank=True,
+        related_name="market_platform_clients",
+        verbose_name=_("registered for"),
+        help_text=_("The system operators this platform may ask the activation check as."),
+    )
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 

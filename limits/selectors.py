@@ -13,17 +13,15 @@ from datetime import datetime
 
 import shapely
 from django.core.exceptions import PermissionDenied
-from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from accounts.selectors import user_roles
-from common.db import fetch_all, instance, model_columns
 from limits.models import LimitConcern, LimitEvent, TemporaryLimit
 from limits.periods import limit_status_q
 from observability.models import ConnectionPoint, ObservabilityArea, SystemOperator
-from prequal.models import Case, Product, Spg, Spu
+from prequal.models import Product, Spg, Spu
 from prequal.selectors.resources import product_by_code as product_by_code_uncached
 
 
@@ -128,109 +126,6 @@ def connection_point_by_gsrn(*, gsrn: str) -> ConnectionPoint | None:
 # --- the activation check --------------------------------------------------------------------
 
 
-def is_market_platform(*, user) -> bool:
-    if not getattr(user, "is_authenticated", False):
-        return False
-    cached = getattr(user, "_gridprequal_platform", None)
-    if cached is None:
-        # Raw SQL: read on every activation check (SPEC §7), where ORM query building shows.
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT 1 FROM limits_marketplatformclient WHERE user_id = %s AND is_active", [user.pk]
-            )
-            cached = cursor.fetchone() is not None
-        user._gridprequal_platform = cached
-    return cached
-
-
-def activation_caller_kind(*, user) -> str | None:
-    """Who asks the activation check: "platform", "so", "nra", "fsp", or None (not allowed).
-
-    Market platforms are asked first: they are the hot path (one query).
-    """
-    if is_market_platform(user=user):
-        return "platform"
-    roles = user_roles(user=user)
-    if roles.is_so:
-        return "so"
-    if roles.sees_everything:
-        return "nra"
-    if roles.is_fsp:
-        return "fsp"
-    return None
-
-
-_SPU_FIELDS = ("id", "fsp_id", "connection_point_id", "code", "name", "max_up_kw", "max_down_kw", "is_active")
-_SPG_FIELDS = ("id", "fsp_id", "code", "name", "is_active")
-_CASE_FIELDS = ("id", "status", "round", "valid_until", "previous_outcome")
-
-
-def activation_resource_get(
-    *, user, caller: str, spu_id=None, spg_id=None, product_id: int | None = None
-) -> Spu | Spg | None:
-    """The SPU (with its point's id and location) or SPG to check, or None when unknown or not
-    the FSP's own.
-
-    With `product_id`, the resource's cases for that product come in the same query (newest
-    first) and are kept on the resource as `prefetched_cases` (read by limits.activation).
-    One prepared statement (common.db.fetch_all): this runs on every activation check (SPEC §7).
-    """
-    fsp_orgs = sorted(user_roles(user=user).fsp_org_ids) if caller == "fsp" else None
-    scope, params = "", []
-    if fsp_orgs is not None:
-        scope = (
-            f" AND f.organisation_id IN ({', '.join(['%s'] * len(fsp_orgs))})" if fsp_orgs else " AND 1 = 0"
-        )
-        params = fsp_orgs
-    model, fields = (Spu, _SPU_FIELDS) if spu_id is not None else (Spg, _SPG_FIELDS)
-    columns = [*model_columns(model, fields)]
-    select = ", ".join(f"s.{name}" for name in fields)
-    point_join = ""
-    if model is Spu:
-        columns += model_columns(ConnectionPoint, ("longitude", "latitude"))
-        select += ", cp.longitude, cp.latitude"
-        point_join = " JOIN observability_connectionpoint cp ON cp.id = s.connection_point_id"
-    case_join, case_params, order = "", [], ""
-    if product_id is not None:
-        columns += model_columns(Case, _CASE_FIELDS)
-        select += ", " + ", ".join(f"c.{name}" for name in _CASE_FIELDS)
-        column = "spu_id" if model is Spu else "spg_id"
-        case_join = f" LEFT JOIN prequal_case c ON c.{column} = s.id AND c.product_id = %s"
-        case_params = [product_id]
-        order = " ORDER BY c.id DESC LIMIT 20"
-    rows = fetch_all(
-        f"SELECT {select} FROM {model._meta.db_table} s{point_join} JOIN prequal_fsp f ON f.id = s.fsp_id"
-        f"{case_join} WHERE s.id = %s{scope}{order}",
-        [*case_params, spu_id if model is Spu else spg_id, *params],
-        columns=columns,
-    )
-    if not rows:
-        return None
-    width = len(fields)
-    resource = instance(model, fields, rows[0][:width])
-    if model is Spu:
-        resource.cp_lon, resource.cp_lat = rows[0][width : width + 2]
-        width += 2
-    if product_id is not None:
-        resource.prefetched_cases = (
-            product_id,
-            [
-                (case_id, status, round_, previous or "", valid_until)
-                for case_id, status, round_, valid_until, previous in (row[width:] for row in rows)
-                if case_id is not None
-            ],
-        )
-    return resource
-
-
-def activation_system_operators_for_user(*, user, caller: str) -> QuerySet[SystemOperator]:
-    """The operators the caller may ask as: SO users their own, everyone else any."""
-    qs = SystemOperator.objects.select_related("organisation")
-    if caller == "so":
-        qs = qs.filter(organisation_id__in=user_roles(user=user).so_org_ids)
-    return qs
-
-
 # Operators and products change rarely and are read on every check: a short per-process cache.
 LOOKUP_CACHE_SECONDS = 30
 _lookups: dict[tuple, tuple[float, object]] = {}
@@ -252,17 +147,14 @@ def lookup_cache_clear() -> None:
     _lookups.clear()
 
 
-def activation_system_operator_by_eic(*, user, caller: str, eic: str) -> SystemOperator | None:
-    """The operator with this EIC code that the caller may ask as (cached for a few seconds)."""
-    so = _cached(
+def system_operator_by_eic(*, eic: str) -> SystemOperator | None:
+    """The operator with this EIC code (cached for a few seconds: read on every activation check)."""
+    return _cached(
         ("so", eic),
         lambda: (
             SystemOperator.objects.select_related("organisation").filter(organisation__eic_code=eic).first()
         ),
     )
-    if so is not None and caller == "so" and so.organisation_id not in user_roles(user=user).so_org_ids:
-        return None
-    return so
 
 
 def product_by_code(*, code: str) -> Product | None:

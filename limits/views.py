@@ -20,12 +20,14 @@ from django.views.decorators.http import require_POST
 from accounts.selectors import user_roles
 from common.pagination import paginate
 from limits.activation import activation_check as run_activation_check
+from limits.activation.access import (
+    activation_caller,
+    activation_resource_for,
+    activation_system_operators_for_user,
+)
 from limits.forms import ActivationCheckForm, LimitEditForm, LimitForm
 from limits.models import LimitStatus
 from limits.selectors import (
-    activation_caller_kind,
-    activation_resource_get,
-    activation_system_operators_for_user,
     current_area_geojson_for,
     limit_events,
     limit_get_for_user,
@@ -232,10 +234,10 @@ def limit_lift(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def activation_check(request: HttpRequest) -> HttpResponse:
-    caller = activation_caller_kind(user=request.user)
+    caller = activation_caller(user=request.user)
     if caller is None:
         raise PermissionDenied
-    operators = activation_system_operators_for_user(user=request.user, caller=caller)
+    operators = activation_system_operators_for_user(caller=caller)
     # A link from a resource or case page fills in what it knows; the form's own submit (it has
     # the quantity) asks.
     asked = "quantity_mw" in request.GET
@@ -247,11 +249,11 @@ def activation_check(request: HttpRequest) -> HttpResponse:
     if form.is_bound and form.is_valid():
         data = form.cleaned_data
         kind = data["resource_kind"]
-        resource = activation_resource_get(
-            user=request.user,
+        resource = activation_resource_for(
             caller=caller,
+            system_operator=data["system_operator"],
+            product=data["product"],
             **{f"{kind}_id": data["resource_id"]},
-            product_id=data["product"].pk,
         )
         if resource is None:
             form.add_error("resource_id", _("No such resource that you may check."))
@@ -265,6 +267,7 @@ def activation_check(request: HttpRequest) -> HttpResponse:
                     quantity_mw=data["quantity_mw"],
                     start=data["start"],
                     end=data["end"],
+                    caller=caller,
                 )
             except ValidationError as exc:
                 _form_errors(form, exc, {})
@@ -279,10 +282,15 @@ def activation_check(request: HttpRequest) -> HttpResponse:
             "limit_rows": [
                 {
                     "limit": x,
+                    "shown": verdict.readable.limit(x),
                     "start": local_time_label(x.start, time_zone=tz),
                     "end": local_time_label(x.effective_end, time_zone=tz),
                 }
                 for x in (verdict.limits if verdict else [])
+            ],
+            "condition_rows": [
+                {"condition": c, "shown": verdict.readable.condition(c)}
+                for c in (verdict.conditions if verdict else [])
             ],
         },
     )

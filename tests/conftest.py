@@ -145,15 +145,17 @@ def grid(cast):
 
 
 @pytest.fixture
-def platform_token(db):
-    """The token key of a market platform client (the activation check's callers per bid)."""
+def platform_token(cast):
+    """The token key of a market platform client (the activation check's callers per bid),
+    registered for the TSO (which procures the balancing products)."""
     from rest_framework.authtoken.models import Token
 
     from limits.models import MarketPlatformClient
     from tests.factories import UserFactory
 
     user = UserFactory(username="platform")
-    MarketPlatformClient.objects.create(user=user, name="Nordic balancing platform")
+    client = MarketPlatformClient.objects.create(user=user, name="Nordic balancing platform")
+    client.system_operators.add(cast.tso)
     return Token.objects.create(user=user).key
 
 

@@ -156,6 +156,8 @@ def make_world(cast) -> dict:
 
     return {
         "operator": cast.local,
+        "other_operator": cast.other_local,
+        "tso": cast.tso,
         "cp": grid.cp,
         "area": ObservabilityArea.objects.filter(system_operator=cast.local).first(),
         "spu": grid.spu,

@@ -40,7 +40,7 @@ def generate(*, spus: int, spgs: int, members: int, cases: int, limits: int, see
             cases, groups=groups, units=units, product=product, grid=grid, rng=rng
         )
         rows = _limits(limits, grid=grid, units=units, points=points, groups=groups, rng=rng)
-        _platform_client()
+        _platform_client(registered_for=grid.tso)
     analyze(vacuum=True)  # VACUUM too: otherwise autovacuum does it during the measured runs
     return {
         "seconds": time.perf_counter() - started,
@@ -248,12 +248,14 @@ def _area_box(p, *, rng) -> dict:
     }
 
 
-def _platform_client() -> None:
+def _platform_client(*, registered_for) -> None:
+    """The market platform client the benchmark asks as, registered for the procuring TSO."""
     from rest_framework.authtoken.models import Token
 
     from accounts.models import User
     from limits.models import MarketPlatformClient
 
     platform_user = User.objects.create(username="bench-platform")
-    MarketPlatformClient.objects.create(user=platform_user, name="Bench platform")
+    client = MarketPlatformClient.objects.create(user=platform_user, name="Bench platform")
+    client.system_operators.add(registered_for)
     Token.objects.create(user=platform_user, key=TOKEN)

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from common.db import fetch_all, model_columns
+from limits.activation.access import EVERYTHING, ActivationCaller
 from limits.activation.case_lookup import NOT_PREQUALIFIED, _case_for, _conditions
 from limits.activation.direction import _check_direction
 from limits.activation.limit_lookup import limits_overlapping, spu_point
@@ -184,12 +185,15 @@ def activation_check(
     quantity_mw,
     start: datetime,
     end: datetime,
+    caller: ActivationCaller | None = None,
 ) -> Verdict:
     """R8: the traffic light for activating `resource` (see the package docstring for the rules).
 
     `resource` is an Spu with its connection_point loaded, or an Spg. Raises ValidationError
     for bad input (end before start, negative quantity, a direction the product or the SPU does
-    not offer); otherwise returns a Verdict.
+    not offer); otherwise returns a Verdict. With `caller` (as found by
+    limits.activation.access.activation_resource_for), the reasons name other organisations'
+    limits and conditions only where the caller may read them; without, everything is named.
     """
     quantity_mw = Decimal(quantity_mw) if quantity_mw is not None else None
     activation_check_validate(
@@ -204,6 +208,11 @@ def activation_check(
     )
     if refused is not None:
         return refused
+    readable = (
+        caller.readable(case_assessed=case_row[0] in getattr(resource, "assessed_cases", ()))
+        if caller is not None
+        else EVERYTHING
+    )
     conditions = (
         _conditions(case_row=case_row, reassessing=reassessing)
         if outcome == Case.Status.CONDITIONALLY_APPROVED
@@ -222,10 +231,13 @@ def activation_check(
             conditions=conditions,
             limits=limits,
             tz=tz,
+            readable=readable,
         )
         for d in directions
     ]
-    return _combine(
+    verdict = _combine(
         verdicts=verdicts, outcome=outcome, reassessing=reassessing, label=label, product=product,
         case_row=case_row, quantity_mw=quantity_mw, direction=direction,
     )
+    verdict.readable = readable
+    return verdict

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
+from limits.activation.access import Readable
 from limits.activation.limit_lookup import _in_direction, _limits_on, spu_point
 from limits.activation.verdict import GREEN, RED, YELLOW, Verdict
 from limits.models import TargetKind, TemporaryLimit
@@ -19,26 +20,31 @@ def _mw(kw) -> Decimal:
     return (Decimal(kw) / KW_PER_MW).quantize(Decimal("0.001"))
 
 
-def _limit_text(limit: TemporaryLimit, tz: str) -> str:
-    what = (
-        _("blocked")
-        if limit.quantity_mw == 0
-        else _("at most %(mw)s MW") % {"mw": limit.quantity_mw.normalize()}
-    )
-    return _(
-        "temporary limit #%(id)s (%(kind)s, %(dir)s): %(what)s from %(start)s to %(end)s – %(reason)s"
-    ) % {
+def _limit_text(limit: TemporaryLimit, tz: str, readable: Readable) -> str:
+    values = {
         "id": limit.pk,
         "kind": TargetKind(limit.target_kind).label.lower(),
         "dir": limit.direction,
-        "what": what,
+        "what": (
+            _("blocked")
+            if limit.quantity_mw == 0
+            else _("at most %(mw)s MW") % {"mw": limit.quantity_mw.normalize()}
+        ),
         "start": local_time_label(limit.start, time_zone=tz),
         "end": local_time_label(limit.effective_end, time_zone=tz),
         "reason": limit.reason,
     }
+    if not readable.limit(limit):  # another operator's limit: its effect, not its reason
+        return _(
+            "a temporary limit of another system operator (%(kind)s, %(dir)s): %(what)s from %(start)s "
+            "to %(end)s"
+        ) % values
+    return _(
+        "temporary limit #%(id)s (%(kind)s, %(dir)s): %(what)s from %(start)s to %(end)s – %(reason)s"
+    ) % values
 
 
-def _capacity(*, resource, label: str, members, direction: str, limits, tz: str):
+def _capacity(*, resource, label: str, members, direction: str, limits, tz: str, readable: Readable):
     """(capacity in MW, the resource's own limits, members' binding limits, reasons).
 
     An SPU: its capacity, the limits on it or where it lies. An SPG: its members' deliverable
@@ -72,7 +78,7 @@ def _capacity(*, resource, label: str, members, direction: str, limits, tz: str)
                     "mw": deliverable.normalize(),
                     "cap": member_cap.normalize(),
                     "dir": direction,
-                    "limit": "; ".join(_limit_text(x, tz) for x in member_limits),
+                    "limit": "; ".join(_limit_text(x, tz, readable) for x in member_limits),
                 }
             )
     if not members:
@@ -81,29 +87,36 @@ def _capacity(*, resource, label: str, members, direction: str, limits, tz: str)
     return capacity, own, bound_limits, reasons
 
 
-def _apply_conditions(*, conditions, direction: str, allowed: Decimal):
+def _apply_conditions(*, conditions, direction: str, allowed: Decimal, readable: Readable):
     """(allowed MW under the conditions, the conditions that bind, reasons)."""
     cap_field = "max_up_mw" if direction == Direction.UP else "max_down_mw"
     bound, reasons = [], []
     for condition in conditions:
         up, down = condition.max_up_mw, condition.max_down_mw
-        if up is None and down is None:
-            bound.append(condition)
-            allowed = Decimal(0)
-            reasons.append(
-                _("Condition of %(so)s forbids activation in the period: %(text)s.")
-                % {"so": _so_name(condition), "text": condition.describe()}
-            )
-            continue
-        cap = getattr(condition, cap_field)
+        forbids = up is None and down is None
+        cap = Decimal(0) if forbids else getattr(condition, cap_field)
         if cap is None:
             continue
         bound.append(condition)
         allowed = min(allowed, cap)
         reasons.append(
-            _("Condition of %(so)s: %(text)s.") % {"so": _so_name(condition), "text": condition.describe()}
+            _condition_text(condition, forbids=forbids, cap=cap, direction=direction, readable=readable)
         )
     return allowed, bound, reasons
+
+
+def _condition_text(condition: Condition, *, forbids: bool, cap, direction: str, readable: Readable) -> str:
+    if not readable.condition(condition):  # another operator's condition: its effect only
+        if forbids:
+            return _("A condition of another system operator forbids activation in the period.")
+        return _("A condition of another system operator allows at most %(mw)s MW %(dir)s in the period.") % {
+            "mw": cap.normalize(),
+            "dir": direction,
+        }
+    values = {"so": _so_name(condition), "text": condition.describe()}
+    if forbids:
+        return _("Condition of %(so)s forbids activation in the period: %(text)s.") % values
+    return _("Condition of %(so)s: %(text)s.") % values
 
 
 def _color(*, label: str, direction: str, quantity_mw: Decimal, allowed: Decimal, bound: bool):
@@ -120,7 +133,7 @@ def _color(*, label: str, direction: str, quantity_mw: Decimal, allowed: Decimal
             "max": allowed.normalize(),
         }
     if bound:
-        return YELLOW, _("Allowed %(dir)s up to %(max)s MW in the period.") % {
+        return YELLOW, _("At most %(max)s MW allowed %(dir)s in the period.") % {
             "dir": direction,
             "max": allowed.normalize(),
         }
@@ -128,19 +141,21 @@ def _color(*, label: str, direction: str, quantity_mw: Decimal, allowed: Decimal
 
 
 def _check_direction(
-    *, resource, label: str, members, direction: str, quantity_mw: Decimal, conditions, limits, tz: str
+    *, resource, label: str, members, direction: str, quantity_mw: Decimal, conditions, limits, tz: str,
+    readable: Readable,
 ) -> Verdict:
     capacity, own, bound_limits, reasons = _capacity(
-        resource=resource, label=label, members=members, direction=direction, limits=limits, tz=tz
+        resource=resource, label=label, members=members, direction=direction, limits=limits, tz=tz,
+        readable=readable,
     )
     allowed, bound_conditions, condition_reasons = _apply_conditions(
-        conditions=conditions, direction=direction, allowed=capacity
+        conditions=conditions, direction=direction, allowed=capacity, readable=readable
     )
     reasons += condition_reasons
     for limit in own:
         bound_limits.append(limit)
         allowed = min(allowed, limit.quantity_mw)
-        reasons.append(_("%(res)s: %(limit)s.") % {"res": label, "limit": _limit_text(limit, tz)})
+        reasons.append(_("%(res)s: %(limit)s.") % {"res": label, "limit": _limit_text(limit, tz, readable)})
     allowed = max(allowed, Decimal(0))
     color, lead = _color(
         label=label,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from limits.activation.access import EVERYTHING, Readable
 from limits.models import TemporaryLimit
 from prequal.models import Condition
 
@@ -23,3 +24,5 @@ class Verdict:
     case_status: str = ""
     conditions: list[Condition] = field(default_factory=list)
     limits: list[TemporaryLimit] = field(default_factory=list)
+    # What of the conditions and limits the caller may read in full (limits.activation.access).
+    readable: Readable = EVERYTHING

@@ -19,7 +19,13 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.authentication import SessionAuthentication
-from rest_framework.exceptions import APIException, AuthenticationFailed, NotAuthenticated, ParseError
+from rest_framework.exceptions import (
+    APIException,
+    AuthenticationFailed,
+    NotAuthenticated,
+    NotFound,
+    ParseError,
+)
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
@@ -30,45 +36,49 @@ from rest_framework.views import APIView
 from common.api import InstantField, StrictInputSerializer, exception_handler
 from common.times import InstantError, instant_in_range, local_instant
 from limits.activation import GREEN, RED, YELLOW, activation_check
+from limits.activation.access import activation_caller, activation_resource_for
 from limits.authentication import FastTokenAuthentication, token_key_from_header
-from limits.selectors import (
-    activation_caller_kind,
-    activation_resource_get,
-    activation_system_operator_by_eic,
-    product_by_code,
-)
+from limits.selectors import product_by_code, system_operator_by_eic
 from prequal.models import Direction
 
 # --- the activation check ----------------------------------------------------------------------
 
 
 def verdict_conditions(verdict) -> list[dict]:
-    return [
-        {
-            "id": c.pk,
-            "system_operator": c.so_id,
-            "description": c.describe(),
-            "max_up_mw": c.max_up_mw,
-            "max_down_mw": c.max_down_mw,
-        }
-        for c in verdict.conditions
-    ]
+    """The binding conditions; another operator's (SPEC §4) without its id, operator and text."""
+    rows = []
+    for c in verdict.conditions:
+        shown = verdict.readable.condition(c)
+        rows.append(
+            {
+                "id": c.pk if shown else None,
+                "system_operator": c.so_id if shown else None,
+                "description": c.describe() if shown else _("A condition of another system operator."),
+                "max_up_mw": c.max_up_mw,
+                "max_down_mw": c.max_down_mw,
+            }
+        )
+    return rows
 
 
 def verdict_limits(verdict) -> list[dict]:
-    return [
-        {
-            "id": x.pk,
-            "system_operator": x.system_operator_id,
-            "target_kind": x.target_kind,
-            "direction": x.direction,
-            "quantity_mw": x.quantity_mw,
-            "start": x.start,
-            "end": x.effective_end,
-            "reason": x.reason,
-        }
-        for x in verdict.limits
-    ]
+    """The binding limits; another operator's (SPEC §4) without its id, operator and reason."""
+    rows = []
+    for x in verdict.limits:
+        shown = verdict.readable.limit(x)
+        rows.append(
+            {
+                "id": x.pk if shown else None,
+                "system_operator": x.system_operator_id if shown else None,
+                "target_kind": x.target_kind,
+                "direction": x.direction,
+                "quantity_mw": x.quantity_mw,
+                "start": x.start,
+                "end": x.effective_end,
+                "reason": x.reason if shown else None,
+            }
+        )
+    return rows
 
 
 # --- the input, field by field (ActivationCheckApi.parse) -----------------------------------------
@@ -164,8 +174,10 @@ def _parse_fields(data: Mapping, parsers, *, values: dict, errors: dict) -> None
 class ActivationCheckApi(APIView):
     """R8: may SO X activate SPU/SPG Y for product P, direction D, Q MW, over [start, end)?
 
-    Callers: SO engineers and viewers (as their own operator), market platform clients and NRA
-    analysts (as any operator), FSP users (for their own resources).
+    Callers (limits/activation/access.py, SPEC §4): SO engineers and viewers as their own
+    operator, market platform clients as the operators they are registered for, NRA analysts as
+    any operator, FSP users about their own resources; the operator asked as must procure the
+    product or assess the resource (else 404).
     """
 
     authentication_classes = [FastTokenAuthentication, SessionAuthentication]
@@ -254,37 +266,39 @@ class ActivationCheckApi(APIView):
 
     @classmethod
     def answer(cls, *, user, data) -> dict:
-        """The answer for this caller and input; ValidationError / PermissionDenied otherwise."""
-        caller = activation_caller_kind(user=user)
+        """The answer for this caller and input; ValidationError / PermissionDenied / NotFound.
+
+        SPEC §4: a caller asks only as an operator it may ask as, about a resource that operator
+        assesses or for a product it procures; otherwise the resource is not found (404), as
+        on the resource's own endpoint.
+        """
+        caller = activation_caller(user=user)
         if caller is None:
             raise PermissionDenied
         data = cls.parse(data)
-        errors = {}
-        so = activation_system_operator_by_eic(user=user, caller=caller, eic=data["system_operator"])
-        if so is None:
-            errors["system_operator"] = [_("No system operator with this EIC code that you may ask as.")]
         product = product_by_code(code=data["product"])
         if product is None:
-            errors["product"] = [_("No active product with this code.")]
-        resource = activation_resource_get(
-            user=user,
-            caller=caller,
-            spu_id=data.get("spu"),
-            spg_id=data.get("spg"),
-            product_id=product.pk if product is not None else None,
-        )
+            raise ValidationError({"product": [_("No active product with this code.")]})
+        so = system_operator_by_eic(eic=data["system_operator"])
+        resource = None
+        if so is not None and caller.may_ask_as(so):
+            resource = activation_resource_for(
+                caller=caller,
+                system_operator=so,
+                product=product,
+                spu_id=data.get("spu"),
+                spg_id=data.get("spg"),
+            )
         if resource is None:
-            errors["spu" if "spu" in data else "spg"] = [_("No such resource that you may check.")]
-        if errors:
-            raise ValidationError(errors)
+            raise NotFound(
+                _(
+                    "No such resource to check: ask as your own system operator, about a resource it "
+                    "assesses or for a product it procures."
+                )
+            )
+        asked = {name: data[name] for name in ("direction", "quantity_mw", "start", "end")}
         verdict = activation_check(
-            system_operator=so,
-            resource=resource,
-            product=product,
-            direction=data["direction"],
-            quantity_mw=data["quantity_mw"],
-            start=data["start"],
-            end=data["end"],
+            system_operator=so, resource=resource, product=product, caller=caller, **asked
         )
         return cls.render(verdict)
 

@@ -14,7 +14,7 @@ from shapely.geometry import box, mapping
 from limits.models import TargetKind
 from limits.services import limit_create
 from prequal.models import Direction
-from tests.limit_helpers import NOW, START, a_limit, check_body
+from tests.limit_helpers import NOW, START, a_limit
 from tests.limit_helpers import limit_body as body
 
 
@@ -68,24 +68,3 @@ def test_an_fsp_sees_area_limits_containing_its_points(grid, api_as):
         assert api_as(grid.cast.fsp_b_user).get("/api/limits/").json()["results"] == []
 
 
-@pytest.mark.parametrize(
-    "who", ["local_engineer", "local_viewer", "tso_engineer", "nra_analyst", "fsp_a_user"]
-)
-def test_who_may_ask(grid, api_as, who):
-    user = getattr(grid.cast, who)
-    so = {"local_engineer": grid.cast.local, "local_viewer": grid.cast.local}.get(who, grid.cast.tso)
-    response = api_as(user).post(
-        "/api/activation-check/", check_body(grid, system_operator=so.organisation.eic_code), format="json"
-    )
-    assert response.status_code == 200, response.json()
-    assert response.json()["color"] == "red"  # not prequalified
-
-
-def test_outsiders_fsps_of_other_resources_and_sos_as_another_so(grid, api_as):
-    assert api_as(grid.cast.outsider).post("/api/activation-check/", check_body(grid)).status_code == 403
-    response = api_as(grid.cast.fsp_b_user).post("/api/activation-check/", check_body(grid), format="json")
-    assert response.status_code == 400 and "spu" in response.json()["errors"]
-    response = api_as(grid.cast.local_engineer).post(
-        "/api/activation-check/", check_body(grid), format="json"
-    )
-    assert response.status_code == 400 and "system_operator" in response.json()["errors"]

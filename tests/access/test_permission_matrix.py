@@ -122,9 +122,10 @@ def call(client: Client, entry: Entry, world: dict):
             "system_operator": world["operator"].pk,
             "file": SimpleUploadedFile("area.geojson", geojson, "application/geo+json"),
         })
+    data = entry.data(world) if callable(entry.data) else entry.data
     if entry.api:
-        return getattr(client, entry.method)(url, entry.data or {}, content_type="application/json")
-    return client.post(url, entry.data or {})
+        return getattr(client, entry.method)(url, data or {}, content_type="application/json")
+    return client.post(url, data or {})
 
 
 
@@ -247,6 +248,38 @@ ROWS = [
 MATRIX = [
     Entry(name=n, method=m, obj=o, kwargs=k, expect=dict(zip(ROLES, codes, strict=True)))
     for n, m, o, k, codes in ROWS
+]
+
+
+def _check_as(operator: str):
+    """An activation check on FSP A's SPU for the TSO's product, asked as `operator` of the world
+    (SPEC §4: only as one's own operator, which must procure the product or assess the resource;
+    limits/activation/access.py). The local DSO assesses the submitted case; the TSO procures."""
+
+    def body(world: dict) -> dict:
+        return {
+            "system_operator": world[operator].organisation.eic_code,
+            "spu": world["spu"].pk,
+            "product": world["product"].code,
+            "direction": "up",
+            "quantity_mw": "0.5",
+            "start": (SETUP_TIME + timedelta(days=2)).isoformat(),
+            "end": (SETUP_TIME + timedelta(days=2, hours=1)).isoformat(),
+        }
+
+    return body
+
+
+MATRIX += [
+    # As the TSO: the local viewer and the other DSO may not ask as it; the NRA may.
+    Entry(name="api:activation-check", method="post", data=_check_as("tso"),
+          expect=reads(fsp_other=HIDDEN, so_viewer=HIDDEN, so_other=HIDDEN)),
+    # As the local DSO: its viewer may; the other DSO's engineer may not ask as it.
+    Entry(name="api:activation-check", method="post", data=_check_as("operator"),
+          expect=reads(fsp_other=HIDDEN, so_other=HIDDEN)),
+    # As the other local DSO: neither procures nor assesses; not found, for whoever may ask as it.
+    Entry(name="api:activation-check", method="post", data=_check_as("other_operator"),
+          expect=reads(fsp_other=HIDDEN, so_viewer=HIDDEN, so_other=HIDDEN, nra=HIDDEN)),
 ]
 
 

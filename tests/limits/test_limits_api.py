@@ -110,9 +110,10 @@ def test_detail_update_lift_and_permissions(grid, api_as):
 
 
 @pytest.fixture
-def platform():
+def platform(cast):
     user = UserFactory(username="platform")
-    MarketPlatformClient.objects.create(user=user, name="Nordic balancing platform")
+    client = MarketPlatformClient.objects.create(user=user, name="Nordic balancing platform")
+    client.system_operators.add(cast.tso)
     return user
 
 
@@ -140,7 +141,6 @@ def test_a_deactivated_platform_client_is_refused(grid, api_as, platform):
 @pytest.mark.parametrize(
     ("overrides", "field"),
     [
-        ({"spu": 999999}, "spu"),
         ({"spu": None}, "spu"),
         ({"spg": 1}, "spu"),
         ({"product": "nope"}, "product"),
@@ -154,3 +154,8 @@ def test_activation_check_bad_input(grid, api_as, platform, overrides, field):
     response = api_as(platform).post("/api/activation-check/", check_body(grid, **overrides), format="json")
     assert response.status_code == 400, response.json()
     assert field in response.json()["errors"]
+
+
+def test_an_unknown_resource_is_not_found(grid, api_as, platform):
+    response = api_as(platform).post("/api/activation-check/", check_body(grid, spu=999999), format="json")
+    assert response.status_code == 404 and response.json()["detail"]
