@@ -176,9 +176,23 @@ class DecisionForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Required for a refusal (NC DR): why limiting the unit for a period is not enough."),
     )
+    excluded_members = forms.TypedMultipleChoiceField(
+        label=_("Leave these members out"), required=False, coerce=int,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("For a group: approve it except these members; they do not count toward its "
+                    "capacity. Say why in the reason."),
+    )
     # When the engineer loaded the page (the assessment's updated_at): a decision taken on a
     # copy that changed since is refused as "changed meanwhile".
     seen = forms.CharField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, members=(), **kwargs):
+        """`members`: (SPU id, label) of the group's current members; none for an SPU's case."""
+        super().__init__(*args, **kwargs)
+        if members:
+            self.fields["excluded_members"].choices = list(members)
+        else:
+            del self.fields["excluded_members"]
 
 
 class ConditionForm(forms.Form):

@@ -62,9 +62,13 @@ class Grid:
             **kwargs,
         )
 
-    def prequalify(self, *, spu=None, spg=None, product=None, conditions_by_so=None, refuse=False) -> Case:
-        """A decided case: every assessing SO approves (or approves with its conditions, or refuses)."""
+    def prequalify(
+        self, *, spu=None, spg=None, product=None, conditions_by_so=None, refuse=False, excluded_by_so=None
+    ) -> Case:
+        """A decided case: every assessing SO approves (or approves with its conditions, or refuses;
+        `excluded_by_so`: the group members an SO's approval leaves out)."""
         conditions_by_so = conditions_by_so or {}
+        excluded_by_so = excluded_by_so or {}
         user = self.cast.fsp_a_user if (spu or spg).fsp_id == self.cast.fsp_a.pk else self.cast.fsp_b_user
         with time_machine.travel(SETUP_TIME, tick=False):
             case = case_create_draft(user=user, spu=spu, spg=spg, product=product or self.mfrr)
@@ -88,6 +92,9 @@ class Grid:
                     }
                 else:
                     kwargs = {"outcome": "approved"}
+                if so.pk in excluded_by_so:
+                    left_out = [m.pk for m in excluded_by_so[so.pk]]
+                    kwargs.update(excluded_members=left_out, reason="Feeder full.")
                 assessment_decide(user=self.engineer_for(so), assessment=assessment, **kwargs)
         return Case.objects.get(pk=case.pk)
 

@@ -9,15 +9,15 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from common.db import fetch_all, model_columns
 from limits.activation.access import EVERYTHING, ActivationCaller
 from limits.activation.case_lookup import NOT_PREQUALIFIED, _case_for, _conditions
 from limits.activation.direction import _check_direction
 from limits.activation.limit_lookup import limits_overlapping, spu_point
+from limits.activation.members import spg_members
 from limits.activation.time_windows import condition_applies_during
 from limits.activation.verdict import _RANK, GREEN, RED, Verdict
 from limits.services import local_time_label
-from observability.models import ConnectionPoint, SystemOperator
+from observability.models import SystemOperator
 from prequal.models import Case, Direction, Product, Spg, Spu
 
 MAX_CHECK_DAYS = 31
@@ -107,27 +107,19 @@ def _not_prequalified(
     return None
 
 
-def _members_and_limits(*, resource: Spu | Spg, start: datetime, end: datetime):
-    """(SPG members or None, the limits overlapping the period on the resource or where it lies)."""
+def _members_and_limits(*, resource: Spu | Spg, start: datetime, end: datetime, case_row, reassessing: bool):
+    """(SPG members that count or None, the limits overlapping the period on the resource or
+    where it lies, a reason for each SPG member that does not count)."""
     if isinstance(resource, Spu):
         point_id, lon, lat = spu_point(resource)
-        return None, limits_overlapping(
+        limits = limits_overlapping(
             start=start, end=end, spu_ids=[resource.pk], connection_point_ids=[point_id], points=[(lon, lat)]
         )
-    members = fetch_all(  # (id, code, max up kW, max down kW, point id, lon, lat)
-        "SELECT s.id, s.code, s.max_up_kw, s.max_down_kw, s.connection_point_id, cp.longitude, "
-        "cp.latitude FROM prequal_spgmembership m "
-        "JOIN prequal_spu s ON s.id = m.spu_id "
-        "JOIN observability_connectionpoint cp ON cp.id = s.connection_point_id "
-        "WHERE m.spg_id = %s AND m.valid_from <= %s AND (m.valid_to IS NULL OR m.valid_to >= %s) "
-        "AND s.is_active ORDER BY s.id",
-        [resource.pk, start, end],
-        columns=(
-            *model_columns(Spu, ("id", "code", "max_up_kw", "max_down_kw", "connection_point_id")),
-            *model_columns(ConnectionPoint, ("longitude", "latitude")),
-        ),
+        return None, limits, []
+    members, left_out = spg_members(
+        spg=resource, case_row=case_row, reassessing=reassessing, start=start, end=end
     )
-    return members, limits_overlapping(
+    limits = limits_overlapping(
         start=start,
         end=end,
         spu_ids=[m[0] for m in members],
@@ -135,6 +127,7 @@ def _members_and_limits(*, resource: Spu | Spg, start: datetime, end: datetime):
         spg_id=resource.pk,
         points=[(m[5], m[6]) for m in members],
     )
+    return members, limits, left_out
 
 
 def _combine(
@@ -219,7 +212,9 @@ def activation_check(
         else []
     )
     conditions = [c for c in conditions if condition_applies_during(c, start, end)]
-    members, limits = _members_and_limits(resource=resource, start=start, end=end)
+    members, limits, left_out = _members_and_limits(
+        resource=resource, start=start, end=end, case_row=case_row, reassessing=reassessing
+    )
     directions = [Direction.UP, Direction.DOWN] if direction == Direction.BOTH else [direction]
     verdicts = [
         _check_direction(
@@ -240,4 +235,5 @@ def activation_check(
         case_row=case_row, quantity_mw=quantity_mw, direction=direction,
     )
     verdict.readable = readable
+    verdict.reasons += left_out
     return verdict

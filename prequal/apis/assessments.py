@@ -58,6 +58,11 @@ class ConditionOutputSerializer(serializers.Serializer):
     description = serializers.CharField(source="describe")
 
 
+class ExcludedMemberOutputSerializer(serializers.Serializer):
+    spu = serializers.IntegerField(source="spu_id")
+    spu_code = serializers.CharField(source="spu.code")
+
+
 class AssessmentOutputSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     case = serializers.IntegerField(source="case_id")
@@ -78,6 +83,9 @@ class AssessmentOutputSerializer(serializers.Serializer):
     justification = serializers.CharField()
     limits_explanation = serializers.CharField()
     conditions = ConditionOutputSerializer(many=True)
+    excluded_members = ExcludedMemberOutputSerializer(
+        many=True, help_text="Members of the group this approval leaves out (they do not count)."
+    )
 
 
 class QueueCaseSerializer(serializers.Serializer):
@@ -211,6 +219,12 @@ class AssessmentDecideApi(views.APIView):
         )
         conditions = ConditionInputSerializer(
             many=True, required=False, help_text="At least one for a conditional approval (R6)."
+        )
+        excluded_members = serializers.ListField(
+            child=serializers.IntegerField(min_value=1, max_value=2**63 - 1),
+            required=False,
+            max_length=10000,
+            help_text="For a group: SPU ids of members this approval leaves out (a reason is required).",
         )
 
         class Meta:

@@ -23,11 +23,13 @@ from prequal.apis.assessments import (
     CONFLICT,
     AssessmentOutputSerializer,
     DeadlineRuleRefSerializer,
+    ExcludedMemberOutputSerializer,
     SystemOperatorRefSerializer,
 )
 from prequal.models import Case
 from prequal.selectors.cases import (
     case_assessments,
+    case_excluded_members,
     case_fsp_get_for_user,
     case_get_for_user,
     case_list_for_user,
@@ -88,6 +90,9 @@ class CaseOutputSerializer(serializers.Serializer):
 
 
 class CaseDetailOutputSerializer(CaseOutputSerializer):
+    excluded_members = ExcludedMemberOutputSerializer(
+        many=True, help_text="Group members the current round's approvals leave out (they do not count)."
+    )
     assessments = AssessmentOutputSerializer(many=True)
     previous_assessments = AssessmentOutputSerializer(many=True)
     timeline = CaseEventOutputSerializer(many=True)
@@ -95,6 +100,8 @@ class CaseDetailOutputSerializer(CaseOutputSerializer):
 
 def _case_detail(case: Case) -> dict:
     data = CaseOutputSerializer(case).data
+    left_out = case_excluded_members(case=case)
+    data["excluded_members"] = ExcludedMemberOutputSerializer(left_out, many=True).data
     data["assessments"] = AssessmentOutputSerializer(case_assessments(case=case), many=True).data
     data["previous_assessments"] = AssessmentOutputSerializer(
         case_previous_assessments(case=case), many=True

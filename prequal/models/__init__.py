@@ -2,7 +2,8 @@
 
 resources: FSPs, SPUs, SPGs and memberships, products · deadlines: deadline rules ·
 cases: cases and their lifecycle · assessments: assessments and their reminders ·
-conditions: conditions of a conditional approval · events: the audit trail.
+conditions: conditions of a conditional approval · exclusions: members an SPG's approval leaves
+out · events: the audit trail.
 """
 
 from prequal.models.assessments import Assessment, AssessmentReminder
@@ -10,6 +11,7 @@ from prequal.models.cases import Case, CaseQuerySet
 from prequal.models.conditions import Condition
 from prequal.models.deadlines import DeadlineRule, default_reminder_days
 from prequal.models.events import CaseEvent, CaseEventQuerySet, ImmutableRecordError
+from prequal.models.exclusions import ExcludedMember
 from prequal.models.resources import Direction, Fsp, Product, Spg, SpgMembership, Spu
 
 __all__ = [
@@ -22,6 +24,7 @@ __all__ = [
     "Condition",
     "DeadlineRule",
     "Direction",
+    "ExcludedMember",
     "Fsp",
     "ImmutableRecordError",
     "Product",

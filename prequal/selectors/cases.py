@@ -12,10 +12,11 @@ from dataclasses import dataclass
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 
 from accounts.selectors import user_roles
 from observability.models import SystemOperator
-from prequal.models import Assessment, Case, CaseEvent, Condition, Fsp
+from prequal.models import Assessment, Case, CaseEvent, Condition, ExcludedMember, Fsp, SpgMembership, Spu
 
 
 def case_list_for_user(
@@ -97,7 +98,10 @@ def case_fsp_get_for_user(*, user, pk: int) -> Case:
 def _assessment_qs():
     return Assessment.objects.select_related(
         "system_operator__organisation", "deadline_rule", "decided_by"
-    ).prefetch_related(Prefetch("conditions", queryset=Condition.objects.order_by("pk")))
+    ).prefetch_related(
+        Prefetch("conditions", queryset=Condition.objects.order_by("pk")),
+        Prefetch("excluded_members", queryset=ExcludedMember.objects.select_related("spu")),
+    )
 
 
 def case_assessments(*, case: Case, user=None) -> list[Assessment]:
@@ -127,6 +131,31 @@ def case_conditions(*, case: Case) -> list[Condition]:
         .select_related("assessment__system_operator__organisation")
         .order_by("assessment__system_operator_id", "pk")
     )
+
+
+def case_excluded_members(*, case: Case) -> list[ExcludedMember]:
+    """The group members the current round's approvals leave out (their union, like R5's
+    conditions), each with its SPU and assessing operator."""
+    return list(
+        ExcludedMember.objects.filter(assessment__case=case, assessment__round=case.round)
+        .select_related("spu", "assessment__system_operator__organisation")
+        .order_by("spu__code", "assessment__system_operator_id")
+    )
+
+
+def case_current_members(*, case: Case) -> QuerySet[Spu]:
+    """The SPUs of the case's group now (memberships not ended); none for an SPU's case."""
+    if case.spg_id is None:
+        return Spu.objects.none()
+    member_of = SpgMembership.objects.filter(spg_id=case.spg_id).filter(
+        Q(valid_to__isnull=True) | Q(valid_to__gt=timezone.now())
+    )
+    return Spu.objects.filter(pk__in=member_of.values("spu_id")).order_by("code")
+
+
+def case_member_choices(*, case: Case) -> list[tuple[int, str]]:
+    """(SPU id, "code – name") of the group's current members: what a decision may leave out."""
+    return [(spu.pk, f"{spu.code} – {spu.name}") for spu in case_current_members(case=case)]
 
 
 def case_timeline(*, case: Case) -> QuerySet[CaseEvent]:

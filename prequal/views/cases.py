@@ -157,6 +157,7 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "previous_assessments": case_selectors.case_previous_assessments(case=case),
         "missing": [a for a in assessments if a.status == Assessment.Status.INCOMPLETE],
         "conditions": case_selectors.case_conditions(case=case),
+        "excluded_members": case_selectors.case_excluded_members(case=case),
         "timeline": case_selectors.case_timeline(case=case),
         "preview": preview,
         "preview_error": preview_error,
@@ -273,6 +274,7 @@ def _decision_values(form: DecisionForm, formset) -> dict:
         # Passed whatever the outcome: the service refuses conditions on another decision
         # with a message, rather than the page dropping what the engineer typed.
         "conditions": conditions,
+        "excluded_members": form.cleaned_data.get("excluded_members") or [],
     }
 
 
@@ -292,7 +294,9 @@ def assessment_decide(request: HttpRequest, pk: int) -> HttpResponse:
                       % {"status": assessment.get_status_display().lower()})
         return redirect("prequal:case-detail", pk=case.pk)
     time_zone = assessment.system_operator.time_zone
-    form = DecisionForm(request.POST or None, initial={"seen": seen})
+    form = DecisionForm(
+        request.POST or None, initial={"seen": seen}, members=case_selectors.case_member_choices(case=case)
+    )
     formset = ConditionFormSet(
         request.POST or None, prefix="conditions", form_kwargs={"time_zone": time_zone}
     )

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from common.exceptions import ApplicationError
-from prequal.models import Assessment, Case, CaseEvent, Condition, DeadlineRule
+from prequal.models import Assessment, Case, CaseEvent, Condition, DeadlineRule, ExcludedMember
 from prequal.models.assessments import before_deadline
 from prequal.services.cases._common import (
     CaseChangedMeanwhile,
@@ -26,6 +26,7 @@ from prequal.services.cases._common import (
     deadline_passed_under_lock,
     notify_on_commit,
 )
+from prequal.services.cases.members import exclusions_build
 from prequal.services.deadlines import outcome_valid_until
 
 
@@ -132,8 +133,12 @@ def assessment_decide(
     justification: str = "",
     limits_explanation: str = "",
     conditions: Sequence[dict] = (),
+    excluded_members: Sequence[int] = (),
 ) -> Assessment:
     """An engineer of the assessing SO approves, approves with conditions, or refuses (R6).
+
+    For a group, an approval may leave out `excluded_members` (SPU ids of current members;
+    prequal.services.cases.members holds that rule).
 
     `assessment` is the copy the engineer looked at: if the sweep or a colleague decided it
     since, this raises CaseChangedMeanwhile and changes nothing. Past its deadline it is
@@ -146,7 +151,12 @@ def assessment_decide(
         "limits_explanation": (limits_explanation or "").strip(),
     }
     _check_decision(outcome=outcome, conditions=conditions, **fields)
-    built = _build_conditions(assessment=assessment, conditions=conditions)
+    built = [
+        *_build_conditions(assessment=assessment, conditions=conditions),
+        *exclusions_build(
+            assessment=assessment, outcome=outcome, spu_ids=excluded_members, reason=fields["reason"]
+        ),
+    ]
     deadline = _decide_locked(user=user, assessment=assessment, outcome=outcome, built=built, **fields)
     if deadline is not None:
         assessment_apply_silence(assessment=assessment)  # committed before the refusal is raised
@@ -156,10 +166,12 @@ def assessment_decide(
 
 @transaction.atomic
 def _decide_locked(
-    *, user, assessment: Assessment, outcome: str, built: list[Condition], reason: str, justification: str,
+    *, user, assessment: Assessment, outcome: str, built: list, reason: str, justification: str,
     limits_explanation: str,
 ) -> datetime | None:
-    """The decision, under the case lock; or, changing nothing, the deadline that has passed."""
+    """The decision, under the case lock; or, changing nothing, the deadline that has passed.
+
+    `built`: the decision's unsaved conditions and excluded members, saved with it."""
     case = Case.objects.select_for_update().get(pk=assessment.case_id)
     now = timezone.now()
     deadline = deadline_passed_under_lock(assessment=assessment, now=now)
@@ -173,7 +185,8 @@ def _decide_locked(
     assessment.justification = justification
     assessment.limits_explanation = limits_explanation
     _save(assessment, "status", "decided_by", "decided_at", "reason", "justification", "limits_explanation")
-    Condition.objects.bulk_create(built)
+    for model in (Condition, ExcludedMember):
+        model.objects.bulk_create([row for row in built if isinstance(row, model)])
     events = [
         _record_transition(
             case=case, action=method, before=before, assessment=assessment,
