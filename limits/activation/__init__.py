@@ -26,6 +26,10 @@ longer deliver. The group's available capacity is the sum of the contributions; 
 conditions and limits then cap that sum. Members joining or leaving during the period do not
 count.
 
+SPG members left out by an approval, or that joined during a re-assessment, do not count
+(members.py). Who may ask, as which operator, about what, and what of the answer they read
+(SPEC §4): access.py.
+
 Speed (SPEC §7): the check runs a handful of indexed queries (the case, its conditions when
 the outcome is conditional, the limits in one OR query over partial indexes, and for an SPG
 its members); area polygons are parsed once per process and cached.
