@@ -22,12 +22,14 @@ from prequal.apis.acting import require_some_fsp
 from prequal.apis.assessments import (
     CONFLICT,
     AssessmentOutputSerializer,
+    ConditionOutputSerializer,
     DeadlineRuleRefSerializer,
     SystemOperatorRefSerializer,
 )
 from prequal.models import Case
 from prequal.selectors.cases import (
     case_assessments,
+    case_conditions,
     case_fsp_get_for_user,
     case_get_for_user,
     case_list_for_user,
@@ -87,8 +89,16 @@ class CaseOutputSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField()
 
 
+class OutcomeConditionSerializer(ConditionOutputSerializer):
+    system_operator = SystemOperatorRefSerializer(source="assessment.system_operator")
+
+
 class CaseDetailOutputSerializer(CaseOutputSerializer):
     assessments = AssessmentOutputSerializer(many=True)
+    outcome_conditions = OutcomeConditionSerializer(
+        many=True, help_text="R5: a conditionally approved case's conditions, every SO's, each with its "
+        "validity period and note; empty for any other outcome.",
+    )
     previous_assessments = AssessmentOutputSerializer(many=True)
     timeline = CaseEventOutputSerializer(many=True)
 
@@ -96,6 +106,8 @@ class CaseDetailOutputSerializer(CaseOutputSerializer):
 def _case_detail(case: Case) -> dict:
     data = CaseOutputSerializer(case).data
     data["assessments"] = AssessmentOutputSerializer(case_assessments(case=case), many=True).data
+    outcome_conditions = case_conditions(case=case) if case.status == Case.Status.CONDITIONALLY_APPROVED else []
+    data["outcome_conditions"] = OutcomeConditionSerializer(outcome_conditions, many=True).data
     data["previous_assessments"] = AssessmentOutputSerializer(
         case_previous_assessments(case=case), many=True
     ).data
