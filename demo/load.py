@@ -161,7 +161,8 @@ def _load_products(*, summary: DemoSummary, operators: dict) -> None:
         product = Product(
             code=spec.code, name=spec.name, kind=spec.kind, procuring_so=operators[spec.procuring_so],
             directions=spec.directions, market_time_unit_minutes=spec.mtu_minutes,
-            gate_closure_minutes=spec.gate_closure_minutes, gate_closure_days_ahead=spec.gate_closure_days_ahead,
+            gate_closure_minutes=spec.gate_closure_minutes,
+            gate_closure_days_ahead=spec.gate_closure_days_ahead,
             gate_closure_local_time=spec.gate_closure_local_time,
         )
         _create(product, summary=summary, label="products")

@@ -106,7 +106,8 @@ class CaseDetailOutputSerializer(CaseOutputSerializer):
 def _case_detail(case: Case) -> dict:
     data = CaseOutputSerializer(case).data
     data["assessments"] = AssessmentOutputSerializer(case_assessments(case=case), many=True).data
-    outcome_conditions = case_conditions(case=case) if case.status == Case.Status.CONDITIONALLY_APPROVED else []
+    conditional = case.status == Case.Status.CONDITIONALLY_APPROVED
+    outcome_conditions = case_conditions(case=case) if conditional else []
     data["outcome_conditions"] = OutcomeConditionSerializer(outcome_conditions, many=True).data
     data["previous_assessments"] = AssessmentOutputSerializer(
         case_previous_assessments(case=case), many=True

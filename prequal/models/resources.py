@@ -83,7 +83,9 @@ class Product(TimeStampedModel):
     )
     gate_closure_local_time = models.TimeField(
         _("gate closure (local time)"), null=True, blank=True,
-        help_text=_("With days before delivery: the clock time the auction closes, in the procuring SO's time zone."),
+        help_text=_(
+            "With days before delivery: the clock time the auction closes, in the procuring SO's time zone."
+        ),
     )
     is_active = models.BooleanField(_("active"), default=True)
 
@@ -97,7 +99,8 @@ class Product(TimeStampedModel):
         day_ahead = self.gate_closure_days_ahead is not None
         if day_ahead != (self.gate_closure_local_time is not None):
             raise ValidationError({"gate_closure_local_time": _(
-                "Give both the days before delivery and the local clock time of a day-ahead gate closure, or neither."
+                "Give both the days before delivery and the local clock time of a day-ahead gate closure, "
+                "or neither."
             )})
         if day_ahead and self.gate_closure_minutes:
             raise ValidationError({"gate_closure_minutes": _(
@@ -121,9 +124,11 @@ class Product(TimeStampedModel):
         """E.g. "45 minutes before delivery" or "D-1 18:00 (Europe/Stockholm)"."""
         if self.gate_closure_days_ahead is None:
             return ngettext(
-                "%(minutes)s minute before delivery", "%(minutes)s minutes before delivery", self.gate_closure_minutes
+                "%(minutes)s minute before delivery", "%(minutes)s minutes before delivery",
+                self.gate_closure_minutes,
             ) % {"minutes": self.gate_closure_minutes}
-        return f"D-{self.gate_closure_days_ahead} {self.gate_closure_local_time:%H:%M} ({self.procuring_so.time_zone})"
+        clock = f"{self.gate_closure_local_time:%H:%M}"
+        return f"D-{self.gate_closure_days_ahead} {clock} ({self.procuring_so.time_zone})"
 
 
 class Spu(TimeStampedModel):

@@ -85,7 +85,8 @@ def test_reserves_and_local_products_cite_their_own_rules(wf, api_as, client):
         legal_basis="Swedish local rule", period_months=2, valid_from=datetime(2020, 1, 1, tzinfo=UTC),
     )
     # Another country's local rule and a catch-all local rule lose to Sweden's own.
-    DeadlineRule.objects.create(jurisdiction="NO", product_kind=Product.Kind.LOCAL, name="NO", legal_basis="no",
+    DeadlineRule.objects.create(jurisdiction="NO", product_kind=Product.Kind.LOCAL, name="NO",
+                                legal_basis="no",
                                 valid_from=datetime(2020, 1, 1, tzinfo=UTC))
     DeadlineRule.objects.create(product_kind=Product.Kind.LOCAL, name="any", legal_basis="any",
                                 valid_from=datetime(2021, 1, 1, tzinfo=UTC))
@@ -110,8 +111,8 @@ def test_a_rule_for_every_kind_of_the_own_country_beats_a_foreign_or_catch_all_k
     DeadlineRule.objects.create(product_kind=Product.Kind.LOCAL, name="any", legal_basis="any",
                                 valid_from=datetime(2021, 1, 1, tzinfo=UTC))
     at = datetime(2027, 1, 1, tzinfo=UTC)
-    assert deadline_rule_in_force(system_operator=wf.cast.local, at=at, product_kind=Product.Kind.LOCAL) == swedish
-    assert deadline_rule_in_force(system_operator=wf.cast.local, at=at, product_kind=Product.Kind.BALANCING) == swedish
+    for kind in (Product.Kind.LOCAL, Product.Kind.BALANCING):
+        assert deadline_rule_in_force(system_operator=wf.cast.local, at=at, product_kind=kind) == swedish
 
 
 def test_without_any_rule_submission_is_refused_with_a_clear_message(wf):

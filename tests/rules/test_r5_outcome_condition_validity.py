@@ -45,7 +45,7 @@ def decided(wf, django_capture_on_commit_callbacks):
 
 
 def test_the_description_carries_validity_and_note():
-    condition = Condition(max_down_mw=None, start_time=time(22), end_time=time(6), time_zone="Europe/Stockholm",
+    condition = Condition(start_time=time(22), end_time=time(6), time_zone="Europe/Stockholm",
                           valid_from=VALID_FROM, valid_to=VALID_TO, note=NOTE)
     parts = condition.describe().split("; ")
     assert parts == ["not allowed", "22:00–06:00 (Europe/Stockholm)", VALIDITY, f"note: {NOTE}"]
