@@ -209,9 +209,11 @@ def _cases(*, world: _World, rng: random.Random, start: datetime, now: datetime,
         ]
         assessments, conditions = [], []
         for so, reasons in world.assessing(spu, product):
-            key = (so.organisation.country, submitted.date())
+            key = (so.organisation.country, product.kind, submitted.date())
             if key not in rules:
-                rules[key] = deadline_rule_in_force(system_operator=so, at=submitted)
+                rules[key] = deadline_rule_in_force(
+                    system_operator=so, at=submitted, product_kind=product.kind
+                )
             a = _assessment_draw(
                 world=world, rng=rng, case=case, so=so, reasons=reasons, rule=rules[key],
                 submitted=submitted, now=now,

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import datetime, time
+from zoneinfo import ZoneInfo
 
 from django.db import transaction
 
@@ -18,7 +20,7 @@ from demo.cases import demo_decisions_load
 from observability.geo import WGS84
 from observability.models import ConnectionPoint, SystemOperator
 from observability.services import connection_point_get_or_create, system_operator_create
-from prequal.models import Fsp, Product, Spg, SpgMembership, Spu
+from prequal.models import DeadlineRule, Fsp, Product, Spg, SpgMembership, Spu
 from prequal.services.resources import spg_create, spg_member_add, spu_create
 
 
@@ -51,6 +53,7 @@ def demo_data_load(*, dry_run: bool = False) -> DemoSummary:
     }
     users = _load_users(summary=summary, organisations=organisations)
     _load_products(summary=summary, operators=operators)
+    _load_deadline_rules(summary=summary)
     points = _load_connection_points(summary=summary, operators=operators)
     fsp_users = {
         spec.organisation: users[spec.username] for spec in sweden.USERS if spec.role == "fsp_user"
@@ -159,8 +162,25 @@ def _load_products(*, summary: DemoSummary, operators: dict) -> None:
             code=spec.code, name=spec.name, kind=spec.kind, procuring_so=operators[spec.procuring_so],
             directions=spec.directions, market_time_unit_minutes=spec.mtu_minutes,
             gate_closure_minutes=spec.gate_closure_minutes,
+            gate_closure_days_ahead=spec.gate_closure_days_ahead,
+            gate_closure_local_time=spec.gate_closure_local_time,
         )
         _create(product, summary=summary, label="products")
+
+
+def _load_deadline_rules(*, summary: DemoSummary) -> None:
+    for spec in sweden.DEADLINE_RULES:
+        valid_from = datetime.combine(spec.valid_from, time(0), tzinfo=ZoneInfo(sweden.TIME_ZONE))
+        if DeadlineRule.objects.filter(
+            jurisdiction=sweden.COUNTRY, product_kind=spec.product_kind, valid_from=valid_from
+        ).exists():
+            summary.count("deadline rules", created=False)
+            continue
+        rule = DeadlineRule(
+            jurisdiction=sweden.COUNTRY, product_kind=spec.product_kind, name=spec.name,
+            legal_basis=spec.legal_basis, period_months=spec.period_months, valid_from=valid_from,
+        )
+        _create(rule, summary=summary, label="deadline rules")
 
 
 def _load_connection_points(*, summary: DemoSummary, operators: dict) -> dict:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 import random
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -82,20 +82,48 @@ class ProductSpec:
     procuring_so: str  # operator name
     directions: str  # prequal.models.Direction value
     mtu_minutes: int
-    gate_closure_minutes: int
+    gate_closure_minutes: int  # lead time before each market time unit; 0 with a day-ahead gate
+    gate_closure_days_ahead: int | None = None  # D-n
+    gate_closure_local_time: time | None = None  # the auction's close, Swedish time
 
 
+# Gate closures as Svenska kraftnät's markets run them: FCR in a D-2 and a D-1 auction (the D-1
+# one, at 18:00, is the last, where a resource cleared at D-2 can still be bought back); the
+# Nordic mFRR capacity market (like aFRR's) D-1 at 07:30; mFRR energy 45 minutes before each
+# quarter-hour; the local flexibility markets two hours ahead.
 PRODUCTS: tuple[ProductSpec, ...] = (
-    # FCR is bought in D-2/D-1 auctions; a one-hour lead stands in for its gate closure here.
-    ProductSpec("fcr-n", "FCR-N", "balancing", TSO.name, "both", 60, 60),
-    ProductSpec("fcr-d-up", "FCR-D up", "balancing", TSO.name, "up", 60, 60),
-    ProductSpec("fcr-d-down", "FCR-D down", "balancing", TSO.name, "down", 60, 60),
-    ProductSpec("mfrr-capacity", "mFRR capacity", "balancing", TSO.name, "both", 15, 45),
+    ProductSpec("fcr-n", "FCR-N", "balancing", TSO.name, "both", 60, 0, 1, time(18, 0)),
+    ProductSpec("fcr-d-up", "FCR-D up", "balancing", TSO.name, "up", 60, 0, 1, time(18, 0)),
+    ProductSpec("fcr-d-down", "FCR-D down", "balancing", TSO.name, "down", 60, 0, 1, time(18, 0)),
+    ProductSpec("mfrr-capacity", "mFRR capacity", "balancing", TSO.name, "both", 15, 0, 1, time(7, 30)),
     ProductSpec("mfrr-energy", "mFRR energy", "balancing", TSO.name, "both", 15, 45),
     ProductSpec("sthlmflex-vattenfall", "sthlmflex (Vattenfall Eldistribution)", "local", VATTENFALL,
                 "up", 60, 120),
     ProductSpec("sthlmflex-ellevio", "sthlmflex (Ellevio)", "local", ELLEVIO, "up", 60, 120),
     ProductSpec("switch-eon", "SWITCH (E.ON Energidistribution)", "local", EON, "up", 60, 120),
+)
+
+
+# --------------------------------------------------------------------------------------------
+# Deadline rules (R4): reserves keep the catch-all rule of migration 0003 (SO GL Art. 182(3));
+# Sweden's local congestion products cite a Swedish rule of their own.
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DeadlineRuleSpec:
+    product_kind: str  # prequal.models.Product.Kind value
+    name: str
+    legal_basis: str
+    period_months: int
+    valid_from: date
+
+
+DEADLINE_RULES: tuple[DeadlineRuleSpec, ...] = (
+    DeadlineRuleSpec(
+        "local", "Local congestion products: grid prequalification (SE)",
+        "NC DR Art. 49; Swedish terms for local flexibility services (Ei)", 3, date(2020, 1, 1),
+    ),
 )
 
 

@@ -45,6 +45,7 @@ from limits.services import (
 )
 from limits.services import limit_create as create_limit
 from limits.services import limit_lift as lift_limit
+from limits.services.capacity import limit_capacity_flag_for_user
 from prequal.selectors.resources import product_list
 
 # Lazy: built at import, rendered in the language of each request.
@@ -102,6 +103,13 @@ def _next_hour() -> dict:
     return {"start": start, "end": start + timedelta(hours=1)}
 
 
+def _capacity_warning(limit, *, user) -> str:
+    """The warning for a limit above its target's capacity (it has no effect); empty otherwise.
+    Shown on the limit's page, where publishing and changing a limit lead."""
+    flag = limit_capacity_flag_for_user(user=user, limit=limit)
+    return flag.warning(quantity_mw=limit.quantity_mw) if flag else ""
+
+
 @login_required
 def limit_create(request: HttpRequest) -> HttpResponse:
     operators = limit_issuers_for_user(user=request.user)
@@ -111,11 +119,12 @@ def limit_create(request: HttpRequest) -> HttpResponse:
         request.POST or None, request.FILES or None, operators=operators,
         initial=_prefill(request, LIMIT_PREFILL),
     )
-    preview = None
+    preview = capacity_warning = None
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         so = data["system_operator"]
         field_map = {"target": TARGET_INPUT_FIELDS[data["target_kind"]]}
+        values = {k: data[k] for k in ("direction", "quantity_mw", "start", "end", "reason")}
         try:
             try:
                 targets = limit_target_find(
@@ -126,21 +135,14 @@ def limit_create(request: HttpRequest) -> HttpResponse:
                     area=data.get("area_file") or data.get("area") or None,
                 )
             except ValidationError as exc:
-                values = {k: data[k] for k in ("direction", "quantity_mw", "start", "end", "reason")}
                 raise ValidationError({**exc.message_dict, **limit_values_errors(**values)}) from exc
             kwargs = dict(
-                user=request.user,
-                system_operator=so,
-                target_kind=data["target_kind"],
-                **targets,
-                direction=data["direction"],
-                quantity_mw=data["quantity_mw"],
-                start=data["start"],
-                end=data["end"],
-                reason=data["reason"],
+                user=request.user, system_operator=so, target_kind=data["target_kind"], **targets, **values
             )
             if request.POST.get("action") == "preview":
-                preview = limit_preview(**kwargs).explain(time_zone=so.time_zone)
+                previewed = limit_preview(**kwargs)
+                preview = previewed.publication.explain(time_zone=so.time_zone)
+                capacity_warning = previewed.capacity.warning(quantity_mw=data["quantity_mw"])
             else:
                 limit = create_limit(**kwargs)
                 messages.success(
@@ -158,6 +160,7 @@ def limit_create(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "preview": preview,
+            "capacity_warning": capacity_warning,
             "limit": None,
             "area_geojson": current_area_geojson_for(system_operator=so) if so else None,
             "time_zone": so.time_zone if so else "",
@@ -186,6 +189,7 @@ def limit_detail(request: HttpRequest, pk: int) -> HttpResponse:
             else "",
             "area": json.loads(limit.area_geojson) if limit.area_geojson else None,
             "zone": zoneinfo.ZoneInfo(tz),
+            "capacity_warning": _capacity_warning(limit, user=request.user),
         },
     )
 

@@ -26,7 +26,8 @@ class FspAdmin(admin.ModelAdmin):
 @admin.register(Product)
 class ProductAdmin(admin.ModelAdmin):
     list_display = ["code", "name", "kind", "procuring_so", "directions",
-                    "market_time_unit_minutes", "gate_closure_minutes", "is_active"]
+                    "market_time_unit_minutes", "gate_closure_minutes", "gate_closure_days_ahead",
+                    "gate_closure_local_time", "is_active"]
     list_filter = ["kind", "is_active"]
     search_fields = ["code", "name"]
     autocomplete_fields = ["procuring_so"]
@@ -63,11 +64,11 @@ class SpgAdmin(admin.ModelAdmin):
 
 @admin.register(DeadlineRule)
 class DeadlineRuleAdmin(admin.ModelAdmin):
-    list_display = ["name", "jurisdiction", "legal_basis", "period_months", "period_days",
+    list_display = ["name", "jurisdiction", "product_kind", "legal_basis", "period_months", "period_days",
                     "supplement_period_days", "reminder_days", "outcome_validity_months", "valid_from"]
-    list_filter = ["jurisdiction"]
+    list_filter = ["jurisdiction", "product_kind"]
     search_fields = ["name", "legal_basis"]
-    ordering = ["jurisdiction", "-valid_from"]
+    ordering = ["jurisdiction", "product_kind", "-valid_from"]
 
     def has_delete_permission(self, request, obj=None) -> bool:
         # A rule that deadlines were computed from stays, for the record (new versions instead).

@@ -17,7 +17,8 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from accounts.models import Membership, User
 from common import mail
-from prequal.models import Assessment, AssessmentReminder, Case, CaseEvent
+from prequal.models import Assessment, AssessmentReminder, Case, CaseEvent, Condition
+from prequal.selectors.cases import case_conditions
 
 S = Case.Status
 A = Assessment.Status
@@ -95,6 +96,18 @@ def _case_ref(case: Case) -> str:
         "id": case.pk, "resource": case.resource, "product": case.product}
 
 
+def _event_conditions(event: CaseEvent) -> list[Condition]:
+    """The conditions an e-mail about `event` lists: the SO's own for its conditional approval,
+    the union of all SOs' (R5) for a conditionally approved case; each read with describe()."""
+    if event.assessment_id is not None:
+        if event.to_state != A.CONDITIONALLY_APPROVED:
+            return []
+        return list(event.assessment.conditions.select_related("assessment__system_operator__organisation"))
+    if event.to_state != S.CONDITIONALLY_APPROVED:
+        return []
+    return case_conditions(case=event.case)
+
+
 def case_events_notify(*, event_ids: list[int]) -> int:
     """Send the e-mails for these audit events; returns the number of messages sent."""
     events = CaseEvent.objects.filter(pk__in=event_ids).select_related(
@@ -107,10 +120,11 @@ def case_events_notify(*, event_ids: list[int]) -> int:
         # Times in the assessing SO's zone when one SO acts, else the installation's.
         time_zone = (event.assessment.system_operator.time_zone if event.assessment_id
                      else settings.TIME_ZONE)
+        conditions = _event_conditions(event) if addressed else []
         for addresses in mail.in_each_language(addressed):
             body = render_to_string("prequal/email/case_event.txt", {
                 "event": event, "case": event.case, "assessment": event.assessment,
-                "url": case_url(event.case_id), "time_zone": time_zone,
+                "url": case_url(event.case_id), "time_zone": time_zone, "conditions": conditions,
             })
             messages += mail.messages_to(
                 addresses, subject=subject % {"ref": _case_ref(event.case), **params}, body=body)

@@ -33,6 +33,7 @@ LIST_FIELDS = (
 # only when the description is not cached).
 CONDITION_VALUES = (
     "max_up_mw", "max_down_mw", "months_text", "weekdays_text", "start_time", "end_time", "time_zone",
+    "valid_from", "valid_to", "note",
 )
 LIST_ORDER = ("system_operator__organisation__name", "decided_at", "pk")
 # CONDITION_VALUES read through an assessment.
@@ -42,11 +43,15 @@ _JOINED_CONDITION_VALUES = tuple(
 
 
 @functools.lru_cache(maxsize=4096)
-def _describe(max_up_mw, max_down_mw, months, weekdays, start_time, end_time, time_zone, language) -> str:
+def _describe(
+    max_up_mw, max_down_mw, months, weekdays, start_time, end_time, time_zone, valid_from, valid_to, note,
+    language,
+) -> str:
     """Condition.describe() for these values: the same few conditions recur all over a year."""
     fields = SimpleNamespace(
         max_up_mw=max_up_mw, max_down_mw=max_down_mw, months=json.loads(months),
         weekdays=json.loads(weekdays), start_time=start_time, end_time=end_time, time_zone=time_zone,
+        valid_from=valid_from, valid_to=valid_to, note=note,
     )
     return Condition.describe(fields)
 

@@ -26,6 +26,7 @@ from limits.selectors import (
 )
 from limits.services import (
     TARGET_INPUT_FIELDS,
+    limit_capacity_flag_for_user,
     limit_create,
     limit_lift,
     limit_target_find,
@@ -65,6 +66,30 @@ class LimitOutputSerializer(serializers.Serializer):
         import json
 
         return json.loads(limit.area_geojson) if limit.area_geojson else None
+
+
+class LimitAnswerSerializer(LimitOutputSerializer):
+    """One limit as answered to its publisher: with the capacity flag (lists leave it out)."""
+
+    exceeds_capacity = serializers.BooleanField(
+        source="capacity_flag.exceeds", allow_null=True,
+        help_text="The quantity is more than the target's capacity in the direction: the limit has no "
+        "effect. A warning, not a refusal; false for an area (not judged); empty for readers outside "
+        "the issuing SO.",
+    )
+    capacity_mw = serializers.DecimalField(
+        source="capacity_flag.capacity_mw", max_digits=12, decimal_places=3, allow_null=True,
+        help_text="The target's capacity in the direction (SPU: its maximum; SPG: its current members'; "
+        "connection point: its SPUs'); empty for an area.",
+    )
+
+    class Meta:
+        ref_name = "LimitAnswer"
+
+
+def _answer(serializer_class, limit: TemporaryLimit, *, user) -> dict:
+    limit.capacity_flag = limit_capacity_flag_for_user(user=user, limit=limit)
+    return serializer_class(limit).data
 
 
 class LimitEventOutputSerializer(serializers.Serializer):
@@ -134,7 +159,7 @@ class LimitListCreateApi(ListAPIView):
         operation_id="limits_create",
         summary="Publish a temporary limit (R7: refused when later than the latest allowed time)",
         request=InputSerializer,
-        responses={201: LimitOutputSerializer},
+        responses={201: LimitAnswerSerializer},
     )
     def post(self, request: Request) -> Response:
         issuers = list(limit_issuers_for_user(user=request.user))
@@ -160,7 +185,8 @@ class LimitListCreateApi(ListAPIView):
         with errors_renamed({"target": field, "target_kind": field}):
             limit = limit_create(user=request.user, system_operator=so, target_kind=kind, **targets, **data)
         limit = limit_get_for_user(user=request.user, pk=limit.pk)
-        return Response(LimitOutputSerializer(limit).data, status=status.HTTP_201_CREATED)
+        data = _answer(LimitAnswerSerializer, limit, user=request.user)
+        return Response(data, status=status.HTTP_201_CREATED)
 
 
 def _issuer(issuers, eic: str | None):
@@ -203,7 +229,7 @@ class LimitDetailApi(APIView):
         class Meta:
             ref_name = "LimitUpdateInput"
 
-    class DetailOutputSerializer(LimitOutputSerializer):
+    class DetailOutputSerializer(LimitAnswerSerializer):
         events = serializers.SerializerMethodField()
 
         class Meta:
@@ -216,7 +242,8 @@ class LimitDetailApi(APIView):
         operation_id="limits_retrieve", summary="One limit with its history", responses=DetailOutputSerializer
     )
     def get(self, request: Request, pk: int) -> Response:
-        return Response(self.DetailOutputSerializer(limit_get_for_user(user=request.user, pk=pk)).data)
+        limit = limit_get_for_user(user=request.user, pk=pk)
+        return Response(_answer(self.DetailOutputSerializer, limit, user=request.user))
 
     @extend_schema(
         operation_id="limits_partial_update",
@@ -229,7 +256,8 @@ class LimitDetailApi(APIView):
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         limit_update(user=request.user, limit=limit, **serializer.validated_data)
-        return Response(self.DetailOutputSerializer(limit_get_for_user(user=request.user, pk=pk)).data)
+        limit = limit_get_for_user(user=request.user, pk=pk)
+        return Response(_answer(self.DetailOutputSerializer, limit, user=request.user))
 
 
 class LimitLiftApi(APIView):

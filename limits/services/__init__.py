@@ -14,14 +14,23 @@ Rules:
   anew: the rule applies from its (new) start; extending the end applies from the old end.
   Relaxing a limit (more MW, a shorter period) and lifting are always allowed.
 
+- A limit above its target's capacity is stored but flagged: it has no effect (capacity.py).
+
 Bad input raises ValidationError with a message per field and stores nothing. Notifications
 to the FSPs concerned go out after commit.
 """
 
 # The package's public names, importable as before from limits.services.
 
+from limits.services.capacity import (
+    CapacityFlag,
+    limit_capacity_check,
+    limit_capacity_flag,
+    limit_capacity_flag_for_user,
+    target_capacity_mw,
+)
 from limits.services.changes import limit_lift, limit_update
-from limits.services.checks import directions_offered, limit_preview, limit_values_errors
+from limits.services.checks import LimitPreview, directions_offered, limit_preview, limit_values_errors
 from limits.services.publishing import fsp_ids_concerned, limit_create
 from limits.services.rules import (
     PUBLICATION_MARGIN,
@@ -47,6 +56,12 @@ from limits.services.targets import (
 from limits.services.trail import limit_snapshot
 
 __all__ = [
+    "CapacityFlag",
+    "LimitPreview",
+    "limit_capacity_check",
+    "limit_capacity_flag",
+    "limit_capacity_flag_for_user",
+    "target_capacity_mw",
     "affected_fsp_ids",
     "area_geometry_parse",
     "area_points",

@@ -6,6 +6,7 @@ raises ValidationError with a message per field and stores nothing.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -15,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from accounts.selectors import user_roles
 from limits.models import TargetKind
+from limits.services.capacity import CapacityFlag, limit_capacity_check
 from limits.services.rules import Publication, limit_max_days, limit_publication
 from limits.services.targets import Target, _current_members, area_geometry_parse, target_check
 from observability.models import ConnectionPoint, SystemOperator
@@ -148,11 +150,23 @@ def _prepare(
     return target, limit_publication(target=target, start=values["start"], end=values["end"])
 
 
-def limit_preview(*, now: datetime | None = None, **kwargs) -> Publication:
-    """The latest allowed publication time for a limit as entered (nothing is stored).
+@dataclass(frozen=True)
+class LimitPreview:
+    publication: Publication
+    capacity: CapacityFlag
+
+
+def limit_preview(*, now: datetime | None = None, **kwargs) -> LimitPreview:
+    """The latest allowed publication time for a limit as entered, and whether it exceeds its
+    target's capacity (nothing is stored).
 
     Raises ValidationError for bad input, like limit_create.
     """
+    now = now or timezone.now()
     values = {name: kwargs.pop(name) for name in LIMIT_VALUE_FIELDS}
-    _target, publication = _prepare(now=now or timezone.now(), values=values, **kwargs)
-    return publication
+    target, publication = _prepare(now=now, values=values, **kwargs)
+    capacity = limit_capacity_check(
+        target=target, direction=values["direction"], quantity_mw=Decimal(values["quantity_mw"]),
+        start=values["start"], now=now,
+    )
+    return LimitPreview(publication=publication, capacity=capacity)

@@ -1,8 +1,9 @@
 """Temporary limits: the shared rules, and R7, the publication rule.
 
 Publication (R7): the latest allowed publication time is, for every product the target is
-prequalified for, the delivery start of the first market time unit the limit affects minus
-the product's gate closure minus 60 minutes; the earliest across products binds. With
+prequalified for, the gate closure of the first market time unit the limit affects (a lead
+time before it, or a day-ahead clock time: Product.gate_closure_for) minus 60 minutes; the
+earliest across products binds. With
 nothing prequalified, 1 hour before the start. A limit longer than GRIDPREQUAL_LIMIT_MAX_DAYS
 is refused.
 """
@@ -50,12 +51,12 @@ class Publication:
             }
         p = self.binding_product
         return _(
-            "%(when)s (%(product)s: gate closure %(gate)s min before its %(mtu)s-minute market time unit, "
+            "%(when)s (%(product)s: gate closure %(gate)s for its %(mtu)s-minute market time unit, "
             "minus 1 hour)"
         ) % {
             "when": when,
             "product": p.name,
-            "gate": p.gate_closure_minutes,
+            "gate": p.gate_closure_label(),
             "mtu": p.market_time_unit_minutes,
         }
 
@@ -72,7 +73,9 @@ def products_prequalified(*, target: Target, start: datetime, end: datetime) -> 
     if not spu_ids and not spg_ids:
         return []
     cases = Case.objects.prequalified(spu_ids=spu_ids, spg_ids=spg_ids)
-    return list(Product.objects.filter(pk__in=cases.values("product_id")).order_by("code"))
+    return list(
+        Product.objects.filter(pk__in=cases.values("product_id")).select_related("procuring_so").order_by("code")
+    )
 
 
 def limit_publication(*, target: Target, start: datetime, end: datetime | None = None) -> Publication:
@@ -81,9 +84,7 @@ def limit_publication(*, target: Target, start: datetime, end: datetime | None =
     per_product = []
     for product in products_prequalified(target=target, start=start, end=end):
         first_mtu = mtu_start(start, mtu_minutes=product.market_time_unit_minutes)
-        per_product.append(
-            (product, first_mtu - timedelta(minutes=product.gate_closure_minutes) - PUBLICATION_MARGIN)
-        )
+        per_product.append((product, product.gate_closure_for(first_mtu) - PUBLICATION_MARGIN))
     if not per_product:
         return Publication(latest_allowed_at=start - PUBLICATION_MARGIN, products=[], binding_product=None)
     product, latest = min(per_product, key=lambda pair: (pair[1], pair[0].code))

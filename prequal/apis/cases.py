@@ -22,6 +22,7 @@ from prequal.apis.acting import require_some_fsp
 from prequal.apis.assessments import (
     CONFLICT,
     AssessmentOutputSerializer,
+    ConditionOutputSerializer,
     DeadlineRuleRefSerializer,
     ExcludedMemberOutputSerializer,
     SystemOperatorRefSerializer,
@@ -29,6 +30,7 @@ from prequal.apis.assessments import (
 from prequal.models import Case
 from prequal.selectors.cases import (
     case_assessments,
+    case_conditions,
     case_excluded_members,
     case_fsp_get_for_user,
     case_get_for_user,
@@ -89,11 +91,19 @@ class CaseOutputSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField()
 
 
+class OutcomeConditionSerializer(ConditionOutputSerializer):
+    system_operator = SystemOperatorRefSerializer(source="assessment.system_operator")
+
+
 class CaseDetailOutputSerializer(CaseOutputSerializer):
     excluded_members = ExcludedMemberOutputSerializer(
         many=True, help_text="Group members the current round's approvals leave out (they do not count)."
     )
     assessments = AssessmentOutputSerializer(many=True)
+    outcome_conditions = OutcomeConditionSerializer(
+        many=True, help_text="R5: a conditionally approved case's conditions, every SO's, each with its "
+        "validity period and note; empty for any other outcome.",
+    )
     previous_assessments = AssessmentOutputSerializer(many=True)
     timeline = CaseEventOutputSerializer(many=True)
 
@@ -103,6 +113,9 @@ def _case_detail(case: Case) -> dict:
     left_out = case_excluded_members(case=case)
     data["excluded_members"] = ExcludedMemberOutputSerializer(left_out, many=True).data
     data["assessments"] = AssessmentOutputSerializer(case_assessments(case=case), many=True).data
+    conditional = case.status == Case.Status.CONDITIONALLY_APPROVED
+    outcome_conditions = case_conditions(case=case) if conditional else []
+    data["outcome_conditions"] = OutcomeConditionSerializer(outcome_conditions, many=True).data
     data["previous_assessments"] = AssessmentOutputSerializer(
         case_previous_assessments(case=case), many=True
     ).data

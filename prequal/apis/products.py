@@ -23,7 +23,19 @@ class ProductOutputSerializer(serializers.Serializer):
     directions = serializers.ChoiceField(choices=Direction.choices)
     market_time_unit_minutes = serializers.IntegerField()
     gate_closure_minutes = serializers.IntegerField(
-        help_text="Balancing energy gate closure: minutes before delivery that bids close."
+        help_text="Balancing energy gate closure: minutes before delivery that bids close "
+        "(0 with a day-ahead one)."
+    )
+    gate_closure_days_ahead = serializers.IntegerField(
+        allow_null=True,
+        help_text="Day-ahead gate closure: days before the delivery day (1 = D-1); else empty.",
+    )
+    gate_closure_local_time = serializers.TimeField(
+        allow_null=True, help_text="Day-ahead gate closure: the clock time, in the procuring SO's time zone."
+    )
+    gate_closure = serializers.CharField(
+        source="gate_closure_label",
+        help_text='E.g. "45 minutes before delivery" or "D-1 18:00 (Europe/Stockholm)".'
     )
 
 

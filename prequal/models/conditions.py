@@ -104,7 +104,12 @@ class Condition(TimeStampedModel):
         return inside and (not self.weekdays or day in self.weekdays)
 
     def describe(self) -> str:
-        """A one-line human summary, e.g. "up ≤ 2 MW, Dec–Feb, Mon–Fri 07:00–09:00"."""
+        """A one-line human summary, e.g. "up ≤ 2 MW; Dec, Jan, Feb; Mon, …, Fri; 07:00–09:00
+        (Europe/Stockholm); valid 2027-01-01 00:00 – 2027-04-01 00:00 (Europe/Stockholm); note: …".
+
+        Read wherever a condition is shown (pages, e-mails, the API, the activation check's
+        reasons, the report): its validity and note go with it everywhere. Takes any object
+        with the model's fields (the report passes plain values)."""
         parts = []
         if self.max_up_mw is None and self.max_down_mw is None:
             parts.append(str(_("not allowed")))
@@ -118,4 +123,26 @@ class Condition(TimeStampedModel):
             parts.append(", ".join(calendar.day_abbr[d] for d in sorted(self.weekdays)))
         if self.start_time is not None:
             parts.append(f"{self.start_time:%H:%M}–{self.end_time:%H:%M} ({self.time_zone})")
+        validity = Condition.describe_validity(self)
+        if validity:
+            parts.append(validity)
+        if self.note:
+            parts.append(str(_("note: %(note)s")) % {"note": self.note})
         return "; ".join(parts)
+
+    def describe_validity(self) -> str:
+        """The validity period in the condition's local time, e.g. "valid 2027-01-01 00:00 –
+        2027-04-01 00:00 (Europe/Stockholm)"; empty when the condition holds for good."""
+        if not (self.valid_from or self.valid_to):
+            return ""
+        zone = zoneinfo.ZoneInfo(self.time_zone)
+        values = {
+            "start": self.valid_from and f"{self.valid_from.astimezone(zone):%Y-%m-%d %H:%M}",
+            "end": self.valid_to and f"{self.valid_to.astimezone(zone):%Y-%m-%d %H:%M}",
+            "zone": self.time_zone,
+        }
+        if self.valid_from and self.valid_to:
+            return str(_("valid %(start)s – %(end)s (%(zone)s)")) % values
+        if self.valid_from:
+            return str(_("valid from %(start)s (%(zone)s)")) % values
+        return str(_("valid until %(end)s (%(zone)s)")) % values

@@ -7,6 +7,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from common.models import TimeStampedModel
+from prequal.models.resources import Product
 
 
 def default_reminder_days() -> list[int]:
@@ -16,14 +17,20 @@ def default_reminder_days() -> list[int]:
 class DeadlineRule(TimeStampedModel):
     """How long an SO has to assess, and on what legal basis (SPEC R4). Data, edited in the admin.
 
-    Versioned by `valid_from`: the rule in force for the assessing SO's country when the case is
-    submitted applies, and each assessment keeps a reference to it. An empty jurisdiction is
-    the fallback for every country without a rule of its own.
+    Versioned by `valid_from`: the rule in force for the assessing SO's country and the product's
+    kind when the case is submitted applies, and each assessment keeps a reference to it. An
+    empty jurisdiction is the fallback for every country without a rule of its own; an empty
+    kind of product, for every kind without one (e.g. reserves cite SO GL Art. 182(3), a
+    country's local congestion products a rule of its own).
     """
 
     jurisdiction = models.CharField(
         _("jurisdiction"), max_length=2, blank=True,
         help_text=_("ISO country code of the assessing SO (e.g. SE); empty applies to every country."),
+    )
+    product_kind = models.CharField(
+        _("kind of product"), max_length=12, choices=Product.Kind.choices, blank=True,
+        help_text=_("Reserves and local services may cite different law; empty applies to every kind."),
     )
     name = models.CharField(_("name"), max_length=120)
     legal_basis = models.CharField(
@@ -45,10 +52,10 @@ class DeadlineRule(TimeStampedModel):
     valid_from = models.DateTimeField(_("valid from"))
 
     class Meta:
-        ordering = ["jurisdiction", "-valid_from"]
+        ordering = ["jurisdiction", "product_kind", "-valid_from"]
         constraints = [
             models.UniqueConstraint(
-                fields=["jurisdiction", "valid_from"], name="deadline_rule_unique_version"
+                fields=["jurisdiction", "product_kind", "valid_from"], name="deadline_rule_unique_version"
             )
         ]
 

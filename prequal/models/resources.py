@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import zoneinfo
+from datetime import UTC, datetime, timedelta
+
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from accounts.models import Organisation
 from common.models import TimeStampedModel
@@ -45,7 +49,16 @@ class Fsp(TimeStampedModel):
 
 
 class Product(TimeStampedModel):
+    """A balancing reserve or a local service (SPEC §2), and when its bids close (read by R7).
+
+    The gate closes either a fixed lead time before each market time unit (mFRR energy: 45
+    minutes), or, for products auctioned days ahead (FCR: D-1 18:00), at a local clock time in
+    the procuring SO's time zone a number of days before the delivery day.
+    """
+
     class Kind(models.TextChoices):
+        # The kind also picks the deadline rule (R4): reserves and local services cite
+        # different law.
         BALANCING = "balancing", _("Balancing")
         LOCAL = "local", _("Local service")
 
@@ -60,7 +73,20 @@ class Product(TimeStampedModel):
         _("market time unit (minutes)"), validators=[MinValueValidator(1)]
     )
     # Balancing energy gate closure: how long before delivery bids close (R7 counts from it).
-    gate_closure_minutes = models.PositiveIntegerField(_("gate closure lead time (minutes)"))
+    gate_closure_minutes = models.PositiveIntegerField(
+        _("gate closure lead time (minutes)"), default=0,
+        help_text=_("Minutes before each market time unit that bids close; 0 with a day-ahead gate closure."),
+    )
+    gate_closure_days_ahead = models.PositiveSmallIntegerField(
+        _("gate closure (days before delivery)"), null=True, blank=True,
+        help_text=_("For products auctioned days ahead: 1 for D-1, 2 for D-2; empty for a lead time."),
+    )
+    gate_closure_local_time = models.TimeField(
+        _("gate closure (local time)"), null=True, blank=True,
+        help_text=_(
+            "With days before delivery: the clock time the auction closes, in the procuring SO's time zone."
+        ),
+    )
     is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:
@@ -68,6 +94,41 @@ class Product(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        day_ahead = self.gate_closure_days_ahead is not None
+        if day_ahead != (self.gate_closure_local_time is not None):
+            raise ValidationError({"gate_closure_local_time": _(
+                "Give both the days before delivery and the local clock time of a day-ahead gate closure, "
+                "or neither."
+            )})
+        if day_ahead and self.gate_closure_minutes:
+            raise ValidationError({"gate_closure_minutes": _(
+                "A product closes either a lead time before delivery or at a day-ahead clock time, not both: "
+                "set the lead time to 0."
+            )})
+
+    def gate_closure_for(self, delivery_start: datetime) -> datetime:
+        """When bids for the market time unit starting at `delivery_start` close (UTC).
+
+        Day-ahead products count days on the procuring SO's local calendar (D-1 18:00 is 18:00
+        local time on the day before the delivery's local date, whatever daylight saving does).
+        """
+        if self.gate_closure_days_ahead is None:
+            return delivery_start - timedelta(minutes=self.gate_closure_minutes)
+        zone = zoneinfo.ZoneInfo(self.procuring_so.time_zone)
+        day = delivery_start.astimezone(zone).date() - timedelta(days=self.gate_closure_days_ahead)
+        return datetime.combine(day, self.gate_closure_local_time, tzinfo=zone).astimezone(UTC)
+
+    def gate_closure_label(self) -> str:
+        """E.g. "45 minutes before delivery" or "D-1 18:00 (Europe/Stockholm)"."""
+        if self.gate_closure_days_ahead is None:
+            return ngettext(
+                "%(minutes)s minute before delivery", "%(minutes)s minutes before delivery",
+                self.gate_closure_minutes,
+            ) % {"minutes": self.gate_closure_minutes}
+        clock = f"{self.gate_closure_local_time:%H:%M}"
+        return f"D-{self.gate_closure_days_ahead} {clock} ({self.procuring_so.time_zone})"
 
 
 class Spu(TimeStampedModel):

@@ -37,13 +37,22 @@ def add_local_period(*, start: datetime, months: int = 0, days: int = 0, time_zo
     return naive.replace(tzinfo=zone).astimezone(UTC)
 
 
-def deadline_rule_in_force(*, system_operator: SystemOperator, at: datetime) -> DeadlineRule:
-    """The rule for the SO's country in force at `at`; the catch-all rule when none is specific."""
+def deadline_rule_in_force(
+    *, system_operator: SystemOperator, at: datetime, product_kind: str = ""
+) -> DeadlineRule:
+    """The rule for the SO's country and the product's kind in force at `at`.
+
+    A country's own rule wins over the catch-all jurisdiction; within it, a rule for the kind
+    of product over one for every kind; then the newest version.
+    """
     country = system_operator.organisation.country
     rule = (
-        DeadlineRule.objects.filter(Q(jurisdiction=country) | Q(jurisdiction=""), valid_from__lte=at)
-        # A country's own rule wins over the catch-all; then the newest version.
-        .order_by("-jurisdiction", "-valid_from")
+        DeadlineRule.objects.filter(
+            Q(jurisdiction=country) | Q(jurisdiction=""),
+            Q(product_kind=product_kind) | Q(product_kind=""),
+            valid_from__lte=at,
+        )
+        .order_by("-jurisdiction", "-product_kind", "-valid_from")
         .first()
     )
     if rule is None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, time
 from io import StringIO
 
 import pytest
@@ -16,6 +17,7 @@ from common.validators import is_valid_eic, is_valid_gsrn, validate_eic
 from demo import sweden
 from observability.models import ConnectionPoint, SystemOperator
 from prequal.models import Fsp, Product, Spg, SpgMembership, Spu
+from prequal.services.deadlines import deadline_rule_in_force
 
 DEMO_MODELS = (
     Organisation, User, Membership, SystemOperator, ConnectionPoint, Fsp, Product, Spu, Spg,
@@ -96,8 +98,8 @@ def test_a_second_run_changes_nothing(db):
     second = run_demo_data()
 
     assert snapshot() == before
-    assert "(136 created, 0 already there)" in first
-    assert "(0 created, 136 already there)" in second
+    assert "(137 created, 0 already there)" in first
+    assert "(0 created, 137 already there)" in second
     assert SystemOperator.objects.count() == len(sweden.OPERATORS) == 19
     assert ConnectionPoint.objects.count() == Spu.objects.count() == 40
     assert Product.objects.count() == len(sweden.PRODUCTS)
@@ -163,6 +165,27 @@ def test_products_are_procured_by_the_tso_or_a_regional_dso(demo_db):
     assert {p.procuring_so.tier for p in local} == {SystemOperator.Tier.REGIONAL_DSO}
     assert {p.procuring_so.name for p in local} == {r.name for r in sweden.REGIONAL_DSOS}
     assert {(p.market_time_unit_minutes, p.gate_closure_minutes) for p in local} == {(60, 120)}
+
+
+def test_products_have_realistic_gate_closures_and_deadline_rules_by_kind(demo_db):
+    closures = {
+        p.code: (p.gate_closure_minutes, p.gate_closure_days_ahead, p.gate_closure_local_time)
+        for p in Product.objects.all()
+    }
+    # FCR is auctioned days ahead (the D-1 auction at 18:00 is the last), not an hour ahead.
+    for code in ("fcr-n", "fcr-d-up", "fcr-d-down"):
+        assert closures[code] == (0, 1, time(18, 0)), code
+    assert closures["mfrr-capacity"] == (0, 1, time(7, 30))
+    assert closures["mfrr-energy"] == (45, None, None)
+    assert closures["switch-eon"] == (120, None, None)
+    # Reserves cite SO GL Art. 182(3); Sweden's local congestion products a Swedish rule.
+    tso = SystemOperator.objects.get(organisation__name="Svenska kraftnät")
+    at = datetime(2026, 6, 1, tzinfo=UTC)
+    reserves = deadline_rule_in_force(system_operator=tso, at=at, product_kind=Product.Kind.BALANCING)
+    local = deadline_rule_in_force(system_operator=tso, at=at, product_kind=Product.Kind.LOCAL)
+    assert reserves.legal_basis == "SO GL Art. 182(3)"
+    assert (local.jurisdiction, local.product_kind) == ("SE", Product.Kind.LOCAL)
+    assert local.legal_basis != reserves.legal_basis
 
 
 @pytest.mark.parametrize("spec", sweden.USERS, ids=lambda s: s.username)
@@ -233,5 +256,5 @@ def test_a_dry_run_counts_and_saves_nothing(db):
     out = StringIO()
     call_command("demo_data", "--dry-run", stdout=out)
 
-    assert "136 would be created, 0 already there" in out.getvalue()
+    assert "137 would be created, 0 already there" in out.getvalue()
     assert all(not model.objects.exists() for model in DEMO_MODELS)

@@ -31,6 +31,23 @@ def test_an_engineer_publishes_a_limit(grid, api_as, at_now):
     assert data["system_operator_eic"] == grid.cast.local.organisation.eic_code
 
 
+def test_a_limit_above_the_targets_capacity_is_published_and_flagged(grid, api_as, at_now):
+    engineer = api_as(grid.cast.local_engineer)
+    over = engineer.post("/api/limits/", body(grid, quantity_mw="2.5"), format="json")
+    assert over.status_code == 201, over.json()
+    assert (over.json()["exceeds_capacity"], over.json()["capacity_mw"]) == (True, "1.000")
+    under = engineer.post("/api/limits/", body(grid, quantity_mw="0.5", direction="down"), format="json")
+    under = under.json()
+    assert (under["exceeds_capacity"], under["capacity_mw"]) == (False, "1.000")
+    # The detail and a change answer the same; the FSP reading its limit does not get the figure.
+    detail = engineer.get(f"/api/limits/{over.json()['id']}/").json()
+    assert detail["exceeds_capacity"] is True
+    changed = engineer.patch(f"/api/limits/{over.json()['id']}/", {"quantity_mw": "0.5"}, format="json")
+    assert changed.json()["exceeds_capacity"] is False
+    fsp_view = api_as(grid.cast.fsp_a_user).get(f"/api/limits/{over.json()['id']}/").json()
+    assert (fsp_view["exceeds_capacity"], fsp_view["capacity_mw"]) == (None, None)
+
+
 def test_an_area_limit_over_the_api(grid, api_as, at_now):
     response = api_as(grid.cast.local_engineer).post(
         "/api/limits/",

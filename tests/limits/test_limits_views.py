@@ -67,6 +67,23 @@ def test_the_preview_shows_the_latest_allowed_time_and_stores_nothing(grid, clie
     assert TemporaryLimit.objects.count() == 0
 
 
+def test_a_limit_above_the_targets_capacity_is_warned_of_on_the_form_and_its_page(grid, client):
+    client.force_login(grid.cast.local_engineer)
+    with time_machine.travel(NOW, tick=False):
+        url = reverse("limits:limit-create")
+        preview = client.post(url, form_data(grid, quantity_mw="2.5", action="preview"))
+        assert 'data-testid="capacity-warning"' in preview.content.decode()
+        assert TemporaryLimit.objects.count() == 0
+        fine = client.post(reverse("limits:limit-create"), form_data(grid, action="preview"))
+        assert 'data-testid="capacity-warning"' not in fine.content.decode()
+        # A warning, not a refusal: published, and its page says it has no effect.
+        response = client.post(url, form_data(grid, quantity_mw="2.5"), follow=True)
+    limit = TemporaryLimit.objects.get()
+    assert limit.quantity_mw == Decimal("2.5")
+    page = response.content.decode()
+    assert page.count('data-testid="capacity-warning"') == 1 and "1 MW" in page
+
+
 def test_a_late_limit_shows_the_latest_time_on_the_form(grid, client):
     grid.prequalify(spu=grid.spu)
     client.force_login(grid.cast.local_engineer)

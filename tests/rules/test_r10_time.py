@@ -104,6 +104,28 @@ def test_time_window_conditions_follow_local_time_across_dst(at, applies):
     assert _winter_morning().applies_at(at) is applies
 
 
+@pytest.mark.parametrize(
+    ("at", "applies"),
+    [
+        # Sunday 2027-03-28, the spring change at 01:00 UTC: 07:00–09:00 CEST is 05:00–07:00 UTC.
+        (datetime(2027, 3, 28, 4, 59, tzinfo=UTC), False),
+        (datetime(2027, 3, 28, 5, 0, tzinfo=UTC), True),
+        (datetime(2027, 3, 28, 6, 59, tzinfo=UTC), True),
+        (datetime(2027, 3, 28, 7, 0, tzinfo=UTC), False),
+        # Sunday 2027-10-31, the autumn change at 01:00 UTC: 07:00–09:00 CET is 06:00–08:00 UTC.
+        (datetime(2027, 10, 31, 5, 59, tzinfo=UTC), False),
+        (datetime(2027, 10, 31, 6, 0, tzinfo=UTC), True),
+        (datetime(2027, 10, 31, 7, 59, tzinfo=UTC), True),
+        (datetime(2027, 10, 31, 8, 0, tzinfo=UTC), False),
+    ],
+)
+def test_a_morning_window_on_the_days_of_the_changes_keeps_its_local_hours(at, applies):
+    morning = Condition(max_up_mw=0, start_time=time(7, 0), end_time=time(9, 0), time_zone=STOCKHOLM)
+    assert morning.applies_at(at) is applies
+    # The activation check's period test agrees, minute by minute at the edges.
+    assert condition_applies_during(morning, at, at + timedelta(minutes=1)) is applies
+
+
 def test_window_crossing_midnight_belongs_to_the_day_it_starts():
     night = Condition(
         max_down_mw=1, weekdays=[4], start_time=time(22, 0), end_time=time(6, 0), time_zone=STOCKHOLM

@@ -10,9 +10,10 @@ import pytest
 import time_machine
 from django.core import mail
 from django.core.management import call_command
+from django.urls import reverse
 
 from common.exceptions import ApplicationError
-from prequal.models import Assessment, AssessmentReminder, Case, CaseEvent, Condition, DeadlineRule
+from prequal.models import Assessment, AssessmentReminder, Case, CaseEvent, Condition, DeadlineRule, Product
 from prequal.services.cases import (
     CaseChangedMeanwhile,
     DeadlinePassed,
@@ -22,8 +23,8 @@ from prequal.services.cases import (
 )
 from prequal.services.deadlines import deadline_rule_in_force
 from prequal.services.sweep import deadlines_sweep
-from tests.factories import SpuFactory
-from tests.workflow_helpers import T0, approve, approve_conditionally, refuse
+from tests.factories import ProductFactory, SpuFactory
+from tests.workflow_helpers import T0, approve, approve_conditionally, case_page, refuse
 
 C = Case.Status
 A = Assessment.Status
@@ -74,6 +75,44 @@ def test_another_countrys_rule_does_not_apply(wf):
     )
     rule = deadline_rule_in_force(system_operator=wf.cast.local, at=datetime(2027, 1, 1, tzinfo=UTC))
     assert rule.jurisdiction == ""
+
+
+def test_reserves_and_local_products_cite_their_own_rules(wf, api_as, client):
+    """Reserves keep SO GL Art. 182(3); a local congestion product cites its jurisdiction's rule,
+    and the deadline shows that legal basis on the page and in the API."""
+    local_rule = DeadlineRule.objects.create(
+        jurisdiction="SE", product_kind=Product.Kind.LOCAL, name="Local congestion products (SE)",
+        legal_basis="Swedish local rule", period_months=2, valid_from=datetime(2020, 1, 1, tzinfo=UTC),
+    )
+    # Another country's local rule and a catch-all local rule lose to Sweden's own.
+    DeadlineRule.objects.create(jurisdiction="NO", product_kind=Product.Kind.LOCAL, name="NO",
+                                legal_basis="no",
+                                valid_from=datetime(2020, 1, 1, tzinfo=UTC))
+    DeadlineRule.objects.create(product_kind=Product.Kind.LOCAL, name="any", legal_basis="any",
+                                valid_from=datetime(2021, 1, 1, tzinfo=UTC))
+    local_product = ProductFactory(code="local-flex", kind=Product.Kind.LOCAL, procuring_so=wf.cast.local)
+    with time_machine.travel(T0, tick=False):
+        reserve = wf.submitted()
+        local = wf.submitted(product=local_product)
+    assert {a.deadline_rule.legal_basis for a in reserve.assessments.all()} == {"SO GL Art. 182(3)"}
+    assessment = local.assessments.get()
+    assert assessment.deadline_rule == local_rule
+    assert assessment.deadline == datetime(2027, 3, 11, 9, 0, tzinfo=UTC)  # two months, 10:00 CET
+
+    body = api_as(wf.cast.fsp_a_user).get(reverse("api:case-detail", args=[local.pk])).json()
+    assert body["assessments"][0]["legal_basis"] == "Swedish local rule"
+    client.force_login(wf.cast.fsp_a_user)
+    assert '<span class="basis">Swedish local rule</span>' in client.get(case_page(local)).content.decode()
+
+
+def test_a_rule_for_every_kind_of_the_own_country_beats_a_foreign_or_catch_all_kind_rule(wf):
+    swedish = DeadlineRule.objects.create(jurisdiction="SE", name="SE", legal_basis="se",
+                                          valid_from=datetime(2020, 1, 1, tzinfo=UTC))
+    DeadlineRule.objects.create(product_kind=Product.Kind.LOCAL, name="any", legal_basis="any",
+                                valid_from=datetime(2021, 1, 1, tzinfo=UTC))
+    at = datetime(2027, 1, 1, tzinfo=UTC)
+    for kind in (Product.Kind.LOCAL, Product.Kind.BALANCING):
+        assert deadline_rule_in_force(system_operator=wf.cast.local, at=at, product_kind=kind) == swedish
 
 
 def test_without_any_rule_submission_is_refused_with_a_clear_message(wf):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
 
 import pytest
@@ -12,9 +12,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from shapely.geometry import box, mapping
 
 from limits.models import ImmutableLimitRecord, LimitEvent, LimitRefusal, TargetKind, TemporaryLimit
-from limits.services import limit_lift, limit_update
+from limits.services import CapacityFlag, limit_capacity_flag, limit_lift, limit_update
 from prequal.models import Direction
-from tests.factories import ConnectionPointFactory
+from tests.factories import ConnectionPointFactory, ProductFactory, SpgMembershipFactory, SpuFactory
 from tests.limit_helpers import END, START, create
 
 # --- R7: the latest allowed publication time ----------------------------------------------------
@@ -59,6 +59,54 @@ def test_the_most_binding_product_wins(grid):
     assert "Local flex" in exc.value.message_dict["start"][0]
     limit = create(grid, start=start, at=datetime(2027, 6, 1, 9, 0, 0, tzinfo=UTC))
     assert limit.latest_allowed_at == datetime(2027, 6, 1, 9, 0, tzinfo=UTC)
+
+
+def _day_ahead_product(grid, **fields):
+    """FCR as Svenska kraftnät auctions it: the last auction closes at 18:00 the day before."""
+    return ProductFactory(**{
+        "code": "fcr-n", "name": "FCR-N", "procuring_so": grid.cast.tso, "market_time_unit_minutes": 60,
+        "gate_closure_minutes": 0, "gate_closure_days_ahead": 1, "gate_closure_local_time": time(18, 0),
+    } | fields)
+
+
+@pytest.mark.parametrize(
+    ("start", "latest"),
+    [
+        # Delivery 12:00 CEST on 2 June: D-1 18:00 CEST is 16:00 UTC on 1 June; minus 1 h.
+        (datetime(2027, 6, 2, 10, 0, tzinfo=UTC), datetime(2027, 6, 1, 15, 0, tzinfo=UTC)),
+        # 00:30 CEST on 3 June is still 2 June in UTC: the local delivery day counts (D-1 = 2 June).
+        (datetime(2027, 6, 2, 22, 30, tzinfo=UTC), datetime(2027, 6, 2, 15, 0, tzinfo=UTC)),
+        # Delivery on the day of the spring change: D-1 18:00 is still CET (17:00 UTC).
+        (datetime(2027, 3, 28, 10, 0, tzinfo=UTC), datetime(2027, 3, 27, 16, 0, tzinfo=UTC)),
+    ],
+)
+def test_a_day_ahead_gate_closure_counts_from_the_local_delivery_day(grid, start, latest):
+    grid.prequalify(spu=grid.spu, product=_day_ahead_product(grid))
+    end = start + timedelta(hours=2)
+    with pytest.raises(ValidationError) as exc:
+        create(grid, start=start, end=end, at=latest + timedelta(seconds=1))
+    assert "D-1 18:00 (Europe/Stockholm)" in exc.value.message_dict["start"][0]
+    assert create(grid, start=start, end=end, at=latest).latest_allowed_at == latest
+
+
+def test_a_lead_time_of_days_in_minutes_computes_right(grid):
+    # Two days as a plain lead time: MTU 12:00 UTC on 3 June minus 48 h minus 1 h.
+    product = _day_ahead_product(grid, gate_closure_minutes=2 * 24 * 60, gate_closure_days_ahead=None,
+                                 gate_closure_local_time=None)
+    grid.prequalify(spu=grid.spu, product=product)
+    start = datetime(2027, 6, 3, 12, 20, tzinfo=UTC)
+    at = datetime(2027, 6, 1, 11, 0, tzinfo=UTC)
+    limit = create(grid, start=start, end=start + timedelta(hours=1), at=at)
+    assert limit.latest_allowed_at == datetime(2027, 6, 1, 11, 0, tzinfo=UTC)
+
+
+def test_a_product_gate_closure_is_a_lead_time_or_a_day_ahead_clock_time(grid):
+    with pytest.raises(ValidationError) as exc:
+        _day_ahead_product(grid, gate_closure_local_time=None).full_clean()
+    assert "gate_closure_local_time" in exc.value.message_dict
+    with pytest.raises(ValidationError) as exc:
+        _day_ahead_product(grid, code="fcr-2", gate_closure_minutes=60).full_clean()
+    assert "gate_closure_minutes" in exc.value.message_dict
 
 
 def test_nothing_prequalified_falls_back_to_one_hour_before_the_start(grid):
@@ -253,3 +301,46 @@ def test_the_annual_figures_count_limits_hours_and_late_refusals(grid):
         grid.cast.local.pk: {"count": 2, "hours": 3.0, "refused_late": 1, "late_share": pytest.approx(1 / 3)}
     }
     assert limit_statistics(year=2026) == {}
+
+
+# --- a limit above its target's capacity has no effect: flagged, not refused (issue 13) ---------
+
+
+def _flag(grid, *, quantity, direction=Direction.UP, **target):
+    target = target or {"target_kind": TargetKind.SPU, "spu": grid.spu}
+    at = START - timedelta(days=1)
+    limit = create(grid, quantity_mw=Decimal(quantity), direction=direction, at=at, **target)
+    return limit_capacity_flag(limit=limit, now=at)
+
+
+def test_a_limit_above_an_spus_capacity_is_flagged_not_refused(grid):
+    grid.spu.max_down_kw = Decimal("400")
+    grid.spu.save()
+    assert _flag(grid, quantity="1.5") == CapacityFlag(capacity_mw=Decimal(1), exceeds=True)
+    assert _flag(grid, quantity="1") == CapacityFlag(capacity_mw=Decimal(1), exceeds=False)
+    assert _flag(grid, quantity="0.5", direction=Direction.DOWN) == CapacityFlag(
+        capacity_mw=Decimal("0.4"), exceeds=True)
+    # Both directions: without effect only above the larger of the two.
+    assert _flag(grid, quantity="0.5", direction=Direction.BOTH).exceeds is False
+    assert TemporaryLimit.objects.count() == 4  # stored all the same
+
+
+def test_an_spgs_capacity_is_its_current_members_and_a_points_its_spus(grid):
+    fsp, cp = grid.cast.fsp_a, grid.cp
+    second = SpuFactory(fsp=fsp, connection_point=cp, code="BAT-2", max_up_kw=Decimal("500"))
+    former = SpuFactory(fsp=fsp, connection_point=cp, code="BAT-3", max_up_kw=Decimal("9000"))
+    spg = grid.spg_with_members(members=[grid.spu, second])
+    SpgMembershipFactory(spg=spg, spu=former, valid_from=datetime(2026, 1, 1, tzinfo=UTC),
+                         valid_to=datetime(2026, 6, 1, tzinfo=UTC))  # ended: does not count
+    flag = _flag(grid, quantity="1.6", target_kind=TargetKind.SPG, spu=None, spg=spg)
+    assert flag == CapacityFlag(capacity_mw=Decimal("1.5"), exceeds=True)
+    # The point holds all three SPUs (the former member is still active there).
+    point = _flag(grid, quantity="10", target_kind=TargetKind.CONNECTION_POINT, spu=None,
+                  connection_point=grid.cp)
+    assert point == CapacityFlag(capacity_mw=Decimal("10.5"), exceeds=False)
+
+
+def test_an_area_limit_is_not_judged(grid):
+    area = mapping(box(18.0, 59.2, 18.2, 59.4))
+    flag = _flag(grid, quantity="9999", target_kind=TargetKind.AREA, spu=None, area=area)
+    assert flag == CapacityFlag(capacity_mw=None, exceeds=False)

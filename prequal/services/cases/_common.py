@@ -208,7 +208,9 @@ def _plan(*, case: Case, start: datetime) -> list[AssessmentPlan]:
         so = operators[entry.system_operator_id]
         country = so.organisation.country
         if country not in rules:
-            rules[country] = deadline_rule_in_force(system_operator=so, at=start)
+            rules[country] = deadline_rule_in_force(
+                system_operator=so, at=start, product_kind=case.product.kind
+            )
         rule = rules[country]
         plans.append(
             AssessmentPlan(

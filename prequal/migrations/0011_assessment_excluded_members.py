@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('prequal', '0009_assessment_connects'),
+        ('prequal', '0010_product_gate_closure_and_deadline_rule_kind'),
     ]
 
     operations = [
