@@ -124,3 +124,51 @@ def test_an_so_outside_the_grid_gets_404(cast, api_as, registry):
 
     assert client.get(reverse("api:spu-detail", args=[registry["spu_a"].pk])).status_code == 404
     assert client.get(reverse("api:spu-detail", args=[registry["spu_b"].pk])).status_code == 200
+
+
+def _submitted_case(user, *, spu=None, spg=None, product):
+    from prequal.services.cases import case_create_draft, case_submit
+
+    return case_submit(user=user, case=case_create_draft(user=user, spu=spu, spg=spg, product=product))
+
+
+def test_an_so_that_assesses_a_case_reads_its_spu_spg_and_points(cast, api_as, grid):
+    """SPEC §4: FSP data "read for cases their SO assesses", not only on the SO's own grid. The
+    TSO procures mFRR, so it assesses FSP A's cases for it; the regional DSO neither connects
+    the points nor assesses the cases and gets 404."""
+    from tests.workflow_helpers import ensure_default_deadline_rule
+
+    ensure_default_deadline_rule()
+    other = grid.new_spu(code="BAT-2")
+    spg = grid.spg_with_members(members=[other])
+    _submitted_case(cast.fsp_a_user, spu=grid.spu, product=grid.mfrr)
+    _submitted_case(cast.fsp_a_user, spg=spg, product=grid.mfrr)
+    objects = [
+        ("api:spu-detail", grid.spu.pk), ("api:spu-detail", other.pk), ("api:spg-detail", spg.pk),
+        ("api:spg-members", spg.pk), ("api:connection-point-detail", grid.cp.pk),
+        ("api:connection-point-detail", other.connection_point_id),
+    ]
+
+    tso = api_as(cast.tso_engineer)
+    for name, pk in objects:
+        assert tso.get(reverse(name, args=[pk])).status_code == 200, name
+    assert {r["id"] for r in tso.get(reverse("api:spu-list")).json()["results"]} == {grid.spu.pk, other.pk}
+    assert [r["id"] for r in tso.get(reverse("api:spg-list")).json()["results"]] == [spg.pk]
+    points = {r["id"] for r in tso.get(reverse("api:connection-point-list")).json()["results"]}
+    assert points == {grid.cp.pk, other.connection_point_id}
+    # Reading is not changing: the TSO's engineer still cannot write FSP A's data.
+    assert tso.patch(reverse("api:spu-detail", args=[grid.spu.pk]), {"name": "x"}, format="json").status_code == 403
+
+    regional = api_as(cast.regional_engineer)
+    for name, pk in objects:
+        assert regional.get(reverse(name, args=[pk])).status_code == 404, name
+    assert regional.get(reverse("api:spu-list")).json()["count"] == 0
+    assert regional.get(reverse("api:connection-point-list")).json()["count"] == 0
+
+
+def test_a_draft_shows_nothing_to_an_so_that_would_assess_it(cast, api_as, grid):
+    """Drafts are the FSP's own business: no assessment yet, so the TSO does not read the SPU."""
+    from prequal.services.cases import case_create_draft
+
+    case_create_draft(user=cast.fsp_a_user, spu=grid.spu, product=grid.mfrr)
+    assert api_as(cast.tso_engineer).get(reverse("api:spu-detail", args=[grid.spu.pk])).status_code == 404

@@ -119,3 +119,29 @@ def test_outsider_gets_404_and_empty_lists(client, cast, registry):
     # Nothing to register for: no FSP membership.
     assert client.get(reverse("prequal:spu-create")).status_code == 403
     _assert_nothing_changed(registry)
+
+
+def test_an_so_that_assesses_a_case_reads_the_units_pages(client, cast, grid):
+    """SPEC §4 in the browser: the TSO assesses FSP A's mFRR case and reads the SPU, its point and
+    the lists; the regional DSO (neither connecting nor assessing) gets 404 and empty lists."""
+    from prequal.services.cases import case_create_draft, case_submit
+    from tests.workflow_helpers import ensure_default_deadline_rule
+
+    ensure_default_deadline_rule()
+    case_submit(user=cast.fsp_a_user, case=case_create_draft(
+        user=cast.fsp_a_user, spu=grid.spu, product=grid.mfrr))
+    urls = [reverse("prequal:spu-detail", args=[grid.spu.pk]),
+            reverse("prequal:connection-point-detail", args=[grid.cp.pk])]
+
+    login(client, cast.tso_engineer)
+    for url in urls:
+        assert client.get(url).status_code == 200, url
+    assert [s.pk for s in client.get(reverse("prequal:spu-list")).context["page_obj"]] == [grid.spu.pk]
+    assert [p.pk for p in client.get(reverse("observability:connection-point-list")).context["page_obj"]] == [
+        grid.cp.pk]
+
+    login(client, cast.regional_engineer)
+    for url in urls:
+        assert client.get(url).status_code == 404, url
+    for name in ("prequal:spu-list", "observability:connection-point-list"):
+        assert list(client.get(reverse(name)).context["page_obj"]) == [], name
