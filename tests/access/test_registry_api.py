@@ -5,12 +5,13 @@ outsiders and anonymous callers."""
 from __future__ import annotations
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from rest_framework.test import APIClient
 
 from observability.models import ConnectionPoint
 from prequal.models import Spg, SpgMembership, Spu
-from tests.factories import ProductFactory
+from tests.factories import MembershipFactory, ProductFactory
 from tests.registry_helpers import post_spu, spu_payload
 
 
@@ -172,3 +173,58 @@ def test_a_draft_shows_nothing_to_an_so_that_would_assess_it(cast, api_as, grid)
 
     case_create_draft(user=cast.fsp_a_user, spu=grid.spu, product=grid.mfrr)
     assert api_as(cast.tso_engineer).get(reverse("api:spu-detail", args=[grid.spu.pk])).status_code == 404
+
+
+def _names_nothing_of_fsp_a(body: str, registry) -> bool:
+    a = registry["spu_a"]
+    return not any(text in body for text in (a.fsp.name, a.fsp.organisation.eic_code, a.code, a.name))
+
+
+def test_an_fsp_cannot_register_a_unit_at_another_fsps_point_and_then_read_it(cast, api_as, registry):
+    """A point belongs to the FSP that registered the first unit there (no owner column: its units
+    say it). FSP B, knowing FSP A's GSRN, is refused with a message that names no one, and still
+    gets 404 on the point; nothing is stored."""
+    point = registry["cp_a"]
+    before = (Spu.objects.count(), ConnectionPoint.objects.count())
+    client = api_as(cast.fsp_b_user)
+
+    for payload in (spu_payload(cast, connection_point_gsrn=point.gsrn),  # with or without the details
+                    {**spu_payload(cast, connection_point_gsrn=point.gsrn), "connecting_so_eic": cast.tso.eic_code},
+                    {k: v for k, v in spu_payload(cast, connection_point_gsrn=point.gsrn).items()
+                     if k in ("code", "name", "technology", "max_up_kw", "max_down_kw", "connection_point_gsrn")}):
+        response = post_spu(client, payload)
+        assert response.status_code == 400, response.content
+        errors = response.json()["errors"]
+        assert list(errors) == ["connection_point_gsrn"], errors
+        assert point.gsrn in errors["connection_point_gsrn"][0]
+        assert _names_nothing_of_fsp_a(response.content.decode(), registry)
+        assert "Local DSO" not in response.content.decode()  # not even where the point is
+    assert (Spu.objects.count(), ConnectionPoint.objects.count()) == before
+    assert client.get(reverse("api:connection-point-detail", args=[point.pk])).status_code == 404
+
+    # Nor may FSP B move its own unit there.
+    response = client.patch(reverse("api:spu-detail", args=[registry["spu_b"].pk]),
+                            {"connection_point_gsrn": point.gsrn}, format="json")
+    assert response.status_code == 400
+    assert list(response.json()["errors"]) == ["connection_point_gsrn"]
+    assert _names_nothing_of_fsp_a(response.content.decode(), registry)
+    assert Spu.objects.get(pk=registry["spu_b"].pk).connection_point == registry["cp_b"]
+    assert client.get(reverse("api:connection-point-detail", args=[point.pk])).status_code == 404
+
+
+def test_the_owner_still_adds_units_at_its_own_point(cast, api_as, registry):
+    response = post_spu(api_as(cast.fsp_a_user), spu_payload(cast, connection_point_gsrn=registry["cp_a"].gsrn))
+    assert response.status_code == 201, response.content
+    assert response.json()["connection_point"] == registry["cp_a"].pk
+
+
+def test_applying_with_another_fsps_unit_names_nothing_of_it(cast, api_as, registry):
+    """A user of two FSPs who picks the wrong one: the refusal does not show FSP A's unit."""
+    from prequal.services.cases import case_create_draft
+
+    user = cast.fsp_b_user
+    MembershipFactory(user=user, organisation=cast.fsp_a.organisation, role="fsp_user")
+    with pytest.raises(ValidationError) as exc:
+        case_create_draft(user=user, fsp=cast.fsp_b, spu=registry["spu_a"],
+                          product=ProductFactory(procuring_so=cast.tso))
+    assert _names_nothing_of_fsp_a(" ".join(exc.value.messages), registry)

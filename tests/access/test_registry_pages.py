@@ -145,3 +145,27 @@ def test_an_so_that_assesses_a_case_reads_the_units_pages(client, cast, grid):
         assert client.get(url).status_code == 404, url
     for name in ("prequal:spu-list", "observability:connection-point-list"):
         assert list(client.get(reverse(name)).context["page_obj"]) == [], name
+
+
+def test_an_fsp_cannot_register_or_move_a_unit_to_another_fsps_point(client, cast, registry):
+    """The form says the same as the API: FSP A's point is refused on the GSRN field, naming no one."""
+    point = registry["cp_a"]
+    login(client, cast.fsp_b_user)
+    response = client.post(reverse("prequal:spu-create"), spu_form_data(gsrn=point.gsrn))
+    assert response.status_code == 200
+    errors = response.context["form"].errors
+    assert list(errors) == ["gsrn"] and point.gsrn in errors["gsrn"][0]
+    said = " ".join(str(m) for m in errors["gsrn"]) + " ".join(str(m) for m in response.context["messages"])
+    assert "FSP A" not in said and "A-1" not in said and "Local DSO" not in said
+    assert "FSP A" not in response.content.decode() and "A-1" not in response.content.decode()
+
+    spu_b = registry["spu_b"]
+    response = client.post(reverse("prequal:spu-edit", args=[spu_b.pk]), {
+        "name": spu_b.name, "technology": spu_b.technology, "max_up_kw": spu_b.max_up_kw,
+        "max_down_kw": spu_b.max_down_kw, "gsrn": point.gsrn,
+    })
+    assert response.status_code == 200
+    assert list(response.context["form"].errors) == ["gsrn"]
+    assert client.get(reverse("prequal:connection-point-detail", args=[point.pk])).status_code == 404
+    _assert_nothing_changed(registry)
+    assert Spu.objects.get(pk=spu_b.pk).connection_point == registry["cp_b"]
