@@ -163,6 +163,8 @@ class _RowChecks:
             for column, message in _messages(exc):
                 self.error(line, column, message)
             return
+        self.point_checks.row_problems(  # the form's and API's plausibility (observability.points)
+            so_id=so_id, lon=lon, lat=lat, bidding_zone=zone, error=lambda c, m: self.error(line, c, m))
         self.points[gsrn] = (line, None, so_id, voltage, zone, lon, lat)
         new_points.append((gsrn_text, so_id, lat, lon, voltage, zone))
 

@@ -13,6 +13,7 @@ from django.db import connection
 from django.utils import timezone
 
 from observability.models import ConnectionPoint, SystemOperator
+from observability.points import PointChecks
 from prequal.imports.checks import _RowChecks
 from prequal.imports.reading import _Reading
 from prequal.imports.results import ImportResult, RowError
@@ -50,6 +51,7 @@ class _Importer(_Reading, _RowChecks):
         # line 0: registered before this import, not yet used; -1: registered, used.
         self.points: dict[int, tuple] = {}
         self.foreign_points: set[int] = set()  # ids of registered points of other FSPs
+        self.point_checks = PointChecks()
         self.epsg_cache: dict[str, int | ValidationError] = {}
         self.spu_probe = Spu(fsp_id=fsp.pk, connection_point_id=None)
         self.point_probe = ConnectionPoint(connecting_so_id=None)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied, ValidationError
 from collections.abc import Iterable
 
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
@@ -93,7 +93,8 @@ def connection_point_so_reader(roles: Roles) -> Q | None:
     observability's point readers, which adds the points it connects itself)."""
     if not roles.is_so:
         return None
-    return Q(pk__in=Spu.objects.filter(pk__in=_spus_seen_by_sos(_so_ids(roles))).values("connection_point_id"))
+    spus = Spu.objects.filter(pk__in=_spus_seen_by_sos(_so_ids(roles)))
+    return Q(pk__in=spus.values("connection_point_id"))
 
 
 def connection_point_readers_register() -> None:

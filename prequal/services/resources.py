@@ -80,12 +80,14 @@ def spu_register(
     max_up_kw: Decimal, max_down_kw: Decimal, connecting_so: SystemOperator | None = None,
     x: float | None = None, y: float | None = None, epsg: int = WGS84,
     voltage_level: str | None = None, bidding_zone: str | None = None,
+    confirm_outside_area: bool = False, outside_area_reason: str = "",
 ) -> Spu:
     """Register an SPU at the connection point `gsrn`, registering the point first if it is new.
 
     All-or-nothing: when the SPU is refused, a point registered for it is rolled back too.
     Errors of the point and of the unit are reported together, keyed by field
-    (`latitude`/`longitude` for a location outside the CRS's range).
+    (`latitude`/`longitude` for a location outside the CRS's range; `confirm_outside_area` for
+    one outside the operator's observability area, which the user may confirm with a reason).
     """
     _require_fsp_member(user=user, fsp_id=fsp.pk)
     errors: dict = {}
@@ -106,7 +108,8 @@ def spu_register(
         try:
             point = connection_point_get_or_create(
                 gsrn=gsrn, connecting_so=connecting_so, x=x, y=y, epsg=epsg,
-                voltage_level=voltage_level, bidding_zone=bidding_zone,
+                voltage_level=voltage_level, bidding_zone=bidding_zone, user=user,
+                confirm_outside_area=confirm_outside_area, outside_area_reason=outside_area_reason,
             )
         except ValidationError as exc:
             errors = exc.update_error_dict(errors)

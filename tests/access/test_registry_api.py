@@ -158,7 +158,8 @@ def test_an_so_that_assesses_a_case_reads_its_spu_spg_and_points(cast, api_as, g
     points = {r["id"] for r in tso.get(reverse("api:connection-point-list")).json()["results"]}
     assert points == {grid.cp.pk, other.connection_point_id}
     # Reading is not changing: the TSO's engineer still cannot write FSP A's data.
-    assert tso.patch(reverse("api:spu-detail", args=[grid.spu.pk]), {"name": "x"}, format="json").status_code == 403
+    patch = tso.patch(reverse("api:spu-detail", args=[grid.spu.pk]), {"name": "x"}, format="json")
+    assert patch.status_code == 403
 
     regional = api_as(cast.regional_engineer)
     for name, pk in objects:
@@ -188,10 +189,11 @@ def test_an_fsp_cannot_register_a_unit_at_another_fsps_point_and_then_read_it(ca
     before = (Spu.objects.count(), ConnectionPoint.objects.count())
     client = api_as(cast.fsp_b_user)
 
-    for payload in (spu_payload(cast, connection_point_gsrn=point.gsrn),  # with or without the details
-                    {**spu_payload(cast, connection_point_gsrn=point.gsrn), "connecting_so_eic": cast.tso.eic_code},
-                    {k: v for k, v in spu_payload(cast, connection_point_gsrn=point.gsrn).items()
-                     if k in ("code", "name", "technology", "max_up_kw", "max_down_kw", "connection_point_gsrn")}):
+    full = spu_payload(cast, connection_point_gsrn=point.gsrn)
+    unit_only = ("code", "name", "technology", "max_up_kw", "max_down_kw", "connection_point_gsrn")
+    for payload in (full,  # with the point's details, another operator, or the GSRN alone
+                    {**full, "connecting_so_eic": cast.tso.eic_code},
+                    {k: v for k, v in full.items() if k in unit_only}):
         response = post_spu(client, payload)
         assert response.status_code == 400, response.content
         errors = response.json()["errors"]
@@ -213,7 +215,8 @@ def test_an_fsp_cannot_register_a_unit_at_another_fsps_point_and_then_read_it(ca
 
 
 def test_the_owner_still_adds_units_at_its_own_point(cast, api_as, registry):
-    response = post_spu(api_as(cast.fsp_a_user), spu_payload(cast, connection_point_gsrn=registry["cp_a"].gsrn))
+    payload = spu_payload(cast, connection_point_gsrn=registry["cp_a"].gsrn)
+    response = post_spu(api_as(cast.fsp_a_user), payload)
     assert response.status_code == 201, response.content
     assert response.json()["connection_point"] == registry["cp_a"].pk
 
