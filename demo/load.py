@@ -77,14 +77,24 @@ def _load_operators(*, summary: DemoSummary) -> dict:
             .first()
         )
         summary.count("system operators", created=so is None)
+        zones = _bidding_zones(spec)
         if so is None:
             so = system_operator_create(
                 name=spec.name, eic_code=spec.eic, tier=spec.tier,
                 upstream=operators[spec.upstream] if spec.upstream else None,
-                country=sweden.COUNTRY, time_zone=sweden.TIME_ZONE,
+                country=sweden.COUNTRY, time_zone=sweden.TIME_ZONE, bidding_zones=zones,
             )
+        elif not so.bidding_zones:  # demo data loaded before operators had zones
+            SystemOperator.objects.filter(pk=so.pk).update(bidding_zones=zones)
         operators[spec.name] = so
     return operators
+
+
+def _bidding_zones(spec) -> str:
+    """A local DSO's zone; a regional's, its locals' zones; the TSO's, every zone of the demo."""
+    below = [s for s in sweden.OPERATORS if s.bidding_zone and (
+        spec.tier == SystemOperator.Tier.TSO or s.upstream == spec.name or s is spec)]
+    return ",".join(sorted({s.bidding_zone for s in below}))
 
 
 def _organisation(*, name: str, kind: str, eic: str | None):

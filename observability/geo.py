@@ -36,8 +36,33 @@ def _to_wgs84(epsg: int) -> Transformer:
     return Transformer.from_crs(CRS.from_epsg(epsg), CRS.from_epsg(WGS84), always_xy=True)
 
 
+# Degrees a point may lie beyond a CRS's area of use (its published bounds are rounded).
+_AREA_OF_USE_MARGIN = 0.1
+
+
+@lru_cache(maxsize=32)
+def _area_of_use(epsg: int) -> tuple[float, float, float, float, str] | None:
+    """(west, south, east, north, name) in degrees, as the EPSG registry gives it (pyproj)."""
+    area = CRS.from_epsg(epsg).area_of_use
+    return None if area is None else (area.west, area.south, area.east, area.north, area.name.rstrip("."))
+
+
+def _within_area_of_use(epsg: int, lon: float, lat: float) -> bool:
+    area = _area_of_use(epsg)
+    if area is None:
+        return True
+    west, south, east, north, _name = area
+    m = _AREA_OF_USE_MARGIN
+    in_lon = west - m <= lon <= east + m if west <= east else (lon >= west - m or lon <= east + m)
+    return in_lon and south - m <= lat <= north + m
+
+
 def to_wgs84(*, x: float, y: float, epsg: int) -> tuple[float, float]:
-    """Return (longitude, latitude). For EPSG:4326 x is longitude and y latitude."""
+    """Return (longitude, latitude). For EPSG:4326 x is longitude and y latitude.
+
+    The place must lie where the CRS is used (its EPSG area of use): a SWEREF99 TM easting and
+    northing far outside Sweden, or swapped, is refused rather than stored somewhere else.
+    """
     if epsg == WGS84:
         lon, lat = float(x), float(y)
     else:
@@ -46,5 +71,11 @@ def to_wgs84(*, x: float, y: float, epsg: int) -> tuple[float, float]:
         raise ValidationError(
             _("The coordinates (%(x)s, %(y)s) are outside EPSG:%(epsg)s's range.")
             % {"x": x, "y": y, "epsg": epsg}
+        )
+    if not _within_area_of_use(epsg, lon, lat):
+        raise ValidationError(
+            _("The coordinates (%(x)s, %(y)s) lie outside the area where EPSG:%(epsg)s is used "
+              "(%(area)s): check the coordinate system, and that x and y are not swapped.")
+            % {"x": x, "y": y, "epsg": epsg, "area": _area_of_use(epsg)[4]}
         )
     return lon, lat

@@ -21,6 +21,16 @@ def validate_time_zone(value: str) -> None:
         raise ValidationError(_("%(value)s is not a time zone."), params={"value": value}) from exc
 
 
+def bidding_zone_list(value: str) -> list[str]:
+    """ "se3, SE4" → ["SE3", "SE4"]: the zones of SystemOperator.bidding_zones."""
+    return [zone for zone in (part.strip().upper() for part in (value or "").split(",")) if zone]
+
+
+def validate_bidding_zones(value: str) -> None:
+    for zone in bidding_zone_list(value):
+        validate_bidding_zone(zone)
+
+
 class SystemOperator(TimeStampedModel):
     class Tier(models.TextChoices):
         TSO = "tso", _("TSO")
@@ -45,6 +55,14 @@ class SystemOperator(TimeStampedModel):
     )
     time_zone = models.CharField(
         _("time zone"), max_length=64, default="Europe/Stockholm", validators=[validate_time_zone]
+    )
+    # Data, not code: a new connection point of this operator must lie in one of these zones
+    # (observability.points). Empty: not set yet, any zone is taken.
+    bidding_zones = models.CharField(
+        _("bidding zones"), max_length=200, blank=True, default="", db_default="",
+        validators=[validate_bidding_zones],
+        help_text=_("The bidding zones the grid lies in, separated by commas, e.g. SE3, SE4. "
+                    "Empty: any zone."),
     )
 
     class Meta:
@@ -71,7 +89,12 @@ class SystemOperator(TimeStampedModel):
     def eic_code(self) -> str:
         return self.organisation.eic_code
 
+    @property
+    def bidding_zone_list(self) -> list[str]:
+        return bidding_zone_list(self.bidding_zones)
+
     def clean(self) -> None:
+        self.bidding_zones = ",".join(dict.fromkeys(self.bidding_zone_list))
         if self.organisation_id and self.organisation.kind != Organisation.Kind.SYSTEM_OPERATOR:
             raise ValidationError({"organisation": _("The organisation is not a system operator.")})
         if self.tier == self.Tier.TSO:
@@ -133,6 +156,31 @@ class ConnectionPoint(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.gsrn
+
+
+class ConnectionPointLocationConfirmation(models.Model):
+    """A person's word that a point lies where it was registered although outside its connecting
+    SO's observability area at the time (issue 13), with why. Kept with the point, never edited."""
+
+    REASON_MAX_LENGTH = 2000
+
+    connection_point = models.OneToOneField(
+        ConnectionPoint, models.CASCADE, related_name="location_confirmation",
+        verbose_name=_("connection point"),
+    )
+    reason = models.CharField(_("reason"), max_length=REASON_MAX_LENGTH)
+    confirmed_by = models.ForeignKey(
+        "accounts.User", models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("confirmed by"),
+    )
+    confirmed_at = models.DateTimeField(_("confirmed at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("location outside the observability area")
+        verbose_name_plural = _("locations outside the observability area")
+
+    def __str__(self) -> str:
+        return f"{self.connection_point}: {self.reason[:60]}"
 
 
 class ObservabilityAreaQuerySet(models.QuerySet):

@@ -16,7 +16,13 @@ from accounts.models import Organisation
 from observability.area_geometry import AreaGeometry
 from observability.areas import area_file_read
 from observability.geo import WGS84, to_wgs84
-from observability.models import ConnectionPoint, ObservabilityArea, SystemOperator
+from observability.models import (
+    ConnectionPoint,
+    ConnectionPointLocationConfirmation,
+    ObservabilityArea,
+    SystemOperator,
+)
+from observability.points import LOCATION, PointChecks
 
 
 def system_operator_get_by_eic(*, eic_code: str) -> SystemOperator:
@@ -32,14 +38,17 @@ def system_operator_get_by_eic(*, eic_code: str) -> SystemOperator:
 @transaction.atomic
 def system_operator_create(
     *, name: str, eic_code: str, tier: str, upstream: SystemOperator | None = None,
-    country: str = "SE", time_zone: str = "Europe/Stockholm",
+    country: str = "SE", time_zone: str = "Europe/Stockholm", bidding_zones: str = "",
 ) -> SystemOperator:
     organisation = Organisation(
         name=name, kind=Organisation.Kind.SYSTEM_OPERATOR, eic_code=eic_code, country=country
     )
     organisation.full_clean()
     organisation.save()
-    so = SystemOperator(organisation=organisation, tier=tier, upstream=upstream, time_zone=time_zone)
+    so = SystemOperator(
+        organisation=organisation, tier=tier, upstream=upstream, time_zone=time_zone,
+        bidding_zones=bidding_zones,
+    )
     so.full_clean()
     so.save()
     return so
@@ -59,14 +68,30 @@ def connection_point_build(
     return point
 
 
+def _outside_area_confirmed(*, confirm: bool, reason: str) -> bool:
+    """A confirmation counts with its reason; a reason too long or missing is bad input."""
+    if len(reason) > ConnectionPointLocationConfirmation.REASON_MAX_LENGTH:
+        raise ValidationError({"outside_area_reason": _(
+            "Keep the reason within %(max)s characters."
+        ) % {"max": ConnectionPointLocationConfirmation.REASON_MAX_LENGTH}})
+    if confirm and not reason:
+        raise ValidationError({"outside_area_reason": _(
+            "Say why the connection point lies outside its operator's observability area."
+        )})
+    return confirm
+
+
 def connection_point_get_or_create(
     *, gsrn: str, connecting_so: SystemOperator, x: float | None = None, y: float | None = None,
     epsg: int = WGS84, voltage_level: str | None = None, bidding_zone: str | None = None,
+    confirm_outside_area: bool = False, outside_area_reason: str = "", user=None,
 ) -> ConnectionPoint:
     """The registered point with this GSRN, or a new one from the details given.
 
     A point already registered must match the connecting SO given: an FSP cannot move a
-    metering point to another grid by registering a unit at it.
+    metering point to another grid by registering a unit at it. A new point must be plausible
+    (observability.points): in a zone of its operator, and inside the operator's current
+    observability area unless `user` confirms the place with `outside_area_reason` (kept).
     """
     existing = ConnectionPoint.objects.select_related("connecting_so").filter(gsrn=gsrn).first()
     if existing is not None:
@@ -85,11 +110,25 @@ def connection_point_get_or_create(
             name: _("Needed to register the new connection point %(gsrn)s.") % {"gsrn": gsrn}
             for name in missing
         })
+    reason = (outside_area_reason or "").strip()
+    confirmed = _outside_area_confirmed(confirm=confirm_outside_area, reason=reason)
     point = connection_point_build(
         gsrn=gsrn, connecting_so=connecting_so, x=x, y=y, epsg=epsg,
         voltage_level=voltage_level, bidding_zone=bidding_zone,
     )
+    problems = PointChecks().problems(
+        so_id=connecting_so.pk, lon=point.longitude, lat=point.latitude, bidding_zone=point.bidding_zone
+    )
+    outside = LOCATION in problems
+    if confirmed:
+        problems.pop(LOCATION, None)
+    if problems:
+        raise ValidationError(problems)
     point.save()
+    if outside:
+        ConnectionPointLocationConfirmation.objects.create(
+            connection_point=point, reason=reason, confirmed_by=user
+        )
     return point
 
 

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from common.validators import validate_bidding_zone, validate_gsrn
 from observability.geo import COMMON_CRS, WGS84
-from observability.models import ConnectionPoint, SystemOperator
+from observability.models import ConnectionPoint, ConnectionPointLocationConfirmation, SystemOperator
 from prequal.models import Fsp, Spu
 
 # Times are entered and shown in this zone (SPEC R10); stored in UTC.
@@ -143,12 +143,27 @@ class SpuForm(FspChoiceMixin, forms.Form):
         choices=[("", "---------"), *ConnectionPoint.VoltageLevel.choices],
     )
     bidding_zone = BiddingZoneField(
-        label=_("Bidding zone"), required=False, max_length=10, help_text=_("For example SE3."),
+        label=_("Bidding zone"), required=False, max_length=10,
+        help_text=_("For example SE3: one of the connecting operator's zones."),
+    )
+    confirm_outside_area = forms.BooleanField(
+        label=_("The location is right although it lies outside the operator's observability area"),
+        required=False,
+        help_text=_("Only when the form says the point lies outside the area and you are sure."),
+    )
+    outside_area_reason = forms.CharField(
+        label=_("Why the point lies outside the area"), required=False,
+        max_length=ConnectionPointLocationConfirmation.REASON_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Kept with the connection point for the system operators."),
     )
 
     # Service error keys that have a differently named field here.
     FIELD_MAP = {"longitude": "x", "latitude": "y", "epsg": "crs", "connection_point": "gsrn"}
-    CONNECTION_POINT_FIELDS = ("connecting_so", "crs", "x", "y", "voltage_level", "bidding_zone")
+    CONNECTION_POINT_FIELDS = (
+        "connecting_so", "crs", "x", "y", "voltage_level", "bidding_zone",
+        "confirm_outside_area", "outside_area_reason",
+    )
 
     def __init__(self, *args, fsps=None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -169,6 +184,8 @@ class SpuForm(FspChoiceMixin, forms.Form):
             "x": data.get("x"), "y": data.get("y"), "epsg": data.get("crs") or WGS84,
             "voltage_level": data.get("voltage_level") or None,
             "bidding_zone": data.get("bidding_zone") or None,
+            "confirm_outside_area": bool(data.get("confirm_outside_area")),
+            "outside_area_reason": data.get("outside_area_reason") or "",
         }
 
 

@@ -74,6 +74,11 @@ class ConnectionPointOutputSerializer(serializers.Serializer):
     longitude = serializers.FloatField(help_text="WGS84 (EPSG:4326).")
     voltage_level = serializers.ChoiceField(choices=ConnectionPoint.VoltageLevel.choices)
     bidding_zone = serializers.CharField()
+    outside_area_reason = serializers.CharField(
+        source="location_confirmation.reason", allow_null=True, default=None,
+        help_text="Why the point was registered outside its operator's observability area "
+        "(null when it lay inside).",
+    )
 
 
 class ConnectionPointFilter(django_filters.FilterSet):
@@ -94,7 +99,9 @@ class ConnectionPointListApi(ListAPIView):
     filterset_class = ConnectionPointFilter
 
     def get_queryset(self):
-        return connection_point_list_for_user(user=self.request.user).order_by("gsrn")
+        return connection_point_list_for_user(user=self.request.user).select_related(
+            "location_confirmation"
+        ).order_by("gsrn")
 
     @extend_schema(operation_id="connection_points_list", summary="List connection points")
     def get(self, request: Request, *args, **kwargs) -> Response:

@@ -18,7 +18,7 @@ from rest_framework.response import Response
 from common.api import StrictInputSerializer, errors_renamed, validated_input
 from common.validators import validate_bidding_zone, validate_eic, validate_gsrn
 from observability.geo import WGS84, parse_epsg, to_wgs84
-from observability.models import ConnectionPoint
+from observability.models import ConnectionPoint, ConnectionPointLocationConfirmation
 from observability.selectors import connection_point_get_by_gsrn
 from observability.services import system_operator_get_by_eic
 from prequal.apis.acting import fsp_acting, require_some_fsp
@@ -110,7 +110,17 @@ class SpuListCreateApi(generics.ListAPIView):
             choices=ConnectionPoint.VoltageLevel.choices, required=False
         )
         bidding_zone = serializers.CharField(
-            required=False, max_length=10, validators=[validate_bidding_zone]
+            required=False, max_length=10, validators=[validate_bidding_zone],
+            help_text="One of the connecting operator's bidding zones (for a new point).",
+        )
+        confirm_outside_area = serializers.BooleanField(
+            required=False, default=False,
+            help_text="A new point outside its operator's current observability area is refused "
+            "unless this is true and outside_area_reason says why (kept with the point).",
+        )
+        outside_area_reason = serializers.CharField(
+            required=False, default="", allow_blank=True,
+            max_length=ConnectionPointLocationConfirmation.REASON_MAX_LENGTH,
         )
 
         class Meta:

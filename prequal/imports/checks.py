@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from common.validators import validate_bidding_zone, validate_eic, validate_gsrn
 from observability.geo import WGS84, parse_epsg, to_wgs84
 from prequal.imports.columns import POINT_COLUMNS
+from prequal.services.resources import connection_point_refused_message
 
 # Model fields → the CSV column a person fixes.
 _COLUMN_OF = {
@@ -126,6 +127,8 @@ class _RowChecks:
             self._check_new_point(line, v, gsrn, so_id, new_points)
             return
         first_line, _point_id, known_so, *known_details = known
+        if _point_id in self.foreign_points:  # another FSP's point: said as the form says it
+            return self.error(line, "gsrn", connection_point_refused_message(gsrn=v["gsrn"]))
         if known_so != so_id:
             self._other_operator(line, v["gsrn"], first_line=first_line, known_so=known_so, so_id=so_id)
             return
@@ -160,6 +163,8 @@ class _RowChecks:
             for column, message in _messages(exc):
                 self.error(line, column, message)
             return
+        self.point_checks.row_problems(  # the form's and API's plausibility (observability.points)
+            so_id=so_id, lon=lon, lat=lat, bidding_zone=zone, error=lambda c, m: self.error(line, c, m))
         self.points[gsrn] = (line, None, so_id, voltage, zone, lon, lat)
         new_points.append((gsrn_text, so_id, lat, lon, voltage, zone))
 

@@ -13,11 +13,13 @@ from django.db import connection
 from django.utils import timezone
 
 from observability.models import ConnectionPoint, SystemOperator
+from observability.points import PointChecks
 from prequal.imports.checks import _RowChecks
 from prequal.imports.reading import _Reading
 from prequal.imports.results import ImportResult, RowError
 from prequal.imports.sql import POINT_INSERT_COLUMNS, SPU_INSERT_COLUMNS, rows_insert, rows_where_in
 from prequal.models import Fsp, Spu
+from prequal.selectors.resources import connection_points_foreign
 
 
 class _Importer(_Reading, _RowChecks):
@@ -48,6 +50,8 @@ class _Importer(_Reading, _RowChecks):
         # (line, point id, connecting SO id, voltage level, bidding zone, lon, lat).
         # line 0: registered before this import, not yet used; -1: registered, used.
         self.points: dict[int, tuple] = {}
+        self.foreign_points: set[int] = set()  # ids of registered points of other FSPs
+        self.point_checks = PointChecks()
         self.epsg_cache: dict[str, int | ValidationError] = {}
         self.spu_probe = Spu(fsp_id=fsp.pk, connection_point_id=None)
         self.point_probe = ConnectionPoint(connecting_so_id=None)
@@ -87,6 +91,8 @@ class _Importer(_Reading, _RowChecks):
                 ConnectionPoint, ("gsrn", "id", "connecting_so"), key="gsrn", values=unseen
             ):
                 self.points[int(gsrn)] = (0, point_id, so_id, None, None, None, None)
+            self.foreign_points |= connection_points_foreign(fsp_id=self.fsp.pk, point_ids=[
+                self.points[int(g)][1] for g in unseen if int(g) in self.points])
 
         new_points: list[tuple] = []
         spus: list[tuple[tuple, int]] = []

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 
 from accounts.selectors import Roles, user_roles
+from observability.models import SystemOperator
 from observability.selectors import connection_point_readers_add
-from prequal.models import Fsp, Product, Spg, Spu
+from prequal.models import Case, Fsp, Product, Spg, SpgMembership, Spu
 
 
 def fsps_for_user(*, user) -> QuerySet[Fsp]:
@@ -18,8 +21,46 @@ def fsps_for_user(*, user) -> QuerySet[Fsp]:
     return Fsp.objects.filter(organisation_id__in=roles.fsp_org_ids).select_related("organisation")
 
 
+def _so_ids(roles: Roles) -> list[int]:
+    """The ids of the user's operators: the scopes below filter on them, not through a join on
+    the organisation (one small query more)."""
+    return list(
+        SystemOperator.objects.filter(organisation_id__in=roles.so_org_ids).values_list("pk", flat=True)
+    )
+
+
+def _spus_seen_by_sos(so_ids: list[int]) -> QuerySet:
+    """SPEC §4: the ids of the SPUs an SO reads: those at the points it connects, and those of the
+    cases it assesses (an SPU's own, and an SPG's members).
+
+    One UNION ALL of three index walks, used as `id IN (...)`: a semi-join the planner starts
+    from the operator's rows (cp_so_gsrn; assessment_so_case, then the cases by key), never a
+    subquery per SPU (the TSO assesses about 200,000 of SPEC §7's million units).
+    """
+    connected = Spu.objects.filter(connection_point__connecting_so_id__in=so_ids).values("id").order_by()
+    assessed = Case.objects.filter(
+        assessments__system_operator_id__in=so_ids, spu__isnull=False
+    ).values("spu_id").order_by()
+    members = SpgMembership.objects.filter(
+        spg__cases__assessments__system_operator_id__in=so_ids
+    ).values("spu_id").order_by()
+    return connected.union(assessed, members, all=True)
+
+
+def _spgs_seen_by_sos(so_ids: list[int]) -> QuerySet:
+    """The ids of the SPGs an SO reads: with a member on its grid, or in a case it assesses."""
+    connected = SpgMembership.objects.filter(
+        spu__connection_point__connecting_so_id__in=so_ids
+    ).values("spg_id").order_by()
+    assessed = Case.objects.filter(
+        assessments__system_operator_id__in=so_ids, spg__isnull=False
+    ).values("spg_id").order_by()
+    return connected.union(assessed, all=True)
+
+
 def spu_list_for_user(*, user) -> QuerySet[Spu]:
-    """FSP users see their own organisation's SPUs; SOs the SPUs on their grid; NRA all."""
+    """FSP users see their own organisation's SPUs; SOs the SPUs on their grid and in the cases
+    they assess (SPEC §4); NRA all."""
     roles = user_roles(user=user)
     qs = Spu.objects.select_related(
         "fsp__organisation", "connection_point__connecting_so__organisation"
@@ -34,7 +75,7 @@ def spu_list_for_user(*, user) -> QuerySet[Spu]:
         fsp_ids = list(Fsp.objects.filter(organisation_id__in=roles.fsp_org_ids).values_list("pk", flat=True))
         scope |= Q(fsp_id__in=fsp_ids)
     if roles.is_so:
-        scope |= Q(connection_point__connecting_so__organisation_id__in=roles.so_org_ids)
+        scope |= Q(pk__in=_spus_seen_by_sos(_so_ids(roles)))
     return qs.filter(scope)
 
 
@@ -47,9 +88,33 @@ def connection_point_fsp_reader(roles: Roles) -> Exists | None:
     )
 
 
+def connection_point_so_reader(roles: Roles) -> Q | None:
+    """An SO also sees the points of the units in the cases it assesses (SPEC §4; one of
+    observability's point readers, which adds the points it connects itself)."""
+    if not roles.is_so:
+        return None
+    spus = Spu.objects.filter(pk__in=_spus_seen_by_sos(_so_ids(roles)))
+    return Q(pk__in=spus.values("connection_point_id"))
+
+
 def connection_point_readers_register() -> None:
     """Add prequal's readers of connection points to observability's (PrequalConfig.ready)."""
     connection_point_readers_add(connection_point_fsp_reader)
+    connection_point_readers_add(connection_point_so_reader)
+
+
+def connection_points_foreign(*, fsp_id: int, point_ids: Iterable[int]) -> set[int]:
+    """The registered points among `point_ids` that belong to another FSP.
+
+    A connection point has no owner column: it belongs to the FSP that registered the first
+    unit there, i.e. the FSP whose units (active or not) are at it. Another FSP may neither
+    register a unit there nor move one there, and is not told whose point it is. A point with
+    no unit at all belongs to no one yet. Read by the SPU services and the CSV import.
+    """
+    return set(
+        Spu.objects.filter(connection_point_id__in=list(point_ids)).exclude(fsp_id=fsp_id)
+        .values_list("connection_point_id", flat=True).distinct()
+    )
 
 
 def spu_get_for_user(*, user, pk: int, write: bool = False) -> Spu:
@@ -72,13 +137,7 @@ def spg_list_for_user(*, user) -> QuerySet[Spg]:
     if roles.is_fsp:
         scope |= Q(fsp__organisation_id__in=roles.fsp_org_ids)
     if roles.is_so:
-        scope |= Q(
-            pk__in=Spg.objects.filter(
-                memberships__spu__connection_point__connecting_so__organisation_id__in=(
-                    roles.so_org_ids
-                )
-            ).values("pk")
-        )
+        scope |= Q(pk__in=_spgs_seen_by_sos(_so_ids(roles)))
     return qs.filter(scope)
 
 

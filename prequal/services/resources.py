@@ -16,7 +16,7 @@ from observability.geo import WGS84
 from observability.models import ConnectionPoint, SystemOperator
 from observability.services import connection_point_get_or_create
 from prequal.models import Fsp, Spg, SpgMembership, Spu
-from prequal.selectors.resources import fsps_for_user
+from prequal.selectors.resources import connection_points_foreign, fsps_for_user
 from prequal.services.cases import resource_material_change  # workflow hook (R2)
 
 # Workflow hook (R2): changes to these send the SPU's decided cases back to assessment.
@@ -37,6 +37,20 @@ def fsp_for_user(*, user, fsp: Fsp | None = None) -> Fsp:
     if len(own) > 1:
         raise ValidationError({"fsp": _("You act for several FSPs: choose one.")})
     return own[0]
+
+
+def connection_point_refused_message(*, gsrn: str) -> str:
+    """Why an FSP may not attach a unit to a point of another FSP. It names no one and reads the
+    same whoever the owner is (read by the SPU form, API and the CSV import)."""
+    return _(
+        "You cannot register units at connection point %(gsrn)s: check the GSRN. If it is right, "
+        "contact the connecting system operator."
+    ) % {"gsrn": gsrn}
+
+
+def _require_point_usable(*, fsp: Fsp, point: ConnectionPoint, field: str) -> None:
+    if connection_points_foreign(fsp_id=fsp.pk, point_ids=[point.pk]):
+        raise ValidationError({field: connection_point_refused_message(gsrn=point.gsrn)})
 
 
 def _require_fsp_member(*, user, fsp_id: int) -> None:
@@ -66,29 +80,36 @@ def spu_register(
     max_up_kw: Decimal, max_down_kw: Decimal, connecting_so: SystemOperator | None = None,
     x: float | None = None, y: float | None = None, epsg: int = WGS84,
     voltage_level: str | None = None, bidding_zone: str | None = None,
+    confirm_outside_area: bool = False, outside_area_reason: str = "",
 ) -> Spu:
     """Register an SPU at the connection point `gsrn`, registering the point first if it is new.
 
     All-or-nothing: when the SPU is refused, a point registered for it is rolled back too.
     Errors of the point and of the unit are reported together, keyed by field
-    (`latitude`/`longitude` for a location outside the CRS's range).
+    (`latitude`/`longitude` for a location outside the CRS's range; `confirm_outside_area` for
+    one outside the operator's observability area, which the user may confirm with a reason).
     """
     _require_fsp_member(user=user, fsp_id=fsp.pk)
     errors: dict = {}
     point = None
-    if connecting_so is None:
-        existing = ConnectionPoint.objects.select_related("connecting_so").filter(gsrn=gsrn).first()
-        if existing is not None:
-            connecting_so = existing.connecting_so
-        else:
-            errors["connecting_so"] = [_(
-                "Connection point %(gsrn)s is not registered yet: choose its connecting system operator."
-            ) % {"gsrn": gsrn}]
-    if connecting_so is not None:
+    existing = ConnectionPoint.objects.select_related("connecting_so").filter(gsrn=gsrn).first()
+    if existing is not None:
+        # Another FSP's point: refused before anything about the point is said.
+        try:
+            _require_point_usable(fsp=fsp, point=existing, field="gsrn")
+        except ValidationError as exc:
+            errors = exc.update_error_dict(errors)
+        connecting_so = connecting_so or existing.connecting_so
+    elif connecting_so is None:
+        errors["connecting_so"] = [_(
+            "Connection point %(gsrn)s is not registered yet: choose its connecting system operator."
+        ) % {"gsrn": gsrn}]
+    if connecting_so is not None and not errors:
         try:
             point = connection_point_get_or_create(
                 gsrn=gsrn, connecting_so=connecting_so, x=x, y=y, epsg=epsg,
-                voltage_level=voltage_level, bidding_zone=bidding_zone,
+                voltage_level=voltage_level, bidding_zone=bidding_zone, user=user,
+                confirm_outside_area=confirm_outside_area, outside_area_reason=outside_area_reason,
             )
         except ValidationError as exc:
             errors = exc.update_error_dict(errors)
@@ -125,6 +146,8 @@ def spu_update(*, user, spu: Spu, **changes) -> Spu:
         raise ApplicationError(_("The SPU is deactivated; it cannot be changed."))
     # Workflow hook (R2): note what changes materially before applying the changes.
     material = [f for f in MATERIAL_SPU_FIELDS if f in changes and getattr(spu, f) != changes[f]]
+    if "connection_point" in changes and changes["connection_point"].pk != spu.connection_point_id:
+        _require_point_usable(fsp=spu.fsp, point=changes["connection_point"], field="connection_point")
     for field, value in changes.items():
         setattr(spu, field, value)
     spu.full_clean()

@@ -359,3 +359,42 @@ def test_matrix_is_complete_for_every_role():
     for entry in MATRIX:
         for role in ROLES:
             assert entry.expected(role) in {OK, REDIRECT, BAD, UNAUTH, DENIED, HIDDEN, NOT_ALLOWED}
+
+
+# SPEC §4, FSP data "read for cases their SO assesses": in the world, the TSO procures mFRR and so
+# assesses FSP A's submitted case without connecting its point (reads, cannot write); the regional
+# DSO neither connects nor assesses anything there (404). The SPG is in no case: the TSO does not
+# read it. (name, method, object): tso_engineer (assessing), regional_engineer (uninvolved).
+ASSESSOR_ROWS = [
+    ("api:spu-detail", "get", "spu", OK, HIDDEN),
+    ("api:spu-detail", "patch", "spu", DENIED, HIDDEN),
+    ("api:spu-deactivate", "post", "spu", DENIED, HIDDEN),
+    ("api:connection-point-detail", "get", "cp", OK, HIDDEN),
+    ("api:connection-point-assessing-sos", "get", "cp", OK, HIDDEN),
+    ("api:spg-detail", "get", "spg", HIDDEN, HIDDEN),
+    ("prequal:spu-detail", "get", "spu", OK, HIDDEN),
+    ("prequal:spu-edit", "get", "spu", DENIED, HIDDEN),
+    ("prequal:connection-point-detail", "get", "cp", OK, HIDDEN),
+    ("prequal:assessing-sos", "get", "cp", OK, HIDDEN),
+    ("prequal:spg-detail", "get", "spg", HIDDEN, HIDDEN),
+    ("api:case-detail", "get", "case", OK, HIDDEN),
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("persona, column", [("tso_engineer", 0), ("regional_engineer", 1)])
+def test_an_so_reads_fsp_data_of_the_cases_it_assesses_and_nothing_else(persona, column, cast):
+    world = make_world(cast)
+    wrong = []
+    with time_machine.travel(SETUP_TIME + timedelta(hours=1), tick=True):
+        client = Client(raise_request_exception=False)
+        user = getattr(cast, persona)
+        client.defaults["HTTP_AUTHORIZATION"] = f"Token {Token.objects.get_or_create(user=user)[0].key}"
+        client.force_login(user)
+        for name, method, obj, *codes in ASSESSOR_ROWS:
+            entry = Entry(name=name, method=method, obj=obj)
+            status = call(client, entry, world).status_code
+            if status != codes[column]:
+                wrong.append(f"{method.upper()} {name}: {status}, expected {codes[column]}")
+    assert not wrong, f"{persona}:\n" + "\n".join(wrong)
+    assert type(world["spu"]).objects.get(pk=world["spu"].pk).is_active

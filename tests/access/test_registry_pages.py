@@ -119,3 +119,53 @@ def test_outsider_gets_404_and_empty_lists(client, cast, registry):
     # Nothing to register for: no FSP membership.
     assert client.get(reverse("prequal:spu-create")).status_code == 403
     _assert_nothing_changed(registry)
+
+
+def test_an_so_that_assesses_a_case_reads_the_units_pages(client, cast, grid):
+    """SPEC §4 in the browser: the TSO assesses FSP A's mFRR case and reads the SPU, its point and
+    the lists; the regional DSO (neither connecting nor assessing) gets 404 and empty lists."""
+    from prequal.services.cases import case_create_draft, case_submit
+    from tests.workflow_helpers import ensure_default_deadline_rule
+
+    ensure_default_deadline_rule()
+    case_submit(user=cast.fsp_a_user, case=case_create_draft(
+        user=cast.fsp_a_user, spu=grid.spu, product=grid.mfrr))
+    urls = [reverse("prequal:spu-detail", args=[grid.spu.pk]),
+            reverse("prequal:connection-point-detail", args=[grid.cp.pk])]
+
+    login(client, cast.tso_engineer)
+    for url in urls:
+        assert client.get(url).status_code == 200, url
+    assert [s.pk for s in client.get(reverse("prequal:spu-list")).context["page_obj"]] == [grid.spu.pk]
+    assert [p.pk for p in client.get(reverse("observability:connection-point-list")).context["page_obj"]] == [
+        grid.cp.pk]
+
+    login(client, cast.regional_engineer)
+    for url in urls:
+        assert client.get(url).status_code == 404, url
+    for name in ("prequal:spu-list", "observability:connection-point-list"):
+        assert list(client.get(reverse(name)).context["page_obj"]) == [], name
+
+
+def test_an_fsp_cannot_register_or_move_a_unit_to_another_fsps_point(client, cast, registry):
+    """The form says the same as the API: FSP A's point is refused on the GSRN field, naming no one."""
+    point = registry["cp_a"]
+    login(client, cast.fsp_b_user)
+    response = client.post(reverse("prequal:spu-create"), spu_form_data(gsrn=point.gsrn))
+    assert response.status_code == 200
+    errors = response.context["form"].errors
+    assert list(errors) == ["gsrn"] and point.gsrn in errors["gsrn"][0]
+    said = " ".join(str(m) for m in errors["gsrn"]) + " ".join(str(m) for m in response.context["messages"])
+    assert "FSP A" not in said and "A-1" not in said and "Local DSO" not in said
+    assert "FSP A" not in response.content.decode() and "A-1" not in response.content.decode()
+
+    spu_b = registry["spu_b"]
+    response = client.post(reverse("prequal:spu-edit", args=[spu_b.pk]), {
+        "name": spu_b.name, "technology": spu_b.technology, "max_up_kw": spu_b.max_up_kw,
+        "max_down_kw": spu_b.max_down_kw, "gsrn": point.gsrn,
+    })
+    assert response.status_code == 200
+    assert list(response.context["form"].errors) == ["gsrn"]
+    assert client.get(reverse("prequal:connection-point-detail", args=[point.pk])).status_code == 404
+    _assert_nothing_changed(registry)
+    assert Spu.objects.get(pk=spu_b.pk).connection_point == registry["cp_b"]

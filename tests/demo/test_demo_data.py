@@ -231,6 +231,15 @@ def test_connection_points_lie_in_their_local_dsos_service_area(demo_db):
     assert lv_mv >= 0.8 * points.count()
 
 
+def test_each_operator_has_its_bidding_zones_and_its_points_lie_in_them(demo_db):
+    """Issue 13: the zones a new point may have are data on the operator (the admin edits them)."""
+    zones = {so.pk: so.bidding_zone_list for so in SystemOperator.objects.all()}
+    assert all(zones.values())
+    assert zones[SystemOperator.objects.get(tier=SystemOperator.Tier.TSO).pk] == ["SE1", "SE2", "SE3", "SE4"]
+    for point in ConnectionPoint.objects.all():
+        assert point.bidding_zone in zones[point.connecting_so_id], point.gsrn
+
+
 def test_spus_belong_to_both_fsps_with_capacity(demo_db):
     for fsp in Fsp.objects.all():
         spus = Spu.objects.filter(fsp=fsp)

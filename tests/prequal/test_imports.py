@@ -632,3 +632,18 @@ def test_make_gsrn_is_valid_for_the_factories():
     from common.validators import is_valid_gsrn
 
     assert is_valid_gsrn(gsrn(1)) and is_valid_gsrn(make_gsrn())
+
+
+def test_a_point_of_another_fsp_is_refused_naming_no_one(cast):
+    """A point belongs to the FSP whose units are there: FSP A may not import units at FSP B's
+    point (the same message as the form's), and nothing is stored."""
+    theirs = SpuFactory(fsp=cast.fsp_b, code="THEIRS",
+                        connection_point=ConnectionPointFactory(connecting_so=cast.local))
+    gsrn_b = theirs.connection_point.gsrn
+    result = run(cast, csv_bytes([row(cast, 1), row(cast, 2, gsrn=gsrn_b), row(cast, 3, gsrn=gsrn_b)]))
+
+    assert errors_of(result) == [(3, "gsrn"), (4, "gsrn")]
+    message = result.errors[0].message
+    assert gsrn_b in message
+    assert not any(name in message for name in ("FSP B", "THEIRS", theirs.name, "Local DSO"))
+    assert nothing_stored(cast)

@@ -257,7 +257,8 @@ def _check_resource(
     if resource is not None:
         field = "spu" if spu is not None else "spg"
         if resource.fsp_id != fsp.pk:
-            errors[field] = [_("%(resource)s belongs to another FSP.") % {"resource": resource}]
+            # Names nothing of the other FSP's resource (SPEC §4).
+            errors[field] = [_("Choose one of your own SPUs or SPGs.")]
         elif not resource.is_active:
             errors[field] = [_("%(resource)s is deactivated.") % {"resource": resource}]
     if product is None:
