@@ -17,6 +17,7 @@ install: $(BIN)/.installed
 # The embedded default: SQLite, no external servers, demo data, a login per role printed.
 run: install
 	DJANGO_DEBUG=true $(BIN)/python manage.py migrate --noinput
+	mkdir -p $${CELERY_FILESYSTEM_BROKER_DIR:-var/broker}/control  # the demo's decisions queue e-mails
 	DJANGO_DEBUG=true $(BIN)/python manage.py demo_data
 	DJANGO_DEBUG=true scripts/run-embedded
 

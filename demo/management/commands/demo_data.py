@@ -11,6 +11,7 @@ from accounts.models import Membership
 from demo import sweden
 from demo.areas import demo_areas_load
 from demo.load import demo_data_load
+from demo.market import GROUP_CODE, PLATFORM_USERNAME, demo_market_load
 
 # (summary key, singular) in the order printed; the key is the plural.
 SUMMARY_ORDER = (
@@ -65,6 +66,16 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Observability areas: {areas['created']} created, {areas['existing']} already there."
         )
+        # Issue 13: a market platform client for the activation check, a group approved in part.
+        market = demo_market_load()
+        self.stdout.write(
+            f"Market platform client {PLATFORM_USERNAME}, registered for {sweden.TSO.name}: "
+            f"token {market['token']} (POST /api/activation-check/ as {sweden.TSO.name})."
+        )
+        if market["group_case"] is not None:
+            self.stdout.write(
+                f"Group {GROUP_CODE}: case #{market['group_case'].pk}, approved except one member."
+            )
         self.stdout.write(self._logins_table())
 
     def _logins_table(self) -> str:
