@@ -15,10 +15,12 @@ from __future__ import annotations
 
 import unicodedata
 
+from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
-from django.db import models
+from django.db import IntegrityError, models, transaction
 from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
 
 # A reason: a limit's, a withdrawal's, an event's.
 REASON_MAX_LENGTH = 2000
@@ -58,3 +60,69 @@ def validate_plain_text(value) -> None:
                 _("Remove the control character U+%(code)04X: only printable text is accepted."),
                 code="control_character", params={"code": ord(char)},
             )
+
+
+class NormalizedCharField(models.CharField):
+    """A code or name: stored in NFC, compared in NFC, refused with bidi or control characters.
+
+    Normalised when a value is cleaned (forms, full_clean, so the CSV import and the API's
+    services) and again whenever a value goes to the database, in a save or a lookup: two
+    spellings of "Å" are one code, and a unique constraint holds whatever form was typed.
+    """
+
+    default_validators = [validate_plain_text]
+
+    def to_python(self, value):
+        return _nfc(super().to_python(value))
+
+    def get_prep_value(self, value):
+        return _nfc(super().get_prep_value(value))
+
+
+def _nfc(value):
+    return unicodedata.normalize("NFC", value) if isinstance(value, str) else value
+
+
+def normalize_stored_rows(model, fields: tuple[str, ...]) -> int:
+    """Store `fields` of every row in NFC (a data migration's step); the rows changed.
+
+    Only rows not yet in NFC are written, one by one: they are rare. A row whose normal form
+    would collide with another row under a unique constraint is left as it is (both stay
+    readable; the next edit of it is refused with the usual "already exists" message).
+    """
+    changed = 0
+    for row in model.objects.values_list("pk", *fields).iterator(chunk_size=2000):
+        updates = {
+            name: unicodedata.normalize("NFC", value)
+            for name, value in zip(fields, row[1:], strict=True)
+            if isinstance(value, str) and not unicodedata.is_normalized("NFC", value)
+        }
+        if not updates:
+            continue
+        try:
+            with transaction.atomic():
+                model.objects.filter(pk=row[0]).update(**updates)
+        except IntegrityError:
+            continue
+        changed += 1
+    return changed
+
+
+class CodeOrNameFormField(forms.CharField):
+    """A form's code or name: stripped, in NFC, refused with bidi or control characters."""
+
+    default_validators = [validate_plain_text]
+
+    def to_python(self, value):
+        return normalize_text(super().to_python(value))
+
+
+class CodeOrNameSerializerField(serializers.CharField):
+    """An API's code or name: stripped, in NFC, refused with bidi or control characters."""
+
+    def __init__(self, **kwargs) -> None:
+        kwargs["validators"] = [*kwargs.get("validators", ()), validate_plain_text]
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        return normalize_text(super().to_internal_value(data))
