@@ -9,6 +9,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from common.models import TimeStampedModel
+from common.text import NormalizedCharField
 from common.validators import validate_eic
 
 
@@ -18,7 +19,7 @@ class Organisation(TimeStampedModel):
         FSP = "fsp", _("Flexibility service provider")
         REGULATOR = "regulator", _("Regulator")
 
-    name = models.CharField(_("name"), max_length=200, unique=True)
+    name = NormalizedCharField(_("name"), max_length=200, unique=True)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     # EIC party code; required for system operators and FSPs (checked in clean()).
     eic_code = models.CharField(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 
 from celery import current_app
 from django.conf import settings
@@ -14,6 +15,8 @@ from django.templatetags.static import static
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+
+from common.busy import database_busy_response, is_database_busy
 
 
 def _check_database() -> dict:
@@ -94,7 +97,12 @@ def bad_request(request: HttpRequest, exception: Exception | None = None) -> Htt
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
-    """500 without a stack trace: JSON under /api/, the plain error page elsewhere."""
+    """500 without a stack trace: JSON under /api/, the plain error page elsewhere.
+
+    A busy database raised outside a view (a middleware saving the session) is a 503 to retry.
+    """
+    if is_database_busy(sys.exc_info()[1]):
+        return database_busy_response(request)
     if _wants_json(request):
         return JsonResponse({"detail": _("Server error: try again later.")}, status=500)
     from django.views.defaults import server_error as default_server_error

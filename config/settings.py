@@ -56,6 +56,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "common.middleware.SecurityHeadersMiddleware",  # Content-Security-Policy, Permissions-Policy
+    "common.busy.DatabaseBusyMiddleware",  # "database is locked" from a view: 503 with Retry-After
     "axes.middleware.AxesMiddleware",  # last: turns a lock-out into a 429 answer
 ]
 

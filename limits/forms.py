@@ -12,6 +12,7 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from common.text import REASON_MAX_LENGTH
 from common.times import InstantError, local_instant
 from limits.models import TargetKind
 from prequal.models import Direction
@@ -91,7 +92,9 @@ class LimitForm(forms.Form):
     )
     start = LocalDateTimeField(label=_("Start (local time)"))
     end = LocalDateTimeField(label=_("End (local time)"))
-    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}))
+    reason = forms.CharField(
+        label=_("Reason"), max_length=REASON_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 3})
+    )
 
     def __init__(self, *args, operators, **kwargs):
         super().__init__(*args, **kwargs)
@@ -126,7 +129,9 @@ class LimitEditForm(forms.Form):
     quantity_mw = forms.DecimalField(label=_("Quantity (MW)"), max_digits=10, decimal_places=3)
     start = LocalDateTimeField(label=_("Start (local time)"))
     end = LocalDateTimeField(label=_("End (local time)"))
-    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}))
+    reason = forms.CharField(
+        label=_("Reason"), max_length=REASON_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 3})
+    )
 
     def __init__(self, *args, time_zone: str, **kwargs):
         super().__init__(*args, **kwargs)

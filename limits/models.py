@@ -16,6 +16,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from common.text import REASON_MAX_LENGTH, bounded_text_field
 from limits.periods import CUT_SHORT, LimitStatus, effective_end_expression, limit_status_q, row_satisfies
 from observability.models import ConnectionPoint, SystemOperator
 from prequal.models import Direction, Spg, Spu
@@ -83,7 +84,7 @@ class TemporaryLimit(models.Model):
     )
     start = models.DateTimeField(_("start"))
     end = models.DateTimeField(_("end"))
-    reason = models.TextField(_("reason"))
+    reason = bounded_text_field(_("reason"), max_length=REASON_MAX_LENGTH)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("created by")
     )

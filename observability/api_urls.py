@@ -3,7 +3,7 @@
 from django.urls import path
 
 from observability.apis import areas as area_apis  # observability areas
-from observability.apis import registry
+from observability.apis import map_points, registry
 
 urlpatterns = [
     path("operators/", registry.SystemOperatorListApi.as_view(), name="operator-list"),
@@ -13,6 +13,8 @@ urlpatterns = [
         registry.ConnectionPointListApi.as_view(),
         name="connection-point-list",
     ),
+    # Before <int:pk>/: the map's points by bounding box (clusters when many).
+    path("connection-points/map/", map_points.ConnectionPointMapApi.as_view(), name="connection-point-map"),
     path(
         "connection-points/<int:pk>/",
         registry.ConnectionPointDetailApi.as_view(),

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
+from common.text import CodeOrNameFormField
 from common.validators import validate_bidding_zone, validate_gsrn
 from observability.geo import COMMON_CRS, WGS84
 from observability.models import ConnectionPoint, ConnectionPointLocationConfirmation, SystemOperator
@@ -114,11 +115,11 @@ def _gsrn_field(help_text) -> forms.CharField:
 class SpuForm(FspChoiceMixin, forms.Form):
     """Register an SPU at a connection point; a new point is registered with it."""
 
-    code = forms.CharField(
+    code = CodeOrNameFormField(
         label=_("Code"), max_length=64,
         help_text=_("Your own identifier for the unit, unique within your organisation."),
     )
-    name = forms.CharField(label=_("Name"), max_length=200)
+    name = CodeOrNameFormField(label=_("Name"), max_length=200)
     technology = forms.ChoiceField(label=_("Technology"), choices=Spu.Technology.choices)
     max_up_kw = _capacity_field(_("Maximum up (kW)"))
     max_down_kw = _capacity_field(_("Maximum down (kW)"))
@@ -192,7 +193,7 @@ class SpuForm(FspChoiceMixin, forms.Form):
 class SpuEditForm(forms.Form):
     """Change an SPU's name, technology or capacity, or move it to another registered point."""
 
-    name = forms.CharField(label=_("Name"), max_length=200)
+    name = CodeOrNameFormField(label=_("Name"), max_length=200)
     technology = forms.ChoiceField(label=_("Technology"), choices=Spu.Technology.choices)
     max_up_kw = _capacity_field(_("Maximum up (kW)"))
     max_down_kw = _capacity_field(_("Maximum down (kW)"))
@@ -233,11 +234,11 @@ class SpuEditForm(forms.Form):
 
 
 class SpgForm(FspChoiceMixin, forms.Form):
-    code = forms.CharField(
+    code = CodeOrNameFormField(
         label=_("Code"), max_length=64,
         help_text=_("Your own identifier for the group, unique within your organisation."),
     )
-    name = forms.CharField(label=_("Name"), max_length=200)
+    name = CodeOrNameFormField(label=_("Name"), max_length=200)
     bidding_zone = BiddingZoneField(
         label=_("Bidding zone"), max_length=10,
         help_text=_("Every member must connect in this zone, for example SE3."),
@@ -254,7 +255,7 @@ class SpgForm(FspChoiceMixin, forms.Form):
 
 
 class SpgEditForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=200)
+    name = CodeOrNameFormField(label=_("Name"), max_length=200)
 
     FIELD_MAP: dict[str, str] = {}
 

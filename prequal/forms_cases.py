@@ -16,6 +16,7 @@ from django.utils.dates import MONTHS, WEEKDAYS_ABBR
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
+from common.text import JUSTIFICATION_MAX_LENGTH, REASON_MAX_LENGTH
 from observability.models import SystemOperator
 from prequal.forms import LocalDateTimeInput
 from prequal.models import Assessment, Case, Fsp, Product
@@ -106,14 +107,15 @@ class CaseCreateForm(forms.Form):
 
 class CaseWithdrawForm(forms.Form):
     reason = forms.CharField(
-        label=_("Why do you withdraw the application? (optional)"), required=False, max_length=2000,
+        label=_("Why do you withdraw the application? (optional)"), required=False,
+        max_length=REASON_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
 
 
 class SupplyInformationForm(forms.Form):
     information = forms.CharField(
-        label=_("The missing information"), max_length=10000,
+        label=_("The missing information"), max_length=JUSTIFICATION_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("Answer what the system operator listed as missing. Every stopped clock restarts."),
     )
@@ -163,16 +165,18 @@ class DecisionForm(forms.Form):
 
     outcome = forms.ChoiceField(label=_("Decision"), choices=OUTCOME_CHOICES, widget=forms.RadioSelect)
     reason = forms.CharField(
-        label=_("Reason"), required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 3}),
+        label=_("Reason"), required=False, max_length=JUSTIFICATION_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Required for an approval with conditions: why the conditions are needed."),
     )
     justification = forms.CharField(
-        label=_("Justification"), required=False, max_length=5000,
+        label=_("Justification"), required=False, max_length=JUSTIFICATION_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Required for a refusal: the grid reason for refusing."),
     )
     limits_explanation = forms.CharField(
-        label=_("Why temporary limits cannot resolve the issue"), required=False, max_length=5000,
+        label=_("Why temporary limits cannot resolve the issue"), required=False,
+        max_length=JUSTIFICATION_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Required for a refusal (NC DR): why limiting the unit for a period is not enough."),
     )
@@ -245,7 +249,8 @@ ConditionFormSet = forms.formset_factory(ConditionForm, extra=3, max_num=10, val
 
 class DeclareIncompleteForm(forms.Form):
     missing_information = forms.CharField(
-        label=_("What is missing"), max_length=10000, widget=forms.Textarea(attrs={"rows": 4}),
+        label=_("What is missing"), max_length=JUSTIFICATION_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("Your operator may declare a case incomplete once. Every clock stops until the FSP "
                     "supplies it; without it, the case is withdrawn after the supplement period."),
     )

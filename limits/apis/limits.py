@@ -17,6 +17,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from common.api import InstantField, StrictInputSerializer, errors_renamed
+from common.text import REASON_MAX_LENGTH
 from limits.models import LimitStatus, TargetKind, TemporaryLimit
 from limits.selectors import (
     limit_events,
@@ -143,7 +144,7 @@ class LimitListCreateApi(ListAPIView):
         quantity_mw = serializers.DecimalField(max_digits=10, decimal_places=3, coerce_to_string=False)
         start = InstantField()
         end = InstantField()
-        reason = serializers.CharField()
+        reason = serializers.CharField(max_length=REASON_MAX_LENGTH)
 
         class Meta:
             ref_name = "LimitCreateInput"
@@ -224,7 +225,7 @@ class LimitDetailApi(APIView):
         )
         start = InstantField(required=False)
         end = InstantField(required=False)
-        reason = serializers.CharField(required=False)
+        reason = serializers.CharField(required=False, max_length=REASON_MAX_LENGTH)
 
         class Meta:
             ref_name = "LimitUpdateInput"

@@ -105,13 +105,16 @@ class AreaConfirmForm(forms.Form):
 def area_map(request: HttpRequest) -> HttpResponse:
     form = MapFilterForm(request.GET)
     form.is_valid()
-    data_url = reverse("observability:map-data") + ("?" + request.GET.urlencode() if request.GET else "")
+    query = "?" + request.GET.urlencode() if request.GET else ""
+    data_url = reverse("observability:map-data") + query
+    # The points come per visible box, clustered when many (observability.map_points).
+    points_url = reverse("api:connection-point-map") + query
     return render(
         request,
         "observability/area_map.html",
         {
             "filter_form": form,
-            "map_config": {**map_settings(), "dataUrl": data_url},
+            "map_config": {**map_settings(), "dataUrl": data_url, "pointsUrl": points_url},
         },
     )
 
@@ -119,7 +122,8 @@ def area_map(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def area_map_data(request: HttpRequest) -> JsonResponse:
-    """GeoJSON for the map: current areas (filtered) and the connection points the user may see."""
+    """GeoJSON for the map: the current areas (filtered). The points come per visible box from
+    the API (api:connection-point-map), clustered when many."""
     form = MapFilterForm(request.GET)
     data = form.cleaned_data if form.is_valid() else {}
     operator = data.get("operator")
@@ -129,22 +133,8 @@ def area_map_data(request: HttpRequest) -> JsonResponse:
         system_operator_id=operator.pk if operator else None,
         tier=data.get("tier") or None,
     )
-    points = connection_point_list_for_user(user=request.user)
-    if operator:
-        points = points.filter(connecting_so=operator)
-    if data.get("tier"):
-        points = points.filter(connecting_so__tier=data["tier"])
-    total = points.count()
     features = [area_feature(a, simplify=MAP_SIMPLIFY_DEG) for a in areas]
-    features += point_features(points.order_by("pk")[:MAP_POINT_LIMIT])
-    return JsonResponse(
-        {
-            "type": "FeatureCollection",
-            "features": features,
-            "points_total": total,
-            "points_shown": min(total, MAP_POINT_LIMIT),
-        }
-    )
+    return JsonResponse({"type": "FeatureCollection", "features": features})
 
 
 @login_required

@@ -19,6 +19,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from common.api import StrictInputSerializer, validated_input
+from common.text import JUSTIFICATION_MAX_LENGTH
 from prequal.models import Assessment
 from prequal.selectors.cases import assessment_get_for_user, assessment_queue_for_user
 from prequal.services.cases import Outcome, assessment_decide, assessment_declare_incomplete
@@ -205,16 +206,17 @@ class AssessmentDecideApi(views.APIView):
         reason = serializers.CharField(
             required=False,
             allow_blank=True,
-            max_length=10000,
+            max_length=JUSTIFICATION_MAX_LENGTH,
             help_text="Required for a conditional approval (R6).",
         )
         justification = serializers.CharField(
-            required=False, allow_blank=True, max_length=10000, help_text="Required for a refusal (R6)."
+            required=False, allow_blank=True, max_length=JUSTIFICATION_MAX_LENGTH,
+            help_text="Required for a refusal (R6).",
         )
         limits_explanation = serializers.CharField(
             required=False,
             allow_blank=True,
-            max_length=10000,
+            max_length=JUSTIFICATION_MAX_LENGTH,
             help_text="Required for a refusal: why temporary limits cannot resolve the issue (R6).",
         )
         conditions = ConditionInputSerializer(
@@ -247,7 +249,9 @@ class AssessmentDecideApi(views.APIView):
 
 class AssessmentDeclareIncompleteApi(views.APIView):
     class InputSerializer(StrictInputSerializer):
-        missing_information = serializers.CharField(max_length=10000, help_text="What is missing (R3).")
+        missing_information = serializers.CharField(
+            max_length=JUSTIFICATION_MAX_LENGTH, help_text="What is missing (R3)."
+        )
 
         class Meta:
             ref_name = "AssessmentDeclareIncompleteInput"

@@ -18,6 +18,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from common.api import StrictInputSerializer, validated_input
+from common.text import JUSTIFICATION_MAX_LENGTH, REASON_MAX_LENGTH
 from prequal.apis.acting import require_some_fsp
 from prequal.apis.assessments import (
     CONFLICT,
@@ -277,7 +278,7 @@ class CaseSubmitApi(views.APIView):
 
 class CaseWithdrawApi(views.APIView):
     class InputSerializer(StrictInputSerializer):
-        reason = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+        reason = serializers.CharField(required=False, allow_blank=True, max_length=REASON_MAX_LENGTH)
 
         class Meta:
             ref_name = "CaseWithdrawInput"
@@ -294,7 +295,9 @@ class CaseWithdrawApi(views.APIView):
 
 class CaseSupplyInformationApi(views.APIView):
     class InputSerializer(StrictInputSerializer):
-        information = serializers.CharField(max_length=10000, help_text="What you supply (R3).")
+        information = serializers.CharField(
+            max_length=JUSTIFICATION_MAX_LENGTH, help_text="What you supply (R3)."
+        )
 
         class Meta:
             ref_name = "CaseSupplyInformationInput"

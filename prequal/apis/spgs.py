@@ -17,6 +17,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from common.api import StrictInputSerializer, errors_renamed, validated_input
+from common.text import CodeOrNameSerializerField
 from common.validators import validate_bidding_zone, validate_eic
 from prequal.apis.acting import fsp_acting, require_some_fsp
 from prequal.models import Spg, SpgMembership
@@ -70,8 +71,8 @@ class SpgListCreateApi(generics.ListAPIView):
             required=False, validators=[validate_eic],
             help_text="Only for users who act for several FSPs: which one creates the group.",
         )
-        code = serializers.CharField(max_length=64)
-        name = serializers.CharField(max_length=200)
+        code = CodeOrNameSerializerField(max_length=64)
+        name = CodeOrNameSerializerField(max_length=200)
         bidding_zone = serializers.CharField(max_length=10, validators=[validate_bidding_zone])
 
         class Meta:
@@ -104,7 +105,7 @@ class SpgDetailApi(views.APIView):
     class InputSerializer(StrictInputSerializer):
         unchangeable_fields = ("id", "code", "fsp", "fsp_eic", "bidding_zone", "is_active")
 
-        name = serializers.CharField(max_length=200, required=False)
+        name = CodeOrNameSerializerField(max_length=200, required=False)
 
         class Meta:
             ref_name = "SpgUpdateInput"

@@ -16,6 +16,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from common.api import StrictInputSerializer, errors_renamed, validated_input
+from common.text import CodeOrNameSerializerField
 from common.validators import validate_bidding_zone, validate_eic, validate_gsrn
 from observability.geo import WGS84, parse_epsg, to_wgs84
 from observability.models import ConnectionPoint, ConnectionPointLocationConfirmation
@@ -80,8 +81,8 @@ class SpuListCreateApi(generics.ListAPIView):
             required=False, validators=[validate_eic],
             help_text="Only for users who act for several FSPs: which one registers the SPU.",
         )
-        code = serializers.CharField(max_length=64, help_text="The FSP's own id, unique per FSP.")
-        name = serializers.CharField(max_length=200)
+        code = CodeOrNameSerializerField(max_length=64, help_text="The FSP's own id, unique per FSP.")
+        name = CodeOrNameSerializerField(max_length=200)
         technology = serializers.ChoiceField(choices=Spu.Technology.choices)
         max_up_kw = serializers.DecimalField(
             max_digits=12, decimal_places=3, min_value=0, coerce_to_string=False
@@ -170,7 +171,7 @@ class SpuDetailApi(views.APIView):
     class InputSerializer(StrictInputSerializer):
         unchangeable_fields = ("id", "code", "fsp", "fsp_eic", "is_active", "connecting_so_eic")
 
-        name = serializers.CharField(max_length=200, required=False)
+        name = CodeOrNameSerializerField(max_length=200, required=False)
         technology = serializers.ChoiceField(choices=Spu.Technology.choices, required=False)
         max_up_kw = serializers.DecimalField(
             max_digits=12, decimal_places=3, min_value=0, coerce_to_string=False, required=False

@@ -17,16 +17,19 @@ from observability.points import PointChecks
 from prequal.imports.checks import _RowChecks
 from prequal.imports.reading import _Reading
 from prequal.imports.results import ImportResult, RowError
-from prequal.imports.sql import POINT_INSERT_COLUMNS, SPU_INSERT_COLUMNS, rows_insert, rows_where_in
+from prequal.imports.sql import rows_where_in
+from prequal.imports.staging import ImportStaging
 from prequal.models import Fsp, Spu
 from prequal.selectors.resources import connection_points_foreign
 
 
 class _Importer(_Reading, _RowChecks):
     def __init__(
-        self, *, fsp: Fsp, dry_run: bool, progress: Callable[[int], None] | None, max_bytes: int | None
+        self, *, fsp: Fsp, dry_run: bool, progress: Callable[[int], None] | None, max_bytes: int | None,
+        staging: ImportStaging | None = None,
     ) -> None:
         self.fsp = fsp
+        self.staging = staging  # where checked rows wait for the swap; None on a dry run
         self.max_bytes = max_bytes
         # created_at/updated_at of every row, prepared for the database once.
         self.now = Spu._meta.get_field("created_at").get_db_prep_save(timezone.now(), connection)
@@ -95,7 +98,7 @@ class _Importer(_Reading, _RowChecks):
                 self.points[int(g)][1] for g in unseen if int(g) in self.points])
 
         new_points: list[tuple] = []
-        spus: list[tuple[tuple, int]] = []
+        spus: list[tuple[int, tuple, int]] = []
         for line, values in batch:
             before = len(self.errors)
             spu = self._check_spu(line, values, registered_codes)
@@ -104,25 +107,12 @@ class _Importer(_Reading, _RowChecks):
             if gsrn is not None and so_id is not None:
                 self._check_point(line, values, gsrn, so_id, new_points)
             if len(self.errors) == before:
-                spus.append((spu, gsrn))
+                spus.append((line, spu, gsrn))
         self.spus += len(spus)
         self.new_points += len(new_points)
-        if not self.dry_run and not self.errors:
-            self._write(new_points, spus)
+        if self.staging is not None and not self.errors:
+            self.staging.add(points=new_points, spus=[
+                (line, f"{gsrn:018d}", *spu) for line, spu, gsrn in spus
+            ])
         if self.progress is not None:
             self.progress(self.rows)
-
-    def _write(self, new_points: list[tuple], spus: list[tuple[tuple, int]]) -> None:
-        if new_points:
-            points = [(*p, self.now, self.now) for p in new_points]
-            rows_insert(ConnectionPoint, points, columns=POINT_INSERT_COLUMNS)
-            # One query per batch for the new ids (executemany returns none).
-            for gsrn, point_id in rows_where_in(
-                ConnectionPoint, ("gsrn", "id"), key="gsrn", values=[p[0] for p in new_points]
-            ):
-                key = int(gsrn)
-                self.points[key] = (self.points[key][0], point_id, *self.points[key][2:])
-        rows_insert(Spu, [
-            (self.fsp.pk, self.points[gsrn][1], *spu, True, None, self.now, self.now)
-            for spu, gsrn in spus
-        ], columns=SPU_INSERT_COLUMNS)

@@ -13,6 +13,7 @@ from typing import IO
 
 from django.utils.translation import gettext as _
 
+from common.text import normalize_text
 from prequal.imports.columns import COLUMNS, REQUIRED_COLUMNS
 
 # Rows checked and written together: one query per batch for existing codes and GSRNs.
@@ -106,7 +107,8 @@ class _Reading:
                     "Check for a missing or extra separator (%(delimiter)s)."
                 ) % {"found": len(row), "expected": len(header), "delimiter": delimiter})
                 continue
-            values = {name: cell.strip() for name, cell in zip(header, row, strict=True)}
+            # In NFC, as the models store codes and names: the same code typed two ways is one code.
+            values = {name: normalize_text(cell) for name, cell in zip(header, row, strict=True)}
             batch.append((line, values))
             if len(batch) >= BATCH_ROWS:
                 self._batch(batch)

@@ -12,12 +12,13 @@ from django.utils.translation import gettext as _
 from prequal.imports.columns import COLUMNS, TEMPLATE_ROW
 from prequal.imports.importer import _Importer
 from prequal.imports.results import ImportResult, RowError
+from prequal.imports.staging import ImportStaging
 from prequal.models import Fsp
 from prequal.services.resources import fsp_for_user
 
 
-class _Rollback(Exception):
-    pass
+class _Changed(Exception):
+    """The registry changed between the checks and the swap."""
 
 
 _UPLOAD_LIMIT = object()
@@ -31,8 +32,11 @@ def spu_import_csv(
 
     `file` is a binary file object (an upload, or a file opened with "rb"). Returns an
     ImportResult: when `errors` is not empty nothing was stored. Raises PermissionDenied
-    when `user` does not act for `fsp`. Rows are written as they are checked inside one
-    transaction, which is rolled back when any row is bad (or on a dry run).
+    when `user` does not act for `fsp`.
+
+    Checked rows wait in temporary tables (prequal.imports.staging), outside any transaction
+    of their own, so other users' writes go on while the file is checked; when every row is
+    good they go into the real tables in one short transaction.
 
     Files larger than `max_bytes` are refused; the default is the upload limit
     (settings.GRIDPREQUAL_MAX_UPLOAD_BYTES), None means no limit (an operator's local file).
@@ -40,23 +44,26 @@ def spu_import_csv(
     fsp = fsp_for_user(user=user, fsp=fsp)
     if max_bytes is _UPLOAD_LIMIT:
         max_bytes = settings.GRIDPREQUAL_MAX_UPLOAD_BYTES
-    importer = _Importer(fsp=fsp, dry_run=dry_run, progress=progress, max_bytes=max_bytes)
-    if dry_run:
+    staging = None if dry_run else ImportStaging()
+    importer = _Importer(fsp=fsp, dry_run=dry_run, progress=progress, max_bytes=max_bytes, staging=staging)
+    if staging is None:
         importer.run(file)
         return importer.result()
     try:
-        with transaction.atomic():
-            importer.run(file)
-            if importer.errors:
-                raise _Rollback
-    except _Rollback:
-        pass
-    except IntegrityError:
+        staging.create()
+        importer.run(file)
+        if not importer.errors:
+            with transaction.atomic():
+                if staging.swap(fsp_id=fsp.pk, now=importer.now) != staging.staged_spus:
+                    raise _Changed  # a connection point was deleted meanwhile: roll back
+    except (IntegrityError, _Changed):
         # Someone registered the same GSRN or SPU code while we were importing.
         importer.errors.append(RowError(0, "", _(
             "Some of these SPUs or connection points were registered by someone else during "
             "the import; nothing was stored. Please import the file again."
         )))
+    finally:
+        staging.drop()
     return importer.result()
 
 

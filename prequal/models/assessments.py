@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, can_proceed, transition
 
 from common.models import TimeStampedModel
+from common.text import JUSTIFICATION_MAX_LENGTH, bounded_text_field
 from observability.models import SystemOperator
 from prequal.models.cases import Case
 from prequal.models.deadlines import DeadlineRule
@@ -68,15 +69,17 @@ class Assessment(ConcurrentTransitionMixin, TimeStampedModel):
     )
     clock_started_at = models.DateTimeField(null=True, blank=True)
     incomplete_declared_at = models.DateTimeField(null=True, blank=True)
-    missing_information = models.TextField(_("missing information"), blank=True)
+    missing_information = bounded_text_field(
+        _("missing information"), blank=True, max_length=JUSTIFICATION_MAX_LENGTH
+    )
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+"
     )
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
-    reason = models.TextField(_("reason"), blank=True)
-    justification = models.TextField(_("justification"), blank=True)
-    limits_explanation = models.TextField(
-        _("why temporary limits cannot resolve the issue"), blank=True
+    reason = bounded_text_field(_("reason"), blank=True, max_length=JUSTIFICATION_MAX_LENGTH)
+    justification = bounded_text_field(_("justification"), blank=True, max_length=JUSTIFICATION_MAX_LENGTH)
+    limits_explanation = bounded_text_field(
+        _("why temporary limits cannot resolve the issue"), blank=True, max_length=JUSTIFICATION_MAX_LENGTH
     )
 
     class Meta:

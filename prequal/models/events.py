@@ -7,6 +7,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from common.text import JUSTIFICATION_MAX_LENGTH, bounded_text_field
 from prequal.models.assessments import Assessment
 from prequal.models.cases import Case
 
@@ -50,7 +51,8 @@ class CaseEvent(models.Model):
     action = models.CharField(_("action"), max_length=32, blank=True)
     from_state = models.CharField(_("from"), max_length=24, blank=True)
     to_state = models.CharField(_("to"), max_length=24)
-    reason = models.TextField(_("reason"), blank=True)
+    # Holds a withdrawal's reason or a step's text (at most a justification's length).
+    reason = bounded_text_field(_("reason"), blank=True, max_length=JUSTIFICATION_MAX_LENGTH)
 
     objects = CaseEventQuerySet.as_manager()
 

@@ -13,6 +13,7 @@ from django.utils.translation import ngettext
 
 from accounts.models import Organisation
 from common.models import TimeStampedModel
+from common.text import NormalizedCharField
 from common.validators import validate_bidding_zone
 from observability.models import ConnectionPoint, SystemOperator
 
@@ -63,7 +64,7 @@ class Product(TimeStampedModel):
         LOCAL = "local", _("Local service")
 
     code = models.SlugField(_("code"), max_length=40, unique=True)
-    name = models.CharField(_("name"), max_length=120)
+    name = NormalizedCharField(_("name"), max_length=120)
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
     procuring_so = models.ForeignKey(
         SystemOperator, models.PROTECT, related_name="products", verbose_name=_("procuring SO")
@@ -150,8 +151,8 @@ class Spu(TimeStampedModel):
         ConnectionPoint, models.PROTECT, related_name="spus", verbose_name=_("connection point")
     )
     # The FSP's own identifier; unique per FSP, used by CSV imports and the API.
-    code = models.CharField(_("code"), max_length=64)
-    name = models.CharField(_("name"), max_length=200)
+    code = NormalizedCharField(_("code"), max_length=64)
+    name = NormalizedCharField(_("name"), max_length=200)
     technology = models.CharField(_("technology"), max_length=20, choices=Technology.choices)
     max_up_kw = models.DecimalField(
         _("maximum up (kW)"), max_digits=12, decimal_places=3, validators=[MinValueValidator(0)]
@@ -190,8 +191,8 @@ class Spg(TimeStampedModel):
     """Service providing group: SPUs of one FSP at several connection points in one zone."""
 
     fsp = models.ForeignKey(Fsp, models.PROTECT, related_name="spgs", verbose_name=_("FSP"))
-    code = models.CharField(_("code"), max_length=64)
-    name = models.CharField(_("name"), max_length=200)
+    code = NormalizedCharField(_("code"), max_length=64)
+    name = NormalizedCharField(_("name"), max_length=200)
     bidding_zone = models.CharField(
         _("bidding zone"), max_length=10, validators=[validate_bidding_zone]
     )

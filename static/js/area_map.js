@@ -3,6 +3,11 @@
  * Each element with data-area-map="<id of a json_script>" becomes a map. The config holds either
  * "data" (a GeoJSON FeatureCollection) or "dataUrl" (fetched, same origin), an optional "tileUrl",
  * "focus" ("preview" or "point": what to zoom to) and translated "labels".
+ *
+ * With "pointsUrl", the connection points are asked for the visible box each time the map
+ * moves (`bbox=minlon,minlat,maxlon,maxlat&zoom=z`): the server answers single points when
+ * there are few and clusters (a count at a cell's mean position) when there are many, so the
+ * page never holds more than a screen's worth of markers.
  */
 (function () {
   "use strict";
@@ -90,6 +95,56 @@
     map.getContainer().setAttribute("data-ready", "true");
   }
 
+  function clusterMarker(feature, latlng) {
+    var count = feature.properties.count;
+    var size = count < 100 ? 28 : count < 10000 ? 36 : 44;
+    var label = document.createElement("span");
+    label.textContent = count >= 1000 ? Math.round(count / 1000) + "k" : String(count);
+    var icon = L.divIcon({ className: "map-cluster", html: label.outerHTML, iconSize: [size, size] });
+    return L.marker(latlng, { icon: icon, title: String(count) });
+  }
+
+  function loadPoints(map, layer, config, statusEl) {
+    var b = map.getBounds();
+    var clamp = function (v, lo, hi) { return Math.min(hi, Math.max(lo, v)); };
+    var bbox = [clamp(b.getWest(), -180, 180), clamp(b.getSouth(), -90, 90),
+                clamp(b.getEast(), -180, 180), clamp(b.getNorth(), -90, 90)].map(function (v) {
+      return v.toFixed(6);
+    }).join(",");
+    var url = config.pointsUrl + (config.pointsUrl.indexOf("?") < 0 ? "?" : "&") +
+      "bbox=" + bbox + "&zoom=" + Math.max(0, Math.min(22, Math.round(map.getZoom())));
+    var el = map.getContainer();
+    var request = (el._pointsRequest || 0) + 1;
+    el._pointsRequest = request;
+    fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (r) {
+        if (!r.ok) throw new Error(r.status + " " + r.statusText);
+        return r.json();
+      })
+      .then(function (data) {
+        if (request !== el._pointsRequest) return;  // a newer move answered first
+        layer.clearLayers();
+        L.geoJSON(data, {
+          pointToLayer: function (f, latlng) {
+            if (f.properties.kind === "cluster") return clusterMarker(f, latlng);
+            return L.circleMarker(latlng, { radius: 4, color: "#1d2733", weight: 1, fillColor: "#ffffff", fillOpacity: 0.9 });
+          },
+          onEachFeature: function (f, l) {
+            if (f.properties.kind === "point") l.bindPopup(popupFor(f.properties, config.labels || {}));
+          }
+        }).addTo(layer);
+        if (statusEl) {
+          statusEl.textContent = ((config.labels || {}).pointsShown || "Connection points shown: %s of %s")
+            .replace("%s", data.points_total).replace("%s", data.points_total);
+        }
+        el.setAttribute("data-points", data.clustered ? "clusters" : "points");
+        el.setAttribute("data-points-ready", String(request));
+      })
+      .catch(function (err) {
+        if (statusEl) statusEl.textContent = ((config.labels || {}).loadError || "Could not load the map data") + " (" + err.message + ")";
+      });
+  }
+
   function init(el) {
     var config = JSON.parse(document.getElementById(el.getAttribute("data-area-map")).textContent);
     var map = L.map(el, { preferCanvas: true, zoomSnap: 0.25, attributionControl: !!config.tileUrl });
@@ -98,6 +153,11 @@
     }
     map.setView([62.5, 16.5], 4.5);
     var statusEl = document.querySelector("[data-map-status]");
+    if (config.pointsUrl) {
+      var pointsLayer = L.layerGroup().addTo(map);
+      map.on("moveend", function () { loadPoints(map, pointsLayer, config, statusEl); });
+      loadPoints(map, pointsLayer, config, statusEl);
+    }
     if (config.data) {
       draw(map, config.data, config, statusEl);
     } else if (config.dataUrl) {

@@ -139,6 +139,8 @@ ROWS = [
     ("api:operator-detail", "get", "operator", None, (UNAUTH, OK, OK, OK, OK)),
     ("api:connection-point-list", "get", None, None, (UNAUTH, OK, OK, OK, OK)),
     ("api:connection-point-detail", "get", "cp", None, (UNAUTH, HIDDEN, OK, HIDDEN, OK)),
+    # The map's points: without a bbox every signed-in role gets past the check to a 400.
+    ("api:connection-point-map", "get", None, None, (UNAUTH, BAD, BAD, BAD, BAD)),
     ("api:area-list", "get", None, None, (UNAUTH, OK, OK, OK, OK)),
     ("api:area-list", "post", None, None, (UNAUTH, DENIED, DENIED, DENIED, DENIED)),
     ("api:area-detail", "get", "area", None, (UNAUTH, OK, OK, OK, OK)),

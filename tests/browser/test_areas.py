@@ -88,6 +88,7 @@ def test_engineer_uploads_previews_and_confirms(browser_page, live_server, cast,
 
     page.goto(f"{live_server.url}/grid/map/")
     page.wait_for_selector("#area-map[data-ready=true]", timeout=15000)
+    page.wait_for_selector("#area-map[data-points-ready]", timeout=15000)  # points come per box
     assert "1 of 1" in page.inner_text("[data-map-status]")
     assert page.outside_requests == []
     assert page.js_errors == []

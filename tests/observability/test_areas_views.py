@@ -28,7 +28,9 @@ def test_map_data_filters_by_operator_and_tier_and_scopes_points(client, sweden)
         cast.regional.pk,
         cast.local.pk,
     }
-    assert [p["properties"]["gsrn"] for p in points] == [mine.gsrn]  # only their own grid's points
+    assert points == []  # the points come per visible box: tests/observability/test_map_points.py
+    in_box = client.get(reverse("api:connection-point-map"), {"bbox": "10,55,25,70"}).json()
+    assert [p["properties"]["gsrn"] for p in in_box["features"]] == [mine.gsrn]  # their own grid's only
     tso_only = client.get(reverse("observability:map-data") + "?tier=tso").json()
     assert {f["properties"]["tier"] for f in tso_only["features"]} == {"tso"}
     one = client.get(reverse("observability:map-data") + f"?operator={cast.regional.pk}").json()
@@ -37,6 +39,7 @@ def test_map_data_filters_by_operator_and_tier_and_scopes_points(client, sweden)
     client.force_login(cast.fsp_b_user)  # no units anywhere: areas, but no points
     data = client.get(reverse("observability:map-data")).json()
     assert not [f for f in data["features"] if f["properties"]["kind"] == "point"]
+    assert client.get(reverse("api:connection-point-map"), {"bbox": "10,55,25,70"}).json()["features"] == []
 
 
 def test_upload_preview_confirm_creates_a_version(client, sweden, media):

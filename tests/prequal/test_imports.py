@@ -280,25 +280,44 @@ def test_a_bad_row_after_many_written_batches_still_stores_nothing(cast, monkeyp
     assert nothing_stored(cast)
 
 
-def test_a_clash_with_a_concurrent_registration_stores_nothing(cast, monkeypatch):
-    # Another user registers one of the GSRNs between our check and our insert.
-    from django.db import IntegrityError
+def test_a_clash_with_a_concurrent_registration_stores_nothing(cast):
+    # Another user registers one of the GSRNs after our checks, before the swap.
+    def meanwhile(_rows):
+        ConnectionPointFactory(gsrn=gsrn(2), connecting_so=cast.local)
 
-    from prequal.imports import importer
-
-    real_insert = importer.rows_insert
-
-    def insert(model, rows, *, columns):
-        real_insert(model, rows, columns=columns)
-        if model is Spu:
-            raise IntegrityError("UNIQUE constraint failed")
-
-    monkeypatch.setattr(importer, "rows_insert", insert)
-    result = run(cast, csv_bytes([row(cast, 1), row(cast, 2)]))
+    result = run(cast, csv_bytes([row(cast, 1), row(cast, 2)]), progress=meanwhile)
 
     assert errors_of(result) == [(0, "")]
     assert "import the file again" in result.errors[0].message
+    assert not Spu.objects.filter(fsp=cast.fsp_a).exists()
+    assert not ConnectionPoint.objects.filter(gsrn=gsrn(1)).exists()
+
+
+def test_a_reused_point_deleted_before_the_swap_stores_nothing(cast):
+    point = ConnectionPointFactory(gsrn=gsrn(1), connecting_so=cast.local)
+
+    def meanwhile(_rows):
+        ConnectionPoint.objects.filter(pk=point.pk).delete()
+
+    result = run(cast, csv_bytes([row(cast, 1), row(cast, 2)]), progress=meanwhile)
+
+    assert errors_of(result) == [(0, "")]
     assert nothing_stored(cast)
+
+
+def test_staged_rows_leave_no_temporary_table_behind(cast):
+    from django.db import connection
+
+    run(cast, csv_bytes([row(cast, 1)]))
+    run(cast, csv_bytes([row(cast, 2, technology="steam")]))
+    tables = connection.introspection.table_names(include_views=False)
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("SELECT name FROM sqlite_temp_master WHERE type = 'table'")
+        else:
+            cursor.execute("SELECT relname FROM pg_class WHERE relpersistence = 't' AND relkind = 'r'")
+        tables += [name for (name,) in cursor.fetchall()]
+    assert not [t for t in tables if t.startswith("import_")]
 
 
 def test_rows_with_the_wrong_number_of_fields_are_reported(cast):
