@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('limits', '0002_limit_area_gist'),
+        ('limits', '0003_market_platform_registered_operators'),
     ]
 
     operations = [

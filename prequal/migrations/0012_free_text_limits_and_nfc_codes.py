@@ -17,7 +17,7 @@ def normalize_codes_and_names(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('prequal', '0009_assessment_connects'),
+        ('prequal', '0011_assessment_excluded_members'),
     ]
 
     operations = [
