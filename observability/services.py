@@ -147,7 +147,13 @@ def area_upload_preview(
             raise ValidationError({"system_operator": _("Choose the operator the area belongs to.")})
         system_operator = operators[0]
     _require_area_uploader(user=user, system_operator=system_operator)
-    area = area_file_read(file=file, filename=filename, repair=repair)
+    return area_describe(
+        system_operator=system_operator, area=area_file_read(file=file, filename=filename, repair=repair)
+    )
+
+
+def area_describe(*, system_operator: SystemOperator, area: AreaGeometry) -> AreaPreview:
+    """The checked area with the operator's own points inside it and what to tell the engineer."""
     inside, total = area_points_inside(system_operator=system_operator, geometry=area.geometry)
     messages = list(area.messages)
     if total and inside < total:
@@ -161,7 +167,7 @@ def area_upload_preview(
     )
 
 
-def _area_store(
+def area_version_store(
     *, system_operator: SystemOperator, area: AreaGeometry, valid_from: datetime, uploaded_by=None
 ) -> ObservabilityArea:
     if timezone.is_naive(valid_from):
@@ -209,7 +215,7 @@ def area_version_create(
         if file is None:
             raise ValidationError({"file": _("Choose the file with the area.")})
         area = area_file_read(file=file, filename=filename, repair=repair)
-    return _area_store(
+    return area_version_store(
         system_operator=system_operator, area=area, valid_from=valid_from or timezone.now(),
         uploaded_by=user,
     )
@@ -220,4 +226,4 @@ def area_version_import(
     *, system_operator: SystemOperator, area: AreaGeometry, valid_from: datetime
 ) -> ObservabilityArea:
     """Store a version without a person behind it: demo data and operator commands only."""
-    return _area_store(system_operator=system_operator, area=area, valid_from=valid_from)
+    return area_version_store(system_operator=system_operator, area=area, valid_from=valid_from)
