@@ -49,8 +49,12 @@ class GuardedUploadHandler(FileUploadHandler):
 
 
 def upload_refusal(request) -> str | None:
-    """The message for a refused upload, or None (read by upload views after parsing the body)."""
-    reason = getattr(request, "upload_refused", None)
+    """The message for a refused upload, or None (read by upload views; parses the body first).
+
+    `request` is Django's or DRF's request: either way the flag sits on Django's.
+    """
+    request.FILES  # noqa: B018 (parsing the body runs the handlers)
+    reason = getattr(getattr(request, "_request", request), "upload_refused", None)
     if reason == TOO_LARGE:
         return _("The file is larger than the limit of %(limit).1f MB.") % {
             "limit": settings.GRIDPREQUAL_MAX_UPLOAD_BYTES / 1048576

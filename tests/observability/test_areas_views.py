@@ -85,7 +85,8 @@ def test_bad_file_shows_the_message_on_the_form(client, cast, media):
     client.force_login(cast.local_engineer)
     bowtie = BOWTIE
     response = client.post(
-        reverse("observability:area-upload"), {"system_operator": cast.local.pk, "file": geojson_file(bowtie)},
+        reverse("observability:area-upload"),
+        {"system_operator": cast.local.pk, "file": geojson_file(bowtie)},
         follow=True,
     )
     assert response.status_code == 200
@@ -182,7 +183,9 @@ def test_uploads_are_the_uploaders_own_and_stale_ones_are_swept(client, cast, me
     assert confirm.status_code == 404
     AreaUpload.objects.filter(pk=upload.pk).update(created_at=timezone.now() - timedelta(days=2))
     client.force_login(cast.local_engineer)
-    client.post(reverse("observability:area-upload"), {"system_operator": cast.local.pk, "file": geojson_file()})
+    client.post(
+        reverse("observability:area-upload"), {"system_operator": cast.local.pk, "file": geojson_file()}
+    )
     assert not AreaUpload.objects.filter(pk=upload.pk).exists()
 
 
