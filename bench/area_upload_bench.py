@@ -61,6 +61,10 @@ def machine() -> str:
 
 
 def rss_mb() -> float:
+    """This process's peak RSS. VmHWM starts afresh at exec (ru_maxrss would keep the parent's)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: kB
 
 

@@ -4,19 +4,18 @@ with the change's impact → confirm (SPEC §5)."""
 from __future__ import annotations
 
 import shapely
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from common.uploads import upload_refusal
 from observability.area_staging import area_upload_confirm, area_upload_get_for_user, area_upload_start
+from observability.forms import AreaConfirmForm, AreaUploadForm
 from observability.maps import (
     MAP_POINT_LIMIT,
     MAP_SIMPLIFY_DEG,
@@ -25,7 +24,7 @@ from observability.maps import (
     map_settings,
     point_features,
 )
-from observability.models import AreaUpload, SystemOperator
+from observability.models import AreaUpload
 from observability.selectors import (
     area_list_for_user,
     area_upload_operators_for_user,
@@ -35,48 +34,6 @@ from observability.tasks import area_upload_queue
 
 # While a worker checks the file, the progress page reloads itself this often (seconds).
 PROGRESS_REFRESH_S = 2
-
-
-class AreaUploadForm(forms.Form):
-    system_operator = forms.ModelChoiceField(
-        label=gettext_lazy("Operator"), queryset=SystemOperator.objects.none(), empty_label=None
-    )
-    file = forms.FileField(
-        label=gettext_lazy("Area file"),
-        help_text=gettext_lazy(
-            "GeoJSON (.geojson), GeoPackage (.gpkg) or a zipped Shapefile "
-            "(.zip with .shp, .shx, .dbf, .prj), in any coordinate system with an EPSG code, "
-            "e.g. SWEREF 99 TM (EPSG:3006)."
-        ),
-    )
-
-    repair = forms.BooleanField(
-        label=gettext_lazy("Repair invalid polygons for the preview"),
-        required=False,
-        help_text=gettext_lazy(
-            "Off: an invalid polygon is refused, saying where. On: it is repaired with make_valid and "
-            "shown on the preview for you to check before confirming."
-        ),
-    )
-
-    def __init__(self, *args, user, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["system_operator"].queryset = area_upload_operators_for_user(user=user)
-
-
-class AreaConfirmForm(forms.Form):
-    token = forms.UUIDField(widget=forms.HiddenInput)
-    valid_from = forms.DateTimeField(
-        label=gettext_lazy("Valid from"),
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
-    )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        # The zone the entered time is read in: the installation's (settings.TIME_ZONE).
-        self.fields["valid_from"].help_text = _(
-            "Local time (%(zone)s). Earlier versions stay and remain viewable."
-        ) % {"zone": timezone.get_current_timezone_name()}
 
 
 def _require_uploader(request: HttpRequest) -> None:
@@ -178,7 +135,7 @@ def upload_geometry(upload: AreaUpload):
 
 @login_required
 @require_POST
-def area_upload_confirm_view(request: HttpRequest) -> HttpResponse:
+def area_upload_confirm_view(request: HttpRequest) -> HttpResponseRedirect:
     """Step 3: store the previewed area as a new version from the chosen time."""
     form = AreaConfirmForm(request.POST)
     if not form.is_valid():
