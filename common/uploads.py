@@ -2,7 +2,7 @@
 
 Django's parser asks the handlers in turn; this one comes first. It refuses the file parts of a
 multipart body when the user is anonymous or the body is larger than GRIDPREQUAL_MAX_UPLOAD_BYTES
-(by its Content-Length, or by counting when there is none): the parts after the refusal are not
+(by its Content-Length, with room for the other fields): the parts after the refusal are not
 read and no temporary file is written. Form fields before the file (the CSRF token) are kept, so
 the view can answer with a message on the field (`upload_refusal`). Temporary files of accepted
 uploads are closed, hence deleted, by Django at the end of the request.
@@ -23,7 +23,6 @@ TOO_LARGE = "too_large"
 class GuardedUploadHandler(FileUploadHandler):
     def handle_raw_input(self, input_data, META, content_length, boundary, encoding=None):
         self.refusal = None
-        self.received = 0
         user = getattr(self.request, "user", None)
         if user is None or not user.is_authenticated:
             self.refusal = ANONYMOUS
@@ -38,11 +37,7 @@ class GuardedUploadHandler(FileUploadHandler):
         super().new_file(*args, **kwargs)
 
     def receive_data_chunk(self, raw_data: bytes, start: int) -> bytes:
-        self.received += len(raw_data)
-        if self.received > settings.GRIDPREQUAL_MAX_UPLOAD_BYTES:
-            self.refusal = self.request.upload_refused = TOO_LARGE
-            raise StopUpload(connection_reset=True)
-        return raw_data
+        return raw_data  # within the limit by its Content-Length: the other handlers take it
 
     def file_complete(self, file_size: int) -> None:
         return None

@@ -11,6 +11,7 @@ round opened under the new version.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -62,15 +63,9 @@ def _point_arrays(*, bounds) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.nda
     rows = ConnectionPoint.objects.filter(
         longitude__gte=min_lon, longitude__lte=max_lon, latitude__gte=min_lat, latitude__lte=max_lat
     ).values_list("id", "longitude", "latitude", "connecting_so_id")
-    chunks, chunk = [], []
-    for row in rows.iterator(chunk_size=FETCH_CHUNK):
-        chunk.append(row)
-        if len(chunk) == FETCH_CHUNK:
-            chunks.append(np.array(chunk, dtype=float))
-            chunk = []
-    if chunk:
-        chunks.append(np.array(chunk, dtype=float))
-    table = np.concatenate(chunks) if chunks else np.empty((0, 4))
+    # Straight into one array, a chunk of rows at a time (no million tuples held at once).
+    flat = np.fromiter(itertools.chain.from_iterable(rows.iterator(chunk_size=FETCH_CHUNK)), dtype=float)
+    table = flat.reshape(-1, 4)
     return table[:, 0].astype(np.int64), table[:, 1], table[:, 2], table[:, 3].astype(np.int64)
 
 
