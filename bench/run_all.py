@@ -54,7 +54,7 @@ SIZES = {
         "activation": ["--preset", "tiny", "--seconds", "3"], "sweep": ["--spus", "20"],
         "import": ["--rows", "300"],
         "area_upload": ["--preset", "quick", "--points", "300", "--polygons", "10", "--vertices", "40",
-                        "--hostile", "1000000"],
+                        "--hostile", "6000000"],
     },
 }
 # Where a bench's data comes from, for the summary's notes.

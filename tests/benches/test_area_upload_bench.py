@@ -14,7 +14,7 @@ def test_bench_script_runs_with_tiny_sizes(tmp_path):
     doc.write_text("# Performance\n\nAnother benchmark's section stays.\n")
     result = subprocess.run(
         [sys.executable, "bench/area_upload_bench.py", "--preset", "quick", "--points", "300",
-         "--polygons", "10", "--vertices", "40", "--hostile", "1000000",
+         "--polygons", "10", "--vertices", "40", "--hostile", "6000000",
          "--json", str(tmp_path / "rows.json"), "--write", str(doc)],
         cwd=BASE_DIR, env=child_env(), capture_output=True, text=True, timeout=300,
     )
