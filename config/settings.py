@@ -138,6 +138,11 @@ MEDIA_ROOT = Path(env_str("DJANGO_MEDIA_ROOT", str(BASE_DIR / "media")))
 
 # Uploads (CSV imports, area files): refuse anything larger before it is parsed.
 GRIDPREQUAL_MAX_UPLOAD_BYTES = env_int("GRIDPREQUAL_MAX_UPLOAD_BYTES", 50 * 1024 * 1024)
+# Observability-area files: at most this many vertices (SPEC §7's national file has about 2
+# million), counted while reading, before any geometry is built; a zip may expand to at most
+# this many bytes (checked on the archive's directory, before anything is extracted).
+GRIDPREQUAL_AREA_MAX_VERTICES = env_int("GRIDPREQUAL_AREA_MAX_VERTICES", 5_000_000)
+GRIDPREQUAL_AREA_MAX_EXPANDED_BYTES = env_int("GRIDPREQUAL_AREA_MAX_EXPANDED_BYTES", 200 * 1024 * 1024)
 # The address e-mails link to (notifications are sent from workers, outside any request).
 GRIDPREQUAL_SITE_URL = env_str("GRIDPREQUAL_SITE_URL", "http://127.0.0.1:8000")
 # Temporary limits last at most this many days (SPEC R7: they must not replace prequalification).
@@ -146,6 +151,13 @@ GRIDPREQUAL_LIMIT_MAX_DAYS = env_int("GRIDPREQUAL_LIMIT_MAX_DAYS", 7)
 GRIDPREQUAL_MAP_TILE_URL = env_str("GRIDPREQUAL_MAP_TILE_URL", "")
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+# Refuses multipart bodies from anonymous users and bodies over GRIDPREQUAL_MAX_UPLOAD_BYTES
+# before any file part is written to disk (common/uploads.py).
+FILE_UPLOAD_HANDLERS = [
+    "common.uploads.GuardedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 
 EMAIL_BACKEND = env_str("DJANGO_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DJANGO_DEFAULT_FROM_EMAIL", "gridprequal <noreply@localhost>")

@@ -279,22 +279,25 @@ def activation_check(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "limits/activation_check.html",
-        {
-            "form": form,
-            "verdict": verdict,
-            "time_zone": tz,
-            "limit_rows": [
-                {
-                    "limit": x,
-                    "shown": verdict.readable.limit(x),
-                    "start": local_time_label(x.start, time_zone=tz),
-                    "end": local_time_label(x.effective_end, time_zone=tz),
-                }
-                for x in (verdict.limits if verdict else [])
-            ],
-            "condition_rows": [
-                {"condition": c, "shown": verdict.readable.condition(c)}
-                for c in (verdict.conditions if verdict else [])
-            ],
-        },
+        {"form": form, "verdict": verdict, "time_zone": tz, **_verdict_rows(verdict, tz)},
     )
+
+
+def _verdict_rows(verdict, tz: str) -> dict:
+    """The binding limits and conditions, each with whether the caller reads it in full."""
+    if verdict is None:
+        return {"limit_rows": [], "condition_rows": []}
+    return {
+        "limit_rows": [
+            {
+                "limit": x,
+                "shown": verdict.readable.limit(x),
+                "start": local_time_label(x.start, time_zone=tz),
+                "end": local_time_label(x.effective_end, time_zone=tz),
+            }
+            for x in verdict.limits
+        ],
+        "condition_rows": [
+            {"condition": c, "shown": verdict.readable.condition(c)} for c in verdict.conditions
+        ],
+    }

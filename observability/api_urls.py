@@ -24,5 +24,11 @@ urlpatterns = [
     path("areas/", area_apis.AreaListApi.as_view(), name="area-list"),
     path("areas/<int:pk>/", area_apis.AreaDetailApi.as_view(), name="area-detail"),
     path("areas/<int:pk>/geojson", area_apis.AreaGeoJsonApi.as_view(), name="area-geojson"),
+    path("areas/uploads/<uuid:pk>/", area_apis.AreaUploadDetailApi.as_view(), name="area-upload-detail"),
+    path(
+        "areas/uploads/<uuid:pk>/confirm/",
+        area_apis.AreaUploadConfirmApi.as_view(),
+        name="area-upload-confirm",
+    ),
     # Who assesses connection points for a product: prequal.api_urls.
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 import zoneinfo
 
 from django.core.exceptions import ValidationError
@@ -268,3 +269,45 @@ class ObservabilityArea(models.Model):
     @property
     def bbox(self) -> tuple[float, float, float, float]:
         return (self.min_lon, self.min_lat, self.max_lon, self.max_lat)
+
+
+class AreaUpload(models.Model):
+    """An uploaded area file between the upload and the engineer's confirmation (or refusal).
+
+    The file's bytes are kept here (not on a local disk) so that any worker machine can read
+    them: written by the upload view, read by observability.tasks.area_upload_process_task,
+    which records progress, the checked geometry and the preview, or the message on the field.
+    The bytes are dropped as soon as processing ends.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        PROCESSING = "processing", _("Processing")
+        READY = "ready", _("Ready to confirm")
+        FAILED = "failed", _("Refused")
+        STORED = "stored", _("Stored")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    system_operator = models.ForeignKey(SystemOperator, models.CASCADE, related_name="+")
+    uploaded_by = models.ForeignKey("accounts.User", models.CASCADE, related_name="+")
+    filename = models.CharField(max_length=255)
+    content = models.BinaryField(null=True)
+    repair = models.BooleanField(default=False)
+    # Set for a direct API upload without preview: stored as a version from this time once checked.
+    store_from = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
+    progress = models.PositiveSmallIntegerField(default=0)  # percent
+    errors = models.JSONField(default=dict, blank=True)  # {"field": ["message", ...]}
+    preview = models.JSONField(default=dict, blank=True)  # the figures shown before confirming
+    geometry_wkb = models.BinaryField(null=True)  # the checked WGS84 area
+    version = models.ForeignKey(
+        ObservabilityArea, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["created_at"], name="area_upload_created")]
+
+    def __str__(self) -> str:
+        return f"{self.filename} ({self.status})"

@@ -1,7 +1,10 @@
 from django.urls import path
 
+from observability.views import (
+    area_uploads,  # uploading an area: progress, preview, confirm
+    registry,
+)
 from observability.views import areas as area_views  # observability areas and the map
-from observability.views import registry
 
 app_name = "observability"
 # A plain list: other areas (observability areas, maps) append their paths below.
@@ -14,8 +17,9 @@ urlpatterns = [
     path("map/", area_views.area_map, name="map"),
     path("map/data.geojson", area_views.area_map_data, name="map-data"),
     path("areas/", area_views.area_list, name="area-list"),
-    path("areas/upload/", area_views.area_upload, name="area-upload"),
-    path("areas/upload/confirm/", area_views.area_upload_confirm, name="area-upload-confirm"),
+    path("areas/upload/", area_uploads.area_upload, name="area-upload"),
+    path("areas/upload/confirm/", area_uploads.area_upload_confirm_view, name="area-upload-confirm"),
+    path("areas/uploads/<uuid:pk>/", area_uploads.area_upload_status, name="area-upload-status"),
     path("areas/<int:pk>/", area_views.area_detail, name="area-detail"),
     path("areas/<int:pk>/geojson", area_views.area_download, name="area-download"),
 ]

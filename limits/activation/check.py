@@ -169,6 +169,13 @@ def _combine(
     )
 
 
+def _readable(*, caller: ActivationCaller | None, resource, case_row):
+    """What of the answer the caller reads (limits.activation.access); everything without one."""
+    if caller is None:
+        return EVERYTHING
+    return caller.readable(case_assessed=case_row[0] in getattr(resource, "assessed_cases", ()))
+
+
 def activation_check(
     *,
     system_operator: SystemOperator,
@@ -201,32 +208,24 @@ def activation_check(
     )
     if refused is not None:
         return refused
-    readable = (
-        caller.readable(case_assessed=case_row[0] in getattr(resource, "assessed_cases", ()))
-        if caller is not None
-        else EVERYTHING
-    )
-    conditions = (
-        _conditions(case_row=case_row, reassessing=reassessing)
-        if outcome == Case.Status.CONDITIONALLY_APPROVED
-        else []
-    )
-    conditions = [c for c in conditions if condition_applies_during(c, start, end)]
+    readable = _readable(caller=caller, resource=resource, case_row=case_row)
+    conditions = [
+        c
+        for c in (
+            _conditions(case_row=case_row, reassessing=reassessing)
+            if outcome == Case.Status.CONDITIONALLY_APPROVED
+            else []
+        )
+        if condition_applies_during(c, start, end)
+    ]
     members, limits, left_out = _members_and_limits(
         resource=resource, start=start, end=end, case_row=case_row, reassessing=reassessing
     )
     directions = [Direction.UP, Direction.DOWN] if direction == Direction.BOTH else [direction]
     verdicts = [
         _check_direction(
-            resource=resource,
-            label=label,
-            members=members,
-            direction=d,
-            quantity_mw=quantity_mw,
-            conditions=conditions,
-            limits=limits,
-            tz=tz,
-            readable=readable,
+            resource=resource, label=label, members=members, direction=d, quantity_mw=quantity_mw,
+            conditions=conditions, limits=limits, tz=tz, readable=readable,
         )
         for d in directions
     ]

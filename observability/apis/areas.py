@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import json
+
 import django_filters
+import shapely
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
@@ -18,14 +22,16 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from common.uploads import upload_refusal
+from observability.area_staging import area_upload_confirm, area_upload_get_for_user, area_upload_start
 from observability.areas import area_geojson
-from observability.models import ObservabilityArea, SystemOperator
+from observability.models import AreaUpload, ObservabilityArea, SystemOperator
 from observability.selectors import (
     area_get_for_user,
     area_list_for_user,
     system_operator_list,
 )
-from observability.services import area_upload_preview, area_version_create
+from observability.tasks import area_upload_queue
 
 
 class AreaOutputSerializer(serializers.Serializer):
@@ -46,6 +52,22 @@ class AreaOutputSerializer(serializers.Serializer):
     )
     uploaded_by = serializers.CharField(source="uploaded_by.username", allow_null=True, default=None)
     created_at = serializers.DateTimeField()
+
+
+class AreaUploadStatusSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    status = serializers.ChoiceField(choices=AreaUpload.Status.choices)
+    progress = serializers.IntegerField(help_text="Percent.")
+    status_url = serializers.CharField()
+    confirm_url = serializers.CharField(allow_null=True)
+    detail = serializers.CharField(required=False, help_text="Why the file was refused (status failed).")
+    errors = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()), help_text="Messages per field."
+    )
+    preview = serializers.DictField(
+        allow_null=True, help_text="The checked area, its figures, the change's impact and its GeoJSON."
+    )
+    version = AreaOutputSerializer(allow_null=True)
 
 
 class AreaFilter(django_filters.FilterSet):
@@ -119,53 +141,80 @@ class AreaListApi(ListAPIView):
     @extend_schema(
         operation_id="areas_create",
         summary="Upload a new observability-area version (or preview it)",
+        description="The file is checked by a worker: the answer is 202 with the upload's status URL, "
+        "which gives the progress, then the preview (with the change's impact) or the messages per "
+        "field. Without `preview` the area is stored as a version from `valid_from` once checked; "
+        "with it, confirm it at the upload's `confirm_url`.",
         request={"multipart/form-data": InputSerializer},
-        responses={201: AreaOutputSerializer},
+        responses={202: AreaUploadStatusSerializer, 413: OpenApiTypes.OBJECT},
     )
     def post(self, request: Request) -> Response:
+        if refusal := upload_refusal(request):
+            return Response({"detail": refusal, "errors": {"file": [refusal]}},
+                            status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         so = get_object_or_404(system_operator_list(), pk=data["system_operator"])
         upload = data["file"]
-        if data["preview"]:
-            preview = area_upload_preview(
-                user=request.user,
-                system_operator=so,
-                file=upload,
-                filename=upload.name,
-                repair=data["repair"],
-            )
-            bbox = list(preview.area.bbox)
-            return Response(
-                {
-                    "system_operator": so.pk,
-                    "area_km2": preview.area.area_km2,
-                    "bbox": bbox,
-                    "source_epsg": preview.area.source_epsg,
-                    "feature_count": preview.area.feature_count,
-                    "points_inside": preview.points_inside,
-                    "points_total": preview.points_total,
-                    "messages": preview.messages,
-                    "repaired": preview.area.repaired,
-                    "geometry": _geojson_dict(preview.area.geojson()),
-                }
-            )
-        version = area_version_create(
-            user=request.user,
-            system_operator=so,
-            valid_from=data.get("valid_from"),
-            file=upload,
-            filename=upload.name,
-            repair=data["repair"],
+        staged = area_upload_start(
+            user=request.user, system_operator=so, file=upload, filename=upload.name, repair=data["repair"],
+            store_from=None if data["preview"] else data.get("valid_from") or timezone.now(),
+        )
+        area_upload_queue(staged)
+        staged = area_upload_get_for_user(user=request.user, pk=staged.pk)
+        return Response(upload_status_body(staged, request=request), status=status.HTTP_202_ACCEPTED)
+
+
+def upload_status_body(upload: AreaUpload, *, request: Request) -> dict:
+    shown = upload.status in (AreaUpload.Status.READY, AreaUpload.Status.STORED)
+    preview = dict(upload.preview) if shown else None
+    if preview is not None and upload.geometry_wkb is not None:
+        preview["geometry"] = json.loads(shapely.to_geojson(shapely.from_wkb(bytes(upload.geometry_wkb))))
+    body = {
+        "id": upload.pk,
+        "status": upload.status,
+        "progress": upload.progress,
+        "status_url": request.build_absolute_uri(reverse("api:area-upload-detail", args=[upload.pk])),
+        "confirm_url": request.build_absolute_uri(reverse("api:area-upload-confirm", args=[upload.pk]))
+        if upload.status == AreaUpload.Status.READY else None,
+        "errors": upload.errors or {},
+        "preview": preview,
+        "version": upload.version if upload.version_id else None,
+    }
+    if upload.errors:
+        body["detail"] = " ".join(m for messages in upload.errors.values() for m in messages)
+    return AreaUploadStatusSerializer(body).data
+
+
+class AreaUploadDetailApi(APIView):
+    @extend_schema(operation_id="area_uploads_retrieve", summary="An area upload's progress and preview",
+                   responses=AreaUploadStatusSerializer)
+    def get(self, request: Request, pk) -> Response:
+        upload = area_upload_get_for_user(user=request.user, pk=pk)
+        return Response(upload_status_body(upload, request=request))
+
+
+class AreaUploadConfirmApi(APIView):
+    class InputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "AreaUploadConfirmInput"
+
+        valid_from = serializers.DateTimeField(
+            required=False, help_text="When the version starts to apply (ISO 8601 with offset); default now."
+        )
+
+    @extend_schema(operation_id="area_uploads_confirm", summary="Store a previewed upload as a new version",
+                   request=InputSerializer, responses={201: AreaOutputSerializer})
+    def post(self, request: Request, pk) -> Response:
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        upload = area_upload_get_for_user(user=request.user, pk=pk)
+        version = area_upload_confirm(
+            user=request.user, upload=upload,
+            valid_from=serializer.validated_data.get("valid_from") or timezone.now(),
         )
         return Response(AreaOutputSerializer(version).data, status=status.HTTP_201_CREATED)
-
-
-def _geojson_dict(text: str) -> dict:
-    import json
-
-    return json.loads(text)
 
 
 class AreaDetailApi(APIView):

@@ -72,11 +72,13 @@ def test_engineer_of_another_so_cannot_pick_this_so(client, cast, media):
 def test_confirm_with_someone_elses_token_does_nothing(client, cast, media):
     client.force_login(cast.local_engineer)
     preview = client.post(
-        reverse("observability:area-upload"), {"system_operator": cast.local.pk, "file": geojson_file()}
+        reverse("observability:area-upload"), {"system_operator": cast.local.pk, "file": geojson_file()},
+        follow=True,
     )
     token = preview.context["confirm_form"]["token"].value()
     client.force_login(cast.other_local_engineer)  # a new session
-    client.post(
+    response = client.post(
         reverse("observability:area-upload-confirm"), {"token": token, "valid_from": "2025-06-01T00:00"}
     )
+    assert response.status_code == 404  # someone else's upload: not found, not forbidden
     assert ObservabilityArea.objects.count() == 0

@@ -27,6 +27,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from rest_framework.authtoken.models import Token
 
+from observability.models import AreaUpload
 from tests.grid import SETUP_TIME, make_world
 
 ROLES = ("anonymous", "fsp_other", "so_viewer", "so_other", "nra")
@@ -145,6 +146,9 @@ ROWS = [
     ("api:area-list", "post", None, None, (UNAUTH, DENIED, DENIED, DENIED, DENIED)),
     ("api:area-detail", "get", "area", None, (UNAUTH, OK, OK, OK, OK)),
     ("api:area-geojson", "get", "area", None, (UNAUTH, OK, OK, OK, OK)),
+    # An upload awaiting confirmation is its uploader's (the local engineer's) alone.
+    ("api:area-upload-detail", "get", "area_upload", None, (UNAUTH, HIDDEN, HIDDEN, HIDDEN, HIDDEN)),
+    ("api:area-upload-confirm", "post", "area_upload", None, (UNAUTH, HIDDEN, HIDDEN, HIDDEN, HIDDEN)),
     ("api:assessing-sos", "post", None, None, (UNAUTH, BAD, BAD, BAD, BAD)),
     ("api:connection-point-assessing-sos", "get", "cp", None, (UNAUTH, HIDDEN, OK, HIDDEN, OK)),
     ("api:auth-token", "post", None, None, (BAD, BAD, BAD, BAD, BAD)),
@@ -195,6 +199,7 @@ ROWS = [
     ("observability:area-upload", "post", None, None, (REDIRECT, DENIED, DENIED, OK, DENIED)),
     ("observability:area-upload-confirm", "post", None, None, (REDIRECT,) * 5),
     # ^ nothing staged in this session: back to the upload page (the upload itself is refused above)
+    ("observability:area-upload-status", "get", "area_upload", None, (REDIRECT, *(HIDDEN,) * 4)),
     ("observability:area-detail", "get", "area", None, (REDIRECT, OK, OK, OK, OK)),
     ("observability:area-download", "get", "area", None, (REDIRECT, OK, OK, OK, OK)),
     ("prequal:assessing-sos", "get", "cp", None, (REDIRECT, HIDDEN, OK, HIDDEN, OK)),
@@ -291,6 +296,9 @@ def test_every_endpoint_answers_each_role_as_declared(role, cast):
     from django.conf import settings
 
     world = make_world(cast)
+    world["area_upload"] = AreaUpload.objects.create(
+        system_operator=cast.local, uploaded_by=cast.local_engineer, filename="area.geojson", content=b"{}"
+    )
     wrong = []
     with time_machine.travel(SETUP_TIME + timedelta(hours=1), tick=True):
         client = client_for(role, cast)

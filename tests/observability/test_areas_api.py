@@ -22,8 +22,12 @@ def test_engineer_uploads_a_version(cast, api_as):
         {"system_operator": cast.local.pk, "valid_from": "2025-05-01T00:00:00+02:00", "file": geojson_file()},
         format="multipart",
     )
-    assert response.status_code == 201, response.json()
-    body = response.json()
+    # 202: a worker checks the file (eagerly in tests); the status URL says how far it got.
+    assert response.status_code == 202, response.json()
+    assert response.json()["status"] == "stored"
+    status = api_as(cast.local_engineer).get(response.json()["status_url"])
+    assert status.status_code == 200 and status.json()["progress"] == 100
+    body = status.json()["version"]
     assert body["system_operator"] == cast.local.pk
     assert body["valid_from"].startswith("2025-05-01")
     assert body["uploaded_by"] == "local_engineer"
@@ -40,19 +44,24 @@ def test_preview_stores_nothing(cast, api_as):
         {"system_operator": cast.local.pk, "file": geojson_file(), "preview": "true"},
         format="multipart",
     )
-    assert response.status_code == 200
-    assert response.json()["points_inside"] == 1
-    assert response.json()["geometry"]["type"] == "Polygon"
+    assert response.status_code == 202
+    assert response.json()["status"] == "ready"
+    preview = api_as(cast.local_engineer).get(response.json()["status_url"]).json()["preview"]
+    assert preview["points_inside"] == 1
+    assert preview["geometry"]["type"] == "Polygon"
     assert ObservabilityArea.objects.count() == 0
 
 
 def test_bad_file_gives_field_message_and_stores_nothing(cast, api_as):
     bowtie = BOWTIE
-    response = api_as(cast.local_engineer).post(
+    client = api_as(cast.local_engineer)
+    response = client.post(
         "/api/areas/", {"system_operator": cast.local.pk, "file": geojson_file(bowtie)}, format="multipart"
     )
-    assert response.status_code == 400
-    assert "Self-intersection" in response.json()["errors"]["file"][0]
+    assert response.status_code == 202
+    status = client.get(response.json()["status_url"]).json()
+    assert status["status"] == "failed"
+    assert "Self-intersection" in status["errors"]["file"][0]
     assert ObservabilityArea.objects.count() == 0
 
 
@@ -125,14 +134,19 @@ def test_repair_is_opt_in_over_the_api(cast, api_as):
         {"system_operator": cast.local.pk, "file": geojson_file(bowtie), "preview": "true", "repair": "true"},
         format="multipart",
     )
-    assert preview.status_code == 200 and preview.json()["repaired"] is True
-    assert any("make_valid" in m for m in preview.json()["messages"])
+    assert preview.status_code == 202 and preview.json()["preview"]["repaired"] is True
+    assert any("make_valid" in m for m in preview.json()["preview"]["messages"])
+    assert ObservabilityArea.objects.count() == 0
+    confirmed = client.post(preview.json()["confirm_url"], {"valid_from": "2025-06-01T00:00Z"}, format="json")
+    assert confirmed.status_code == 201 and confirmed.json()["repaired"] is True
+    again = client.post(preview.json()["confirm_url"], {"valid_from": "2025-07-01T00:00Z"}, format="json")
+    assert again.status_code == 400 and "file" in again.json()["errors"]
     created = client.post(
         "/api/areas/",
         {"system_operator": cast.local.pk, "file": geojson_file(bowtie), "repair": "true"},
         format="multipart",
     )
-    assert created.status_code == 201 and created.json()["repaired"] is True
+    assert created.status_code == 202 and created.json()["version"]["repaired"] is True
 
 
 def test_list_at_an_instant(sweden, api_as):

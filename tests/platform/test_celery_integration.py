@@ -8,16 +8,20 @@ entry are made sure of here.
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import timedelta
 
 import pytest
+import shapely
 from celery import Celery
 from django.db import connection
 from django.db.models import Count
 from django.utils import timezone
 from django_celery_beat.models import IntervalSchedule, PeriodicTask
+from shapely.geometry import box
 
+from observability.models import AreaUpload, ObservabilityArea
 from prequal.models import Assessment, Case, CaseEvent
 from prequal.services.cases import case_create_draft, case_submit
 from tests.factories import ProductFactory, SpuFactory
@@ -48,11 +52,11 @@ def _sweep_every_minute() -> PeriodicTask:
     return entry
 
 
-def _send_sweep(broker_url: str) -> None:
-    """Publish one sweep by hand, as beat does, to the test broker."""
+def _send_sweep(broker_url: str, task: str = SWEEP_TASK, args: list | None = None) -> None:
+    """Publish one sweep (or another task) by hand, as beat (or a web process) does, to the test broker."""
     client = Celery("gridprequal-test", broker=broker_url)
     try:
-        client.send_task(SWEEP_TASK)
+        client.send_task(task, args=args)
     finally:
         client.close()
 
@@ -148,3 +152,29 @@ def test_killing_the_worker_mid_sweep_loses_nothing_and_doubles_nothing(
     )
     assert len(case_outcomes) == count
     assert {row["n"] for row in case_outcomes} == {1}
+
+
+def test_an_area_upload_is_checked_by_the_worker(cast, celery_worker_factory, redis_server):
+    """What the upload view queues: the worker reads the staged bytes, records progress and the
+    preview (with the impact), drops the bytes; a direct API upload ends as a stored version."""
+    geometry = json.loads(shapely.to_geojson(box(18, 59, 18.2, 59.1)))
+    doc = {"type": "Feature", "properties": {}, "geometry": geometry}
+    content = json.dumps(doc).encode()
+    preview = AreaUpload.objects.create(
+        system_operator=cast.local, uploaded_by=cast.local_engineer, filename="area.geojson", content=content
+    )
+    direct = AreaUpload.objects.create(
+        system_operator=cast.local, uploaded_by=cast.local_engineer, filename="area.geojson", content=content,
+        store_from=timezone.now(),
+    )
+    celery_worker_factory()
+    for upload in (preview, direct):
+        _send_sweep(redis_server.url, "observability.tasks.area_upload_process_task", [str(upload.pk)])
+    done = AreaUpload.objects.filter(pk__in=[preview.pk, direct.pk], progress=100)
+    wait_until(lambda: done.count() == 2, timeout=90, interval=0.2, message="the worker to check the uploads")
+    preview.refresh_from_db()
+    direct.refresh_from_db()
+    assert (preview.status, direct.status) == (AreaUpload.Status.READY, AreaUpload.Status.STORED)
+    assert preview.content is None and direct.content is None
+    assert preview.preview["impact"]["open_cases_rule"] and preview.geometry_wkb is not None
+    assert ObservabilityArea.objects.get(pk=direct.version_id).uploaded_by == cast.local_engineer
