@@ -91,12 +91,14 @@ def area_upload_process(*, upload_id) -> str:
     )
     if not claimed:
         return "skipped"
-    upload = AreaUpload.objects.select_related("system_operator__organisation", "uploaded_by").get(
-        pk=upload_id
+    upload = (
+        AreaUpload.objects.select_related("system_operator__organisation", "uploaded_by")
+        .defer("content")
+        .get(pk=upload_id)
     )
     try:
         area = area_file_read(
-            file=_BytesFile(bytes(upload.content or b""), upload.filename), filename=upload.filename,
+            file=_StagedFile(upload_id, upload.filename), filename=upload.filename,
             repair=upload.repair, progress=lambda percent: _set_progress(upload_id, percent),
         )
         _set_progress(upload_id, 70)
@@ -118,15 +120,22 @@ def area_upload_process(*, upload_id) -> str:
     return S.READY
 
 
-class _BytesFile:
-    """The staged bytes as the reader expects an uploaded file (name, size, chunks)."""
+class _StagedFile:
+    """The staged bytes as the reader expects an uploaded file (name, chunks), read from the
+    database when the reader asks and let go of once written out: the worker holds one copy of
+    the file at most, and none while it builds the geometry (SPEC §7: ≤ 500 MB peak)."""
 
-    def __init__(self, content: bytes, name: str) -> None:
-        self.content, self.name, self.size = content, name, len(content)
+    size = None  # checked in the request already (area_file_precheck)
+
+    def __init__(self, upload_id, name: str) -> None:
+        self.upload_id, self.name = upload_id, name
 
     def chunks(self, chunk_size: int = 1 << 20):
-        for start in range(0, len(self.content), chunk_size):
-            yield self.content[start:start + chunk_size]
+        content = AreaUpload.objects.filter(pk=self.upload_id).values_list("content", flat=True).first()
+        view = memoryview(content or b"")
+        del content
+        for start in range(0, len(view), chunk_size):
+            yield view[start:start + chunk_size]
 
 
 def area_upload_get_for_user(*, user, pk) -> AreaUpload:
