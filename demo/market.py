@@ -25,7 +25,12 @@ GROUP_PRODUCT = "mfrr-energy"
 def demo_market_load() -> dict:
     """The platform client (its token) and the partly approved group's case; created if missing."""
     tso = SystemOperator.objects.get(organisation__name=sweden.TSO.name)
-    user, _ = User.objects.get_or_create(username=PLATFORM_USERNAME)
+    user = User.objects.filter(username=PLATFORM_USERNAME).first()
+    if user is None:  # an API client: it signs in with its token only
+        user = User(username=PLATFORM_USERNAME)
+        user.set_unusable_password()
+        user.full_clean()
+        user.save()
     client, _ = MarketPlatformClient.objects.get_or_create(
         user=user, defaults={"name": "Nordic balancing platform (demo)"}
     )
