@@ -122,9 +122,9 @@ def analyze(*, vacuum: bool = False) -> None:
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute("VACUUM ANALYZE" if vacuum else "ANALYZE")
-        elif vacuum:
-            cursor.execute("VACUUM")
         else:
+            if vacuum:
+                cursor.execute("VACUUM")
             cursor.execute("ANALYZE")
 
 

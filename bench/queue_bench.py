@@ -102,6 +102,9 @@ def pages(p: dict) -> list[dict]:
                              f"({p['case'].assessments.count()} assessments), TSO engineer"})
     out.append({"key": "spu-list", "user": p["fsp_user"], "url": reverse("prequal:spu-list"), "queue": False,
                 "label": f"FSP SPU list ({p['fsp']}, {p['fsp'].spus.count():,} SPUs)"})
+    # SPEC §4 (issue 13): an SO reads the units of the cases it assesses, within the queue's budget.
+    out.append({"key": "spu-list-tso", "user": p["tso_engineer"], "url": reverse("prequal:spu-list"),
+                "queue": True, "label": "SPU list, TSO engineer (the units of every case the TSO assesses)"})
     return out
 
 

@@ -108,6 +108,12 @@ class Assessment(ConcurrentTransitionMixin, TimeStampedModel):
                 fields=["system_operator", "deadline", "id"], name="assessment_queue_open",
                 condition=models.Q(status__in=["pending", "incomplete"]),
             ),
+            # The queue's count and its product and status filters: an operator's open
+            # assessments with their cases, read from the index alone (no heap visit per row).
+            models.Index(
+                fields=["system_operator", "status", "case"], name="assessment_open_cases",
+                condition=models.Q(status__in=["pending", "incomplete"]),
+            ),
             # The annual report (reports.selectors): an operator's decisions in a year.
             models.Index(
                 fields=["system_operator", "decided_at"], name="assessment_decided",

@@ -116,6 +116,9 @@ class Case(ConcurrentTransitionMixin, TimeStampedModel):
             # and every case an SO or the NRA reads (walked in order, first 50 rows).
             models.Index(fields=["fsp", "created_at", "id"], name="case_fsp_created"),
             models.Index(fields=["created_at", "id"], name="case_created"),
+            # The SO queue filtered by product: a product's case ids from the index alone,
+            # joined to the operator's open assessments (assessment_open_cases).
+            models.Index(fields=["product", "id"], name="case_product"),
             # Rows with a running supplement clock only. Read by deadlines_sweep().
             models.Index(
                 fields=["supplement_due"], name="case_supplement_due_open",
