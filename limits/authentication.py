@@ -47,7 +47,7 @@ def token_user(*, key: str) -> User | None:
     if user is None:
         _tokens.pop(key, None)
         return None
-    user._gridprequal_platform = bool(user.is_platform)  # read by limits.selectors
+    user._gridprequal_platform = bool(user.is_platform)  # read by limits.activation.access
     if user.is_active:
         if len(_tokens) > 10_000:
             _tokens.clear()

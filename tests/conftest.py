@@ -181,3 +181,14 @@ def _english_after_each_test():
     from django.utils import translation
 
     translation.deactivate()
+
+@pytest.fixture
+def axes_on(settings):
+    """Login throttling (django-axes) switched on, 3 failures to lock out, reset around the test."""
+    settings.AXES_ENABLED = True
+    settings.AXES_FAILURE_LIMIT = 3
+    from axes.utils import reset
+
+    reset()
+    yield
+    reset()

@@ -26,6 +26,21 @@ GOTHENBURG_BOX = box(11.5, 57.5, 12.5, 58.0)
 AREAS_FROM = datetime(2024, 1, 1, tzinfo=UTC)
 
 
+def geojson_bytes(*geometries, crs: str | None = None) -> bytes:
+    """A GeoJSON FeatureCollection of these geometries; `crs` names a CRS member (e.g.
+    "urn:ogc:def:crs:EPSG::3006"), none means WGS84."""
+    doc = {
+        "type": "FeatureCollection",
+        "features": [
+            {"type": "Feature", "properties": {"n": i}, "geometry": json.loads(shapely.to_geojson(g))}
+            for i, g in enumerate(geometries)
+        ],
+    }
+    if crs:
+        doc["crs"] = {"type": "name", "properties": {"name": crs}}
+    return json.dumps(doc).encode()
+
+
 def geojson_file(geometry=SQUARE, name="area.geojson") -> SimpleUploadedFile:
     """An uploaded GeoJSON file with one feature (WGS84, no CRS member)."""
     doc = {"type": "Feature", "properties": {}, "geometry": json.loads(shapely.to_geojson(geometry))}

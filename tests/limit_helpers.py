@@ -123,3 +123,18 @@ def limit_body(grid, **overrides):
     }
     data.update(overrides)
     return {k: v for k, v in data.items() if v is not None}
+
+
+def check_page_query(grid, *, so) -> dict:
+    """The activation-check page's query for grid.spu: 0.8 MW up for mFRR energy, asked as `so`,
+    14:30–15:00 local time on START's day (in the limit of a_limit)."""
+    return {
+        "system_operator": so.pk,
+        "resource_kind": "spu",
+        "resource_id": grid.spu.pk,
+        "product": "mfrr-energy",
+        "direction": "up",
+        "quantity_mw": "0.8",
+        "start": "2027-06-01T14:30",
+        "end": "2027-06-01T15:00",
+    }

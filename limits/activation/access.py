@@ -111,11 +111,6 @@ def _platform_registrations(user) -> frozenset[int] | None:
     return frozenset(so_id for (so_id,) in rows if so_id is not None)
 
 
-def is_market_platform(*, user) -> bool:
-    caller = activation_caller(user=user)
-    return caller is not None and caller.kind == PLATFORM
-
-
 def activation_system_operators_for_user(*, caller: ActivationCaller):
     """The operators the caller may ask as (the choices of the page's form)."""
     qs = SystemOperator.objects.select_related("organisation")

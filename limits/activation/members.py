@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from common.db import fetch_all, model_columns
 from observability.models import ConnectionPoint
-from prequal.models import Assessment, Spg, Spu
+from prequal.models import Assessment, Case, Spg, Spu
 
 _MEMBER_COLUMNS = (
     *model_columns(Spu, ("id", "code", "max_up_kw", "max_down_kw", "connection_point_id")),
@@ -35,7 +35,7 @@ def _held_round(case_row, reassessing: bool) -> tuple[int, datetime | None]:
         "AND NOT EXISTS (SELECT 1 FROM prequal_assessment x WHERE x.case_id = c.id AND x.round = a.round "
         "AND x.status = %s)), c.previous_decided_at FROM prequal_case c WHERE c.id = %s",
         [Assessment.Status.CANCELLED, case_id],
-        columns=(None, Spu._meta.get_field("created_at")),
+        columns=(None, *model_columns(Case, ("previous_decided_at",))),
     )
     return held or round_ - 1, reached_at
 

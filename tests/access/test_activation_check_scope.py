@@ -20,7 +20,7 @@ from limits.activation.access import NRA, SO, ActivationCaller
 from limits.models import MarketPlatformClient
 from prequal.models import Condition
 from tests.factories import UserFactory
-from tests.limit_helpers import a_limit, check_body
+from tests.limit_helpers import a_limit, check_body, check_page_query
 
 URL = "/api/activation-check/"
 
@@ -165,17 +165,7 @@ def test_the_page_shows_another_operators_limit_without_its_reason_or_link(grid,
     grid.prequalify(spu=grid.spu)
     limit = a_limit(grid)
     client.force_login(grid.cast.tso_engineer)
-    query = {
-        "system_operator": grid.cast.tso.pk,
-        "resource_kind": "spu",
-        "resource_id": grid.spu.pk,
-        "product": "mfrr-energy",
-        "direction": "up",
-        "quantity_mw": "0.8",
-        "start": "2027-06-01T14:30",
-        "end": "2027-06-01T15:00",
-    }
-    response = client.get(reverse("limits:activation-check"), query)
+    response = client.get(reverse("limits:activation-check"), check_page_query(grid, so=grid.cast.tso))
     verdict = response.context["verdict"]
     assert verdict.color == "yellow" and verdict.max_quantity_mw == Decimal("0.5")
     assert not any(limit.reason in str(reason) for reason in verdict.reasons)

@@ -12,7 +12,7 @@ from django.urls import reverse
 from limits.models import LimitRefusal, TargetKind, TemporaryLimit
 from limits.services import limit_create
 from prequal.models import Direction
-from tests.limit_helpers import NOW, START, a_limit
+from tests.limit_helpers import NOW, START, a_limit, check_page_query
 
 # Sessions expire: log in and browse at the same (travelled) time.
 pytestmark = pytest.mark.usefixtures("at_now")
@@ -161,16 +161,7 @@ def test_an_engineer_tries_the_check_by_hand(grid, client):
     client.force_login(grid.cast.local_engineer)
     response = client.get(
         reverse("limits:activation-check"),
-        {
-            "system_operator": grid.cast.local.pk,
-            "resource_kind": "spu",
-            "resource_id": grid.spu.pk,
-            "product": "mfrr-energy",
-            "direction": "up",
-            "quantity_mw": "0.8",
-            "start": "2027-06-01T14:30",
-            "end": "2027-06-01T15:00",
-        },
+        check_page_query(grid, so=grid.cast.local),
     )
     page = response.content.decode()
     assert response.status_code == 200 and 'data-color="yellow"' in page
@@ -181,16 +172,7 @@ def test_the_check_page_refuses_other_fsps_resources(grid, client):
     client.force_login(grid.cast.fsp_b_user)
     response = client.get(
         reverse("limits:activation-check"),
-        {
-            "system_operator": grid.cast.tso.pk,
-            "resource_kind": "spu",
-            "resource_id": grid.spu.pk,
-            "product": "mfrr-energy",
-            "direction": "up",
-            "quantity_mw": "0.8",
-            "start": "2027-06-01T14:30",
-            "end": "2027-06-01T15:00",
-        },
+        check_page_query(grid, so=grid.cast.tso),
     )
     assert "resource_id" in response.context["form"].errors and response.context["verdict"] is None
 

@@ -9,29 +9,14 @@ from __future__ import annotations
 
 import functools
 import io
-import json
 import struct
 import tempfile
 import zipfile
 from pathlib import Path
 
 import shapely
-from shapely.geometry import box
 
-SQUARE = box(18.0, 59.0, 18.2, 59.1)
-
-
-def geojson_bytes(geometries, crs: int | None = None) -> bytes:
-    doc = {
-        "type": "FeatureCollection",
-        "features": [
-            {"type": "Feature", "properties": {"n": i}, "geometry": json.loads(shapely.to_geojson(g))}
-            for i, g in enumerate(geometries)
-        ],
-    }
-    if crs:
-        doc["crs"] = {"type": "name", "properties": {"name": f"urn:ogc:def:crs:EPSG::{crs}"}}
-    return json.dumps(doc).encode()
+from tests.gis import SQUARE, geojson_bytes
 
 
 def written(geometries, *, driver: str, suffix: str, crs: str = "EPSG:4326") -> dict[str, bytes]:
@@ -92,8 +77,8 @@ def corpus() -> list[tuple[str, str, bytes]]:
     return [
         ("empty", "area.geojson", b""),
         ("not-geo-text", "area.geojson", b"hello, this is not GeoJSON at all"),
-        ("truncated-geojson", "area.geojson", geojson_bytes([SQUARE])[:60]),
-        ("points-not-polygons", "area.geojson", geojson_bytes([shapely.Point(18, 59)])),
+        ("truncated-geojson", "area.geojson", geojson_bytes(SQUARE)[:60]),
+        ("points-not-polygons", "area.geojson", geojson_bytes(shapely.Point(18, 59))),
         ("png-as-gpkg", "area.gpkg", b"\x89PNG\r\n\x1a\n" + b"\x00" * 200),
         ("truncated-gpkg", "area.gpkg", gpkg_bytes()[: len(gpkg_bytes()) // 3]),
         ("random-zip", "area.zip", bytes(range(256)) * 8),
@@ -108,7 +93,7 @@ def corpus() -> list[tuple[str, str, bytes]]:
         ("path-traversal", "area.zip", shapefile_zip(stem="../area")),
         ("garbage-shapefile", "area.zip", shapefile_zip(garbage)),
         ("truncated-shp", "area.zip", shapefile_zip(half_shp)),
-        ("geojson-in-zip", "area.zip", zipped({"area.geojson": geojson_bytes([SQUARE])})),
+        ("geojson-in-zip", "area.zip", zipped({"area.geojson": geojson_bytes(SQUARE)})),
         ("zip-in-zip", "area.zip", zipped({"inner.zip": good_zip})),
-        ("unsupported-suffix", "area.txt", geojson_bytes([SQUARE])),
+        ("unsupported-suffix", "area.txt", geojson_bytes(SQUARE)),
     ]

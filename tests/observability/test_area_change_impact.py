@@ -13,8 +13,7 @@ from shapely.geometry import Point, box
 from observability.area_impact import area_change_impact
 from observability.models import ConnectionPoint
 from tests.factories import ConnectionPointFactory, SpuFactory
-from tests.gis import REGIONAL_BOX
-from tests.observability.corpus import geojson_bytes
+from tests.gis import REGIONAL_BOX, geojson_bytes
 
 WEST_COAST = box(10, 57, 13, 59)  # outside the regional DSO's area (14–20 °E), around Gothenburg
 
@@ -64,7 +63,7 @@ def test_preview_page_shows_the_impact_the_rule_and_a_loud_warning(client, swede
     page = client.post(
         reverse("observability:area-upload"),
         {"system_operator": sweden.regional.pk,
-         "file": SimpleUploadedFile("west.geojson", geojson_bytes([WEST_COAST]))},
+         "file": SimpleUploadedFile("west.geojson", geojson_bytes(WEST_COAST))},
         follow=True,
     )
     html = page.content.decode()
@@ -79,7 +78,7 @@ def test_preview_page_shows_the_impact_the_rule_and_a_loud_warning(client, swede
     same = client.post(
         reverse("observability:area-upload"),
         {"system_operator": sweden.regional.pk,
-         "file": SimpleUploadedFile("same.geojson", geojson_bytes([REGIONAL_BOX]))},
+         "file": SimpleUploadedFile("same.geojson", geojson_bytes(REGIONAL_BOX))},
         follow=True,
     )
     assert 'role="alert"' not in same.content.decode().split('data-testid="area-impact"')[1]
@@ -91,7 +90,7 @@ def test_api_preview_carries_the_impact(sweden, wf, api_as):
     response = client.post(
         "/api/areas/",
         {"system_operator": sweden.regional.pk, "preview": "true",
-         "file": SimpleUploadedFile("west.geojson", geojson_bytes([WEST_COAST]))},
+         "file": SimpleUploadedFile("west.geojson", geojson_bytes(WEST_COAST))},
         format="multipart",
     )
     impact = client.get(response.json()["status_url"]).json()["preview"]["impact"]

@@ -11,7 +11,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile, TemporaryUploaded
 from django.urls import reverse
 
 from observability.models import AreaUpload, ObservabilityArea
-from tests.observability.corpus import geojson_bytes, shapefile_parts, shapefile_zip, written, zipped
+from tests.gis import geojson_bytes
+from tests.observability.corpus import shapefile_parts, shapefile_zip, written, zipped
 
 # A circle of 4 × 2,000 segments: 8,001 vertices.
 ROUND = shapely.Point(18.1, 59.05).buffer(0.05, quad_segs=2000)
@@ -36,7 +37,7 @@ def test_too_many_vertices_are_refused_before_any_geometry_is_built(client, cast
     if kind == "zip":
         filename, data = "area.zip", shapefile_zip(written([ROUND], driver="ESRI Shapefile", suffix=".shp"))
     elif kind == "geojson":
-        filename, data = "area.geojson", geojson_bytes([ROUND])
+        filename, data = "area.geojson", geojson_bytes(ROUND)
     else:
         filename, data = "area.gpkg", written([ROUND], driver="GPKG", suffix=".gpkg")[".gpkg"]
     client.force_login(cast.local_engineer)
@@ -101,7 +102,7 @@ def test_anonymous_uploads_are_not_written_to_disk(cast, temp_files, tmp_path):
     client = Client(enforce_csrf_checks=True)  # as a browser meets it: the CSRF check reads the body
     client.get(reverse("login"))  # a visitor with a CSRF cookie, e.g. from the login page
     assert "csrftoken" in client.cookies
-    data = geojson_bytes([ROUND])
+    data = geojson_bytes(ROUND)
     page = client.post(reverse("observability:area-upload"),
                        {"system_operator": cast.local.pk, "file": SimpleUploadedFile("a.geojson", data)})
     assert page.status_code in (302, 403)  # to the login page, or refused for want of a CSRF token
@@ -117,7 +118,7 @@ def test_anonymous_uploads_are_not_written_to_disk(cast, temp_files, tmp_path):
 def test_oversized_uploads_are_refused_on_the_field_before_written_to_disk(client, cast, api_as, settings,
                                                                            temp_files, tmp_path):
     settings.GRIDPREQUAL_MAX_UPLOAD_BYTES = 2_000
-    big = SimpleUploadedFile("area.geojson", b" " * 200_000 + geojson_bytes([ROUND]))
+    big = SimpleUploadedFile("area.geojson", b" " * 200_000 + geojson_bytes(ROUND))
     client.force_login(cast.local_engineer)
     page = client.post(reverse("observability:area-upload"), {"system_operator": cast.local.pk, "file": big})
     assert page.status_code == 413
@@ -138,7 +139,7 @@ def test_accepted_uploads_leave_no_temporary_file_behind(client, cast, temp_file
 
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     client.force_login(cast.local_engineer)
-    for filename, data in (("a.geojson", geojson_bytes([ROUND])),
+    for filename, data in (("a.geojson", geojson_bytes(ROUND)),
                            ("a.zip", shapefile_zip()),
                            ("broken.zip", zipped({"a.shp": b"nonsense"}))):
         response = _upload_page(client, cast, filename, data)

@@ -22,26 +22,13 @@ from observability.areas import area_file_read
 from observability.models import ObservabilityArea
 from observability.services import area_upload_preview, area_version_create
 from tests.factories import ConnectionPointFactory
-from tests.gis import BOWTIE, SQUARE
+from tests.gis import BOWTIE, SQUARE, geojson_bytes
 
 TO_3006 = Transformer.from_crs(4326, 3006, always_xy=True)
 
 
 def upload(name: str, content: bytes) -> SimpleUploadedFile:
     return SimpleUploadedFile(name, content)
-
-
-def geojson_bytes(*geometries, crs: str | None = None) -> bytes:
-    doc = {
-        "type": "FeatureCollection",
-        "features": [
-            {"type": "Feature", "properties": {"n": i}, "geometry": json.loads(shapely.to_geojson(g))}
-            for i, g in enumerate(geometries)
-        ],
-    }
-    if crs:
-        doc["crs"] = {"type": "name", "properties": {"name": crs}}
-    return json.dumps(doc).encode()
 
 
 def to_3006(geometry):

@@ -13,15 +13,6 @@ from common.http import client_address
 PASSWORD = "pw-for-tests-1"  # tests/factories.py UserFactory
 
 
-@pytest.fixture
-def axes_on(settings):
-    settings.AXES_ENABLED = True
-    settings.AXES_FAILURE_LIMIT = 3
-    from axes.utils import reset
-
-    reset()
-    yield
-    reset()
 
 
 @pytest.mark.parametrize(

@@ -23,15 +23,6 @@ PASSWORD = "pw-for-tests-1"  # tests/factories.py UserFactory
 # --- Login throttling (django-axes) -------------------------------------------------------------
 
 
-@pytest.fixture
-def axes_on(settings):
-    settings.AXES_ENABLED = True
-    settings.AXES_FAILURE_LIMIT = 3
-    from axes.utils import reset
-
-    reset()
-    yield
-    reset()
 
 
 def _fail(client, url: str, username: str, *, n: int) -> list[int]:
