@@ -174,12 +174,7 @@ class Spu(TimeStampedModel):
                 name="spu_capacity_non_negative",
             ),
         ]
-        indexes = [
-            models.Index(fields=["fsp", "is_active"], name="spu_fsp_active"),
-            # Lists in code order for readers of very many units (an SO that assesses most of the
-            # country's: prequal.selectors.resources): the first page off the index.
-            models.Index(fields=["code", "id"], name="spu_code"),
-        ]
+        indexes = [models.Index(fields=["fsp", "is_active"], name="spu_fsp_active")]
 
     def __str__(self) -> str:
         return f"{self.code} – {self.name}"

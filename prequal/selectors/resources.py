@@ -5,14 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 
 from accounts.selectors import Roles, user_roles
-from observability.models import ConnectionPoint, SystemOperator
+from observability.models import SystemOperator
 from observability.selectors import connection_point_readers_add
-from prequal.models import Assessment, Case, Fsp, Product, Spg, SpgMembership, Spu
+from prequal.models import Case, Fsp, Product, Spg, SpgMembership, Spu
 
 
 def fsps_for_user(*, user) -> QuerySet[Fsp]:
@@ -47,39 +47,6 @@ def _spus_seen_by_sos(so_ids: list[int]) -> QuerySet:
     return connected.union(assessed, members, all=True)
 
 
-# An SO with more assessments than this reads most units of the registry (the TSO assesses about
-# 200,000 of SPEC §7's million): its lists walk the units in order and probe each one.
-DENSE_ASSESSMENTS = 20_000
-
-
-def _assesses_many(so_ids: list[int]) -> bool:
-    """Whether these operators hold more than DENSE_ASSESSMENTS assessments (an index walk that
-    stops there, whatever the total)."""
-    # In the order of the operator's foreign-key index: the walk reads that index alone, and stops.
-    rows = Assessment.objects.filter(system_operator_id__in=so_ids).order_by("system_operator_id")
-    return rows.values("system_operator_id")[DENSE_ASSESSMENTS : DENSE_ASSESSMENTS + 1].exists()
-
-
-def _spus_seen_by_sos_scope(so_ids: list[int]) -> Q:
-    """The SPUs an SO reads (_spus_seen_by_sos), as a filter the planner can run either way.
-
-    Few: `id IN (the ids)`, collected first. Many (an operator that assesses much of the
-    country): per unit, an EXISTS on each of the three reasons through their indexes, so a page
-    in code order comes off the index spu_code after probing a few hundred units, instead of
-    collecting and sorting 200,000 (3 s at the reference scale).
-    """
-    if not _assesses_many(so_ids):
-        return Q(pk__in=_spus_seen_by_sos(so_ids))
-    connected = ConnectionPoint.objects.filter(
-        pk=OuterRef("connection_point_id"), connecting_so_id__in=so_ids
-    )
-    assessed = Assessment.objects.filter(case__spu_id=OuterRef("pk"), system_operator_id__in=so_ids)
-    member = Assessment.objects.filter(
-        case__spg__memberships__spu_id=OuterRef("pk"), system_operator_id__in=so_ids
-    )
-    return Q(Exists(connected)) | Q(Exists(assessed)) | Q(Exists(member))
-
-
 def _spgs_seen_by_sos(so_ids: list[int]) -> QuerySet:
     """The ids of the SPGs an SO reads: with a member on its grid, or in a case it assesses."""
     connected = SpgMembership.objects.filter(
@@ -108,7 +75,7 @@ def spu_list_for_user(*, user) -> QuerySet[Spu]:
         fsp_ids = list(Fsp.objects.filter(organisation_id__in=roles.fsp_org_ids).values_list("pk", flat=True))
         scope |= Q(fsp_id__in=fsp_ids)
     if roles.is_so:
-        scope |= _spus_seen_by_sos_scope(_so_ids(roles))
+        scope |= Q(pk__in=_spus_seen_by_sos(_so_ids(roles)))
     return qs.filter(scope)
 
 

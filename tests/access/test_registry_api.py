@@ -231,24 +231,3 @@ def test_applying_with_another_fsps_unit_names_nothing_of_it(cast, api_as, regis
         case_create_draft(user=user, fsp=cast.fsp_b, spu=registry["spu_a"],
                           product=ProductFactory(procuring_so=cast.tso))
     assert _names_nothing_of_fsp_a(" ".join(exc.value.messages), registry)
-
-
-@pytest.mark.parametrize("dense", [False, True])
-def test_an_sos_units_are_the_same_whether_it_assesses_few_or_many(cast, api_as, grid, monkeypatch, dense):
-    """prequal.selectors.resources reads an SO's units by their ids when it assesses few cases,
-    and by probing each unit when it assesses many (the TSO): the same units either way."""
-    from prequal.selectors import resources
-    from tests.workflow_helpers import ensure_default_deadline_rule
-
-    ensure_default_deadline_rule()
-    monkeypatch.setattr(resources, "DENSE_ASSESSMENTS", 0 if dense else 10**9)
-    member = grid.new_spu(code="BAT-2")
-    spg = grid.spg_with_members(members=[member])
-    unseen = grid.new_spu(code="BAT-3")  # on the local DSO's grid, in no case
-    _submitted_case(cast.fsp_a_user, spu=grid.spu, product=grid.mfrr)
-    _submitted_case(cast.fsp_a_user, spg=spg, product=grid.mfrr)
-    ids = {r["id"] for r in api_as(cast.tso_engineer).get(reverse("api:spu-list")).json()["results"]}
-    assert ids == {grid.spu.pk, member.pk}  # assessed: the SPU's own case, the group's member
-    local = {r["id"] for r in api_as(cast.local_engineer).get(reverse("api:spu-list")).json()["results"]}
-    assert {grid.spu.pk, member.pk, unseen.pk} <= local  # connected: every unit on its grid
-    assert api_as(cast.tso_engineer).get(reverse("api:spu-detail", args=[unseen.pk])).status_code == 404

@@ -373,9 +373,7 @@ def test_an_sos_fsp_data_lists_semi_join_from_its_own_assessments(bulk):
         count, page, *_ = lists()
         assert page and (expected is None or count == expected)
         statements = _on("prequal_assessment", _captured(lists))
-        # Whether the operator assesses many (prequal.selectors.resources.DENSE_ASSESSMENTS), the
-        # SPUs' count and page, the points' count and page, the SPGs.
-        assert len(statements) == 6
+        assert len(statements) == 5  # the SPUs' count and page, the points' count and page, the SPGs
         for sql in statements:
             plan = _plan(sql)
             # From the operator's assessments, or from the few cases of a branch to their
