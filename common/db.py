@@ -25,7 +25,8 @@ from functools import cache
 
 import psycopg
 from django.db import OperationalError, connection
-from django.db.models import Field, Model
+from django.db.models import Field, Model, QuerySet
+from django.db.models.constants import OnConflict
 
 NEVER_BY_COUNT = 2**31 - 1  # psycopg's threshold for preparing a statement after N runs
 _recording = threading.local()
@@ -147,3 +148,18 @@ def instance(model: type[Model], attnames: tuple[str, ...], values: Sequence) ->
     """A model instance from converted values of these fields (the others deferred), as the ORM
     builds one; `attnames` must follow the model's field order."""
     return model.from_db(connection.alias, attnames, values)
+
+
+def rows_insert_select(model: type[Model], columns: tuple[str, ...], rows: QuerySet) -> None:
+    """INSERT INTO `model`'s table the rows `rows` selects (values_list in `columns`' order), in
+    one statement, skipping rows already there (ON CONFLICT DO NOTHING / INSERT OR IGNORE)."""
+    ops = connection.ops
+    sql, params = rows.query.sql_with_params()
+    names = ", ".join(ops.quote_name(model._meta.get_field(name).column) for name in columns)
+    suffix = ops.on_conflict_suffix_sql(None, OnConflict.IGNORE, None, None)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"{ops.insert_statement(on_conflict=OnConflict.IGNORE)} {ops.quote_name(model._meta.db_table)} "
+            f"({names}) SELECT * FROM ({sql}) picked {suffix}",
+            params,
+        )

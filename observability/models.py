@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organisation
 from common.models import TimeStampedModel
+from common.querysets import RowCountedQuerySet
 from common.validators import validate_bidding_zone, validate_gsrn
 
 
@@ -125,6 +126,16 @@ class SystemOperator(TimeStampedModel):
         return chain
 
 
+class ConnectionPointQuerySet(RowCountedQuerySet):
+    def read_by(self, *, system_operator_id: int) -> ConnectionPointQuerySet:
+        """The points the operator reads (SPEC §4), in GSRN order off its reader rows, counted
+        from those rows alone (common.querysets)."""
+        rows = ConnectionPointReader.objects.filter(system_operator_id=system_operator_id)
+        return self.filter(readers__system_operator_id=system_operator_id).order_by(
+            "readers__gsrn", "readers__connection_point_id"
+        ).counted_by(rows)
+
+
 class ConnectionPoint(TimeStampedModel):
     class VoltageLevel(models.TextChoices):
         LV = "lv", _("Low voltage (≤ 1 kV)")
@@ -151,12 +162,35 @@ class ConnectionPoint(TimeStampedModel):
         _("bidding zone"), max_length=10, validators=[validate_bidding_zone]
     )
 
+    objects = ConnectionPointQuerySet.as_manager()
+
     class Meta:
         ordering = ["gsrn"]
         indexes = [models.Index(fields=["connecting_so", "gsrn"], name="cp_so_gsrn")]
 
     def __str__(self) -> str:
         return self.gsrn
+
+
+class ConnectionPointReader(models.Model):
+    """SPEC §4 kept as rows: a system operator reads the point (it connects it, or it reads a
+    unit there: prequal's SPU readers). Written by observability.readers; `gsrn` copies the
+    point's, so an operator's point list is one range of one index in GSRN order."""
+
+    system_operator = models.ForeignKey(SystemOperator, models.CASCADE, related_name="+", db_index=False)
+    connection_point = models.ForeignKey(ConnectionPoint, models.CASCADE, related_name="readers")
+    gsrn = models.CharField(max_length=18)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["system_operator", "connection_point"], name="point_reader_once"),
+        ]
+        indexes = [
+            models.Index(fields=["system_operator", "gsrn", "connection_point"], name="point_reader_list"),
+        ]
+
+    def __str__(self) -> str:
+        return f"operator {self.system_operator_id} reads point {self.connection_point_id}"
 
 
 class ConnectionPointLocationConfirmation(models.Model):

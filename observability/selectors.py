@@ -10,7 +10,7 @@ from django.db.models import Exists, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from accounts.selectors import Roles, user_roles
-from observability.models import ConnectionPoint, SystemOperator
+from observability.models import ConnectionPoint, ConnectionPointReader, SystemOperator
 
 
 def system_operator_list(*, tier: str | None = None) -> QuerySet[SystemOperator]:
@@ -42,19 +42,24 @@ def connection_point_readers_add(reader: Callable[[Roles], Exists | Q | None]) -
 
 
 def connection_point_list_for_user(*, user) -> QuerySet[ConnectionPoint]:
-    """SOs see the points on their grid; NRA all; FSPs the points of their own SPUs (prequal's rule)."""
+    """The points the user reads, in GSRN order. SOs: those they connect and those of the units
+    they read (SPEC §4), from their reader rows (observability.readers); NRA all; FSPs the points
+    of their own SPUs (prequal's reader). A user of one SO pages and counts off its rows."""
     roles = user_roles(user=user)
     qs = ConnectionPoint.objects.select_related("connecting_so__organisation")
     if roles.sees_everything:
         return qs
-    visible = ConnectionPoint.objects.none()
-    if roles.is_so:
-        visible = qs.filter(connecting_so__organisation_id__in=roles.so_org_ids)
+    so_ids = list(
+        SystemOperator.objects.filter(organisation_id__in=roles.so_org_ids).values_list("pk", flat=True)
+    ) if roles.is_so else []
     added = [f for f in (reader(roles) for reader in _POINT_READERS) if f is not None]
-    if added:
-        others_visible = qs.filter(functools.reduce(operator.or_, added))
-        visible = others_visible if not roles.is_so else (visible | others_visible).distinct()
-    return visible
+    if len(so_ids) == 1 and not added:
+        return qs.read_by(system_operator_id=so_ids[0])
+    scope = Q(pk__in=[])
+    if so_ids:
+        scope |= Q(pk__in=ConnectionPointReader.objects.filter(system_operator_id__in=so_ids)
+                   .values("connection_point_id"))
+    return qs.filter(functools.reduce(operator.or_, added, scope)).order_by("gsrn")
 
 
 def connection_point_get_for_user(*, user, pk: int) -> ConnectionPoint:

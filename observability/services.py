@@ -24,6 +24,7 @@ from observability.models import (
     SystemOperator,
 )
 from observability.points import LOCATION, PointChecks
+from observability.readers import connection_point_readers_refresh
 
 
 def system_operator_get_by_eic(*, eic_code: str) -> SystemOperator:
@@ -126,6 +127,7 @@ def connection_point_get_or_create(
     if problems:
         raise ValidationError(problems)
     point.save()
+    connection_point_readers_refresh(points=ConnectionPoint.objects.filter(pk=point.pk))  # SPEC §4
     if outside:
         ConnectionPointLocationConfirmation.objects.create(
             connection_point=point, reason=reason, confirmed_by=user

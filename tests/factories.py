@@ -11,7 +11,9 @@ from django.utils import timezone
 from accounts.models import Membership, Organisation, User
 from common.validators import eic_check_char, gs1_check_digit
 from observability.models import ConnectionPoint, SystemOperator
+from observability.readers import connection_point_readers_refresh
 from prequal.models import Direction, Fsp, Product, Spg, SpgMembership, Spu
+from prequal.services.readers import resource_readers_refresh
 
 _eic_counter = itertools.count(1)
 _gsrn_counter = itertools.count(1)
@@ -92,6 +94,13 @@ class ConnectionPointFactory(factory.django.DjangoModelFactory):
     voltage_level = ConnectionPoint.VoltageLevel.LV
     bidding_zone = "SE3"
 
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        point = super()._create(model_class, *args, **kwargs)
+        # as observability.services.connection_point_get_or_create does
+        connection_point_readers_refresh(points=ConnectionPoint.objects.filter(pk=point.pk))
+        return point
+
 
 class ProductFactory(factory.django.DjangoModelFactory):
     class Meta:
@@ -118,6 +127,12 @@ class SpuFactory(factory.django.DjangoModelFactory):
     max_up_kw = Decimal("500")
     max_down_kw = Decimal("500")
 
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        spu = super()._create(model_class, *args, **kwargs)
+        resource_readers_refresh(spu_ids=[spu.pk])  # as prequal.services.resources.spu_create does
+        return spu
+
 
 class SpgFactory(factory.django.DjangoModelFactory):
     class Meta:
@@ -136,6 +151,13 @@ class SpgMembershipFactory(factory.django.DjangoModelFactory):
     spg = factory.SubFactory(SpgFactory)
     spu = factory.SubFactory(SpuFactory)
     valid_from = factory.LazyFunction(timezone.now)
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        membership = super()._create(model_class, *args, **kwargs)
+        # as prequal.services.resources.spg_member_add does
+        resource_readers_refresh(spu_ids=[membership.spu_id], spg_ids=[membership.spg_id])
+        return membership
 
 
 def make_area(*, system_operator, geometry, valid_from=None):

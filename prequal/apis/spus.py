@@ -59,7 +59,8 @@ class SpuOutputSerializer(serializers.Serializer):
 
 
 class SpuFilter(django_filters.FilterSet):
-    is_active = django_filters.BooleanFilter()
+    # Through SpuQuerySet.active: an SO's list keeps counting off its reader rows.
+    is_active = django_filters.BooleanFilter(method="filter_active")
     technology = django_filters.ChoiceFilter(choices=Spu.Technology.choices)
     code = django_filters.CharFilter()
     connection_point_gsrn = django_filters.CharFilter(field_name="connection_point__gsrn")
@@ -68,6 +69,9 @@ class SpuFilter(django_filters.FilterSet):
     class Meta:
         model = Spu
         fields = ["is_active", "technology", "code", "connection_point_gsrn", "bidding_zone"]
+
+    def filter_active(self, queryset, name, value):
+        return queryset.active(value)
 
 
 class SpuListCreateApi(generics.ListAPIView):

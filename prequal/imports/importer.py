@@ -32,7 +32,8 @@ class _Importer(_Reading, _RowChecks):
         self.staging = staging  # where checked rows wait for the swap; None on a dry run
         self.max_bytes = max_bytes
         # created_at/updated_at of every row, prepared for the database once.
-        self.now = Spu._meta.get_field("created_at").get_db_prep_save(timezone.now(), connection)
+        self.started_at = timezone.now()  # the new rows' created_at
+        self.now = Spu._meta.get_field("created_at").get_db_prep_save(self.started_at, connection)
         self.dry_run = dry_run
         self.progress = progress
         self.errors: list[RowError] = []

@@ -13,7 +13,8 @@ from prequal.imports.columns import COLUMNS, TEMPLATE_ROW
 from prequal.imports.importer import _Importer
 from prequal.imports.results import ImportResult, RowError
 from prequal.imports.staging import ImportStaging
-from prequal.models import Fsp
+from prequal.models import Fsp, Spu
+from prequal.services.readers import spu_readers_refresh
 from prequal.services.resources import fsp_for_user
 
 
@@ -56,6 +57,8 @@ def spu_import_csv(
             with transaction.atomic():
                 if staging.swap(fsp_id=fsp.pk, now=importer.now) != staging.staged_spus:
                     raise _Changed  # a connection point was deleted meanwhile: roll back
+                # Their connecting SOs read them (SPEC §4): two statements for the whole file.
+                spu_readers_refresh(spus=Spu.objects.filter(fsp_id=fsp.pk, created_at=importer.started_at))
     except (IntegrityError, _Changed):
         # Someone registered the same GSRN or SPU code while we were importing.
         importer.errors.append(RowError(0, "", _(

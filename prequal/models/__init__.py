@@ -3,7 +3,7 @@
 resources: FSPs, SPUs, SPGs and memberships, products · deadlines: deadline rules ·
 cases: cases and their lifecycle · assessments: assessments and their reminders ·
 conditions: conditions of a conditional approval · exclusions: members an SPG's approval leaves
-out · events: the audit trail.
+out · events: the audit trail · readers: the SPUs and SPGs each operator reads (SPEC §4).
 """
 
 from prequal.models.assessments import Assessment, AssessmentReminder
@@ -12,6 +12,7 @@ from prequal.models.conditions import Condition
 from prequal.models.deadlines import DeadlineRule, default_reminder_days
 from prequal.models.events import CaseEvent, CaseEventQuerySet, ImmutableRecordError
 from prequal.models.exclusions import ExcludedMember
+from prequal.models.readers import SpgReader, SpuReader
 from prequal.models.resources import Direction, Fsp, Product, Spg, SpgMembership, Spu
 
 __all__ = [
@@ -30,7 +31,9 @@ __all__ = [
     "Product",
     "Spg",
     "SpgMembership",
+    "SpgReader",
     "Spu",
+    "SpuReader",
     # Referenced by migration 0002 as prequal.models.default_reminder_days.
     "default_reminder_days",
 ]

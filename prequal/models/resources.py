@@ -13,6 +13,7 @@ from django.utils.translation import ngettext
 
 from accounts.models import Organisation
 from common.models import TimeStampedModel
+from common.querysets import RowCountedQuerySet
 from common.text import NormalizedCharField
 from common.validators import validate_bidding_zone
 from observability.models import ConnectionPoint, SystemOperator
@@ -132,6 +133,33 @@ class Product(TimeStampedModel):
         return f"D-{self.gate_closure_days_ahead} {clock} ({self.procuring_so.time_zone})"
 
 
+class SpuQuerySet(RowCountedQuerySet):
+    """SPUs; `read_by` scopes them to what one system operator reads (SPEC §4).
+
+    A queryset scoped by `read_by` pages off the operator's reader rows in code order and counts
+    those rows alone (prequal.models.readers; common.querysets): counting through the join read
+    the TSO's 200,000 units for every page. That count holds while nothing but `active()`
+    narrows the queryset; any other filter counts the exact way, through the join.
+    """
+
+    def read_by(self, *, system_operator_id: int) -> SpuQuerySet:
+        """The SPUs the operator reads, in code order (its rows' copy of the code)."""
+        rows = self.model._meta.get_field("readers").related_model.objects.filter(
+            system_operator_id=system_operator_id
+        )
+        return self.filter(readers__system_operator_id=system_operator_id).order_by(
+            "readers__spu_code", "readers__spu_id"
+        ).counted_by(rows)
+
+    def active(self, flag: bool | None) -> SpuQuerySet:
+        """Active (True), deactivated (False) or all (None) units."""
+        if flag is None:
+            return self
+        rows = self._count_rows
+        narrowed = self.filter(is_active=flag)
+        return narrowed if rows is None else narrowed.counted_by(rows.filter(is_active=flag))
+
+
 class Spu(TimeStampedModel):
     """Service providing unit: controllable units behind one connection point."""
 
@@ -162,6 +190,8 @@ class Spu(TimeStampedModel):
     )
     is_active = models.BooleanField(_("active"), default=True)
     deactivated_at = models.DateTimeField(_("deactivated at"), null=True, blank=True)
+
+    objects = SpuQuerySet.as_manager()
 
     class Meta:
         ordering = ["code"]

@@ -12,7 +12,8 @@ from django.utils.translation import gettext as _
 from accounts.selectors import Roles, user_roles
 from observability.models import SystemOperator
 from observability.selectors import connection_point_readers_add
-from prequal.models import Case, Fsp, Product, Spg, SpgMembership, Spu
+from prequal.models import Fsp, Product, Spg, SpgReader, Spu, SpuReader
+from prequal.models.resources import SpuQuerySet
 
 
 def fsps_for_user(*, user) -> QuerySet[Fsp]:
@@ -29,54 +30,48 @@ def _so_ids(roles: Roles) -> list[int]:
     )
 
 
-def _spus_seen_by_sos(so_ids: list[int]) -> QuerySet:
-    """SPEC §4: the ids of the SPUs an SO reads: those at the points it connects, and those of the
-    cases it assesses (an SPU's own, and an SPG's members).
+def _spus_read_by_sos(so_ids: list[int]) -> QuerySet:
+    """SPEC §4: the ids of the SPUs these SOs read (at the points they connect, in the cases they
+    assess), from their reader rows (prequal.models.readers)."""
+    return SpuReader.objects.filter(system_operator_id__in=so_ids).values("spu_id")
 
-    One UNION ALL of three index walks, used as `id IN (...)`: a semi-join the planner starts
-    from the operator's rows (cp_so_gsrn; assessment_so_case, then the cases by key), never a
-    subquery per SPU (the TSO assesses about 200,000 of SPEC §7's million units).
+
+def _spgs_read_by_sos(so_ids: list[int]) -> QuerySet:
+    """The ids of the SPGs these SOs read: with a member on their grid, or in a case they assess."""
+    return SpgReader.objects.filter(system_operator_id__in=so_ids).values("spg_id")
+
+
+def _fsp_ids(roles: Roles) -> list[int]:
+    """The ids of the user's FSPs: the FSP lists filter on them, not through a join on the
+    organisation (one small query more)."""
+    return list(Fsp.objects.filter(organisation_id__in=roles.fsp_org_ids).values_list("pk", flat=True))
+
+
+def spu_list_for_user(*, user, active: bool | None = None) -> SpuQuerySet:
+    """The SPUs the user reads, in code order; active (True), deactivated (False) or all (None).
+
+    FSP users see their own organisation's SPUs; SOs the SPUs on their grid and in the cases
+    they assess (SPEC §4); NRA all. A user of one SO pages and counts off its reader rows
+    (`SpuQuerySet.read_by`): the TSO reads about 200,000 of SPEC §7's million units.
     """
-    connected = Spu.objects.filter(connection_point__connecting_so_id__in=so_ids).values("id").order_by()
-    assessed = Case.objects.filter(
-        assessments__system_operator_id__in=so_ids, spu__isnull=False
-    ).values("spu_id").order_by()
-    members = SpgMembership.objects.filter(
-        spg__cases__assessments__system_operator_id__in=so_ids
-    ).values("spu_id").order_by()
-    return connected.union(assessed, members, all=True)
-
-
-def _spgs_seen_by_sos(so_ids: list[int]) -> QuerySet:
-    """The ids of the SPGs an SO reads: with a member on its grid, or in a case it assesses."""
-    connected = SpgMembership.objects.filter(
-        spu__connection_point__connecting_so_id__in=so_ids
-    ).values("spg_id").order_by()
-    assessed = Case.objects.filter(
-        assessments__system_operator_id__in=so_ids, spg__isnull=False
-    ).values("spg_id").order_by()
-    return connected.union(assessed, all=True)
-
-
-def spu_list_for_user(*, user) -> QuerySet[Spu]:
-    """FSP users see their own organisation's SPUs; SOs the SPUs on their grid and in the cases
-    they assess (SPEC §4); NRA all."""
     roles = user_roles(user=user)
     qs = Spu.objects.select_related(
         "fsp__organisation", "connection_point__connecting_so__organisation"
     )
     if roles.sees_everything:
-        return qs
+        return qs.active(active).order_by("code", "pk")
+    fsp_ids = _fsp_ids(roles) if roles.is_fsp else []
+    so_ids = _so_ids(roles) if roles.is_so else []
+    if len(so_ids) == 1 and not fsp_ids:
+        return qs.read_by(system_operator_id=so_ids[0]).active(active)
+    # With `fsp_id = X` a page of an aggregator's 100,000 units comes in code order off the
+    # index (fsp, code) instead of sorting them all.
     scope = Q(pk__in=[])
-    if roles.is_fsp:
-        # The FSPs' ids, not a join on their organisation: with `fsp_id = X` a page of an
-        # aggregator's 100,000 units comes in code order off the index (fsp, code) instead of
-        # sorting them all (one small query more).
-        fsp_ids = list(Fsp.objects.filter(organisation_id__in=roles.fsp_org_ids).values_list("pk", flat=True))
+    if fsp_ids:
         scope |= Q(fsp_id__in=fsp_ids)
-    if roles.is_so:
-        scope |= Q(pk__in=_spus_seen_by_sos(_so_ids(roles)))
-    return qs.filter(scope)
+    if so_ids:
+        scope |= Q(pk__in=_spus_read_by_sos(so_ids))
+    return qs.filter(scope).active(active).order_by("code", "pk")
 
 
 def connection_point_fsp_reader(roles: Roles) -> Q | None:
@@ -89,23 +84,13 @@ def connection_point_fsp_reader(roles: Roles) -> Q | None:
     """
     if not roles.is_fsp:
         return None
-    fsp_ids = list(Fsp.objects.filter(organisation_id__in=roles.fsp_org_ids).values_list("pk", flat=True))
-    return Q(pk__in=Spu.objects.filter(fsp_id__in=fsp_ids).values("connection_point_id"))
-
-
-def connection_point_so_reader(roles: Roles) -> Q | None:
-    """An SO also sees the points of the units in the cases it assesses (SPEC §4; one of
-    observability's point readers, which adds the points it connects itself)."""
-    if not roles.is_so:
-        return None
-    spus = Spu.objects.filter(pk__in=_spus_seen_by_sos(_so_ids(roles)))
-    return Q(pk__in=spus.values("connection_point_id"))
+    return Q(pk__in=Spu.objects.filter(fsp_id__in=_fsp_ids(roles)).values("connection_point_id"))
 
 
 def connection_point_readers_register() -> None:
-    """Add prequal's readers of connection points to observability's (PrequalConfig.ready)."""
+    """Add prequal's reader of connection points to observability's (PrequalConfig.ready); an
+    SO's come from the reader rows (prequal.services.readers.point_readers_of_units)."""
     connection_point_readers_add(connection_point_fsp_reader)
-    connection_point_readers_add(connection_point_so_reader)
 
 
 def connection_points_foreign(*, fsp_id: int, point_ids: Iterable[int]) -> set[int]:
@@ -142,7 +127,7 @@ def spg_list_for_user(*, user) -> QuerySet[Spg]:
     if roles.is_fsp:
         scope |= Q(fsp__organisation_id__in=roles.fsp_org_ids)
     if roles.is_so:
-        scope |= Q(pk__in=_spgs_seen_by_sos(_so_ids(roles)))
+        scope |= Q(pk__in=_spgs_read_by_sos(_so_ids(roles)))
     return qs.filter(scope)
 
 

@@ -18,6 +18,7 @@ from observability.services import connection_point_get_or_create
 from prequal.models import Fsp, Spg, SpgMembership, Spu
 from prequal.selectors.resources import connection_points_foreign, fsps_for_user
 from prequal.services.cases import resource_material_change  # workflow hook (R2)
+from prequal.services.readers import resource_readers_refresh
 
 # Workflow hook (R2): changes to these send the SPU's decided cases back to assessment.
 MATERIAL_SPU_FIELDS = ("connection_point", "max_up_kw", "max_down_kw")
@@ -71,6 +72,7 @@ def spu_create(
     )
     spu.full_clean()
     spu.save()
+    resource_readers_refresh(spu_ids=[spu.pk])  # its connecting SO reads it (SPEC §4)
     return spu
 
 
@@ -148,12 +150,17 @@ def spu_update(*, user, spu: Spu, **changes) -> Spu:
     material = [f for f in MATERIAL_SPU_FIELDS if f in changes and getattr(spu, f) != changes[f]]
     if "connection_point" in changes and changes["connection_point"].pk != spu.connection_point_id:
         _require_point_usable(fsp=spu.fsp, point=changes["connection_point"], field="connection_point")
+    former_point_id = spu.connection_point_id
     for field, value in changes.items():
         setattr(spu, field, value)
     spu.full_clean()
     if "connection_point" in changes:
         _check_memberships_fit(spu=spu)
     spu.save()
+    if "connection_point" in changes:  # read by the new point's SO, and so are its groups
+        resource_readers_refresh(
+            spu_ids=[spu.pk], spg_ids=_spg_ids_of(spu_ids=[spu.pk]), former_point_ids=[former_point_id]
+        )
     if material:  # Workflow hook (R2): decided cases go back to assessment.
         resource_material_change(user=user, spu=spu, reason=_("%(spu)s changed: %(fields)s.") % {
             "spu": spu.code, "fields": ", ".join(str(Spu._meta.get_field(f).verbose_name) for f in material)})
@@ -184,12 +191,22 @@ def spu_deactivate(*, user, spu: Spu) -> Spu:
     spu.deactivated_at = now
     spu.save(update_fields=["is_active", "deactivated_at", "updated_at"])
     _end_memberships(memberships=spu.spg_memberships.all(), at=now)
+    resource_readers_refresh(spu_ids=[spu.pk])  # the rows' copy of is_active
     return spu
 
 
+def _spg_ids_of(*, spu_ids) -> list[int]:
+    return list(SpgMembership.objects.filter(spu_id__in=spu_ids).values_list("spg_id", flat=True).distinct())
+
+
 def _end_memberships(*, memberships, at: datetime) -> None:
-    # Memberships that have not started yet are removed; running ones end now.
+    # Memberships that have not started yet are removed (and with them what they let SOs read);
+    # running ones end now.
+    removed = list(memberships.filter(valid_from__gte=at).values_list("spu_id", "spg_id"))
     memberships.filter(valid_from__gte=at).delete()
+    if removed:
+        spu_ids, spg_ids = zip(*removed, strict=True)
+        resource_readers_refresh(spu_ids=set(spu_ids), spg_ids=set(spg_ids))
     for membership in memberships.filter(valid_from__lt=at).exclude(valid_to__lte=at):
         membership.valid_to = at
         membership.save(update_fields=["valid_to", "updated_at"])
@@ -251,6 +268,7 @@ def spg_member_add(
     )
     membership.full_clean()
     membership.save()
+    resource_readers_refresh(spu_ids=[spu.pk], spg_ids=[spg.pk])  # SPEC §4, both ways
     # Workflow hook (R2): a membership change is material for the group's cases.
     resource_material_change(user=user, spg=spg, reason=_("%(spu)s joined %(spg)s.") % {
         "spu": spu.code, "spg": spg.code})
@@ -269,6 +287,7 @@ def spg_member_end(*, user, membership: SpgMembership, at: datetime | None = Non
     reason = _("%(spu)s left %(spg)s.") % {"spu": membership.spu.code, "spg": membership.spg.code}
     if at <= membership.valid_from:
         membership.delete()
+        resource_readers_refresh(spu_ids=[membership.spu_id], spg_ids=[membership.spg_id])
         resource_material_change(user=user, spg=membership.spg, reason=reason)
         return membership
     membership.valid_to = at

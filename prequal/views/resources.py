@@ -45,12 +45,14 @@ def _messages_of(exc: ValidationError | ApplicationError) -> str:
     return " ".join(str(m) for m in exc.messages)
 
 
+def _active(status: str | None) -> bool | None:
+    """The list filter's status as the selectors take it: active, deactivated or all (None)."""
+    return {"inactive": False, "all": None}.get(status or "active", True)
+
+
 def _filter_status(qs: QuerySet, status: str) -> QuerySet:
-    if status == "inactive":
-        return qs.filter(is_active=False)
-    if status == "all":
-        return qs
-    return qs.filter(is_active=True)
+    active = _active(status)
+    return qs if active is None else qs.filter(is_active=active)
 
 
 def _can_write(user, fsp_id: int) -> bool:
@@ -64,8 +66,8 @@ def _can_write(user, fsp_id: int) -> bool:
 def spu_list(request: HttpRequest) -> HttpResponse:
     form = SpuFilterForm(request.GET)
     data = form.cleaned_data if form.is_valid() else {}
-    qs = _filter_status(selectors.spu_list_for_user(user=request.user), data.get("status") or "active")
-    qs = qs.order_by("code", "pk")
+    # In code order; an SO's page and count come off its reader rows (SpuQuerySet.read_by).
+    qs = selectors.spu_list_for_user(user=request.user, active=_active(data.get("status")))
     if data.get("technology"):
         qs = qs.filter(technology=data["technology"])
     if data.get("q"):

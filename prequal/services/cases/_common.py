@@ -24,6 +24,7 @@ from observability.resolver import Reason, assessing_sos
 from prequal.models import Assessment, Case, CaseEvent, DeadlineRule, Fsp, Product, Spg, SpgMembership, Spu
 from prequal.models.assessments import before_deadline
 from prequal.services.deadlines import assessment_deadline, deadline_rule_in_force
+from prequal.services.readers import resource_readers_refresh
 
 Via = CaseEvent.Via
 CHANGED_MEANWHILE = gettext_lazy(
@@ -241,6 +242,12 @@ def _open_round(*, case: Case, start: datetime) -> list[Assessment]:
         )
         assessment.save()
         assessments.append(assessment)
+    # Its assessing SOs read the resource from now on (SPEC §4): a group's members too.
+    if case.spg_id:
+        member_ids = SpgMembership.objects.filter(spg_id=case.spg_id).values_list("spu_id", flat=True)
+        resource_readers_refresh(spg_ids=[case.spg_id], spu_ids=member_ids)
+    else:
+        resource_readers_refresh(spu_ids=[case.spu_id])
     return assessments
 
 
