@@ -111,6 +111,12 @@ def _platform_registrations(user) -> frozenset[int] | None:
     return frozenset(so_id for (so_id,) in rows if so_id is not None)
 
 
+def platform_registrations(user) -> frozenset[int] | None:
+    """The operators a market platform client is registered for, or None if the user is not an
+    active client. Also read by forecasts.access (handed over in limits' AppConfig.ready)."""
+    return _platform_registrations(user)
+
+
 def activation_system_operators_for_user(*, caller: ActivationCaller):
     """The operators the caller may ask as (the choices of the page's form)."""
     qs = SystemOperator.objects.select_related("organisation")

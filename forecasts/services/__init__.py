@@ -1,0 +1,11 @@
+"""Writes of the forecasts app: grid zones and publications."""
+
+from forecasts.services.publications import publication_create
+from forecasts.services.zones import grid_zone_can_manage, grid_zone_upload, grid_zone_version_store
+
+__all__ = [
+    "grid_zone_can_manage",
+    "grid_zone_upload",
+    "grid_zone_version_store",
+    "publication_create",
+]
