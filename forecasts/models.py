@@ -11,7 +11,7 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from observability.models import SystemOperator
+from observability.models import GeometryVersion, SystemOperator
 from prequal.models import Direction
 
 
@@ -51,32 +51,14 @@ class GridZoneVersionQuerySet(models.QuerySet):
         return self.filter(valid_from__lte=at, id=models.Subquery(latest))
 
 
-class GridZoneVersion(models.Model):
-    """One version of a zone's geometry: a valid (Multi)Polygon in WGS84, stored as WKB, with
-    its bounding box beside it (read by the point lookup). Never edited."""
+class GridZoneVersion(GeometryVersion):
+    """One version of a zone's geometry (observability.models.GeometryVersion: WGS84 WKB with its
+    bounding box, read by the point lookup) and its name. Never edited."""
 
     zone = models.ForeignKey(
         GridZone, models.PROTECT, related_name="versions", verbose_name=_("grid zone")
     )
     name = models.CharField(_("name"), max_length=200)
-    valid_from = models.DateTimeField(_("valid from"))
-    geometry_wkb = models.BinaryField(_("geometry (WKB, WGS84)"))
-    min_lon = models.FloatField()
-    min_lat = models.FloatField()
-    max_lon = models.FloatField()
-    max_lat = models.FloatField()
-    area_km2 = models.FloatField(_("area (km²)"))
-    source_filename = models.CharField(_("source file"), max_length=255)
-    source_epsg = models.PositiveIntegerField(_("source EPSG code"))
-    uploaded_by = models.ForeignKey(
-        "accounts.User",
-        models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("uploaded by"),
-    )
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     objects = GridZoneVersionQuerySet.as_manager()
 
@@ -90,20 +72,6 @@ class GridZoneVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.zone} @ {self.valid_from:%Y-%m-%d %H:%M}"
-
-    def save(self, *args, **kwargs) -> None:
-        if not self._state.adding:
-            raise ImmutableRecord("Grid zone versions are never edited; upload a new version.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise ImmutableRecord("Grid zone versions are never deleted.")
-
-    @property
-    def geometry(self):
-        import shapely
-
-        return shapely.from_wkb(bytes(self.geometry_wkb))
 
 
 class Horizon(models.TextChoices):

@@ -7,9 +7,7 @@ class LimitsConfig(AppConfig):
     verbose_name = _("Temporary limits")
 
     def ready(self) -> None:
-        # Market platform clients are limits'; forecasts (a layer below) reads forecasts for the
-        # operators a client is registered for through the reader handed over here.
-        from forecasts.access import platform_registrations_reader_set
-        from limits.activation.access import platform_registrations
+        # Market platform clients are limits'; forecasts reads their registrations through this.
+        from limits.activation.access import forecast_readers_register
 
-        platform_registrations_reader_set(platform_registrations)
+        forecast_readers_register()

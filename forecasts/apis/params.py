@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from common.times import InstantError, instant_in_range
 from forecasts.selectors import resource_period
+from observability.selectors import area_upload_operators_for_user
 
 MAX_PERIOD = timedelta(days=14)
 
@@ -44,3 +45,10 @@ def period_params(request, *, as_of: datetime) -> tuple[datetime, datetime]:
             {"end": _("Ask for at most %(days)s days at a time.") % {"days": MAX_PERIOD.days}}
         )
     return start, end
+
+
+def require_engineer(user) -> None:
+    """Writers are SO engineers (of the operator named, checked by the service): others get 403
+    before their body is read."""
+    if not area_upload_operators_for_user(user=user).exists():
+        raise PermissionDenied

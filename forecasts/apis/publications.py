@@ -14,6 +14,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from common.api import StrictInputSerializer
+from forecasts.apis.params import require_engineer
 from forecasts.models import Horizon
 from forecasts.rows import COLUMNS
 from forecasts.selectors import publication_list_for_user
@@ -117,6 +118,7 @@ class PublicationListApi(ListAPIView):
         ],
     )
     def post(self, request: Request) -> Response:
+        require_engineer(request.user)
         csv_text = request.data if isinstance(request.data, str) else None
         data = _header(
             request.query_params if csv_text is not None else request.data, csv=csv_text is not None

@@ -74,6 +74,13 @@ def _answer(*, as_of, start, end, zones) -> Response:
     )
 
 
+def _period_answer(request: Request, read) -> Response:
+    """The answer for `as_of`, `start` and `end` from the query; `read(as_of, start, end)` → zones."""
+    as_of = instant_param(request, "as_of", default=timezone.now())
+    start, end = period_params(request, as_of=as_of)
+    return _answer(as_of=as_of, start=start, end=end, zones=read(as_of=as_of, start=start, end=end))
+
+
 class ZoneForecastApi(APIView):
     @extend_schema(
         operation_id="forecast_zone_read",
@@ -82,10 +89,16 @@ class ZoneForecastApi(APIView):
         responses=ForecastAnswerSerializer,
     )
     def get(self, request: Request, pk: int) -> Response:
-        as_of = instant_param(request, "as_of", default=timezone.now())
-        start, end = period_params(request, as_of=as_of)
-        zone = forecast_for_zone(user=request.user, zone_id=pk, start=start, end=end, as_of=as_of)
-        return _answer(as_of=as_of, start=start, end=end, zones=[zone])
+        return _period_answer(
+            request, lambda **period: [forecast_for_zone(user=request.user, zone_id=pk, **period)]
+        )
+
+
+def _resource_answer(request: Request, read, pk: int) -> Response:
+    as_of = instant_param(request, "as_of", default=timezone.now())
+    _resource, zones = read(user=request.user, pk=pk, as_of=as_of)
+    start, end = resource_period(as_of=as_of)
+    return _answer(as_of=as_of, start=start, end=end, zones=zones)
 
 
 class SpuForecastApi(APIView):
@@ -97,10 +110,7 @@ class SpuForecastApi(APIView):
         responses=ForecastAnswerSerializer,
     )
     def get(self, request: Request, pk: int) -> Response:
-        as_of = instant_param(request, "as_of", default=timezone.now())
-        _spu, zones = forecast_for_spu(user=request.user, pk=pk, as_of=as_of)
-        start, end = resource_period(as_of=as_of)
-        return _answer(as_of=as_of, start=start, end=end, zones=zones)
+        return _resource_answer(request, forecast_for_spu, pk)
 
 
 class SpgForecastApi(APIView):
@@ -112,10 +122,7 @@ class SpgForecastApi(APIView):
         responses=ForecastAnswerSerializer,
     )
     def get(self, request: Request, pk: int) -> Response:
-        as_of = instant_param(request, "as_of", default=timezone.now())
-        _spg, zones = forecast_for_spg(user=request.user, pk=pk, as_of=as_of)
-        start, end = resource_period(as_of=as_of)
-        return _answer(as_of=as_of, start=start, end=end, zones=zones)
+        return _resource_answer(request, forecast_for_spg, pk)
 
 
 class PointForecastApi(APIView):
@@ -126,9 +133,6 @@ class PointForecastApi(APIView):
         responses=ForecastAnswerSerializer,
     )
     def get(self, request: Request, pk: int) -> Response:
-        as_of = instant_param(request, "as_of", default=timezone.now())
-        start, end = period_params(request, as_of=as_of)
-        _point, zones = forecast_for_point(
-            user=request.user, pk=pk, start=start, end=end, as_of=as_of
+        return _period_answer(
+            request, lambda **period: forecast_for_point(user=request.user, pk=pk, **period)[1]
         )
-        return _answer(as_of=as_of, start=start, end=end, zones=zones)

@@ -7,14 +7,14 @@ from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
-from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from common.api import StrictInputSerializer
 from common.uploads import upload_refusal
-from forecasts.apis.params import instant_param
+from forecasts.apis.params import instant_param, require_engineer
 from forecasts.selectors import grid_zone_list_for_user
 from forecasts.services import grid_zone_upload
 from observability.selectors import system_operator_list
@@ -47,7 +47,7 @@ class GridZoneOutputSerializer(serializers.Serializer):
 class GridZoneListApi(APIView):
     """Grid zones: parts of an operator's observability area that its forecasts are given for."""
 
-    parser_classes = [MultiPartParser, FormParser]
+    parser_classes = [MultiPartParser, FormParser, JSONParser]  # JSON: a whole-area zone
 
     class InputSerializer(StrictInputSerializer):
         class Meta:
@@ -104,10 +104,11 @@ class GridZoneListApi(APIView):
         description="Engineers of the operator only. The geometry is checked like an observability area "
         "(valid polygons, any EPSG code) and must lie inside or overlap the operator's current "
         "observability area. A new code makes a new zone; a known code a new version of it.",
-        request={"multipart/form-data": InputSerializer},
+        request={"multipart/form-data": InputSerializer, "application/json": InputSerializer},
         responses={201: GridZoneOutputSerializer, 413: OpenApiTypes.OBJECT},
     )
     def post(self, request: Request) -> Response:
+        require_engineer(request.user)
         if refusal := upload_refusal(request):
             return Response(
                 {"detail": refusal, "errors": {"file": [refusal]}},

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 from accounts.selectors import user_roles
 from common.db import fetch_all, instance, model_columns
+from forecasts.access import platform_registrations_reader_set
 from observability.models import ConnectionPoint, SystemOperator
 from prequal.models import Case, Product, Spg, Spu
 
@@ -111,10 +112,10 @@ def _platform_registrations(user) -> frozenset[int] | None:
     return frozenset(so_id for (so_id,) in rows if so_id is not None)
 
 
-def platform_registrations(user) -> frozenset[int] | None:
-    """The operators a market platform client is registered for, or None if the user is not an
-    active client. Also read by forecasts.access (handed over in limits' AppConfig.ready)."""
-    return _platform_registrations(user)
+def forecast_readers_register() -> None:
+    """Hand forecasts (a layer below) the reader of platform registrations: a client reads the
+    forecasts of the operators it is registered for (SPEC §4). From limits' AppConfig.ready()."""
+    platform_registrations_reader_set(_platform_registrations)
 
 
 def activation_system_operators_for_user(*, caller: ActivationCaller):
