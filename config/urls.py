@@ -29,6 +29,7 @@ urlpatterns = [
     path("", include("prequal.urls")),  # /resources/ and two pages of a point under /grid/
     path("resources/", include("reports.urls")),  # the annual report keeps its /resources/report/
     path("limits/", include("limits.urls")),
+    path("forecasts/", include("forecasts.urls")),
 ]
 
 # JSON error answers under /api/ (DEBUG=false); the usual pages elsewhere.

@@ -16,6 +16,7 @@ from django.db.models import F, Window
 from django.db.models.functions import RowNumber
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 
 from forecasts.access import ForecastReader, forecast_reader, zones_readable
 from forecasts.models import ForecastValue, GridZoneVersion, Publication
@@ -30,6 +31,17 @@ RESOURCE_HOURS = 48
 
 
 @dataclass
+class ResourceForecast:
+    """A resource (SPU, SPG) and its zones' forecasts over [start, end), as seen at `as_of`."""
+
+    resource: object
+    as_of: datetime
+    start: datetime
+    end: datetime
+    zones: list
+
+
+@dataclass
 class ZoneForecast:
     """One zone's version as of the moment, and its forecast rows over the period, by start."""
 
@@ -38,10 +50,10 @@ class ZoneForecast:
 
 
 def grid_zone_versions_current(
-    *, at: datetime, system_operator_id: int | None = None
+    *, at: datetime | None = None, system_operator_id: int | None = None
 ) -> list[GridZoneVersion]:
-    """Each zone's version valid at `at`; zone lists and maps are public to logged-in users."""
-    qs = GridZoneVersion.objects.current(at=at).select_related(
+    """Each zone's version valid at `at` (default now); zone lists are public to logged-in users."""
+    qs = GridZoneVersion.objects.current(at=at or timezone.now()).select_related(
         "zone__system_operator__organisation", "uploaded_by"
     )
     if system_operator_id:
@@ -179,24 +191,30 @@ def _resource(user, reader: ForecastReader, model, pk: int):
     return (spu_get_for_user if model is Spu else spg_get_for_user)(user=user, pk=pk)
 
 
-def forecast_for_spu(*, user, pk: int, as_of: datetime) -> tuple[Spu, list[ZoneForecast]]:
+def _resource_forecast(resource, *, reader, points, as_of: datetime) -> ResourceForecast:
+    start, end = resource_period(as_of=as_of)
+    zones = forecast_for_points(reader=reader, points=points, start=start, end=end, as_of=as_of)
+    return ResourceForecast(resource=resource, as_of=as_of, start=start, end=end, zones=zones)
+
+
+def forecast_for_spu(*, user, pk: int, as_of: datetime | None = None) -> ResourceForecast:
+    """The SPU's zones' forecasts for the 48 hours from `as_of` (default now), as seen then."""
     reader = _reader(user)
     spu = _resource(user, reader, Spu, pk)
     points = _points(ConnectionPoint.objects.filter(pk=spu.connection_point_id))
-    start, end = resource_period(as_of=as_of)
-    return spu, forecast_for_points(reader=reader, points=points, start=start, end=end, as_of=as_of)
+    return _resource_forecast(spu, reader=reader, points=points, as_of=as_of or timezone.now())
 
 
-def forecast_for_spg(*, user, pk: int, as_of: datetime) -> tuple[Spg, list[ZoneForecast]]:
-    """The forecasts around the points of the group's members at `as_of`."""
+def forecast_for_spg(*, user, pk: int, as_of: datetime | None = None) -> ResourceForecast:
+    """The forecasts around the points of the group's members at `as_of` (default now)."""
+    as_of = as_of or timezone.now()
     reader = _reader(user)
     spg = _resource(user, reader, Spg, pk)
     members = SpgMembership.objects.filter(spg=spg, valid_from__lte=as_of).exclude(
         valid_to__lte=as_of
     )
     points = _points(ConnectionPoint.objects.filter(spus__spg_memberships__in=members).distinct())
-    start, end = resource_period(as_of=as_of)
-    return spg, forecast_for_points(reader=reader, points=points, start=start, end=end, as_of=as_of)
+    return _resource_forecast(spg, reader=reader, points=points, as_of=as_of)
 
 
 def forecast_for_point(

@@ -17,7 +17,6 @@ from forecasts.selectors import (
     forecast_for_spg,
     forecast_for_spu,
     forecast_for_zone,
-    resource_period,
 )
 
 
@@ -95,10 +94,10 @@ class ZoneForecastApi(APIView):
 
 
 def _resource_answer(request: Request, read, pk: int) -> Response:
-    as_of = instant_param(request, "as_of", default=timezone.now())
-    _resource, zones = read(user=request.user, pk=pk, as_of=as_of)
-    start, end = resource_period(as_of=as_of)
-    return _answer(as_of=as_of, start=start, end=end, zones=zones)
+    found = read(
+        user=request.user, pk=pk, as_of=instant_param(request, "as_of", default=timezone.now())
+    )
+    return _answer(as_of=found.as_of, start=found.start, end=found.end, zones=found.zones)
 
 
 class SpuForecastApi(APIView):

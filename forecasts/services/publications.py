@@ -61,13 +61,20 @@ def _zones(system_operator: SystemOperator) -> dict[str, tuple[int, datetime]]:
     return {code: (pk, first) for code, pk, first in rows if first is not None}
 
 
-def _refused(problems) -> ValidationError:
-    summary = ngettext(
-        "%(count)s row is wrong; nothing was published.",
-        "%(count)s rows are wrong; nothing was published.",
-        len(problems),
-    ) % {"count": len(problems)}
-    return ValidationError({"rows": [str(problem) for problem in problems], "__all__": [summary]})
+class PublicationRefused(ValidationError):
+    """A publication with bad rows: the messages per row under "rows" (API), and the problems
+    themselves (`problems`: where, field, message) for the page's table."""
+
+    def __init__(self, problems) -> None:
+        self.problems = list(problems)
+        summary = ngettext(
+            "%(count)s row is wrong; nothing was published.",
+            "%(count)s rows are wrong; nothing was published.",
+            len(self.problems),
+        ) % {"count": len(self.problems)}
+        super().__init__(
+            {"rows": [str(problem) for problem in self.problems], "__all__": [summary]}
+        )
 
 
 @transaction.atomic
@@ -112,7 +119,7 @@ def publication_create(
     checked, row_problems = rows_check(raw, rules=rules)
     problems += row_problems
     if problems:
-        raise _refused(problems)
+        raise PublicationRefused(problems)
     first = min(row.start for row in checked)
     last_end = max(row.start for row in checked) + timedelta(minutes=mtu_minutes)
     partitions.partitions_create(sorted({partitions.month_of(row.start) for row in checked}))

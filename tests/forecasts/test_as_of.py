@@ -104,14 +104,14 @@ def test_a_zone_as_of_a_moment_for_its_operators_viewer(cast, zones, published):
 
 def test_an_spu_reads_the_zones_around_its_point_for_48_hours(cast, grid, zones, published):
     _first, correction = published
-    spu, answer = forecast_for_spu(
+    found = forecast_for_spu(
         user=cast.fsp_a_user, pk=grid.spu.pk, as_of=CORRECTED_AT + timedelta(minutes=7)
     )
-    assert spu == grid.spu
-    assert [zone.version.zone for zone in answer] == [
-        zones.north
-    ]  # SOUTH does not contain the point
-    values = answer[0].values
+    assert found.resource == grid.spu
+    assert (found.start, found.end) == (CORRECTED_AT, CORRECTED_AT + timedelta(hours=48))
+    # SOUTH does not contain the point.
+    assert [zone.version.zone for zone in found.zones] == [zones.north]
+    values = found.zones[0].values
     assert all(CORRECTED_AT <= v["start"] < CORRECTED_AT + timedelta(hours=48) for v in values)
     likely = [v for v in values if v["level"] == 2]
     assert [(v["start"], v["direction"], v["publication_id"]) for v in likely] == [
@@ -122,12 +122,12 @@ def test_an_spu_reads_the_zones_around_its_point_for_48_hours(cast, grid, zones,
 def test_an_spg_reads_the_zones_of_its_members_at_the_moment(cast, grid, zones, published):
     spg = SpgFactory(fsp=cast.fsp_a, bidding_zone="SE3")
     SpgMembershipFactory(spg=spg, spu=grid.spu, valid_from=PUBLISH_AT, valid_to=CORRECTED_AT)
-    _spg, during = forecast_for_spg(
+    during = forecast_for_spg(
         user=cast.fsp_a_user, pk=spg.pk, as_of=PUBLISH_AT + timedelta(hours=1)
     )
-    _spg, after = forecast_for_spg(user=cast.fsp_a_user, pk=spg.pk, as_of=CORRECTED_AT)
-    assert [zone.version.zone for zone in during] == [zones.north]
-    assert after == []
+    after = forecast_for_spg(user=cast.fsp_a_user, pk=spg.pk, as_of=CORRECTED_AT)
+    assert [zone.version.zone for zone in during.zones] == [zones.north]
+    assert after.zones == []
 
 
 def test_a_point_reads_the_zones_containing_it(cast, grid, zones, published):
