@@ -44,6 +44,9 @@ class ForecastReader:
     is_platform: bool = False
 
 
+EVERY_ZONE = ForecastReader(everything=True)
+
+
 def forecast_reader(*, user) -> ForecastReader | None:
     """The user's reading rights, or None (anonymous, or no role that reads forecasts)."""
     if not getattr(user, "is_authenticated", False):
@@ -54,7 +57,7 @@ def forecast_reader(*, user) -> ForecastReader | None:
             return ForecastReader(publisher_so_ids=registered, is_platform=True)
     roles = user_roles(user=user)
     if roles.sees_everything:
-        return ForecastReader(everything=True)
+        return EVERY_ZONE
     so_ids = frozenset()
     if roles.is_so:
         so_ids = frozenset(

@@ -67,8 +67,14 @@ class RowRules:
 
 
 def rows_from_csv(text: str) -> tuple[list[tuple[str, Mapping]], list[RowProblem]]:
-    """(where, row) pairs of a CSV text with the columns of COLUMNS, or the header's problem."""
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    """(where, row) pairs of a CSV text with the columns of COLUMNS, or the header's problem.
+
+    Separated by commas, or by semicolons (a spreadsheet's CSV where the decimal mark is a comma).
+    """
+    text = text.lstrip("\ufeff")
+    first = text.split("\n", 1)[0]
+    delimiter = ";" if first.count(";") > first.count(",") else ","
+    reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
     header = [name.strip() for name in (reader.fieldnames or [])]
     missing = [name for name in COLUMNS if name not in header]
     unknown = [name for name in header if name not in COLUMNS]
@@ -240,6 +246,8 @@ def _start(text: str, *, rules: RowRules, zone, bad) -> datetime | None:
 
 def _headroom(raw, *, bad) -> Decimal | None:
     text = "" if raw is None else str(raw).strip()
+    if "," in text and "." not in text:
+        text = text.replace(",", ".")  # a decimal comma (a Swedish spreadsheet's CSV)
     try:
         value = Decimal(text)
     except InvalidOperation:

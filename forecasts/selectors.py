@@ -18,7 +18,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from forecasts.access import ForecastReader, forecast_reader, zones_readable
+from forecasts.access import EVERY_ZONE, ForecastReader, forecast_reader, zones_readable
 from forecasts.models import ForecastValue, GridZoneVersion, Publication
 from observability.models import ConnectionPoint
 from observability.selectors import connection_point_get_for_user
@@ -187,11 +187,16 @@ def _resource(user, reader: ForecastReader, model, pk: int):
     """The SPU or SPG: any for a market platform (it names resources from its own bids), else as
     prequal scopes it for the user (an FSP its own; an SO those on its grid or in its cases)."""
     if reader.is_platform:
-        return get_object_or_404(model, pk=pk)
+        related = ("fsp", "connection_point") if model is Spu else ("fsp",)
+        return get_object_or_404(model.objects.select_related(*related), pk=pk)
     return (spu_get_for_user if model is Spu else spg_get_for_user)(user=user, pk=pk)
 
 
 def _resource_forecast(resource, *, reader, points, as_of: datetime) -> ResourceForecast:
+    if resource.fsp.organisation_id in reader.fsp_org_ids:
+        # The FSP's own resource: every zone around its points is the FSP's to read (SPEC §4),
+        # with no need to load all its units' points to say so.
+        reader = EVERY_ZONE
     start, end = resource_period(as_of=as_of)
     zones = forecast_for_points(reader=reader, points=points, start=start, end=end, as_of=as_of)
     return ResourceForecast(resource=resource, as_of=as_of, start=start, end=end, zones=zones)
@@ -201,7 +206,8 @@ def forecast_for_spu(*, user, pk: int, as_of: datetime | None = None) -> Resourc
     """The SPU's zones' forecasts for the 48 hours from `as_of` (default now), as seen then."""
     reader = _reader(user)
     spu = _resource(user, reader, Spu, pk)
-    points = _points(ConnectionPoint.objects.filter(pk=spu.connection_point_id))
+    point = spu.connection_point
+    points = np.array([[point.longitude, point.latitude]], dtype=float)
     return _resource_forecast(spu, reader=reader, points=points, as_of=as_of or timezone.now())
 
 

@@ -6,7 +6,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+import time_machine
+from django.db import connection
 from django.http import Http404
+from django.test.utils import CaptureQueriesContext
 
 from forecasts.selectors import (
     forecast_for_point,
@@ -15,8 +18,11 @@ from forecasts.selectors import (
     forecast_for_zone,
     forecast_values_as_of,
 )
+from forecasts.services import grid_zone_upload
 from tests.factories import SpgFactory, SpgMembershipFactory
-from tests.forecasts.helpers import DAY, PUBLISH_AT, day_rows, publish, row
+from tests.forecasts.helpers import DAY, NORTH_BOX, PUBLISH_AT, day_rows, publish, row
+from tests.gis import geojson_file
+from tests.grid import SETUP_TIME
 
 pytestmark = pytest.mark.django_db
 CORRECTED_AT = PUBLISH_AT + timedelta(hours=2)
@@ -146,3 +152,25 @@ def test_a_point_reads_the_zones_containing_it(cast, grid, zones, published):
 def test_another_fsps_resource_is_not_found(cast, grid, zones, published):
     with pytest.raises(Http404):
         forecast_for_spu(user=cast.fsp_b_user, pk=grid.spu.pk, as_of=CORRECTED_AT)
+
+
+def test_a_resources_read_costs_the_same_queries_whatever_is_stored(cast, grid, zones, published):
+    def queries() -> int:
+        cast.fsp_a_user.__dict__.pop("_gridprequal_roles", None)
+        with CaptureQueriesContext(connection) as captured:
+            forecast_for_spu(user=cast.fsp_a_user, pk=grid.spu.pk, as_of=CORRECTED_AT)
+        return len(captured)
+
+    before = queries()
+    for hour in range(1, 6):  # more publications, more rows, more zones around the point
+        publish(cast, day_rows("NORTH", hours=6), at=CORRECTED_AT - timedelta(minutes=hour))
+    with time_machine.travel(SETUP_TIME + timedelta(minutes=9), tick=False):
+        grid_zone_upload(
+            user=cast.local_engineer,
+            system_operator=cast.local,
+            code="NORTH-2",
+            name="North again",
+            file=geojson_file(NORTH_BOX),
+            filename="n2.geojson",
+        )
+    assert queries() == before

@@ -225,3 +225,16 @@ def test_a_publication_costs_the_same_queries_whatever_its_size(cast, zones):
     assert ForecastValue.objects.count() == 1 + 2 * 4 * 2 + 20 * 4 * 2 * 2
     assert counts[0] == counts[1]
     assert counts[0] <= 8
+
+
+def test_a_semicolon_csv_with_decimal_commas(cast, zones):
+    text = "zone;start;direction;headroom_mw;level\nNORTH;2027-01-06T00:00Z;up;2,5;likely\n"
+    with time_machine.travel(PUBLISH_AT, tick=False):
+        publication_create(
+            user=cast.local_engineer,
+            system_operator=cast.local,
+            horizon="day_ahead",
+            mtu_minutes=60,
+            csv_text=text,
+        )
+    assert ForecastValue.objects.get().headroom_mw == Decimal("2.5")
