@@ -126,14 +126,18 @@ def rows_from_json(items: Iterable) -> tuple[list[tuple[str, Mapping]], list[Row
 def rows_check(
     rows: list[tuple[str, Mapping]], *, rules: RowRules
 ) -> tuple[list[CheckedRow], list[RowProblem]]:
-    """Every row checked; a row repeating an earlier one's zone, start and direction is refused."""
+    """Every row checked; a row repeating an earlier one's zone, start and direction is refused.
+
+    A day's publication repeats each start and most headrooms thousands of times: each distinct
+    text is read once (`memo`), then every row with it gets the same value or message.
+    """
     checked: list[CheckedRow] = []
     problems: list[RowProblem] = []
     seen: dict[tuple[int, datetime, str], str] = {}
-    zone = zoneinfo.ZoneInfo(rules.time_zone)
+    memo = _Memo(rules=rules, zone=zoneinfo.ZoneInfo(rules.time_zone))
     for where, row in rows:
         row_problems: list[RowProblem] = []
-        result = _row_check(where, row, rules=rules, zone=zone, problems=row_problems)
+        result = _row_check(where, row, rules=rules, memo=memo, problems=row_problems)
         problems.extend(row_problems)
         if result is None:
             continue
@@ -153,18 +157,39 @@ def rows_check(
     return checked, problems
 
 
+class _Memo:
+    """The start and headroom of each distinct text, as (value, message): read once each."""
+
+    def __init__(self, *, rules: RowRules, zone) -> None:
+        self.rules, self.zone = rules, zone
+        self.starts: dict[str, tuple[datetime | None, str | None]] = {}
+        self.headrooms: dict[str, tuple[Decimal | None, str | None]] = {}
+
+    def start(self, text: str) -> tuple[datetime | None, str | None]:
+        if text not in self.starts:
+            self.starts[text] = _start(text, rules=self.rules, zone=self.zone)
+        return self.starts[text]
+
+    def headroom(self, text: str) -> tuple[Decimal | None, str | None]:
+        if text not in self.headrooms:
+            self.headrooms[text] = _headroom(text)
+        return self.headrooms[text]
+
+
 def _text(row: Mapping, name: str) -> str:
     value = row.get(name)
     return "" if value is None else str(value).strip()
 
 
 def _row_check(
-    where, row, *, rules: RowRules, zone, problems: list[RowProblem]
+    where, row, *, rules: RowRules, memo: _Memo, problems: list[RowProblem]
 ) -> CheckedRow | None:
-    def bad(name: str, message: str) -> None:
-        problems.append(RowProblem(where, name, message))
+    def bad(name: str, message: str | None) -> None:
+        if message:
+            problems.append(RowProblem(where, name, message))
 
-    start = _start(_text(row, "start"), rules=rules, zone=zone, bad=bad)
+    start, message = memo.start(_text(row, "start"))
+    bad("start", message)
     zone_id = _zone(_text(row, "zone"), start=start, rules=rules, bad=bad)
     direction = _text(row, "direction").lower()
     if direction not in DIRECTIONS:
@@ -172,7 +197,8 @@ def _row_check(
             "direction",
             _("%(value)r is not a direction: expected up or down.") % {"value": direction},
         )
-    headroom = _headroom(row.get("headroom_mw"), bad=bad)
+    headroom, message = memo.headroom(_text(row, "headroom_mw"))
+    bad("headroom_mw", message)
     level = LEVEL_BY_CODE.get(_text(row, "level").lower())
     if level is None:
         bad(
@@ -205,47 +231,39 @@ def _zone(code: str, *, start: datetime | None, rules: RowRules, bad) -> int | N
     return zone_id
 
 
-def _start(text: str, *, rules: RowRules, zone, bad) -> datetime | None:
+def _start(text: str, *, rules: RowRules, zone) -> tuple[datetime | None, str | None]:
+    """(the instant, None) or (None, what is wrong)."""
     value = parse_datetime(text) if text else None
     if value is None or value.tzinfo is None:
-        bad(
-            "start",
+        return None, (
             _("%(value)r is not a date and time with its UTC offset, e.g. 2027-01-05T13:00+01:00.")
-            % {"value": text},
+            % {"value": text}
         )
-        return None
     try:
         instant_in_range(value)
     except InstantError as exc:
-        bad("start", str(exc))
-        return None
+        return None, str(exc)
     local = value.astimezone(zone)
     if local.second or local.microsecond or local.minute % rules.mtu_minutes:
-        bad(
-            "start",
+        return None, (
             _("%(value)s does not begin a %(mtu)s-minute market time unit (%(zone)s).")
-            % {"value": text, "mtu": rules.mtu_minutes, "zone": rules.time_zone},
+            % {"value": text, "mtu": rules.mtu_minutes, "zone": rules.time_zone}
         )
-        return None
     if rules.horizon == Horizon.DAY_AHEAD and value < rules.now:
-        bad(
-            "start",
+        return None, (
             _("%(value)s is in the past: a day-ahead forecast covers periods to come.")
-            % {"value": text},
+            % {"value": text}
         )
-        return None
     if value > rules.now + timedelta(days=MAX_DAYS_AHEAD):
-        bad(
-            "start",
+        return None, (
             _("%(value)s is more than %(days)s days ahead.")
-            % {"value": text, "days": MAX_DAYS_AHEAD},
+            % {"value": text, "days": MAX_DAYS_AHEAD}
         )
-        return None
-    return value
+    return value, None
 
 
-def _headroom(raw, *, bad) -> Decimal | None:
-    text = "" if raw is None else str(raw).strip()
+def _headroom(text: str) -> tuple[Decimal | None, str | None]:
+    """(the MW, None) or (None, what is wrong)."""
     if "," in text and "." not in text:
         text = text.replace(",", ".")  # a decimal comma (a Swedish spreadsheet's CSV)
     try:
@@ -253,15 +271,11 @@ def _headroom(raw, *, bad) -> Decimal | None:
     except InvalidOperation:
         value = None
     if value is None or not value.is_finite():
-        bad("headroom_mw", _("%(value)r is not a number of MW.") % {"value": text})
-        return None
+        return None, _("%(value)r is not a number of MW.") % {"value": text}
     if value < 0:
-        bad("headroom_mw", _("The headroom cannot be negative (%(value)s MW).") % {"value": text})
-        return None
+        return None, _("The headroom cannot be negative (%(value)s MW).") % {"value": text}
     if value > MAX_HEADROOM_MW or value != value.quantize(Decimal("0.001")):
-        bad(
-            "headroom_mw",
-            _("Give at most %(max)s MW with at most three decimals.") % {"max": MAX_HEADROOM_MW},
-        )
-        return None
-    return value
+        return None, _("Give at most %(max)s MW with at most three decimals.") % {
+            "max": MAX_HEADROOM_MW
+        }
+    return value, None
