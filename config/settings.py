@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "accounts",
     "observability",
     "prequal",
+    "forecasts",
     "limits",
     "reports",
     "demo",

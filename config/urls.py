@@ -9,6 +9,7 @@ from common import views as common_views
 api_patterns = [
     path("", include("observability.api_urls")),
     path("", include("prequal.api_urls")),
+    path("", include("forecasts.api_urls")),
     path("", include("limits.api_urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
@@ -28,6 +29,7 @@ urlpatterns = [
     path("", include("prequal.urls")),  # /resources/ and two pages of a point under /grid/
     path("resources/", include("reports.urls")),  # the annual report keeps its /resources/report/
     path("limits/", include("limits.urls")),
+    path("forecasts/", include("forecasts.urls")),
 ]
 
 # JSON error answers under /api/ (DEBUG=false); the usual pages elsewhere.

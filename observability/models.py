@@ -234,7 +234,54 @@ class ObservabilityAreaQuerySet(models.QuerySet):
         return self.filter(valid_from__lte=at, id=models.Subquery(latest))
 
 
-class ObservabilityArea(models.Model):
+class GeometryVersion(models.Model):
+    """A version of an uploaded area (an observability area; forecasts' grid zones): a valid
+    (Multi)Polygon in WGS84 (lon, lat) stored as WKB, its bounding box and area beside it, who
+    uploaded it from which file. Versions are kept as uploaded: never edited, never deleted."""
+
+    valid_from = models.DateTimeField(_("valid from"))
+    geometry_wkb = models.BinaryField(_("geometry (WKB, WGS84)"))
+    min_lon = models.FloatField()
+    min_lat = models.FloatField()
+    max_lon = models.FloatField()
+    max_lat = models.FloatField()
+    area_km2 = models.FloatField(_("area (km²)"))
+    source_filename = models.CharField(_("source file"), max_length=255)
+    source_epsg = models.PositiveIntegerField(_("source EPSG code"))
+    uploaded_by = models.ForeignKey(
+        "accounts.User",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("uploaded by"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs) -> None:
+        # SPEC §4: every upload is attributed and kept.
+        if self.pk is not None and not self._state.adding:
+            raise ValueError(f"{type(self).__name__} versions are never edited; upload a new version.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError(f"{type(self).__name__} versions are never deleted.")
+
+    @property
+    def geometry(self):
+        import shapely
+
+        return shapely.from_wkb(bytes(self.geometry_wkb))
+
+    @property
+    def bbox(self) -> tuple[float, float, float, float]:
+        return (self.min_lon, self.min_lat, self.max_lon, self.max_lat)
+
+
+class ObservabilityArea(GeometryVersion):
     """One version of an operator's observability area (SPEC §2). Versions are never edited.
 
     The geometry is a valid (Multi)Polygon in WGS84 (lon, lat), stored as WKB; the bounding
@@ -248,28 +295,10 @@ class ObservabilityArea(models.Model):
         related_name="observability_areas",
         verbose_name=_("system operator"),
     )
-    valid_from = models.DateTimeField(_("valid from"))
-    geometry_wkb = models.BinaryField(_("geometry (WKB, WGS84)"))
-    min_lon = models.FloatField()
-    min_lat = models.FloatField()
-    max_lon = models.FloatField()
-    max_lat = models.FloatField()
-    area_km2 = models.FloatField(_("area (km²)"))
     vertex_count = models.PositiveIntegerField(_("vertices"))
     polygon_count = models.PositiveIntegerField(_("polygons"))
-    source_filename = models.CharField(_("source file"), max_length=255)
-    source_epsg = models.PositiveIntegerField(_("source EPSG code"))
     # The uploaded polygons were invalid and repaired with make_valid at the engineer's request.
     repaired = models.BooleanField(_("repaired"), default=False)
-    uploaded_by = models.ForeignKey(
-        "accounts.User",
-        models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("uploaded by"),
-    )
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     objects = ObservabilityAreaQuerySet.as_manager()
 
@@ -285,24 +314,6 @@ class ObservabilityArea(models.Model):
     def __str__(self) -> str:
         return f"{self.system_operator} @ {self.valid_from:%Y-%m-%d %H:%M}"
 
-    def save(self, *args, **kwargs) -> None:
-        # Versions are kept as uploaded (SPEC §4: every upload is attributed and kept).
-        if self.pk is not None and not self._state.adding:
-            raise ValueError("Observability area versions are never edited; upload a new version.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise ValueError("Observability area versions are never deleted.")
-
-    @property
-    def geometry(self):
-        import shapely
-
-        return shapely.from_wkb(bytes(self.geometry_wkb))
-
-    @property
-    def bbox(self) -> tuple[float, float, float, float]:
-        return (self.min_lon, self.min_lat, self.max_lon, self.max_lat)
 
 
 class AreaUpload(models.Model):

@@ -16,6 +16,7 @@ from decimal import Decimal
 
 import time_machine
 
+from forecasts.services import grid_zone_upload
 from limits.models import TargetKind
 from limits.services import limit_create
 from prequal.models import Assessment, Case, Direction, Product
@@ -157,6 +158,11 @@ def make_world(cast) -> dict:
             start=SETUP_TIME + timedelta(days=1), end=SETUP_TIME + timedelta(days=1, hours=2),
             reason="Maintenance",
         )
+        # The local DSO's whole observability area as its one grid zone (congestion forecasts).
+        zone = grid_zone_upload(
+            user=cast.local_engineer, system_operator=cast.local, code="LOCAL", name="Local grid",
+            whole_area=True,
+        ).zone
     spg = SpgFactory(fsp=cast.fsp_a, bidding_zone="SE3")
     membership = SpgMembershipFactory(spg=spg, spu=grid.spu, valid_from=SETUP_TIME)
     from observability.models import ObservabilityArea
@@ -175,6 +181,7 @@ def make_world(cast) -> dict:
         "draft": draft,
         "assessment": Assessment.objects.get(case=submitted, system_operator=cast.local),
         "limit": limit,
+        "zone": zone,
     }
 
 

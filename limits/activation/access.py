@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 from accounts.selectors import user_roles
 from common.db import fetch_all, instance, model_columns
+from forecasts.access import platform_registrations_reader_set
 from observability.models import ConnectionPoint, SystemOperator
 from prequal.models import Case, Product, Spg, Spu
 
@@ -109,6 +110,12 @@ def _platform_registrations(user) -> frozenset[int] | None:
     if not rows:
         return None
     return frozenset(so_id for (so_id,) in rows if so_id is not None)
+
+
+def forecast_readers_register() -> None:
+    """Hand forecasts (a layer below) the reader of platform registrations: a client reads the
+    forecasts of the operators it is registered for (SPEC §4). From limits' AppConfig.ready()."""
+    platform_registrations_reader_set(_platform_registrations)
 
 
 def activation_system_operators_for_user(*, caller: ActivationCaller):

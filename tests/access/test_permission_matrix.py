@@ -188,7 +188,22 @@ ROWS = [
     ("api:limit-lift", "post", "limit", None, (UNAUTH, HIDDEN, DENIED, HIDDEN, DENIED)),
     ("api:activation-check", "get", None, None, (UNAUTH, BAD, BAD, BAD, BAD)),
     ("api:activation-check", "post", None, None, (UNAUTH, BAD, BAD, BAD, BAD)),
+    # Congestion forecasts (issue 16). Writers are SO engineers: the other DSO's engineer gets past
+    # the check to a 400 (empty body); the world's zone is the local DSO's whole area, in which
+    # FSP B has no unit and which the other DSO's area does not overlap.
+    ("api:forecast-zone-list", "get", None, None, (UNAUTH, OK, OK, OK, OK)),
+    ("api:forecast-zone-list", "post", None, None, (UNAUTH, DENIED, DENIED, BAD, DENIED)),
+    ("api:forecast-publication-list", "get", None, None, (UNAUTH, OK, OK, OK, OK)),
+    ("api:forecast-publication-list", "post", None, None, (UNAUTH, DENIED, DENIED, BAD, DENIED)),
+    ("api:forecast-zone", "get", "zone", None, (UNAUTH, HIDDEN, OK, HIDDEN, OK)),
+    ("api:forecast-spu", "get", "spu", None, (UNAUTH, HIDDEN, OK, HIDDEN, OK)),
+    ("api:forecast-spg", "get", "spg", None, (UNAUTH, HIDDEN, OK, HIDDEN, OK)),
+    ("api:forecast-point", "get", "cp", None, (UNAUTH, HIDDEN, OK, HIDDEN, OK)),
     ("observability:operator-list", "get", None, None, (REDIRECT, OK, OK, OK, OK)),
+    ("forecasts:so-page", "get", None, None, (REDIRECT, DENIED, OK, OK, DENIED)),
+    ("forecasts:zone-upload", "post", None, None, (REDIRECT, DENIED, DENIED, BAD, DENIED)),
+    ("forecasts:publish", "post", None, None, (REDIRECT, DENIED, DENIED, BAD, DENIED)),
+    ("forecasts:spu-forecast", "get", "spu", None, (REDIRECT, HIDDEN, OK, HIDDEN, OK)),
     ("observability:operator-detail", "get", "operator", None, (REDIRECT, OK, OK, OK, OK)),
     ("observability:connection-point-list", "get", None, None, (REDIRECT, OK, OK, OK, OK)),
     ("prequal:connection-point-detail", "get", "cp", None, (REDIRECT, HIDDEN, OK, HIDDEN, OK)),

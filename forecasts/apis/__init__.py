@@ -1,0 +1,1 @@
+"""REST API of congestion forecasts, under /api/forecasts/ (forecasts/api_urls.py)."""

@@ -1,0 +1,60 @@
+"""The SO page's forms: a grid zone upload and a CSV publication. The services decide."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from forecasts.models import MTU_CHOICES, Horizon
+
+
+class _OperatorForm(forms.Form):
+    def __init__(self, *args, operators, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields = {
+            "system_operator": forms.ModelChoiceField(
+                queryset=operators, label=_("System operator"), empty_label=None
+            ),
+            **self.fields,
+        }
+        if operators.count() == 1:
+            self.fields["system_operator"].widget = forms.HiddenInput()
+            self.fields["system_operator"].initial = operators.first().pk
+
+
+class ZoneUploadForm(_OperatorForm):
+    prefix = "zone"
+    code = forms.CharField(label=_("Code"), max_length=64, help_text=_("e.g. T12-NORTH"))
+    name = forms.CharField(label=_("Name"), max_length=200)
+    file = forms.FileField(
+        label=_("Area file"),
+        required=False,
+        help_text=_(
+            "GeoJSON, GeoPackage or zipped Shapefile, in any coordinate system with an EPSG code."
+        ),
+    )
+    whole_area = forms.BooleanField(
+        label=_("The whole observability area (no file)"), required=False
+    )
+    repair = forms.BooleanField(label=_("Repair invalid polygons"), required=False)
+
+
+class PublishForm(_OperatorForm):
+    prefix = "publish"
+    horizon = forms.ChoiceField(label=_("Horizon"), choices=Horizon.choices)
+    mtu_minutes = forms.TypedChoiceField(
+        label=_("Market time unit"), choices=MTU_CHOICES, coerce=int, initial=15
+    )
+    file = forms.FileField(
+        label=_("CSV file"),
+        help_text=_("UTF-8 with the header zone,start,direction,headroom_mw,level."),
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv,text/plain"}),
+    )
+
+    def csv_text(self) -> str | None:
+        """The file's text, or None with a message on the field (not UTF-8)."""
+        try:
+            return b"".join(self.cleaned_data["file"].chunks()).decode("utf-8")
+        except UnicodeDecodeError:
+            self.add_error("file", _("The CSV text is not UTF-8."))
+            return None

@@ -1,0 +1,251 @@
+"""Scoped reads of grid zones and congestion forecasts "as of" a moment (SPEC R12, §4).
+
+As of a moment T, the forecast of a zone for a market time unit and direction is the row of the
+latest publication published at or before T that has one: a correction published after T does
+not change what was seen at T. Zone geometry is read as of T too (its version valid at T).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import numpy as np
+import shapely
+from django.db.models import F, Window
+from django.db.models.functions import RowNumber
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from forecasts.access import EVERY_ZONE, ForecastReader, forecast_reader, zones_readable
+from forecasts.models import ForecastValue, GridZoneVersion, Publication
+from observability.models import ConnectionPoint
+from observability.selectors import connection_point_get_for_user
+from prequal.models import Spg, SpgMembership, Spu
+from prequal.selectors.resources import spg_get_for_user, spu_get_for_user
+
+# The longest market time unit: a row that began this long before a period may still overlap it.
+LONGEST_MTU = timedelta(minutes=60)
+RESOURCE_HOURS = 48
+
+
+@dataclass
+class ResourceForecast:
+    """A resource (SPU, SPG) and its zones' forecasts over [start, end), as seen at `as_of`."""
+
+    resource: object
+    as_of: datetime
+    start: datetime
+    end: datetime
+    zones: list
+
+
+@dataclass
+class ZoneForecast:
+    """One zone's version as of the moment, and its forecast rows over the period, by start."""
+
+    version: GridZoneVersion
+    values: list[dict] = field(default_factory=list)
+
+
+def grid_zone_versions_current(
+    *, at: datetime | None = None, system_operator_id: int | None = None
+) -> list[GridZoneVersion]:
+    """Each zone's version valid at `at` (default now); zone lists are public to logged-in users."""
+    qs = GridZoneVersion.objects.current(at=at or timezone.now()).select_related(
+        "zone__system_operator__organisation", "uploaded_by"
+    )
+    if system_operator_id:
+        qs = qs.filter(zone__system_operator_id=system_operator_id)
+    return list(qs.order_by("zone__system_operator__organisation__name", "zone__code"))
+
+
+def grid_zone_list_for_user(
+    *, user, at: datetime, system_operator_id: int | None = None
+) -> list[GridZoneVersion]:
+    if not getattr(user, "is_authenticated", False):
+        return []
+    return grid_zone_versions_current(at=at, system_operator_id=system_operator_id)
+
+
+def grid_zones_containing(*, points: np.ndarray, at: datetime) -> list[GridZoneVersion]:
+    """The zone versions valid at `at` that contain any of `points` ((lon, lat) rows; edges count)."""
+    if len(points) == 0:
+        return []
+    min_lon, min_lat = points.min(axis=0)
+    max_lon, max_lat = points.max(axis=0)
+    candidates = (
+        GridZoneVersion.objects.current(at=at)
+        .filter(
+            min_lon__lte=max_lon, max_lon__gte=min_lon, min_lat__lte=max_lat, max_lat__gte=min_lat
+        )
+        .select_related("zone__system_operator__organisation")
+        .order_by("zone__system_operator__organisation__name", "zone__code")
+    )
+    return [
+        version
+        for version in candidates
+        if bool(shapely.intersects_xy(version.geometry, points[:, 0], points[:, 1]).any())
+    ]
+
+
+def forecast_values_as_of(
+    *, zone_ids, start: datetime, end: datetime, as_of: datetime
+) -> list[dict]:
+    """The rows seen at `as_of` for the zones over [start, end): per zone, start and direction, the
+    one from the latest publication published by then. Ordered by zone, start, direction."""
+    ranked = (
+        ForecastValue.objects.filter(
+            zone_id__in=list(zone_ids),
+            start__gte=start - LONGEST_MTU,
+            start__lt=end,
+            published_at__lte=as_of,
+        )
+        .annotate(
+            rank=Window(
+                RowNumber(),
+                partition_by=[F("zone_id"), F("start"), F("direction")],
+                order_by=[F("published_at").desc(), F("publication_id").desc()],
+            )
+        )
+        .filter(rank=1)
+        .values(
+            "zone_id",
+            "start",
+            "direction",
+            "minutes",
+            "headroom_mw",
+            "level",
+            "publication_id",
+            "published_at",
+        )
+        .order_by("zone_id", "start", "direction")
+    )
+    return [row for row in ranked if row["start"] + timedelta(minutes=row["minutes"]) > start]
+
+
+def _forecasts(versions: list[GridZoneVersion], *, start, end, as_of) -> list[ZoneForecast]:
+    by_zone = {version.zone_id: ZoneForecast(version=version) for version in versions}
+    rows = forecast_values_as_of(zone_ids=by_zone, start=start, end=end, as_of=as_of)
+    horizons = dict(
+        Publication.objects.filter(pk__in={row["publication_id"] for row in rows}).values_list(
+            "pk", "horizon"
+        )
+    )
+    for row in rows:
+        row["end"] = row["start"] + timedelta(minutes=row["minutes"])
+        row["horizon"] = horizons.get(row["publication_id"], "")
+        by_zone[row["zone_id"]].values.append(row)
+    return list(by_zone.values())
+
+
+def _reader(user) -> ForecastReader:
+    reader = forecast_reader(user=user)
+    if reader is None:
+        raise Http404
+    return reader
+
+
+def forecast_for_zone(
+    *, user, zone_id: int, start: datetime, end: datetime, as_of: datetime
+) -> ZoneForecast:
+    """One zone's forecast over the period as seen at `as_of`; 404 if the user may not read it."""
+    reader = _reader(user)
+    version = (
+        GridZoneVersion.objects.current(at=as_of)
+        .select_related("zone__system_operator__organisation")
+        .filter(zone_id=zone_id)
+        .first()
+    )
+    if version is None or not zones_readable(reader=reader, versions=[version], at=as_of):
+        raise Http404
+    return _forecasts([version], start=start, end=end, as_of=as_of)[0]
+
+
+def forecast_for_points(
+    *, reader: ForecastReader, points: np.ndarray, start: datetime, end: datetime, as_of: datetime
+) -> list[ZoneForecast]:
+    """The forecasts of the zones containing the points (that the reader reads), zone by zone."""
+    versions = zones_readable(
+        reader=reader, versions=grid_zones_containing(points=points, at=as_of), at=as_of
+    )
+    return _forecasts(versions, start=start, end=end, as_of=as_of)
+
+
+def resource_period(*, as_of: datetime) -> tuple[datetime, datetime]:
+    """The next 48 hours from `as_of`'s quarter-hour."""
+    start = as_of.replace(minute=as_of.minute - as_of.minute % 15, second=0, microsecond=0)
+    return start, start + timedelta(hours=RESOURCE_HOURS)
+
+
+def _points(qs) -> np.ndarray:
+    return np.array(list(qs.values_list("longitude", "latitude")), dtype=float).reshape(-1, 2)
+
+
+def _resource(user, reader: ForecastReader, model, pk: int):
+    """The SPU or SPG: any for a market platform (it names resources from its own bids), else as
+    prequal scopes it for the user (an FSP its own; an SO those on its grid or in its cases)."""
+    if reader.is_platform:
+        related = ("fsp", "connection_point") if model is Spu else ("fsp",)
+        return get_object_or_404(model.objects.select_related(*related), pk=pk)
+    return (spu_get_for_user if model is Spu else spg_get_for_user)(user=user, pk=pk)
+
+
+def _resource_forecast(resource, *, reader, points, as_of: datetime) -> ResourceForecast:
+    if resource.fsp.organisation_id in reader.fsp_org_ids:
+        # The FSP's own resource: every zone around its points is the FSP's to read (SPEC §4),
+        # with no need to load all its units' points to say so.
+        reader = EVERY_ZONE
+    start, end = resource_period(as_of=as_of)
+    zones = forecast_for_points(reader=reader, points=points, start=start, end=end, as_of=as_of)
+    return ResourceForecast(resource=resource, as_of=as_of, start=start, end=end, zones=zones)
+
+
+def forecast_for_spu(*, user, pk: int, as_of: datetime | None = None) -> ResourceForecast:
+    """The SPU's zones' forecasts for the 48 hours from `as_of` (default now), as seen then."""
+    reader = _reader(user)
+    spu = _resource(user, reader, Spu, pk)
+    point = spu.connection_point
+    points = np.array([[point.longitude, point.latitude]], dtype=float)
+    return _resource_forecast(spu, reader=reader, points=points, as_of=as_of or timezone.now())
+
+
+def forecast_for_spg(*, user, pk: int, as_of: datetime | None = None) -> ResourceForecast:
+    """The forecasts around the points of the group's members at `as_of` (default now)."""
+    as_of = as_of or timezone.now()
+    reader = _reader(user)
+    spg = _resource(user, reader, Spg, pk)
+    members = SpgMembership.objects.filter(spg=spg, valid_from__lte=as_of).exclude(
+        valid_to__lte=as_of
+    )
+    points = _points(ConnectionPoint.objects.filter(spus__spg_memberships__in=members).distinct())
+    return _resource_forecast(spg, reader=reader, points=points, as_of=as_of)
+
+
+def forecast_for_point(
+    *, user, pk: int, start: datetime, end: datetime, as_of: datetime
+) -> tuple[ConnectionPoint, list[ZoneForecast]]:
+    reader = _reader(user)
+    if reader.is_platform:
+        point = get_object_or_404(ConnectionPoint, pk=pk)
+    else:
+        point = connection_point_get_for_user(user=user, pk=pk)
+    points = np.array([[point.longitude, point.latitude]], dtype=float)
+    return point, forecast_for_points(
+        reader=reader, points=points, start=start, end=end, as_of=as_of
+    )
+
+
+def publication_list_for_user(*, user, system_operator_id: int | None = None):
+    """Publications (who published what, when): an SO its own operator's, a platform its operators',
+    the NRA every one; an FSP none (it reads the forecasts themselves)."""
+    reader = forecast_reader(user=user)
+    qs = Publication.objects.select_related("system_operator__organisation", "published_by")
+    if reader is None:
+        return qs.none()
+    if not reader.everything:
+        qs = qs.filter(system_operator_id__in=reader.publisher_so_ids | reader.area_so_ids)
+    if system_operator_id:
+        qs = qs.filter(system_operator_id=system_operator_id)
+    return qs.order_by("-published_at", "-id")

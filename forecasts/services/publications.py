@@ -1,0 +1,162 @@
+"""Publishing a congestion forecast (SPEC R12): all rows checked, then stored in one go.
+
+A publication is all-or-nothing: any bad row refuses the whole of it, with every bad row named.
+The rows go in with COPY on PostgreSQL (prequal.imports.sql.table_insert), so a publication
+costs the same few queries whatever its size: the operator's zones, the new months' partitions
+(only the first time a month is reached), the publication row and the rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection, transaction
+from django.db.models import Min
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from forecasts import partitions
+from forecasts.models import ForecastValue, GridZone, Horizon, Publication
+from forecasts.rows import RowRules, rows_check, rows_from_csv, rows_from_json
+from forecasts.services.zones import grid_zone_can_manage
+from observability.models import SystemOperator
+from prequal.imports.sql import table_insert
+
+MTU_MINUTES = (15, 60)
+MAX_ROWS = 500_000
+VALUE_COLUMNS = (
+    "publication",
+    "zone",
+    "start",
+    "direction",
+    "minutes",
+    "published_at",
+    "headroom_mw",
+    "level",
+)
+
+
+def _header_check(*, horizon: str, mtu_minutes) -> None:
+    errors = {}
+    if horizon not in Horizon.values:
+        errors["horizon"] = [
+            _("Expected one of %(choices)s.") % {"choices": ", ".join(Horizon.values)}
+        ]
+    if mtu_minutes not in MTU_MINUTES:
+        errors["mtu_minutes"] = [_("The market time unit is 15 or 60 minutes.")]
+    if errors:
+        raise ValidationError(errors)
+
+
+def _zones(system_operator: SystemOperator) -> dict[str, tuple[int, datetime]]:
+    """code → (zone id, its first version's valid_from): one query."""
+    rows = (
+        GridZone.objects.filter(system_operator=system_operator)
+        .annotate(first=Min("versions__valid_from"))
+        .values_list("code", "id", "first")
+    )
+    return {code: (pk, first) for code, pk, first in rows if first is not None}
+
+
+class PublicationRefused(ValidationError):
+    """A publication with bad rows: the messages per row under "rows" (API), and the problems
+    themselves (`problems`: where, field, message) for the page's table."""
+
+    def __init__(self, problems) -> None:
+        self.problems = list(problems)
+        summary = ngettext(
+            "%(count)s row is wrong; nothing was published.",
+            "%(count)s rows are wrong; nothing was published.",
+            len(self.problems),
+        ) % {"count": len(self.problems)}
+        super().__init__(
+            {"rows": [str(problem) for problem in self.problems], "__all__": [summary]}
+        )
+
+
+@transaction.atomic
+def publication_create(
+    *,
+    user,
+    system_operator: SystemOperator,
+    horizon: str,
+    mtu_minutes: int,
+    csv_text: str | None = None,
+    rows: Iterable | None = None,
+    source: str = "",
+    now: datetime | None = None,
+) -> Publication:
+    """Publish the rows (a CSV text, or a list of JSON objects) as `user` for the operator.
+
+    Every row must name a zone of the operator, begin an aligned market time unit, give a
+    headroom ≥ 0 and a congestion level, and not repeat another row's zone, start and direction;
+    a day-ahead row may not begin in the past. Any problem refuses the whole publication.
+    """
+    if not grid_zone_can_manage(user=user, system_operator=system_operator):
+        raise PermissionDenied(
+            _("Only engineers of %(so)s may publish its forecasts.") % {"so": system_operator}
+        )
+    _header_check(horizon=horizon, mtu_minutes=mtu_minutes)
+    now = now or timezone.now()
+    raw, problems = rows_from_csv(csv_text) if csv_text is not None else rows_from_json(rows or [])
+    if not raw and not problems:
+        raise ValidationError({"rows": [_("The forecast has no rows.")]})
+    if len(raw) > MAX_ROWS:
+        raise ValidationError(
+            {"rows": [_("At most %(max)s rows per publication.") % {"max": MAX_ROWS}]}
+        )
+    rules = RowRules(
+        zones=_zones(system_operator),
+        zone_owner=str(system_operator),
+        time_zone=system_operator.time_zone,
+        horizon=horizon,
+        mtu_minutes=mtu_minutes,
+        now=now,
+    )
+    checked, row_problems = rows_check(raw, rules=rules)
+    problems += row_problems
+    if problems:
+        raise PublicationRefused(problems)
+    first = min(row.start for row in checked)
+    last_end = max(row.start for row in checked) + timedelta(minutes=mtu_minutes)
+    partitions.partitions_create(sorted({partitions.month_of(row.start) for row in checked}))
+    publication = Publication.objects.create(
+        system_operator=system_operator,
+        horizon=horizon,
+        mtu_minutes=mtu_minutes,
+        published_at=now,
+        published_by=user,
+        source=source[:255],
+        row_count=len(checked),
+        first_start=first,
+        last_end=last_end,
+    )
+    _values_insert(publication=publication, rows=checked)
+    return publication
+
+
+def _values_insert(*, publication: Publication, rows) -> None:
+    """The rows as the database takes them (SQLite: UTC text and decimal text), in one statement."""
+    ops = connection.ops
+    at = ops.adapt_datetimefield_value(publication.published_at)
+    minutes = publication.mtu_minutes
+    table_insert(
+        ForecastValue._meta.db_table,
+        [ForecastValue._meta.get_field(name).column for name in VALUE_COLUMNS],
+        [
+            (
+                publication.pk,
+                row.zone_id,
+                ops.adapt_datetimefield_value(row.start),
+                row.direction,
+                minutes,
+                at,
+                ops.adapt_decimalfield_value(row.headroom_mw, 10, 3),
+                row.level,
+            )
+            for row in rows
+        ],
+    )

@@ -1,0 +1,94 @@
+"""Storage built for a time series: on PostgreSQL the forecast values are partitioned by delivery
+month, made ahead by a daily beat task (and `manage.py forecast_partitions`), and by a publication
+reaching a month not made yet; SQLite keeps one plain table."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from io import StringIO
+
+import pytest
+import time_machine
+from django.core.management import call_command
+from django.db import connection
+from django_celery_beat.models import PeriodicTask
+
+from forecasts.models import ForecastValue
+from forecasts.partitions import TABLE
+from forecasts.selectors import forecast_values_as_of
+from tests.forecasts.helpers import day_rows, publish
+
+pytestmark = pytest.mark.django_db
+
+
+def partitions() -> set[str]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
+            "JOIN pg_class p ON p.oid = i.inhparent WHERE p.relname = %s",
+            [TABLE],
+        )
+        return {name for (name,) in cursor.fetchall()}
+
+
+def test_a_daily_beat_task_keeps_the_partitions_ahead():
+    task = PeriodicTask.objects.get(task="forecasts.tasks.forecast_partitions_task")
+    assert task.enabled and (task.interval.every, task.interval.period) == (1, "days")
+
+
+@pytest.mark.postgres
+def test_the_value_table_is_partitioned_by_month():
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT relkind FROM pg_class WHERE relname = %s", [TABLE])
+        assert cursor.fetchone() == ("p",)
+
+
+@pytest.mark.postgres
+def test_the_command_makes_the_months_ahead():
+    out = StringIO()
+    with time_machine.travel(datetime(2031, 11, 20, tzinfo=UTC), tick=False):
+        call_command("forecast_partitions", months=2, stdout=out)
+    assert {f"{TABLE}_y2031m11", f"{TABLE}_y2031m12", f"{TABLE}_y2032m01"} <= partitions()
+    assert out.getvalue().startswith("3 monthly partitions present")
+
+
+@pytest.mark.postgres
+def test_a_publication_makes_a_month_not_made_yet(cast, zones):
+    start = datetime(2031, 3, 1, tzinfo=UTC)
+    assert f"{TABLE}_y2031m03" not in partitions()
+    publish(cast, day_rows(start=start, hours=1), at=start - timedelta(days=1))
+    assert f"{TABLE}_y2031m03" in partitions()
+    assert ForecastValue.objects.filter(start=start).count() == 2
+
+
+@pytest.mark.postgres
+def test_an_as_of_read_scans_only_the_months_it_needs(cast, zones):
+    publish(cast, day_rows(start=datetime(2027, 1, 6, tzinfo=UTC), hours=1))
+    call_command("forecast_partitions", months=6, stdout=StringIO())
+    rows = ForecastValue.objects.filter(
+        zone_id=zones.north.pk,
+        start__gte=datetime(2027, 1, 6, tzinfo=UTC),
+        start__lt=datetime(2027, 1, 8, tzinfo=UTC),
+    )
+    plan = rows.explain()
+    assert f"{TABLE}_y2027m01" in plan
+    assert f"{TABLE}_y2027m03" not in plan
+    assert (
+        len(
+            forecast_values_as_of(
+                zone_ids=[zones.north.pk],
+                start=datetime(2027, 1, 6, tzinfo=UTC),
+                end=datetime(2027, 1, 7, tzinfo=UTC),
+                as_of=datetime(2027, 1, 6, tzinfo=UTC),
+            )
+        )
+        == 2
+    )
+
+
+def test_sqlite_has_no_partitions(settings):
+    if connection.vendor == "postgresql":
+        pytest.skip("SQLite only")
+    out = StringIO()
+    call_command("forecast_partitions", stdout=out)
+    assert out.getvalue().startswith("No partitions")
