@@ -105,6 +105,11 @@ def pages(p: dict) -> list[dict]:
     # SPEC §4 (issue 13): an SO reads the units of the cases it assesses, within the queue's budget.
     out.append({"key": "spu-list-tso", "user": p["tso_engineer"], "url": reverse("prequal:spu-list"),
                 "queue": True, "label": "SPU list, TSO engineer (the units of every case the TSO assesses)"})
+    out.append({"key": "point-list-tso", "user": p["tso_engineer"],
+                "url": reverse("observability:connection-point-list"), "queue": True,
+                "label": "connection-point list, TSO engineer (the points of those units)"})
+    out.append({"key": "spu-list-local", "user": p["busy_engineer"], "url": reverse("prequal:spu-list"),
+                "queue": True, "label": f"SPU list, busy local DSO engineer ({p['busy']})"})
     return out
 
 

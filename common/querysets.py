@@ -32,6 +32,7 @@ class RowCountedQuerySet(models.QuerySet):
 
     def count(self) -> int:
         query = self.query
-        if self._result_cache is None and self._count_rows is not None and not (query.is_sliced or query.combinator or query.is_empty()):
+        exact = self._result_cache is not None or query.is_sliced or query.combinator or query.is_empty()
+        if self._count_rows is not None and not exact:
             return self._count_rows.count()
         return super().count()

@@ -9,13 +9,9 @@ class PrequalConfig(AppConfig):
     def ready(self) -> None:
         # Who sees a connection point depends on units (prequal's) as well as on operators:
         # observability's selector asks the readers that apps above it add here.
-        from observability.readers import connection_point_reader_sources_add
         from prequal.selectors.area_impact import area_case_impact_register
         from prequal.selectors.resources import connection_point_readers_register
-        from prequal.services.readers import point_readers_of_units
 
         connection_point_readers_register()
-        # An SO reads the points of the units it reads (SPEC §4): rows observability keeps.
-        connection_point_reader_sources_add(point_readers_of_units)
         # The area preview lists the open cases a new area version touches (cases are prequal's).
         area_case_impact_register()

@@ -10,7 +10,8 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 
 from accounts.selectors import Roles, user_roles
-from observability.models import SystemOperator
+from observability.models import ConnectionPoint, SystemOperator
+from observability.readers import connection_point_reader_sources_add
 from observability.selectors import connection_point_readers_add
 from prequal.models import Fsp, Product, Spg, SpgReader, Spu, SpuReader
 from prequal.models.resources import SpuQuerySet
@@ -87,10 +88,19 @@ def connection_point_fsp_reader(roles: Roles) -> Q | None:
     return Q(pk__in=Spu.objects.filter(fsp_id__in=_fsp_ids(roles)).values("connection_point_id"))
 
 
+def point_readers_of_units(points: QuerySet[ConnectionPoint]) -> QuerySet:
+    """(operator, point, GSRN) for the SPU readers of units at `points`: who reads a unit reads
+    its point (SPEC §4; a source of observability's point reader rows)."""
+    return SpuReader.objects.filter(connection_point__in=points).values_list(
+        "system_operator_id", "connection_point_id", "connection_point__gsrn"
+    )
+
+
 def connection_point_readers_register() -> None:
-    """Add prequal's reader of connection points to observability's (PrequalConfig.ready); an
-    SO's come from the reader rows (prequal.services.readers.point_readers_of_units)."""
+    """Add prequal's readers of connection points to observability's (PrequalConfig.ready): an
+    FSP's filter, and the SO rows of the points of the units they read."""
     connection_point_readers_add(connection_point_fsp_reader)
+    connection_point_reader_sources_add(point_readers_of_units)
 
 
 def connection_points_foreign(*, fsp_id: int, point_ids: Iterable[int]) -> set[int]:

@@ -58,9 +58,9 @@ def _spu_rows_write(spus: QuerySet[Spu]) -> None:
 
 
 def spu_readers_refresh(*, spus: QuerySet[Spu], also_points=()) -> None:
-    """Write the reader rows of `spus` again from the rule, and of their points (who reads a
-    unit reads its point: point_readers_of_units below), and of `also_points` (a unit's former
-    point)."""
+    """Write the reader rows of `spus` again from the rule, and those of their points (who reads
+    a unit reads its point: prequal.selectors.resources.point_readers_of_units) and of
+    `also_points` (a unit's former point)."""
     _spu_rows_write(spus)
     points = Q(pk__in=spus.values("connection_point_id")) | Q(pk__in=list(also_points))
     connection_point_readers_refresh(points=ConnectionPoint.objects.filter(points))
@@ -80,14 +80,6 @@ def resource_readers_refresh(*, spu_ids=(), spg_ids=(), former_point_ids=()) -> 
         spg_readers_refresh(spgs=Spg.objects.filter(pk__in=list(spg_ids)))
     if spu_ids:
         spu_readers_refresh(spus=Spu.objects.filter(pk__in=list(spu_ids)), also_points=former_point_ids)
-
-
-def point_readers_of_units(points: QuerySet[ConnectionPoint]) -> QuerySet:
-    """(operator, point, GSRN) for the SPU readers of units at `points`: who reads a unit reads
-    its point (an observability reader source, registered in PrequalConfig.ready)."""
-    return SpuReader.objects.filter(connection_point__in=points).values_list(
-        "system_operator_id", "connection_point_id", "connection_point__gsrn"
-    )
 
 
 def so_readers_rebuild() -> tuple[int, int, int]:
