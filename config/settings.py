@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "accounts",
     "observability",
     "prequal",
+    "register",
     "limits",
     "reports",
     "demo",
