@@ -25,6 +25,7 @@ from accounts.selectors import user_roles
 from common.db import fetch_all, instance, model_columns
 from observability.models import ConnectionPoint, SystemOperator
 from prequal.models import Case, Product, Spg, Spu
+from register.callers import caller_resolver_set
 
 PLATFORM, SO, NRA, FSP = "platform", "so", "nra", "fsp"
 
@@ -109,6 +110,11 @@ def _platform_registrations(user) -> frozenset[int] | None:
     if not rows:
         return None
     return frozenset(so_id for (so_id,) in rows if so_id is not None)
+
+
+def register_callers_hand_over() -> None:
+    """The register scopes its callers by this module's rule (LimitsConfig.ready; register.callers)."""
+    caller_resolver_set(activation_caller)
 
 
 def activation_system_operators_for_user(*, caller: ActivationCaller):

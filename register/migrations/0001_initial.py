@@ -32,19 +32,20 @@ CREATE TABLE register_recordrevision_default PARTITION OF register_recordrevisio
 """
 
 
-def revisions_table_create(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(PARTITIONED_TABLE)
-    else:
-        schema_editor.create_model(apps.get_model("register", "RecordRevision"))
+class CreatePartitionedModel(migrations.CreateModel):
+    """CreateModel, but on PostgreSQL the partitioned table above."""
 
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor == "postgresql":
+            schema_editor.execute(PARTITIONED_TABLE)
+        else:
+            super().database_forwards(app_label, schema_editor, from_state, to_state)
 
-def revisions_table_drop(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute("DROP TABLE register_recordrevision CASCADE")
-    else:
-        schema_editor.delete_model(apps.get_model("register", "RecordRevision"))
-
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor == "postgresql":
+            schema_editor.execute("DROP TABLE register_recordrevision CASCADE")
+        else:
+            super().database_backwards(app_label, schema_editor, from_state, to_state)
 
 class Migration(migrations.Migration):
 
@@ -90,33 +91,28 @@ class Migration(migrations.Migration):
         ),
         # On PostgreSQL the revisions table is partitioned by month (register.models); its
         # indexes and check constraints below are made on the parent and reach every partition.
-        migrations.SeparateDatabaseAndState(
-            state_operations=[
-                migrations.CreateModel(
-                    name='RecordRevision',
-                    fields=[
-                        ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                        ('revision', models.PositiveIntegerField(verbose_name='revision')),
-                        ('is_current', models.BooleanField(default=True, verbose_name='current')),
-                        ('status', models.CharField(choices=[('active', 'Active'), ('cancelled', 'Cancelled')], max_length=10, verbose_name='status')),
-                        ('kind', models.CharField(choices=[('award', 'Award'), ('activation', 'Activation')], max_length=10, verbose_name='kind')),
-                        ('direction', models.CharField(choices=[('up', 'Up'), ('down', 'Down'), ('both', 'Up and down')], max_length=4, verbose_name='direction')),
-                        ('quantity_mw', models.DecimalField(decimal_places=3, max_digits=10, verbose_name='quantity (MW)')),
-                        ('period_start', models.DateTimeField(verbose_name='start')),
-                        ('period_end', models.DateTimeField(verbose_name='end')),
-                        ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='created at')),
-                        ('product', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='prequal.product', verbose_name='product')),
-                        ('spg', models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='prequal.spg', verbose_name='SPG')),
-                        ('spu', models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='prequal.spu', verbose_name='SPU')),
-                        ('batch', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='revisions', to='register.registerbatch')),
-                        ('record', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='revisions', to='register.registerrecord')),
-                    ],
-                    options={
-                        'ordering': ['period_start', 'pk'],
-                    },
-                ),
+        CreatePartitionedModel(
+            name='RecordRevision',
+            fields=[
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('revision', models.PositiveIntegerField(verbose_name='revision')),
+                ('is_current', models.BooleanField(default=True, verbose_name='current')),
+                ('status', models.CharField(choices=[('active', 'Active'), ('cancelled', 'Cancelled')], max_length=10, verbose_name='status')),
+                ('kind', models.CharField(choices=[('award', 'Award'), ('activation', 'Activation')], max_length=10, verbose_name='kind')),
+                ('direction', models.CharField(choices=[('up', 'Up'), ('down', 'Down'), ('both', 'Up and down')], max_length=4, verbose_name='direction')),
+                ('quantity_mw', models.DecimalField(decimal_places=3, max_digits=10, verbose_name='quantity (MW)')),
+                ('period_start', models.DateTimeField(verbose_name='start')),
+                ('period_end', models.DateTimeField(verbose_name='end')),
+                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='created at')),
+                ('product', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='prequal.product', verbose_name='product')),
+                ('spg', models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='prequal.spg', verbose_name='SPG')),
+                ('spu', models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='prequal.spu', verbose_name='SPU')),
+                ('batch', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='revisions', to='register.registerbatch')),
+                ('record', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='revisions', to='register.registerrecord')),
             ],
-            database_operations=[migrations.RunPython(revisions_table_create, revisions_table_drop)],
+            options={
+                'ordering': ['period_start', 'pk'],
+            },
         ),
         migrations.AddIndex(
             model_name='registerbatch',
