@@ -46,7 +46,9 @@ def platform(name: str, *operators):
 
 
 def make_world(cast: Cast, registry: dict) -> World:
-    mfrr = ProductFactory(code="mfrr-energy", name="mFRR energy", procuring_so=cast.tso, market_time_unit_minutes=15)
+    mfrr = ProductFactory(
+        code="mfrr-energy", name="mFRR energy", procuring_so=cast.tso, market_time_unit_minutes=15
+    )
     local_product = ProductFactory(
         code="local-flex", name="Local flexibility", procuring_so=cast.local, market_time_unit_minutes=60,
         kind=Product.Kind.LOCAL,
@@ -61,8 +63,9 @@ def iso(moment: datetime) -> str:
     return moment.isoformat().replace("+00:00", "Z")
 
 
-def rec(world: World, external_id: str = "r1", *, start=START, hours: float = 1, **overrides) -> dict:
-    """An award of 0.2 MW up on SPU A-1 for mFRR energy, an hour from START, as a platform sends it."""
+def rec(world: World, external_id: str = "r1", *, at: datetime = START, hours: float = 1, **overrides):
+    """An award of 0.2 MW up on SPU A-1 for mFRR energy, an hour from START, as a platform sends it
+    (`overrides` replace fields; None leaves one out)."""
     data = {
         "external_id": external_id,
         "kind": "award",
@@ -70,8 +73,8 @@ def rec(world: World, external_id: str = "r1", *, start=START, hours: float = 1,
         "product": world.mfrr.code,
         "direction": "up",
         "quantity_mw": "0.2",
-        "start": iso(start),
-        "end": iso(start + timedelta(hours=hours)),
+        "start": iso(at),
+        "end": iso(at + timedelta(hours=hours)),
     }
     data.update(overrides)
     return {k: v for k, v in data.items() if v is not None}
