@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 
 from prequal.models import Direction, Spg, Spu
 from register.models import RecordKind, RecordRevision, RecordStatus
-from register.services.parsing import max_period
+from register.services.parsing import max_period, mw_text
 
 BOTH_WAYS = frozenset((Direction.UP, Direction.DOWN))
 
@@ -167,8 +167,8 @@ def _over_capacity(holding: Holding, others: list[Holding], capacity: dict, labe
                     "capacity of %(capacity)s MW: already held for %(so)s, product %(product)s, "
                     "%(period)s (record %(external_id)s)."
                 ) % {
-                    "resource": label[holding.resource], "total": total, "direction": direction,
-                    "from": _utc(start), "capacity": capacity[direction], **_named(first, holding),
+                    "resource": label[holding.resource], "total": mw_text(total), "direction": direction,
+                    "from": _utc(start), "capacity": mw_text(capacity[direction]), **_named(first, holding),
                 }
     return None
 

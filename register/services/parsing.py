@@ -45,6 +45,11 @@ class RecordInput:
                 self.quantity_mw, self.start, self.end)
 
 
+def mw_text(value: Decimal) -> str:
+    """MW as people write them: 0.5, 12, 1.25 (no trailing zeros, no exponent)."""
+    return format(value.normalize(), "f")
+
+
 def max_period() -> timedelta:
     """The longest period one record may cover (setting GRIDPREQUAL_REGISTER_MAX_PERIOD_DAYS):
     it bounds the months a query for some market time units must read."""
