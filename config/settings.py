@@ -199,6 +199,9 @@ SPECTACULAR_SETTINGS = {
         # Temporary limits: their derived status, and the direction shared with products.
         "LimitStatusEnum": "limits.models.LimitStatus",
         "DirectionEnum": "prequal.models.Direction",
+        # The activation register's records.
+        "RecordKindEnum": "register.models.RecordKind",
+        "RecordStatusEnum": "register.models.RecordStatus",
     },
 }
 
