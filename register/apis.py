@@ -14,8 +14,7 @@ import django_filters
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
-from rest_framework import serializers, status
-from rest_framework.generics import ListAPIView
+from rest_framework import generics, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -171,7 +170,7 @@ class RecordFilter(django_filters.FilterSet):
         ]
 
 
-class RecordListCreateApi(ListAPIView):
+class RecordListCreateApi(generics.ListAPIView):
     """Awards and activations the user may read (current revisions), and sending a batch."""
 
     serializer_class = RecordOutputSerializer

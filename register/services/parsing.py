@@ -115,7 +115,10 @@ def _quantity(value) -> Decimal:
 
 
 def _instant(value) -> datetime:
-    moment = parse_datetime(value) if isinstance(value, str) else None
+    try:
+        moment = parse_datetime(value) if isinstance(value, str) else None
+    except ValueError:  # well formed, but no such day or time (2030-02-30)
+        moment = None
     if moment is None:
         raise ValueError(
             _("Give a date and time in ISO 8601 with its UTC offset, e.g. 2030-01-15T10:00:00Z.")

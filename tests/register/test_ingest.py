@@ -148,6 +148,7 @@ BAD = [
     ({"quantity_mw": "lots"}, "quantity_mw", "Give the quantity in MW"),
     ({"start": "2030-01-15T10:00:00"}, "start", "Give the UTC offset"),
     ({"start": "tomorrow"}, "start", "ISO 8601"),
+    ({"start": "2030-02-30T10:00:00Z"}, "start", "ISO 8601"),
     ({"end": iso(START)}, "end", "The end must come after the start."),
     ({"end": iso(START + timedelta(days=40))}, "end", "at most 31 days"),
     ({"external_id": ""}, "external_id", "Give the platform's own id"),
