@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 
 from prequal.models import Direction, Spg, Spu
 from register.models import RecordKind, RecordRevision, RecordStatus
-from register.services.parsing import max_period, mw_text
+from register.services.parsing import direction_text, max_period, mw_text
 
 BOTH_WAYS = frozenset((Direction.UP, Direction.DOWN))
 
@@ -149,7 +149,10 @@ def _both_ways(holding: Holding, others: list[Holding], label: dict) -> str | No
     return _(
         "%(resource)s would be activated both up and down: it is already activated %(direction)s for "
         "%(so)s, product %(product)s, %(period)s (record %(external_id)s)."
-    ) % {"resource": label[holding.resource], "direction": first.direction, **_named(first, holding)}
+    ) % {
+        "resource": label[holding.resource], "direction": direction_text(first.direction),
+        **_named(first, holding),
+    }
 
 
 def _over_capacity(holding: Holding, others: list[Holding], capacity: dict, label: dict) -> str | None:
@@ -167,8 +170,9 @@ def _over_capacity(holding: Holding, others: list[Holding], capacity: dict, labe
                     "capacity of %(capacity)s MW: already held for %(so)s, product %(product)s, "
                     "%(period)s (record %(external_id)s)."
                 ) % {
-                    "resource": label[holding.resource], "total": mw_text(total), "direction": direction,
-                    "from": _utc(start), "capacity": mw_text(capacity[direction]), **_named(first, holding),
+                    "resource": label[holding.resource], "total": mw_text(total),
+                    "direction": direction_text(direction), "from": _utc(start),
+                    "capacity": mw_text(capacity[direction]), **_named(first, holding),
                 }
     return None
 

@@ -27,7 +27,7 @@ from register.callers import register_may_write
 from register.models import RecordStatus, RegisterBatch
 from register.services.holdings import Holding, holdings_conflicts, holdings_held, resources_lock
 from register.services.lookups import Existing, Resource, existing_for_update, products_by_code, resources_for
-from register.services.parsing import MAX_BATCH, RecordInput, mw_text, record_parse
+from register.services.parsing import MAX_BATCH, RecordInput, direction_text, mw_text, record_parse
 from register.services.writes import Revision, batch_create, revisions_write
 
 
@@ -179,9 +179,11 @@ def _fits(record: RecordInput, resource: Resource, product: Product, problems: P
         capacity = up if direction == Direction.UP else down
         if record.quantity_mw > capacity:
             ok = False
-            problems.add(record.index, "quantity_mw", _(
-                "%(resource)s offers at most %(capacity)s MW %(direction)s."
-            ) % {"resource": resource.label, "capacity": mw_text(capacity), "direction": direction})
+            message = _("%(resource)s offers at most %(capacity)s MW %(direction)s.")
+            problems.add(record.index, "quantity_mw", message % {
+                "resource": resource.label, "capacity": mw_text(capacity),
+                "direction": direction_text(direction),
+            })
     return ok
 
 

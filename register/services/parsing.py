@@ -50,6 +50,11 @@ def mw_text(value: Decimal) -> str:
     return format(value.normalize(), "f")
 
 
+def direction_text(direction: str) -> str:
+    """"up" or "down" in the user's language, for messages."""
+    return str(Direction(direction).label).lower()
+
+
 def max_period() -> timedelta:
     """The longest period one record may cover (setting GRIDPREQUAL_REGISTER_MAX_PERIOD_DAYS):
     it bounds the months a query for some market time units must read."""
