@@ -43,7 +43,25 @@ class _ImmutableQuerySet(models.QuerySet):
         raise ImmutableRegisterError(_("The register's audit trail cannot be deleted."))
 
 
-class RegisterBatch(models.Model):
+class _AuditRow(models.Model):
+    """A row of the register's audit trail: saving it again, deleting it, or a queryset update
+    or delete raise ImmutableRegisterError."""
+
+    objects = _ImmutableQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs) -> None:
+        if not self._state.adding:
+            raise ImmutableRegisterError(_("The register's audit trail cannot be changed."))
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ImmutableRegisterError(_("The register's audit trail cannot be deleted."))
+
+
+class RegisterBatch(_AuditRow):
     """One write to the register (a batch, a revision, a cancellation): who, when, for which
     SO, and how many records it created, revised, cancelled or found unchanged. Immutable."""
 
@@ -61,22 +79,12 @@ class RegisterBatch(models.Model):
     cancelled = models.PositiveIntegerField(_("records cancelled"), default=0)
     unchanged = models.PositiveIntegerField(_("records unchanged"), default=0)
 
-    objects = _ImmutableQuerySet.as_manager()
-
     class Meta:
         ordering = ["at", "pk"]
         indexes = [models.Index(fields=["system_operator", "at"], name="register_batch_so_at")]
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.action} ({self.received})"
-
-    def save(self, *args, **kwargs) -> None:
-        if not self._state.adding:
-            raise ImmutableRegisterError(_("The register's audit trail cannot be changed."))
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise ImmutableRegisterError(_("The register's audit trail cannot be deleted."))
 
 
 class RegisterRecord(models.Model):
@@ -175,3 +183,49 @@ class RecordRevision(models.Model):
     @property
     def resource(self) -> Spu | Spg:
         return self.spu if self.spu_id else self.spg
+
+
+class RegisterConflict(_AuditRow):
+    """A registration refused as a double activation (SPEC R11): kept, though its batch was not,
+    so the FSP and both operators see it on the resource's page. Immutable.
+
+    `holder_*` name the first holder the refusal named: its operator, product, and its record
+    (empty when the holder was an earlier record of the same refused batch)."""
+
+    class Reason(models.TextChoices):
+        CAPACITY = "capacity", _("More than the resource's capacity")
+        BOTH_WAYS = "both_ways", _("Activated both up and down")
+
+    at = models.DateTimeField(_("at"), default=timezone.now)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
+    system_operator = models.ForeignKey(SystemOperator, models.PROTECT, related_name="+")
+    external_id = models.CharField(_("external id"), max_length=100)
+    reason = models.CharField(_("reason"), max_length=10, choices=Reason.choices)
+    spu = models.ForeignKey(Spu, models.PROTECT, null=True, blank=True, related_name="+", db_index=False)
+    spg = models.ForeignKey(Spg, models.PROTECT, null=True, blank=True, related_name="+", db_index=False)
+    kind = models.CharField(_("kind"), max_length=10, choices=RecordKind.choices)
+    product = models.ForeignKey(Product, models.PROTECT, related_name="+", db_index=False)
+    direction = models.CharField(_("direction"), max_length=4, choices=Direction.choices)
+    quantity_mw = models.DecimalField(_("quantity (MW)"), max_digits=10, decimal_places=3)
+    # The market time units where it collided with the first holder (UTC).
+    overlap_start = models.DateTimeField(_("from"))
+    overlap_end = models.DateTimeField(_("until"))
+    holder_system_operator = models.ForeignKey(SystemOperator, models.PROTECT, related_name="+")
+    holder_product = models.ForeignKey(Product, models.PROTECT, related_name="+", db_index=False)
+    holder_record = models.ForeignKey(
+        RegisterRecord, models.PROTECT, null=True, blank=True, related_name="+", db_index=False
+    )
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        indexes = [
+            models.Index(
+                fields=["spu", "-at"], name="register_conflict_spu", condition=models.Q(spu__isnull=False)
+            ),
+            models.Index(
+                fields=["spg", "-at"], name="register_conflict_spg", condition=models.Q(spg__isnull=False)
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.reason} {self.external_id}"

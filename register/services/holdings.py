@@ -48,6 +48,12 @@ class Holding:
     so_name: str = field(compare=False)
     product_code: str = field(compare=False)
     external_id: str = field(compare=False)
+    product_id: int = field(compare=False)
+
+    @property
+    def record_id(self) -> int | None:
+        """The record's id if it is held already (not one of the batch's)."""
+        return self.order[1] if self.order[0] == 0 else None
 
     @property
     def directions(self) -> frozenset[str]:
@@ -84,7 +90,8 @@ def holdings_held(
                 period_start__gte=start - max_period())
         .values_list("record_id", "spu_id", "spg_id", "record__sender_id", "record__system_operator_id",
                      "kind", "direction", "quantity_mw", "period_start", "period_end",
-                     "record__system_operator__organisation__name", "product__code", "record__external_id")
+                     "record__system_operator__organisation__name", "product__code", "record__external_id",
+                     "product_id")
         .order_by()
     )
     held = []
@@ -117,11 +124,26 @@ class _Timeline:
         return found
 
 
+@dataclass
+class Refusal:
+    """A record of the batch that would break R11: the rule (`reason`: capacity or both_ways),
+    the first holder it collides with, and the message naming it."""
+
+    holding: Holding
+    first: Holding
+    reason: str
+    message: str
+
+    @property
+    def overlap(self) -> tuple[datetime, datetime]:
+        return max(self.first.start, self.holding.start), min(self.first.end, self.holding.end)
+
+
 def holdings_conflicts(
     *, held: list[Holding], new: list[tuple[Holding, Decimal, Decimal]], label: dict[tuple, str]
-) -> dict[int, str]:
+) -> dict[int, Refusal]:
     """The batch's records (each with the resource's capacity up and down over its period) that
-    would break the rules, by index, with the message; the others are counted in for the next."""
+    would break the rules, by index; the others are counted in for the next ones."""
     timelines: dict[tuple, _Timeline] = defaultdict(_Timeline)
     for holding in held:
         timelines[holding.resource].add(holding)
@@ -129,33 +151,34 @@ def holdings_conflicts(
     for holding, up_mw, down_mw in new:
         timeline = timelines[holding.resource]
         others = timeline.overlapping(holding.start, holding.end)
-        message = _both_ways(holding, others, label) or _over_capacity(
+        refusal = _both_ways(holding, others, label) or _over_capacity(
             holding, others, {Direction.UP: up_mw, Direction.DOWN: down_mw}, label
         )
-        if message:
-            conflicts[holding.order[1]] = message
+        if refusal:
+            conflicts[holding.order[1]] = refusal
         else:
             timeline.add(holding)
     return conflicts
 
 
-def _both_ways(holding: Holding, others: list[Holding], label: dict) -> str | None:
+def _both_ways(holding: Holding, others: list[Holding], label: dict) -> Refusal | None:
     if holding.kind != RecordKind.ACTIVATION:
         return None
     opposite = [o for o in others if o.kind == RecordKind.ACTIVATION and o.direction != holding.direction]
     if not opposite:
         return None
     first = min(opposite)
-    return _(
+    message = _(
         "%(resource)s would be activated both up and down: it is already activated %(direction)s for "
         "%(so)s, product %(product)s, %(period)s (record %(external_id)s)."
     ) % {
         "resource": label[holding.resource], "direction": direction_text(first.direction),
         **_named(first, holding),
     }
+    return Refusal(holding, first, "both_ways", message)
 
 
-def _over_capacity(holding: Holding, others: list[Holding], capacity: dict, label: dict) -> str | None:
+def _over_capacity(holding: Holding, others: list[Holding], capacity: dict, label: dict) -> Refusal | None:
     for direction in sorted(holding.directions):
         same_way = [o for o in others if direction in o.directions]
         if sum((o.mw for o in same_way), holding.mw) <= capacity[direction]:
@@ -165,7 +188,7 @@ def _over_capacity(holding: Holding, others: list[Holding], capacity: dict, labe
             total = _held_in_segment([holding, *covering])
             if total > capacity[direction]:
                 first = min(covering, key=lambda o: (o.market == holding.market, o.order))
-                return _(
+                message = _(
                     "%(resource)s would hold %(total)s MW %(direction)s from %(from)s, more than its "
                     "capacity of %(capacity)s MW: already held for %(so)s, product %(product)s, "
                     "%(period)s (record %(external_id)s)."
@@ -174,6 +197,7 @@ def _over_capacity(holding: Holding, others: list[Holding], capacity: dict, labe
                     "direction": direction_text(direction), "from": _utc(start),
                     "capacity": mw_text(capacity[direction]), **_named(first, holding),
                 }
+                return Refusal(holding, first, "capacity", message)
     return None
 
 

@@ -28,14 +28,16 @@ from register.models import RecordStatus, RegisterBatch
 from register.services.holdings import Holding, holdings_conflicts, holdings_held, resources_lock
 from register.services.lookups import Existing, Resource, existing_for_update, products_by_code, resources_for
 from register.services.parsing import MAX_BATCH, RecordInput, direction_text, mw_text, record_parse
-from register.services.writes import Revision, batch_create, revisions_write
+from register.services.writes import Revision, batch_create, conflicts_record, revisions_write
 
 
 class RecordsRefused(ApplicationError):
     """Records of a batch refused; nothing was stored. `errors`: {index: {field: [messages]}};
     `status`: 409 when every refusal is a conflict, else 400 (bad input)."""
 
-    def __init__(self, errors: dict[int, dict[str, list[str]]], *, conflicts: set[int]) -> None:
+    def __init__(
+        self, errors: dict[int, dict[str, list[str]]], *, conflicts: set[int], refusals: list | None = None
+    ) -> None:
         count = len(errors)
         message = ngettext(
             "%(count)s record refused; nothing was stored.", "%(count)s records refused; nothing was stored.",
@@ -43,6 +45,7 @@ class RecordsRefused(ApplicationError):
         ) % {"count": count}
         super().__init__(message, extra={"records": {str(i): errors[i] for i in sorted(errors)}})
         self.errors = errors
+        self.refusals = refusals or []  # the double activations (holdings.Refusal), kept by records_ingest
         self.status = 409 if conflicts >= set(errors) else 400
 
 
@@ -85,15 +88,28 @@ def batch_check(items, *, field: str = "records") -> None:
         raise ValidationError({field: [message % {"max": MAX_BATCH, "count": len(items)}]})
 
 
-@transaction.atomic
 def records_ingest(
     *, caller, system_operator: SystemOperator, records: list, revise_only: bool = False
 ) -> IngestResult:
     """Record the batch for `system_operator`, sent by `caller` (a user: the market platform
     client's, or an SO engineer). `revise_only`: every record must revise one already held.
 
-    Raises PermissionDenied, ValidationError (the batch's shape) or RecordsRefused.
+    Raises PermissionDenied, ValidationError (the batch's shape) or RecordsRefused. A batch
+    refused for double activations stores nothing but the conflicts (RegisterConflict), after
+    its own transaction was rolled back: the FSP and the operators see them on the resource.
     """
+    try:
+        return _ingest(
+            caller=caller, system_operator=system_operator, records=records, revise_only=revise_only
+        )
+    except RecordsRefused as exc:
+        if exc.refusals:
+            conflicts_record(actor=caller, system_operator=system_operator, refusals=exc.refusals)
+        raise
+
+
+@transaction.atomic
+def _ingest(*, caller, system_operator: SystemOperator, records: list, revise_only: bool) -> IngestResult:
     writer_check(caller=caller, system_operator=system_operator)
     batch_check(records)
     problems = Problems()
@@ -234,6 +250,7 @@ def _double_activation_check(writes, existing: dict[str, Existing], *, caller, s
         holding = Holding(
             (1, record.index), key, (caller.pk, system_operator.pk), record.kind, record.direction,
             record.quantity_mw, record.start, record.end, so_name, product.code, record.external_id,
+            product.pk,
         )
         new.append((holding, *resource.capacity(start=record.start, end=record.end)))
     held = holdings_held(
@@ -244,5 +261,5 @@ def _double_activation_check(writes, existing: dict[str, Existing], *, caller, s
     )
     conflicts = holdings_conflicts(held=held, new=new, label=label)
     if conflicts:
-        errors = {index: {"non_field_errors": [message]} for index, message in conflicts.items()}
-        raise RecordsRefused(errors, conflicts=set(conflicts))
+        errors = {index: {"non_field_errors": [refusal.message]} for index, refusal in conflicts.items()}
+        raise RecordsRefused(errors, conflicts=set(conflicts), refusals=list(conflicts.values()))

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from common.exceptions import ApplicationError
 from prequal.imports.sql import rows_where_in, table_insert
-from register.models import RecordRevision, RegisterBatch, RegisterRecord
+from register.models import RecordRevision, RegisterBatch, RegisterConflict, RegisterRecord
 
 RECORD_COLUMNS = ["sender_id", "system_operator_id", "external_id", "created_at"]
 REVISION_COLUMNS = [
@@ -82,3 +82,21 @@ def _db_time(moment):
 def batch_create(*, actor, system_operator, action: str, counts: dict[str, int]) -> RegisterBatch:
     return RegisterBatch.objects.create(actor=actor, system_operator=system_operator, action=action, **counts)
 
+
+
+def conflicts_record(*, actor, system_operator, refusals: list) -> None:
+    """Keep the double activations a batch was refused for (holdings.Refusal), one row each."""
+    rows = []
+    for refusal in refusals:
+        holding, first = refusal.holding, refusal.first
+        kind, resource_id = holding.resource
+        start, end = refusal.overlap
+        rows.append(RegisterConflict(
+            actor=actor, system_operator=system_operator, external_id=holding.external_id,
+            reason=refusal.reason, spu_id=resource_id if kind == "spu" else None,
+            spg_id=resource_id if kind == "spg" else None, kind=holding.kind, product_id=holding.product_id,
+            direction=holding.direction, quantity_mw=holding.mw, overlap_start=start, overlap_end=end,
+            holder_system_operator_id=first.market[1], holder_product_id=first.product_id,
+            holder_record_id=first.record_id,
+        ))
+    RegisterConflict.objects.bulk_create(rows)

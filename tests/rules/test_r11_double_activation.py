@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 
-from register.models import RecordRevision
+from register.models import RecordRevision, RegisterConflict
 from register.services import RecordsRefused, records_cancel, records_ingest
 from tests.register.helpers import START, rec
 
@@ -117,3 +117,29 @@ def test_an_spg_is_held_up_to_its_members_capacity(world):
     message = conflict(local, world, [rec(world, "g2", spu=None, spg=world.spg.pk, quantity_mw="0.3")])
 
     assert "SPG GA would hold 0.6 MW up" in message
+
+
+def test_a_refused_double_activation_is_kept_as_a_conflict_though_its_batch_is_not(world):
+    tso(world, [rec(world, "nordic-1", quantity_mw="0.3", at=START + timedelta(minutes=45), hours=0.25)])
+    conflict(local, world, [rec(world, "flex-0", quantity_mw="0.1", at=START + timedelta(hours=3)),
+                            rec(world, "flex-1", quantity_mw="0.3")])
+
+    kept = RegisterConflict.objects.get()
+    assert (kept.actor, kept.system_operator, kept.external_id, kept.reason) == (
+        world.flex, world.cast.local, "flex-1", "capacity"
+    )
+    assert (kept.spu, kept.spg, kept.kind, kept.product, kept.direction) == (
+        world.spu, None, "award", world.local_product, "up"
+    )
+    assert kept.overlap_start == START + timedelta(minutes=45)
+    assert kept.overlap_end == START + timedelta(hours=1)
+    assert (kept.holder_system_operator, kept.holder_product) == (world.cast.tso, world.mfrr)
+    assert kept.holder_record.external_id == "nordic-1"
+    assert not RecordRevision.objects.filter(record__external_id="flex-0").exists()
+
+
+def test_bad_input_keeps_no_conflict(world):
+    with pytest.raises(RecordsRefused):
+        tso(world, [rec(world, quantity_mw="9")])
+
+    assert not RegisterConflict.objects.exists()
