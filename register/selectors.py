@@ -8,14 +8,21 @@ registered for; the NRA everything.
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from accounts.selectors import user_roles
 from observability.models import SystemOperator
+from prequal.models import Spg, Spu
 from prequal.selectors.resources import spg_list_for_user, spu_list_for_user
 from register.callers import PLATFORM, register_caller
-from register.models import RecordRevision, RegisterRecord
+from register.models import RecordRevision, RegisterConflict, RegisterRecord
+from register.services.parsing import max_period
+
+# The window of a resource's page: what it held lately and what it will hold soon.
+PAGE_PAST, PAGE_AHEAD, PAGE_ROWS = timedelta(days=30), timedelta(hours=48), 200
 
 
 def record_list_for_user(*, user) -> QuerySet[RecordRevision]:
@@ -51,3 +58,18 @@ def record_get_for_user(*, user, pk: int) -> RegisterRecord:
 def record_revisions(*, record: RegisterRecord) -> QuerySet[RecordRevision]:
     """Every revision of the record, oldest first, with the batch that wrote it (who, when)."""
     return record.revisions.select_related("batch__actor", "product").order_by("revision")
+
+
+def resource_register_for_user(*, user, resource: Spu | Spg, now: datetime) -> dict:
+    """The section of an SPU's or SPG's page: the awards and activations of the last 30 days and
+    the next 48 hours the user may read (at most PAGE_ROWS, soonest first), and the double
+    activations refused on the resource in those 30 days. The page itself is scoped by prequal."""
+    on = {"spu": resource} if isinstance(resource, Spu) else {"spg": resource}
+    since, until = now - PAGE_PAST, now + PAGE_AHEAD
+    records = record_list_for_user(user=user).filter(
+        period_end__gt=since, period_start__lt=until, period_start__gte=since - max_period(), **on
+    ).order_by("period_start", "pk")[:PAGE_ROWS]
+    conflicts = RegisterConflict.objects.filter(at__gte=since, **on).select_related(
+        "system_operator__organisation", "holder_system_operator__organisation", "product", "holder_product"
+    )[:50]
+    return {"records": list(records), "conflicts": list(conflicts), "limit": PAGE_ROWS}
