@@ -154,7 +154,15 @@ def bulk(django_db_setup, django_db_blocker):
             tables = connection.introspection.django_table_names(only_existing=True, include_views=False)
             cursor.execute(f"TRUNCATE {', '.join(map(connection.ops.quote_name, tables))} CASCADE")
             cursor.execute(LOAD)
-            for table in tables:
+            # A partitioned table (the activation register's) takes the setting on its partitions.
+            cursor.execute(
+                "SELECT p.relname, c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid"
+                " JOIN pg_class p ON p.oid = i.inhparent WHERE p.relkind = 'p'"
+            )
+            partitions: dict[str, list[str]] = {}
+            for parent, child in cursor.fetchall():
+                partitions.setdefault(parent, []).append(child)
+            for table in (each for name in tables for each in partitions.get(name, [name])):
                 quoted = connection.ops.quote_name(table)
                 cursor.execute(f"ALTER TABLE {quoted} SET (autovacuum_enabled = off)")
             cursor.execute(f"SET default_statistics_target = {STATISTICS_TARGET}")
