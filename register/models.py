@@ -175,6 +175,11 @@ class RecordRevision(models.Model):
                 fields=["record"], name="register_current_record", condition=models.Q(is_current=True)
             ),
             models.Index(fields=["batch"], name="register_revision_batch"),
+            # Lists (the API, newest first): a page off the index, not a sort of the register.
+            models.Index(
+                fields=["period_start", "id"], name="register_current_start",
+                condition=models.Q(is_current=True),
+            ),
         ]
 
     def __str__(self) -> str:
