@@ -125,7 +125,7 @@ def _ingest(*, caller, system_operator: SystemOperator, records: list, revise_on
     )
     writes, unchanged = _plan(resolved, existing, problems, revise_only=revise_only)
     problems.raise_any()
-    _double_activation_check(writes, existing, caller=caller, system_operator=system_operator)
+    _double_activation_check(writes, caller=caller, system_operator=system_operator)
     counts = {"received": len(records), "created": sum(1 for _w, old in writes if old is None),
               "unchanged": unchanged}
     counts["revised"] = len(writes) - counts["created"]
@@ -239,7 +239,7 @@ def _conflict_message(record: RecordInput, old: Existing) -> str:
     ) % values
 
 
-def _double_activation_check(writes, existing: dict[str, Existing], *, caller, system_operator) -> None:
+def _double_activation_check(writes, *, caller, system_operator) -> None:
     if not writes:
         return
     new, label = [], {}
