@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "observability",
     "prequal",
     "forecasts",
+    "register",
     "limits",
     "reports",
     "demo",
@@ -148,6 +149,9 @@ GRIDPREQUAL_AREA_MAX_EXPANDED_BYTES = env_int("GRIDPREQUAL_AREA_MAX_EXPANDED_BYT
 GRIDPREQUAL_SITE_URL = env_str("GRIDPREQUAL_SITE_URL", "http://127.0.0.1:8000")
 # Temporary limits last at most this many days (SPEC R7: they must not replace prequalification).
 GRIDPREQUAL_LIMIT_MAX_DAYS = env_int("GRIDPREQUAL_LIMIT_MAX_DAYS", 7)
+# The activation register (SPEC R11): the longest period one award or activation may cover (it
+# bounds the months a query for some market time units reads).
+GRIDPREQUAL_REGISTER_MAX_PERIOD_DAYS = env_int("GRIDPREQUAL_REGISTER_MAX_PERIOD_DAYS", 31)
 # Map background tiles ({z}/{x}/{y} URL template). Empty: no tiles, areas on a plain background.
 GRIDPREQUAL_MAP_TILE_URL = env_str("GRIDPREQUAL_MAP_TILE_URL", "")
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
@@ -196,6 +200,9 @@ SPECTACULAR_SETTINGS = {
         # Temporary limits: their derived status, and the direction shared with products.
         "LimitStatusEnum": "limits.models.LimitStatus",
         "DirectionEnum": "prequal.models.Direction",
+        # The activation register's records.
+        "RecordKindEnum": "register.models.RecordKind",
+        "RecordStatusEnum": "register.models.RecordStatus",
     },
 }
 

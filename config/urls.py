@@ -10,6 +10,7 @@ api_patterns = [
     path("", include("observability.api_urls")),
     path("", include("prequal.api_urls")),
     path("", include("forecasts.api_urls")),
+    path("", include("register.api_urls")),
     path("", include("limits.api_urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),

@@ -7,7 +7,9 @@ class LimitsConfig(AppConfig):
     verbose_name = _("Temporary limits")
 
     def ready(self) -> None:
-        # Market platform clients are limits'; forecasts reads their registrations through this.
-        from limits.activation.access import forecast_readers_register
+        from limits.activation.access import forecast_readers_register, register_callers_hand_over
 
+        # Market platform clients are limits'; forecasts reads their registrations through this.
         forecast_readers_register()
+        # The register (below limits) scopes market platform clients as the activation check does.
+        register_callers_hand_over()

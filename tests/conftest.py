@@ -145,6 +145,14 @@ def grid(cast):
 
 
 @pytest.fixture
+def world(cast, registry):
+    """Products and two market platforms for the activation-register tests (tests/register/helpers.py)."""
+    from tests.register.helpers import make_world
+
+    return make_world(cast, registry)
+
+
+@pytest.fixture
 def platform_token(cast):
     """The token key of a market platform client (the activation check's callers per bid),
     registered for the TSO (which procures the balancing products)."""

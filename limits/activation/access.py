@@ -26,6 +26,7 @@ from common.db import fetch_all, instance, model_columns
 from forecasts.access import platform_registrations_reader_set
 from observability.models import ConnectionPoint, SystemOperator
 from prequal.models import Case, Product, Spg, Spu
+from register.callers import caller_resolver_set
 
 PLATFORM, SO, NRA, FSP = "platform", "so", "nra", "fsp"
 
@@ -116,6 +117,11 @@ def forecast_readers_register() -> None:
     """Hand forecasts (a layer below) the reader of platform registrations: a client reads the
     forecasts of the operators it is registered for (SPEC §4). From limits' AppConfig.ready()."""
     platform_registrations_reader_set(_platform_registrations)
+
+
+def register_callers_hand_over() -> None:
+    """The register scopes its callers by this module's rule (LimitsConfig.ready; register.callers)."""
+    caller_resolver_set(activation_caller)
 
 
 def activation_system_operators_for_user(*, caller: ActivationCaller):

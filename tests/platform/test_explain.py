@@ -157,10 +157,16 @@ def bulk(django_db_setup, django_db_blocker):
             cursor.execute(LOAD)
         so_readers_rebuild()  # loaded past the services, like bench/refdata.py
         with connection.cursor() as cursor:
-            # A partitioned table (forecasts' values) holds no rows itself: no storage parameters.
-            cursor.execute("SELECT relname FROM pg_class WHERE relkind = 'p'")
-            partitioned = {name for (name,) in cursor.fetchall()}
-            for table in sorted(set(tables) - partitioned):
+            # A partitioned table (the activation register's, forecasts' values) takes the setting
+            # on its partitions.
+            cursor.execute(
+                "SELECT p.relname, c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid"
+                " JOIN pg_class p ON p.oid = i.inhparent WHERE p.relkind = 'p'"
+            )
+            partitions: dict[str, list[str]] = {}
+            for parent, child in cursor.fetchall():
+                partitions.setdefault(parent, []).append(child)
+            for table in (each for name in tables for each in partitions.get(name, [name])):
                 quoted = connection.ops.quote_name(table)
                 cursor.execute(f"ALTER TABLE {quoted} SET (autovacuum_enabled = off)")
             cursor.execute(f"SET default_statistics_target = {STATISTICS_TARGET}")
