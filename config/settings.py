@@ -60,6 +60,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "common.middleware.SecurityHeadersMiddleware",  # Content-Security-Policy, Permissions-Policy
     "common.busy.DatabaseBusyMiddleware",  # "database is locked" from a view: 503 with Retry-After
+    "common.error_pages.ErrorPagesInDebugMiddleware",  # the site's 404 page with DEBUG on too
     "axes.middleware.AxesMiddleware",  # last: turns a lock-out into a 429 answer
 ]
 
@@ -158,6 +159,8 @@ GRIDPREQUAL_LIMIT_MAX_DAYS = env_int("GRIDPREQUAL_LIMIT_MAX_DAYS", 7)
 # The activation register (SPEC R11): the longest period one award or activation may cover (it
 # bounds the months a query for some market time units reads).
 GRIDPREQUAL_REGISTER_MAX_PERIOD_DAYS = env_int("GRIDPREQUAL_REGISTER_MAX_PERIOD_DAYS", 31)
+# With DEBUG on (make run), 404s show the site's page, not Django's technical one (common/error_pages.py).
+GRIDPREQUAL_ERROR_PAGES_IN_DEBUG = env_bool("GRIDPREQUAL_ERROR_PAGES_IN_DEBUG", True)
 # Map background tiles ({z}/{x}/{y} URL template). Empty: no tiles, areas on a plain background.
 GRIDPREQUAL_MAP_TILE_URL = env_str("GRIDPREQUAL_MAP_TILE_URL", "")
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
