@@ -60,7 +60,8 @@ def notification_read_all(request: HttpRequest) -> HttpResponse:
 def email_preferences(request: HttpRequest) -> HttpResponse:
     chosen = email_preferences_for_user(user=request.user)
     initial = {"email_kinds": [kind for kind, email in chosen.items() if email]}
-    form = EmailPreferencesForm(request.POST or None, initial=initial)
+    # Bound on every POST: nothing ticked (no field sent at all) means e-mail off for every kind.
+    form = EmailPreferencesForm(request.POST if request.method == "POST" else None, initial=initial)
     if request.method == "POST" and form.is_valid():
         email_preferences_set(user=request.user, email_kinds=form.cleaned_data["email_kinds"])
         messages.success(request, _("Your e-mail preferences are saved."))

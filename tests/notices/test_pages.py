@@ -150,6 +150,13 @@ def test_preferences_default_to_email_on_and_are_kept(client, cast):
     assert not EmailPreference.objects.exclude(user=cast.local_engineer).exists()
 
 
+def test_nothing_ticked_turns_every_email_off(client, cast):
+    login(client, cast.local_engineer)
+    assert client.post(reverse("notices:preferences"), {}).status_code == 302
+    assert set(EmailPreference.objects.filter(user=cast.local_engineer).values_list("email", flat=True)) == {
+        False}
+
+
 def test_an_unknown_kind_is_refused_and_nothing_stored(client, cast):
     login(client, cast.local_engineer)
     response = client.post(reverse("notices:preferences"), {"email_kinds": ["case_submitted", "<script>"]})
