@@ -212,6 +212,8 @@ SPECTACULAR_SETTINGS = {
         # The activation register's records.
         "RecordKindEnum": "register.models.RecordKind",
         "RecordStatusEnum": "register.models.RecordStatus",
+        # In-app notifications (issue 15).
+        "NotificationKindEnum": "notices.models.Notification.Kind",
     },
 }
 
