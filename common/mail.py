@@ -10,6 +10,7 @@ from collections.abc import Iterable, Iterator
 from itertools import groupby
 
 from django.conf import settings
+from django.core import checks
 from django.core.mail import EmailMessage, get_connection
 from django.utils import translation
 
@@ -17,7 +18,20 @@ SUBJECT_PREFIX = "[gridprequal] "
 
 
 def site_url(path: str) -> str:
-    return getattr(settings, "GRIDPREQUAL_SITE_URL", "http://127.0.0.1:8000").rstrip("/") + path
+    """`path` on the installation's public address (settings.GRIDPREQUAL_PUBLIC_URL)."""
+    return settings.GRIDPREQUAL_PUBLIC_URL.rstrip("/") + path
+
+
+@checks.register(checks.Tags.security, deploy=True)
+def check_public_url(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+    """Read by `manage.py check --deploy`: without a public address e-mail links have no host."""
+    if getattr(settings, "GRIDPREQUAL_PUBLIC_URL", ""):
+        return []
+    return [checks.Warning(
+        "GRIDPREQUAL_PUBLIC_URL is not set: links in e-mails would have no host.",
+        hint="Set it to the address users open, e.g. https://gridprequal.example.org.",
+        id="gridprequal.W001",
+    )]
 
 
 def recipients(users: Iterable) -> list[tuple[str, str]]:

@@ -18,6 +18,19 @@ def env_str(name: str, default: str | None = None) -> str:
     return value
 
 
+def env_url(name: str, default: str) -> str:
+    """An absolute http(s) address without a trailing slash ("" when unset and no default)."""
+    value = os.environ.get(name, default).strip().rstrip("/")
+    if value:
+        parsed = urlparse(value)
+        if parsed.scheme not in {"http", "https"} or not parsed.netloc or parsed.query or parsed.fragment:
+            raise ImproperlyConfigured(
+                f"{name} must be an absolute http(s) address such as https://gridprequal.example.org, "
+                f"not {value!r}."
+            )
+    return value
+
+
 def env_bool(name: str, default: bool = False) -> bool:
     raw = os.environ.get(name)
     if raw is None:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from django.utils.translation import gettext_lazy as _
 
-from config.env import database_from_url, env_bool, env_int, env_list, env_str
+from config.env import database_from_url, env_bool, env_int, env_list, env_str, env_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "axes",
     "common",
     "accounts",
+    "notices",  # in-app notifications and e-mail preferences: the accounts layer
     "observability",
     "prequal",
     "forecasts",
@@ -59,6 +60,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "common.middleware.SecurityHeadersMiddleware",  # Content-Security-Policy, Permissions-Policy
     "common.busy.DatabaseBusyMiddleware",  # "database is locked" from a view: 503 with Retry-After
+    "common.error_pages.ErrorPagesInDebugMiddleware",  # the site's 404 page with DEBUG on too
     "axes.middleware.AxesMiddleware",  # last: turns a lock-out into a 429 answer
 ]
 
@@ -77,6 +79,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.roles",
+                "notices.context_processors.unread",
             ],
         },
     },
@@ -145,13 +148,19 @@ GRIDPREQUAL_MAX_UPLOAD_BYTES = env_int("GRIDPREQUAL_MAX_UPLOAD_BYTES", 50 * 1024
 # this many bytes (checked on the archive's directory, before anything is extracted).
 GRIDPREQUAL_AREA_MAX_VERTICES = env_int("GRIDPREQUAL_AREA_MAX_VERTICES", 5_000_000)
 GRIDPREQUAL_AREA_MAX_EXPANDED_BYTES = env_int("GRIDPREQUAL_AREA_MAX_EXPANDED_BYTES", 200 * 1024 * 1024)
-# The address e-mails link to (notifications are sent from workers, outside any request).
-GRIDPREQUAL_SITE_URL = env_str("GRIDPREQUAL_SITE_URL", "http://127.0.0.1:8000")
+# The installation's public address (scheme, host, port if any, path prefix if any): every link in
+# an e-mail starts with it (notifications are sent from workers, outside any request). Production
+# sets it (`check --deploy` warns when it is missing); the embedded default (scripts/run-embedded)
+# derives it from the address it listens on. GRIDPREQUAL_SITE_URL is its former name.
+_EMBEDDED_URL = f"http://{env_str('GRIDPREQUAL_ADDR', '127.0.0.1:8000')}" if DEBUG else ""
+GRIDPREQUAL_PUBLIC_URL = env_url("GRIDPREQUAL_PUBLIC_URL", env_url("GRIDPREQUAL_SITE_URL", _EMBEDDED_URL))
 # Temporary limits last at most this many days (SPEC R7: they must not replace prequalification).
 GRIDPREQUAL_LIMIT_MAX_DAYS = env_int("GRIDPREQUAL_LIMIT_MAX_DAYS", 7)
 # The activation register (SPEC R11): the longest period one award or activation may cover (it
 # bounds the months a query for some market time units reads).
 GRIDPREQUAL_REGISTER_MAX_PERIOD_DAYS = env_int("GRIDPREQUAL_REGISTER_MAX_PERIOD_DAYS", 31)
+# With DEBUG on (make run), 404s show the site's page, not Django's technical one (common/error_pages.py).
+GRIDPREQUAL_ERROR_PAGES_IN_DEBUG = env_bool("GRIDPREQUAL_ERROR_PAGES_IN_DEBUG", True)
 # Map background tiles ({z}/{x}/{y} URL template). Empty: no tiles, areas on a plain background.
 GRIDPREQUAL_MAP_TILE_URL = env_str("GRIDPREQUAL_MAP_TILE_URL", "")
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
@@ -203,6 +212,8 @@ SPECTACULAR_SETTINGS = {
         # The activation register's records.
         "RecordKindEnum": "register.models.RecordKind",
         "RecordStatusEnum": "register.models.RecordStatus",
+        # In-app notifications (issue 15).
+        "NotificationKindEnum": "notices.models.Notification.Kind",
     },
 }
 

@@ -19,6 +19,7 @@ import time_machine
 from forecasts.services import grid_zone_upload
 from limits.models import TargetKind
 from limits.services import limit_create
+from notices.models import Notification
 from prequal.models import Assessment, Case, Direction, Product
 from prequal.services.cases import assessment_decide, case_create_draft, case_submit
 from tests.factories import (
@@ -182,6 +183,9 @@ def make_world(cast) -> dict:
         "assessment": Assessment.objects.get(case=submitted, system_operator=cast.local),
         "limit": limit,
         "zone": zone,
+        # FSP A's user's own notification (issue 15): nobody else reads or marks it.
+        "notice": Notification.objects.create(
+            user=cast.fsp_a_user, kind=Notification.Kind.CASE_SUBMITTED, subject="Case", url="/"),
     }
 
 

@@ -272,6 +272,20 @@ ROWS = [
     ("limits:limit-edit", "post", "limit", None, (REDIRECT, HIDDEN, DENIED, HIDDEN, DENIED)),
     ("limits:limit-lift", "post", "limit", None, (REDIRECT, HIDDEN, DENIED, HIDDEN, DENIED)),
     ("limits:activation-check", "get", None, None, (REDIRECT, OK, OK, OK, OK)),
+    # In-app notifications (issue 15): each user reads and marks only their own; the world's
+    # notification is FSP A's user's, so every role here gets 404 for it. Marking all read and
+    # saving one's preferences touch only the caller's own rows, and redirect.
+    ("api:notification-list", "get", None, None, (UNAUTH, OK, OK, OK, OK)),
+    ("api:notification-read", "post", "notice", None, (UNAUTH, HIDDEN, HIDDEN, HIDDEN, HIDDEN)),
+    ("api:notification-read-all", "post", None, None, (UNAUTH, OK, OK, OK, OK)),
+    ("api:notification-preferences", "get", None, None, (UNAUTH, OK, OK, OK, OK)),
+    # An empty body names no kinds (email_kinds is required): past the check to a 400.
+    ("api:notification-preferences", "put", None, None, (UNAUTH, BAD, BAD, BAD, BAD)),
+    ("notices:list", "get", None, None, (REDIRECT, OK, OK, OK, OK)),
+    ("notices:read", "post", "notice", None, (REDIRECT, HIDDEN, HIDDEN, HIDDEN, HIDDEN)),
+    ("notices:read-all", "post", None, None, (REDIRECT, REDIRECT, REDIRECT, REDIRECT, REDIRECT)),
+    ("notices:preferences", "get", None, None, (REDIRECT, OK, OK, OK, OK)),
+    ("notices:preferences", "post", None, None, (REDIRECT, REDIRECT, REDIRECT, REDIRECT, REDIRECT)),
 ]
 
 

@@ -164,6 +164,7 @@ def test_check_deploy_is_clean_with_the_production_settings(tmp_path):
         DJANGO_SECRET_KEY=_random_secret(),
         DJANGO_ALLOWED_HOSTS="x",
         DJANGO_SECURE="true",
+        GRIDPREQUAL_PUBLIC_URL="https://x",
         DATABASE_URL=f"sqlite:///{tmp_path / 'deploy.sqlite3'}",
     )
     result = subprocess.run(
