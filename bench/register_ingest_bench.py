@@ -148,6 +148,34 @@ def measure(preset: dict, made: dict) -> dict:
     }
 
 
+def retention_measure(fill) -> dict:
+    """At scale, after the ingest: the annual report's register figures for the fill's first year,
+    retention of the first 40 days (a month's partition dropped whole, the next one's first days
+    row by row), the figures again: they must be equal."""
+    from django.conf import settings
+
+    from observability.models import SystemOperator
+    from register.selectors_figures import register_year_figures
+    from register.services.retention import register_retention_run
+
+    operator_ids = list(SystemOperator.objects.values_list("pk", flat=True))
+
+    def figures():
+        return register_year_figures(operator_ids=operator_ids, year=fill.start.year)
+
+    before, report_before, _cpu = benchkit.timed(figures)
+    now = fill.start + timedelta(days=40 + settings.GRIDPREQUAL_REGISTER_RETENTION_DAYS)
+    result, retention_seconds, _cpu = benchkit.timed(lambda: register_retention_run(now=now))
+    after, report_after, _cpu = benchkit.timed(figures)
+    if after != before:
+        raise RuntimeError("the annual figures changed with retention")
+    return {
+        "report_before": report_before, "report_after": report_after, "retention": retention_seconds,
+        "summarised": result.summarised, "revisions_removed": result.revisions_removed,
+        "dropped": result.partitions_dropped, "year": fill.start.year,
+    }
+
+
 def rows(r: dict) -> list[dict]:
     return [benchkit.budget_row(
         what=f"register ingest: batches of {r['preset']['size']:,} into {r['held']:,} records "
@@ -187,10 +215,24 @@ def section(r: dict, command: str) -> str:
         "| — |",
         f"| **ratio to the floor** | **{r['floor_rate'] / r['rate']:.1f}×** | — |",
         "",
+        *_retention_lines(r.get("retention")),
         f"Wall times; {benchkit.busy_note()}",
         end,
         "",
     ])
+
+
+def _retention_lines(t: dict | None) -> list[str]:
+    if not t:
+        return []
+    return [
+        f"Then retention at scale (no budget): the annual report's register figures for {t['year']} took "
+        f"{t['report_before']:.1f} s; retention of the first 40 days summarised {t['summarised']:,} records "
+        f"and removed {t['revisions_removed']:,} revisions in {t['retention']:.1f} s (partitions dropped "
+        f"whole: {', '.join(t['dropped']) or 'none'}); the figures read again in {t['report_after']:.1f} s "
+        "were equal.",
+        "",
+    ]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -203,6 +245,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="register-ingest-bench-") as tmp:
         made = prepare(preset, tmp)
         result = measure(preset, made)
+        result["retention"] = retention_measure(made["fill"])
     print(json.dumps({k: result[k] for k in ("rate", "floor_rate", "batch_rates", "held")}), flush=True)
     command = benchkit.shown_command("register_ingest_bench.py", argv)
     benchkit.finish(args, bench="register_ingest", command=command, section=section(result, command), key=KEY,
