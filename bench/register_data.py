@@ -14,7 +14,8 @@ What other benches may rely on (kept stable):
 - records of one resource never overlap each other: a resource holds at most half its capacity
   in any market time unit, so any further record of at most half its capacity passes the
   double-activation check;
-- external ids are `fill-<n>` (zero-padded), for the products' procuring operators.
+- external ids are `fill-<n>` (zero-padded), for the products' procuring operators;
+- the register's rollup (RegisterSummary, read by the annual report) counts them.
 
 On PostgreSQL the records are written by INSERT … SELECT generate_series, then each month's
 revisions into its new partition before it is attached (indexes built once, foreign keys checked
@@ -110,6 +111,7 @@ def register_fill(
         else:
             _fill_sqlite(plan, products=products, resources=resources, batches=batches)
             partitions = []
+        _rollup(batches)
     benchkit.analyze()
     return Fill(n_records, len(resources), start, end, slot, time.perf_counter() - started, partitions)
 
@@ -234,6 +236,15 @@ SELECT %(record_base)s + i, %(sender)s, pr.so_id, 'fill-' || lpad(i::text, 10, '
 FROM generate_series(%(lo)s::bigint, %(hi)s::bigint - 1) AS i JOIN _fill_prod pr ON pr.n = i %% %(products)s
 """
 CHUNK = 1_000_000
+
+
+def _rollup(batches: dict[int, int]) -> None:
+    """The fill's figures into the register's rollup (RegisterSummary), from the rows themselves."""
+    from register.models import RecordRevision
+    from register.selectors_figures import revisions_monthly_figures
+    from register.services.rollup import rollup_add
+
+    rollup_add(revisions_monthly_figures(RecordRevision.objects.filter(batch_id__in=sorted(batches.values()))))
 
 
 def _ids_reserve(cursor, table: str, count: int) -> int:

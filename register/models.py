@@ -237,12 +237,11 @@ class RegisterConflict(_AuditRow):
 
 
 class RegisterSummary(models.Model):
-    """What retention kept of records older than GRIDPREQUAL_REGISTER_RETENTION_DAYS
-    (register.services.retention): per operator, product, kind, direction and month of the start
-    (the first day, in settings.TIME_ZONE: the annual report's months), the current, active
-    records' count, their kW and kW × minutes (exact integers: MW have three decimals and
-    periods are whole minutes). The annual figures add these to the records still held in
-    detail (register.selectors_figures), so they read the same before and after retention."""
+    """The register's rollup (register.services.rollup): per operator, product, kind, direction
+    and month of the start (the first day, in settings.TIME_ZONE: the annual report's months),
+    the current, active records' count, their kW and kW × minutes (exact integers: MW have three
+    decimals and periods are whole minutes). Kept at every write; the annual report reads it
+    alone, and retention removes detail only, so the year reads the same before and after."""
 
     system_operator = models.ForeignKey(
         SystemOperator, models.PROTECT, related_name="+", verbose_name=_("system operator")
@@ -251,7 +250,8 @@ class RegisterSummary(models.Model):
     kind = models.CharField(_("kind"), max_length=10, choices=RecordKind.choices)
     direction = models.CharField(_("direction"), max_length=4, choices=Direction.choices)
     month = models.DateField(_("month"))
-    records = models.PositiveBigIntegerField(_("records"), default=0)
+    # Signed: a write adds and subtracts in one statement (INSERT … ON CONFLICT DO UPDATE).
+    records = models.BigIntegerField(_("records"), default=0)
     kw = models.BigIntegerField(_("kW"), default=0)
     kw_minutes = models.BigIntegerField(_("kW × minutes"), default=0)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)

@@ -1,6 +1,6 @@
-"""The register's figures per operator and month (SPEC R9, R11): what retention keeps of old
-records (RegisterSummary) and what the annual report reads — one rule for both, so the annual
-figures read the same before and after retention.
+"""The register's figures per operator and month (SPEC R9, R11): the annual report reads the
+rollup (RegisterSummary, kept at every write by register.services.rollup); the same figures
+computed from the records held in detail (`revisions_monthly_figures`) rebuild it and check it.
 
 A record counts with its current, active revision, in the month (settings.TIME_ZONE) its period
 starts; its figures are its kW (MW × 1000) and kW × minutes (energy: MWh = kW·min / 60,000),
@@ -116,21 +116,11 @@ class OperatorYear:
 
 
 def register_year_figures(*, operator_ids: list[int], year: int) -> dict[int, OperatorYear]:
-    """Per operator id: the year's figures (settings.TIME_ZONE), from the records held in detail
-    plus the summaries of those retention removed. Three queries."""
+    """Per operator id: the year's figures (settings.TIME_ZONE) from the rollup
+    (register.services.rollup, RegisterSummary), and the double activations refused for it. Two
+    queries, over a few hundred rows whatever the register holds."""
     zone = figures_time_zone()
-    start, end = datetime(year, 1, 1, tzinfo=zone), datetime(year + 1, 1, 1, tzinfo=zone)
     figures: dict[int, OperatorYear] = defaultdict(OperatorYear)
-    detailed = (
-        RecordRevision.objects.filter(
-            is_current=True, status=RecordStatus.ACTIVE, record__system_operator_id__in=operator_ids,
-            period_start__gte=start, period_start__lt=end,
-        ).order_by()
-        .values_list("record__system_operator_id", "kind")
-        .annotate(n=Count("pk"), kw_minutes=Sum(_KwMinutes()))
-    )
-    for so_id, kind, n, kw_minutes in detailed:
-        figures[so_id].add(kind, n, kw_minutes or 0)
     summarised = (
         RegisterSummary.objects.filter(
             system_operator_id__in=operator_ids, month__gte=date(year, 1, 1), month__lt=date(year + 1, 1, 1)
@@ -140,6 +130,7 @@ def register_year_figures(*, operator_ids: list[int], year: int) -> dict[int, Op
     )
     for so_id, kind, n, kw_minutes in summarised:
         figures[so_id].add(kind, n, kw_minutes)
+    start, end = datetime(year, 1, 1, tzinfo=zone), datetime(year + 1, 1, 1, tzinfo=zone)
     conflicts = (
         RegisterConflict.objects.filter(system_operator_id__in=operator_ids, at__gte=start, at__lt=end)
         .order_by().values_list("system_operator_id").annotate(n=Count("pk"))

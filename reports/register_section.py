@@ -1,9 +1,9 @@
 """The annual report's register section (SPEC R9, R11; issue 14): per operator, the awards and
 activations sent for it in the year (count, MWh) and the double activations refused.
 
-The figures come from register.selectors_figures: the records held in detail plus the monthly
-summaries of those retention removed, so the section reads the same before and after retention.
-Three queries whatever the register's size.
+The figures come from the register's rollup (register.selectors_figures; kept at every write,
+untouched by retention), so the section reads the same before and after retention: two queries
+over a few hundred rows whatever the register's size.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
-"""Retention of the activation register (issue 14): records whose period started before
-GRIDPREQUAL_REGISTER_RETENTION_DAYS ago are summarised into RegisterSummary rows (per operator,
-product, kind, direction and month: register.selectors_figures, the annual report's rule) and
-their revisions removed, in one transaction. The annual figures read the same afterwards.
+"""Retention of the activation register (issue 14): the revisions of records whose period
+started before GRIDPREQUAL_REGISTER_RETENTION_DAYS ago are removed, in one transaction. Their
+figures stay in the rollup (RegisterSummary, per operator, product, kind, direction and month:
+register.services.rollup), which the annual report reads: it reads the same afterwards.
 
 On PostgreSQL a month partition wholly before the cut-off is dropped at once; the month the
 cut-off falls in (and the DEFAULT partition) lose their old rows one by one. A record is removed
@@ -22,8 +22,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from register.models import RecordRevision, RegisterSummary
-from register.selectors_figures import MonthFigures, revisions_monthly_figures
+from register.models import RecordRevision
 from register.services.partitions import DEFAULT, months_from, partitions_existing
 
 logger = logging.getLogger(__name__)
@@ -33,63 +32,32 @@ LOCK_KEY = 0x5245_5445  # its own advisory lock: two runs take turns
 @dataclass
 class RetentionResult:
     cutoff: datetime
-    summarised: int = 0  # current, active records counted into summaries
     revisions_removed: int = 0
     records_removed: int = 0
     partitions_dropped: list[str] = field(default_factory=list)
 
 
 def retention_cutoff(*, now: datetime | None = None) -> datetime:
-    """The instant before which a record's period must start to be summarised and removed."""
+    """The instant before which a record's period must start to be removed."""
     return (now or timezone.now()) - timedelta(days=settings.GRIDPREQUAL_REGISTER_RETENTION_DAYS)
 
 
 def register_retention_run(*, now: datetime | None = None, dry_run: bool = False) -> RetentionResult:
-    """Summarise and remove what is older than the retention; `dry_run`: count only."""
+    """Remove what is older than the retention (the rollup counts it already); `dry_run`:
+    count only."""
     cutoff = retention_cutoff(now=now)
-    old = RecordRevision.objects.filter(period_start__lt=cutoff)
     result = RetentionResult(cutoff=cutoff)
     with transaction.atomic():
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LOCK_KEY])
-        figures = revisions_monthly_figures(old)
-        result.summarised = sum(f.records for f in figures)
         if dry_run:
-            result.revisions_removed = old.count()
+            result.revisions_removed = RecordRevision.objects.filter(period_start__lt=cutoff).count()
             return result
-        _summaries_add(figures)
         result.revisions_removed, result.records_removed, result.partitions_dropped = _remove(cutoff)
-    logger.info("register retention before %s: %s records summarised, %s revisions and %s records removed",
-                cutoff, result.summarised, result.revisions_removed, result.records_removed)
+    logger.info("register retention before %s: %s revisions and %s records removed",
+                cutoff, result.revisions_removed, result.records_removed)
     return result
-
-
-def _summaries_add(figures: list[MonthFigures]) -> None:
-    """Add the figures to the summary rows of their keys (made when missing). Three statements."""
-    if not figures:
-        return
-    existing = {
-        (s.system_operator_id, s.product_id, s.kind, s.direction, s.month): s
-        for s in RegisterSummary.objects.select_for_update().filter(month__in={f.month for f in figures})
-    }
-    new, changed = [], []
-    for figure in figures:
-        summary = existing.get(figure.key)
-        if summary is None:
-            new.append(RegisterSummary(
-                system_operator_id=figure.system_operator_id, product_id=figure.product_id, kind=figure.kind,
-                direction=figure.direction, month=figure.month, records=figure.records, kw=figure.kw,
-                kw_minutes=figure.kw_minutes,
-            ))
-        else:
-            summary.records += figure.records
-            summary.kw += figure.kw
-            summary.kw_minutes += figure.kw_minutes
-            summary.updated_at = timezone.now()
-            changed.append(summary)
-    RegisterSummary.objects.bulk_create(new)
-    RegisterSummary.objects.bulk_update(changed, ["records", "kw", "kw_minutes", "updated_at"])
 
 
 def _partitions_drop(cursor, cutoff: datetime) -> list[str]:

@@ -1,6 +1,6 @@
 """Retention of the register (issue 14): records older than GRIDPREQUAL_REGISTER_RETENTION_DAYS
-are summarised per operator, product, kind, direction and month, then removed; the annual figures
-read the same before and after (computed, summarised, computed again: equal)."""
+are removed, their figures kept in the rollup (per operator, product, kind, direction and month);
+the annual figures read the same before and after (computed, removed, computed again: equal)."""
 
 from __future__ import annotations
 
@@ -71,9 +71,9 @@ def test_the_annual_figures_are_the_same_after_retention(held):
     assert (tso.awards, tso.activations, tso.activation_kw_minutes) == (4, 1, 200 * 60)
     assert tso.award_kw_minutes == 200 * 60 + 200 * 120 + 200 * 60 + 100 * 60
     assert before[held.cast.local.pk].conflicts == 1
-    assert result.summarised == 4  # r1, r2, r3, r6: current, active, before the cut-off
+    assert result.revisions_removed == 7  # r1, r2, r3, r5 (2), r6 (2: the current one went)
     assert RegisterSummary.objects.filter(month=date(2030, 1, 1)).count() == 2  # awards, activations
-    assert sum(RegisterSummary.objects.values_list("records", flat=True)) == 4
+    assert sum(RegisterSummary.objects.values_list("records", flat=True)) == 5  # r5 cancelled
 
 
 def test_only_what_started_after_the_cut_off_stays_in_detail(held):
@@ -92,17 +92,18 @@ def test_a_second_run_finds_nothing_and_the_figures_still_hold(held):
 
     again = register_retention_run(now=NOW)
 
-    assert (again.summarised, again.revisions_removed, again.records_removed) == (0, 0, 0)
+    assert (again.revisions_removed, again.records_removed) == (0, 0)
     assert _figures(held) == before
 
 
-def test_later_runs_add_to_the_month_already_summarised(held):
+def test_later_runs_remove_more_and_the_rollup_stays(held):
     before = _figures(held)
     register_retention_run(now=NOW)
 
     later = register_retention_run(now=datetime(2030, 3, 1, tzinfo=UTC))
 
-    assert later.summarised == 1  # r4
+    assert later.revisions_removed == 1  # r4
+    assert not RecordRevision.objects.exists()
     assert _figures(held) == before
     assert RegisterSummary.objects.get(month=date(2030, 2, 1), kind="award").records == 2  # r3, r4
 
@@ -120,11 +121,11 @@ def test_the_command_counts_on_a_dry_run_and_changes_nothing(held, settings):
     settings.GRIDPREQUAL_REGISTER_RETENTION_DAYS = (datetime.now(UTC) - NOW).days + 10
     call_command("register_retention", "--dry-run", stdout=out)
 
-    assert "Would summarise 4 record(s) and remove 6 revision(s)" in out.getvalue()
-    assert RecordRevision.objects.count() == 8 and not RegisterSummary.objects.exists()
+    assert "Would remove 6 revision(s)" in out.getvalue()
+    assert RecordRevision.objects.count() == 8
 
     call_command("register_retention", stdout=out)
-    assert "Summarised 4 record(s)" in out.getvalue()
+    assert "Removed 7 revision(s) and 4 record(s)" in out.getvalue()
     assert RecordRevision.objects.count() == 1
 
 
@@ -145,4 +146,4 @@ def test_beat_runs_retention_daily_through_the_task(held, settings):
     assert entry.enabled and (entry.interval.every, entry.interval.period) == (1, "days")
     settings.GRIDPREQUAL_REGISTER_RETENTION_DAYS = (datetime.now(UTC) - NOW).days + 10
 
-    assert register_retention_task() == 4
+    assert register_retention_task() == 7

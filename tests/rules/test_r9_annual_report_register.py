@@ -79,14 +79,14 @@ def test_the_csv_and_xlsx_have_every_register_figure(client, held):
             assert rows[name] == expected, (fmt, name)
 
 
-def test_the_figures_are_the_same_after_retention_summarised_the_year(client, held, settings):
+def test_the_figures_are_the_same_after_retention_removed_the_year(client, held, settings):
     user = held.cast.nra_analyst
     before = parse_csv(b"".join(download(client, user, "csv").streaming_content))
     settings.GRIDPREQUAL_REGISTER_RETENTION_DAYS = 30
 
     result = register_retention_run(now=utc(2026, 3, 1))
 
-    assert result.summarised == 6  # every current, active record of 2025 (and the next year's)
+    assert result.revisions_removed == 8  # every revision of 2025 (and the next year's)
     after = parse_csv(b"".join(download(client, user, "csv").streaming_content))
     assert after["register"] == before["register"]
     assert {row[0]: row for row in after["register"]}["All operators"] == EXPECTED["All operators"]
@@ -107,14 +107,14 @@ def test_an_so_member_sees_its_own_operator_only(client, held):
                                                                          "0.30", "1"]}
 
 
-def test_the_section_takes_three_queries_whatever_the_register_holds(held, django_assert_num_queries):
+def test_the_section_takes_two_queries_whatever_the_register_holds(held, django_assert_num_queries):
     ops = [(so.pk, so.organisation.name, "", so.tier) for so in (held.cast.tso, held.cast.local)]
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(2):
         register_table(ops=ops, year=YEAR)
     more = [rec(held, f"more-{i}", at=utc(2025, 10, 1, 10) + timedelta(hours=2 * i)) for i in range(50)]
     records_ingest(caller=held.nordic, system_operator=held.cast.tso, records=more)
 
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(2):
         table = register_table(ops=ops, year=YEAR)
 
     assert list(table.rows())[0][1] == 53
