@@ -230,6 +230,12 @@ class RegisterConflict(_AuditRow):
             models.Index(
                 fields=["spg", "-at"], name="register_conflict_spg", condition=models.Q(spg__isnull=False)
             ),
+            # Retention removes records a conflict does not name; without it, each removed record's
+            # foreign-key check would read every conflict.
+            models.Index(
+                fields=["holder_record"], name="register_conflict_holder",
+                condition=models.Q(holder_record__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:
