@@ -161,6 +161,9 @@ GRIDPREQUAL_LIMIT_MAX_DAYS = env_int("GRIDPREQUAL_LIMIT_MAX_DAYS", 7)
 GRIDPREQUAL_REGISTER_MAX_PERIOD_DAYS = env_int("GRIDPREQUAL_REGISTER_MAX_PERIOD_DAYS", 31)
 # With DEBUG on (make run), 404s show the site's page, not Django's technical one (common/error_pages.py).
 GRIDPREQUAL_ERROR_PAGES_IN_DEBUG = env_bool("GRIDPREQUAL_ERROR_PAGES_IN_DEBUG", True)
+# Records whose period started more than this many days ago are summarised per operator, product,
+# kind, direction and month (the annual report's figures) and removed (register.services.retention).
+GRIDPREQUAL_REGISTER_RETENTION_DAYS = env_int("GRIDPREQUAL_REGISTER_RETENTION_DAYS", 400)
 # Map background tiles ({z}/{x}/{y} URL template). Empty: no tiles, areas on a plain background.
 GRIDPREQUAL_MAP_TILE_URL = env_str("GRIDPREQUAL_MAP_TILE_URL", "")
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024

@@ -230,7 +230,47 @@ class RegisterConflict(_AuditRow):
             models.Index(
                 fields=["spg", "-at"], name="register_conflict_spg", condition=models.Q(spg__isnull=False)
             ),
+            # Retention removes records a conflict does not name; without it, each removed record's
+            # foreign-key check would read every conflict.
+            models.Index(
+                fields=["holder_record"], name="register_conflict_holder",
+                condition=models.Q(holder_record__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.reason} {self.external_id}"
+
+
+class RegisterSummary(models.Model):
+    """The register's rollup (register.services.rollup): per operator, product, kind, direction
+    and month of the start (the first day, in settings.TIME_ZONE: the annual report's months),
+    the current, active records' count, their kW and kW × minutes (exact integers: MW have three
+    decimals and periods are whole minutes). Kept at every write; the annual report reads it
+    alone, and retention removes detail only, so the year reads the same before and after."""
+
+    system_operator = models.ForeignKey(
+        SystemOperator, models.PROTECT, related_name="+", verbose_name=_("system operator")
+    )
+    product = models.ForeignKey(Product, models.PROTECT, related_name="+", verbose_name=_("product"))
+    kind = models.CharField(_("kind"), max_length=10, choices=RecordKind.choices)
+    direction = models.CharField(_("direction"), max_length=4, choices=Direction.choices)
+    month = models.DateField(_("month"))
+    # Signed: a write adds and subtracts in one statement (INSERT … ON CONFLICT DO UPDATE).
+    records = models.BigIntegerField(_("records"), default=0)
+    kw = models.BigIntegerField(_("kW"), default=0)
+    kw_minutes = models.BigIntegerField(_("kW × minutes"), default=0)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        ordering = ["month", "system_operator", "product", "kind", "direction"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["system_operator", "product", "kind", "direction", "month"],
+                name="register_summary_key",
+            )
+        ]
+        indexes = [models.Index(fields=["month", "system_operator"], name="register_summary_month")]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.kind} {self.direction} ({self.records})"

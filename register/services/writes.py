@@ -11,9 +11,11 @@ from django.db import IntegrityError, connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from common.db import fetch_all, model_columns
 from common.exceptions import ApplicationError
 from prequal.imports.sql import rows_where_in, table_insert
-from register.models import RecordRevision, RegisterBatch, RegisterConflict, RegisterRecord
+from register.models import RecordRevision, RecordStatus, RegisterBatch, RegisterConflict, RegisterRecord
+from register.services.rollup import rollup_change
 
 RECORD_COLUMNS = ["sender_id", "system_operator_id", "external_id", "created_at"]
 REVISION_COLUMNS = [
@@ -35,8 +37,9 @@ class Revision:
 
 
 def revisions_write(*, batch: RegisterBatch, revisions: list[Revision]) -> None:
-    """Create the records that are new, mark the current revisions of the others as past, and
-    insert the revisions, current. Four statements whatever the number."""
+    """Create the records that are new, mark the current revisions of the others as past, insert
+    the revisions, current, and change the rollup by what they hold (register.services.rollup).
+    Five statements whatever the number."""
     sender_id, so_id = batch.actor_id, batch.system_operator_id
     now = _db_time(timezone.now())
     new = [r.external_id for r in revisions if r.record_id is None]
@@ -57,20 +60,47 @@ def revisions_write(*, batch: RegisterBatch, revisions: list[Revision]) -> None:
             if revision.record_id is None:
                 revision.record_id = ids[revision.external_id]
     past = [r.record_id for r in revisions if r.revision > 1]
-    if past:
-        RecordRevision.objects.filter(record_id__in=past, is_current=True).update(is_current=False)
+    replaced = _currents_replace(past) if past else []
+    ops = connection.ops  # once: `connection` is a proxy, each attribute a lookup
     table_insert(RecordRevision._meta.db_table, REVISION_COLUMNS, [
-        _revision_row(revision, batch_id=batch.pk, now=now) for revision in revisions
+        _revision_row(revision, batch_id=batch.pk, now=now, ops=ops) for revision in revisions
     ])
+    rollup_change(
+        system_operator_id=so_id,
+        added=[_held(r.content) for r in revisions if r.status == RecordStatus.ACTIVE],
+        removed=[held for status, *held in replaced if status == RecordStatus.ACTIVE],
+    )
 
 
-def _revision_row(revision: Revision, *, batch_id: int, now) -> tuple:
+_HELD = ("status", "product_id", "kind", "direction", "quantity_mw", "period_start", "period_end")
+
+
+def _currents_replace(record_ids: list[int]) -> list[tuple]:
+    """Mark the current revisions of these records as past; what they held (status first)."""
+    where, params = (
+        ("record_id = ANY(%s)", [record_ids]) if connection.vendor == "postgresql"
+        else (f"record_id IN ({', '.join(['%s'] * len(record_ids))})", record_ids)
+    )
+    return fetch_all(
+        f"UPDATE {RecordRevision._meta.db_table} SET is_current = false WHERE {where} AND is_current"
+        f" RETURNING {', '.join(_HELD)}",
+        params, columns=model_columns(RecordRevision, _HELD),
+    )
+
+
+def _held(content: tuple) -> tuple:
+    """What a revision's content (RecordInput.content) holds, as the rollup counts it."""
+    kind, _resource_kind, _resource_id, product_id, direction, mw, start, end = content
+    return product_id, kind, direction, mw, start, end
+
+
+def _revision_row(revision: Revision, *, batch_id: int, now, ops) -> tuple:
     kind, resource_kind, resource_id, product_id, direction, mw, start, end = revision.content
     spu_id, spg_id = (resource_id, None) if resource_kind == "spu" else (None, resource_id)
     return (
         revision.record_id, revision.revision, True, revision.status, kind, spu_id, spg_id, product_id,
-        direction, connection.ops.adapt_decimalfield_value(mw, 10, 3), _db_time(start), _db_time(end),
-        batch_id, now,
+        direction, ops.adapt_decimalfield_value(mw, 10, 3), ops.adapt_datetimefield_value(start),
+        ops.adapt_datetimefield_value(end), batch_id, now,
     )
 
 
