@@ -286,7 +286,8 @@ def test_a_platform_reads_a_resource_a_point_and_a_zone_for_a_period(cast, grid,
     spg = SpgFactory(fsp=cast.fsp_a, bidding_zone="SE3")
     SpgMembershipFactory(spg=spg, spu=grid.spu, valid_from=PUBLISH_AT - timedelta(days=1))
     client = platform_for(cast.local)
-    period = {"as_of": LATER.isoformat(), "start": DAY.isoformat(), "end": (DAY + timedelta(hours=1)).isoformat()}
+    end = DAY + timedelta(hours=1)
+    period = {"as_of": LATER.isoformat(), "start": DAY.isoformat(), "end": end.isoformat()}
     answers = {
         "spg": client.get(reverse("api:forecast-spg", args=[spg.pk]), {"as_of": LATER.isoformat()}),
         "spu": client.get(reverse("api:forecast-spu", args=[grid.spu.pk]), {"as_of": LATER.isoformat()}),
