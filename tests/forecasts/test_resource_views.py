@@ -171,3 +171,22 @@ def test_the_overview_takes_the_least_headroom_and_the_worst_level(cast, grid, z
     assert south.first_congested is None
     first = (DAY - overview.start) // timedelta(minutes=15)
     assert south.timeline.headroom["up"][first : first + 5] == [2, 2, 2, 2, None]
+
+
+def _page_queries(client, user, name, pk) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        assert login(client, user).get(reverse(name, args=[pk])).status_code == 200
+    return len(queries)
+
+
+@pytest.mark.parametrize("name", ["forecasts:spg-forecast", "forecasts:spg-forecast-map"])
+def test_a_resource_page_reads_in_a_constant_number_of_queries(client, cast, grid, spg, published, name):
+    _page_queries(client, cast.fsp_a_user, name, spg.pk)  # the login's and the caches' first reads
+    few = _page_queries(client, cast.fsp_a_user, name, spg.pk)
+    # A second member in SOUTH, and more rows in both zones: more zones, members and rows.
+    cp = ConnectionPointFactory(connecting_so=cast.local, latitude=59.1, longitude=17.8)
+    spu = SpuFactory(fsp=cast.fsp_a, connection_point=cp)
+    SpgMembershipFactory(spg=spg, spu=spu, valid_from=PUBLISH_AT - timedelta(days=1))
+    rows = day_rows("SOUTH", hours=8, mtu=15) + day_rows("NORTH", start=DAY + timedelta(hours=4), hours=4)
+    publish(cast, rows, mtu=15, at=LATER - timedelta(minutes=5))
+    assert _page_queries(client, cast.fsp_a_user, name, spg.pk) == few
