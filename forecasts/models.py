@@ -172,3 +172,30 @@ class ForecastValue(models.Model):
 
     def __str__(self) -> str:
         return f"{self.zone_id} {self.start:%Y-%m-%d %H:%M} {self.direction}"
+
+
+class CongestionNotice(models.Model):
+    """An FSP told that a forecast turned likely or certain for a zone around one of its resources,
+    for one market time unit and direction (R12): the record that keeps the notification from
+    being repeated for the same zone, period and level, and what it said. Written by
+    forecasts.notifications; never edited."""
+
+    fsp = models.ForeignKey("prequal.Fsp", models.CASCADE, related_name="+", verbose_name=_("FSP"))
+    zone = models.ForeignKey(GridZone, models.PROTECT, related_name="+", verbose_name=_("grid zone"))
+    start = models.DateTimeField(_("start"))
+    direction = models.CharField(_("direction"), max_length=4, choices=Direction.choices)
+    level = models.PositiveSmallIntegerField(_("congestion level"), choices=CongestionLevel.choices)
+    publication = models.ForeignKey(
+        Publication, models.PROTECT, related_name="notices", verbose_name=_("publication")
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["fsp", "zone", "start", "direction", "level"], name="congestion_notice_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"FSP {self.fsp_id}: zone {self.zone_id} {self.start:%Y-%m-%d %H:%M} {self.direction}"

@@ -19,9 +19,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from forecasts import partitions
-from forecasts.models import ForecastValue, GridZone, Horizon, Publication
+from forecasts.models import CongestionLevel, ForecastValue, GridZone, Horizon, Publication
 from forecasts.rows import RowRules, rows_check, rows_from_csv, rows_from_json
 from forecasts.services.zones import grid_zone_can_manage
+from forecasts.tasks import forecast_congestion_notify_task
 from observability.models import SystemOperator
 from prequal.imports.sql import table_insert
 
@@ -135,7 +136,15 @@ def publication_create(
         last_end=last_end,
     )
     _values_insert(publication=publication, rows=checked)
+    _notify_on_commit(publication=publication, rows=checked)
     return publication
+
+
+def _notify_on_commit(*, publication: Publication, rows) -> None:
+    """With likely or certain rows, the FSPs concerned are told after commit (R12)."""
+    if any(row.level >= CongestionLevel.LIKELY for row in rows):
+        publication_id = publication.pk
+        transaction.on_commit(lambda: forecast_congestion_notify_task.delay(publication_id), robust=True)
 
 
 def _values_insert(*, publication: Publication, rows) -> None:
