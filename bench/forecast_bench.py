@@ -325,7 +325,8 @@ def section(*, command: str, vendor: str, sizes: dict, ingested: dict, year_rows
         "| --- | --- | --- | --- | --- |",
         f"| day-ahead publication of every operator: {ingested['rows']:,} rows in {ingested['publications']} "
         f"publications (`publication_create`, CSV) | **{ingested['seconds']:.2f} s** "
-        f"(CPU {ingested['cpu']:.2f} s) | ≤ {BUDGET_INGEST_S:.0f} s ({ok(ingested['seconds'], BUDGET_INGEST_S)}) "
+        f"(CPU {ingested['cpu']:.2f} s) | ≤ {BUDGET_INGEST_S:.0f} s "
+        f"({ok(ingested['seconds'], BUDGET_INGEST_S)}) "
         f"| bare insert of the rows {ingested['floor']:.2f} s "
         f"| {ingested['seconds'] / ingested['floor']:.1f}× |",
         f"| a resource's 48-hour forecast (`forecast_for_spu`, as the FSP), {read['n']} reads | "
