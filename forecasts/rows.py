@@ -179,6 +179,8 @@ class _Memo:
 
 def _text(row: Mapping, name: str) -> str:
     value = row.get(name)
+    if value.__class__ is str:  # a CSV's cells (most rows): no conversion
+        return value.strip()
     return "" if value is None else str(value).strip()
 
 

@@ -123,7 +123,8 @@ def publication_create(
         raise PublicationRefused(problems)
     first = min(row.start for row in checked)
     last_end = max(row.start for row in checked) + timedelta(minutes=mtu_minutes)
-    partitions.partitions_create(sorted({partitions.month_of(row.start) for row in checked}))
+    starts = {row.start for row in checked}  # distinct: a day's 384,000 rows have 96
+    partitions.partitions_create(sorted({partitions.month_of(start) for start in starts}))
     publication = Publication.objects.create(
         system_operator=system_operator,
         horizon=horizon,
