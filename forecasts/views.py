@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from common.pagination import paginate
 from common.uploads import upload_refusal
+from forecasts.discipline import discipline_for_page
 from forecasts.forms import PublishForm, ZoneUploadForm
 from forecasts.selectors import grid_zone_versions_current, publication_list_for_user
 from forecasts.services import PublicationRefused, grid_zone_upload, publication_create
@@ -40,6 +41,7 @@ def _page(request: HttpRequest, *, zone_form=None, publish_form=None, problems=N
             "publish_form": publish_form
             or (PublishForm(operators=engineer_of) if writes else None),
             "problems": problems,
+            "discipline": discipline_for_page(system_operators=operators),
         },
         status=status,
     )

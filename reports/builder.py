@@ -31,6 +31,7 @@ from limits.selectors import limit_figures_per_so
 from observability.models import SystemOperator
 from prequal.models import Assessment
 from reports.decisions import decision_list_rows
+from reports.forecasts import forecast_table
 from reports.selectors import (
     REPORT_TIME_ZONE,
     report_decisions,
@@ -245,6 +246,7 @@ def report_build(
             outcome_rows=[*outcome_rows, outcome_total], time_rows=time_rows, histogram_rows=histogram_rows
         ),
         *_limit_tables(limit_rows=limit_rows, month_rows=month_rows),
+        Table(*forecast_table(operators=operators, year=year, now=now or timezone.now())),
         Table(
             "conditional_and_refused", _("Conditional and refused decisions"),
             [_("Operator"), _("Case"), _("Round"), _("FSP"), _("Resource"), _("Product"), _("Outcome"),

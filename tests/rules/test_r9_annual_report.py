@@ -162,6 +162,9 @@ class Data:
             "limits_per_month": [
                 [f"2025-{m:02d}", *months.get(f"{m:02d}", ("0", "0"))] for m in range(1, 13)
             ],
+            # No operator has grid zones here: none is judged (tests/rules/test_r9_r12_forecast_report.py).
+            "forecasts": [[so.organisation.name, "0", "0", "0", "0", ""] for so in ops]
+            + [["All operators", "0", "0", "0", "0", ""]],
             "conditional_and_refused": decisions,
         }
 
