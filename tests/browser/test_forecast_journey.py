@@ -22,6 +22,7 @@ from forecasts.models import Publication
 from tests.browser.test_journey import Session
 from tests.forecasts.helpers import DAY, PUBLISH_AT, make_zones
 from tests.services import chromium
+from tests.workflow_helpers import ensure_default_deadline_rule
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 LIKELY_AT = DAY + timedelta(hours=1)  # 02:00 in Stockholm (CET)
@@ -35,6 +36,7 @@ def browser(live_server):
 
 @pytest.fixture
 def world(cast, grid):
+    ensure_default_deadline_rule()  # a transactional test before this one may have flushed it
     make_zones(cast)
     grid.prequalify(spu=grid.spu)
     with time_machine.travel(PUBLISH_AT, tick=True):
