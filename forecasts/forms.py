@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from forecasts.models import MTU_CHOICES, Horizon
@@ -58,3 +59,28 @@ class PublishForm(_OperatorForm):
         except UnicodeDecodeError:
             self.add_error("file", _("The CSV text is not UTF-8."))
             return None
+
+
+class AsOfForm(forms.Form):
+    """The moment a resource's forecast is read as of (local time; default now): what was published
+    by then, for the 48 hours from it. Not in the future: nothing is published there yet."""
+
+    as_of = forms.DateTimeField(
+        label=_("As of"),
+        required=False,
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        help_text=_("What was published and valid at this moment; empty for now."),
+    )
+
+    def clean_as_of(self):
+        value = self.cleaned_data["as_of"]
+        if value is not None and value > timezone.now():
+            raise forms.ValidationError(_("Choose a moment in the past, or leave it empty for now."))
+        return value
+
+    def moment(self):
+        """The moment asked for, or now (also when the form is not valid: its errors show)."""
+        if self.is_valid() and self.cleaned_data["as_of"] is not None:
+            return self.cleaned_data["as_of"]
+        return timezone.now()

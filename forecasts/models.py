@@ -172,3 +172,64 @@ class ForecastValue(models.Model):
 
     def __str__(self) -> str:
         return f"{self.zone_id} {self.start:%Y-%m-%d %H:%M} {self.direction}"
+
+
+class CongestionNotice(models.Model):
+    """An FSP told that a forecast turned likely or certain for a zone around one of its resources,
+    for one market time unit and direction (R12): the record that keeps the notification from
+    being repeated for the same zone, period and level, and what it said. Written by
+    forecasts.notifications; never edited."""
+
+    fsp = models.ForeignKey("prequal.Fsp", models.CASCADE, related_name="+", verbose_name=_("FSP"))
+    zone = models.ForeignKey(GridZone, models.PROTECT, related_name="+", verbose_name=_("grid zone"))
+    start = models.DateTimeField(_("start"))
+    direction = models.CharField(_("direction"), max_length=4, choices=Direction.choices)
+    level = models.PositiveSmallIntegerField(_("congestion level"), choices=CongestionLevel.choices)
+    publication = models.ForeignKey(
+        Publication, models.PROTECT, related_name="notices", verbose_name=_("publication")
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["fsp", "zone", "start", "direction", "level"], name="congestion_notice_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"FSP {self.fsp_id}: zone {self.zone_id} {self.start:%Y-%m-%d %H:%M} {self.direction}"
+
+
+class PublicationDeadline(models.Model):
+    """When the day-ahead forecast for a delivery day D is due (R12): `days_before` D at
+    `local_time` in the publishing operator's time zone, e.g. D-1 10:00. Data per jurisdiction,
+    edited in the admin, versioned by `valid_from` like the assessment deadline rules; an empty
+    jurisdiction applies to every country without a rule of its own. Read by
+    forecasts.discipline (the SO page, the annual report)."""
+
+    jurisdiction = models.CharField(
+        _("jurisdiction"), max_length=2, blank=True,
+        help_text=_("ISO country code of the publishing SO (e.g. SE); empty applies to every country."),
+    )
+    name = models.CharField(_("name"), max_length=120)
+    legal_basis = models.CharField(_("legal basis"), max_length=200, blank=True)
+    days_before = models.PositiveSmallIntegerField(
+        _("days before delivery"), default=1, help_text=_("1: the day before the delivery day (D-1).")
+    )
+    local_time = models.TimeField(
+        _("local time"), help_text=_("The latest time on that day, in the operator's time zone.")
+    )
+    valid_from = models.DateTimeField(_("valid from"))
+
+    class Meta:
+        ordering = ["jurisdiction", "-valid_from"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["jurisdiction", "valid_from"], name="forecast_deadline_one_version"
+            )
+        ]
+
+    def __str__(self) -> str:
+        day = f"D-{self.days_before}" if self.days_before else "D"
+        return f"{self.jurisdiction or '*'}: {day} {self.local_time:%H:%M}"

@@ -39,6 +39,8 @@ class ResourceForecast:
     start: datetime
     end: datetime
     zones: list
+    # The (lon, lat) rows of the resource's connection points (read by the map).
+    points: np.ndarray = field(default_factory=lambda: np.empty((0, 2)))
 
 
 @dataclass
@@ -199,7 +201,9 @@ def _resource_forecast(resource, *, reader, points, as_of: datetime) -> Resource
         reader = EVERY_ZONE
     start, end = resource_period(as_of=as_of)
     zones = forecast_for_points(reader=reader, points=points, start=start, end=end, as_of=as_of)
-    return ResourceForecast(resource=resource, as_of=as_of, start=start, end=end, zones=zones)
+    return ResourceForecast(
+        resource=resource, as_of=as_of, start=start, end=end, zones=zones, points=points
+    )
 
 
 def forecast_for_spu(*, user, pk: int, as_of: datetime | None = None) -> ResourceForecast:

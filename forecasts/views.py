@@ -1,5 +1,5 @@
-"""Pages: an SO's grid zones and forecast publications (upload, publish, list), and an SPU's
-forecasts for the next 48 hours (SPEC §5)."""
+"""Pages: an SO's grid zones and forecast publications (upload, publish, list) (SPEC §5). The
+resources' forecast pages are in forecasts.resource_views."""
 
 from __future__ import annotations
 
@@ -13,12 +13,9 @@ from django.views.decorators.http import require_GET, require_POST
 
 from common.pagination import paginate
 from common.uploads import upload_refusal
+from forecasts.discipline import discipline_for_page
 from forecasts.forms import PublishForm, ZoneUploadForm
-from forecasts.selectors import (
-    forecast_for_spu,
-    grid_zone_versions_current,
-    publication_list_for_user,
-)
+from forecasts.selectors import grid_zone_versions_current, publication_list_for_user
 from forecasts.services import PublicationRefused, grid_zone_upload, publication_create
 from observability.selectors import area_upload_operators_for_user, system_operators_for_user
 
@@ -44,6 +41,7 @@ def _page(request: HttpRequest, *, zone_form=None, publish_form=None, problems=N
             "publish_form": publish_form
             or (PublishForm(operators=engineer_of) if writes else None),
             "problems": problems,
+            "discipline": discipline_for_page(system_operators=operators),
         },
         status=status,
     )
@@ -124,20 +122,3 @@ def publish(request: HttpRequest) -> HttpResponse:
             )
             return redirect("forecasts:so-page")
     return _page(request, publish_form=form, problems=problems, status=400)
-
-
-@login_required
-@require_GET
-def spu_forecast(request: HttpRequest, pk: int) -> HttpResponse:
-    """The SPU's zones and their forecasts for the next 48 hours, as published now."""
-    found = forecast_for_spu(user=request.user, pk=pk)
-    return render(
-        request,
-        "forecasts/spu_forecast.html",
-        {
-            "spu": found.resource,
-            "zones": found.zones,
-            "start": found.start,
-            "end": found.end,
-        },
-    )

@@ -96,6 +96,15 @@ class LimitForm(forms.Form):
         label=_("Reason"), max_length=REASON_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 3})
     )
 
+    forecast_publication = forms.IntegerField(
+        label=_("Forecast cited (publication id)"), required=False, min_value=1,
+        help_text=_("Optional: the congestion forecast publication that motivated the limit."),
+    )
+    forecast_zone = forms.CharField(
+        label=_("Grid zone cited (code)"), required=False, max_length=64,
+        help_text=_("Optional, with the publication: the zone in it, e.g. T12-NORTH."),
+    )
+
     def __init__(self, *args, operators, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["system_operator"].queryset = operators

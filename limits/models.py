@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from common.text import REASON_MAX_LENGTH, bounded_text_field
+from forecasts.models import GridZone, Publication
 from limits.periods import CUT_SHORT, LimitStatus, effective_end_expression, limit_status_q, row_satisfies
 from observability.models import ConnectionPoint, SystemOperator
 from prequal.models import Direction, Spg, Spu
@@ -100,6 +101,24 @@ class TemporaryLimit(models.Model):
         blank=True,
         related_name="+",
         verbose_name=_("lifted by"),
+    )
+    # The congestion forecast that motivated the limit (R12), if the engineer cites one: a
+    # publication of the operator, and optionally the zone in it (limits.services.citations).
+    forecast_publication = models.ForeignKey(
+        Publication,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="cited_by_limits",
+        verbose_name=_("forecast cited"),
+    )
+    forecast_zone = models.ForeignKey(
+        GridZone,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("grid zone cited"),
     )
 
     objects = TemporaryLimitQuerySet.as_manager()

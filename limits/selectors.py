@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import datetime
 
 import shapely
@@ -18,6 +19,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from accounts.selectors import user_roles
+from forecasts.models import GridZone, GridZoneVersion, Publication
 from limits.models import LimitConcern, LimitEvent, TemporaryLimit
 from limits.periods import limit_status_q
 from observability.models import ConnectionPoint, ObservabilityArea, SystemOperator
@@ -98,6 +100,26 @@ def limit_get_with_rights_for_user(*, user, pk: int) -> tuple[TemporaryLimit, bo
 
 def limit_events(*, limit: TemporaryLimit) -> QuerySet[LimitEvent]:
     return LimitEvent.objects.filter(limit=limit).select_related("actor").order_by("at", "pk")
+
+
+@dataclass(frozen=True)
+class ForecastCited:
+    """The congestion forecast a limit cites (R12): its publication, zone and the zone's name then."""
+
+    publication: Publication
+    zone: GridZone | None
+    zone_name: str
+
+
+def limit_forecast_cited(*, limit: TemporaryLimit) -> ForecastCited | None:
+    """What the limit cites (shown on its page and in the API), or None; read with the limit's rights."""
+    if not limit.forecast_publication_id:
+        return None
+    publication = Publication.objects.get(pk=limit.forecast_publication_id)
+    zone = GridZone.objects.filter(pk=limit.forecast_zone_id).first() if limit.forecast_zone_id else None
+    versions = GridZoneVersion.objects.current(at=publication.published_at)
+    version = versions.filter(zone=zone).first() if zone else None
+    return ForecastCited(publication=publication, zone=zone, zone_name=version.name if version else "")
 
 
 def limit_issuers_for_user(*, user) -> QuerySet[SystemOperator]:

@@ -30,6 +30,7 @@ from limits.models import LimitStatus
 from limits.selectors import (
     current_area_geojson_for,
     limit_events,
+    limit_forecast_cited,
     limit_get_for_user,
     limit_get_with_rights_for_user,
     limit_issuers_for_user,
@@ -90,7 +91,10 @@ def limit_list(request: HttpRequest) -> HttpResponse:
 
 # What a link may fill in (?target_kind=spu&spu=12 from an SPU's page, say): the form still
 # checks every value when it is submitted.
-LIMIT_PREFILL = ("system_operator", "target_kind", "spu", "spg", "connection_point_gsrn")
+LIMIT_PREFILL = (
+    "system_operator", "target_kind", "spu", "spg", "connection_point_gsrn",
+    "forecast_publication", "forecast_zone",
+)
 ACTIVATION_PREFILL = ("system_operator", "resource_kind", "resource_id", "product", "direction")
 
 
@@ -144,7 +148,11 @@ def limit_create(request: HttpRequest) -> HttpResponse:
                 preview = previewed.publication.explain(time_zone=so.time_zone)
                 capacity_warning = previewed.capacity.warning(quantity_mw=data["quantity_mw"])
             else:
-                limit = create_limit(**kwargs)
+                cited = {
+                    "forecast_publication": data.get("forecast_publication"),
+                    "forecast_zone": data.get("forecast_zone") or "",
+                }
+                limit = create_limit(**kwargs, **cited)
                 messages.success(
                     request, _("Limit #%(id)s published; the FSPs concerned are notified.") % {"id": limit.pk}
                 )
@@ -190,8 +198,16 @@ def limit_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "area": json.loads(limit.area_geojson) if limit.area_geojson else None,
             "zone": zoneinfo.ZoneInfo(tz),
             "capacity_warning": _capacity_warning(limit, user=request.user),
+            "forecast_cited": _forecast_cited(limit, tz),
         },
     )
+
+
+def _forecast_cited(limit, tz: str) -> dict | None:
+    cited = limit_forecast_cited(limit=limit)
+    if cited is None:
+        return None
+    return {"cited": cited, "published_local": local_time_label(cited.publication.published_at, time_zone=tz)}
 
 
 @login_required

@@ -31,6 +31,7 @@ from observability.models import SystemOperator
 from prequal.models import Assessment
 from reports.decisions import decision_list_rows
 from reports.register_section import register_table
+from reports.forecasts import forecast_table
 from reports.selectors import (
     REPORT_TIME_ZONE,
     report_decisions,
@@ -232,6 +233,7 @@ def report_build(
         ),
         *_limit_tables(limit_rows=limit_rows, month_rows=month_rows),
         register_table(ops=ops, year=year),
+        Table(*forecast_table(operators=operators, year=year, now=now or timezone.now())),
         Table(
             "conditional_and_refused", _("Conditional and refused decisions"),
             [_("Operator"), _("Case"), _("Round"), _("FSP"), _("Resource"), _("Product"), _("Outcome"),

@@ -73,6 +73,17 @@ def _fresh_area_index():
     area_index_clear()
 
 
+@pytest.fixture(autouse=True)
+def _fresh_zone_index():
+    """Each test starts without the process's grid-zone index (forecasts.zone_index): its first
+    activation check reads it, whatever ran before on the worker."""
+    from forecasts.zone_index import zone_index_forget
+
+    zone_index_forget()
+    yield
+    zone_index_forget()
+
+
 # --- Real services (tests/services.py): PostgreSQL-only tests, Redis, Celery workers. ---
 
 

@@ -66,6 +66,17 @@ RESOURCE_DESCRIPTION = (
     "from as_of's quarter-hour, as published by as_of, limited to the zones the caller reads (SPEC §4)."
 )
 
+ZONE_DESCRIPTION = (
+    "Per market time unit and direction, the row of the latest publication published by as_of (a "
+    "later correction is not seen). SOs read their own zones and those in their observability "
+    "area, FSPs the zones around their units, market platforms the zones of the operators they are "
+    "registered for; others get 404."
+)
+POINT_DESCRIPTION = (
+    "Every grid zone (of every operator) whose geometry at as_of contains the point, that the "
+    "caller reads, with its rows for the period as published by as_of."
+)
+
 
 def _answer(*, as_of, start, end, zones) -> Response:
     return Response(
@@ -84,6 +95,7 @@ class ZoneForecastApi(APIView):
     @extend_schema(
         operation_id="forecast_zone_read",
         summary="A grid zone's forecast for a period, as of a moment",
+        description=ZONE_DESCRIPTION,
         parameters=[AS_OF, *PERIOD],
         responses=ForecastAnswerSerializer,
     )
@@ -128,6 +140,7 @@ class PointForecastApi(APIView):
     @extend_schema(
         operation_id="forecast_point_read",
         summary="The forecasts of the zones containing a connection point, as of a moment",
+        description=POINT_DESCRIPTION,
         parameters=[AS_OF, *PERIOD],
         responses=ForecastAnswerSerializer,
     )

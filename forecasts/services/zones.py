@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from forecasts.models import GridZone, GridZoneVersion
+from forecasts.zone_index import zone_index_forget
 from observability.area_geometry import AreaGeometry, area_error
 from observability.areas import area_file_read
 from observability.models import ObservabilityArea, SystemOperator
@@ -153,4 +154,8 @@ def grid_zone_version_store(
                 % {"code": code}
             }
         ) from exc
+    # The activation check's zone lookup (forecasts.zone_index): now here, after commit for the
+    # index a concurrent lookup may build meanwhile.
+    zone_index_forget()
+    transaction.on_commit(zone_index_forget)
     return version

@@ -8,7 +8,11 @@ direction D, Q MW, over [start, end)?
 - yellow: allowed, but a condition (cap or time window) or a temporary limit applies in the
   period, or the requested quantity is above the largest allowed quantity (which is then
   reported in max_quantity_mw; when that maximum is 0 the answer is red instead).
-- green: prequalified, and no condition or limit applies in the period.
+  A published congestion forecast of likely or certain congestion in a grid zone around the
+  resource, in the direction and period, makes a green answer yellow (forecast.py); it never
+  makes one red nor changes the largest allowed quantity.
+- green: prequalified, no condition or limit applies in the period, and no forecast says
+  congestion is likely or certain.
 
 The largest allowed quantity, per direction, is the minimum over the period of: the
 resource's capacity (SPU: its max up/down; SPG: see below), every condition cap that applies

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from limits.activation.access import EVERYTHING, ActivationCaller
 from limits.activation.case_lookup import NOT_PREQUALIFIED, _case_for, _conditions
 from limits.activation.direction import _check_direction
+from limits.activation.forecast import forecast_congestion_apply
 from limits.activation.limit_lookup import limits_overlapping, spu_point
 from limits.activation.members import spg_members
 from limits.activation.time_windows import condition_applies_during
@@ -169,6 +170,25 @@ def _combine(
     )
 
 
+def _direction_verdicts(
+    *, resource, label: str, members, direction: str, quantity_mw, conditions, limits, tz: str, readable,
+    start: datetime, end: datetime,
+) -> list[Verdict]:
+    """One verdict per direction asked ("both": up and down), each with the forecasts' word."""
+    directions = [Direction.UP, Direction.DOWN] if direction == Direction.BOTH else [direction]
+    verdicts = [
+        _check_direction(
+            resource=resource, label=label, members=members, direction=d, quantity_mw=quantity_mw,
+            conditions=conditions, limits=limits, tz=tz, readable=readable,
+        )
+        for d in directions
+    ]
+    forecast_congestion_apply(
+        verdicts=verdicts, resource=resource, members=members, start=start, end=end, tz=tz, readable=readable
+    )
+    return verdicts
+
+
 def _readable(*, caller: ActivationCaller | None, resource, case_row):
     """What of the answer the caller reads (limits.activation.access); everything without one."""
     if caller is None:
@@ -221,14 +241,10 @@ def activation_check(
     members, limits, left_out = _members_and_limits(
         resource=resource, start=start, end=end, case_row=case_row, reassessing=reassessing
     )
-    directions = [Direction.UP, Direction.DOWN] if direction == Direction.BOTH else [direction]
-    verdicts = [
-        _check_direction(
-            resource=resource, label=label, members=members, direction=d, quantity_mw=quantity_mw,
-            conditions=conditions, limits=limits, tz=tz, readable=readable,
-        )
-        for d in directions
-    ]
+    verdicts = _direction_verdicts(
+        resource=resource, label=label, members=members, direction=direction, quantity_mw=quantity_mw,
+        conditions=conditions, limits=limits, tz=tz, readable=readable, start=start, end=end,
+    )
     verdict = _combine(
         verdicts=verdicts, outcome=outcome, reassessing=reassessing, label=label, product=product,
         case_row=case_row, quantity_mw=quantity_mw, direction=direction,

@@ -21,6 +21,7 @@ from common.text import REASON_MAX_LENGTH
 from limits.models import LimitStatus, TargetKind, TemporaryLimit
 from limits.selectors import (
     limit_events,
+    limit_forecast_cited,
     limit_get_for_user,
     limit_issuers_for_user,
     limit_list_for_user,
@@ -59,6 +60,13 @@ class LimitOutputSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField()
     lifted_at = serializers.DateTimeField(allow_null=True)
     lifted_by = serializers.CharField(source="lifted_by.username", allow_null=True, default=None)
+    forecast_publication = serializers.IntegerField(
+        source="forecast_publication_id", allow_null=True,
+        help_text="The congestion forecast publication the limit cites (R12), if any.",
+    )
+    forecast_zone = serializers.IntegerField(
+        source="forecast_zone_id", allow_null=True, help_text="The grid zone of it cited, if any."
+    )
 
     def get_connection_point_gsrn(self, limit) -> str | None:
         return limit.connection_point.gsrn if limit.connection_point_id else None
@@ -145,6 +153,14 @@ class LimitListCreateApi(ListAPIView):
         start = InstantField()
         end = InstantField()
         reason = serializers.CharField(max_length=REASON_MAX_LENGTH)
+        forecast_publication = serializers.IntegerField(
+            required=False,
+            help_text="Cite the congestion forecast that motivated the limit: a publication id of the "
+            "issuing operator (R12).",
+        )
+        forecast_zone = serializers.CharField(
+            required=False, help_text="With forecast_publication: the code of the grid zone in it."
+        )
 
         class Meta:
             ref_name = "LimitCreateInput"
@@ -232,9 +248,21 @@ class LimitDetailApi(APIView):
 
     class DetailOutputSerializer(LimitAnswerSerializer):
         events = serializers.SerializerMethodField()
+        forecast = serializers.SerializerMethodField()
 
         class Meta:
             ref_name = "LimitDetail"
+
+        def get_forecast(self, limit) -> dict | None:
+            """The cited forecast (R12): its publication and zone, or null."""
+            cited = limit_forecast_cited(limit=limit)
+            return None if cited is None else {
+                "publication": cited.publication.pk,
+                "horizon": cited.publication.horizon,
+                "published_at": serializers.DateTimeField().to_representation(cited.publication.published_at),
+                "zone_code": cited.zone.code if cited.zone else None,
+                "zone_name": cited.zone_name,
+            }
 
         def get_events(self, limit) -> list[dict]:
             return LimitEventOutputSerializer(limit_events(limit=limit), many=True).data

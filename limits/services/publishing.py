@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from limits.models import LimitConcern, LimitEvent, TargetKind, TemporaryLimit
 from limits.services.checks import _prepare
+from limits.services.citations import NO_CITATION, ForecastCitation, limit_forecast_citation
 from limits.services.refusals import limit_refuse_late
 from limits.services.rules import Publication
 from limits.services.targets import Target, affected_fsp_ids
@@ -51,9 +52,17 @@ def limit_create(
     end: datetime | None,
     reason: str,
     now: datetime | None = None,
+    forecast_publication: int | None = None,
+    forecast_zone: str = "",
 ) -> TemporaryLimit:
-    """Publish a temporary limit (R7). All or nothing; a late one is refused and recorded."""
+    """Publish a temporary limit (R7). All or nothing; a late one is refused and recorded.
+
+    `forecast_publication` (an id) and `forecast_zone` (a code in it): the congestion forecast
+    that motivated the limit, if cited (limits.services.citations)."""
     now = now or timezone.now()
+    citation = limit_forecast_citation(
+        system_operator=system_operator, publication_id=forecast_publication, zone_code=forecast_zone
+    )
     values = {
         "direction": direction, "quantity_mw": quantity_mw, "start": start, "end": end, "reason": reason
     }
@@ -80,13 +89,14 @@ def limit_create(
         values={"direction": direction, "quantity_mw": Decimal(quantity_mw), "start": start, "end": end},
         reason=reason,
         now=now,
+        citation=citation,
     )
 
 
 @transaction.atomic
 def _create_save(
     *, user, system_operator: SystemOperator, target: Target, publication: Publication, values: dict,
-    reason: str, now: datetime,
+    reason: str, now: datetime, citation: ForecastCitation = NO_CITATION,
 ) -> TemporaryLimit:
     """Store the limit, its audit event and the FSPs it concerns; notify them on commit."""
     limit = TemporaryLimit.objects.create(
@@ -101,6 +111,8 @@ def _create_save(
         created_at=now,
         updated_at=now,
         latest_allowed_at=publication.latest_allowed_at,
+        forecast_publication=citation.publication,
+        forecast_zone=citation.zone,
         **_area_fields(target),
     )
     limit_event_record(

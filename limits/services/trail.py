@@ -15,7 +15,7 @@ from limits.models import LimitEvent, TemporaryLimit
 
 def limit_snapshot(limit: TemporaryLimit) -> dict:
     """The limit as its audit trail records it (LimitEvent.before/after)."""
-    return {
+    snapshot = {
         "direction": limit.direction,
         "quantity_mw": str(limit.quantity_mw),
         "start": limit.start.astimezone(UTC).isoformat(),
@@ -23,6 +23,10 @@ def limit_snapshot(limit: TemporaryLimit) -> dict:
         "reason": limit.reason,
         "lifted_at": limit.lifted_at.astimezone(UTC).isoformat() if limit.lifted_at else None,
     }
+    if limit.forecast_publication_id:  # the forecast cited (R12), only where one is
+        snapshot["forecast_publication"] = limit.forecast_publication_id
+        snapshot["forecast_zone"] = limit.forecast_zone_id
+    return snapshot
 
 
 def limit_event_record(

@@ -205,6 +205,11 @@ ROWS = [
     ("forecasts:zone-upload", "post", None, None, (REDIRECT, DENIED, DENIED, BAD, DENIED)),
     ("forecasts:publish", "post", None, None, (REDIRECT, DENIED, DENIED, BAD, DENIED)),
     ("forecasts:spu-forecast", "get", "spu", None, (REDIRECT, HIDDEN, OK, HIDDEN, OK)),
+    ("forecasts:spu-forecast-map", "get", "spu", None, (REDIRECT, HIDDEN, OK, HIDDEN, OK)),
+    ("forecasts:spg-forecast", "get", "spg", None, (REDIRECT, HIDDEN, OK, HIDDEN, OK)),
+    ("forecasts:spg-forecast-map", "get", "spg", None, (REDIRECT, HIDDEN, OK, HIDDEN, OK)),
+    # The FSP's own overview: FSP B sees its own (empty) one; SOs and the NRA read a resource's page.
+    ("forecasts:resources", "get", None, None, (REDIRECT, OK, DENIED, DENIED, DENIED)),
     ("observability:operator-detail", "get", "operator", None, (REDIRECT, OK, OK, OK, OK)),
     ("observability:connection-point-list", "get", None, None, (REDIRECT, OK, OK, OK, OK)),
     ("prequal:connection-point-detail", "get", "cp", None, (REDIRECT, HIDDEN, OK, HIDDEN, OK)),

@@ -27,7 +27,8 @@ def test_pages_work_under_the_content_security_policy(live_server, cast, wf):
         "local_engineer": ["/", "/grid/map/", f"/resources/cases/{case.pk}/", "/resources/queue/",
                            "/limits/", "/limits/new/", "/api/docs/", "/api/redoc/"],
         "nra_analyst": ["/resources/report/"],
-        "fsp_a_user": [f"/resources/spus/{wf.spu.pk}/", "/resources/cases/"],
+        "fsp_a_user": [f"/resources/spus/{wf.spu.pk}/", "/resources/cases/", "/forecasts/resources/",
+                       f"/forecasts/spus/{wf.spu.pk}/"],
     }
     problems: list[str] = []
     with chromium() as browser:
@@ -59,6 +60,11 @@ def test_pages_work_under_the_content_security_policy(live_server, cast, wf):
                     page.select_option("#id_target_kind", "area")
                     assert page.locator("[data-target-field=spu]").is_hidden()
                     assert page.locator("#limit-map .leaflet-interactive").first.is_visible()
+                if path.startswith("/forecasts/spus/"):
+                    # The forecast chart (server-side SVG) and the map with its time slider.
+                    page.wait_for_selector("#forecast-map[data-ready=true]", timeout=15000)
+                    assert page.locator("#forecast-chart svg").count() == 1
+                    assert page.locator("#forecast-slider-box").is_visible()
                 if path == "/api/docs/":
                     page.wait_for_selector(".swagger-ui .opblock", timeout=15000)
                 if path == "/api/redoc/":

@@ -277,3 +277,25 @@ def test_an_spg_and_a_point_read_over_the_api(cast, grid, zones, published, api_
         .status_code
         == 404
     )
+
+
+def test_a_platform_reads_a_resource_a_point_and_a_zone_for_a_period(cast, grid, zones, published):
+    """A market platform asks for the forecast of an SPG, an SPU, a point or a zone (SPEC R12)."""
+    from tests.factories import SpgFactory, SpgMembershipFactory
+
+    spg = SpgFactory(fsp=cast.fsp_a, bidding_zone="SE3")
+    SpgMembershipFactory(spg=spg, spu=grid.spu, valid_from=PUBLISH_AT - timedelta(days=1))
+    client = platform_for(cast.local)
+    end = DAY + timedelta(hours=1)
+    period = {"as_of": LATER.isoformat(), "start": DAY.isoformat(), "end": end.isoformat()}
+    answers = {
+        "spg": client.get(reverse("api:forecast-spg", args=[spg.pk]), {"as_of": LATER.isoformat()}),
+        "spu": client.get(reverse("api:forecast-spu", args=[grid.spu.pk]), {"as_of": LATER.isoformat()}),
+        "point": client.get(reverse("api:forecast-point", args=[grid.cp.pk]), period),
+        "zone": client.get(reverse("api:forecast-zone", args=[zones.south.pk]), period),
+    }
+    assert {name: answer.status_code for name, answer in answers.items()} == dict.fromkeys(answers, 200)
+    assert [z["code"] for z in answers["spg"].json()["zones"]] == ["NORTH"]
+    assert [z["code"] for z in answers["zone"].json()["zones"]] == ["SOUTH"]
+    # One hour of a 60-minute forecast: one row per direction.
+    assert [v["direction"] for v in answers["point"].json()["zones"][0]["values"]] == ["down", "up"]

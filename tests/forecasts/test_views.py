@@ -120,7 +120,7 @@ def test_the_fsp_sees_its_units_forecast_for_48_hours(client, cast, grid, zones)
         )
     page = html.fromstring(response.content)
     zone = '//section[contains(@class, "forecast-zone")]'
-    assert [h.text_content().split(" – ")[0] for h in page.xpath(zone + "/h2")] == ["NORTH"]
+    assert [h.text_content().split(" – ")[0] for h in page.xpath(zone + "/h3")] == ["NORTH"]
     assert page.xpath(zone + "//tbody/tr/@class") == ["level-2"]
     assert other.status_code == 404
 

@@ -166,6 +166,9 @@ class Data:
             "register": [[name, "0", "0.00", "0", "0.00", "0"] for name in (
                 *(outcomes[so.pk][0] for so in ops), "All operators"
             )],
+            # No operator has grid zones here: none is judged (tests/rules/test_r9_r12_forecast_report.py).
+            "forecasts": [[so.organisation.name, "0", "0", "0", "0", ""] for so in ops]
+            + [["All operators", "0", "0", "0", "0", ""]],
             "conditional_and_refused": decisions,
         }
 

@@ -10,6 +10,7 @@ from django.core.management.base import BaseCommand, CommandError
 from accounts.models import Membership
 from demo import sweden
 from demo.areas import demo_areas_load
+from demo.forecasts import demo_forecasts_load
 from demo.load import demo_data_load
 from demo.market import GROUP_CODE, PLATFORM_USERNAME, demo_market_load
 
@@ -76,6 +77,11 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"Group {GROUP_CODE}: case #{market['group_case'].pk}, approved except one member."
             )
+        # Issue 16: grid zones and congestion forecasts for the next two days.
+        forecasts = demo_forecasts_load()
+        self.stdout.write(
+            f"Grid zones: {forecasts['zones']} created; forecasts: {forecasts['publications']} published."
+        )
         self.stdout.write(self._logins_table())
 
     def _logins_table(self) -> str:
