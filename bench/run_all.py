@@ -31,7 +31,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from benchkit import HEADER, ROOT, is_postgres, machine_line, results_read, section_write  # noqa: E402
 
 BENCHES = (
-    "resolver", "queue", "activation", "sweep", "report", "import", "area_upload", "register_ingest", "forecast",
+    "resolver", "queue", "activation", "sweep", "report", "import", "area_upload", "register_ingest",
+    "forecast",
 )
 SUMMARY_START = "<!-- summary:start -->"
 SUMMARY_END = "<!-- summary:end -->"

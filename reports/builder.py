@@ -30,8 +30,8 @@ from limits.selectors import limit_figures_per_so
 from observability.models import SystemOperator
 from prequal.models import Assessment
 from reports.decisions import decision_list_rows
-from reports.register_section import register_table
 from reports.forecasts import forecast_table
+from reports.register_section import register_table
 from reports.selectors import (
     REPORT_TIME_ZONE,
     report_decisions,
