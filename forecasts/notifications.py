@@ -6,11 +6,12 @@ forecasts.selectors: a repeat of yesterday's "likely" tells nothing new; a "cert
 "likely" does), in a zone containing the connection point of an FSP's active SPU at the time
 of publication. Each (FSP, zone, market time unit, direction, level) is told once
 (CongestionNotice, unique): a task run twice, or a later publication saying the same, sends
-nothing more. The e-mail, one per FSP user in the user's language (common.mail), names the
+nothing more. Through notices.services.notify: in the app always, and by e-mail to each FSP
+user who keeps that kind's e-mail on, in the user's language; it names the
 zones, levels, periods (in the publishing operator's time zone) and the resources.
 
 Run after commit by forecasts.tasks.forecast_congestion_notify_task (publication_create queues
-it). `congestion_notices_record` is the part without e-mail, for an in-app channel (issue 15).
+it).
 """
 
 from __future__ import annotations
@@ -35,9 +36,11 @@ from forecasts.models import (
     Publication,
 )
 from forecasts.selectors import forecast_values_as_of
+from notices.models import Notification
+from notices.services import notify
 from prequal.models import Spu
 
-NOTIFICATION_KIND = "forecast_congestion"
+NOTIFICATION_KIND = Notification.Kind.FORECAST_CONGESTION
 
 
 @dataclass
@@ -159,32 +162,40 @@ def forecast_congestion_notify(*, publication_id: int) -> int:
     by_fsp: dict[int, list[CongestionNotice]] = defaultdict(list)
     for notice in notices:
         by_fsp[notice.fsp_id].append(notice)
-    messages = []
+    so_name = publication.system_operator.name
+    sent = 0
     for fsp_id, fsp_notices in sorted(by_fsp.items()):
-        spans = _spans(fsp_notices, versions, publication.mtu_minutes)
-        users = User.objects.filter(
-            is_active=True, memberships__role=Membership.Role.FSP_USER, memberships__organisation__fsp=fsp_id
-        ).distinct()
-        for addresses in mail.in_each_language(mail.recipients(users)):
-            body = render_to_string("forecasts/email/congestion.txt", {
-                "so": publication.system_operator.name,
-                "spans": [
-                    {
-                        "zone": span.zone, "direction": span.direction,
-                        "level": CongestionLevel(span.level).label,
-                        "start": span.start.astimezone(tz).strftime("%Y-%m-%d %H:%M %Z"),
-                        "end": span.end.astimezone(tz).strftime("%Y-%m-%d %H:%M %Z"),
-                        "resources": [
-                            (code, mail.site_url(reverse("forecasts:spu-forecast", kwargs={"pk": spu})))
-                            for f, spu, code in sorted(resources[span.zone.zone_id], key=lambda r: r[2])
-                            if f == fsp_id
-                        ],
-                    }
-                    for span in spans
-                ],
-            })
-            subject = _("Congestion forecast from %(so)s for your resources") % {
-                "so": publication.system_operator.name
-            }
-            messages += mail.messages_to(addresses, subject=subject, body=body)
-    return mail.send(messages)
+        context = {
+            "so": so_name,
+            "spans": _span_rows(
+                _spans(fsp_notices, versions, publication.mtu_minutes), resources, fsp_id, tz
+            ),
+        }
+        sent += notify(
+            users=User.objects.filter(
+                is_active=True, memberships__role=Membership.Role.FSP_USER,
+                memberships__organisation__fsp=fsp_id,
+            ).distinct(),
+            kind=NOTIFICATION_KIND, path=reverse("forecasts:resources"),
+            subject_for=lambda: _("Congestion forecast from %(so)s for your resources") % {"so": so_name},
+            body_for=lambda context=context: render_to_string("forecasts/email/congestion.txt", context),
+        )
+    return sent
+
+
+def _span_rows(spans: list[_Span], resources: dict, fsp_id: int, tz: zoneinfo.ZoneInfo) -> list[dict]:
+    """The e-mail's rows: each span in the operator's time zone with the FSP's resources in it."""
+    return [
+        {
+            "zone": span.zone, "direction": span.direction,
+            "level": CongestionLevel(span.level).label,
+            "start": span.start.astimezone(tz).strftime("%Y-%m-%d %H:%M %Z"),
+            "end": span.end.astimezone(tz).strftime("%Y-%m-%d %H:%M %Z"),
+            "resources": [
+                (code, mail.site_url(reverse("forecasts:spu-forecast", kwargs={"pk": spu})))
+                for f, spu, code in sorted(resources[span.zone.zone_id], key=lambda r: r[2])
+                if f == fsp_id
+            ],
+        }
+        for span in spans
+    ]

@@ -31,6 +31,8 @@ class Notification(models.Model):
         LIMIT_PUBLISHED = "limit_published", _("Temporary limit published")
         LIMIT_CHANGED = "limit_changed", _("Temporary limit changed")
         LIMIT_LIFTED = "limit_lifted", _("Temporary limit lifted")
+        # Congestion forecasts (forecasts.notifications): likely or certain for an FSP's resource.
+        FORECAST_CONGESTION = "forecast_congestion", _("Congestion forecast")
 
     user = models.ForeignKey(
         User, models.CASCADE, related_name="notifications", verbose_name=_("user")

@@ -13,6 +13,7 @@ from django.core import mail
 
 from forecasts.models import CongestionNotice
 from forecasts.notifications import NOTIFICATION_KIND, congestion_notices_record
+from notices.models import EmailPreference, Notification
 from tests.forecasts.helpers import DAY, PUBLISH_AT, day_rows, publish, row
 
 pytestmark = pytest.mark.django_db
@@ -58,6 +59,20 @@ def test_the_fsp_with_a_resource_in_the_zone_is_told_once(
         cast, likely_at_one(), django_capture_on_commit_callbacks, at=PUBLISH_AT + timedelta(hours=1)
     )
     assert len(mail.outbox) == 1
+
+
+def test_the_bell_hears_it_too_and_a_muted_e_mail_leaves_only_the_bell(
+    cast, grid, zones, addressed, django_capture_on_commit_callbacks
+):
+    """The same event feeds the in-app list (notices.services.notify); the FSP user's preference
+    for this kind decides only the e-mail."""
+    EmailPreference.objects.create(user=cast.fsp_a_user, kind=NOTIFICATION_KIND, email=False)
+    publish_committed(cast, likely_at_one(), django_capture_on_commit_callbacks)
+    assert mail.outbox == []
+    [notice] = Notification.objects.filter(kind=NOTIFICATION_KIND)
+    assert notice.user == cast.fsp_a_user and notice.read_at is None
+    assert notice.url == "/forecasts/resources/" and "BAT-1" in notice.body
+    assert not Notification.objects.filter(user=cast.fsp_b_user).exists()
 
 
 def test_likely_then_certain_is_told_again_and_back_to_likely_is_not(
