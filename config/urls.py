@@ -31,6 +31,7 @@ urlpatterns = [
     path("resources/", include("reports.urls")),  # the annual report keeps its /resources/report/
     path("limits/", include("limits.urls")),
     path("forecasts/", include("forecasts.urls")),
+    path("register/", include("register.urls")),
 ]
 
 # JSON error answers under /api/ (DEBUG=false); the usual pages elsewhere.

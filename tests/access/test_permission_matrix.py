@@ -272,6 +272,11 @@ ROWS = [
     ("limits:limit-edit", "post", "limit", None, (REDIRECT, HIDDEN, DENIED, HIDDEN, DENIED)),
     ("limits:limit-lift", "post", "limit", None, (REDIRECT, HIDDEN, DENIED, HIDDEN, DENIED)),
     ("limits:activation-check", "get", None, None, (REDIRECT, OK, OK, OK, OK)),
+    # My grid: each SO member sees its own operator's (another's, by ?so=: 404; see test_my_grid.py).
+    ("register:my-grid", "get", None, None, (REDIRECT, DENIED, OK, OK, DENIED)),
+    ("register:upload", "get", None, None, (REDIRECT, DENIED, DENIED, OK, DENIED)),
+    ("register:upload", "post", None, None, (REDIRECT, DENIED, DENIED, BAD, DENIED)),
+    ("register:upload-template", "get", None, None, (REDIRECT, DENIED, DENIED, OK, DENIED)),
 ]
 
 
