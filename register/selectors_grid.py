@@ -203,10 +203,15 @@ def grid_points(*, system_operator: SystemOperator, window: Window) -> list[dict
 
 def grid_conflicts(*, system_operator: SystemOperator, window: Window) -> list[RegisterConflict]:
     """Double activations refused since the window's start (at least the last 30 days) that
-    concern the operator: refused for it, or refused because it held first."""
+    concern the operator: refused for it, refused because it held first, or on a unit or group
+    in its area."""
     since = min(window.start, window.end - timedelta(days=30))
+    readers = {"system_operator_id": system_operator.pk}
     return list(RegisterConflict.objects.filter(
-        Q(system_operator=system_operator) | Q(holder_system_operator=system_operator), at__gte=since,
+        Q(system_operator=system_operator) | Q(holder_system_operator=system_operator)
+        | Q(spu_id__in=SpuReader.objects.filter(**readers).values("spu_id"))
+        | Q(spg_id__in=SpgReader.objects.filter(**readers).values("spg_id")),
+        at__gte=since,
     ).select_related(
         "system_operator__organisation", "holder_system_operator__organisation", "product", "holder_product",
         "spu", "spg",

@@ -12,6 +12,7 @@ from demo import sweden
 from demo.areas import demo_areas_load
 from demo.load import demo_data_load
 from demo.market import GROUP_CODE, PLATFORM_USERNAME, demo_market_load
+from demo.register import LOCAL_DSO, demo_register_load
 
 # (summary key, singular) in the order printed; the key is the plural.
 SUMMARY_ORDER = (
@@ -76,6 +77,13 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"Group {GROUP_CODE}: case #{market['group_case'].pk}, approved except one member."
             )
+        # Issue 14: awards and activations, a double activation refused, an area limit reached.
+        register = demo_register_load()
+        self.stdout.write(
+            f"Activation register: {register['records']} records created on {register['units']} units of "
+            f"{LOCAL_DSO}; conflict {'shown' if register['conflict'] else 'none'}; area limit "
+            f"{'#%s' % register['limit'].pk if register['limit'] else 'none'} (My grid: /register/my-grid/)."
+        )
         self.stdout.write(self._logins_table())
 
     def _logins_table(self) -> str:
