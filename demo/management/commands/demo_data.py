@@ -79,10 +79,11 @@ class Command(BaseCommand):
             )
         # Issue 14: awards and activations, a double activation refused, an area limit reached.
         register = demo_register_load()
+        limit = f"#{register['limit'].pk}" if register["limit"] else "none"
         self.stdout.write(
             f"Activation register: {register['records']} records created on {register['units']} units of "
-            f"{LOCAL_DSO}; conflict {'shown' if register['conflict'] else 'none'}; area limit "
-            f"{'#%s' % register['limit'].pk if register['limit'] else 'none'} (My grid: /register/my-grid/)."
+            f"{LOCAL_DSO}; conflict {'shown' if register['conflict'] else 'none'}; area limit {limit} "
+            "(My grid: /register/my-grid/)."
         )
         self.stdout.write(self._logins_table())
 
