@@ -60,12 +60,14 @@ def test_the_area_limit_is_reached_by_the_awards_in_it(demo):
 
 
 def test_loading_again_the_same_day_adds_nothing(demo):
-    counts = (RecordRevision.objects.count(), RegisterConflict.objects.count(), TemporaryLimit.objects.count())
+    def counts():
+        return RecordRevision.objects.count(), RegisterConflict.objects.count(), TemporaryLimit.objects.count()
+
+    before = counts()
     with time_machine.travel(NOW + timedelta(minutes=5), tick=False):
         again = demo_register_load()
     assert again["records"] == 0
-    assert counts == (RecordRevision.objects.count(), RegisterConflict.objects.count(),
-                      TemporaryLimit.objects.count())
+    assert counts() == before
 
 
 def test_the_dso_sees_them_in_my_grid(demo):
