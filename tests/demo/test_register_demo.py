@@ -61,7 +61,7 @@ def test_the_area_limit_is_reached_by_the_awards_in_it(demo):
 
 def test_loading_again_the_same_day_adds_nothing(demo):
     def counts():
-        return RecordRevision.objects.count(), RegisterConflict.objects.count(), TemporaryLimit.objects.count()
+        return tuple(model.objects.count() for model in (RecordRevision, RegisterConflict, TemporaryLimit))
 
     before = counts()
     with time_machine.travel(NOW + timedelta(minutes=5), tick=False):
