@@ -54,6 +54,16 @@ def partitions_ensure(
     return [name for name in (_partition_add(month) for month in missing) if name]
 
 
+def partitions_add(*, first: date, count: int) -> list[str]:
+    """Make sure the `count` months from `first` have a partition each (e.g. before a bulk load
+    of past months); return the names created. Nothing to do on SQLite."""
+    if connection.vendor != "postgresql":
+        return []
+    existing = partitions_existing()
+    months = [m for m in months_from(first.replace(day=1), count) if partition_name(m) not in existing]
+    return [name for name in (_partition_add(month) for month in months) if name]
+
+
 @transaction.atomic
 def _partition_add(month: date) -> str | None:
     """Create the month's partition, move its rows out of the default partition, attach it."""
