@@ -197,7 +197,7 @@ def grid_points(*, system_operator: SystemOperator, window: Window) -> list[dict
     ).values_list("spu_id", "connection_point_id"):
         by_point[point_id] += by_unit[spu_id]
     top = sorted(by_point, key=lambda pk: (-by_point[pk], pk))[:MAP_POINTS_MAX]
-    points = ConnectionPoint.objects.in_bulk(top)
+    points = ConnectionPoint.objects.select_related("connecting_so__organisation").in_bulk(top)
     return [{"point": points[pk], "mw": float(by_point[pk])} for pk in top if pk in points]
 
 

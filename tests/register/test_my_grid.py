@@ -15,7 +15,7 @@ from django.urls import reverse
 from register.charts import chart_svg
 from register.selectors_grid import LAST_30, NEXT_48, grid_chart, grid_window
 from register.services import RecordsRefused, records_ingest
-from tests.factories import SpuFactory
+from tests.factories import ConnectionPointFactory, SpuFactory
 from tests.personas import login
 from tests.register.helpers import START, rec
 
@@ -143,7 +143,8 @@ def test_queries_do_not_grow_with_units_or_records(world, client):
         records_ingest(caller=world.nordic, system_operator=world.cast.tso, records=[rec(world, "n1")])
     count()  # the first request fills per-process caches (lookups, content types)
     few = count()
-    more = [SpuFactory(fsp=world.cast.fsp_a, connection_point=world.registry["cp_a"], code=f"M-{i}")
+    more = [SpuFactory(fsp=world.cast.fsp_a, code=f"M-{i}",
+                       connection_point=ConnectionPointFactory(connecting_so=world.cast.local))
             for i in range(6)]
     with time_machine.travel(NOW - timedelta(hours=1), tick=False):
         records_ingest(caller=world.nordic, system_operator=world.cast.tso, records=[
@@ -151,7 +152,9 @@ def test_queries_do_not_grow_with_units_or_records(world, client):
             for i, spu in enumerate(more) for h in range(3)
         ])
     assert count() == few
-    assert len(page(client, world.cast.local_engineer).context["rows"]) == 7
+    response = page(client, world.cast.local_engineer)
+    assert len(response.context["rows"]) == 7
+    assert len(response.context["map_config"]["data"]["features"]) == 7
 
 
 def test_the_nav_links_my_grid_for_so_members_only(world, client):
