@@ -92,7 +92,7 @@ def _held(*, so_id: int, window: Window, spg: bool = False) -> QuerySet[RecordRe
 def _spread(rows, window: Window, into: dict[tuple, list[float]], key=lambda row: ()) -> None:
     """Add each row's MW to the buckets it overlaps, weighted by the overlap: a bucket holds the
     mean MW over its span (an hour of four 15-minute activations of 2 MW reads 2 MW)."""
-    step = window.step.total_seconds()
+    step, buckets = window.step.total_seconds(), window.buckets
     for row in rows:
         start, end = max(row["period_start"], window.start), min(row["period_end"], window.end)
         both = row["direction"] == Direction.BOTH
@@ -100,11 +100,11 @@ def _spread(rows, window: Window, into: dict[tuple, list[float]], key=lambda row
         mw = float(row["mw"])
         first = int((start - window.start).total_seconds() // step)
         last = int(-((window.start - end).total_seconds() // step))  # ceil
-        for i in range(first, min(last, window.buckets)):
+        for i in range(first, min(last, buckets)):
             b_start = window.start + i * window.step
             overlap = (min(end, b_start + window.step) - max(start, b_start)).total_seconds()
             for direction in directions:
-                series = into.setdefault((*key(row), row["kind"], direction), [0.0] * window.buckets)
+                series = into.setdefault((*key(row), row["kind"], direction), [0.0] * buckets)
                 series[i] += mw * overlap / step
 
 

@@ -82,7 +82,8 @@ def test_platform_awards_dso_sees_them_sets_an_area_limit_check_turns_yellow_the
         page = dso.page
         row = page.locator(f"table.grid-units tr[data-spu='{other.pk}']")
         assert "0.6" in row.inner_text()
-        assert page.locator("svg.grid-chart rect.bar-award-up").count() == 4  # 14:00–15:00 in quarters
+        # 14:00–15:00 in quarters: four bars of the awards' path.
+        assert page.get_attribute("svg.grid-chart path.bar-award-up", "d").count("M") == 4
         page.wait_for_selector("#area-map[data-ready=true]")
 
         # ... and stops deliveries in the area: 1 MW up from 13:00 to 16:00 local time (CEST).

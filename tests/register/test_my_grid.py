@@ -54,6 +54,9 @@ def test_the_local_engineer_sees_the_award_in_chart_map_and_table(world, held, c
     assert (row.spu, row.award_up, row.award_down, row.activation_up) == (world.spu, 0.4, 0.0, 0.0)
     up = [b for b in response.context["chart"]["bars"] if b.css == "bar-award-up"]
     assert len(up) == 4  # 10:00–11:00 in 15-minute units
+    assert response.context["chart"]["paths"] == [("bar-award-up", "".join(
+        f"M{b.x} {b.y}h{b.width}v{b.height}h{-b.width}z" for b in up
+    ))]
     feature = response.context["map_config"]["data"]["features"][0]
     assert feature["properties"]["gsrn"] == world.registry["cp_a"].gsrn
     assert feature["properties"]["mw"] == 0.4 and feature["properties"]["colour"].startswith("#")
