@@ -19,7 +19,9 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Max, Q, QuerySet, Sum
+from django.db import connection
+from django.db.models import BooleanField, Count, Max, Q, QuerySet, Sum
+from django.db.models.expressions import RawSQL
 from django.http import Http404
 
 from observability.models import ConnectionPoint, SystemOperator
@@ -33,6 +35,10 @@ NEXT_48, LAST_30 = "next48", "last30"
 PERIODS = (NEXT_48, LAST_30)
 # The map colours at most this many points (those holding the most MW in the period).
 MAP_POINTS_MAX = 500
+OVERLAP = (
+    'tstzrange("register_recordrevision"."period_start", "register_recordrevision"."period_end") '
+    "&& tstzrange(%s, %s)"
+)
 CONFLICTS_MAX = 50
 SERIES = ((RecordKind.AWARD, Direction.UP), (RecordKind.ACTIVATION, Direction.UP),
           (RecordKind.AWARD, Direction.DOWN), (RecordKind.ACTIVATION, Direction.DOWN))
@@ -82,11 +88,16 @@ def _held(*, so_id: int, window: Window, spg: bool = False) -> QuerySet[RecordRe
         scope = Q(spg_id__in=SpgReader.objects.filter(system_operator_id=so_id).values("spg_id"))
     else:
         scope = Q(spu_id__in=SpuReader.objects.filter(system_operator_id=so_id).values("spu_id"))
-    return RecordRevision.objects.filter(
+    held = RecordRevision.objects.filter(
         scope, is_current=True, status=RecordStatus.ACTIVE,
         period_start__lt=window.end, period_end__gt=window.start,
         period_start__gte=window.start - max_period(),
     ).order_by()
+    if connection.vendor == "postgresql":
+        # The same overlap, as the GiST index on the held period (register_held_period) reads it:
+        # the records of the window, not every record of the month before it.
+        held = held.filter(RawSQL(OVERLAP, (window.start, window.end), output_field=BooleanField()))
+    return held
 
 
 def _spread(rows, window: Window, into: dict[tuple, list[float]], key=lambda row: ()) -> None:
