@@ -34,7 +34,8 @@ from register.selectors_grid import (
 )
 from register.services.csv_upload import COLUMNS, CsvRefused, records_csv_ingest, records_template_csv
 
-# Points coloured by the MW they hold: (from MW, colour), the highest band that fits.
+# Points coloured by the MW they hold: (from MW, colour), the highest band that fits (the map's
+# legend: static/css/grid.css .swatch.mw-*).
 MW_BANDS = ((0, "#9ecae1"), (1, "#4292c6"), (5, "#fd8d3c"), (20, "#d94801"), (50, "#7f2704"))
 
 
