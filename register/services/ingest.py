@@ -89,7 +89,8 @@ def batch_check(items, *, field: str = "records") -> None:
 
 
 def records_ingest(
-    *, caller, system_operator: SystemOperator, records: list, revise_only: bool = False
+    *, caller, system_operator: SystemOperator, records: list, revise_only: bool = False,
+    action: str = RegisterBatch.Action.INGEST,
 ) -> IngestResult:
     """Record the batch for `system_operator`, sent by `caller` (a user: the market platform
     client's, or an SO engineer). `revise_only`: every record must revise one already held.
@@ -97,10 +98,12 @@ def records_ingest(
     Raises PermissionDenied, ValidationError (the batch's shape) or RecordsRefused. A batch
     refused for double activations stores nothing but the conflicts (RegisterConflict), after
     its own transaction was rolled back: the FSP and the operators see them on the resource.
+    `action`: what the batch's audit row says it was (a reservation: limits.activation.reserve).
     """
     try:
         return _ingest(
-            caller=caller, system_operator=system_operator, records=records, revise_only=revise_only
+            caller=caller, system_operator=system_operator, records=records, revise_only=revise_only,
+            action=action,
         )
     except RecordsRefused as exc:
         if exc.refusals:
@@ -109,7 +112,9 @@ def records_ingest(
 
 
 @transaction.atomic
-def _ingest(*, caller, system_operator: SystemOperator, records: list, revise_only: bool) -> IngestResult:
+def _ingest(
+    *, caller, system_operator: SystemOperator, records: list, revise_only: bool, action: str
+) -> IngestResult:
     writer_check(caller=caller, system_operator=system_operator)
     batch_check(records)
     problems = Problems()
@@ -129,8 +134,7 @@ def _ingest(*, caller, system_operator: SystemOperator, records: list, revise_on
     counts = {"received": len(records), "created": sum(1 for _w, old in writes if old is None),
               "unchanged": unchanged}
     counts["revised"] = len(writes) - counts["created"]
-    batch = batch_create(actor=caller, system_operator=system_operator, action=RegisterBatch.Action.INGEST,
-                         counts=counts)
+    batch = batch_create(actor=caller, system_operator=system_operator, action=action, counts=counts)
     revisions_write(batch=batch, revisions=[
         Revision(record.external_id, old.record_id if old else None, old.revision + 1 if old else 1,
                  RecordStatus.ACTIVE, record.content(resource_id=res.id, product_id=product.pk))
