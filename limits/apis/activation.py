@@ -29,6 +29,7 @@ from rest_framework.utils import encoders
 from rest_framework.views import APIView
 
 from common.api import InstantField, StrictInputSerializer, exception_handler
+from common.exceptions import ApplicationError
 from limits.activation import GREEN, RED, YELLOW, activation_check
 from limits.activation.access import activation_caller, activation_resource_for
 from limits.activation.reserve import activation_reserve
@@ -266,7 +267,7 @@ class ActivationCheckApi(APIView):
                 except ValueError as exc:
                     raise ParseError(_("JSON parse error - %s") % exc) from exc
             payload = cls.answer(user=user, data=data, may_write=request.method == "POST")
-        except (APIException, ValidationError, PermissionDenied) as exc:
+        except (APIException, ValidationError, PermissionDenied, ApplicationError) as exc:
             return _error_response(exc, key_scheme=FastTokenAuthentication.keyword)
         return HttpResponse(
             json.dumps(payload, cls=encoders.JSONEncoder, ensure_ascii=False, separators=(",", ":")),

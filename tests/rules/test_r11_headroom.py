@@ -13,10 +13,11 @@ from decimal import Decimal
 import pytest
 from shapely.geometry import box, mapping
 
-from limits.activation import GREEN, RED, YELLOW
+from limits.activation import GREEN, RED, YELLOW, activation_check
 from limits.activation.access import activation_caller
 from limits.models import TargetKind
 from prequal.models import Direction
+from register.services import records_cancel, records_ingest
 from tests.factories import ConnectionPointFactory
 from tests.limit_helpers import START, check, limit
 from tests.register.helpers import iso, platform
@@ -36,10 +37,10 @@ def hr(grid):
     return grid
 
 
-def hold(grid, spu, mw, *, sender=None, at=START, minutes=60, kind="award", direction="up", ext=None, spg=None):
+def hold(
+    grid, spu, mw, *, sender=None, at=START, minutes=60, kind="award", direction="up", ext=None, spg=None
+):
     """Register an award (or activation) of `mw` on `spu` (or `spg`) from `at` for `minutes`."""
-    from register.services import records_ingest
-
     resource = {"spg": spg.pk} if spg is not None else {"spu": spu.pk}
     record = {
         "external_id": ext or f"{kind}-{resource}-{at:%H%M}-{mw}", "kind": kind, **resource,
@@ -123,8 +124,6 @@ def test_records_outside_the_area_the_period_or_the_direction_do_not_count(hr):
 
 
 def test_a_cancelled_record_frees_its_headroom(hr):
-    from register.services import records_cancel
-
     area_limit(hr, "1.5")
     hold(hr, hr.other, "1.5", ext="to-cancel")
     assert check(hr).color == RED
@@ -174,8 +173,6 @@ def test_an_spgs_members_under_one_area_limit_share_its_headroom(hr):
 
 
 def _as(grid, user, **kwargs):
-    from limits.activation import activation_check
-
     return activation_check(
         system_operator=grid.cast.tso, resource=grid.spu, product=grid.mfrr, direction=Direction.UP,
         quantity_mw=Decimal("1"), start=START, end=START + timedelta(hours=1),
@@ -195,4 +192,4 @@ def test_an_so_reads_the_holders_names_a_platform_and_an_fsp_only_their_count(hr
         assert any("(1 resource)" in r for r in reasons), user
     # Another operator's limit: neither its id nor its reason, though its headroom binds.
     platform_reasons = _as(hr, hr.nordic).reasons
-    assert any(r.startswith("A temporary limit of another system operator caps the sum") for r in platform_reasons)
+    assert any(r.startswith("A temporary limit of another system operator caps") for r in platform_reasons)
