@@ -117,14 +117,15 @@ def limits_headroom(
         window = (max(start, limit.start), min(end, limit.effective_end))
         if window[0] >= window[1]:
             continue
-        held = [h for h in _held_under(limit, *window) if not exclude(h)]
+        held = [h for h in held_under(limit, *window) if not exclude(h)]
         for direction in directions:
             if limit.direction in (direction, Direction.BOTH):
                 found[(limit.pk, direction)] = _headroom(limit, held, direction, window)
     return found
 
 
-def _held_under(limit: TemporaryLimit, start: datetime, end: datetime) -> list[Held]:
+def held_under(limit: TemporaryLimit, start: datetime, end: datetime) -> list[Held]:
+    """What the register holds under a point or area limit somewhere in [start, end)."""
     if limit.target_kind == TargetKind.CONNECTION_POINT:
         return held_at_point(connection_point_id=limit.connection_point_id, start=start, end=end)
     rows = held_in_box(box=(limit.min_lon, limit.min_lat, limit.max_lon, limit.max_lat), start=start, end=end)
@@ -134,12 +135,8 @@ def _held_under(limit: TemporaryLimit, start: datetime, end: datetime) -> list[H
 
 def _headroom(limit: TemporaryLimit, held: list[Held], direction: str, window) -> Headroom:
     """The most held at once in `window` (cut where a record starts or ends) and who holds it."""
-    holdings = _holdings(held, direction, window)
-    cuts = sorted({*window, *(t for h in holdings for t in (h.start, h.end) if window[0] < t < window[1])})
-    most = Decimal(0)
-    for start, end in zip(cuts, cuts[1:], strict=False):
-        covering = [h for h in holdings if h.start < end and h.end > start]
-        most = max(most, held_in_segment(covering))
+    holdings = holdings_in(held, direction, window)
+    most, _at = most_held(holdings, window)
     per_resource: dict[tuple, Decimal] = defaultdict(Decimal)
     names: dict[tuple, tuple[str, str]] = {}
     for h in held:
@@ -152,7 +149,18 @@ def _headroom(limit: TemporaryLimit, held: list[Held], direction: str, window) -
     return Headroom(limit=limit, direction=direction, held_mw=most, holders=holders)
 
 
-def _holdings(held: list[Held], direction: str, window) -> list[Holding]:
+def most_held(holdings: list[Holding], window) -> tuple[Decimal, datetime]:
+    """The most the holdings hold at once in `window` (cut where one starts or ends), and from when."""
+    cuts = sorted({*window, *(t for h in holdings for t in (h.start, h.end) if window[0] < t < window[1])})
+    most, at = Decimal(0), window[0]
+    for start, end in zip(cuts, cuts[1:], strict=False):
+        total = held_in_segment([h for h in holdings if h.start < end and h.end > start])
+        if total > most:
+            most, at = total, start
+    return most, at
+
+
+def holdings_in(held: list[Held], direction: str, window) -> list[Holding]:
     """One Holding per record that holds something in `direction`: an SPU's record in full, an
     SPG's at most what its members in scope deliver in that direction."""
     records: dict[int, Held] = {}

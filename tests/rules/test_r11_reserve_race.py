@@ -56,7 +56,7 @@ def _race(grid, monkeypatch, *, wait: float) -> tuple[list, list]:
         "direction": "up", "quantity_mw": "0.5", "start": iso(START), "end": iso(START + timedelta(hours=1)),
     }])
     held_up, waited, results = threading.Lock(), [], []
-    original = headroom_module._held_under
+    original = headroom_module.held_under
 
     def held_then_wait(*args):
         rows = original(*args)
@@ -64,7 +64,7 @@ def _race(grid, monkeypatch, *, wait: float) -> tuple[list, list]:
             waited.append(_until_another_backend_waits(wait))
         return rows
 
-    monkeypatch.setattr(headroom_module, "_held_under", held_then_wait)
+    monkeypatch.setattr(headroom_module, "held_under", held_then_wait)
     barrier = threading.Barrier(2)
 
     def ask(user, spu):
