@@ -1,5 +1,6 @@
 """R11 Reserve under concurrency (PostgreSQL): two platforms reserve the last MW of an area's
-headroom at once, for two different SPUs; exactly one gets it.
+headroom at once, for two different SPUs; exactly one gets it. The same for two batches sent to
+the register at once (its guard takes the same locks).
 
 The first reservation to hold the area limit's advisory lock is held up after reading what the
 area holds until the other one is seen waiting for a lock. Without the lock (the control test)
@@ -18,12 +19,14 @@ from django.db import connection
 from shapely.geometry import box, mapping
 
 from limits.activation import headroom as headroom_module
+from limits.activation import headroom_guard as guard_module
 from limits.activation.access import activation_caller
 from limits.activation.reserve import activation_reserve
 from limits.models import TargetKind
 from prequal.models import Direction
+from register import sum_guard
 from register.models import RecordRevision
-from register.services import records_ingest
+from register.services import RecordsRefused, records_ingest
 from tests.limit_helpers import START, limit
 from tests.register.helpers import iso, platform
 from tests.workflow_helpers import ensure_default_deadline_rule
@@ -42,7 +45,7 @@ def _until_another_backend_waits(timeout: float) -> bool:
     return False
 
 
-def _race(grid, monkeypatch, *, wait: float) -> tuple[list, list]:
+def _race(grid, monkeypatch, *, wait: float, send=None, module=headroom_module) -> tuple[list, list]:
     """Two platforms reserve 1 MW each (BAT-1 and a second SPU) under a 1.5 MW area limit that
     already holds 0.5 MW: 1 MW is left. Returns (what each got, whether the first saw a waiter)."""
     ensure_default_deadline_rule()  # a transactional test before this one flushed the migration's rule
@@ -56,7 +59,7 @@ def _race(grid, monkeypatch, *, wait: float) -> tuple[list, list]:
         "direction": "up", "quantity_mw": "0.5", "start": iso(START), "end": iso(START + timedelta(hours=1)),
     }])
     held_up, waited, results = threading.Lock(), [], []
-    original = headroom_module.held_under
+    original = module.held_under
 
     def held_then_wait(*args):
         rows = original(*args)
@@ -64,12 +67,15 @@ def _race(grid, monkeypatch, *, wait: float) -> tuple[list, list]:
             waited.append(_until_another_backend_waits(wait))
         return rows
 
-    monkeypatch.setattr(headroom_module, "held_under", held_then_wait)
+    monkeypatch.setattr(module, "held_under", held_then_wait)
     barrier = threading.Barrier(2)
 
     def ask(user, spu):
         try:
             barrier.wait()
+            if send is not None:
+                results.append(send(user, spu))
+                return
             _verdict, reservation = activation_reserve(
                 user=user, caller=activation_caller(user=user), system_operator=grid.cast.tso, resource=spu,
                 product=grid.mfrr, direction=Direction.UP, quantity_mw=Decimal("1"), start=START,
@@ -96,6 +102,26 @@ def test_two_platforms_reserving_the_last_mw_exactly_one_wins(grid, monkeypatch)
 
 def test_without_the_lock_both_would_win(grid, monkeypatch):
     monkeypatch.setattr(headroom_module, "headroom_lock", lambda **kwargs: None)
-    results, waited = _race(grid, monkeypatch, wait=1)
+    monkeypatch.setattr(sum_guard, "_GUARD", [])  # and the register's own check of the sum
+    results, _waited = _race(grid, monkeypatch, wait=1)
     assert results == [Decimal("1"), Decimal("1")]  # 2.5 MW under a 1.5 MW limit
-    assert waited == [False]
+
+
+
+def test_two_batches_beyond_an_area_limit_at_once_exactly_one_is_stored(grid, monkeypatch):
+    def send(user, spu):
+        record = {
+            "external_id": f"{user.username}-bid", "kind": "award", "spu": spu.pk, "product": "mfrr-energy",
+            "direction": "up", "quantity_mw": "1", "start": iso(START),
+            "end": iso(START + timedelta(hours=1)),
+        }
+        try:
+            records_ingest(caller=user, system_operator=grid.cast.tso, records=[record])
+            return Decimal("1")
+        except RecordsRefused as exc:
+            return exc.status
+
+    results, waited = _race(grid, monkeypatch, wait=5, send=send, module=guard_module)
+    assert sorted(results, key=str) == [Decimal("1"), 409]
+    assert waited == [True]
+    assert RecordRevision.objects.filter(record__external_id__endswith="-bid").count() == 1
