@@ -178,16 +178,8 @@ def _readable(*, caller: ActivationCaller | None, resource, case_row):
 
 
 def activation_check(
-    *,
-    system_operator: SystemOperator,
-    resource: Spu | Spg,
-    product: Product,
-    direction: str,
-    quantity_mw,
-    start: datetime,
-    end: datetime,
-    caller: ActivationCaller | None = None,
-    exclude: Exclude | None = None,
+    *, system_operator: SystemOperator, resource: Spu | Spg, product: Product, direction: str, quantity_mw,
+    start: datetime, end: datetime, caller: ActivationCaller | None = None, exclude: Exclude | None = None,
     lock: bool = False,
 ) -> Verdict:
     """R8: the traffic light for activating `resource` (see the package docstring for the rules).
@@ -229,10 +221,8 @@ def activation_check(
         resource=resource, start=start, end=end, case_row=case_row, reassessing=reassessing
     )
     directions = [Direction.UP, Direction.DOWN] if direction == Direction.BOTH else [direction]
-    sums = limits_headroom(
-        limits=limits, directions=directions, start=start, end=end, lock=lock,
-        exclude=exclude or Exclude(resource=("spu" if isinstance(resource, Spu) else "spg", resource.pk)),
-    )
+    sums = limits_headroom(limits=limits, directions=directions, start=start, end=end, lock=lock,
+                           exclude=exclude or Exclude.of(resource))
     verdicts = [
         _check_direction(
             resource=resource, label=label, members=members, direction=d, quantity_mw=quantity_mw,

@@ -59,6 +59,11 @@ class Exclude:
     resource: tuple[str, int] | None = None
     record: tuple[int, int, str] | None = None
 
+    @classmethod
+    def of(cls, resource) -> Exclude:
+        """The resource's own records (an Spu or an Spg): the check's default."""
+        return cls(resource=(type(resource).__name__.lower(), resource.pk))
+
     def __call__(self, held: Held) -> bool:
         return held.resource == self.resource or (
             (held.sender_id, held.system_operator_id, held.external_id) == self.record

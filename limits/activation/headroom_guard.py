@@ -35,10 +35,15 @@ from limits.periods import limit_applies_during_q
 from prequal.models import Direction, SpgMembership, Spu
 from register.services.holdings import Holding
 from register.services.parsing import mw_text
-from register.sum_guard import Placed, SumCheck
+from register.sum_guard import Placed, SumCheck, sum_guard_set
 
 # Where a resource lies: (point id, lon, lat, up kW, down kW) per SPU (an SPG: per member).
 Place = tuple[int, float, float, Decimal, Decimal]
+
+
+def sum_guard_hand_over() -> None:
+    """The register's ingest checks point and area limits by this module (LimitsConfig.ready)."""
+    sum_guard_set(records_sum_guard)
 
 
 def records_sum_guard(*, records: list[Placed]) -> SumCheck | None:
