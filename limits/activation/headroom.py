@@ -133,8 +133,8 @@ def held_under(limit: TemporaryLimit, start: datetime, end: datetime) -> list[He
     """What the register holds under a point or area limit somewhere in [start, end)."""
     if limit.target_kind == TargetKind.CONNECTION_POINT:
         return held_at_point(connection_point_id=limit.connection_point_id, start=start, end=end)
-    rows = held_in_box(box=(limit.min_lon, limit.min_lat, limit.max_lon, limit.max_lat), start=start, end=end)
-    geometry = _area_geometry(limit)
+    geometry = _area_geometry(limit)  # cached per process, with its bounds (the hot query leaves the box out)
+    rows = held_in_box(box=tuple(geometry.bounds), start=start, end=end)
     return [h for h in rows if shapely.intersects_xy(geometry, h.lon, h.lat)]
 
 

@@ -94,8 +94,6 @@ def _covers(limit: TemporaryLimit, place: Place) -> bool:
     point_id, lon, lat, _up, _down = place
     if limit.target_kind == TargetKind.CONNECTION_POINT:
         return limit.connection_point_id == point_id
-    if not (limit.min_lon <= lon <= limit.max_lon and limit.min_lat <= lat <= limit.max_lat):
-        return False
     return bool(shapely.intersects_xy(_area_geometry(limit), lon, lat))
 
 
