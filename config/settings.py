@@ -152,6 +152,9 @@ GRIDPREQUAL_LIMIT_MAX_DAYS = env_int("GRIDPREQUAL_LIMIT_MAX_DAYS", 7)
 # The activation register (SPEC R11): the longest period one award or activation may cover (it
 # bounds the months a query for some market time units reads).
 GRIDPREQUAL_REGISTER_MAX_PERIOD_DAYS = env_int("GRIDPREQUAL_REGISTER_MAX_PERIOD_DAYS", 31)
+# Records whose period started more than this many days ago are summarised per operator, product,
+# kind, direction and month (the annual report's figures) and removed (register.services.retention).
+GRIDPREQUAL_REGISTER_RETENTION_DAYS = env_int("GRIDPREQUAL_REGISTER_RETENTION_DAYS", 400)
 # Map background tiles ({z}/{x}/{y} URL template). Empty: no tiles, areas on a plain background.
 GRIDPREQUAL_MAP_TILE_URL = env_str("GRIDPREQUAL_MAP_TILE_URL", "")
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024

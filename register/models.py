@@ -236,3 +236,37 @@ class RegisterConflict(_AuditRow):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.reason} {self.external_id}"
+
+
+class RegisterSummary(models.Model):
+    """What retention kept of records older than GRIDPREQUAL_REGISTER_RETENTION_DAYS
+    (register.services.retention): per operator, product, kind, direction and month of the start
+    (the first day, in settings.TIME_ZONE: the annual report's months), the current, active
+    records' count, their kW and kW × minutes (exact integers: MW have three decimals and
+    periods are whole minutes). The annual figures add these to the records still held in
+    detail (register.selectors_figures), so they read the same before and after retention."""
+
+    system_operator = models.ForeignKey(
+        SystemOperator, models.PROTECT, related_name="+", verbose_name=_("system operator")
+    )
+    product = models.ForeignKey(Product, models.PROTECT, related_name="+", verbose_name=_("product"))
+    kind = models.CharField(_("kind"), max_length=10, choices=RecordKind.choices)
+    direction = models.CharField(_("direction"), max_length=4, choices=Direction.choices)
+    month = models.DateField(_("month"))
+    records = models.PositiveBigIntegerField(_("records"), default=0)
+    kw = models.BigIntegerField(_("kW"), default=0)
+    kw_minutes = models.BigIntegerField(_("kW × minutes"), default=0)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        ordering = ["month", "system_operator", "product", "kind", "direction"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["system_operator", "product", "kind", "direction", "month"],
+                name="register_summary_key",
+            )
+        ]
+        indexes = [models.Index(fields=["month", "system_operator"], name="register_summary_month")]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.kind} {self.direction} ({self.records})"

@@ -7,7 +7,7 @@ how much of it counts there. Only current, active records, one statement each.
 
 The period test is `start < end' AND end > start'` plus, for partition pruning, the start at
 most max_period() earlier. On PostgreSQL the area read also asks the GiST index on the
-record's period (migration 0004: `register_held_period`), so it reads the records overlapping
+record's period (migration 0006: `register_held_period`), so it reads the records overlapping
 the period, not every record of the months concerned.
 """
 

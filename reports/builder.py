@@ -11,8 +11,7 @@ Memory stays flat whatever the number of assessments.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import connections
@@ -31,6 +30,7 @@ from limits.selectors import limit_figures_per_so
 from observability.models import SystemOperator
 from prequal.models import Assessment
 from reports.decisions import decision_list_rows
+from reports.register_section import register_table
 from reports.selectors import (
     REPORT_TIME_ZONE,
     report_decisions,
@@ -39,27 +39,13 @@ from reports.selectors import (
     report_read_session,
     with_decision_time,
 )
+from reports.tables import Table, Value
 
 S = Assessment.Status
 DAY = 86400.0
 # Decision-time histogram: bins of two weeks; the last one is open-ended (three months is the
 # default deadline, so approvals by silence land around 90 days).
 HISTOGRAM_EDGES_DAYS = (0, 14, 28, 42, 56, 70, 84, 98)
-
-Value = int | float | str | None
-
-
-@dataclass(frozen=True)
-class Table:
-    """One table of the report. `rows()` gives a fresh iterator each time it is called."""
-
-    key: str  # machine name: the CSV's `table` column and the XLSX sheet name
-    title: str
-    columns: list[str]
-    rows: Callable[[], Iterator[list[Value]]]
-    # How wide each column is relative to the others (the PDF's layout).
-    widths: list[float] = field(default_factory=list)
-
 
 @dataclass
 class Report:
@@ -245,6 +231,7 @@ def report_build(
             outcome_rows=[*outcome_rows, outcome_total], time_rows=time_rows, histogram_rows=histogram_rows
         ),
         *_limit_tables(limit_rows=limit_rows, month_rows=month_rows),
+        register_table(ops=ops, year=year),
         Table(
             "conditional_and_refused", _("Conditional and refused decisions"),
             [_("Operator"), _("Case"), _("Round"), _("FSP"), _("Resource"), _("Product"), _("Outcome"),

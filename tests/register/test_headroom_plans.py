@@ -1,5 +1,5 @@
 """What the headroom reads (register/selectors_held.py) comes off the register's indexes
-(PostgreSQL): an area's records off the GiST index on the held period (migration 0004), a
+(PostgreSQL): an area's records off the GiST index on the held period (migration 0006), a
 point's off the held-by-SPU index, never a scan of the register's months."""
 
 from __future__ import annotations

@@ -162,6 +162,10 @@ class Data:
             "limits_per_month": [
                 [f"2025-{m:02d}", *months.get(f"{m:02d}", ("0", "0"))] for m in range(1, 13)
             ],
+            # No records in the register here: tests/rules/test_r9_annual_report_register.py has them.
+            "register": [[name, "0", "0.00", "0", "0.00", "0"] for name in (
+                *(outcomes[so.pk][0] for so in ops), "All operators"
+            )],
             "conditional_and_refused": decisions,
         }
 

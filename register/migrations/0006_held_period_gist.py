@@ -29,6 +29,6 @@ def drop(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("register", "0003_conflicts_and_list_index")]
+    dependencies = [("register", "0005_retention_beat")]
 
     operations = [migrations.RunPython(create, drop, elidable=False)]

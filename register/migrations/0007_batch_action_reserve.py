@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('register', '0004_held_period_gist'),
+        ('register', '0006_held_period_gist'),
     ]
 
     operations = [

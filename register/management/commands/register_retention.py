@@ -1,0 +1,33 @@
+"""Summarise and remove the activation register's records older than the retention
+(GRIDPREQUAL_REGISTER_RETENTION_DAYS): `manage.py register_retention [--dry-run]`."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+
+from register.services.retention import register_retention_run
+
+
+class Command(BaseCommand):
+    help = "Summarise the activation register's records older than the retention, then remove them."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--dry-run", action="store_true", help="Count what would go; change nothing.")
+
+    def handle(self, *args, dry_run: bool, **options) -> None:
+        result = register_retention_run(dry_run=dry_run)
+        days = settings.GRIDPREQUAL_REGISTER_RETENTION_DAYS
+        if dry_run:
+            self.stdout.write(
+                f"Would summarise {result.summarised} record(s) and remove {result.revisions_removed} "
+                f"revision(s) started before {result.cutoff:%Y-%m-%d %H:%M} UTC ({days} days)."
+            )
+            return
+        names = ", ".join(result.partitions_dropped)
+        dropped = f"; partitions dropped: {names}" if names else ""
+        self.stdout.write(
+            f"Summarised {result.summarised} record(s); removed {result.revisions_removed} revision(s) and "
+            f"{result.records_removed} record(s) started before {result.cutoff:%Y-%m-%d %H:%M} UTC "
+            f"({days} days){dropped}."
+        )
