@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from benchkit import HEADER, ROOT, is_postgres, machine_line, results_read, section_write  # noqa: E402
 
-BENCHES = ("resolver", "queue", "activation", "sweep", "report", "import", "area_upload")
+BENCHES = ("resolver", "queue", "activation", "sweep", "report", "import", "area_upload", "register_ingest")
 SUMMARY_START = "<!-- summary:start -->"
 SUMMARY_END = "<!-- summary:end -->"
 
@@ -39,15 +39,18 @@ SIZES = {
     "full": {
         "resolver": ["--preset", "full"], "activation": ["--preset", "national"],
         "sweep": ["--preset", "full"], "import": ["--preset", "full"], "area_upload": ["--preset", "full"],
+        "register_ingest": ["--preset", "full"],
     },
     "medium": {
         "resolver": ["--points", "100000", "--polygons", "2000", "--vertices", "1000"],
         "activation": ["--preset", "quick", "--seconds", "20"], "sweep": ["--spus", "1250"],
         "import": ["--rows", "100000"], "area_upload": ["--preset", "full", "--points", "100000"],
+        "register_ingest": ["--preset", "quick"],
     },
     "quick": {
         "resolver": ["--preset", "quick"], "activation": ["--preset", "quick", "--seconds", "10"],
         "sweep": ["--preset", "quick"], "import": ["--preset", "quick"], "area_upload": ["--preset", "quick"],
+        "register_ingest": ["--preset", "quick"],
     },
     "tiny": {
         "resolver": ["--points", "2000", "--polygons", "20", "--vertices", "40"],
@@ -55,6 +58,7 @@ SIZES = {
         "import": ["--rows", "300"],
         "area_upload": ["--preset", "quick", "--points", "300", "--polygons", "10", "--vertices", "40",
                         "--hostile", "6000000"],
+        "register_ingest": ["--preset", "tiny"],
     },
 }
 # Where a bench's data comes from, for the summary's notes.
@@ -68,6 +72,8 @@ SOURCES = {
     "report": "at full: its own calendar year of exactly 600,000 assessments (refdata shape `report-year`); "
     "smaller presets: the reference database (the calendar year with most decisions)",
     "import": "a generated CSV into an empty database",
+    "register_ingest": "own data set: refdata shape `activation` (at full: 100,000 SPUs) and a register of "
+    "10,000,000 records over a year (bench/register_data.py)",
     "area_upload": "own data in SQLite: the reference set's points and the local-DSO polygons of refdata "
     "shape `areas` as a zipped Shapefile; a generated 10,000,000-vertex zip",
 }

@@ -25,7 +25,7 @@ from functools import cache
 
 import psycopg
 from django.db import OperationalError, connection
-from django.db.models import Field, Model, QuerySet
+from django.db.models import F, Field, Lookup, Model, QuerySet
 from django.db.models.constants import OnConflict
 
 NEVER_BY_COUNT = 2**31 - 1  # psycopg's threshold for preparing a statement after N runs
@@ -163,3 +163,28 @@ def rows_insert_select(model: type[Model], columns: tuple[str, ...], rows: Query
             f"({names}) SELECT * FROM ({sql}) picked {suffix}",
             params,
         )
+
+
+class _AnyOf(Lookup):
+    """`column = ANY(%s)` with the values as one array on PostgreSQL (psycopg parses a statement
+    of 10,000 placeholders in Python, and Django resolves each one), `IN (…)` elsewhere."""
+
+    lookup_name = "any_of"  # not registered: made by values_in()
+    prepare_rhs = False
+
+    def get_prep_lookup(self):
+        return list(self.rhs)
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        if connection.vendor == "postgresql":
+            return f"{lhs} = ANY(%s)", (*lhs_params, self.rhs)
+        if not self.rhs:
+            return "1 = 0", tuple(lhs_params)
+        return f"{lhs} IN ({', '.join(['%s'] * len(self.rhs))})", (*lhs_params, *self.rhs)
+
+
+def values_in(field: str, values) -> Lookup:
+    """A filter for `field` among `values` (a few thousand ids): use in filter() or Q() as
+    `field__in`, without a placeholder per value on PostgreSQL."""
+    return _AnyOf(F(field), sorted(set(values)))

@@ -25,6 +25,7 @@ from django.db import connection
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
+from common.db import values_in
 from prequal.models import Direction, Spg, Spu
 from register.models import RecordKind, RecordRevision, RecordStatus
 from register.services.parsing import direction_text, max_period, mw_text
@@ -69,7 +70,8 @@ def resources_lock(*, spu_ids: Iterable[int], spg_ids: Iterable[int]) -> None:
         return
     for model, ids in ((Spu, sorted(set(spu_ids))), (Spg, sorted(set(spg_ids)))):
         if ids:
-            list(model.objects.filter(pk__in=ids).order_by("pk").select_for_update().values_list("pk"))
+            rows = model.objects.filter(values_in("pk", ids)).order_by("pk").select_for_update()
+            list(rows.values_list("pk"))
 
 
 def holdings_held(
@@ -85,7 +87,7 @@ def holdings_held(
     if not resources:
         return []
     rows = (
-        RecordRevision.objects.filter(Q(spu_id__in=spu_ids) | Q(spg_id__in=spg_ids))
+        RecordRevision.objects.filter(Q(values_in("spu_id", spu_ids)) | Q(values_in("spg_id", spg_ids)))
         .filter(is_current=True, status=RecordStatus.ACTIVE, period_start__lt=end, period_end__gt=start,
                 period_start__gte=start - max_period())
         .values_list("record_id", "spu_id", "spg_id", "record__sender_id", "record__system_operator_id",
@@ -185,7 +187,7 @@ def _over_capacity(holding: Holding, others: list[Holding], capacity: dict, labe
             continue  # even all of them added up fit
         for start, end in _segments(holding, same_way):
             covering = [o for o in same_way if o.start < end and o.end > start]
-            total = _held_in_segment([holding, *covering])
+            total = held_in_segment([holding, *covering])
             if total > capacity[direction]:
                 first = min(covering, key=lambda o: (o.market == holding.market, o.order))
                 message = _(
@@ -210,7 +212,7 @@ def _segments(holding: Holding, others: list[Holding]) -> list[tuple[datetime, d
     return list(zip(ordered, ordered[1:], strict=False))
 
 
-def _held_in_segment(holdings: list[Holding]) -> Decimal:
+def held_in_segment(holdings: list[Holding]) -> Decimal:
     """What the holdings hold together: per market the larger of its awards and activations."""
     per_market: dict[tuple, list[Decimal]] = defaultdict(lambda: [Decimal(0), Decimal(0)])
     for holding in holdings:

@@ -10,7 +10,7 @@ from decimal import Decimal
 from django.db import connection
 from django.db.models import Q
 
-from common.db import fetch_all, model_columns
+from common.db import fetch_all, model_columns, values_in
 from prequal.models import Product, Spg, SpgMembership, Spu
 from register.models import RecordRevision
 from register.services.parsing import RecordInput
@@ -65,11 +65,11 @@ def resources_for(records: list[RecordInput]) -> dict[tuple, Resource]:
     found: dict[tuple, Resource] = {}
     for kind, model in (("spu", Spu), ("spg", Spg)):
         refs = {r.resource[1] for r in records if r.resource[0] == kind}
-        ids = sorted(ref for ref in refs if isinstance(ref, int))
+        ids = {ref for ref in refs if isinstance(ref, int)}
         pairs = {ref for ref in refs if isinstance(ref, tuple)}
         if not refs:
             continue
-        scope = Q(pk__in=ids)
+        scope = Q(values_in("pk", ids))
         if pairs:
             scope |= Q(fsp__organisation__eic_code__in=sorted({e for e, _c in pairs}),
                        code__in=sorted({c for _e, c in pairs}))
@@ -93,7 +93,7 @@ def _members_add(spgs: list[Resource]) -> None:
     if not spgs:
         return
     by_id = {spg.id: spg for spg in spgs}
-    rows = SpgMembership.objects.filter(spg_id__in=sorted(by_id)).values_list(
+    rows = SpgMembership.objects.filter(values_in("spg_id", by_id)).values_list(
         "spg_id", "valid_from", "valid_to", "spu__max_up_kw", "spu__max_down_kw"
     )
     for spg_id, valid_from, valid_to, up_kw, down_kw in rows:

@@ -91,8 +91,10 @@ def _external_id(value) -> str:
 
 
 def _choice(choices, message):
+    allowed = frozenset(choices.values)  # not `choices.values` per record: it builds a list each time
+
     def parse(value) -> str:
-        if value not in choices.values:
+        if value not in allowed:
             raise ValueError(message)
         return value
 

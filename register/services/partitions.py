@@ -7,6 +7,7 @@ beat (data migration register 0002) and by hand: `manage.py register_partitions`
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 
 from django.db import connection, transaction
@@ -54,19 +55,23 @@ def partitions_ensure(
     return [name for name in (_partition_add(month) for month in missing) if name]
 
 
-def partitions_add(*, first: date, count: int) -> list[str]:
+def partitions_add(*, first: date, count: int, fill: Callable | None = None) -> list[str]:
     """Make sure the `count` months from `first` have a partition each (e.g. before a bulk load
-    of past months); return the names created. Nothing to do on SQLite."""
+    of past months); return the names created. Nothing to do on SQLite.
+
+    `fill(cursor, name, start, end)`, if given, writes a new month's rows into its table before
+    the table is attached: a bulk load then builds the indexes once, not row by row."""
     if connection.vendor != "postgresql":
         return []
     existing = partitions_existing()
     months = [m for m in months_from(first.replace(day=1), count) if partition_name(m) not in existing]
-    return [name for name in (_partition_add(month) for month in months) if name]
+    return [name for name in (_partition_add(month, fill=fill) for month in months) if name]
 
 
 @transaction.atomic
-def _partition_add(month: date) -> str | None:
-    """Create the month's partition, move its rows out of the default partition, attach it."""
+def _partition_add(month: date, *, fill: Callable | None = None) -> str | None:
+    """Create the month's partition, move its rows out of the default partition (and `fill` it,
+    see partitions_add), attach it."""
     name = partition_name(month)
     start = datetime(month.year, month.month, 1, tzinfo=UTC)
     following = months_from(month, 2)[1]
@@ -82,6 +87,8 @@ def _partition_add(month: date) -> str | None:
             f" INSERT INTO {name} SELECT * FROM moved",
             [start, end],
         )
+        if fill is not None:
+            fill(cursor, name, start, end)
         cursor.execute(
             f"ALTER TABLE {PARENT} ATTACH PARTITION {name} FOR VALUES FROM (%s) TO (%s)", [start, end]
         )

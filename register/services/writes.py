@@ -11,6 +11,7 @@ from django.db import IntegrityError, connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from common.db import values_in
 from common.exceptions import ApplicationError
 from prequal.imports.sql import rows_where_in, table_insert
 from register.models import RecordRevision, RegisterBatch, RegisterConflict, RegisterRecord
@@ -58,19 +59,20 @@ def revisions_write(*, batch: RegisterBatch, revisions: list[Revision]) -> None:
                 revision.record_id = ids[revision.external_id]
     past = [r.record_id for r in revisions if r.revision > 1]
     if past:
-        RecordRevision.objects.filter(record_id__in=past, is_current=True).update(is_current=False)
+        RecordRevision.objects.filter(values_in("record_id", past), is_current=True).update(is_current=False)
+    ops = connection.ops  # once: `connection` is a proxy, each attribute a lookup
     table_insert(RecordRevision._meta.db_table, REVISION_COLUMNS, [
-        _revision_row(revision, batch_id=batch.pk, now=now) for revision in revisions
+        _revision_row(revision, batch_id=batch.pk, now=now, ops=ops) for revision in revisions
     ])
 
 
-def _revision_row(revision: Revision, *, batch_id: int, now) -> tuple:
+def _revision_row(revision: Revision, *, batch_id: int, now, ops) -> tuple:
     kind, resource_kind, resource_id, product_id, direction, mw, start, end = revision.content
     spu_id, spg_id = (resource_id, None) if resource_kind == "spu" else (None, resource_id)
     return (
         revision.record_id, revision.revision, True, revision.status, kind, spu_id, spg_id, product_id,
-        direction, connection.ops.adapt_decimalfield_value(mw, 10, 3), _db_time(start), _db_time(end),
-        batch_id, now,
+        direction, ops.adapt_decimalfield_value(mw, 10, 3), ops.adapt_datetimefield_value(start),
+        ops.adapt_datetimefield_value(end), batch_id, now,
     )
 
 

@@ -318,6 +318,23 @@ MATRIX += [
 ]
 
 
+def _reserve_as(operator: str):
+    """The check above with a reservation (SPEC R11): it writes an award to the register."""
+
+    def body(world: dict) -> dict:
+        return {**_check_as(operator)(world), "reserve": True, "external_id": "matrix-reserve"}
+
+    return body
+
+
+# Reserving writes to the register: only a platform registered for the operator or the operator's
+# own engineers may (register.callers), so the viewer and the NRA, who may ask, may not reserve.
+MATRIX += [
+    Entry(name="api:activation-check", method="post", data=_reserve_as("operator"),
+          expect=reads(fsp_other=HIDDEN, so_viewer=DENIED, so_other=HIDDEN, nra=DENIED)),
+]
+
+
 
 def _register_for(operator: str, field: str):
     """A register write for `operator` of the world (empty: the permission check comes first)."""

@@ -11,12 +11,14 @@ import pytest
 import time_machine
 from django.core.management import call_command
 from django.db import connection
+from django_celery_beat.models import PeriodicTask
 
 from register.models import RecordRevision, RegisterConflict, RegisterRecord, RegisterSummary
 from register.selectors_figures import register_year_figures
 from register.services import RecordsRefused, records_cancel, records_ingest
 from register.services.partitions import partitions_add, partitions_existing
 from register.services.retention import register_retention_run
+from register.tasks import register_retention_task
 from tests.register.helpers import rec
 
 NOW = datetime(2030, 2, 15, 12, 0, tzinfo=UTC)  # with 10 days: the cut-off is 5 February, 12:00 UTC
@@ -136,3 +138,11 @@ def test_on_postgresql_a_month_wholly_before_the_cut_off_is_dropped(held):
     with connection.cursor() as cursor:
         cursor.execute("SELECT tableoid::regclass::text FROM register_recordrevision")
         assert cursor.fetchall() == [("register_recordrevision_203002",)]
+
+
+def test_beat_runs_retention_daily_through_the_task(held, settings):
+    entry = PeriodicTask.objects.get(task="register.tasks.register_retention_task")
+    assert entry.enabled and (entry.interval.every, entry.interval.period) == (1, "days")
+    settings.GRIDPREQUAL_REGISTER_RETENTION_DAYS = (datetime.now(UTC) - NOW).days + 10
+
+    assert register_retention_task() == 4
