@@ -35,10 +35,9 @@ NEXT_48, LAST_30 = "next48", "last30"
 PERIODS = (NEXT_48, LAST_30)
 # The map colours at most this many points (those holding the most MW in the period).
 MAP_POINTS_MAX = 500
-OVERLAP = (
-    'tstzrange("register_recordrevision"."period_start", "register_recordrevision"."period_end") '
-    "&& tstzrange(%s, %s)"
-)
+# Unqualified: the statement may be a subquery with the table under an alias (grid_units, held_only).
+OVERLAP = 'tstzrange("period_start", "period_end") && tstzrange(%s, %s)'
+
 CONFLICTS_MAX = 50
 SERIES = ((RecordKind.AWARD, Direction.UP), (RecordKind.ACTIVATION, Direction.UP),
           (RecordKind.AWARD, Direction.DOWN), (RecordKind.ACTIVATION, Direction.DOWN))

@@ -169,3 +169,10 @@ def test_the_nav_links_my_grid_for_so_members_only(world, client):
 
 def test_an_unknown_period_reads_as_the_next_48_hours(world, client):
     assert page(client, world.cast.local_engineer, period="x").context["window"].period == NEXT_48
+
+
+def test_only_units_holding_something(world, held, client):
+    SpuFactory(fsp=world.cast.fsp_a, code="Z-1", connection_point=world.registry["cp_a"])
+    assert len(page(client, world.cast.local_engineer).context["rows"]) == 2
+    rows = page(client, world.cast.local_engineer, held="1").context["rows"]
+    assert [row.spu for row in rows] == [world.spu]
