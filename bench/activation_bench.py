@@ -120,13 +120,16 @@ def capture_statements(body: dict) -> list[tuple[str, list]]:
 # --- measuring -----------------------------------------------------------------------------------
 
 
-def prepare(args, tmp: str) -> tuple[str, dict]:
-    """A fresh database with the preset's data set; (its URL, what was generated)."""
+def prepare(args, tmp: str, variant=None) -> tuple[str, dict]:
+    """A fresh database with the preset's data set; (its URL, what was generated). A `variant`
+    (bench/activation_headroom_bench.py) adds to it."""
     url = benchkit.database_recreate(BENCH_DB, sqlite_dir=Path(tmp))
     benchkit.django_setup(url=url, settings="config.settings", migrate=True)
     sizes = refdata.preset_sizes(args.preset, shape="activation")
     print(f"generating {sizes} ...", flush=True, file=sys.stderr if args.in_process else sys.stdout)
     data = refdata.make("activation", **sizes)
+    if variant is not None:
+        variant.prepare(args, data)
     return url, data
 
 
@@ -176,11 +179,14 @@ def measure_http(args, *, url: str, bodies: list[dict]) -> list[dict]:
     return runs
 
 
-def measure(args, *, url: str, data: dict, load_before: str) -> dict:
+def measure(args, *, url: str, data: dict, load_before: str, variant=None) -> dict:
     from django.db import connections
 
     bodies = make_requests(data, n=args.requests)
+    if variant is not None:
+        bodies = variant.requests(bodies, data)
     sample = in_process(bodies[:300])
+    extra = variant.sample(bodies[:300]) if variant is not None else {}
     samples = bodies[:200]
     statements = [capture_statements(b) for b in samples]
     connections.close_all()
@@ -204,11 +210,15 @@ def measure(args, *, url: str, data: dict, load_before: str) -> dict:
         "floor_samples": len(samples),
         "queries": round(statistics.mean(len(s) for s in statements), 1),
         "machine": benchkit.machine_line(),
+        **extra,
     }
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, *, variant=None) -> int:
+    """`variant`: another bench on this one's data and load (its own data, section and rows)."""
     parser = benchkit.parser(__doc__, presets=PRESETS, default_preset="national", runs=3)
+    if variant is not None:
+        variant.arguments(parser)
     parser.add_argument("--seconds", type=int, default=30, help="measured wrk run")
     parser.add_argument("--connections", type=int, default=4)
     parser.add_argument("--workers", type=int, default=4)
@@ -232,7 +242,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     load_before = benchkit.load_average()
     with tempfile.TemporaryDirectory(prefix="activation-bench-") as tmp:
-        url, data = prepare(args, tmp)
+        url, data = prepare(args, tmp, variant)
         if args.in_process:
             result = in_process(make_requests(data, n=min(args.requests, 300)))
             print(
@@ -247,7 +257,9 @@ def main(argv: list[str] | None = None) -> int:
             )
             return 0
         print(f"generated in {data['seconds']:.0f} s: {data['counts']}", flush=True)
-        result = measure(args, url=url, data=data, load_before=load_before)
+        result = measure(args, url=url, data=data, load_before=load_before, variant=variant)
+    if variant is not None:
+        return variant.finish(args, argv, result)
     command = benchkit.shown_command("activation_bench.py", argv, postgres=True)
     benchkit.finish(
         args,

@@ -33,6 +33,7 @@ urlpatterns = [
     path("limits/", include("limits.urls")),
     path("forecasts/", include("forecasts.urls")),
     path("notifications/", include("notices.urls")),
+    path("register/", include("register.urls")),
 ]
 
 # JSON error answers under /api/ (DEBUG=false); the usual pages elsewhere.

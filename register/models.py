@@ -68,6 +68,8 @@ class RegisterBatch(_AuditRow):
     class Action(models.TextChoices):
         INGEST = "ingest", _("Records sent")
         CANCEL = "cancel", _("Records cancelled")
+        # An award registered by the activation check's reservation (limits.activation.reserve).
+        RESERVE = "reserve", _("Reserved by the activation check")
 
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
     system_operator = models.ForeignKey(SystemOperator, models.PROTECT, related_name="+")

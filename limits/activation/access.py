@@ -46,18 +46,26 @@ class ActivationCaller:
     def readable(self, *, case_assessed: bool) -> Readable:
         """What of one answer this caller reads; `case_assessed`: the operator asked as assesses
         the case behind the answer."""
-        if self.kind in (NRA, FSP):
+        if self.kind == NRA:
             return EVERYTHING
-        return Readable(so_ids=self.so_ids or frozenset(), all_conditions=case_assessed)
+        if self.kind == FSP:  # everything about its own resource, other FSPs' resources by count
+            return EVERYTHING_BUT_HOLDERS
+        return Readable(
+            so_ids=self.so_ids or frozenset(), all_conditions=case_assessed, holders=self.kind == SO
+        )
 
 
 @dataclass(frozen=True)
 class Readable:
     """The operators whose limits and conditions a caller reads in full (None: all), and whether
-    it reads every condition of the case (its operator assesses the case)."""
+    it reads every condition of the case (its operator assesses the case), and whether it reads
+    who holds the headroom under a point or area limit."""
 
     so_ids: frozenset[int] | None = None
     all_conditions: bool = True
+    # Whether it reads the names of other FSPs' resources holding headroom (SPEC R11: SOs only;
+    # the NRA reads everything): limits.activation.headroom.
+    holders: bool = True
 
     def limit(self, limit) -> bool:
         return self.so_ids is None or limit.system_operator_id in self.so_ids
@@ -67,6 +75,7 @@ class Readable:
 
 
 EVERYTHING = Readable()
+EVERYTHING_BUT_HOLDERS = Readable(holders=False)
 
 
 def activation_caller(*, user) -> ActivationCaller | None:

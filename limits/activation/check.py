@@ -13,6 +13,7 @@ from limits.activation.access import EVERYTHING, ActivationCaller
 from limits.activation.case_lookup import NOT_PREQUALIFIED, _case_for, _conditions
 from limits.activation.direction import _check_direction
 from limits.activation.forecast import forecast_congestion_apply
+from limits.activation.headroom import Exclude, limits_headroom
 from limits.activation.limit_lookup import limits_overlapping, spu_point
 from limits.activation.members import spg_members
 from limits.activation.time_windows import condition_applies_during
@@ -171,15 +172,15 @@ def _combine(
 
 
 def _direction_verdicts(
-    *, resource, label: str, members, direction: str, quantity_mw, conditions, limits, tz: str, readable,
-    start: datetime, end: datetime,
+    *, resource, label: str, members, directions: list[str], quantity_mw, conditions, limits, tz: str,
+    readable, start: datetime, end: datetime, sums,
 ) -> list[Verdict]:
-    """One verdict per direction asked ("both": up and down), each with the forecasts' word."""
-    directions = [Direction.UP, Direction.DOWN] if direction == Direction.BOTH else [direction]
+    """One verdict per direction asked ("both": up and down), each bounded by the headroom `sums`
+    left under point and area limits (limits.activation.headroom) and with the forecasts' word."""
     verdicts = [
         _check_direction(
             resource=resource, label=label, members=members, direction=d, quantity_mw=quantity_mw,
-            conditions=conditions, limits=limits, tz=tz, readable=readable,
+            conditions=conditions, limits=limits, tz=tz, readable=readable, sums=sums,
         )
         for d in directions
     ]
@@ -197,15 +198,9 @@ def _readable(*, caller: ActivationCaller | None, resource, case_row):
 
 
 def activation_check(
-    *,
-    system_operator: SystemOperator,
-    resource: Spu | Spg,
-    product: Product,
-    direction: str,
-    quantity_mw,
-    start: datetime,
-    end: datetime,
-    caller: ActivationCaller | None = None,
+    *, system_operator: SystemOperator, resource: Spu | Spg, product: Product, direction: str, quantity_mw,
+    start: datetime, end: datetime, caller: ActivationCaller | None = None, exclude: Exclude | None = None,
+    lock: bool = False,
 ) -> Verdict:
     """R8: the traffic light for activating `resource` (see the package docstring for the rules).
 
@@ -214,6 +209,10 @@ def activation_check(
     not offer); otherwise returns a Verdict. With `caller` (as found by
     limits.activation.access.activation_resource_for), the reasons name other organisations'
     limits and conditions only where the caller may read them; without, everything is named.
+
+    A limit on a connection point or an area bounds the sum held there (SPEC R11): its headroom
+    (limits.activation.headroom) counts what the register holds there but `exclude` (default:
+    the resource's own records); `lock` takes the limits' locks first (a reservation).
     """
     quantity_mw = Decimal(quantity_mw) if quantity_mw is not None else None
     activation_check_validate(
@@ -241,9 +240,12 @@ def activation_check(
     members, limits, left_out = _members_and_limits(
         resource=resource, start=start, end=end, case_row=case_row, reassessing=reassessing
     )
+    directions = [Direction.UP, Direction.DOWN] if direction == Direction.BOTH else [direction]
+    sums = limits_headroom(limits=limits, directions=directions, start=start, end=end, lock=lock,
+                           exclude=exclude or Exclude.of(resource))
     verdicts = _direction_verdicts(
-        resource=resource, label=label, members=members, direction=direction, quantity_mw=quantity_mw,
-        conditions=conditions, limits=limits, tz=tz, readable=readable, start=start, end=end,
+        resource=resource, label=label, members=members, directions=directions, quantity_mw=quantity_mw,
+        conditions=conditions, limits=limits, tz=tz, readable=readable, start=start, end=end, sums=sums,
     )
     verdict = _combine(
         verdicts=verdicts, outcome=outcome, reassessing=reassessing, label=label, product=product,

@@ -7,6 +7,7 @@ from decimal import Decimal
 from django.utils.translation import gettext as _
 
 from limits.activation.access import Readable
+from limits.activation.headroom import headroom_text, limit_cap
 from limits.activation.limit_lookup import _in_direction, _limits_on, spu_point
 from limits.activation.verdict import GREEN, RED, YELLOW, Verdict
 from limits.models import TargetKind, TemporaryLimit
@@ -44,11 +45,15 @@ def _limit_text(limit: TemporaryLimit, tz: str, readable: Readable) -> str:
     ) % values
 
 
-def _capacity(*, resource, label: str, members, direction: str, limits, tz: str, readable: Readable):
+def _capacity(
+    *, resource, label: str, members, direction: str, limits, tz: str, readable: Readable, sums: dict
+):
     """(capacity in MW, the resource's own limits, members' binding limits, reasons).
 
     An SPU: its capacity, the limits on it or where it lies. An SPG: its members' deliverable
-    capacity (each capped by the limits on it), and the group's own limits.
+    capacity (each capped by the limits on it, a point or area limit by its headroom), and the
+    group's own limits; the members under one point or area limit together deliver at most its
+    headroom (limits.activation.headroom).
     """
     if members is None:  # an SPU
         kw = resource.max_up_kw if direction == Direction.UP else resource.max_down_kw
@@ -60,13 +65,17 @@ def _capacity(*, resource, label: str, members, direction: str, limits, tz: str,
     reasons: list[str] = []
     bound_limits: list[TemporaryLimit] = []
     capacity = Decimal(0)
+    under_sums: dict[int, Decimal] = {}
     for spu_id, code, up_kw, down_kw, point_id, lon, lat in members:
         member_cap = _mw(up_kw if direction == Direction.UP else down_kw)
         member_limits = _in_direction(
             _limits_on(limits, spu_id=spu_id, point_id=point_id, lon=lon, lat=lat), direction
         )
-        deliverable = min([member_cap, *(x.quantity_mw for x in member_limits)])
+        deliverable = min([member_cap, *(limit_cap(x, direction, sums) for x in member_limits)])
         capacity += deliverable
+        for x in member_limits:
+            if (x.pk, direction) in sums:
+                under_sums[x.pk] = under_sums.get(x.pk, Decimal(0)) + deliverable
         for x in member_limits:
             if x not in bound_limits:
                 bound_limits.append(x)
@@ -81,6 +90,8 @@ def _capacity(*, resource, label: str, members, direction: str, limits, tz: str,
                     "limit": "; ".join(_limit_text(x, tz, readable) for x in member_limits),
                 }
             )
+    for limit_id, under in under_sums.items():  # together at most the headroom
+        capacity -= max(under - sums[(limit_id, direction)].mw, Decimal(0))
     if not members:
         reasons.append(_("%(res)s has no member for the whole period.") % {"res": label})
     own = _in_direction(_limits_on(limits, spg_id=resource.pk), direction)
@@ -142,11 +153,11 @@ def _color(*, label: str, direction: str, quantity_mw: Decimal, allowed: Decimal
 
 def _check_direction(
     *, resource, label: str, members, direction: str, quantity_mw: Decimal, conditions, limits, tz: str,
-    readable: Readable,
+    readable: Readable, sums: dict,
 ) -> Verdict:
     capacity, own, bound_limits, reasons = _capacity(
         resource=resource, label=label, members=members, direction=direction, limits=limits, tz=tz,
-        readable=readable,
+        readable=readable, sums=sums,
     )
     allowed, bound_conditions, condition_reasons = _apply_conditions(
         conditions=conditions, direction=direction, allowed=capacity, readable=readable
@@ -154,8 +165,11 @@ def _check_direction(
     reasons += condition_reasons
     for limit in own:
         bound_limits.append(limit)
-        allowed = min(allowed, limit.quantity_mw)
+        allowed = min(allowed, limit_cap(limit, direction, sums))
         reasons.append(_("%(res)s: %(limit)s.") % {"res": label, "limit": _limit_text(limit, tz, readable)})
+    reasons += [
+        headroom_text(sums[(x.pk, direction)], readable) for x in bound_limits if (x.pk, direction) in sums
+    ]
     allowed = max(allowed, Decimal(0))
     color, lead = _color(
         label=label,

@@ -7,14 +7,9 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Mapping
-from datetime import datetime
-from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
-from django.utils.dateparse import parse_datetime
-from django.utils.timezone import get_current_timezone, is_aware
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
@@ -34,9 +29,11 @@ from rest_framework.utils import encoders
 from rest_framework.views import APIView
 
 from common.api import InstantField, StrictInputSerializer, exception_handler
-from common.times import InstantError, instant_in_range, local_instant
+from common.exceptions import ApplicationError
 from limits.activation import GREEN, RED, YELLOW, activation_check
 from limits.activation.access import activation_caller, activation_resource_for
+from limits.activation.reserve import activation_reserve
+from limits.apis.activation_input import FIELDS, ID_MAX, ID_MIN, check_input_parse
 from limits.authentication import FastTokenAuthentication, token_key_from_header
 from limits.selectors import product_by_code, system_operator_by_eic
 from prequal.models import Direction
@@ -81,94 +78,14 @@ def verdict_limits(verdict) -> list[dict]:
     return rows
 
 
-# --- the input, field by field (ActivationCheckApi.parse) -----------------------------------------
+class ReservationOutputSerializer(serializers.Serializer):
+    external_id = serializers.CharField()
+    quantity_mw = serializers.DecimalField(max_digits=12, decimal_places=3)
+    created = serializers.BooleanField(help_text="False: the same reservation was registered already.")
+    batch = serializers.IntegerField(help_text="The register batch of the award (its audit row).")
 
-
-class FieldError(ValueError):
-    """One field's message, raised by a field parser below."""
-
-
-def _text(value) -> str:
-    return str(value).strip()
-
-
-# An id is a positive 64-bit integer (BigAutoField): beyond that no database can look it up.
-ID_MIN, ID_MAX = 1, 2**63 - 1
-
-
-def _integer(value) -> int:
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        raise FieldError(_("A valid integer is required.")) from None
-    # DRF's IntegerField messages, so both entries answer alike.
-    if number < ID_MIN:
-        message = _("Ensure this value is greater than or equal to {min_value}.")
-        raise FieldError(message.format(min_value=ID_MIN))
-    if number > ID_MAX:
-        message = _("Ensure this value is less than or equal to {max_value}.")
-        raise FieldError(message.format(max_value=ID_MAX))
-    return number
-
-
-def _direction(value) -> str:
-    if value not in Direction.values:
-        raise FieldError(_('"%(value)s" is not a valid choice.') % {"value": value})
-    return value
-
-
-def _quantity(value) -> Decimal:
-    try:
-        number = Decimal(str(value).strip())
-        if not number.is_finite() or number.as_tuple().exponent < -3 or abs(number) >= 10**7:
-            raise InvalidOperation
-    except (InvalidOperation, ValueError):
-        raise FieldError(_("A number in MW with at most 3 decimals is required.")) from None
-    return number
-
-
-def _moment(value) -> datetime:
-    try:
-        parsed = parse_datetime(str(value).strip())
-    except ValueError:
-        parsed = None
-    if parsed is None:
-        raise FieldError(_("Give an ISO 8601 date and time, e.g. 2026-03-29T08:00:00Z."))
-    try:
-        if is_aware(parsed):
-            return instant_in_range(parsed)
-        return local_instant(parsed, get_current_timezone())
-    except InstantError as exc:
-        raise FieldError(str(exc)) from None
-
-
-# (field, parser, required): who asks and for what, then what is asked; in the order of the errors.
-PARSE_RESOURCE = (
-    ("system_operator", _text, True),
-    ("product", _text, True),
-    ("spu", _integer, False),
-    ("spg", _integer, False),
-)
-PARSE_REQUEST = (
-    ("direction", _direction, True),
-    ("quantity_mw", _quantity, True),
-    ("start", _moment, True),
-    ("end", _moment, True),
-)
-
-
-def _parse_fields(data: Mapping, parsers, *, values: dict, errors: dict) -> None:
-    """Parse these fields of `data` into `values`; a missing or bad one puts its message in `errors`."""
-    for name, parse, required in parsers:
-        value = data.get(name)
-        if value in (None, ""):
-            if required:
-                errors[name] = [_("This field is required.")]
-            continue
-        try:
-            values[name] = parse(value)
-        except FieldError as exc:
-            errors[name] = [str(exc)]
+    class Meta:
+        ref_name = "ActivationReservation"
 
 
 class ActivationCheckApi(APIView):
@@ -178,6 +95,11 @@ class ActivationCheckApi(APIView):
     operator, market platform clients as the operators they are registered for, NRA analysts as
     any operator, FSP users about their own resources; the operator asked as must procure the
     product or assess the resource (else 404).
+
+    With `"reserve": true` and the caller's own `external_id` (POST only), what the check allows
+    is registered as the caller's award in the same transaction, under the locks of the point
+    and area limits that apply (limits.activation.reserve); only callers that write to the
+    register for that operator may reserve (403 otherwise).
     """
 
     authentication_classes = [FastTokenAuthentication, SessionAuthentication]
@@ -197,6 +119,13 @@ class ActivationCheckApi(APIView):
         quantity_mw = serializers.DecimalField(max_digits=10, decimal_places=3, coerce_to_string=False)
         start = InstantField()
         end = InstantField()
+        reserve = serializers.BooleanField(
+            required=False, default=False,
+            help_text="Register what the check allows as your award, atomically (SPEC R11; POST only).",
+        )
+        external_id = serializers.CharField(
+            required=False, max_length=100, help_text="Your own id of the award to register (with reserve)."
+        )
 
         class Meta:
             ref_name = "ActivationCheckInput"
@@ -205,6 +134,7 @@ class ActivationCheckApi(APIView):
             if ("spu" in attrs) == ("spg" in attrs):
                 raise serializers.ValidationError({"spu": [_("Give either spu or spg (one of them).")]})
             return attrs
+
 
     class OutputSerializer(serializers.Serializer):
         color = serializers.ChoiceField(choices=[(GREEN, GREEN), (YELLOW, YELLOW), (RED, RED)])
@@ -216,6 +146,9 @@ class ActivationCheckApi(APIView):
         case_status = serializers.CharField()
         conditions = serializers.SerializerMethodField()
         limits = serializers.SerializerMethodField()
+        reservation = ReservationOutputSerializer(
+            allow_null=True, help_text="The award registered (with reserve); null when nothing was reserved."
+        )
 
         class Meta:
             ref_name = "ActivationCheckResult"
@@ -226,7 +159,7 @@ class ActivationCheckApi(APIView):
         def get_limits(self, verdict) -> list[dict]:
             return verdict_limits(verdict)
 
-    FIELDS = ("system_operator", "spu", "spg", "product", "direction", "quantity_mw", "start", "end")
+    FIELDS = FIELDS
 
     @classmethod
     def parse(cls, data) -> dict:
@@ -235,19 +168,7 @@ class ActivationCheckApi(APIView):
         Market platforms call this per bid: instantiating a DRF serializer (it deep-copies its
         fields) cost more than the rules. InputSerializer still documents the input.
         """
-        if not isinstance(data, Mapping):
-            raise ValidationError({"non_field_errors": [_("Send a JSON object.")]})
-        errors: dict[str, list[str]] = {
-            name: [_("Unknown field.")] for name in data if name not in cls.FIELDS
-        }
-        values: dict = {}
-        _parse_fields(data, PARSE_RESOURCE, values=values, errors=errors)
-        if not errors.get("spu") and not errors.get("spg") and ("spu" in values) == ("spg" in values):
-            errors["spu"] = [_("Give either spu or spg (one of them).")]
-        _parse_fields(data, PARSE_REQUEST, values=values, errors=errors)
-        if errors:
-            raise ValidationError(errors)
-        return values
+        return check_input_parse(data)
 
     @staticmethod
     def render(verdict) -> dict:
@@ -262,10 +183,11 @@ class ActivationCheckApi(APIView):
             "case_status": verdict.case_status,
             "conditions": verdict_conditions(verdict),
             "limits": verdict_limits(verdict),
+            "reservation": reservation_json(getattr(verdict, "reservation", None)),
         }
 
     @classmethod
-    def answer(cls, *, user, data) -> dict:
+    def answer(cls, *, user, data, may_write: bool = True) -> dict:
         """The answer for this caller and input; ValidationError / PermissionDenied / NotFound.
 
         SPEC §4: a caller asks only as an operator it may ask as, about a resource that operator
@@ -297,8 +219,16 @@ class ActivationCheckApi(APIView):
                 )
             )
         asked = {name: data[name] for name in ("direction", "quantity_mw", "start", "end")}
-        verdict = activation_check(
-            system_operator=so, resource=resource, product=product, caller=caller, **asked
+        if not data.get("reserve"):
+            verdict = activation_check(
+                system_operator=so, resource=resource, product=product, caller=caller, **asked
+            )
+            return cls.render(verdict)
+        if not may_write:
+            raise ValidationError({"reserve": [_("Reserve with POST: a GET changes nothing.")]})
+        verdict, verdict.reservation = activation_reserve(
+            user=user, caller=caller, system_operator=so, resource=resource, product=product,
+            external_id=data["external_id"], **asked,
         )
         return cls.render(verdict)
 
@@ -336,8 +266,8 @@ class ActivationCheckApi(APIView):
                     data = json.loads(request.body)
                 except ValueError as exc:
                     raise ParseError(_("JSON parse error - %s") % exc) from exc
-            payload = cls.answer(user=user, data=data)
-        except (APIException, ValidationError, PermissionDenied) as exc:
+            payload = cls.answer(user=user, data=data, may_write=request.method == "POST")
+        except (APIException, ValidationError, PermissionDenied, ApplicationError) as exc:
             return _error_response(exc, key_scheme=FastTokenAuthentication.keyword)
         return HttpResponse(
             json.dumps(payload, cls=encoders.JSONEncoder, ensure_ascii=False, separators=(",", ":")),
@@ -347,6 +277,14 @@ class ActivationCheckApi(APIView):
     @extend_schema(
         operation_id="activation_check",
         summary="Activation check (traffic light)",
+        description=(
+            "May the system operator activate the SPU or SPG for the product, direction, quantity and "
+            "period (SPEC R8)? Limits on a connection point or an area bound the sum held there: the "
+            "answer gives their headroom (SPEC R11). With reserve: true and your own external_id, what "
+            "the check allows (min of requested and largest allowed) is registered as your award in the "
+            "same transaction, atomically with the headroom it used: `reservation` names it, null when "
+            "red. Sending the same reservation again registers it once."
+        ),
         request=InputSerializer,
         responses=OutputSerializer,
     )
@@ -372,7 +310,14 @@ class ActivationCheckApi(APIView):
         responses=OutputSerializer,
     )
     def get(self, request: Request) -> Response:
-        return Response(self.answer(user=request.user, data=request.query_params.dict()))
+        return Response(self.answer(user=request.user, data=request.query_params.dict(), may_write=False))
+
+
+def reservation_json(reservation) -> dict | None:
+    if reservation is None:
+        return None
+    return {"external_id": reservation.external_id, "quantity_mw": f"{reservation.quantity_mw:.3f}",
+            "created": reservation.created, "batch": reservation.batch_id}
 
 
 def _error_response(exc, *, key_scheme: str) -> HttpResponse:

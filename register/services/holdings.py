@@ -187,7 +187,7 @@ def _over_capacity(holding: Holding, others: list[Holding], capacity: dict, labe
             continue  # even all of them added up fit
         for start, end in _segments(holding, same_way):
             covering = [o for o in same_way if o.start < end and o.end > start]
-            total = _held_in_segment([holding, *covering])
+            total = held_in_segment([holding, *covering])
             if total > capacity[direction]:
                 first = min(covering, key=lambda o: (o.market == holding.market, o.order))
                 message = _(
@@ -212,7 +212,7 @@ def _segments(holding: Holding, others: list[Holding]) -> list[tuple[datetime, d
     return list(zip(ordered, ordered[1:], strict=False))
 
 
-def _held_in_segment(holdings: list[Holding]) -> Decimal:
+def held_in_segment(holdings: list[Holding]) -> Decimal:
     """What the holdings hold together: per market the larger of its awards and activations."""
     per_market: dict[tuple, list[Decimal]] = defaultdict(lambda: [Decimal(0), Decimal(0)])
     for holding in holdings:

@@ -6,7 +6,9 @@ product and the resource exist, the period is aligned to the product's market ti
 MW fit the resource's capacity, the external id is new, or the same content again (stored once),
 or a revision (`revise`). Every bad record is reported with its index and field, and nothing is
 stored. Then, under a lock on the resources, no resource may come to hold more than it can in a
-market time unit (register.services.holdings): such a record is refused as a conflict (409).
+market time unit (register.services.holdings), nor take the sum held under a limit on a
+connection point or an area over it (register.sum_guard, under the limits' locks taken first):
+such a record is refused as a conflict (409).
 A constant number of queries per batch, whatever its size.
 """
 
@@ -29,6 +31,7 @@ from register.services.holdings import Holding, holdings_conflicts, holdings_hel
 from register.services.lookups import Existing, Resource, existing_for_update, products_by_code, resources_for
 from register.services.parsing import MAX_BATCH, RecordInput, direction_text, mw_text, record_parse
 from register.services.writes import Revision, batch_create, conflicts_record, revisions_write
+from register.sum_guard import sum_guard_lock
 
 
 class RecordsRefused(ApplicationError):
@@ -89,7 +92,8 @@ def batch_check(items, *, field: str = "records") -> None:
 
 
 def records_ingest(
-    *, caller, system_operator: SystemOperator, records: list, revise_only: bool = False
+    *, caller, system_operator: SystemOperator, records: list, revise_only: bool = False,
+    action: str = RegisterBatch.Action.INGEST,
 ) -> IngestResult:
     """Record the batch for `system_operator`, sent by `caller` (a user: the market platform
     client's, or an SO engineer). `revise_only`: every record must revise one already held.
@@ -97,10 +101,12 @@ def records_ingest(
     Raises PermissionDenied, ValidationError (the batch's shape) or RecordsRefused. A batch
     refused for double activations stores nothing but the conflicts (RegisterConflict), after
     its own transaction was rolled back: the FSP and the operators see them on the resource.
+    `action`: what the batch's audit row says it was (a reservation: limits.activation.reserve).
     """
     try:
         return _ingest(
-            caller=caller, system_operator=system_operator, records=records, revise_only=revise_only
+            caller=caller, system_operator=system_operator, records=records, revise_only=revise_only,
+            action=action,
         )
     except RecordsRefused as exc:
         if exc.refusals:
@@ -109,12 +115,18 @@ def records_ingest(
 
 
 @transaction.atomic
-def _ingest(*, caller, system_operator: SystemOperator, records: list, revise_only: bool) -> IngestResult:
+def _ingest(
+    *, caller, system_operator: SystemOperator, records: list, revise_only: bool, action: str
+) -> IngestResult:
     writer_check(caller=caller, system_operator=system_operator)
     batch_check(records)
     problems = Problems()
     parsed = _parse(records, problems)
     resolved = _resolve(parsed, problems)
+    # The point and area limits' locks first, then the resources' (the order a reservation takes).
+    sum_check = None if problems.errors else sum_guard_lock(
+        records=[(r.index, (res.kind, res.id), r.start, r.end) for r, res, _p in resolved]
+    )
     resources_lock(
         spu_ids=[res.id for _r, res, _p in resolved if res.kind == "spu"],
         spg_ids=[res.id for _r, res, _p in resolved if res.kind == "spg"],
@@ -125,12 +137,13 @@ def _ingest(*, caller, system_operator: SystemOperator, records: list, revise_on
     )
     writes, unchanged = _plan(resolved, existing, problems, revise_only=revise_only)
     problems.raise_any()
-    _double_activation_check(writes, caller=caller, system_operator=system_operator)
+    new = _new_holdings(writes, caller=caller, system_operator=system_operator)
+    _double_activation_check(writes, new)
+    _limits_check(sum_check, writes, new)
     counts = {"received": len(records), "created": sum(1 for _w, old in writes if old is None),
               "unchanged": unchanged}
     counts["revised"] = len(writes) - counts["created"]
-    batch = batch_create(actor=caller, system_operator=system_operator, action=RegisterBatch.Action.INGEST,
-                         counts=counts)
+    batch = batch_create(actor=caller, system_operator=system_operator, action=action, counts=counts)
     revisions_write(batch=batch, revisions=[
         Revision(record.external_id, old.record_id if old else None, old.revision + 1 if old else 1,
                  RecordStatus.ACTIVE, record.content(resource_id=res.id, product_id=product.pk))
@@ -239,20 +252,38 @@ def _conflict_message(record: RecordInput, old: Existing) -> str:
     ) % values
 
 
-def _double_activation_check(writes, *, caller, system_operator) -> None:
-    if not writes:
-        return
-    new, label = [], {}
+def _new_holdings(writes, *, caller, system_operator) -> list[tuple[Holding, object, object]]:
+    """The batch's records as holdings, each with its resource's capacity up and down."""
+    new = []
     so_name = system_operator.organisation.name
     for (record, resource, product), _old in writes:
-        key = (resource.kind, resource.id)
-        label[key] = resource.label
         holding = Holding(
-            (1, record.index), key, (caller.pk, system_operator.pk), record.kind, record.direction,
-            record.quantity_mw, record.start, record.end, so_name, product.code, record.external_id,
-            product.pk,
+            (1, record.index), (resource.kind, resource.id), (caller.pk, system_operator.pk), record.kind,
+            record.direction, record.quantity_mw, record.start, record.end, so_name, product.code,
+            record.external_id, product.pk,
         )
         new.append((holding, *resource.capacity(start=record.start, end=record.end)))
+    return new
+
+
+def _limits_check(sum_check, writes, new) -> None:
+    """SPEC R11: no record may take the sum held under a point or area limit over it (the
+    guard's locks are held since before the resources' locks): refused as a conflict (409)."""
+    if sum_check is None or not writes:
+        return
+    refused = sum_check(
+        new=[holding for holding, _up, _down in new],
+        exclude_record_ids={old.record_id for _w, old in writes if old is not None},
+    )
+    if refused:
+        errors = {index: {"quantity_mw": [message]} for index, message in refused.items()}
+        raise RecordsRefused(errors, conflicts=set(refused))
+
+
+def _double_activation_check(writes, new) -> None:
+    if not writes:
+        return
+    label = {(resource.kind, resource.id): resource.label for (_r, resource, _p), _old in writes}
     held = holdings_held(
         resources=set(label),
         start=min(h.start for h, _u, _d in new),

@@ -2,7 +2,8 @@
  *
  * Each element with data-area-map="<id of a json_script>" becomes a map. The config holds either
  * "data" (a GeoJSON FeatureCollection) or "dataUrl" (fetched, same origin), an optional "tileUrl",
- * "focus" ("preview" or "point": what to zoom to) and translated "labels".
+ * "focus" ("preview" or "point": what to zoom to) and translated "labels". A point's "colour"
+ * and "mw" properties (My grid: the MW it holds) colour its marker and show in its popup.
  *
  * With "pointsUrl", the connection points are asked for the visible box each time the map
  * moves (`bbox=minlon,minlat,maxlon,maxlat&zoom=z`): the server answers single points when
@@ -46,6 +47,7 @@
     if (props.kind === "point") {
       line(labels.gsrn || "GSRN", props.gsrn, props.url);
       line(labels.connecting || "Connecting SO", props.system_operator);
+      line(labels.mw || "MW", props.mw);
     } else {
       line(labels.operator || "Operator", props.system_operator, props.url);
       line(labels.validFrom || "Valid from", props.valid_from);
@@ -69,7 +71,7 @@
       pointToLayer: function (f, latlng) {
         return L.circleMarker(latlng, {
           radius: config.focus === "point" ? 7 : 4, color: "#1d2733", weight: 1,
-          fillColor: "#ffffff", fillOpacity: 0.9
+          fillColor: f.properties.colour || "#ffffff", fillOpacity: 0.9
         });
       },
       onEachFeature: function (f, l) {

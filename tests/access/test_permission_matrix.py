@@ -291,6 +291,11 @@ ROWS = [
     ("notices:read-all", "post", None, None, (REDIRECT, REDIRECT, REDIRECT, REDIRECT, REDIRECT)),
     ("notices:preferences", "get", None, None, (REDIRECT, OK, OK, OK, OK)),
     ("notices:preferences", "post", None, None, (REDIRECT, REDIRECT, REDIRECT, REDIRECT, REDIRECT)),
+    # My grid: each SO member sees its own operator's (another's, by ?so=: 404; see test_my_grid.py).
+    ("register:my-grid", "get", None, None, (REDIRECT, DENIED, OK, OK, DENIED)),
+    ("register:upload", "get", None, None, (REDIRECT, DENIED, DENIED, OK, DENIED)),
+    ("register:upload", "post", None, None, (REDIRECT, DENIED, DENIED, BAD, DENIED)),
+    ("register:upload-template", "get", None, None, (REDIRECT, DENIED, DENIED, OK, DENIED)),
 ]
 
 
@@ -329,6 +334,23 @@ MATRIX += [
     # As the other local DSO: neither procures nor assesses; not found, for whoever may ask as it.
     Entry(name="api:activation-check", method="post", data=_check_as("other_operator"),
           expect=reads(fsp_other=HIDDEN, so_viewer=HIDDEN, so_other=HIDDEN, nra=HIDDEN)),
+]
+
+
+def _reserve_as(operator: str):
+    """The check above with a reservation (SPEC R11): it writes an award to the register."""
+
+    def body(world: dict) -> dict:
+        return {**_check_as(operator)(world), "reserve": True, "external_id": "matrix-reserve"}
+
+    return body
+
+
+# Reserving writes to the register: only a platform registered for the operator or the operator's
+# own engineers may (register.callers), so the viewer and the NRA, who may ask, may not reserve.
+MATRIX += [
+    Entry(name="api:activation-check", method="post", data=_reserve_as("operator"),
+          expect=reads(fsp_other=HIDDEN, so_viewer=DENIED, so_other=HIDDEN, nra=DENIED)),
 ]
 
 

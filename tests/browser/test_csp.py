@@ -25,7 +25,8 @@ def test_pages_work_under_the_content_security_policy(live_server, cast, wf):
     case = wf.submitted()
     pages = {
         "local_engineer": ["/", "/grid/map/", f"/resources/cases/{case.pk}/", "/resources/queue/",
-                           "/limits/", "/limits/new/", "/api/docs/", "/api/redoc/"],
+                           "/limits/", "/limits/new/", "/api/docs/", "/api/redoc/",
+                           "/register/my-grid/", "/register/upload/"],
         "nra_analyst": ["/resources/report/"],
         "fsp_a_user": [f"/resources/spus/{wf.spu.pk}/", "/resources/cases/", "/forecasts/resources/",
                        f"/forecasts/spus/{wf.spu.pk}/"],

@@ -13,6 +13,7 @@ from demo.areas import demo_areas_load
 from demo.forecasts import demo_forecasts_load
 from demo.load import demo_data_load
 from demo.market import GROUP_CODE, PLATFORM_USERNAME, demo_market_load
+from demo.register import LOCAL_DSO, demo_register_load
 
 # (summary key, singular) in the order printed; the key is the plural.
 SUMMARY_ORDER = (
@@ -81,6 +82,14 @@ class Command(BaseCommand):
         forecasts = demo_forecasts_load()
         self.stdout.write(
             f"Grid zones: {forecasts['zones']} created; forecasts: {forecasts['publications']} published."
+        )
+        # Issue 14: awards and activations, a double activation refused, an area limit reached.
+        register = demo_register_load()
+        limit = f"#{register['limit'].pk}" if register["limit"] else "none"
+        self.stdout.write(
+            f"Activation register: {register['records']} records created on {register['units']} units of "
+            f"{LOCAL_DSO}; conflict {'shown' if register['conflict'] else 'none'}; area limit {limit} "
+            "(My grid: /register/my-grid/)."
         )
         self.stdout.write(self._logins_table())
 

@@ -1,0 +1,115 @@
+"""What is held at a connection point or inside a box (SPEC R11): the register's side of the
+headroom rule (limits.activation.headroom), read once per point or area limit.
+
+An SPU's record is held where its connection point lies. An SPG's record is held wherever its
+members lie (one row per member whose membership covers some of the period): the rule decides
+how much of it counts there. Only current, active records, one statement each.
+
+The period test is `start < end' AND end > start'` plus, for partition pruning, the start at
+most max_period() earlier. On PostgreSQL the area read also asks the GiST index on the
+record's period (migration 0006: `register_held_period`), so it reads the records overlapping
+the period, not every record of the months concerned.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from django.db import connection
+
+from common.db import fetch_all, model_columns
+from prequal.models import Spu
+from register.models import RecordRevision
+from register.services.parsing import max_period
+
+# One row per record (and, for an SPG's record, per member in scope).
+_SELECT = (
+    "SELECT r.record_id, {kind} AS resource_kind, {resource_id}, {code}, fo.name, rr.sender_id, "
+    "rr.system_operator_id, so_org.name, r.kind, r.direction, r.quantity_mw, r.period_start, r.period_end, "
+    "p.code, rr.external_id, r.product_id, cp.longitude, cp.latitude, s.max_up_kw, s.max_down_kw "
+    "FROM register_recordrevision r "
+    "JOIN register_registerrecord rr ON rr.id = r.record_id "
+    "JOIN observability_systemoperator so ON so.id = rr.system_operator_id "
+    "JOIN accounts_organisation so_org ON so_org.id = so.organisation_id "
+    "JOIN prequal_product p ON p.id = r.product_id "
+)
+_SPU_JOIN = "JOIN prequal_spu s ON s.id = r.spu_id JOIN prequal_fsp f ON f.id = s.fsp_id "
+_SPG_JOIN = (
+    "JOIN prequal_spg g ON g.id = r.spg_id JOIN prequal_fsp f ON f.id = g.fsp_id "
+    "JOIN prequal_spgmembership m ON m.spg_id = g.id AND m.valid_from < r.period_end "
+    "AND (m.valid_to IS NULL OR m.valid_to > r.period_start) JOIN prequal_spu s ON s.id = m.spu_id "
+)
+_TAIL = (
+    "JOIN accounts_organisation fo ON fo.id = f.organisation_id "
+    "JOIN observability_connectionpoint cp ON cp.id = s.connection_point_id "
+    "WHERE r.is_current AND r.status = 'active' AND r.period_start < %s AND r.period_end > %s "
+    "AND r.period_start >= %s AND {scope}"
+)
+_COLUMNS = (
+    *[None] * 10,
+    *model_columns(RecordRevision, ("quantity_mw", "period_start", "period_end")),
+    *[None] * 5,
+    *model_columns(Spu, ("max_up_kw", "max_down_kw")),
+)
+
+
+@dataclass(frozen=True)
+class Held:
+    """One record held in scope: the resource (`kind`, `resource_id`, `code`, its FSP's name),
+    the market (sender, operator) and the record; `lon`, `lat`, `up_kw`, `down_kw`: the SPU
+    in scope (an SPG's member)."""
+
+    record_id: int
+    kind: str
+    resource_id: int
+    code: str
+    fsp_name: str
+    sender_id: int
+    system_operator_id: int
+    so_name: str
+    record_kind: str
+    direction: str
+    mw: Decimal
+    start: datetime
+    end: datetime
+    product_code: str
+    external_id: str
+    product_id: int
+    lon: float
+    lat: float
+    up_kw: Decimal
+    down_kw: Decimal
+
+    @property
+    def resource(self) -> tuple[str, int]:
+        return (self.kind, self.resource_id)
+
+
+def held_at_point(*, connection_point_id: int, start: datetime, end: datetime) -> list[Held]:
+    """The records held at this connection point somewhere in [start, end)."""
+    return _held("s.connection_point_id = %s", [connection_point_id], start=start, end=end, gist=False)
+
+
+def held_in_box(
+    *, box: tuple[float, float, float, float], start: datetime, end: datetime
+) -> list[Held]:
+    """The records held at points inside (min_lon, min_lat, max_lon, max_lat), somewhere in [start, end)."""
+    scope = "cp.longitude BETWEEN %s AND %s AND cp.latitude BETWEEN %s AND %s"
+    min_lon, min_lat, max_lon, max_lat = box
+    return _held(scope, [min_lon, max_lon, min_lat, max_lat], start=start, end=end, gist=True)
+
+
+def _held(scope: str, params: list, *, start: datetime, end: datetime, gist: bool) -> list[Held]:
+    if gist and connection.vendor == "postgresql":
+        scope += " AND tstzrange(r.period_start, r.period_end) && tstzrange(%s, %s)"
+        params = [*params, start, end]
+    tail = _TAIL.format(scope=scope)
+    sql = (
+        _SELECT.format(kind="'spu'", resource_id="r.spu_id", code="s.code") + _SPU_JOIN + tail
+        + " UNION ALL "
+        + _SELECT.format(kind="'spg'", resource_id="r.spg_id", code="g.code") + _SPG_JOIN + tail
+    )
+    window = [end, start, start - max_period(), *params]
+    return [Held(*row) for row in fetch_all(sql, [*window, *window], columns=_COLUMNS)]

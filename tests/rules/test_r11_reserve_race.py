@@ -1,0 +1,127 @@
+"""R11 Reserve under concurrency (PostgreSQL): two platforms reserve the last MW of an area's
+headroom at once, for two different SPUs; exactly one gets it. The same for two batches sent to
+the register at once (its guard takes the same locks).
+
+The first reservation to hold the area limit's advisory lock is held up after reading what the
+area holds until the other one is seen waiting for a lock. Without the lock (the control test)
+both read the same headroom and both win: the test can tell.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from shapely.geometry import box, mapping
+
+from limits.activation import headroom as headroom_module
+from limits.activation import headroom_guard as guard_module
+from limits.activation.access import activation_caller
+from limits.activation.reserve import activation_reserve
+from limits.models import TargetKind
+from prequal.models import Direction
+from register import sum_guard
+from register.models import RecordRevision
+from register.services import RecordsRefused, records_ingest
+from tests.limit_helpers import START, limit
+from tests.register.helpers import iso, platform
+from tests.workflow_helpers import ensure_default_deadline_rule
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+
+def _until_another_backend_waits(timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM pg_locks WHERE NOT granted")
+            if cursor.fetchone()[0]:
+                return True
+        time.sleep(0.02)
+    return False
+
+
+def _race(grid, monkeypatch, *, wait: float, send=None, module=headroom_module) -> tuple[list, list]:
+    """Two platforms reserve 1 MW each (BAT-1 and a second SPU) under a 1.5 MW area limit that
+    already holds 0.5 MW: 1 MW is left. Returns (what each got, whether the first saw a waiter)."""
+    ensure_default_deadline_rule()  # a transactional test before this one flushed the migration's rule
+    spus = [grid.spu, grid.new_spu(fsp=grid.cast.fsp_b), grid.new_spu(fsp=grid.cast.fsp_b)]
+    for spu in spus[:2]:
+        grid.prequalify(spu=spu)
+    limit(grid, quantity="1.5", target_kind=TargetKind.AREA, area=mapping(box(17.9, 59.2, 18.2, 59.4)))
+    nordic, balt = platform("Nordic", grid.cast.tso), platform("Balt", grid.cast.tso)
+    records_ingest(caller=nordic, system_operator=grid.cast.tso, records=[{
+        "external_id": "held", "kind": "award", "spu": spus[2].pk, "product": "mfrr-energy",
+        "direction": "up", "quantity_mw": "0.5", "start": iso(START), "end": iso(START + timedelta(hours=1)),
+    }])
+    held_up, waited, results = threading.Lock(), [], []
+    original = module.held_under
+
+    def held_then_wait(*args):
+        rows = original(*args)
+        if held_up.acquire(blocking=False):  # the first in holds the lock: let the other come
+            waited.append(_until_another_backend_waits(wait))
+        return rows
+
+    monkeypatch.setattr(module, "held_under", held_then_wait)
+    barrier = threading.Barrier(2)
+
+    def ask(user, spu):
+        try:
+            barrier.wait()
+            if send is not None:
+                results.append(send(user, spu))
+                return
+            _verdict, reservation = activation_reserve(
+                user=user, caller=activation_caller(user=user), system_operator=grid.cast.tso, resource=spu,
+                product=grid.mfrr, direction=Direction.UP, quantity_mw=Decimal("1"), start=START,
+                end=START + timedelta(hours=1), external_id=f"{user.username}-bid",
+            )
+            results.append(reservation.quantity_mw if reservation else None)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=ask, args=args) for args in ((nordic, spus[0]), (balt, spus[1]))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    return results, waited
+
+
+def test_two_platforms_reserving_the_last_mw_exactly_one_wins(grid, monkeypatch):
+    results, waited = _race(grid, monkeypatch, wait=5)
+    assert sorted(results, key=str) == [Decimal("1"), None]
+    assert waited == [True]  # the second reservation did wait for the first one's lock
+    assert RecordRevision.objects.filter(record__external_id__endswith="-bid").count() == 1
+
+
+def test_without_the_lock_both_would_win(grid, monkeypatch):
+    monkeypatch.setattr(headroom_module, "headroom_lock", lambda **kwargs: None)
+    monkeypatch.setattr(sum_guard, "_GUARD", [])  # and the register's own check of the sum
+    results, _waited = _race(grid, monkeypatch, wait=1)
+    assert results == [Decimal("1"), Decimal("1")]  # 2.5 MW under a 1.5 MW limit
+
+
+
+def test_two_batches_beyond_an_area_limit_at_once_exactly_one_is_stored(grid, monkeypatch):
+    def send(user, spu):
+        record = {
+            "external_id": f"{user.username}-bid", "kind": "award", "spu": spu.pk, "product": "mfrr-energy",
+            "direction": "up", "quantity_mw": "1", "start": iso(START),
+            "end": iso(START + timedelta(hours=1)),
+        }
+        try:
+            records_ingest(caller=user, system_operator=grid.cast.tso, records=[record])
+            return Decimal("1")
+        except RecordsRefused as exc:
+            return exc.status
+
+    results, waited = _race(grid, monkeypatch, wait=5, send=send, module=guard_module)
+    assert sorted(results, key=str) == [Decimal("1"), 409]
+    assert waited == [True]
+    assert RecordRevision.objects.filter(record__external_id__endswith="-bid").count() == 1
