@@ -29,6 +29,6 @@ def drop(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("register", "0005_retention_beat")]
+    dependencies = [("register", "0007_conflict_holder_index")]
 
     operations = [migrations.RunPython(create, drop, elidable=False)]

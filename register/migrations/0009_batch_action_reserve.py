@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('register', '0006_held_period_gist'),
+        ('register', '0008_held_period_gist'),
     ]
 
     operations = [
