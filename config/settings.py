@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "observability",
     "prequal",
     "forecasts",
+    "attachments",
     "register",
     "limits",
     "reports",
@@ -140,6 +141,10 @@ MEDIA_ROOT = Path(env_str("DJANGO_MEDIA_ROOT", str(BASE_DIR / "media")))
 
 # Uploads (CSV imports, area files): refuse anything larger before it is parsed.
 GRIDPREQUAL_MAX_UPLOAD_BYTES = env_int("GRIDPREQUAL_MAX_UPLOAD_BYTES", 50 * 1024 * 1024)
+# Files attached to cases (attachments app): at most this size, kept in this storage of STORAGES
+# ("default": files under MEDIA_ROOT; in production e.g. an S3 bucket via django-storages).
+GRIDPREQUAL_ATTACHMENT_MAX_BYTES = env_int("GRIDPREQUAL_ATTACHMENT_MAX_BYTES", 20 * 1024 * 1024)
+GRIDPREQUAL_ATTACHMENT_STORAGE = env_str("GRIDPREQUAL_ATTACHMENT_STORAGE", "default")
 # Observability-area files: at most this many vertices (SPEC §7's national file has about 2
 # million), counted while reading, before any geometry is built; a zip may expand to at most
 # this many bytes (checked on the archive's directory, before anything is extracted).

@@ -12,6 +12,7 @@ api_patterns = [
     path("", include("forecasts.api_urls")),
     path("", include("register.api_urls")),
     path("", include("limits.api_urls")),
+    path("", include("attachments.api_urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
     path("redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
@@ -31,6 +32,7 @@ urlpatterns = [
     path("resources/", include("reports.urls")),  # the annual report keeps its /resources/report/
     path("limits/", include("limits.urls")),
     path("forecasts/", include("forecasts.urls")),
+    path("resources/", include("attachments.urls")),
 ]
 
 # JSON error answers under /api/ (DEBUG=false); the usual pages elsewhere.
