@@ -104,7 +104,9 @@ def test_an_oversized_file_is_refused(wf, case, media, settings):
 def test_a_failing_database_write_leaves_no_orphan_file(wf, case, media):
     with mock.patch.object(CaseEvent.objects, "create", side_effect=RuntimeError("database down")):
         with pytest.raises(RuntimeError):
-            attachment_create(user=wf.cast.fsp_a_user, case=case, file=upload("s.pdf", PDF), kind="data_sheet")
+            attachment_create(
+                user=wf.cast.fsp_a_user, case=case, file=upload("s.pdf", PDF), kind="data_sheet"
+            )
 
     assert not Attachment.objects.exists()
     assert not stored_files(media)

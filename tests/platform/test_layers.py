@@ -19,7 +19,9 @@ from tests.services import BASE_DIR
 
 ROOT = BASE_DIR
 SCRIPT = ROOT / "scripts" / "house-report"
-APPS = ("common", "accounts", "observability", "prequal", "attachments", "limits", "reports", "demo", "config")
+APPS = (
+    "common", "accounts", "observability", "prequal", "attachments", "limits", "reports", "demo", "config"
+)
 
 
 def _house_report():
