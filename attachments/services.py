@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from attachments.content import checked_type, safe_filename
-from attachments.models import Attachment, attachment_path, attachment_storage
+from attachments.models import Attachment, attachment_path
 from attachments.selectors import attach_rights
 from prequal.models import Assessment, Case, CaseEvent
 
@@ -78,7 +78,8 @@ def attachment_create(
         raise ValidationError({"file": _("The file needs a name with an extension, e.g. study.pdf.")})
     file_type = checked_type(file=file, filename=filename)
     sha256 = _sha256(file)
-    storage = attachment_storage()
+    # The field's storage: the one the download reads (its callable ran when the model loaded).
+    storage = Attachment._meta.get_field("file").storage
     stored_name = storage.save(attachment_path(None, filename), file)
     try:
         with transaction.atomic():

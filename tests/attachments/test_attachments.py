@@ -9,7 +9,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
-from attachments.models import Attachment
+from attachments.models import Attachment, attachment_storage
 from attachments.services import attachment_create
 from prequal.models import CaseEvent
 from tests.attachments.files import DOCX, EXE, PDF, PNG, upload
@@ -264,3 +264,27 @@ def test_the_api_refuses_unknown_fields_and_unknown_cases(api_as, wf, case, medi
     assert unknown_field.status_code == 400 and "owner" in unknown_field.json()["errors"]
     assert unknown_case.status_code == 404
     assert not stored_files(media)
+
+
+# --- storage ----------------------------------------------------------------------------------
+
+
+def test_the_storage_is_the_one_named_in_settings(settings, tmp_path):
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "attachments": {"BACKEND": "django.core.files.storage.FileSystemStorage",
+                        "OPTIONS": {"location": str(tmp_path / "bucket")}},
+    }
+    settings.GRIDPREQUAL_ATTACHMENT_STORAGE = "attachments"
+
+    assert attachment_storage().location == str(tmp_path / "bucket")
+
+
+def test_the_service_writes_where_the_download_reads(wf, case, media):
+    attachment = attachment_create(
+        user=wf.cast.fsp_a_user, case=case, file=upload("s.pdf", PDF), kind="data_sheet"
+    )
+
+    assert stored_files(media) == [media / attachment.file.name]
+    with attachment.file.open("rb") as stored:
+        assert stored.read() == PDF
