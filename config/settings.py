@@ -225,6 +225,7 @@ SPECTACULAR_SETTINGS = {
         # The activation register's records.
         "RecordKindEnum": "register.models.RecordKind",
         "RecordStatusEnum": "register.models.RecordStatus",
+        "AttachmentKindEnum": "attachments.models.Attachment.Kind",
     },
 }
 
