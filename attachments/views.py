@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -23,9 +23,12 @@ from common.uploads import upload_refusal
 
 def attachment_response(attachment: Attachment) -> FileResponse:
     """The file as a download: its checked content type, nosniff, a safe name (read by the API too)."""
+    try:
+        stored = attachment.file.open("rb")
+    except FileNotFoundError as exc:  # lost from storage: say so, never a server error
+        raise Http404 from exc
     response = FileResponse(
-        attachment.file.open("rb"), as_attachment=True, filename=attachment.filename,
-        content_type=attachment.content_type,
+        stored, as_attachment=True, filename=attachment.filename, content_type=attachment.content_type
     )
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"

@@ -182,6 +182,16 @@ def test_a_disguised_file_from_the_page_gets_a_clear_message(client, wf, case, m
     assert not Attachment.objects.exists() and not stored_files(media)
 
 
+def test_a_file_lost_from_storage_is_not_found_not_a_server_error(client, wf, case, media):
+    attachment = attachment_create(
+        user=wf.cast.fsp_a_user, case=case, file=upload("s.pdf", PDF), kind="data_sheet"
+    )
+    (media / attachment.file.name).unlink()
+    login(client, wf.cast.fsp_a_user)
+
+    assert client.get(reverse("attachments:download", kwargs={"pk": attachment.pk})).status_code == 404
+
+
 def test_an_unknown_case_id_gets_404(client, wf, media):
     login(client, wf.cast.fsp_a_user)
 

@@ -13,6 +13,7 @@ from tests.browser.test_journey import Session, browser  # noqa: F401 (the fixtu
 from tests.workflow_helpers import case_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+SCREENSHOT = "/tmp/gridprequal-attachments-so.png"  # the section as the assessing engineer sees it
 
 
 def test_fsp_attaches_a_diagram_an_assessing_so_reads_it_another_fsp_gets_404(
@@ -41,6 +42,7 @@ def test_fsp_attaches_a_diagram_an_assessing_so_reads_it_another_fsp_gets_404(
     engineer = Session(browser, live_server, wf.cast.local_engineer.username)
     engineer.page.goto(f"{live_server.url}{case_page(case)}")
     assert engineer.page.locator("[data-testid=attach-so]").count() == 1
+    engineer.page.locator("#attachments").screenshot(path=SCREENSHOT)
     with engineer.page.expect_download() as info:
         engineer.page.click("[data-testid=attachment] a")
     download = info.value
