@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "observability",
     "prequal",
     "forecasts",
+    "attachments",
     "register",
     "limits",
     "reports",
@@ -143,6 +144,27 @@ MEDIA_ROOT = Path(env_str("DJANGO_MEDIA_ROOT", str(BASE_DIR / "media")))
 
 # Uploads (CSV imports, area files): refuse anything larger before it is parsed.
 GRIDPREQUAL_MAX_UPLOAD_BYTES = env_int("GRIDPREQUAL_MAX_UPLOAD_BYTES", 50 * 1024 * 1024)
+# Files attached to cases (attachments app): at most this size, kept in this storage of STORAGES
+# ("default": files under MEDIA_ROOT). With GRIDPREQUAL_ATTACHMENT_S3_BUCKET they go to that
+# S3-compatible bucket (django-storages, `pip install ".[s3]"`; credentials from the usual
+# AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY variables, read by boto3). Never served from a public
+# URL: only through the download view, which checks access.
+GRIDPREQUAL_ATTACHMENT_MAX_BYTES = env_int("GRIDPREQUAL_ATTACHMENT_MAX_BYTES", 20 * 1024 * 1024)
+GRIDPREQUAL_ATTACHMENT_S3_BUCKET = env_str("GRIDPREQUAL_ATTACHMENT_S3_BUCKET", "")
+if GRIDPREQUAL_ATTACHMENT_S3_BUCKET:
+    STORAGES["attachments"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": GRIDPREQUAL_ATTACHMENT_S3_BUCKET,
+            "endpoint_url": env_str("GRIDPREQUAL_ATTACHMENT_S3_ENDPOINT_URL", "") or None,
+            "region_name": env_str("GRIDPREQUAL_ATTACHMENT_S3_REGION", "") or None,
+            "default_acl": "private",
+            "file_overwrite": False,
+        },
+    }
+GRIDPREQUAL_ATTACHMENT_STORAGE = env_str(
+    "GRIDPREQUAL_ATTACHMENT_STORAGE", "attachments" if GRIDPREQUAL_ATTACHMENT_S3_BUCKET else "default"
+)
 # Observability-area files: at most this many vertices (SPEC §7's national file has about 2
 # million), counted while reading, before any geometry is built; a zip may expand to at most
 # this many bytes (checked on the archive's directory, before anything is extracted).
@@ -217,6 +239,7 @@ SPECTACULAR_SETTINGS = {
         "RecordStatusEnum": "register.models.RecordStatus",
         # In-app notifications (issue 15).
         "NotificationKindEnum": "notices.models.Notification.Kind",
+        "AttachmentKindEnum": "attachments.models.Attachment.Kind",
     },
 }
 

@@ -13,6 +13,7 @@ api_patterns = [
     path("", include("register.api_urls")),
     path("", include("limits.api_urls")),
     path("", include("notices.api_urls")),
+    path("", include("attachments.api_urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
     path("redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
@@ -34,6 +35,7 @@ urlpatterns = [
     path("forecasts/", include("forecasts.urls")),
     path("notifications/", include("notices.urls")),
     path("register/", include("register.urls")),
+    path("resources/", include("attachments.urls")),
 ]
 
 # JSON error answers under /api/ (DEBUG=false); the usual pages elsewhere.

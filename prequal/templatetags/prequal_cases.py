@@ -39,6 +39,7 @@ ACTION_LABELS = {
     "apply_silence": _("Approved by silence"),
     "reassess": _("Sent back to assessment"),
     "expire": _("Expired"),
+    "attach": _("File attached"),  # attachments.services
 }
 
 

@@ -23,10 +23,12 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from rest_framework.authtoken.models import Token
 
+from attachments.services import attachment_create
 from observability.models import AreaUpload
 from register.models import RecordRevision, RegisterRecord
 from tests.grid import SETUP_TIME, make_world
@@ -296,6 +298,13 @@ ROWS = [
     ("register:upload", "get", None, None, (REDIRECT, DENIED, DENIED, OK, DENIED)),
     ("register:upload", "post", None, None, (REDIRECT, DENIED, DENIED, BAD, DENIED)),
     ("register:upload-template", "get", None, None, (REDIRECT, DENIED, DENIED, OK, DENIED)),
+    # Attachments (issue 15): read by whoever reads the case; attached only by the owning FSP and
+    # the assessing SOs' engineers (the world's file is FSP A's on its submitted case).
+    ("attachments:upload", "post", "case", None, (REDIRECT, HIDDEN, DENIED, HIDDEN, DENIED)),
+    ("attachments:download", "get", "attachment", None, (REDIRECT, HIDDEN, OK, HIDDEN, OK)),
+    ("api:case-attachments", "get", "case", None, (UNAUTH, HIDDEN, OK, HIDDEN, OK)),
+    ("api:case-attachments", "post", "case", None, (UNAUTH, HIDDEN, DENIED, HIDDEN, DENIED)),
+    ("api:attachment-download", "get", "attachment", None, (UNAUTH, HIDDEN, OK, HIDDEN, OK)),
 ]
 
 
@@ -388,13 +397,17 @@ def _register_record(world: dict, cast):
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("role", ROLES)
-def test_every_endpoint_answers_each_role_as_declared(role, cast):
+def test_every_endpoint_answers_each_role_as_declared(role, cast, media):
     from django.conf import settings
 
     world = make_world(cast)
     world["register_record"] = _register_record(world, cast)
     world["area_upload"] = AreaUpload.objects.create(
         system_operator=cast.local, uploaded_by=cast.local_engineer, filename="area.geojson", content=b"{}"
+    )
+    world["attachment"] = attachment_create(
+        user=cast.fsp_a_user, case=world["case"], kind="data_sheet",
+        file=SimpleUploadedFile("sheet.pdf", b"%PDF-1.4\n%%EOF\n"),
     )
     wrong = []
     with time_machine.travel(SETUP_TIME + timedelta(hours=1), tick=True):
@@ -486,6 +499,7 @@ ASSESSOR_ROWS = [
     ("prequal:assessing-sos", "get", "cp", OK, HIDDEN),
     ("prequal:spg-detail", "get", "spg", HIDDEN, HIDDEN),
     ("api:case-detail", "get", "case", OK, HIDDEN),
+    ("api:case-attachments", "get", "case", OK, HIDDEN),
 ]
 
 

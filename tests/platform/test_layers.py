@@ -19,7 +19,10 @@ from tests.services import BASE_DIR
 
 ROOT = BASE_DIR
 SCRIPT = ROOT / "scripts" / "house-report"
-APPS = ("common", "accounts", "notices", "observability", "prequal", "limits", "reports", "demo", "config")
+APPS = (
+    "common", "accounts", "notices", "observability", "prequal", "forecasts", "register", "attachments",
+    "limits", "reports", "demo", "config",
+)
 
 
 def _house_report():
