@@ -87,6 +87,12 @@ def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpR
     return page_not_found(request, exception)
 
 
+def api_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """404 as JSON for every path: the lean entry (config.lean_urls) serves API clients only, and
+    the site's page could not be drawn there (its layout links to pages that entry does not have)."""
+    return JsonResponse({"detail": _("Not found.")}, status=404)
+
+
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     """400 for a request Django refuses before any view (too many fields, a bad host): JSON under /api/."""
     if _wants_json(request):

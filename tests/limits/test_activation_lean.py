@@ -148,7 +148,9 @@ def test_the_lean_entry_serves_the_activation_check_only(grid, platform_token):
     assert wsgi("/api/activation-check/", body=json.dumps(check_body(grid)).encode(), full=True)[0] == 401
     token = {"HTTP_AUTHORIZATION": f"Token {platform_token}"}
     for path in ("/api/limits/", "/admin/", "/accounts/login/"):
-        assert wsgi(path, method="GET", headers=token)[0] == 404
+        status, headers, content = wsgi(path, method="GET", headers=token)
+        assert (status, headers["Content-Type"]) == (404, "application/json")
+        assert json.loads(content)["detail"]
     # Another API path with a token is answered by the full stack as before.
     status, _, content = wsgi("/api/limits/", method="GET", headers=token, full=True)
     assert status in (200, 403), content
