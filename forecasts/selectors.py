@@ -68,9 +68,11 @@ def grid_zone_list_for_user(
     return grid_zone_versions_current(at=at, system_operator_id=system_operator_id)
 
 
-def grid_zones_containing(*, points: np.ndarray, at: datetime) -> list[GridZoneVersion]:
+def grid_zones_containing(
+    *, points: np.ndarray, at: datetime, geometry: bool = True
+) -> list[GridZoneVersion]:
     """The zone versions valid at `at` that contain any of `points` ((lon, lat) rows; edges count),
-    by operator name and zone code.
+    by operator name and zone code; without their geometry unless `geometry`.
 
     Which zones: the process's zone index (forecasts.zone_index, no query for the geometry); their
     versions: one query by primary key.
@@ -78,10 +80,13 @@ def grid_zones_containing(*, points: np.ndarray, at: datetime) -> list[GridZoneV
     found = zones_at_points(points=points, at=at)
     if not found:
         return []
+    versions = GridZoneVersion.objects.filter(pk__in=[zone.version_id for zone in found])
+    if not geometry:
+        versions = versions.defer("geometry_wkb")
     return list(
-        GridZoneVersion.objects.filter(pk__in=[zone.version_id for zone in found])
-        .select_related("zone__system_operator__organisation")
-        .order_by("zone__system_operator__organisation__name", "zone__code")
+        versions.select_related("zone__system_operator__organisation").order_by(
+            "zone__system_operator__organisation__name", "zone__code"
+        )
     )
 
 
@@ -163,8 +168,11 @@ def forecast_for_points(
     *, reader: ForecastReader, points: np.ndarray, start: datetime, end: datetime, as_of: datetime
 ) -> list[ZoneForecast]:
     """The forecasts of the zones containing the points (that the reader reads), zone by zone."""
+    # Who reads everything needs no geometry (zones_readable intersects it with the reader's own).
     versions = zones_readable(
-        reader=reader, versions=grid_zones_containing(points=points, at=as_of), at=as_of
+        reader=reader,
+        versions=grid_zones_containing(points=points, at=as_of, geometry=not reader.everything),
+        at=as_of,
     )
     return _forecasts(versions, start=start, end=end, as_of=as_of)
 
