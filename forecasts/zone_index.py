@@ -36,6 +36,7 @@ class IndexedZone:
     name: str
     valid_from: datetime
     valid_until: datetime | None  # the next version's valid_from; None: still valid
+    version_id: int
 
 
 @dataclass
@@ -63,17 +64,17 @@ def _stamp() -> tuple:
 def _build(stamp: tuple) -> _Index:
     columns = model_columns(GridZoneVersion, ("zone_id", "valid_from", "name", "geometry_wkb"))
     rows = fetch_all(
-        "SELECT v.zone_id, v.valid_from, v.name, v.geometry_wkb, z.system_operator_id, z.code, o.name "
+        "SELECT v.zone_id, v.valid_from, v.name, v.geometry_wkb, z.system_operator_id, z.code, o.name, v.id "
         "FROM forecasts_gridzoneversion v JOIN forecasts_gridzone z ON z.id = v.zone_id "
         "JOIN observability_systemoperator s ON s.id = z.system_operator_id "
         "JOIN accounts_organisation o ON o.id = s.organisation_id ORDER BY v.zone_id, v.valid_from",
-        columns=[*columns, *model_columns(GridZone, ("system_operator_id", "code"))],
+        columns=[*columns, *model_columns(GridZone, ("system_operator_id", "code")), None, None],
     )
     zones, geometries = [], []
-    for i, (zone_id, valid_from, name, wkb, so_id, code, operator) in enumerate(rows):
+    for i, (zone_id, valid_from, name, wkb, so_id, code, operator, version_id) in enumerate(rows):
         following = rows[i + 1] if i + 1 < len(rows) else None
         until = following[1] if following is not None and following[0] == zone_id else None
-        zones.append(IndexedZone(zone_id, so_id, operator, code, name, valid_from, until))
+        zones.append(IndexedZone(zone_id, so_id, operator, code, name, valid_from, until, version_id))
         geometries.append(shapely.from_wkb(bytes(wkb)))
     tree = shapely.STRtree(geometries) if geometries else None
     return _Index(stamp=stamp, checked_at=time.monotonic(), zones=zones, tree=tree)

@@ -22,7 +22,14 @@ from django.utils.translation import ngettext
 
 from forecasts import partitions
 from forecasts.models import CongestionLevel, ForecastValue, GridZone, Horizon, Publication
-from forecasts.rows import CheckedRow, RowRules, rows_check, rows_from_csv, rows_from_json
+from forecasts.rows import (
+    CheckedRow,
+    RowRules,
+    SourceRows,
+    rows_check,
+    rows_from_csv,
+    rows_from_json,
+)
 from forecasts.services.zones import grid_zone_can_manage
 from forecasts.tasks import forecast_congestion_notify_task
 from observability.models import SystemOperator
@@ -80,6 +87,18 @@ class PublicationRefused(ValidationError):
         )
 
 
+def _rows_read(*, csv_text: str | None, rows: Iterable | None) -> tuple[SourceRows, list]:
+    """The rows of the CSV text or the JSON list, and the problems found reading them."""
+    given, problems = rows_from_csv(csv_text) if csv_text is not None else rows_from_json(rows or [])
+    if not given.rows and not problems:
+        raise ValidationError({"rows": [_("The forecast has no rows.")]})
+    if len(given.rows) > MAX_ROWS:
+        raise ValidationError(
+            {"rows": [_("At most %(max)s rows per publication.") % {"max": MAX_ROWS}]}
+        )
+    return given, problems
+
+
 @transaction.atomic
 def publication_create(
     *,
@@ -104,15 +123,7 @@ def publication_create(
         )
     _header_check(horizon=horizon, mtu_minutes=mtu_minutes)
     now = now or timezone.now()
-    given, problems = (
-        rows_from_csv(csv_text) if csv_text is not None else rows_from_json(rows or [])
-    )
-    if not given.rows and not problems:
-        raise ValidationError({"rows": [_("The forecast has no rows.")]})
-    if len(given.rows) > MAX_ROWS:
-        raise ValidationError(
-            {"rows": [_("At most %(max)s rows per publication.") % {"max": MAX_ROWS}]}
-        )
+    given, problems = _rows_read(csv_text=csv_text, rows=rows)
     rules = RowRules(
         zones=_zones(system_operator),
         zone_owner=str(system_operator),
