@@ -30,7 +30,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from benchkit import HEADER, ROOT, is_postgres, machine_line, results_read, section_write  # noqa: E402
 
-BENCHES = ("resolver", "queue", "activation", "sweep", "report", "import", "area_upload", "register_ingest")
+BENCHES = (
+    "resolver", "queue", "activation", "sweep", "report", "import", "area_upload", "register_ingest",
+    "activation_headroom",
+)
 SUMMARY_START = "<!-- summary:start -->"
 SUMMARY_END = "<!-- summary:end -->"
 
@@ -40,17 +43,20 @@ SIZES = {
         "resolver": ["--preset", "full"], "activation": ["--preset", "national"],
         "sweep": ["--preset", "full"], "import": ["--preset", "full"], "area_upload": ["--preset", "full"],
         "register_ingest": ["--preset", "full"],
+        "activation_headroom": ["--preset", "national"],
     },
     "medium": {
         "resolver": ["--points", "100000", "--polygons", "2000", "--vertices", "1000"],
         "activation": ["--preset", "quick", "--seconds", "20"], "sweep": ["--spus", "1250"],
         "import": ["--rows", "100000"], "area_upload": ["--preset", "full", "--points", "100000"],
         "register_ingest": ["--preset", "quick"],
+        "activation_headroom": ["--preset", "quick", "--seconds", "20", "--register-records", "1000000"],
     },
     "quick": {
         "resolver": ["--preset", "quick"], "activation": ["--preset", "quick", "--seconds", "10"],
         "sweep": ["--preset", "quick"], "import": ["--preset", "quick"], "area_upload": ["--preset", "quick"],
         "register_ingest": ["--preset", "quick"],
+        "activation_headroom": ["--preset", "quick", "--seconds", "10", "--register-records", "1000000"],
     },
     "tiny": {
         "resolver": ["--points", "2000", "--polygons", "20", "--vertices", "40"],
@@ -59,6 +65,7 @@ SIZES = {
         "area_upload": ["--preset", "quick", "--points", "300", "--polygons", "10", "--vertices", "40",
                         "--hostile", "6000000"],
         "register_ingest": ["--preset", "tiny"],
+        "activation_headroom": ["--preset", "tiny", "--seconds", "3", "--register-records", "20000"],
     },
 }
 # Where a bench's data comes from, for the summary's notes.
@@ -74,6 +81,8 @@ SOURCES = {
     "import": "a generated CSV into an empty database",
     "register_ingest": "own data set: refdata shape `activation` (at full: 100,000 SPUs) and a register of "
     "10,000,000 records over a year (bench/register_data.py)",
+    "activation_headroom": "own data set as `activation`, and a register of 10,000,000 records over a year "
+    "(bench/register_data.py; smaller presets: fewer)",
     "area_upload": "own data in SQLite: the reference set's points and the local-DSO polygons of refdata "
     "shape `areas` as a zipped Shapefile; a generated 10,000,000-vertex zip",
 }
