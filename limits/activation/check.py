@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from limits.activation.access import EVERYTHING, ActivationCaller
 from limits.activation.case_lookup import NOT_PREQUALIFIED, _case_for, _conditions
 from limits.activation.direction import _check_direction
+from limits.activation.double import Asked, double_activation
 from limits.activation.headroom import Exclude, limits_headroom
 from limits.activation.limit_lookup import limits_overlapping, spu_point
 from limits.activation.members import spg_members
@@ -177,10 +178,18 @@ def _readable(*, caller: ActivationCaller | None, resource, case_row):
     return caller.readable(case_assessed=case_row[0] in getattr(resource, "assessed_cases", ()))
 
 
+def _double_verdict(*, refusal, quantity_mw, direction: str) -> list[Verdict]:
+    """[a red verdict naming the first holder] for a double activation (a Refusal), else []."""
+    if refusal is None:
+        return []
+    return [Verdict(color=RED, reasons=[refusal.message], max_quantity_mw=Decimal(0),
+                    requested_quantity_mw=quantity_mw, direction=direction)]
+
+
 def activation_check(
     *, system_operator: SystemOperator, resource: Spu | Spg, product: Product, direction: str, quantity_mw,
     start: datetime, end: datetime, caller: ActivationCaller | None = None, exclude: Exclude | None = None,
-    lock: bool = False,
+    lock: bool = False, asked: Asked | None = None,
 ) -> Verdict:
     """R8: the traffic light for activating `resource` (see the package docstring for the rules).
 
@@ -193,6 +202,10 @@ def activation_check(
     A limit on a connection point or an area bounds the sum held there (SPEC R11): its headroom
     (limits.activation.headroom) counts what the register holds there but `exclude` (default:
     the resource's own records); `lock` takes the limits' locks first (a reservation).
+
+    Double activation (SPEC R11): red when what is `asked` (default: an activation by the
+    caller's market, sender unknown) would make the resource hold more than its capacity in a
+    market time unit across all markets, or activations both ways (limits.activation.double).
     """
     quantity_mw = Decimal(quantity_mw) if quantity_mw is not None else None
     activation_check_validate(
@@ -230,10 +243,16 @@ def activation_check(
         )
         for d in directions
     ]
+    double = double_activation(
+        asked=asked or Asked(sender_id=None, system_operator_id=system_operator.pk), resource=resource,
+        product=product, label=label, members=members, direction=direction, quantity_mw=quantity_mw,
+        start=start, end=end, lock=lock,
+    )
+    verdicts = _double_verdict(refusal=double, quantity_mw=quantity_mw, direction=direction) + verdicts
     verdict = _combine(
         verdicts=verdicts, outcome=outcome, reassessing=reassessing, label=label, product=product,
         case_row=case_row, quantity_mw=quantity_mw, direction=direction,
     )
-    verdict.readable = readable
+    verdict.readable, verdict.double = readable, double
     verdict.reasons += left_out
     return verdict

@@ -229,9 +229,10 @@ def test_the_check_runs_a_constant_handful_of_queries(grid, django_assert_max_nu
     for spu in members[:3]:
         limit(grid, quantity="0.5", spu=spu)
     limit(grid, quantity="0.5", target_kind=TargetKind.AREA, area=mapping(box(17.9, 59.2, 18.2, 59.4)))
-    with django_assert_max_num_queries(6):  # + the area's polygon, read once per process
+    with django_assert_max_num_queries(7):  # + the area's polygon, read once per process
         check(grid, spg, quantity="1")
-    # case, conditions, members, limits, and what the register holds under the area limit (R11)
-    with django_assert_max_num_queries(5):
+    # case, conditions, members, limits, what the register holds under the area limit and what it
+    # holds for the SPG itself (R11: headroom and double activation)
+    with django_assert_max_num_queries(6):
         verdict = check(grid, spg, quantity="1")
     assert verdict.color == YELLOW
