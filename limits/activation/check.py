@@ -201,18 +201,14 @@ def activation_check(
 
     A limit on a connection point or an area bounds the sum held there (SPEC R11): its headroom
     (limits.activation.headroom) counts what the register holds there but `exclude` (default:
-    the resource's own records); `lock` takes the limits' locks first (a reservation).
-
-    Double activation (SPEC R11): red when what is `asked` (default: an activation by the
-    caller's market, sender unknown) would make the resource hold more than its capacity in a
-    market time unit across all markets, or activations both ways (limits.activation.double).
+    the resource's own records); `lock` takes the limits' locks first (a reservation). Red for
+    a double activation of what is `asked` (SPEC R11: limits.activation.double).
     """
     quantity_mw = Decimal(quantity_mw) if quantity_mw is not None else None
     activation_check_validate(
         resource=resource, product=product, direction=direction, quantity_mw=quantity_mw, start=start, end=end
     )
-    tz = system_operator.time_zone
-    label = f"SPU {resource.code}" if isinstance(resource, Spu) else f"SPG {resource.code}"
+    tz, label = system_operator.time_zone, f"{type(resource).__name__.upper()} {resource.code}"
     case_row, outcome, reassessing = _case_for(resource=resource, product=product)
     refused = _not_prequalified(
         case_row=case_row, outcome=outcome, label=label, product=product,
@@ -222,12 +218,8 @@ def activation_check(
         return refused
     readable = _readable(caller=caller, resource=resource, case_row=case_row)
     conditions = [
-        c
-        for c in (
-            _conditions(case_row=case_row, reassessing=reassessing)
-            if outcome == Case.Status.CONDITIONALLY_APPROVED
-            else []
-        )
+        c for c in (_conditions(case_row=case_row, reassessing=reassessing)
+                    if outcome == Case.Status.CONDITIONALLY_APPROVED else [])
         if condition_applies_during(c, start, end)
     ]
     members, limits, left_out = _members_and_limits(
@@ -243,11 +235,9 @@ def activation_check(
         )
         for d in directions
     ]
-    double = double_activation(
-        asked=asked or Asked(sender_id=None, system_operator_id=system_operator.pk), resource=resource,
-        product=product, label=label, members=members, direction=direction, quantity_mw=quantity_mw,
-        start=start, end=end, lock=lock,
-    )
+    double = double_activation(asked=asked or Asked(sender_id=None, system_operator_id=system_operator.pk),
+                               resource=resource, product=product, label=label, members=members,
+                               direction=direction, quantity_mw=quantity_mw, start=start, end=end, lock=lock)
     verdicts = _double_verdict(refusal=double, quantity_mw=quantity_mw, direction=direction) + verdicts
     verdict = _combine(
         verdicts=verdicts, outcome=outcome, reassessing=reassessing, label=label, product=product,
