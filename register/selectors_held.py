@@ -22,6 +22,7 @@ from django.db import connection
 from common.db import fetch_all, model_columns
 from prequal.models import Spu
 from register.models import RecordRevision
+from register.services.holdings import Holding
 from register.services.parsing import max_period
 
 # One row per record (and, for an SPG's record, per member in scope).
@@ -113,3 +114,42 @@ def _held(scope: str, params: list, *, start: datetime, end: datetime, gist: boo
     )
     window = [end, start, start - max_period(), *params]
     return [Held(*row) for row in fetch_all(sql, [*window, *window], columns=_COLUMNS)]
+
+
+# What one resource holds, for the double-activation rule in the activation check: only the
+# columns the rule needs (the names of the first holder are read when a refusal names it).
+_HOLDINGS = (
+    "SELECT r.record_id, rr.sender_id, rr.system_operator_id, r.kind, r.direction, r.quantity_mw, "
+    "r.period_start, r.period_end, rr.external_id, r.product_id FROM register_recordrevision r "
+    "JOIN register_registerrecord rr ON rr.id = r.record_id WHERE r.{kind}_id = %s AND r.is_current "
+    "AND r.status = 'active' AND r.period_start < %s AND r.period_end > %s AND r.period_start >= %s"
+)
+_HOLDINGS_SQL = {kind: _HOLDINGS.format(kind=kind) for kind in ("spu", "spg")}
+_HOLDING_COLUMNS = (
+    *[None] * 5, *model_columns(RecordRevision, ("quantity_mw", "period_start", "period_end")),
+)
+
+
+def holdings_of(*, resource: tuple[str, int], start: datetime, end: datetime) -> list[Holding]:
+    """The current, active records holding one resource ("spu" | "spg", id) somewhere in
+    [start, end), as the holdings rule takes them, without names (holding_names_add). One
+    prepared statement on the resource's index (register_held_spu / _spg)."""
+    kind, resource_id = resource
+    rows = fetch_all(
+        _HOLDINGS_SQL[kind], [resource_id, end, start, start - max_period()], columns=_HOLDING_COLUMNS
+    )
+    return [
+        Holding((0, record_id), resource, (sender_id, so_id), *held, "", "", external_id, product_id)
+        for record_id, sender_id, so_id, *held, external_id, product_id in rows
+    ]
+
+
+def holding_names_add(holding: Holding) -> None:
+    """Fill in the holding's operator name and product code (a refusal names them). One query."""
+    [(so_name, product_code)] = fetch_all(
+        "SELECT o.name, p.code FROM observability_systemoperator so "
+        "JOIN accounts_organisation o ON o.id = so.organisation_id "
+        "JOIN prequal_product p ON p.id = %s WHERE so.id = %s",
+        [holding.product_id, holding.market[1]],
+    )
+    holding.so_name, holding.product_code = so_name, product_code

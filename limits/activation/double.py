@@ -29,7 +29,8 @@ from decimal import Decimal
 
 from prequal.models import Spu
 from register.models import RecordKind
-from register.services.holdings import Holding, Refusal, holdings_conflicts, holdings_held, resources_lock
+from register.selectors_held import holding_names_add, holdings_of
+from register.services.holdings import Holding, Refusal, holdings_conflicts, resources_lock
 
 KW_PER_MW = Decimal(1000)
 
@@ -50,29 +51,31 @@ def double_activation(
     *, asked: Asked, resource, product, label: str, members, direction: str, quantity_mw: Decimal,
     start: datetime, end: datetime, lock: bool = False,
 ) -> Refusal | None:
-    """The register's refusal of what is asked (capacity or both ways), or None. One query."""
+    """The register's refusal of what is asked (capacity or both ways), or None. One prepared
+    statement (a second, for the first holder's names, only when refused)."""
     key = ("spu" if isinstance(resource, Spu) else "spg", resource.pk)
     if lock:
         ids = {"spu": [], "spg": [], key[0]: [key[1]]}
         resources_lock(spu_ids=ids["spu"], spg_ids=ids["spg"])
     market = (asked.sender_id or 0, asked.system_operator_id)
     held = [
-        h for h in holdings_held(resources={key}, start=start, end=end, exclude_record_ids=set())
+        h for h in holdings_of(resource=key, start=start, end=end)
         if not (asked.external_id and h.market == market and h.external_id == asked.external_id)
     ]
     if not held:
         return None
-    up_mw, down_mw = _capacity(resource, members)
+    capacity = _capacity(resource, members)
     refusal = None
     for candidate in [market] if asked.sender_id else sorted({h.market for h in held}):
         holding = Holding(
             (1, 0), key, candidate, asked.kind, direction, quantity_mw, start, end, "", product.code,
             asked.external_id, product.pk,
         )
-        refusal = holdings_conflicts(held=held, new=[(holding, up_mw, down_mw)], label={key: label}).get(0)
+        refusal = holdings_conflicts(held=held, new=[(holding, *capacity)], label={key: label}).get(0)
         if refusal is None:
             return None
-    return refusal
+    holding_names_add(refusal.first)  # the rule is deterministic: the same refusal, now with names
+    return holdings_conflicts(held=held, new=[(refusal.holding, *capacity)], label={key: label})[0]
 
 
 def _capacity(resource, members) -> tuple[Decimal, Decimal]:
