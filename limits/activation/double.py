@@ -65,6 +65,10 @@ def double_activation(
     if not held:
         return None
     capacity = _capacity(resource, members)
+    # More than the resource offers is the capacity's answer (limits.activation.direction), not a
+    # double activation: what it could deliver at most is what may collide.
+    up_mw, down_mw = capacity
+    quantity_mw = min(quantity_mw, {"up": up_mw, "down": down_mw}.get(direction, min(up_mw, down_mw)))
     refusal = None
     for candidate in [market] if asked.sender_id else sorted({h.market for h in held}):
         holding = Holding(

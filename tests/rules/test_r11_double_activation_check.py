@@ -127,3 +127,11 @@ def test_a_reservation_red_for_a_double_activation_registers_nothing_but_the_con
     assert (conflict.reason, conflict.holder_record.external_id, conflict.kind) == (
         "capacity", "b-1", "award"
     )
+
+
+def test_more_than_the_capacity_asked_is_the_capacitys_answer_what_it_can_deliver_may_collide(da):
+    verdict = ask(da, "3", sender=da.balt)  # nothing held: the capacity caps it, no double activation
+    assert (verdict.double, verdict.max_quantity_mw) == (None, Decimal("1"))
+    hold(da, "0.2")
+    verdict = ask(da, "3", sender=da.balt)  # the 1 MW it could deliver + 0.2 MW held elsewhere
+    assert verdict.color == RED and "would hold 1.2 MW up" in verdict.reasons[0]
