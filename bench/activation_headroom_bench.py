@@ -97,10 +97,11 @@ class Headroom:
 
 
 # SPUs under a limit on their point, or in (a sample of) area boxes: refdata's areas are boxes.
-UNDER_SQL = """
+UNDER_POINT_SQL = """
 SELECT s.id, l.start, l."end", l.direction FROM limits_temporarylimit l
 JOIN prequal_spu s ON s.connection_point_id = l.connection_point_id WHERE l.target_kind = 'connection_point'
-UNION ALL
+"""
+UNDER_AREA_SQL = """
 SELECT p.id, l.start, l."end", l.direction
 FROM (SELECT * FROM limits_temporarylimit WHERE target_kind = 'area' ORDER BY id LIMIT 100) l
 CROSS JOIN LATERAL (
@@ -116,8 +117,19 @@ def _spus_under_sum_limits() -> list[tuple]:
     from django.db import connection
 
     with connection.cursor() as cursor:
-        cursor.execute(UNDER_SQL)
-        return cursor.fetchall()
+        cursor.execute(UNDER_POINT_SQL)
+        rows = cursor.fetchall()
+        if connection.vendor == "postgresql":  # LATERAL; the in-process smoke test on SQLite: points only
+            cursor.execute(UNDER_AREA_SQL)
+            rows += cursor.fetchall()
+    return [(pk, _aware(start), _aware(end), direction) for pk, start, end, direction in rows]
+
+
+def _aware(moment) -> datetime:
+    """A timestamp as a UTC datetime (SQLite returns text)."""
+    if isinstance(moment, str):
+        moment = datetime.fromisoformat(moment)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _iso(moment: datetime) -> str:

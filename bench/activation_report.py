@@ -85,7 +85,7 @@ def _table(result: dict, f: dict) -> str:
 | answers/s across {workers} workers | **{_spread(f["rate"], ",.0f")}** | ≥ 1,000 ({f["within_rate"]}) |
 | latency p99 | **{_spread(f["p99"], ".2f")} ms** (p50 {_spread(f["p50"], ".2f")} ms) | ≤ 20 ms ({f["within_p99"]}) |
 | server CPU per answer (from /proc) | {_spread(f["cpu"], ".2f")} ms: gunicorn {_spread(f["web"], ".2f")} ms + PostgreSQL {_spread(f["db"], ".2f")} ms → {f["projected"]:,.0f} answers/s if the server had the {os.cpu_count()} CPUs to itself | — |
-| SQL per answer | {result["queries"]} prepared statements (resource + its cases, limits; conditions when conditional, members for an SPG); no per-request health check (a dropped connection is replaced when a statement fails on it) | — |
+| SQL per answer | {result["queries"]} prepared statements (resource + its cases, limits; conditions when conditional, members for an SPG; what the register holds for the resource, and under each point or area limit that applies; the holders' names only when named); no per-request health check (a dropped connection is replaced when a statement fails on it) | — |
 | floor: the same prepared statements, bare psycopg, {workers} processes | {_spread(f["floor_rate"], ",.0f")} sets/s, p99 {_spread(f["floor_p99"], ".2f")} ms | — |
 | **ratio to the floor** | **{statistics.median(f["rate"]) / statistics.median(f["floor_rate"]):.2f}×** the floor's throughput | — |"""  # noqa: E501 - Markdown table rows
 

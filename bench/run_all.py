@@ -33,6 +33,7 @@ from benchkit import HEADER, ROOT, is_postgres, machine_line, results_read, sect
 BENCHES = (
     "resolver", "queue", "activation", "sweep", "report", "import", "area_upload", "register_ingest",
     "forecast",
+    "activation_headroom",
 )
 SUMMARY_START = "<!-- summary:start -->"
 SUMMARY_END = "<!-- summary:end -->"
@@ -44,6 +45,7 @@ SIZES = {
         "sweep": ["--preset", "full"], "import": ["--preset", "full"], "area_upload": ["--preset", "full"],
         "register_ingest": ["--preset", "full"],
         "forecast": ["--preset", "full"],
+        "activation_headroom": ["--preset", "national"],
     },
     "medium": {
         "resolver": ["--points", "100000", "--polygons", "2000", "--vertices", "1000"],
@@ -51,12 +53,14 @@ SIZES = {
         "import": ["--rows", "100000"], "area_upload": ["--preset", "full", "--points", "100000"],
         "register_ingest": ["--preset", "quick"],
         "forecast": ["--preset", "quick"],
+        "activation_headroom": ["--preset", "quick", "--seconds", "20", "--register-records", "1000000"],
     },
     "quick": {
         "resolver": ["--preset", "quick"], "activation": ["--preset", "quick", "--seconds", "10"],
         "sweep": ["--preset", "quick"], "import": ["--preset", "quick"], "area_upload": ["--preset", "quick"],
         "register_ingest": ["--preset", "quick"],
         "forecast": ["--preset", "quick"],
+        "activation_headroom": ["--preset", "quick", "--seconds", "10", "--register-records", "1000000"],
     },
     "tiny": {
         "resolver": ["--points", "2000", "--polygons", "20", "--vertices", "40"],
@@ -66,6 +70,7 @@ SIZES = {
                         "--hostile", "6000000"],
         "register_ingest": ["--preset", "tiny"],
         "forecast": ["--preset", "tiny"],
+        "activation_headroom": ["--preset", "tiny", "--seconds", "3", "--register-records", "20000"],
     },
 }
 # Where a bench's data comes from, for the summary's notes.
@@ -83,6 +88,8 @@ SOURCES = {
     "10,000,000 records over a year (bench/register_data.py)",
     "forecast": "own data: 166 operators, 2,000 zones of 1,000 vertices, a year stored for 20 zones "
     "(at full)",
+    "activation_headroom": "own data set as `activation`, and a register of 10,000,000 records over a year "
+    "(bench/register_data.py; smaller presets: fewer)",
     "area_upload": "own data in SQLite: the reference set's points and the local-DSO polygons of refdata "
     "shape `areas` as a zipped Shapefile; a generated 10,000,000-vertex zip",
 }

@@ -22,59 +22,52 @@ from django.db import connection
 from common.db import fetch_all, model_columns
 from prequal.models import Spu
 from register.models import RecordRevision
+from register.services.holdings import Holding
 from register.services.parsing import max_period
 
-# One row per record (and, for an SPG's record, per member in scope).
+# One row per record (and, for an SPG's record, per member in scope): only what the sum needs.
+# The holders' names are read apart, when an answer names them (resource_names).
 _SELECT = (
-    "SELECT r.record_id, {kind} AS resource_kind, {resource_id}, {code}, fo.name, rr.sender_id, "
-    "rr.system_operator_id, so_org.name, r.kind, r.direction, r.quantity_mw, r.period_start, r.period_end, "
-    "p.code, rr.external_id, r.product_id, cp.longitude, cp.latitude, s.max_up_kw, s.max_down_kw "
+    "SELECT r.record_id, {kind} AS resource_kind, {resource_id}, rr.sender_id, rr.system_operator_id, "
+    "r.kind, r.direction, r.quantity_mw, r.period_start, r.period_end, rr.external_id, r.product_id, "
+    "cp.longitude, cp.latitude, s.max_up_kw, s.max_down_kw "
     "FROM register_recordrevision r "
     "JOIN register_registerrecord rr ON rr.id = r.record_id "
-    "JOIN observability_systemoperator so ON so.id = rr.system_operator_id "
-    "JOIN accounts_organisation so_org ON so_org.id = so.organisation_id "
-    "JOIN prequal_product p ON p.id = r.product_id "
 )
-_SPU_JOIN = "JOIN prequal_spu s ON s.id = r.spu_id JOIN prequal_fsp f ON f.id = s.fsp_id "
+_SPU_JOIN = "JOIN prequal_spu s ON s.id = r.spu_id "
 _SPG_JOIN = (
-    "JOIN prequal_spg g ON g.id = r.spg_id JOIN prequal_fsp f ON f.id = g.fsp_id "
-    "JOIN prequal_spgmembership m ON m.spg_id = g.id AND m.valid_from < r.period_end "
+    "JOIN prequal_spgmembership m ON m.spg_id = r.spg_id AND m.valid_from < r.period_end "
     "AND (m.valid_to IS NULL OR m.valid_to > r.period_start) JOIN prequal_spu s ON s.id = m.spu_id "
 )
 _TAIL = (
-    "JOIN accounts_organisation fo ON fo.id = f.organisation_id "
     "JOIN observability_connectionpoint cp ON cp.id = s.connection_point_id "
     "WHERE r.is_current AND r.status = 'active' AND r.period_start < %s AND r.period_end > %s "
     "AND r.period_start >= %s AND {scope}"
 )
 _COLUMNS = (
-    *[None] * 10,
+    *[None] * 7,
     *model_columns(RecordRevision, ("quantity_mw", "period_start", "period_end")),
-    *[None] * 5,
+    *[None] * 4,
     *model_columns(Spu, ("max_up_kw", "max_down_kw")),
 )
 
 
 @dataclass(frozen=True)
 class Held:
-    """One record held in scope: the resource (`kind`, `resource_id`, `code`, its FSP's name),
-    the market (sender, operator) and the record; `lon`, `lat`, `up_kw`, `down_kw`: the SPU
-    in scope (an SPG's member)."""
+    """One record held in scope: the resource (`kind`, `resource_id`), the market (sender,
+    operator) and the record; `lon`, `lat`, `up_kw`, `down_kw`: the SPU in scope (an SPG's
+    member)."""
 
     record_id: int
     kind: str
     resource_id: int
-    code: str
-    fsp_name: str
     sender_id: int
     system_operator_id: int
-    so_name: str
     record_kind: str
     direction: str
     mw: Decimal
     start: datetime
     end: datetime
-    product_code: str
     external_id: str
     product_id: int
     lon: float
@@ -85,6 +78,25 @@ class Held:
     @property
     def resource(self) -> tuple[str, int]:
         return (self.kind, self.resource_id)
+
+
+def resource_names(resources: set[tuple[str, int]]) -> dict[tuple[str, int], tuple[str, str]]:
+    """("SPU A-1", its FSP's name) for each ("spu" | "spg", id). One query."""
+    if not resources:
+        return {}
+    parts, params = [], []
+    for kind in ("spu", "spg"):
+        ids = sorted(pk for k, pk in resources if k == kind)
+        if ids:
+            marks = ", ".join(["%s"] * len(ids))
+            parts.append(
+                f"SELECT '{kind}', x.id, x.code, o.name FROM prequal_{kind} x "
+                f"JOIN prequal_fsp f ON f.id = x.fsp_id "
+                f"JOIN accounts_organisation o ON o.id = f.organisation_id WHERE x.id IN ({marks})"
+            )
+            params += ids
+    rows = fetch_all(" UNION ALL ".join(parts), params)
+    return {(kind, pk): (f"{kind.upper()} {code}", fsp_name) for kind, pk, code, fsp_name in rows}
 
 
 def held_at_point(*, connection_point_id: int, start: datetime, end: datetime) -> list[Held]:
@@ -107,9 +119,48 @@ def _held(scope: str, params: list, *, start: datetime, end: datetime, gist: boo
         params = [*params, start, end]
     tail = _TAIL.format(scope=scope)
     sql = (
-        _SELECT.format(kind="'spu'", resource_id="r.spu_id", code="s.code") + _SPU_JOIN + tail
+        _SELECT.format(kind="'spu'", resource_id="r.spu_id") + _SPU_JOIN + tail
         + " UNION ALL "
-        + _SELECT.format(kind="'spg'", resource_id="r.spg_id", code="g.code") + _SPG_JOIN + tail
+        + _SELECT.format(kind="'spg'", resource_id="r.spg_id") + _SPG_JOIN + tail
     )
     window = [end, start, start - max_period(), *params]
     return [Held(*row) for row in fetch_all(sql, [*window, *window], columns=_COLUMNS)]
+
+
+# What one resource holds, for the double-activation rule in the activation check: only the
+# columns the rule needs (the names of the first holder are read when a refusal names it).
+_HOLDINGS = (
+    "SELECT r.record_id, rr.sender_id, rr.system_operator_id, r.kind, r.direction, r.quantity_mw, "
+    "r.period_start, r.period_end, rr.external_id, r.product_id FROM register_recordrevision r "
+    "JOIN register_registerrecord rr ON rr.id = r.record_id WHERE r.{kind}_id = %s AND r.is_current "
+    "AND r.status = 'active' AND r.period_start < %s AND r.period_end > %s AND r.period_start >= %s"
+)
+_HOLDINGS_SQL = {kind: _HOLDINGS.format(kind=kind) for kind in ("spu", "spg")}
+_HOLDING_COLUMNS = (
+    *[None] * 5, *model_columns(RecordRevision, ("quantity_mw", "period_start", "period_end")),
+)
+
+
+def holdings_of(*, resource: tuple[str, int], start: datetime, end: datetime) -> list[Holding]:
+    """The current, active records holding one resource ("spu" | "spg", id) somewhere in
+    [start, end), as the holdings rule takes them, without names (holding_names_add). One
+    prepared statement on the resource's index (register_held_spu / _spg)."""
+    kind, resource_id = resource
+    rows = fetch_all(
+        _HOLDINGS_SQL[kind], [resource_id, end, start, start - max_period()], columns=_HOLDING_COLUMNS
+    )
+    return [
+        Holding((0, record_id), resource, (sender_id, so_id), *held, "", "", external_id, product_id)
+        for record_id, sender_id, so_id, *held, external_id, product_id in rows
+    ]
+
+
+def holding_names_add(holding: Holding) -> None:
+    """Fill in the holding's operator name and product code (a refusal names them). One query."""
+    [(so_name, product_code)] = fetch_all(
+        "SELECT o.name, p.code FROM observability_systemoperator so "
+        "JOIN accounts_organisation o ON o.id = so.organisation_id "
+        "JOIN prequal_product p ON p.id = %s WHERE so.id = %s",
+        [holding.product_id, holding.market[1]],
+    )
+    holding.so_name, holding.product_code = so_name, product_code

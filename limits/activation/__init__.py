@@ -4,7 +4,9 @@ direction D, Q MW, over [start, end)?
 - red: the resource is not prequalified for the product (no case, not decided yet, not
   approved, expired, withdrawn, or its validity ends within the period), or something blocks
   it in the period: a limit of 0 MW, a condition time window that forbids the period (a
-  condition without caps), or nothing left of the capacity.
+  condition without caps), or nothing left of the capacity, or a double activation (SPEC
+  R11: what is asked would make the resource hold more than its capacity in a market time unit
+  across all markets, or activations both ways; double.py, the register's rule).
 - yellow: allowed, but a condition (cap or time window) or a temporary limit applies in the
   period, or the requested quantity is above the largest allowed quantity (which is then
   reported in max_quantity_mw; when that maximum is 0 the answer is red instead).
@@ -35,8 +37,9 @@ SPG members left out by an approval, or that joined during a re-assessment, do n
 (SPEC §4): access.py.
 
 Speed (SPEC §7): the check runs a handful of indexed queries (the case, its conditions when
-the outcome is conditional, the limits in one OR query over partial indexes, and for an SPG
-its members); area polygons are parsed once per process and cached.
+the outcome is conditional, the limits in one OR query over partial indexes, for an SPG its
+members, what the register holds for the resource, and per point or area limit what is held
+under it); area polygons are parsed once per process and cached.
 """
 
 # The package's public names, importable as before from limits.activation.

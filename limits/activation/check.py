@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from limits.activation.access import EVERYTHING, ActivationCaller
 from limits.activation.case_lookup import NOT_PREQUALIFIED, _case_for, _conditions
 from limits.activation.direction import _check_direction
+from limits.activation.double import Asked, double_activation
 from limits.activation.forecast import forecast_congestion_apply
 from limits.activation.headroom import Exclude, limits_headroom
 from limits.activation.limit_lookup import limits_overlapping, spu_point
@@ -197,10 +198,18 @@ def _readable(*, caller: ActivationCaller | None, resource, case_row):
     return caller.readable(case_assessed=case_row[0] in getattr(resource, "assessed_cases", ()))
 
 
+def _double_verdict(*, refusal, quantity_mw, direction: str) -> list[Verdict]:
+    """[a red verdict naming the first holder] for a double activation (a Refusal), else []."""
+    if refusal is None:
+        return []
+    return [Verdict(color=RED, reasons=[refusal.message], max_quantity_mw=Decimal(0),
+                    requested_quantity_mw=quantity_mw, direction=direction)]
+
+
 def activation_check(
     *, system_operator: SystemOperator, resource: Spu | Spg, product: Product, direction: str, quantity_mw,
     start: datetime, end: datetime, caller: ActivationCaller | None = None, exclude: Exclude | None = None,
-    lock: bool = False,
+    lock: bool = False, asked: Asked | None = None,
 ) -> Verdict:
     """R8: the traffic light for activating `resource` (see the package docstring for the rules).
 
@@ -212,14 +221,14 @@ def activation_check(
 
     A limit on a connection point or an area bounds the sum held there (SPEC R11): its headroom
     (limits.activation.headroom) counts what the register holds there but `exclude` (default:
-    the resource's own records); `lock` takes the limits' locks first (a reservation).
+    the resource's own records); `lock` takes the limits' locks first (a reservation). Red for
+    a double activation of what is `asked` (SPEC R11: limits.activation.double).
     """
     quantity_mw = Decimal(quantity_mw) if quantity_mw is not None else None
     activation_check_validate(
         resource=resource, product=product, direction=direction, quantity_mw=quantity_mw, start=start, end=end
     )
-    tz = system_operator.time_zone
-    label = f"SPU {resource.code}" if isinstance(resource, Spu) else f"SPG {resource.code}"
+    tz, label = system_operator.time_zone, f"{type(resource).__name__.upper()} {resource.code}"
     case_row, outcome, reassessing = _case_for(resource=resource, product=product)
     refused = _not_prequalified(
         case_row=case_row, outcome=outcome, label=label, product=product,
@@ -229,12 +238,8 @@ def activation_check(
         return refused
     readable = _readable(caller=caller, resource=resource, case_row=case_row)
     conditions = [
-        c
-        for c in (
-            _conditions(case_row=case_row, reassessing=reassessing)
-            if outcome == Case.Status.CONDITIONALLY_APPROVED
-            else []
-        )
+        c for c in (_conditions(case_row=case_row, reassessing=reassessing)
+                    if outcome == Case.Status.CONDITIONALLY_APPROVED else [])
         if condition_applies_during(c, start, end)
     ]
     members, limits, left_out = _members_and_limits(
@@ -247,10 +252,14 @@ def activation_check(
         resource=resource, label=label, members=members, directions=directions, quantity_mw=quantity_mw,
         conditions=conditions, limits=limits, tz=tz, readable=readable, start=start, end=end, sums=sums,
     )
+    double = double_activation(asked=asked or Asked(sender_id=None, system_operator_id=system_operator.pk),
+                               resource=resource, product=product, label=label, members=members,
+                               direction=direction, quantity_mw=quantity_mw, start=start, end=end, lock=lock)
+    verdicts = _double_verdict(refusal=double, quantity_mw=quantity_mw, direction=direction) + verdicts
     verdict = _combine(
         verdicts=verdicts, outcome=outcome, reassessing=reassessing, label=label, product=product,
         case_row=case_row, quantity_mw=quantity_mw, direction=direction,
     )
-    verdict.readable = readable
+    verdict.readable, verdict.double = readable, double
     verdict.reasons += left_out
     return verdict

@@ -43,7 +43,7 @@ from limits.activation.access import Readable
 from limits.activation.limit_lookup import _area_geometry
 from limits.models import TargetKind, TemporaryLimit
 from prequal.models import Direction
-from register.selectors_held import Held, held_at_point, held_in_box
+from register.selectors_held import Held, held_at_point, held_in_box, resource_names
 from register.services.holdings import Holding, held_in_segment
 
 SUM_KINDS = frozenset((TargetKind.CONNECTION_POINT, TargetKind.AREA))
@@ -72,10 +72,10 @@ class Exclude:
 
 @dataclass(frozen=True)
 class Holder:
-    """A resource holding part of the sum: "SPU A-1", its FSP, and the most it holds at once."""
+    """A resource ("spu" | "spg", id) holding part of the sum, and the most it holds at once.
+    Its name and FSP are read only when an answer names them (headroom_text)."""
 
-    label: str
-    fsp_name: str
+    resource: tuple[str, int]
     mw: Decimal
 
 
@@ -143,14 +143,9 @@ def _headroom(limit: TemporaryLimit, held: list[Held], direction: str, window) -
     holdings = holdings_in(held, direction, window)
     most, _at = most_held(holdings, window)
     per_resource: dict[tuple, Decimal] = defaultdict(Decimal)
-    names: dict[tuple, tuple[str, str]] = {}
-    for h in held:
-        names[h.resource] = (f"{h.kind.upper()} {h.code}", h.fsp_name)
     for holding in holdings:
         per_resource[holding.resource] = max(per_resource[holding.resource], holding.mw)
-    holders = sorted(
-        (Holder(*names[key], mw) for key, mw in per_resource.items()), key=lambda x: (-x.mw, x.label)
-    )
+    holders = sorted((Holder(key, mw) for key, mw in per_resource.items()), key=lambda x: (-x.mw, x.resource))
     return Headroom(limit=limit, direction=direction, held_mw=most, holders=holders)
 
 
@@ -180,8 +175,7 @@ def holdings_in(held: list[Held], direction: str, window) -> list[Holding]:
         mw = h.mw if h.kind == "spu" else min(h.mw, members_mw[record_id])
         holdings.append(Holding(
             (0, record_id), h.resource, (h.sender_id, h.system_operator_id), h.record_kind, direction, mw,
-            max(h.start, window[0]), min(h.end, window[1]), h.so_name, h.product_code, h.external_id,
-            h.product_id,
+            max(h.start, window[0]), min(h.end, window[1]), "", "", h.external_id, h.product_id,
         ))
     return holdings
 
@@ -223,10 +217,12 @@ def headroom_text(headroom: Headroom, readable: Readable) -> str:
 def _holders_text(holders: list[Holder], readable: Readable) -> str:
     if not readable.holders:
         return ngettext("%(count)s resource", "%(count)s resources", len(holders)) % {"count": len(holders)}
+    names = resource_names({h.resource for h in holders})  # the largest first, ties by name
+    ordered = sorted(holders, key=lambda h: (-h.mw, names[h.resource][0]))
     named = [
         _("%(resource)s of %(fsp)s: %(mw)s MW")
-        % {"resource": h.label, "fsp": h.fsp_name, "mw": h.mw.normalize()}
-        for h in holders[:HOLDERS_NAMED]
+        % {"resource": names[h.resource][0], "fsp": names[h.resource][1], "mw": h.mw.normalize()}
+        for h in ordered[:HOLDERS_NAMED]
     ]
     rest = len(holders) - HOLDERS_NAMED
     if rest > 0:

@@ -9,8 +9,9 @@ second reservation under the same limit waits for the lock and then reads the fi
 two platforms asking at once for the last 2 MW of an area cannot both get them. Under no point
 or area limit, the register's own lock on the resource decides (double activation).
 
-Red: nothing is reserved. A reservation the register refuses as a double activation answers
-red with the register's reason (its conflict is kept, as for any batch); bad input for the
+Red: nothing is reserved. A double activation is red with the register's reason, its conflict
+kept as for any refused batch: the check finds it first (limits.activation.double, under the
+resource's lock, in this transaction), the register's own check stays behind it. Bad input for the
 register (a period not aligned to the product's market time unit, the same external id with
 other content) is refused with the message on the field concerned.
 """
@@ -28,13 +29,15 @@ from django.utils.translation import gettext as _
 from common.exceptions import ApplicationError
 from limits.activation.access import ActivationCaller
 from limits.activation.check import activation_check
+from limits.activation.double import Asked
 from limits.activation.headroom import Exclude
 from limits.activation.verdict import RED, Verdict
 from observability.models import SystemOperator
 from prequal.models import Direction, Product, Spg, Spu
 from register.callers import register_may_write
-from register.models import RegisterBatch
+from register.models import RecordKind, RegisterBatch
 from register.services import RecordsRefused, records_ingest
+from register.services.writes import conflicts_record
 
 # The register's fields a refusal may name, as the check's input calls them.
 _FIELDS = {"start": "start", "end": "end", "quantity_mw": "quantity_mw", "external_id": "external_id"}
@@ -66,7 +69,12 @@ def activation_reserve(
         system_operator=system_operator, resource=resource, product=product, direction=direction,
         quantity_mw=quantity_mw, start=start, end=end, caller=caller, lock=True,
         exclude=Exclude(record=(user.pk, system_operator.pk, external_id)),
+        asked=Asked(sender_id=user.pk, system_operator_id=system_operator.pk, kind=RecordKind.AWARD,
+                    external_id=external_id),
     )
+    if verdict.double is not None:  # kept as a conflict, as the register keeps a refused batch's
+        conflicts_record(actor=user, system_operator=system_operator, refusals=[verdict.double])
+        return verdict, None
     reserved = min(verdict.requested_quantity_mw, verdict.max_quantity_mw)
     if verdict.color == RED or reserved <= 0:
         return verdict, None

@@ -26,3 +26,6 @@ class Verdict:
     limits: list[TemporaryLimit] = field(default_factory=list)
     # What of the conditions and limits the caller may read in full (limits.activation.access).
     readable: Readable = EVERYTHING
+    # A double activation (SPEC R11): the register's refusal of what was asked
+    # (register.services.holdings.Refusal, limits.activation.double); None otherwise.
+    double: object | None = None

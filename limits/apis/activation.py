@@ -31,7 +31,8 @@ from rest_framework.views import APIView
 from common.api import InstantField, StrictInputSerializer, exception_handler
 from common.exceptions import ApplicationError
 from limits.activation import GREEN, RED, YELLOW, activation_check
-from limits.activation.access import activation_caller, activation_resource_for
+from limits.activation.access import PLATFORM, activation_caller, activation_resource_for
+from limits.activation.double import Asked
 from limits.activation.reserve import activation_reserve
 from limits.apis.activation_input import FIELDS, ID_MAX, ID_MIN, check_input_parse
 from limits.authentication import FastTokenAuthentication, token_key_from_header
@@ -221,7 +222,9 @@ class ActivationCheckApi(APIView):
         asked = {name: data[name] for name in ("direction", "quantity_mw", "start", "end")}
         if not data.get("reserve"):
             verdict = activation_check(
-                system_operator=so, resource=resource, product=product, caller=caller, **asked
+                system_operator=so, resource=resource, product=product, caller=caller, **asked,
+                # A platform asks as its market (SPEC R11: within it, awards and activations do not add up).
+                asked=Asked(sender_id=user.pk if caller.kind == PLATFORM else None, system_operator_id=so.pk),
             )
             return cls.render(verdict)
         if not may_write:

@@ -18,6 +18,7 @@ import pytest
 from django.db import connection
 from shapely.geometry import box, mapping
 
+from limits.activation import double as double_module
 from limits.activation import headroom as headroom_module
 from limits.activation import headroom_guard as guard_module
 from limits.activation.access import activation_caller
@@ -25,7 +26,7 @@ from limits.activation.reserve import activation_reserve
 from limits.models import TargetKind
 from prequal.models import Direction
 from register import sum_guard
-from register.models import RecordRevision
+from register.models import RecordRevision, RegisterConflict
 from register.services import RecordsRefused, records_ingest
 from tests.limit_helpers import START, limit
 from tests.register.helpers import iso, platform
@@ -125,3 +126,46 @@ def test_two_batches_beyond_an_area_limit_at_once_exactly_one_is_stored(grid, mo
     assert sorted(results, key=str) == [Decimal("1"), 409]
     assert waited == [True]
     assert RecordRevision.objects.filter(record__external_id__endswith="-bid").count() == 1
+
+
+def test_two_platforms_reserving_more_than_a_resource_holds_exactly_one_wins(grid, monkeypatch):
+    """R11 double activation: two markets reserve 0.7 MW each of BAT-1 (1 MW up) at once, under
+    no point or area limit: the check locks the resource before reading what it holds (the
+    second waits), so exactly one award is registered and the other is red, its conflict kept.
+    Without the check's lock the first would see no one waiting (checked by hand: waited [False])."""
+    ensure_default_deadline_rule()
+    grid.prequalify(spu=grid.spu)
+    nordic, balt = platform("Nordic", grid.cast.tso), platform("Balt", grid.cast.tso)
+    held_up, waited, results = threading.Lock(), [], []
+    original = double_module.holdings_of
+
+    def held_then_wait(**kwargs):
+        rows = original(**kwargs)
+        if held_up.acquire(blocking=False):
+            waited.append(_until_another_backend_waits(5))
+        return rows
+
+    monkeypatch.setattr(double_module, "holdings_of", held_then_wait)
+    barrier = threading.Barrier(2)
+
+    def ask(user):
+        try:
+            barrier.wait()
+            verdict, reservation = activation_reserve(
+                user=user, caller=activation_caller(user=user), system_operator=grid.cast.tso,
+                resource=grid.spu, product=grid.mfrr, direction=Direction.UP, quantity_mw=Decimal("0.7"),
+                start=START, end=START + timedelta(hours=1), external_id=f"{user.username}-bid",
+            )
+            results.append(reservation.quantity_mw if reservation else verdict.color)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=ask, args=(user,)) for user in (nordic, balt)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert sorted(results, key=str) == [Decimal("0.7"), "red"]
+    assert waited == [True]
+    assert RecordRevision.objects.filter(record__external_id__endswith="-bid").count() == 1
+    assert RegisterConflict.objects.filter(external_id__endswith="-bid").count() == 1

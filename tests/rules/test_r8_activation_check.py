@@ -231,10 +231,10 @@ def test_the_check_runs_a_constant_handful_of_queries(grid, django_assert_max_nu
     limit(grid, quantity="0.5", target_kind=TargetKind.AREA, area=mapping(box(17.9, 59.2, 18.2, 59.4)))
     # + the area's polygon and the grid-zone index (forecasts.zone_index: its stamp and its zones),
     # read once per process
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(9):
         check(grid, spg, quantity="1")
-    # case, conditions, members, limits, and what the register holds under the area limit (R11);
-    # no zone here: no forecast query
-    with django_assert_max_num_queries(5):
+    # case, conditions, members, limits, what the register holds under the area limit and what it
+    # holds for the SPG itself (R11: headroom and double activation); no zone here: no forecast query
+    with django_assert_max_num_queries(6):
         verdict = check(grid, spg, quantity="1")
     assert verdict.color == YELLOW
