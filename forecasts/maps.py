@@ -7,6 +7,7 @@ import shapely
 from django.utils import timezone
 
 from forecasts.models import LEVEL_CODES
+from forecasts.selectors import grid_zone_geometries
 from forecasts.timeline import SLOT, timeline_of_rows, worst_levels
 from observability.maps import MAP_SIMPLIFY_DEG, map_feature
 
@@ -17,10 +18,13 @@ def forecast_map_data(found) -> dict:
     published), the points as features, and `slots` (start in UTC and local label)."""
     start, end = found.start, found.end
     zones = []
+    wkb = grid_zone_geometries([zone.version for zone in found.zones])  # one query at most
     for zone in found.zones:
         version = zone.version
         levels = worst_levels(timeline_of_rows(zone.values, start=start, end=end))
-        geometry = shapely.simplify(version.geometry, MAP_SIMPLIFY_DEG, preserve_topology=True)
+        geometry = shapely.simplify(
+            shapely.from_wkb(wkb[version.pk]), MAP_SIMPLIFY_DEG, preserve_topology=True
+        )
         zones.append(
             map_feature(
                 geometry,

@@ -92,6 +92,16 @@ def grid_zones_containing(
     )
 
 
+
+def grid_zone_geometries(versions: list[GridZoneVersion]) -> dict[int, bytes]:
+    """The WKB of each version, by version id, in one query for those read without it
+    (grid_zones_containing(geometry=False)); none when all carry it."""
+    wanted = [v.pk for v in versions if "geometry_wkb" in v.get_deferred_fields()]
+    rows = GridZoneVersion.objects.filter(pk__in=wanted).values_list("pk", "geometry_wkb") if wanted else ()
+    loaded = dict(rows)
+    return {v.pk: bytes(loaded[v.pk] if v.pk in loaded else v.geometry_wkb) for v in versions}
+
+
 _VALUE_FIELDS = (
     "zone_id", "start", "direction", "minutes", "headroom_mw", "level", "publication_id", "published_at"
 )

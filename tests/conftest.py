@@ -74,14 +74,17 @@ def _fresh_area_index():
 
 
 @pytest.fixture(autouse=True)
-def _fresh_zone_index():
+def _fresh_zone_index(monkeypatch):
     """Each test starts without the process's grid-zone index (forecasts.zone_index): its first
-    activation check reads it, whatever ran before on the worker."""
-    from forecasts.zone_index import zone_index_forget
+    lookup reads it, whatever ran before on the worker. Within a test only a stored zone version
+    makes it read again, never the clock (the recheck every ZONE_INDEX_RECHECK_SECONDS is for
+    other processes' uploads): a slow run must not change a test's query count."""
+    from forecasts import zone_index
 
-    zone_index_forget()
+    monkeypatch.setattr(zone_index, "ZONE_INDEX_RECHECK_SECONDS", float("inf"))
+    zone_index.zone_index_forget()
     yield
-    zone_index_forget()
+    zone_index.zone_index_forget()
 
 
 # --- Real services (tests/services.py): PostgreSQL-only tests, Redis, Celery workers. ---

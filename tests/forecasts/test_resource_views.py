@@ -146,6 +146,7 @@ def _overview_queries(user) -> int:
 
 
 def test_the_overview_reads_in_a_constant_number_of_queries(cast, grid, spg, published):
+    _overview_queries(cast.fsp_a_user)  # the process's zone index is read once, by the first
     few = _overview_queries(cast.fsp_a_user)
     for index in range(3):
         # One more unit in NORTH, two in SOUTH: more resources and more zones.
@@ -174,10 +175,13 @@ def test_the_overview_takes_the_least_headroom_and_the_worst_level(cast, grid, z
 
 
 def _page_queries(client, user, name, pk) -> int:
+    """The page's queries. The login's are not counted, nor the session's read: the session store
+    (cached_db) reads the table only when its cache lost the session, which depends on what ran
+    before, not on the page."""
+    login(client, user)
     with CaptureQueriesContext(connection) as queries:
-        assert login(client, user).get(reverse(name, args=[pk])).status_code == 200
-    return len(queries)
-
+        assert client.get(reverse(name, args=[pk])).status_code == 200
+    return len([q for q in queries if '"django_session"' not in q["sql"]])
 
 @pytest.mark.parametrize("name", ["forecasts:spg-forecast", "forecasts:spg-forecast-map"])
 def test_a_resource_page_reads_in_a_constant_number_of_queries(client, cast, grid, spg, published, name):
