@@ -69,6 +69,7 @@ class Grid:
     ) -> Case:
         """A decided case: every assessing SO approves (or approves with its conditions, or refuses;
         `excluded_by_so`: the group members an SO's approval leaves out)."""
+        ensure_default_deadline_rule()  # a transactional test before this one may have flushed it
         conditions_by_so = conditions_by_so or {}
         excluded_by_so = excluded_by_so or {}
         user = self.cast.fsp_a_user if (spu or spg).fsp_id == self.cast.fsp_a.pk else self.cast.fsp_b_user

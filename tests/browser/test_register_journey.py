@@ -68,7 +68,7 @@ class Platform:
 def test_platform_awards_dso_sees_them_sets_an_area_limit_check_turns_yellow_then_red(
     browser, live_server, grid
 ):
-    grid.prequalify(spu=grid.spu)
+    grid.prequalify(spu=grid.spu)  # makes sure the deadline rule exists (a flush may have removed it)
     other = grid.new_spu(fsp=grid.cast.fsp_b, code="B-7", up_kw="2000")
     third = grid.new_spu(fsp=grid.cast.fsp_b, code="B-8", up_kw="2000")
     with time_machine.travel(START - timedelta(days=1), tick=True):
