@@ -49,12 +49,19 @@ def fetch_all_recorded() -> Iterator[list[tuple[str, list]]]:
         _recording.statements = previous
 
 
-def fetch_all(sql: str, params: Sequence = (), *, columns: Sequence[Field | None] = ()) -> list[list]:
+def fetch_all(
+    sql: str, params: Sequence = (), *, columns: Sequence[Field | None] = (), binary: bool = False
+) -> list[list]:
     """The rows of one SELECT (`%s` placeholders), prepared on PostgreSQL.
 
     `columns` gives the model field each leading column holds (None: leave it as it comes);
     their values are converted as the ORM would (on SQLite datetimes come as text, decimals as
     floats, on both JSON as text).
+
+    `binary`: on PostgreSQL the rows come in binary format, read by psycopg's C loaders (Django
+    reads timestamptz text in Python: a few hundred rows of timestamps cost milliseconds); the
+    values are the same (aware datetimes in UTC, Decimals). For reads of many rows of plain
+    columns (numbers, text, timestamps); not for JSON columns.
     """
     recorded = getattr(_recording, "statements", None)
     if recorded is not None:
@@ -67,7 +74,7 @@ def fetch_all(sql: str, params: Sequence = (), *, columns: Sequence[Field | None
     else:
         started = time.monotonic()
         try:
-            rows = _run_prepared(sql, params)
+            rows = _run_prepared(sql, params, binary)
         except OperationalError:
             # A persistent connection the server dropped (a restart, an idle timeout): Django's
             # per-request health check would have found it with an extra round trip on every
@@ -76,7 +83,7 @@ def fetch_all(sql: str, params: Sequence = (), *, columns: Sequence[Field | None
             if connection.in_atomic_block or (connection.connection is not None and connection.is_usable()):
                 raise
             connection.close()
-            rows = _run_prepared(sql, params)
+            rows = _run_prepared(sql, params, binary)
         if connection.queries_logged:
             logged = connection.ops.compose_sql(sql, params)
             connection.queries_log.append({"sql": logged, "time": f"{time.monotonic() - started:.3f}"})
@@ -95,10 +102,10 @@ def fetch_all(sql: str, params: Sequence = (), *, columns: Sequence[Field | None
     return converted
 
 
-def _run_prepared(sql: str, params: Sequence) -> list[tuple]:
+def _run_prepared(sql: str, params: Sequence, binary: bool = False) -> list[tuple]:
     with connection.wrap_database_errors:  # psycopg's errors as django.db's; marks a broken connection
         cursor = _prepared_cursor()
-        cursor.execute(sql, params, prepare=True)
+        cursor.execute(sql, params, prepare=True, binary=binary)
         return cursor.fetchall()
 
 

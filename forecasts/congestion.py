@@ -48,7 +48,7 @@ def congested_units_as_of(
         "WHERE rank = 1 AND level >= %s ORDER BY zone_id, start, direction"
     )
     params = [*zone_ids, *directions, start - LONGEST_MTU, end, as_of, int(at_least)]
-    rows = fetch_all(sql, params, columns=model_columns(ForecastValue, _FIELDS))
+    rows = fetch_all(sql, params, columns=model_columns(ForecastValue, _FIELDS), binary=True)
     units = []
     for zone_id, unit_start, direction, minutes, level, publication_id, _published in rows:
         unit_end = unit_start + timedelta(minutes=minutes)
