@@ -70,13 +70,15 @@ def forecast_reader(*, user) -> ForecastReader | None:
     return ForecastReader(area_so_ids=so_ids, fsp_org_ids=frozenset(roles.fsp_org_ids))
 
 
-def zones_readable(*, reader: ForecastReader, versions: list, at) -> list:
-    """The zone versions (current ones, with `zone` loaded) of `versions` that `reader` reads."""
+def zones_readable(*, reader: ForecastReader, versions: list, at, geometries: list | None = None) -> list:
+    """The zone versions (current ones, with `zone` loaded) of `versions` that `reader` reads;
+    `geometries`: theirs, already parsed (default: each version's)."""
     if reader.everything:
         return list(versions)
     if not versions:
         return []
-    geometries = [version.geometry for version in versions]
+    if geometries is None:
+        geometries = [version.geometry for version in versions]
     readable = np.array(
         [
             version.zone.system_operator_id in reader.publisher_so_ids

@@ -18,7 +18,7 @@ from django.utils import timezone
 from common.db import fetch_all, model_columns
 from forecasts.access import EVERY_ZONE, ForecastReader, forecast_reader, zones_readable
 from forecasts.models import ForecastValue, GridZoneVersion, Publication
-from forecasts.zone_index import zones_at_points
+from forecasts.zone_index import IndexedZone, zones_at_points
 from observability.models import ConnectionPoint
 from observability.selectors import connection_point_get_for_user
 from prequal.models import Spg, SpgMembership, Spu
@@ -70,32 +70,26 @@ def grid_zone_list_for_user(
     return grid_zone_versions_current(at=at, system_operator_id=system_operator_id)
 
 
-def grid_zones_containing(
-    *, points: np.ndarray, at: datetime, geometry: bool = True
-) -> list[GridZoneVersion]:
-    """The zone versions valid at `at` that contain any of `points` ((lon, lat) rows; edges count),
-    by operator name and zone code; without their geometry unless `geometry`.
+def zones_around(*, points: np.ndarray, at: datetime) -> list[IndexedZone]:
+    """The zones whose version valid at `at` contains any of `points` ((lon, lat) rows; edges
+    count), by operator name and zone code: from the process's zone index (forecasts.zone_index),
+    no query."""
+    return sorted(zones_at_points(points=points, at=at), key=lambda zone: (zone.operator_name, zone.code))
 
-    Which zones: the process's zone index (forecasts.zone_index, no query for the geometry); their
-    versions: one query by primary key.
-    """
-    found = zones_at_points(points=points, at=at)
+
+def grid_zones_containing(*, points: np.ndarray, at: datetime) -> list[GridZoneVersion]:
+    """The zone versions valid at `at` that contain any of `points`, by operator name and zone
+    code, with their geometry: which zones from the zone index, their versions in one query."""
+    found = zones_around(points=points, at=at)
     if not found:
         return []
-    versions = GridZoneVersion.objects.filter(pk__in=[zone.version_id for zone in found])
-    if not geometry:
-        versions = versions.defer("geometry_wkb")
-    return list(
-        versions.select_related("zone__system_operator__organisation").order_by(
-            "zone__system_operator__organisation__name", "zone__code"
-        )
-    )
-
+    versions = GridZoneVersion.objects.in_bulk([zone.version_id for zone in found])
+    return [versions[zone.version_id] for zone in found]
 
 
 def grid_zone_geometries(versions: list[GridZoneVersion]) -> dict[int, bytes]:
-    """The WKB of each version, by version id, in one query for those read without it
-    (grid_zones_containing(geometry=False)); none when all carry it."""
+    """The WKB of each version, by version id, in one query for those read without it (the
+    versions of IndexedZone.version()); none when all carry it."""
     wanted = [v.pk for v in versions if "geometry_wkb" in v.get_deferred_fields()]
     rows = GridZoneVersion.objects.filter(pk__in=wanted).values_list("pk", "geometry_wkb") if wanted else ()
     loaded = dict(rows)
@@ -182,12 +176,16 @@ def forecast_for_zone(
 def forecast_for_points(
     *, reader: ForecastReader, points: np.ndarray, start: datetime, end: datetime, as_of: datetime
 ) -> list[ZoneForecast]:
-    """The forecasts of the zones containing the points (that the reader reads), zone by zone."""
-    # Who reads everything needs no geometry (zones_readable intersects it with the reader's own).
+    """The forecasts of the zones containing the points (that the reader reads), zone by zone.
+
+    The zones, their versions, operators and geometries come from the zone index (no query);
+    the geometry is read for zones_readable's overlaps, never loaded from the database here."""
+    found = zones_around(points=points, at=as_of)
     versions = zones_readable(
         reader=reader,
-        versions=grid_zones_containing(points=points, at=as_of, geometry=not reader.everything),
+        versions=[zone.version() for zone in found],
         at=as_of,
+        geometries=[zone.geometry for zone in found],
     )
     return _forecasts(versions, start=start, end=end, as_of=as_of)
 
@@ -203,11 +201,16 @@ def _points(qs) -> np.ndarray:
 
 
 def _resource(user, reader: ForecastReader, model, pk: int):
-    """The SPU or SPG: any for a market platform (it names resources from its own bids), else as
-    prequal scopes it for the user (an FSP its own; an SO those on its grid or in its cases)."""
+    """The SPU or SPG: any for a market platform (it names resources from its own bids); for a
+    user who acts only for FSPs, its organisations' own (prequal's rule for FSPs) in one query;
+    else as prequal scopes it for the user (an SO those on its grid or in its cases)."""
+    related = ("fsp", "connection_point") if model is Spu else ("fsp",)
     if reader.is_platform:
-        related = ("fsp", "connection_point") if model is Spu else ("fsp",)
         return get_object_or_404(model.objects.select_related(*related), pk=pk)
+    if reader.fsp_org_ids and not reader.area_so_ids and not reader.everything:
+        return get_object_or_404(
+            model.objects.select_related(*related), pk=pk, fsp__organisation_id__in=reader.fsp_org_ids
+        )
     return (spu_get_for_user if model is Spu else spg_get_for_user)(user=user, pk=pk)
 
 

@@ -13,14 +13,16 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 import numpy as np
 import shapely
 
-from common.db import fetch_all, model_columns
+from accounts.models import Organisation
+from common.db import fetch_all, instance, model_columns
 from forecasts.models import GridZone, GridZoneVersion
+from observability.models import SystemOperator
 
 ZONE_INDEX_RECHECK_SECONDS = 10.0
 
@@ -37,6 +39,26 @@ class IndexedZone:
     valid_from: datetime
     valid_until: datetime | None  # the next version's valid_from; None: still valid
     version_id: int
+    organisation_id: int
+    # The version's geometry, parsed once for the process (shared with the index's tree).
+    geometry: shapely.Geometry = field(compare=False, repr=False)
+
+    def version(self) -> GridZoneVersion:
+        """The version as the ORM would load it without its geometry (geometry_wkb deferred: read
+        on access), with its zone, the zone's operator and the operator's organisation (its name)
+        loaded: what a page or the API shows of a zone, with no query."""
+        organisation = instance(Organisation, ("id", "name"), (self.organisation_id, self.operator_name))
+        so_id = self.system_operator_id
+        operator = instance(SystemOperator, ("id", "organisation_id"), (so_id, self.organisation_id))
+        operator.organisation = organisation
+        zone = instance(GridZone, ("id", "system_operator_id", "code"), (self.zone_id, so_id, self.code))
+        zone.system_operator = operator
+        version = instance(
+            GridZoneVersion, ("id", "valid_from", "zone_id", "name"),
+            (self.version_id, self.valid_from, self.zone_id, self.name),
+        )
+        version.zone = zone
+        return version
 
 
 @dataclass
@@ -64,18 +86,22 @@ def _stamp() -> tuple:
 def _build(stamp: tuple) -> _Index:
     columns = model_columns(GridZoneVersion, ("zone_id", "valid_from", "name", "geometry_wkb"))
     rows = fetch_all(
-        "SELECT v.zone_id, v.valid_from, v.name, v.geometry_wkb, z.system_operator_id, z.code, o.name, v.id "
+        "SELECT v.zone_id, v.valid_from, v.name, v.geometry_wkb, z.system_operator_id, z.code, o.name, v.id, "
+        "o.id "
         "FROM forecasts_gridzoneversion v JOIN forecasts_gridzone z ON z.id = v.zone_id "
         "JOIN observability_systemoperator s ON s.id = z.system_operator_id "
         "JOIN accounts_organisation o ON o.id = s.organisation_id ORDER BY v.zone_id, v.valid_from",
-        columns=[*columns, *model_columns(GridZone, ("system_operator_id", "code")), None, None],
+        columns=[*columns, *model_columns(GridZone, ("system_operator_id", "code")), None, None, None],
     )
     zones, geometries = [], []
-    for i, (zone_id, valid_from, name, wkb, so_id, code, operator, version_id) in enumerate(rows):
+    for i, (zone_id, valid_from, name, wkb, so_id, code, operator, version_id, org_id) in enumerate(rows):
         following = rows[i + 1] if i + 1 < len(rows) else None
         until = following[1] if following is not None and following[0] == zone_id else None
-        zones.append(IndexedZone(zone_id, so_id, operator, code, name, valid_from, until, version_id))
-        geometries.append(shapely.from_wkb(bytes(wkb)))
+        geometry = shapely.from_wkb(bytes(wkb))
+        zones.append(
+            IndexedZone(zone_id, so_id, operator, code, name, valid_from, until, version_id, org_id, geometry)
+        )
+        geometries.append(geometry)
     tree = shapely.STRtree(geometries) if geometries else None
     return _Index(stamp=stamp, checked_at=time.monotonic(), zones=zones, tree=tree)
 

@@ -174,3 +174,35 @@ def test_a_resources_read_costs_the_same_queries_whatever_is_stored(cast, grid, 
             filename="n2.geojson",
         )
     assert queries() == before
+
+
+def test_the_fsps_read_of_its_unit_takes_four_statements(cast, grid, zones, published):
+    """SPEC §7 (a resource's 48 hours in 20 ms): whether the user is a market platform client, its
+    memberships, the SPU with its point and FSP, and the rows with their publications. The
+    zones, their versions, operators and geometries come from the process's zone index."""
+    forecast_for_spu(user=cast.fsp_a_user, pk=grid.spu.pk, as_of=CORRECTED_AT)  # the zone index, built once
+    user = type(cast.fsp_a_user).objects.get(pk=cast.fsp_a_user.pk)  # nothing cached on the user
+    with CaptureQueriesContext(connection) as captured:
+        found = forecast_for_spu(user=user, pk=grid.spu.pk, as_of=CORRECTED_AT)
+        shown = [(z.version.zone.code, z.version.name, z.version.zone.system_operator.name)
+                 for z in found.zones]
+    statements = [query["sql"] for query in captured]
+    assert len(statements) == 4, statements
+    assert "limits_marketplatformclient" in statements[0]
+    assert '"accounts_membership"' in statements[1]
+    assert '"prequal_spu"' in statements[2]
+    assert "forecasts_forecastvalue" in statements[3] and "forecasts_publication" in statements[3]
+    assert shown == [("NORTH", zones.north.versions.get().name, cast.local.name)]
+    assert [v["horizon"] for v in found.zones[0].values][:1] == ["day_ahead"]
+
+
+def test_an_sos_read_of_a_unit_reads_its_zones_from_the_index(cast, grid, zones, published):
+    """An SO engineer: the zones it reads are its own and those in its area (one query for the
+    area); the versions and their geometries are not read from the database."""
+    forecast_for_spu(user=cast.local_engineer, pk=grid.spu.pk, as_of=CORRECTED_AT)
+    user = type(cast.local_engineer).objects.get(pk=cast.local_engineer.pk)
+    with CaptureQueriesContext(connection) as captured:
+        found = forecast_for_spu(user=user, pk=grid.spu.pk, as_of=CORRECTED_AT)
+    assert [zone.version.zone for zone in found.zones] == [zones.north]
+    assert not [q for q in captured if '"forecasts_gridzoneversion"' in q["sql"]]
+    assert len(captured) <= 8
