@@ -231,7 +231,8 @@ def _by_operator(zones):
 
 def reads(world: dict, sizes: dict) -> dict:
     """A resource's 48-hour forecast as the FSP, as of random moments of the year: p99; the floor
-    replays the selector's forecast-rows statement bare (as prepared, common.db.fetch_all)."""
+    replays the selector's forecast-rows statement bare (as prepared and read in binary,
+    common.db.fetch_all)."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -254,7 +255,7 @@ def reads(world: dict, sizes: dict) -> dict:
             times.append(elapsed * 1000)
             queries.append(len(orm.captured_queries))  # the prepared statements are captured too
             t = time.perf_counter()
-            fetch_all(sql, params)
+            fetch_all(sql, params, binary=True)  # as the selector reads it
             floors.append((time.perf_counter() - t) * 1000)
     return {"p50": statistics.median(times), "p99": _p99(times), "floor_p99": _p99(floors), "n": len(times),
             "floor_p50": statistics.median(floors), "queries": statistics.median(queries)}
@@ -291,7 +292,7 @@ def check_lookups(world: dict, sizes: dict) -> dict:
             yellow += verdict.color != GREEN
             sql, params = recorded[-1]
             t = time.perf_counter()
-            fetch_all(sql, params)
+            fetch_all(sql, params, binary=True)  # as the selector reads it
             floors.append((time.perf_counter() - t) * 1000)
     return {"p50": statistics.median(times), "p99": _p99(times), "floor_p99": _p99(floors), "n": len(times),
             "yellow": yellow}

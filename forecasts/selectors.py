@@ -79,12 +79,13 @@ def zones_around(*, points: np.ndarray, at: datetime) -> list[IndexedZone]:
 
 def grid_zones_containing(*, points: np.ndarray, at: datetime) -> list[GridZoneVersion]:
     """The zone versions valid at `at` that contain any of `points`, by operator name and zone
-    code, with their geometry: which zones from the zone index, their versions in one query."""
-    found = zones_around(points=points, at=at)
-    if not found:
-        return []
-    versions = GridZoneVersion.objects.in_bulk([zone.version_id for zone in found])
-    return [versions[zone.version_id] for zone in found]
+    code, with their zones and operators (from the zone index) and their geometry (one query)."""
+    versions = [zone.version() for zone in zones_around(points=points, at=at)]
+    if versions:
+        wkb = dict(GridZoneVersion.objects.filter(pk__in=[v.pk for v in versions]).values_list("pk", "geometry_wkb"))
+        for version in versions:
+            version.geometry_wkb = wkb[version.pk]
+    return versions
 
 
 def grid_zone_geometries(versions: list[GridZoneVersion]) -> dict[int, bytes]:

@@ -7,11 +7,14 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from forecasts.models import Publication
+from forecasts.services import grid_zone_upload
 from limits.models import MarketPlatformClient
 from tests.factories import UserFactory
 from tests.forecasts.helpers import DAY, NORTH_BOX, PUBLISH_AT, day_rows, publish, row
@@ -299,3 +302,29 @@ def test_a_platform_reads_a_resource_a_point_and_a_zone_for_a_period(cast, grid,
     assert [z["code"] for z in answers["zone"].json()["zones"]] == ["SOUTH"]
     # One hour of a 60-minute forecast: one row per direction.
     assert [v["direction"] for v in answers["point"].json()["zones"][0]["values"]] == ["down", "up"]
+
+
+def test_a_platforms_read_of_an_spu_costs_the_same_statements_whatever_is_stored(
+    cast, grid, zones, published
+):
+    """SPEC §7: the market platform's read of a resource over the API (token, its registrations,
+    the SPU, the rows): the count does not grow with the zones around the point or the
+    publications stored."""
+    client = platform_for(cast.local)
+    url = reverse("api:forecast-spu", args=[grid.spu.pk])
+
+    def statements() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            answer = client.get(url, {"as_of": LATER.isoformat()})
+        assert answer.status_code == 200
+        return len(captured)
+
+    statements()  # the zone index, built once
+    before = statements()
+    for minutes in range(1, 4):  # more publications and rows, another zone around the point
+        publish(cast, day_rows("NORTH", hours=4), at=LATER - timedelta(minutes=minutes))
+    with time_machine.travel(PUBLISH_AT - timedelta(minutes=1), tick=False):
+        grid_zone_upload(user=cast.local_engineer, system_operator=cast.local, code="NORTH-2",
+                         name="North again", file=geojson_file(NORTH_BOX), filename="n2.geojson")
+    assert len(client.get(url, {"as_of": LATER.isoformat()}).json()["zones"]) == 2
+    assert statements() == before <= 6
