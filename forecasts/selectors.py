@@ -82,7 +82,8 @@ def grid_zones_containing(*, points: np.ndarray, at: datetime) -> list[GridZoneV
     code, with their zones and operators (from the zone index) and their geometry (one query)."""
     versions = [zone.version() for zone in zones_around(points=points, at=at)]
     if versions:
-        wkb = dict(GridZoneVersion.objects.filter(pk__in=[v.pk for v in versions]).values_list("pk", "geometry_wkb"))
+        wanted = GridZoneVersion.objects.filter(pk__in=[v.pk for v in versions])
+        wkb = dict(wanted.values_list("pk", "geometry_wkb"))
         for version in versions:
             version.geometry_wkb = wkb[version.pk]
     return versions
