@@ -100,8 +100,8 @@ def test_the_48_hour_read_looks_each_publication_up_once(cast, zones):
     publication of the rows kept is read once, not once per row (a join row by row read three
     index pages per row: 840 of a zone's 870 pages over 48 hours)."""
     day = datetime(2027, 1, 6, tzinfo=UTC)
-    publish(cast, day_rows("NORTH", start=day, hours=24, mtu=15))
-    publish(cast, day_rows("NORTH", start=day, hours=12, mtu=15), horizon="intraday",
+    publish(cast, day_rows("NORTH", start=day, hours=24, mtu=15), mtu=15)
+    publish(cast, day_rows("NORTH", start=day, hours=12, mtu=15), mtu=15, horizon="intraday",
             at=day - timedelta(hours=1))
     call_command("forecast_partitions", months=6, stdout=StringIO())
     with fetch_all_recorded() as recorded:
