@@ -110,12 +110,13 @@ class PickerField(forms.Field):
         "ambiguous": _("“%(text)s” matches several: %(candidates)s. Type the code of the one you mean."),
     }
 
-    def __init__(self, *, lookup: PickerLookup, **kwargs) -> None:
+    def __init__(self, *, lookup: PickerLookup, initial_by_id: bool = True, **kwargs) -> None:
         kwargs.setdefault("help_text", _("Type a code, GSRN or name and pick from the suggestions."))
         super().__init__(**kwargs)
         self.user = None
         self.params: dict[str, str] = {}
         self.lookup = lookup
+        self.initial_by_id = initial_by_id  # a link's initial value is an id (else typed text)
 
     @property
     def lookup(self) -> PickerLookup:
@@ -166,7 +167,9 @@ class PickerField(forms.Field):
 
     def prepare_value(self, value):
         """An initial id (a link's ?spu=12) shows as the object, if the user may pick it."""
-        if isinstance(value, int | str) and str(value).isdigit() and len(str(value)) < 12 and self.user:
+        if not self.initial_by_id or not self.user:
+            return value
+        if isinstance(value, int | str) and str(value).isdigit() and len(str(value)) < 12:
             return self.lookup.scope(self.user, self.params).filter(pk=int(value)).first() or ""
         return value
 

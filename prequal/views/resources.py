@@ -211,7 +211,7 @@ def _spg_detail_context(request: HttpRequest, spg: Spg, add_form: SpgMemberAddFo
     can_edit = _can_write(request.user, spg.fsp_id)
     now = timezone.now()
     if add_form is None and can_edit and spg.is_active:
-        add_form = SpgMemberAddForm(spg=spg)
+        add_form = SpgMemberAddForm(spg=spg, user=request.user)
     return {
         "spg": spg, "can_edit": can_edit, "add_form": add_form,
         "memberships": [_with_state(m, now) for m in selectors.spg_memberships(spg=spg)],
@@ -265,7 +265,7 @@ def spg_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def spg_member_add(request: HttpRequest, pk: int) -> HttpResponse:
     spg = selectors.spg_get_for_user(user=request.user, pk=pk, write=True)
-    form = SpgMemberAddForm(request.POST, spg=spg)
+    form = SpgMemberAddForm(request.POST, spg=spg, user=request.user)
     if form.is_valid():
         try:
             membership = services.spg_member_add(
