@@ -43,21 +43,24 @@ def resource_product_states(*, user, spu: Spu | None = None, spg: Spg | None = N
     cases = case_list_for_user(user=user).filter(spu=spu) if spu else case_list_for_user(user=user).filter(
         spg=spg
     )
+    cases = cases.exclude(status=Case.Status.DRAFT)
     by_product: dict[int, Case] = {}
-    for case in cases.exclude(status=Case.Status.DRAFT).order_by("created_at", "pk"):
+    for case in cases.order_by("created_at", "pk"):
         held = by_product.get(case.product_id)
         if held is None or held.status in _GONE or case.status not in _GONE:
             by_product[case.product_id] = case
-    conditions: dict[int, list[Condition]] = {}
-    if by_product:
-        rows = Condition.objects.filter(
-            assessment__case_id__in=[c.pk for c in by_product.values()],
+    # Always one query (by the cases' subquery, not their ids), with or without cases.
+    rows = (
+        Condition.objects.filter(
+            assessment__case_id__in=cases.order_by().values("pk"),
             assessment__round=F("assessment__case__round"),
-        ).select_related("assessment__system_operator__organisation").order_by(
-            "assessment__system_operator_id", "pk"
         )
-        for condition in rows:
-            conditions.setdefault(condition.assessment.case_id, []).append(condition)
+        .select_related("assessment__system_operator__organisation")
+        .order_by("assessment__system_operator_id", "pk")
+    )
+    conditions: dict[int, list[Condition]] = {}
+    for condition in rows:
+        conditions.setdefault(condition.assessment.case_id, []).append(condition)
     products = {c.product_id: c.product for c in by_product.values()}
     for product in Product.objects.filter(is_active=True).exclude(pk__in=list(products)):
         products[product.pk] = product
