@@ -94,7 +94,9 @@
       });
       list.hidden = results.length === 0;
       input.setAttribute("aria-expanded", results.length ? "true" : "false");
-      status.textContent = results.length ? results.length + " ↓" : "∅";
+      status.textContent = results.length
+        ? (input.getAttribute("data-picker-count") || "%(count)s").replace("%(count)s", results.length)
+        : (input.getAttribute("data-picker-none") || "");
       active = -1;
     }
 
