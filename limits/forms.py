@@ -12,10 +12,13 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from common.pickers import PickerField
 from common.text import REASON_MAX_LENGTH
 from common.times import InstantError, local_instant
 from limits.models import TargetKind
+from observability.selectors_pickers import CONNECTION_POINT_PICKER
 from prequal.models import Direction
+from prequal.selectors.pickers import SPG_PICKER, SPU_PICKER
 
 LOCAL_INPUT = "%Y-%m-%dT%H:%M"
 
@@ -68,11 +71,14 @@ class _OperatorChoice(forms.ModelChoiceField):
 class LimitForm(forms.Form):
     system_operator = _OperatorChoice(label=_("Issuing operator"), queryset=None, empty_label=None)
     target_kind = forms.ChoiceField(label=_("Target"), choices=TargetKind.choices)
-    spu = forms.IntegerField(label=_("SPU id"), required=False, min_value=1, help_text=_(
-        "Filled in by “Set a temporary limit” on the SPU's page or a case's page."))
-    spg = forms.IntegerField(label=_("SPG id"), required=False, min_value=1, help_text=_(
-        "Filled in by “Set a temporary limit” on the SPG's page or a case's page."))
-    connection_point_gsrn = forms.CharField(label=_("Connection point GSRN"), required=False, max_length=18)
+    spu = PickerField(label=_("SPU"), lookup=SPU_PICKER, required=False, help_text=_(
+        "Type its code, name, GSRN or FSP and pick from the suggestions."))
+    spg = PickerField(label=_("SPG"), lookup=SPG_PICKER, required=False, help_text=_(
+        "Type its code, name or FSP and pick from the suggestions."))
+    connection_point_gsrn = PickerField(
+        label=_("Connection point GSRN"), lookup=CONNECTION_POINT_PICKER, required=False,
+        help_text=_("Type the GSRN (18 digits) or its first digits and pick from the suggestions."),
+    )
     area = forms.CharField(
         label=_("Area (GeoJSON, WGS84)"),
         required=False,
@@ -105,12 +111,37 @@ class LimitForm(forms.Form):
         help_text=_("Optional, with the publication: the zone in it, e.g. T12-NORTH."),
     )
 
-    def __init__(self, *args, operators, **kwargs):
+    TARGET_PICKERS = {
+        TargetKind.SPU: "spu", TargetKind.SPG: "spg", TargetKind.CONNECTION_POINT: "connection_point_gsrn",
+    }
+
+    def __init__(self, *args, operators, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["system_operator"].queryset = operators
+        for name in self.TARGET_PICKERS.values():
+            self.fields[name].user = user
         so = self._chosen_operator(operators)
         if so is not None:
             _set_time_zone(self, so.time_zone)
+
+    def clean(self):
+        # Only the chosen kind's target input counts: text left in another one is ignored.
+        chosen = self.TARGET_PICKERS.get(self.cleaned_data.get("target_kind"))
+        for name in self.TARGET_PICKERS.values():
+            if name != chosen:
+                self._errors.pop(name, None)
+                self.cleaned_data[name] = None
+        return super().clean()
+
+    def target_ids(self) -> dict:
+        """limit_target_find's keyword arguments for the picked target."""
+        data = self.cleaned_data
+        point = data.get("connection_point_gsrn")
+        return {
+            "spu_id": data["spu"].pk if data.get("spu") else None,
+            "spg_id": data["spg"].pk if data.get("spg") else None,
+            "gsrn": point.gsrn if point else None,
+        }
 
     def _chosen_operator(self, operators):
         key = (self.data.get(self.add_prefix("system_operator")) if self.is_bound
@@ -150,18 +181,25 @@ class LimitEditForm(forms.Form):
 class ActivationCheckForm(forms.Form):
     system_operator = _OperatorChoice(label=_("Activating operator"), queryset=None, empty_label=None)
     resource_kind = forms.ChoiceField(label=_("Resource"), choices=[("spu", _("SPU")), ("spg", _("SPG"))])
-    resource_id = forms.IntegerField(label=_("Resource id"), min_value=1, help_text=_(
-        "Filled in by “Activation check” on the SPU's, SPG's or case's page."))
+    resource_id = PickerField(label=_("SPU or SPG"), lookup=SPU_PICKER, help_text=_(
+        "Type its code, name, GSRN or FSP and pick from the suggestions."))
     product = forms.ModelChoiceField(label=_("Product"), queryset=None, to_field_name="code")
     direction = forms.ChoiceField(label=_("Direction"), choices=Direction.choices)
     quantity_mw = forms.DecimalField(label=_("Quantity (MW)"), max_digits=10, decimal_places=3)
     start = LocalDateTimeField(label=_("From (local time)"))
     end = LocalDateTimeField(label=_("Until (local time)"))
 
-    def __init__(self, *args, operators, products, **kwargs):
+    RESOURCE_PICKERS = {"spu": SPU_PICKER, "spg": SPG_PICKER}
+
+    def __init__(self, *args, operators, products, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["system_operator"].queryset = operators
         self.fields["product"].queryset = products
+        kind = self.data.get("resource_kind") if self.is_bound else self.initial.get("resource_kind")
+        picker = self.fields["resource_id"]
+        picker.user = user
+        picker.lookup = self.RESOURCE_PICKERS.get(kind, SPU_PICKER)
+        picker.switch(field_name="resource_kind", lookups=self.RESOURCE_PICKERS)
         so = None
         key = self.data.get("system_operator") if self.is_bound else self.initial.get("system_operator")
         if key and str(key).isdigit():

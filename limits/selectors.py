@@ -23,7 +23,7 @@ from forecasts.models import GridZone, GridZoneVersion, Publication
 from limits.models import LimitConcern, LimitEvent, TemporaryLimit
 from limits.periods import limit_status_q
 from observability.models import ConnectionPoint, ObservabilityArea, SystemOperator
-from prequal.models import Product, Spg, Spu
+from prequal.models import Product, Spg, SpgMembership, Spu
 from prequal.selectors.resources import product_by_code as product_by_code_uncached
 
 
@@ -82,6 +82,25 @@ def limit_list_for_user(
     if spg_id:
         qs = qs.filter(spg_id=spg_id)
     return qs.order_by("start", "pk")
+
+
+def limit_list_on_resource_for_user(
+    *, user, spu: Spu | None = None, spg: Spg | None = None, at: datetime | None = None
+) -> QuerySet[TemporaryLimit]:
+    """The active and upcoming limits that bind an SPU or SPG, as the user may read them (its
+    page): on the unit, on its connection point and on the groups it is in now; for a group, on
+    it, on its current members and on their points. Area limits are on the limit list."""
+    at = at or timezone.now()
+    if spu is not None:
+        groups = SpgMembership.objects.filter(spu=spu).filter(
+            Q(valid_to__isnull=True) | Q(valid_to__gt=at)).values("spg_id")
+        binding = Q(spu=spu) | Q(connection_point_id=spu.connection_point_id) | Q(spg_id__in=groups)
+    else:
+        members = SpgMembership.objects.filter(spg=spg).filter(
+            Q(valid_to__isnull=True) | Q(valid_to__gt=at)).values("spu_id")
+        points = Spu.objects.filter(pk__in=members).values("connection_point_id")
+        binding = Q(spg=spg) | Q(spu_id__in=members) | Q(connection_point_id__in=points)
+    return limit_list_for_user(user=user).filter(binding).filter(status_q("current", at=at))
 
 
 def limit_get_for_user(*, user, pk: int, write: bool = False) -> TemporaryLimit:

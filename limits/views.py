@@ -95,6 +95,7 @@ LIMIT_PREFILL = (
     "system_operator", "target_kind", "spu", "spg", "connection_point_gsrn",
     "forecast_publication", "forecast_zone",
 )
+VALUE_FIELDS = ("direction", "quantity_mw", "start", "end", "reason")
 ACTIVATION_PREFILL = ("system_operator", "resource_kind", "resource_id", "product", "direction")
 
 
@@ -120,7 +121,7 @@ def limit_create(request: HttpRequest) -> HttpResponse:
     if not operators.exists():
         raise PermissionDenied
     form = LimitForm(
-        request.POST or None, request.FILES or None, operators=operators,
+        request.POST or None, request.FILES or None, operators=operators, user=request.user,
         initial=_prefill(request, LIMIT_PREFILL),
     )
     preview = capacity_warning = None
@@ -128,14 +129,11 @@ def limit_create(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         so = data["system_operator"]
         field_map = {"target": TARGET_INPUT_FIELDS[data["target_kind"]]}
-        values = {k: data[k] for k in ("direction", "quantity_mw", "start", "end", "reason")}
+        values = {k: data[k] for k in VALUE_FIELDS}
         try:
             try:
                 targets = limit_target_find(
-                    kind=data["target_kind"],
-                    spu_id=data.get("spu"),
-                    spg_id=data.get("spg"),
-                    gsrn=data.get("connection_point_gsrn"),
+                    kind=data["target_kind"], **form.target_ids(),
                     area=data.get("area_file") or data.get("area") or None,
                 )
             except ValidationError as exc:
@@ -160,6 +158,7 @@ def limit_create(request: HttpRequest) -> HttpResponse:
         except ValidationError as exc:
             _form_errors(form, exc, field_map)
     if form.errors:
+        _values_errors_too(form)
         messages.error(request, _("The limit was not published: see the errors below."))
     so = form._chosen_operator(operators)
     return render(
@@ -174,6 +173,19 @@ def limit_create(request: HttpRequest) -> HttpResponse:
             "time_zone": so.time_zone if so else "",
         },
     )
+
+
+def _values_errors_too(form) -> None:
+    """When the target was not found (a picker's error), tell what is wrong with the values too,
+    as the service does when it cannot find the target: one round of corrections, not two."""
+    values = {k: form.cleaned_data.get(k) for k in VALUE_FIELDS}
+    if any(name in form.errors for name in VALUE_FIELDS) or None in values.values():
+        return
+    if not any(name in form.errors for name in form.TARGET_PICKERS.values()):
+        return
+    for name, errors in limit_values_errors(**values).items():
+        for error in errors:
+            form.add_error(name if name in form.fields else None, error)
 
 
 @login_required
@@ -262,7 +274,7 @@ def activation_check(request: HttpRequest) -> HttpResponse:
     # the quantity) asks.
     asked = "quantity_mw" in request.GET
     form = ActivationCheckForm(
-        request.GET if asked else None, operators=operators, products=product_list(),
+        request.GET if asked else None, operators=operators, products=product_list(), user=request.user,
         initial=None if asked else {**_next_hour(), **_prefill(request, ACTIVATION_PREFILL)},
     )
     verdict = None
@@ -273,7 +285,7 @@ def activation_check(request: HttpRequest) -> HttpResponse:
             caller=caller,
             system_operator=data["system_operator"],
             product=data["product"],
-            **{f"{kind}_id": data["resource_id"]},
+            **{f"{kind}_id": data["resource_id"].pk},
         )
         if resource is None:
             form.add_error("resource_id", _("No such resource that you may check."))

@@ -1,5 +1,7 @@
 from django.urls import path
 
+from common.pickers import picker_search_view
+from observability.selectors_pickers import CONNECTION_POINT_PICKER
 from observability.views import (
     area_uploads,  # uploading an area: progress, preview, confirm
     registry,
@@ -12,6 +14,10 @@ urlpatterns = [
     path("operators/", registry.operator_list, name="operator-list"),
     path("operators/<int:pk>/", registry.operator_detail, name="operator-detail"),
     path("connection-points/", registry.connection_point_list, name="connection-point-list"),
+    path(
+        "connection-points/picker/", picker_search_view(CONNECTION_POINT_PICKER),
+        name="picker-connection-point",
+    ),
     # A point's own page and "who assesses it" show units and products: prequal's (prequal/urls.py).
     # Observability areas and the map (issue 3).
     path("map/", area_views.area_map, name="map"),

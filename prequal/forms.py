@@ -11,11 +11,13 @@ from django.utils import timezone
 from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
+from common.pickers import PickerField
 from common.text import CodeOrNameFormField
 from common.validators import validate_bidding_zone, validate_gsrn
 from observability.geo import COMMON_CRS, WGS84
 from observability.models import ConnectionPoint, ConnectionPointLocationConfirmation, SystemOperator
 from prequal.models import Fsp, Spu
+from prequal.selectors.pickers import SPU_PICKER
 
 # Times are entered and shown in this zone (SPEC R10); stored in UTC.
 LOCAL_TZ = zoneinfo.ZoneInfo(settings.TIME_ZONE)
@@ -263,7 +265,7 @@ class SpgEditForm(forms.Form):
 class SpgMemberAddForm(forms.Form):
     """Add one of the FSP's active SPUs in the group's bidding zone, for a period."""
 
-    spu = forms.ModelChoiceField(label=_("SPU"), queryset=Spu.objects.none())
+    spu = PickerField(label=_("SPU"), lookup=SPU_PICKER)
     valid_from = LocalDateTimeField(
         label=_("From"), required=False,
         help_text=_with_tz(_("Local time (%(tz)s). Empty: from now.")),
@@ -275,22 +277,21 @@ class SpgMemberAddForm(forms.Form):
 
     FIELD_MAP: dict[str, str] = {}
 
-    def __init__(self, *args, spg, **kwargs) -> None:
+    def __init__(self, *args, spg, user, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.spg = spg
-        self.fields["spu"].queryset = (
-            Spu.objects.filter(
-                fsp_id=spg.fsp_id, is_active=True, connection_point__bidding_zone=spg.bidding_zone
-            )
-            .select_related("connection_point")
-            .order_by("code")
-        )
-        self.fields["spu"].error_messages["invalid_choice"] = _(
+        picker = self.fields["spu"]
+        picker.user = user
+        # Only the group's FSP's active units in its bidding zone, in the suggestions and on submit.
+        picker.picker_params(fsp=spg.fsp_id, zone=spg.bidding_zone, active=1)
+        picker.error_messages["unknown"] = _(
             "Choose one of your active SPUs in bidding zone %(zone)s."
         ) % {"zone": spg.bidding_zone}
-        self.fields["spu"].label_from_instance = (
-            lambda spu: f"{spu.code} – {spu.name} ({spu.connection_point.gsrn})"
-        )
+
+    @property
+    def has_candidates(self) -> bool:
+        picker = self.fields["spu"]
+        return picker.lookup.scope(picker.user, picker.params).exists()
 
 
 class SpgMemberEndForm(forms.Form):

@@ -16,11 +16,12 @@ from django.utils.dates import MONTHS, WEEKDAYS_ABBR
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
+from common.pickers import PickerField
 from common.text import JUSTIFICATION_MAX_LENGTH, REASON_MAX_LENGTH
 from observability.models import SystemOperator
 from prequal.forms import LocalDateTimeInput
 from prequal.models import Assessment, Case, Fsp, Product
-from prequal.selectors.resources import spg_list_for_user, spu_list_for_user
+from prequal.selectors.pickers import SPG_PICKER, SPU_PICKER
 
 MONTH_CHOICES = [(m, capfirst(MONTHS[m])) for m in range(1, 13)]
 WEEKDAY_CHOICES = [(d, WEEKDAYS_ABBR[d]) for d in range(7)]
@@ -64,13 +65,15 @@ class CaseCreateForm(forms.Form):
         widget=forms.RadioSelect,
         initial=KIND_SPU,
     )
-    code = forms.CharField(
-        label=_("SPU or SPG code"), max_length=64,
-        help_text=_("Your own code of the unit or group, as registered (e.g. BAT-0001)."),
+    code = PickerField(
+        label=_("SPU or SPG"), lookup=SPU_PICKER, initial_by_id=False,
+        help_text=_("Your unit or group: type its code (e.g. BAT-0001), name or GSRN and pick it."),
     )
     product = forms.ModelChoiceField(
         queryset=Product.objects.none(), label=_("Product"), empty_label=_("Choose a product"),
     )
+
+    PICKERS = {KIND_SPU: SPU_PICKER, KIND_SPG: SPG_PICKER}
 
     def __init__(self, *args, user, fsps, products, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -80,19 +83,23 @@ class CaseCreateForm(forms.Form):
             self.fields["fsp"].initial = fsps[0].pk
             self.fields["fsp"].widget = forms.HiddenInput()
         self.fields["product"].queryset = products
+        kind = self.data.get("kind") if self.is_bound else self.initial.get("kind")
+        picker = self.fields["code"]
+        picker.user = user
+        picker.lookup = self.PICKERS.get(kind, SPU_PICKER)
+        picker.switch(field_name="kind", lookups=self.PICKERS)
         self.resource = None
 
     def clean(self):
         data = super().clean()
-        fsp, kind, code = data.get("fsp"), data.get("kind"), (data.get("code") or "").strip()
-        if not (fsp and kind and code):
-            return data
-        listing = spu_list_for_user if kind == self.KIND_SPU else spg_list_for_user
-        self.resource = listing(user=self.user).filter(fsp=fsp, code=code).first()
-        if self.resource is None:
-            what = _("SPU") if kind == self.KIND_SPU else _("SPG")
-            self.add_error("code", _("%(fsp)s has no %(what)s with the code %(code)s.")
-                           % {"fsp": fsp, "what": what, "code": code})
+        fsp, resource = data.get("fsp"), data.get("code")
+        if fsp and resource is not None:
+            if resource.fsp_id != fsp.pk:
+                what = _("SPU") if data.get("kind") == self.KIND_SPU else _("SPG")
+                self.add_error("code", _("%(fsp)s has no %(what)s with the code %(code)s.")
+                               % {"fsp": fsp, "what": what, "code": resource.code})
+            else:
+                self.resource = resource
         return data
 
     def service_kwargs(self) -> dict:

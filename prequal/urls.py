@@ -1,5 +1,7 @@
 from django.urls import include, path
 
+from common.pickers import picker_search_view
+from prequal.selectors.pickers import SPG_PICKER, SPU_PICKER
 from prequal.views import imports, resources
 
 app_name = "prequal"
@@ -10,7 +12,9 @@ resource_patterns = [
     path("spus/<int:pk>/", resources.spu_detail, name="spu-detail"),
     path("spus/<int:pk>/edit/", resources.spu_edit, name="spu-edit"),
     path("spus/<int:pk>/deactivate/", resources.spu_deactivate, name="spu-deactivate"),
+    path("spus/picker/", picker_search_view(SPU_PICKER), name="picker-spu"),
     path("spgs/", resources.spg_list, name="spg-list"),
+    path("spgs/picker/", picker_search_view(SPG_PICKER), name="picker-spg"),
     path("spgs/new/", resources.spg_create, name="spg-create"),
     path("spgs/<int:pk>/", resources.spg_detail, name="spg-detail"),
     path("spgs/<int:pk>/edit/", resources.spg_edit, name="spg-edit"),

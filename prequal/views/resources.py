@@ -28,6 +28,7 @@ from prequal.forms import (
 )
 from prequal.models import Fsp, Spg, SpgMembership
 from prequal.selectors import resources as selectors
+from prequal.selectors.resource_states import resource_product_states
 from prequal.services import resources as services
 
 
@@ -107,10 +108,21 @@ def spu_detail(request: HttpRequest, pk: int) -> HttpResponse:
     spu = selectors.spu_get_for_user(user=request.user, pk=pk)
     memberships = spu.spg_memberships.select_related("spg").order_by("-valid_from")
     now = timezone.now()
+    can_edit = _can_write(request.user, spu.fsp_id)
     return render(request, "prequal/spu_detail.html", {
-        "spu": spu, "can_edit": _can_write(request.user, spu.fsp_id),
+        "spu": spu, "can_edit": can_edit,
         "memberships": [_with_state(m, now) for m in memberships],
+        **_product_states_context(request, spu=spu, can_apply=can_edit and spu.is_active),
     })
+
+
+def _product_states_context(request: HttpRequest, *, can_apply: bool, spu=None, spg=None) -> dict:
+    """What prequal/_product_states.html reads: the state per product, and a link to apply."""
+    resource = spu or spg
+    return {
+        "product_states": resource_product_states(user=request.user, spu=spu, spg=spg),
+        "can_apply": can_apply, "kind": "spu" if spu else "spg", "code": resource.code,
+    }
 
 
 @login_required
@@ -211,10 +223,11 @@ def _spg_detail_context(request: HttpRequest, spg: Spg, add_form: SpgMemberAddFo
     can_edit = _can_write(request.user, spg.fsp_id)
     now = timezone.now()
     if add_form is None and can_edit and spg.is_active:
-        add_form = SpgMemberAddForm(spg=spg)
+        add_form = SpgMemberAddForm(spg=spg, user=request.user)
     return {
         "spg": spg, "can_edit": can_edit, "add_form": add_form,
         "memberships": [_with_state(m, now) for m in selectors.spg_memberships(spg=spg)],
+        **_product_states_context(request, spg=spg, can_apply=can_edit and spg.is_active),
     }
 
 
@@ -265,7 +278,7 @@ def spg_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def spg_member_add(request: HttpRequest, pk: int) -> HttpResponse:
     spg = selectors.spg_get_for_user(user=request.user, pk=pk, write=True)
-    form = SpgMemberAddForm(request.POST, spg=spg)
+    form = SpgMemberAddForm(request.POST, spg=spg, user=request.user)
     if form.is_valid():
         try:
             membership = services.spg_member_add(

@@ -227,6 +227,10 @@ ROWS = [
     ("observability:area-download", "get", "area", None, (REDIRECT, OK, OK, OK, OK)),
     ("prequal:assessing-sos", "get", "cp", None, (REDIRECT, HIDDEN, OK, HIDDEN, OK)),
     ("prequal:spu-list", "get", None, None, (REDIRECT, OK, OK, OK, OK)),
+    # Pickers' suggestions: every user searches, within what they read (tests/access/test_pickers.py).
+    ("prequal:picker-spu", "get", None, None, (REDIRECT, OK, OK, OK, OK)),
+    ("prequal:picker-spg", "get", None, None, (REDIRECT, OK, OK, OK, OK)),
+    ("observability:picker-connection-point", "get", None, None, (REDIRECT, OK, OK, OK, OK)),
     ("prequal:spu-create", "get", None, None, (REDIRECT, OK, DENIED, DENIED, DENIED)),
     ("prequal:spu-create", "post", None, None, (REDIRECT, OK, DENIED, DENIED, DENIED)),
     ("prequal:spu-detail", "get", "spu", None, (REDIRECT, HIDDEN, OK, HIDDEN, OK)),

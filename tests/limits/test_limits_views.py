@@ -232,7 +232,8 @@ def test_an_engineer_sets_a_limit_from_the_spus_page_with_the_target_filled_in(g
     form = client.get(_link(page, reverse("limits:limit-create"))).context["form"]
 
     assert not form.is_bound
-    assert form["target_kind"].value() == "spu" and str(form["spu"].value()) == str(grid.spu.pk)
+    # The picker shows the unit the link names (its code, name and GSRN), not an id.
+    assert form["target_kind"].value() == "spu" and form["spu"].value() == grid.spu
     # Publishing from there still goes through every check.
     with time_machine.travel(NOW, tick=False):
         response = client.post(reverse("limits:limit-create"), form_data(grid))
@@ -264,7 +265,7 @@ def test_an_fsp_gets_the_activation_check_but_no_limit_link(grid, client):
     assert reverse("limits:limit-create") not in page
     response = client.get(_link(page, reverse("limits:activation-check")))
     assert response.status_code == 200
-    assert response.context["form"]["resource_id"].value() == str(grid.spu.pk)
+    assert response.context["form"]["resource_id"].value() == grid.spu
 
 
 def test_the_case_page_opens_the_check_with_resource_and_product_and_asks_nothing_yet(grid, client):
@@ -276,7 +277,7 @@ def test_the_case_page_opens_the_check_with_resource_and_product_and_asks_nothin
 
     form = response.context["form"]
     assert not form.is_bound and not form.errors and response.context["verdict"] is None
-    assert form["resource_kind"].value() == "spu" and form["resource_id"].value() == str(grid.spu.pk)
+    assert form["resource_kind"].value() == "spu" and form["resource_id"].value() == grid.spu
     assert form["product"].value() == case.product.code
     # The period starts at the next full hour, one hour long, in the operator's local time.
     # (NOW is 12:00 UTC = 14:00 CEST.)

@@ -54,7 +54,9 @@ def test_an_unknown_code_is_refused_on_its_field_and_creates_nothing(client, wf)
     })
 
     assert response.status_code == 200
-    assert "has no SPU with the code NOPE-9" in response.content.decode()
+    # The picker's answer (prequal.selectors.pickers): nothing the FSP may choose has that key.
+    assert "No SPU you may choose matches “NOPE-9”" in response.content.decode()
+    assert "NOPE-9" in response.context["form"].errors["code"][0]
     assert not Case.objects.exists()
 
 
@@ -364,5 +366,5 @@ def test_fsp_applies_for_a_group_by_its_code(client, wf):
     response = client.post(reverse("prequal:case-create"), {
         "fsp": wf.cast.fsp_b.pk, "kind": "spg", "code": "GRP-9", "product": wf.product.pk,
     })
-    assert "has no SPG with the code GRP-9" in response.content.decode()
+    assert "No SPG you may choose matches “GRP-9”" in response.content.decode()
     assert Case.objects.count() == 1

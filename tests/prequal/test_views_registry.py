@@ -277,7 +277,8 @@ def test_fsp_adds_member_with_local_times(client, cast, registry):
     spu = SpuFactory(fsp=cast.fsp_a, connection_point=_point(cast, "SE3"))
     login(client, cast.fsp_a_user)
     detail = client.get(reverse("prequal:spg-detail", args=[spg.pk]))
-    assert spu in detail.context["add_form"].fields["spu"].queryset
+    picker = detail.context["add_form"].fields["spu"]
+    assert spu in picker.lookup.scope(picker.user, picker.params)
 
     response = client.post(reverse("prequal:spg-member-add", args=[spg.pk]), {
         "spu": spu.pk, "valid_from": "2027-01-15T08:00", "valid_to": "2027-07-15T08:00",
@@ -295,8 +296,8 @@ def test_member_in_another_bidding_zone_is_refused(client, cast, registry):
     spg = registry["spg_a"]
     se4 = SpuFactory(fsp=cast.fsp_a, connection_point=_point(cast, "SE4"))
     login(client, cast.fsp_a_user)
-    assert se4 not in client.get(reverse("prequal:spg-detail", args=[spg.pk])).context[
-        "add_form"].fields["spu"].queryset
+    picker = client.get(reverse("prequal:spg-detail", args=[spg.pk])).context["add_form"].fields["spu"]
+    assert se4 not in picker.lookup.scope(picker.user, picker.params)
     response = client.post(reverse("prequal:spg-member-add", args=[spg.pk]), {"spu": se4.pk})
     assert response.status_code == 400
     assert "The member was not added" in " ".join(_messages(response))
