@@ -42,7 +42,7 @@ def spu_import(request: HttpRequest) -> HttpResponse:
             dry_run=form.cleaned_data["dry_run"],
         )
         if result.ok and not result.dry_run:
-            messages.success(request, result.summary())
+            messages.success(request, f"{result.summary()} {result.read_as}")
             return redirect("prequal:spu-list")
         if result.ok:
             messages.info(request, result.summary())
