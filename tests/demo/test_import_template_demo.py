@@ -40,7 +40,8 @@ def _as_swedish_excel(rows: list[list[str]]) -> bytes:
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
     writer.writerow(header)
     for row in rows[1:]:
-        writer.writerow([cell.replace(".", ",") if name in numeric else cell for name, cell in zip(header, row)])
+        cells = zip(header, row, strict=True)
+        writer.writerow([cell.replace(".", ",") if name in numeric else cell for name, cell in cells])
     return out.getvalue().replace("Battery", "Batteri Högdalen").encode("cp1252")
 
 
