@@ -172,7 +172,8 @@ def _load_products(*, summary: DemoSummary, operators: dict) -> None:
             summary.count("products", created=False)
             continue
         product = Product(
-            code=spec.code, name=spec.name, kind=spec.kind, procuring_so=operators[spec.procuring_so],
+            code=spec.code, name=spec.name, name_sv=sweden.PRODUCT_NAMES_SV.get(spec.code, spec.name),
+            kind=spec.kind, procuring_so=operators[spec.procuring_so],
             directions=spec.directions, market_time_unit_minutes=spec.mtu_minutes,
             gate_closure_minutes=spec.gate_closure_minutes,
             gate_closure_days_ahead=spec.gate_closure_days_ahead,

@@ -87,6 +87,13 @@ class ProductSpec:
     gate_closure_local_time: time | None = None  # the auction's close, Swedish time
 
 
+# The Swedish names, as prequal's migration 0015 gives them to the seeded products.
+PRODUCT_NAMES_SV = {
+    "fcr-d-up": "FCR-D upp", "fcr-d-down": "FCR-D ned",
+    "mfrr-capacity": "mFRR-kapacitet", "mfrr-energy": "mFRR-energi",
+}
+
+
 # Gate closures as Svenska kraftnät's markets run them: FCR in a D-2 and a D-1 auction (the D-1
 # one, at 18:00, is the last, where a resource cleared at D-2 can still be bought back); the
 # Nordic mFRR capacity market (like aFRR's) D-1 at 07:30; mFRR energy 45 minutes before each

@@ -6,6 +6,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from common.csv_in import CsvIn
 from forecasts.models import MTU_CHOICES, Horizon
 
 
@@ -48,17 +49,16 @@ class PublishForm(_OperatorForm):
     )
     file = forms.FileField(
         label=_("CSV file"),
-        help_text=_("UTF-8 with the header zone,start,direction,headroom_mw,level."),
+        help_text=_(
+            "UTF-8 or Windows-1252 (as Excel saves CSV), comma or semicolon separated, with the header "
+            "zone,start,direction,headroom_mw,level."
+        ),
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv,text/plain"}),
     )
 
-    def csv_text(self) -> str | None:
-        """The file's text, or None with a message on the field (not UTF-8)."""
-        try:
-            return b"".join(self.cleaned_data["file"].chunks()).decode("utf-8")
-        except UnicodeDecodeError:
-            self.add_error("file", _("The CSV text is not UTF-8."))
-            return None
+    def csv_file(self) -> CsvIn:
+        """The file, read by common.csv_in (it says afterwards how it read it)."""
+        return CsvIn(b"".join(self.cleaned_data["file"].chunks()))
 
 
 class AsOfForm(forms.Form):

@@ -13,8 +13,6 @@ label (`line 3`, `rows[2]`) is only written when the row has a problem.
 
 from __future__ import annotations
 
-import csv
-import io
 import zoneinfo
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -25,6 +23,7 @@ from operator import itemgetter
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
+from common.csv_in import CsvIn, CsvInError
 from common.times import InstantError, instant_in_range
 from forecasts.models import LEVEL_BY_CODE, Horizon
 from prequal.models import Direction
@@ -62,6 +61,8 @@ class SourceRows:
 
     rows: list[tuple[int, Cells]]
     where: Callable[[int], str]
+    # A number's text → (with a decimal point, what is unclear): the CSV file's decimal mark.
+    number: Callable[[str], tuple[str, str | None]] = lambda text: (_decimal_comma(text), None)
 
 
 @dataclass(frozen=True)
@@ -92,32 +93,32 @@ def _header_problem(missing: list[str], unknown: list[str]) -> RowProblem:
     )
 
 
-def rows_from_csv(text: str) -> tuple[SourceRows, list[RowProblem]]:
-    """The rows of a CSV text with the columns of COLUMNS (any order), or the header's problem.
+def rows_from_csv(source: CsvIn | str | bytes) -> tuple[SourceRows, list[RowProblem]]:
+    """The rows of a CSV file with the columns of COLUMNS (any order), or the header's problem.
 
-    Separated by commas, or by semicolons (a spreadsheet's CSV where the decimal mark is a comma).
+    Read by common.csv_in: UTF-8 or Windows-1252, commas or semicolons, one decimal mark.
     """
-    text = text.lstrip("\ufeff")
-    first = text.split("\n", 1)[0]
-    delimiter = ";" if first.count(";") > first.count(",") else ","
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
-    header = [name.strip() for name in next(reader, [])]
+    reader = source if isinstance(source, CsvIn) else CsvIn(source)
     line = _("line %(line)s")  # translated once, written only for rows with a problem
     where = lambda number: line % {"line": number}  # noqa: E731
-    missing = [name for name in COLUMNS if name not in header]
-    unknown = [name for name in header if name not in COLUMNS]
-    if missing or unknown:
-        return SourceRows([], where), [_header_problem(missing, unknown)]
-    width = len(header)
-    cells = itemgetter(*(header.index(name) for name in COLUMNS))
+    number = lambda text: reader.number(text)  # noqa: E731
+    found = reader.rows()
     rows = []
-    for values in reader:
-        if len(values) != width or "" in values:
-            values = (values + [""] * width)[:width]  # as csv.DictReader: missing cells empty
-            if not any(value.strip() for value in values):
-                continue  # a blank line
-        rows.append((reader.line_num, cells(values)))
-    return SourceRows(rows, where), []
+    try:
+        header = [name.strip() for name in next(found, (1, []))[1]]
+        missing = [name for name in COLUMNS if name not in header]
+        unknown = [name for name in header if name not in COLUMNS]
+        if missing or unknown:
+            return SourceRows([], where, number), [_header_problem(missing, unknown)]
+        width = len(header)
+        cells = itemgetter(*(header.index(name) for name in COLUMNS))
+        for position, values in found:
+            if len(values) != width:
+                values = (values + [""] * width)[:width]  # as csv.DictReader: missing cells empty
+            rows.append((position, cells(values)))
+    except CsvInError as exc:
+        return SourceRows(rows, where, number), [RowProblem(where(exc.line), "", exc.message)]
+    return SourceRows(rows, where, number), []
 
 
 def _json_text(value) -> str:
@@ -146,6 +147,11 @@ def rows_from_json(items: Iterable) -> tuple[SourceRows, list[RowProblem]]:
     return SourceRows(rows, where), problems
 
 
+def _decimal_comma(text: str) -> str:
+    # A JSON row may give the headroom as text with a decimal comma.
+    return text.replace(",", ".") if "," in text and "." not in text else text
+
+
 def rows_check(
     source: SourceRows, *, rules: RowRules
 ) -> tuple[list[CheckedRow], list[RowProblem]]:
@@ -156,7 +162,7 @@ def rows_check(
     checked: list[CheckedRow] = []
     problems: list[RowProblem] = []
     seen: dict[tuple[int, datetime, str], int] = {}
-    memo = _Memo(rules=rules)
+    memo = _Memo(rules=rules, number=source.number)
     zones, starts, directions = memo.zones, memo.starts, memo.directions
     headrooms, levels = memo.headrooms, memo.levels
     for position, cells in source.rows:
@@ -204,14 +210,14 @@ class _Memo:
     """Each distinct text of a column read once: the values of the fast path (None where the text
     is wrong) and, for the rows with a problem, the messages."""
 
-    def __init__(self, *, rules: RowRules) -> None:
-        self.rules, self.zone = rules, zoneinfo.ZoneInfo(rules.time_zone)
+    def __init__(self, *, rules: RowRules, number: Callable[[str], tuple[str, str | None]]) -> None:
+        self.rules, self.zone, self.number = rules, zoneinfo.ZoneInfo(rules.time_zone), number
         self.mtu = timedelta(minutes=rules.mtu_minutes)
         self.start_checks = _Read(lambda text: _start(text.strip(), rules=rules, zone=self.zone))
         self.starts = _Read(self._start_span)
         self.zones = _Read(lambda text: rules.zones.get(text.strip(), (None, None)))
         self.directions = _Read(lambda text: _direction(text)[0])
-        self.headrooms = _Read(_headroom_text)
+        self.headrooms = _Read(lambda text: _headroom_text(text, number))
         self.levels = _Read(lambda text: LEVEL_BY_CODE.get(text.strip().lower()))
 
     def _start_span(self, text: str) -> tuple[datetime | None, datetime | None]:
@@ -227,9 +233,9 @@ def _direction(text: str) -> tuple[str | None, str | None]:
     return None, _("%(value)r is not a direction: expected up or down.") % {"value": direction}
 
 
-def _headroom_text(text: str) -> str | None:
+def _headroom_text(text: str, number) -> str | None:
     """The headroom as plain decimal text (as the database takes it), or None when wrong."""
-    value = _headroom(text.strip())[0]
+    value = _headroom(text.strip(), number)[0]
     return None if value is None else format(value, "f")
 
 
@@ -246,7 +252,7 @@ def _row_problems(where: str, memo: _Memo, cells: Cells) -> list[RowProblem]:
     bad("start", message)
     _zone(zone_text.strip(), start=start, rules=memo.rules, bad=bad)
     bad("direction", _direction(direction_text)[1])
-    bad("headroom_mw", _headroom(headroom_text.strip())[1])
+    bad("headroom_mw", _headroom(headroom_text.strip(), memo.number)[1])
     if memo.levels[level_text] is None:
         bad(
             "level",
@@ -305,10 +311,11 @@ def _start(text: str, *, rules: RowRules, zone) -> tuple[datetime | None, str | 
     return value, None
 
 
-def _headroom(text: str) -> tuple[Decimal | None, str | None]:
-    """(the MW, None) or (None, what is wrong)."""
-    if "," in text and "." not in text:
-        text = text.replace(",", ".")  # a decimal comma (a Swedish spreadsheet's CSV)
+def _headroom(text: str, number) -> tuple[Decimal | None, str | None]:
+    """(the MW, None) or (None, what is wrong); `number` reads the file's decimal mark."""
+    text, unclear = number(text)
+    if unclear:
+        return None, unclear
     try:
         value = Decimal(text)
     except InvalidOperation:

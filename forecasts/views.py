@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from common.pagination import paginate
@@ -99,15 +100,15 @@ def publish(request: HttpRequest) -> HttpResponse:
         return redirect("forecasts:so-page")
     form = PublishForm(request.POST, request.FILES, operators=operators)
     problems = None
-    if form.is_valid() and (text := form.csv_text()) is not None:
-        data = form.cleaned_data
+    if form.is_valid():
+        data, csv_file = form.cleaned_data, form.csv_file()
         try:
             publication = publication_create(
                 user=request.user,
                 system_operator=data["system_operator"],
                 horizon=data["horizon"],
                 mtu_minutes=data["mtu_minutes"],
-                csv_text=text,
+                csv_text=csv_file,
                 source=data["file"].name,
             )
         except PublicationRefused as exc:
@@ -117,8 +118,10 @@ def publish(request: HttpRequest) -> HttpResponse:
             for field, errors in exc.message_dict.items():
                 form.add_error(field if field in form.fields else None, errors)
         else:
-            messages.success(
-                request, _("Forecast published: %(rows)s rows.") % {"rows": publication.row_count}
-            )
+            published = ngettext(
+                "Forecast published: %(rows)s row.", "Forecast published: %(rows)s rows.",
+                publication.row_count,
+            ) % {"rows": publication.row_count}
+            messages.success(request, f"{published} {csv_file.description()}")
             return redirect("forecasts:so-page")
     return _page(request, publish_form=form, problems=problems, status=400)

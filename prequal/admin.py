@@ -29,7 +29,7 @@ class ProductAdmin(admin.ModelAdmin):
                     "market_time_unit_minutes", "gate_closure_minutes", "gate_closure_days_ahead",
                     "gate_closure_local_time", "is_active"]
     list_filter = ["kind", "is_active"]
-    search_fields = ["code", "name"]
+    search_fields = ["code", "name", "name_sv"]
     autocomplete_fields = ["procuring_so"]
 
 
@@ -53,7 +53,7 @@ class SpgMembershipInline(admin.TabularInline):
 class SpgAdmin(admin.ModelAdmin):
     list_display = ["code", "name", "fsp", "bidding_zone", "is_active"]
     list_filter = ["bidding_zone", "is_active"]
-    search_fields = ["code", "name"]
+    search_fields = ["code", "name", "name_sv"]
     autocomplete_fields = ["fsp"]
     inlines = [SpgMembershipInline]
 

@@ -13,8 +13,8 @@ class SpuImportForm(forms.Form):
     file = forms.FileField(
         label=_("CSV file"),
         help_text=_(
-            "UTF-8, separated by commas or semicolons, with a header row. "
-            "The template above shows the columns."
+            "UTF-8 or Windows-1252 (as Excel saves CSV), separated by commas or semicolons, "
+            "with a header row. The template above shows the columns."
         ),
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv,text/plain"}),
     )

@@ -13,7 +13,9 @@ class _OperatorChoice(forms.ModelChoiceField):
 
 class RecordsUploadForm(forms.Form):
     system_operator = _OperatorChoice(label=_("For operator"), queryset=None, empty_label=None)
-    file = forms.FileField(label=_("CSV file"), help_text=_("UTF-8, comma separated, the template's header."))
+    file = forms.FileField(label=_("CSV file"), help_text=_(
+        "UTF-8 or Windows-1252 (as Excel saves CSV), comma or semicolon separated, the template's header."
+    ))
 
     def __init__(self, *args, operators, **kwargs):
         super().__init__(*args, **kwargs)

@@ -90,27 +90,29 @@ def records_upload(request: HttpRequest) -> HttpResponse:
         messages.error(request, refusal)
         return redirect("register:upload")
     form = RecordsUploadForm(request.POST or None, request.FILES or None, operators=operators)
-    problems, status = None, 200
+    problems, status, read_as = None, 200, ""
     if request.method == "POST":
         status = 400
         if form.is_valid():
             so = form.cleaned_data["system_operator"]
             try:
-                result = records_csv_ingest(
+                ingest = records_csv_ingest(
                     caller=request.user, system_operator=so, content=form.cleaned_data["file"].read()
                 )
             except CsvRefused as exc:
-                problems, status = exc.lines, 409 if exc.conflict else 400
+                problems, status, read_as = exc.lines, 409 if exc.conflict else 400, exc.read_as
             else:
+                result = ingest.result
                 messages.success(request, ngettext(
                     "%(count)s row read: %(created)s created, %(revised)s revised, %(unchanged)s unchanged.",
                     "%(count)s rows read: %(created)s created, %(revised)s revised, %(unchanged)s unchanged.",
                     result.batch.received,
                 ) % {"count": result.batch.received, "created": result.created, "revised": result.revised,
-                     "unchanged": result.unchanged})
+                     "unchanged": result.unchanged} + " " + ingest.read_as)
                 return redirect(f"{reverse('register:my-grid')}?so={so.pk}")
-    return render(request, "register/upload.html", {"form": form, "problems": problems, "columns": COLUMNS},
-                  status=status)
+    return render(request, "register/upload.html", {
+        "form": form, "problems": problems, "columns": COLUMNS, "read_as": read_as,
+    }, status=status)
 
 
 @login_required

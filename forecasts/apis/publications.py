@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404
-from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import serializers, status
@@ -14,6 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from common.api import StrictInputSerializer
+from common.csv_in import CsvIn
 from forecasts.apis.params import require_engineer
 from forecasts.models import Horizon
 from forecasts.rows import COLUMNS
@@ -23,15 +22,12 @@ from observability.selectors import system_operator_list
 
 
 class CsvTextParser(BaseParser):
-    """A text/csv body, as text (UTF-8)."""
+    """A text/csv body, read by common.csv_in (UTF-8 or Windows-1252, comma or semicolon)."""
 
     media_type = "text/csv"
 
-    def parse(self, stream, media_type=None, parser_context=None) -> str:
-        try:
-            return stream.read().decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise ValidationError({"rows": [_("The CSV text is not UTF-8.")]}) from exc
+    def parse(self, stream, media_type=None, parser_context=None) -> CsvIn:
+        return CsvIn(stream.read())
 
 
 class PublicationOutputSerializer(serializers.Serializer):
@@ -119,7 +115,7 @@ class PublicationListApi(ListAPIView):
     )
     def post(self, request: Request) -> Response:
         require_engineer(request.user)
-        csv_text = request.data if isinstance(request.data, str) else None
+        csv_text = request.data if isinstance(request.data, CsvIn) else None
         data = _header(
             request.query_params if csv_text is not None else request.data, csv=csv_text is not None
         )

@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from common.csv_in import CsvIn
 from forecasts import partitions
 from forecasts.models import CongestionLevel, ForecastValue, GridZone, Horizon, Publication
 from forecasts.rows import (
@@ -87,7 +88,7 @@ class PublicationRefused(ValidationError):
         )
 
 
-def _rows_read(*, csv_text: str | None, rows: Iterable | None) -> tuple[SourceRows, list]:
+def _rows_read(*, csv_text: CsvIn | str | bytes | None, rows: Iterable | None) -> tuple[SourceRows, list]:
     """The rows of the CSV text or the JSON list, and the problems found reading them."""
     given, problems = rows_from_csv(csv_text) if csv_text is not None else rows_from_json(rows or [])
     if not given.rows and not problems:
@@ -106,12 +107,15 @@ def publication_create(
     system_operator: SystemOperator,
     horizon: str,
     mtu_minutes: int,
-    csv_text: str | None = None,
+    csv_text: CsvIn | str | bytes | None = None,
     rows: Iterable | None = None,
     source: str = "",
     now: datetime | None = None,
 ) -> Publication:
-    """Publish the rows (a CSV text, or a list of JSON objects) as `user` for the operator.
+    """Publish the rows (a CSV file, or a list of JSON objects) as `user` for the operator.
+
+    `csv_text` is the file's text or bytes, or a common.csv_in.CsvIn the caller asks afterwards
+    how the file was read.
 
     Every row must name a zone of the operator, begin an aligned market time unit, give a
     headroom ≥ 0 and a congestion level, and not repeat another row's zone, start and direction;

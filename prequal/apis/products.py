@@ -16,7 +16,8 @@ from prequal.selectors.resources import product_list
 class ProductOutputSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     code = serializers.CharField()
-    name = serializers.CharField()
+    name = serializers.CharField(help_text="The product's name in English (stable, whatever the language).")
+    name_sv = serializers.CharField(help_text="The product's Swedish name; empty when it has none.")
     kind = serializers.ChoiceField(choices=Product.Kind.choices)
     procuring_so = serializers.IntegerField(source="procuring_so_id")
     procuring_so_eic = serializers.CharField(source="procuring_so.organisation.eic_code")

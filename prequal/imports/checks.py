@@ -43,12 +43,15 @@ def _messages(exc: ValidationError) -> Iterable[tuple[str, str]]:
             yield "", message
 
 
-def _number(raw: str) -> str:
-    # A semicolon-separated file from a Swedish spreadsheet writes 12,5 for 12.5.
-    return raw.replace(",", ".") if "," in raw and "." not in raw else raw
-
-
 class _RowChecks:
+    def _number(self, line: int, v: dict[str, str], name: str, exclude: list[str]) -> str:
+        """The column's number with a decimal point (common.csv_in: one decimal mark per file)."""
+        value, problem = self.csv_in.number(v[name], line=line)
+        if problem:
+            self.error(line, name, problem)
+            exclude.append(name)
+        return value
+
     def _check_spu(self, line: int, v: dict[str, str], registered_codes: set[str]) -> tuple | None:
         """The row's (code, name, technology, max up, max down), checked by Spu.full_clean."""
         code = v["spu_code"]
@@ -76,13 +79,17 @@ class _RowChecks:
         # One model instance checks every row: building a model per row costs more than checking it.
         spu = self.spu_probe
         spu.code, spu.name, spu.technology = code, v["spu_name"], technology
-        spu.max_up_kw, spu.max_down_kw = _number(v["max_up_kw"]), _number(v["max_down_kw"])
+        before = len(self.errors)
+        spu.max_up_kw = self._number(line, v, "max_up_kw", exclude)
+        spu.max_down_kw = self._number(line, v, "max_down_kw", exclude)
         try:
             # Uniqueness is checked above per batch, constraints by the validators: no query per row.
             spu.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
         except ValidationError as exc:
             for column, message in _messages(exc):
                 self.error(line, column, message)
+            return None
+        if len(self.errors) > before:  # a number's decimal mark was unclear
             return None
         return (spu.code, spu.name, spu.technology, spu.max_up_kw, spu.max_down_kw)
 
@@ -228,8 +235,12 @@ class _RowChecks:
         for name in ("x", "y"):
             if not v[name]:
                 continue
+            value, problem = self.csv_in.number(v[name], line=line)
+            if problem:
+                self.error(line, name, problem)
+                continue
             try:
-                coordinates.append(float(_number(v[name])))
+                coordinates.append(float(value))
             except ValueError:
                 self.error(line, name, _("\"%(value)s\" is not a number.") % {"value": v[name]})
         if len(self.errors) > before or epsg is None:

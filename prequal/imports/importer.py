@@ -37,6 +37,7 @@ class _Importer(_Reading, _RowChecks):
         self.dry_run = dry_run
         self.progress = progress
         self.errors: list[RowError] = []
+        self.csv_in = None  # the reader (common.csv_in.CsvIn), once reading began
         self.rows = 0
         self.spus = 0
         self.new_points = 0
@@ -74,6 +75,7 @@ class _Importer(_Reading, _RowChecks):
             connection_points_reused=self.reused if ok else 0,
             dry_run=self.dry_run,
             errors=self.errors,
+            read_as=self.csv_in.description() if self.csv_in is not None else "",
         )
 
     # Checking and writing ----------------------------------------------------------------

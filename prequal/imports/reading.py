@@ -1,4 +1,4 @@
-"""Reading the file: its size, its UTF-8, its CSV and header; the rows handed on in batches.
+"""Reading the file: its size, its CSV (common.csv_in) and header; the rows handed on in batches.
 
 _Reading is the half of _Importer (prequal.imports.importer) that reads; `self._batch`
 checks and writes each batch.
@@ -6,13 +6,12 @@ checks and writes each batch.
 
 from __future__ import annotations
 
-import csv
-import itertools
 from collections.abc import Iterator
 from typing import IO
 
 from django.utils.translation import gettext as _
 
+from common.csv_in import CsvIn, CsvInError
 from common.text import normalize_text
 from prequal.imports.columns import COLUMNS, REQUIRED_COLUMNS
 
@@ -39,73 +38,33 @@ class _Reading:
         except _Stop:
             pass
 
-    def _lines(self, file: IO, limit: float) -> Iterator[str]:
-        """The file's lines as text; stops with an error on bad UTF-8 or too many bytes."""
-        raw = getattr(file, "file", file)
-        if hasattr(raw, "seek") and (not hasattr(raw, "seekable") or raw.seekable()):
-            raw.seek(0)
-        total = 0
-        for number, line in enumerate(raw, start=1):
-            if isinstance(line, bytes):
-                total += len(line)
-                try:
-                    line = line.decode("utf-8")
-                except UnicodeDecodeError:
-                    self.error(number, "", _(
-                        "The file is not UTF-8 text. Save it as \"CSV UTF-8\" and try again."
-                    ))
-                    raise _Stop from None
-            else:
-                total += len(line)
-            if total > limit:
-                self.error(number, "", _(
-                    "The file is larger than %(limit)s MB. Split it into several files."
-                ) % {"limit": round(limit / 1e6, 1)})
-                raise _Stop
-            if number == 1:
-                line = line.removeprefix("\ufeff")
-            yield line
-
     def _read(self, file: IO, limit: float) -> None:
-        lines = self._lines(file, limit)
-        first = next(lines, None)
-        if first is None or not first.strip():
-            self.error(1, "", _(
-                "The file is empty: expected a header row with the columns %(columns)s."
-            ) % {"columns": ", ".join(COLUMNS)})
-            return
-        delimiter = ";" if first.count(";") > first.count(",") else ","
-        reader = csv.reader(itertools.chain([first], lines), delimiter=delimiter, strict=True)
+        self.csv_in = csv_in = CsvIn(file, max_bytes=limit)
+        rows = csv_in.rows()
         try:
-            header = [h.strip().lower() for h in next(reader)]
-        except csv.Error as exc:
-            self.error(1, "", _("The header row is not valid CSV: %(error)s.") % {"error": exc})
-            return
-        if not self._check_header(header):
-            return
+            first = next(rows, None)
+            if first is None:
+                self.error(1, "", _(
+                    "The file is empty: expected a header row with the columns %(columns)s."
+                ) % {"columns": ", ".join(COLUMNS)})
+                return
+            header = [h.strip().lower() for h in first[1]]
+            if not self._check_header(header):
+                return
+            self._rows(rows, header)
+        except CsvInError as exc:
+            self.error(exc.line, "", exc.message)
+            raise _Stop from None
 
+    def _rows(self, rows: Iterator[tuple[int, list[str]]], header: list[str]) -> None:
         batch: list[tuple[int, dict[str, str]]] = []
-        previous_line = reader.line_num
-        while True:
-            try:
-                row = next(reader)
-            except StopIteration:
-                break
-            except csv.Error as exc:
-                self.error(reader.line_num, "", _(
-                    "The file is not valid CSV here (%(error)s); check the quotes. "
-                    "Nothing after this line was read."
-                ) % {"error": exc})
-                break
-            line, previous_line = previous_line + 1, reader.line_num
-            if not any(cell.strip() for cell in row):
-                continue  # blank lines, and the empty rows spreadsheets leave at the end
+        for line, row in rows:
             self.rows += 1
             if len(row) != len(header):
                 self.error(line, "", _(
                     "This row has %(found)s fields; the header has %(expected)s. "
                     "Check for a missing or extra separator (%(delimiter)s)."
-                ) % {"found": len(row), "expected": len(header), "delimiter": delimiter})
+                ) % {"found": len(row), "expected": len(header), "delimiter": self.csv_in.delimiter})
                 continue
             # In NFC, as the models store codes and names: the same code typed two ways is one code.
             values = {name: normalize_text(cell) for name, cell in zip(header, row, strict=True)}

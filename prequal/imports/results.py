@@ -31,6 +31,7 @@ class ImportResult:
     connection_points_reused: int = 0
     dry_run: bool = False
     errors: list[RowError] = field(default_factory=list)
+    read_as: str = ""  # how the file was read (common.csv_in): encoding, separator, decimal mark
 
     @property
     def ok(self) -> bool:
@@ -38,22 +39,26 @@ class ImportResult:
 
     def summary(self) -> str:
         if self.errors:
+            rows = ngettext("%(count)s row", "%(count)s rows", self.rows) % {"count": self.rows}
             return ngettext(
-                "%(count)s error in %(rows)s rows; nothing was imported.",
-                "%(count)s errors in %(rows)s rows; nothing was imported.",
+                "%(count)s error in %(rows)s; nothing was imported.",
+                "%(count)s errors in %(rows)s; nothing was imported.",
                 len(self.errors),
-            ) % {"count": len(self.errors), "rows": self.rows}
-        params = {
-            "spus": self.spus_created,
-            "points": self.connection_points_created,
-            "reused": self.connection_points_reused,
+            ) % {"count": len(self.errors), "rows": rows}
+        spus = ngettext("%(count)s SPU", "%(count)s SPUs", self.spus_created) % {
+            "count": self.spus_created
         }
+        points = ngettext(
+            "%(count)s new connection point", "%(count)s new connection points",
+            self.connection_points_created,
+        ) % {"count": self.connection_points_created}
+        reused = ngettext(
+            "%(count)s registered connection point reused", "%(count)s registered connection points reused",
+            self.connection_points_reused,
+        ) % {"count": self.connection_points_reused}
+        params = {"spus": spus, "points": points, "reused": reused}
         if self.dry_run:
             return _(
-                "Dry run: %(spus)s SPUs and %(points)s new connection points would be imported "
-                "(%(reused)s registered connection points reused); nothing was stored."
+                "Dry run: %(spus)s and %(points)s would be imported (%(reused)s); nothing was stored."
             ) % params
-        return _(
-            "%(spus)s SPUs and %(points)s new connection points imported "
-            "(%(reused)s registered connection points reused)."
-        ) % params
+        return _("%(spus)s and %(points)s imported (%(reused)s).") % params

@@ -9,6 +9,9 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from common.validators import gs1_check_digit
+from observability.models import ConnectionPoint, SystemOperator
+from observability.points import PointChecks
 from prequal.imports.columns import COLUMNS, TEMPLATE_ROW
 from prequal.imports.importer import _Importer
 from prequal.imports.results import ImportResult, RowError
@@ -70,7 +73,44 @@ def spu_import_csv(
     return importer.result()
 
 
-def spu_import_template_rows(*, example_so_eic: str | None = None) -> list[list[str]]:
-    """The header and one example row, for the downloadable template."""
+def spu_import_template_rows(*, example_so_eic: str | None = None, fsp: Fsp | None = None) -> list[list[str]]:
+    """The header and one example row, for the downloadable template.
+
+    With `fsp`, the example's SPU code and GSRN are ones not registered yet, so the template
+    imports as it is (two queries)."""
     example = dict(TEMPLATE_ROW, **({"connecting_so_eic": example_so_eic} if example_so_eic else {}))
+    if fsp is not None:
+        example["spu_code"], example["gsrn"] = _free_code(fsp), _free_gsrn()
     return [list(COLUMNS), [example[c] for c in COLUMNS]]
+
+
+_CANDIDATES = 200
+
+
+def spu_import_template_operator_eic() -> str | None:
+    """The EIC of a distribution operator whose grid holds the template's example point (else the
+    first operator's), so the example passes the plausibility checks (observability.points)."""
+    checks = PointChecks()
+    operators = list(
+        SystemOperator.objects.order_by("tier", "pk").values_list("pk", "organisation__eic_code", "tier")
+    )
+    for so_id, eic, tier in operators:
+        if tier != "tso" and not checks.problems(
+            so_id=so_id, lon=float(TEMPLATE_ROW["x"]), lat=float(TEMPLATE_ROW["y"]),
+            bidding_zone=TEMPLATE_ROW["bidding_zone"],
+        ):
+            return eic
+    return operators[0][1] if operators else None
+
+
+def _free_code(fsp: Fsp) -> str:
+    candidates = [f"BAT-{n:04d}" for n in range(1, _CANDIDATES + 1)]
+    taken = set(Spu.objects.filter(fsp=fsp, code__in=candidates).values_list("code", flat=True))
+    return next((code for code in candidates if code not in taken), TEMPLATE_ROW["spu_code"])
+
+
+def _free_gsrn() -> str:
+    payload = int(TEMPLATE_ROW["gsrn"][:-1])
+    candidates = [str(n) + gs1_check_digit(str(n)) for n in range(payload, payload + _CANDIDATES)]
+    taken = set(ConnectionPoint.objects.filter(gsrn__in=candidates).values_list("gsrn", flat=True))
+    return next((gsrn for gsrn in candidates if gsrn not in taken), TEMPLATE_ROW["gsrn"])

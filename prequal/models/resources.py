@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 
 from accounts.models import Organisation
 from common.models import TimeStampedModel
@@ -65,7 +65,11 @@ class Product(TimeStampedModel):
         LOCAL = "local", _("Local service")
 
     code = models.SlugField(_("code"), max_length=40, unique=True)
-    name = NormalizedCharField(_("name"), max_length=120)
+    name = NormalizedCharField(_("name"), max_length=120)  # English: the API's stable name
+    name_sv = NormalizedCharField(
+        _("Swedish name"), max_length=120, blank=True,
+        help_text=_("Shown on Swedish pages; empty: the name above."),
+    )
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
     procuring_so = models.ForeignKey(
         SystemOperator, models.PROTECT, related_name="products", verbose_name=_("procuring SO")
@@ -95,6 +99,13 @@ class Product(TimeStampedModel):
         ordering = ["code"]
 
     def __str__(self) -> str:
+        return self.label
+
+    @property
+    def label(self) -> str:
+        """The name in the active language: the Swedish name on Swedish pages when there is one."""
+        if self.name_sv and (get_language() or "").startswith("sv"):
+            return self.name_sv
         return self.name
 
     def clean(self) -> None:

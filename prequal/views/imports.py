@@ -12,9 +12,9 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
 from observability.models import ConnectionPoint
-from observability.selectors import system_operator_list
 from prequal.forms_import import SpuImportForm
 from prequal.imports import COLUMNS, spu_import_csv, spu_import_template_rows
+from prequal.imports.service import spu_import_template_operator_eic
 from prequal.models import Spu
 from prequal.selectors.resources import fsps_for_user
 from prequal.services.resources import fsp_for_user
@@ -42,7 +42,7 @@ def spu_import(request: HttpRequest) -> HttpResponse:
             dry_run=form.cleaned_data["dry_run"],
         )
         if result.ok and not result.dry_run:
-            messages.success(request, result.summary())
+            messages.success(request, f"{result.summary()} {result.read_as}")
             return redirect("prequal:spu-list")
         if result.ok:
             messages.info(request, result.summary())
@@ -58,10 +58,9 @@ def spu_import(request: HttpRequest) -> HttpResponse:
 @login_required
 def spu_import_template(request: HttpRequest) -> HttpResponse:
     """The header and one example row; the example connects to a real operator when there is one."""
-    _own_fsps(request.user)
-    example = system_operator_list().exclude(tier="tso").first() or system_operator_list().first()
+    fsp = _own_fsps(request.user).first()
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="gridprequal-spu-import-template.csv"'
     writer = csv.writer(response)
-    writer.writerows(spu_import_template_rows(example_so_eic=example.eic_code if example else None))
+    writer.writerows(spu_import_template_rows(example_so_eic=spu_import_template_operator_eic(), fsp=fsp))
     return response

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import csv
 import io
+from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from common.csv_in import CsvIn, CsvInError
 from observability.models import SystemOperator
 from register.services.ingest import IngestResult, RecordsRefused, records_ingest
 from register.services.parsing import MAX_BATCH
@@ -33,10 +35,13 @@ TEMPLATE_ROWS = (
 class CsvRefused(ValidationError):
     """The upload was refused as a whole; `lines`: [(line, field, message)], nothing stored."""
 
-    def __init__(self, lines: list[tuple[int | None, str, str]], *, conflict: bool = False) -> None:
+    def __init__(
+        self, lines: list[tuple[int | None, str, str]], *, conflict: bool = False, read_as: str = ""
+    ) -> None:
         super().__init__(_("The file was refused; nothing was stored."))
         self.lines = lines
         self.conflict = conflict
+        self.read_as = read_as
 
 
 def records_template_csv() -> str:
@@ -48,58 +53,71 @@ def records_template_csv() -> str:
     return out.getvalue()
 
 
-def records_csv_ingest(*, caller, system_operator: SystemOperator, content: bytes) -> IngestResult:
+@dataclass(frozen=True)
+class CsvIngest:
+    """What an upload did (`result`) and how its file was read (`read_as`, common.csv_in)."""
+
+    result: IngestResult
+    read_as: str
+
+
+def records_csv_ingest(*, caller, system_operator: SystemOperator, content: bytes) -> CsvIngest:
     """Read the file and record its rows as one batch for `system_operator`, sent by `caller`.
 
     Raises PermissionDenied (not one of its engineers) or CsvRefused with every bad line."""
-    records = records_csv_read(content)
+    records, lines, read_as = records_csv_read(content)
     try:
-        return records_ingest(caller=caller, system_operator=system_operator, records=records)
+        result = records_ingest(caller=caller, system_operator=system_operator, records=records)
     except RecordsRefused as exc:
-        lines = [
-            (index + 2, field, message)
+        problems = [
+            (lines[index], field, message)
             for index, fields in sorted(exc.errors.items())
             for field, messages in fields.items()
             for message in messages
         ]
-        raise CsvRefused(lines, conflict=exc.status == 409) from exc
+        raise CsvRefused(problems, conflict=exc.status == 409, read_as=read_as) from exc
     except ValidationError as exc:
-        raise CsvRefused([(None, "file", message) for message in exc.messages]) from exc
+        raise CsvRefused([(None, "file", message) for message in exc.messages], read_as=read_as) from exc
+    return CsvIngest(result=result, read_as=read_as)
 
 
-def records_csv_read(content: bytes) -> list[dict]:
-    """The rows as the batch API's records (empty cells left out, ids and `revise` typed)."""
+def records_csv_read(content: bytes) -> tuple[list[dict], list[int], str]:
+    """The rows as the batch API's records (empty cells left out, ids and `revise` typed), the
+    line of each, and how the file was read."""
     if len(content) > MAX_BYTES:
         raise CsvRefused([(None, "file", _("The file is larger than 5 MB."))])
+    reader = CsvIn(content)
     try:
-        text = content.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise CsvRefused([(None, "file", _("The file is not UTF-8 text."))]) from None
-    reader = csv.DictReader(io.StringIO(text))
-    header = [name.strip() for name in reader.fieldnames or ()]
-    unknown = [name for name in header if name not in COLUMNS]
-    if not header or unknown:
-        message = _("Unknown columns: %(names)s. Use the template's header.") % {"names": ", ".join(unknown)}
-        raise CsvRefused([(1, "header", message if unknown else _("The file is empty."))])
-    reader.fieldnames = header
-    records = []
-    for row in reader:
-        if len(records) >= MAX_BATCH:
-            message = _("At most %(max)s rows in one file.") % {"max": MAX_BATCH}
-            raise CsvRefused([(None, "file", message)])
-        records.append(_record(row))
+        rows = reader.rows()
+        header = [name.strip() for name in next(rows, (1, []))[1]]
+        unknown = [name for name in header if name not in COLUMNS]
+        if not header or unknown:
+            message = _("Unknown columns: %(names)s. Use the template's header.") % {
+                "names": ", ".join(unknown)
+            }
+            raise CsvRefused([(1, "header", message if unknown else _("The file is empty."))])
+        records, lines, problems = [], [], []
+        for line, cells in rows:
+            if len(records) >= MAX_BATCH:
+                message = _("At most %(max)s rows in one file.") % {"max": MAX_BATCH}
+                raise CsvRefused([(None, "file", message)])
+            records.append(_record(header, cells, reader=reader, line=line, problems=problems))
+            lines.append(line)
+    except CsvInError as exc:
+        raise CsvRefused([(exc.line or None, "file", exc.message)]) from None
+    if problems:
+        raise CsvRefused(problems, read_as=reader.description())
     if not records:
         raise CsvRefused([(None, "file", _("The file has no rows below its header."))])
-    return records
+    return records, lines, reader.description()
 
 
-def _record(row: dict) -> dict:
+def _record(header: list[str], cells: list[str], *, reader: CsvIn, line: int, problems: list) -> dict:
     record = {}
-    for name, value in row.items():
-        if name is None:  # more cells than columns
-            record["extra_cells"] = value
-            continue
-        value = (value or "").strip()
+    if len(cells) > len(header):
+        record["extra_cells"] = cells[len(header):]
+    for name, value in zip(header, cells, strict=False):
+        value = value.strip()
         if not value:
             continue
         if name in ("spu", "spg") and value.isdigit():
@@ -107,6 +125,10 @@ def _record(row: dict) -> dict:
         elif name == "revise":
             lowered = value.lower()
             record[name] = {"true": True, "false": False, "1": True, "0": False}.get(lowered, value)
+        elif name == "quantity_mw":
+            record[name], problem = reader.number(value, line=line)
+            if problem:
+                problems.append((line, name, problem))
         else:
             record[name] = value
     return record

@@ -69,6 +69,20 @@ def test_publish_csv_body(cast, zones, api_as):
     assert Publication.objects.get().source == "api:csv"
 
 
+def test_publish_csv_body_from_a_swedish_spreadsheet(cast, zones, api_as):
+    text = "\ufeffzone;start;direction;headroom_mw;level\r\nNORTH;2027-01-06T00:15Z;up;1,25;likely\r\n"
+    url = (
+        reverse("api:forecast-publication-list")
+        + f"?system_operator={cast.local.pk}&horizon=intraday&mtu_minutes=15"
+    )
+    with time_machine.travel(PUBLISH_AT, tick=False):
+        response = api_as(cast.local_engineer).generic(
+            "POST", url, text.encode(), content_type="text/csv"
+        )
+    assert response.status_code == 201, response.json()
+    assert str(Publication.objects.get().values.get().headroom_mw) == "1.250"
+
+
 def test_a_refused_publication_lists_every_bad_row(cast, zones, api_as):
     rows = [row(), row(zone="NOWHERE"), row(headroom_mw="-1", start=DAY + timedelta(hours=1))]
     body = {

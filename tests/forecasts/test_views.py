@@ -129,3 +129,34 @@ def test_the_spu_page_links_to_its_forecasts(client, cast, grid):
     response = login(client, cast.fsp_a_user).get(reverse("prequal:spu-detail", args=[grid.spu.pk]))
     link = html.fromstring(response.content).xpath('//*[@id="spu-forecasts"]/@href')
     assert link == [reverse("forecasts:spu-forecast", args=[grid.spu.pk])]
+
+
+def test_a_swedish_excel_csv_is_published_and_the_reading_stated(client, cast, zones):
+    # Saved by Excel as Windows-1252; this file has only ASCII, which reads the same as UTF-8.
+    text = "zone;start;direction;headroom_mw;level\r\n" + (
+        f"NORTH;{DAY.isoformat()};up;2,5;likely\r\nSOUTH;{DAY.isoformat()};down;0,125;certain\r\n"
+    )
+    data = {
+        "publish-system_operator": cast.local.pk, "publish-horizon": "day_ahead", "publish-mtu_minutes": "60",
+        "publish-file": SimpleUploadedFile("prognos.csv", text.encode("cp1252"), content_type="text/csv"),
+    }
+    response = login(client, cast.local_engineer).post(reverse("forecasts:publish"), data, follow=True)
+
+    assert response.status_code == 200
+    assert sorted(str(v) for v in Publication.objects.get().values.values_list("headroom_mw", flat=True)) == [
+        "0.125", "2.500"
+    ]
+    assert "Forecast published: 2 rows. Read as UTF-8, semicolon-separated, decimal comma." in (
+        response.content.decode()
+    )
+
+
+def test_a_decimal_comma_in_a_comma_separated_csv_is_refused_not_misread(client, cast, zones):
+    text = HEADER + f'NORTH,{DAY.isoformat()},up,"2,5",likely\n'
+
+    response = post_csv(login(client, cast.local_engineer), cast, text)
+
+    assert response.status_code == 400
+    rows = html.fromstring(response.content).xpath('//*[@id="publish-errors"]/tbody/tr')
+    assert [[td.text_content() for td in tr.xpath("td")][:2] for tr in rows] == [["line 2", "headroom_mw"]]
+    assert not Publication.objects.exists()

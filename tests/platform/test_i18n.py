@@ -1,14 +1,18 @@
 """Swedish translation: pages render in Swedish, and the catalogue is complete and compiled."""
 
+import io
 import re
 from pathlib import Path
 
 import polib
 import pytest
+from django.apps import apps
 from django.conf import settings
+from django.core.management import call_command
 from django.urls import reverse
 from django.utils import translation
 
+from prequal.models import Product
 from tests.factories import ConnectionPointFactory, SpgFactory, SpuFactory
 
 LOCALE_DIR = Path(settings.BASE_DIR) / "locale" / "sv" / "LC_MESSAGES"
@@ -143,3 +147,52 @@ def test_help_texts_with_a_time_zone_follow_the_request_language(client, cast):
 
     assert f"Lokal tid ({settings.TIME_ZONE}). Tomt: från nu." in html
     assert "Empty: from now" not in html
+
+
+# --- data labels (issue 15): choices of the models and the names of the seeded products -------
+
+
+def _project_models():
+    base = Path(settings.BASE_DIR).resolve()
+    for config in apps.get_app_configs():
+        path = Path(config.path).resolve()
+        if path.is_relative_to(base) and ".venv" not in path.parts:
+            yield from config.get_models()
+
+
+def test_every_choice_label_of_the_models_has_a_swedish_translation(catalogue):
+    translated = {entry.msgid for entry in catalogue.translated_entries()}
+    missing = set()
+    with translation.override("en"):
+        for model in _project_models():
+            for field in model._meta.get_fields():
+                for _value, label in getattr(field, "flatchoices", None) or ():
+                    if str(label) not in translated:
+                        missing.add(f"{model._meta.label}.{field.name}: {label!s}")
+    assert not missing, "Choice labels without a Swedish translation:\n  " + "\n  ".join(sorted(missing))
+
+
+def test_every_product_of_the_demo_data_has_a_swedish_name(db):
+    call_command("demo_data", "--force", stdout=io.StringIO())
+
+    assert Product.objects.exists()
+    assert list(Product.objects.filter(name_sv="").values_list("code", flat=True)) == []
+    product = Product.objects.get(code="mfrr-energy")
+    with translation.override("sv"):
+        assert (product.label, str(product)) == ("mFRR-energi", "mFRR-energi")
+    with translation.override("en"):
+        assert (product.label, str(product)) == ("mFRR energy", "mFRR energy")
+
+
+def test_a_product_shows_its_swedish_name_on_swedish_pages_and_the_api_keeps_both(client, wf, api_as):
+    case = wf.submitted()
+    Product.objects.filter(pk=case.product_id).update(name="Local flexibility", name_sv="Lokal flexibilitet")
+    client.force_login(wf.cast.fsp_a_user)
+    _swedish(client)
+
+    html = client.get(reverse("prequal:case-list")).content.decode()
+
+    assert "Lokal flexibilitet" in html and "Local flexibility" not in html
+    listed = api_as(wf.cast.fsp_a_user).get(reverse("api:product-list"), HTTP_ACCEPT_LANGUAGE="sv").json()
+    named = [p for p in listed.get("results", listed) if p["id"] == case.product_id]
+    assert [(p["name"], p["name_sv"]) for p in named] == [("Local flexibility", "Lokal flexibilitet")]

@@ -74,7 +74,7 @@ def test_it_imports_spus_and_registers_their_points(cast):
         row(cast, 1),
         # SWEREF99 TM (EPSG:3006): easting and northing of central Stockholm.
         row(cast, 2, crs="EPSG:3006", x="674572", y="6580743", technology="Heat_Pump"),
-        row(cast, 3, crs="3006", x="\"674571,9\"", y="6580743", voltage_level="MV", bidding_zone="se4"),
+        row(cast, 3, crs="3006", x="674571.9", y="6580743", voltage_level="MV", bidding_zone="se4"),
     ])
     seen: list[int] = []
     result = run(cast, data, progress=seen.append)
@@ -97,7 +97,8 @@ def test_it_imports_spus_and_registers_their_points(cast):
 
 def test_semicolons_bom_and_decimal_commas_are_read(cast):
     data = csv_bytes(
-        [row(cast, 1, max_up_kw="12,5", x="18,0686", y="59,3293")], delimiter=";", bom=True
+        [row(cast, 1, max_up_kw="12,5", max_down_kw="250,5", x="18,0686", y="59,3293")],
+        delimiter=";", bom=True,
     )
     result = run(cast, data)
 
@@ -417,14 +418,14 @@ def test_an_unterminated_quote_is_refused(cast):
     assert nothing_stored(cast)
 
 
-def test_a_file_that_is_not_utf8_is_refused(cast):
-    data = csv_bytes([row(cast, 1)]) + csv_bytes([row(cast, 2, spu_name="Värmepump")]).split(
-        b"\r\n", 1
-    )[1].decode().encode("latin-1")
+def test_a_file_mixing_utf8_and_windows_1252_is_refused(cast):
+    data = csv_bytes([row(cast, 1, spu_name="Värmepump 1")]) + csv_bytes(
+        [row(cast, 2, spu_name="Värmepump 2")]
+    ).split(b"\r\n", 1)[1].decode().encode("cp1252")
     result = run(cast, data)
 
     assert errors_of(result) == [(3, "")]
-    assert "not UTF-8" in result.errors[0].message
+    assert "mixes two encodings" in result.errors[0].message
     assert nothing_stored(cast)
 
 
@@ -478,7 +479,7 @@ def test_the_command_finds_the_fsp_by_name_and_dry_runs(cast, tmp_path):
         fsp="fsp a", username="fsp_a_user", stdout=out, stderr=io.StringIO(),
     )
 
-    assert out.getvalue().startswith("Dry run: 1 SPUs")
+    assert out.getvalue().startswith("Dry run: 1 SPU and 1 new connection point would be imported")
     assert nothing_stored(cast)
 
 
@@ -577,7 +578,7 @@ def test_the_page_dry_run_stores_nothing(cast, client):
     )
 
     assert response.status_code == 200
-    assert "Dry run: 1 SPUs" in response.content.decode()
+    assert "Dry run: 1 SPU and 1 new connection point" in response.content.decode()
     assert nothing_stored(cast)
 
 

@@ -107,3 +107,43 @@ def test_the_template_has_the_batch_apis_columns(world, client):
     header, *rows = list(csv.reader(io.StringIO(response.content.decode())))
     assert tuple(header) == COLUMNS and len(rows) == 2
     assert login(client, world.cast.local_viewer).get(reverse("register:upload-template")).status_code == 403
+
+
+def excel_file(rows: list[dict], *, encoding: str, delimiter: str) -> SimpleUploadedFile:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=COLUMNS, delimiter=delimiter)
+    writer.writeheader()
+    writer.writerows(rows)
+    data = out.getvalue().encode("cp1252" if encoding == "windows-1252" else "utf-8")
+    return SimpleUploadedFile("records.csv", (b"\xef\xbb\xbf" if encoding == "utf-8-bom" else b"") + data)
+
+
+def test_a_swedish_excel_file_is_read_and_the_reading_stated(world, client):
+    rows = [row(world, "u1", quantity_mw="0,25"), row(world, "u2", quantity_mw="0,125", spu="",
+            spu_code="A-1", fsp_eic=world.spu.fsp.organisation.eic_code)]
+    with time_machine.travel(NOW, tick=False):
+        response = login(client, world.cast.local_engineer).post(reverse("register:upload"), {
+            "system_operator": world.cast.local.pk,
+            "file": excel_file(rows, encoding="windows-1252", delimiter=";"),
+        }, follow=True)
+
+    assert response.status_code == 200, response.context["problems"]
+    quantities = sorted(RecordRevision.objects.values_list("quantity_mw", flat=True))
+    assert [str(q.normalize()) for q in quantities] == ["0.125", "0.25"]
+    html = response.content.decode()
+    # ASCII reads the same in both encodings: the reader names the one it cannot tell from.
+    assert "Read as UTF-8, semicolon-separated, decimal comma." in html
+
+
+def test_mixed_decimal_marks_are_refused_by_line_and_nothing_stored(world, client):
+    rows = [row(world, "u1", quantity_mw="0,25"), row(world, "u2", quantity_mw="1.5")]
+    with time_machine.travel(NOW, tick=False):
+        response = login(client, world.cast.local_engineer).post(reverse("register:upload"), {
+            "system_operator": world.cast.local.pk,
+            "file": excel_file(rows, encoding="utf-8-bom", delimiter=";"),
+        })
+
+    assert response.status_code == 400
+    assert [(line, field) for line, field, _message in response.context["problems"]] == [(3, "quantity_mw")]
+    assert RecordRevision.objects.count() == 0
+    assert 'id="upload-read-as"' in response.content.decode()

@@ -21,7 +21,9 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser) -> None:
-        parser.add_argument("file", help="CSV file (UTF-8, comma or semicolon separated, with a header)")
+        parser.add_argument(
+            "file", help="CSV file (UTF-8 or Windows-1252, comma or semicolon separated, with a header)"
+        )
         parser.add_argument("--fsp", required=True, help="the FSP's EIC code or name")
         parser.add_argument("--as", dest="username", required=True,
                             help="the FSP user the import is attributed to")
@@ -77,4 +79,5 @@ class Command(BaseCommand):
             for error in result.errors:
                 self.stderr.write(str(error))
             raise CommandError(result.summary())
+        self.stderr.write(result.read_as)  # how the file was read; stdout keeps the one-line summary
         self.stdout.write(result.summary())
