@@ -91,6 +91,7 @@ class Listing:
     error: str = ""
     export: str = ""
     hidden: list[tuple[str, str]] = field(default_factory=list)  # filters the search form keeps
+    search_box: bool = False  # the toolkit draws the search box (the filter form has no `q` of its own)
 
     @property
     def headers(self) -> list[Header]:
@@ -100,10 +101,6 @@ class Listing:
                    descending=descending, css=c.css)
             for c in self.spec.columns if c.page
         ]
-
-    @property
-    def has_search(self) -> bool:
-        return bool(self.spec.search)
 
     def rows(self) -> Iterator[list]:
         """The export: the header, then one row per object of the whole filtered queryset."""
@@ -147,6 +144,7 @@ def listing_apply(request: HttpRequest, queryset: QuerySet, *, spec: ListSpec, f
     export = params.get("export", "")
     listing.export = export if export in EXPORT_FORMATS else ""
     form_fields = set(form.fields) if form is not None else set()
+    listing.search_box = bool(spec.search) and "q" not in form_fields
     listing.hidden = [
         (name, value) for name in params
         if name not in form_fields and name not in ("q", "page", "export")
