@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from accounts.selectors import user_roles
+from common.listing import listing_apply, listing_export
 from common.pagination import paginate
 from limits.activation import activation_check as run_activation_check
 from limits.activation.access import (
@@ -26,6 +27,7 @@ from limits.activation.access import (
     activation_system_operators_for_user,
 )
 from limits.forms import ActivationCheckForm, LimitEditForm, LimitForm
+from limits.listings import LIMIT_LIST
 from limits.models import LimitStatus
 from limits.selectors import (
     current_area_geojson_for,
@@ -74,12 +76,16 @@ def limit_list(request: HttpRequest) -> HttpResponse:
     if status not in {key for key, _label in STATUS_FILTERS}:
         status = "current"
     qs = limit_list_for_user(user=request.user, status=status or None)
+    listing = listing_apply(request, qs, spec=LIMIT_LIST)
+    if listing.export:
+        return listing_export(listing)
     title = _("Limits on my resources") if roles.is_fsp and not roles.is_so else _("Temporary limits")
     return render(
         request,
         "limits/limit_list.html",
         {
-            "page_obj": paginate(request, qs),
+            "listing": listing,
+            "page_obj": paginate(request, listing.queryset),
             "status": status,
             "status_filters": STATUS_FILTERS,
             "title": title,

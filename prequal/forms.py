@@ -311,11 +311,11 @@ class SpuFilterForm(forms.Form):
         label=_("Technology"), required=False, choices=[("", _("Any")), *Spu.Technology.choices]
     )
     q = forms.CharField(label=_("Search"), required=False, max_length=100,
-                        help_text=_("Code, name or GSRN"))
+                        help_text=_("Code, name, GSRN or FSP"))
 
 
 class SpgFilterForm(forms.Form):
     status = forms.ChoiceField(label=_("Status"), choices=SpuFilterForm.STATUS_CHOICES, required=False)
     bidding_zone = forms.CharField(label=_("Bidding zone"), required=False, max_length=10)
     q = forms.CharField(label=_("Search"), required=False, max_length=100,
-                        help_text=_("Code or name"))
+                        help_text=_("Code, name or FSP"))

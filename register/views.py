@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET
 
+from common.exports import csv_response, csv_variant
 from common.pagination import paginate
 from common.uploads import upload_refusal
 from observability.maps import map_settings, point_features
@@ -32,7 +33,7 @@ from register.selectors_grid import (
     grid_units,
     grid_window,
 )
-from register.services.csv_upload import COLUMNS, CsvRefused, records_csv_ingest, records_template_csv
+from register.services.csv_upload import COLUMNS, CsvRefused, records_csv_ingest, records_template_rows
 
 # Points coloured by the MW they hold: (from MW, colour), the highest band that fits (the map's
 # legend: static/css/grid.css .swatch.mw-*).
@@ -119,6 +120,8 @@ def records_upload(request: HttpRequest) -> HttpResponse:
 @require_GET
 def records_template(request: HttpRequest) -> HttpResponse:
     _engineer_operators(request)
-    response = HttpResponse(records_template_csv(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="gridprequal-register-template.csv"'
-    return response
+    # ?variant=excel: semicolons, a BOM and decimal commas (common.exports).
+    return csv_response(
+        records_template_rows(), filename="gridprequal-register-template",
+        variant=csv_variant(request.GET.get("variant")), stream=False,
+    )

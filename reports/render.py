@@ -7,65 +7,35 @@ mode, the PDF is drawn straight on a reportlab canvas.
 
 from __future__ import annotations
 
-import csv
-import re
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 from django.utils.translation import gettext as _
 
-from reports.builder import Report, Value, cell_text
+from common.exports import FORMULA_FIRST, PLAIN, CsvVariant, csv_lines, neutralise
+from reports.builder import Report, Value
 
-# A text cell starting with one of these is read as a formula by spreadsheet programs.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-_FORMULA_FIRST = frozenset(FORMULA_STARTS)
-# Where a spreadsheet program may split a CSV cell in two: the comma, and the semicolon that
-# Swedish (and most European) Excel takes as the separator; a part may start after spaces or a quote.
-_SPLIT_THEN_FORMULA = re.compile(r"([,;])(?=[ \"]*[=+\-@\t\r])")
-
-
-def neutralise(text: str) -> str:
-    """CSV safety: a single quote before the cell's start, and before each part a spreadsheet
-    program could split off at a comma or semicolon, where it would start a formula."""
-    if not text:
-        return text
-    if text[0] in _FORMULA_FIRST:
-        text = "'" + text
-    if "," in text or ";" in text:
-        text = _SPLIT_THEN_FORMULA.sub(r"\1'", text)
-    return text
-
-
-def _csv_cell(value: Value) -> str:
-    """cell_text() then neutralise(), with the common cases first (called for every cell)."""
-    if value.__class__ is str:
-        if value and (value[0] in _FORMULA_FIRST or "," in value or ";" in value):
-            return neutralise(value)
-        return value
-    return neutralise(cell_text(value))
-
+__all__ = ["neutralise", "report_csv_lines", "report_xlsx_write", "temporary_path"]
 
 # --- CSV ----------------------------------------------------------------------------------
 
 
-class _Line:
-    def write(self, value: str) -> str:
-        return value
-
-
-def report_csv_lines(report: Report) -> Iterator[str]:
-    """One CSV file for every table: the first column names the table; each table starts
-    with its own header row whose first cell is `table`."""
-    writer = csv.writer(_Line())
-    yield "\ufeff"  # so spreadsheet programs read the file as UTF-8
-    yield writer.writerow(["table", _("Field"), _("Value")])
+def _report_rows(report: Report) -> Iterator[list[Value]]:
+    yield ["table", _("Field"), _("Value")]
     for field, value in report.meta_rows:
-        yield writer.writerow(["report", neutralise(str(field)), neutralise(cell_text(value))])
+        yield ["report", str(field), value]
     for table in report.tables:
-        yield writer.writerow(["table", *(neutralise(str(c)) for c in table.columns)])
+        yield ["table", *(str(c) for c in table.columns)]
         for row in table.rows():
-            yield writer.writerow([table.key, *map(_csv_cell, row)])
+            yield [table.key, *row]
+
+
+def report_csv_lines(report: Report, *, variant: CsvVariant = PLAIN) -> Iterator[str]:
+    """One CSV file for every table: the first column names the table; each table starts
+    with its own header row whose first cell is `table`. Plain (comma, decimal point) or for
+    Excel (semicolon, BOM, decimal comma): common.exports, the writer of every download."""
+    return csv_lines(_report_rows(report), variant=variant)
 
 
 # --- XLSX ---------------------------------------------------------------------------------
@@ -105,7 +75,7 @@ def _xlsx_cell(ws, value: Value):
     """Floats carry two decimals as the other formats show them; text that would start a
     formula is stored as text (a cell does not split in a workbook: only its start matters)."""
     if value.__class__ is str:
-        return _xlsx_text(ws, value) if value and value[0] in _FORMULA_FIRST else value
+        return _xlsx_text(ws, value) if value and value[0] in FORMULA_FIRST else value
     if isinstance(value, float):
         from openpyxl.cell import WriteOnlyCell
 

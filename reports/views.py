@@ -12,6 +12,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from common.exports import EXCEL, csv_variant
 from common.pagination import paginate
 from reports.annual import cell_text, report_filename, report_for_user
 from reports.charts import report_charts_png, report_charts_svg
@@ -103,7 +104,13 @@ def report_download(request: HttpRequest, fmt: str) -> HttpResponse:
         year=params["year"], extension=fmt, made=timezone.localtime(built.made_at, REPORT_TIME_ZONE).date()
     )
     if fmt == "csv":
-        response = StreamingHttpResponse(report_csv_lines(built), content_type=CONTENT_TYPES[fmt])
+        # ?variant=excel: semicolons, a BOM and decimal commas (common.exports)
+        variant = csv_variant(request.GET.get("variant"))
+        if variant is EXCEL:
+            filename = filename.removesuffix(".csv") + "-excel.csv"
+        response = StreamingHttpResponse(
+            report_csv_lines(built, variant=variant), content_type=CONTENT_TYPES[fmt]
+        )
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
         return response
     path = temporary_path(f".{fmt}")

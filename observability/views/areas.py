@@ -10,8 +10,10 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
+from common.listing import listing_apply, listing_export
 from common.pagination import paginate
 from observability.areas import area_geojson
+from observability.listings import AREA_LIST
 from observability.maps import (
     MAP_SIMPLIFY_DEG,
     area_feature,
@@ -90,13 +92,18 @@ def area_list(request: HttpRequest) -> HttpResponse:
     qs = area_list_for_user(
         user=request.user, system_operator_id=operator.pk if operator else None, tier=data.get("tier") or None
     )
+    # The list shows no geometry: its WKB stays in the database (the export reads every row).
+    listing = listing_apply(request, qs.defer("geometry_wkb"), spec=AREA_LIST, form=form)
+    if listing.export:
+        return listing_export(listing)
     current_ids = set(area_list_for_user(user=request.user, current=True).values_list("id", flat=True))
     return render(
         request,
         "observability/area_list.html",
         {
             "filter_form": form,
-            "page_obj": paginate(request, qs),
+            "listing": listing,
+            "page_obj": paginate(request, listing.queryset),
             "current_ids": current_ids,
             "can_upload": area_upload_operators_for_user(user=request.user).exists(),
         },

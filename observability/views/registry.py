@@ -9,7 +9,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext_lazy as _
 
+from common.listing import listing_apply, listing_export
 from common.pagination import paginate
+from observability.listings import CONNECTION_POINT_LIST
 from observability.models import SystemOperator
 from observability.selectors import (
     connection_point_list_for_user,
@@ -26,7 +28,7 @@ class OperatorFilterForm(forms.Form):
 
 class ConnectionPointFilterForm(forms.Form):
     bidding_zone = forms.CharField(label=_("Bidding zone"), required=False, max_length=10)
-    q = forms.CharField(label=_("GSRN"), required=False, max_length=18, help_text=_("All or the start"))
+    q = forms.CharField(label=_("Search"), required=False, max_length=100, help_text=_("GSRN or operator"))
 
 
 @login_required
@@ -59,8 +61,9 @@ def connection_point_list(request: HttpRequest) -> HttpResponse:
     qs = connection_point_list_for_user(user=request.user)
     if data.get("bidding_zone"):
         qs = qs.filter(bidding_zone__iexact=data["bidding_zone"].strip())
-    if data.get("q"):
-        qs = qs.filter(gsrn__startswith=data["q"].strip())
+    listing = listing_apply(request, qs, spec=CONNECTION_POINT_LIST, form=form)  # search `q`, sort
+    if listing.export:
+        return listing_export(listing)
     return render(request, "observability/connection_point_list.html", {
-        "filter_form": form, "page_obj": paginate(request, qs),
+        "filter_form": form, "listing": listing, "page_obj": paginate(request, listing.queryset),
     })

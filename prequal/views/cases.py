@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.selectors import user_roles
 from common.exceptions import ApplicationError
+from common.listing import listing_apply, listing_export
 from common.pagination import paginate
 from observability.maps import area_feature, map_settings, point_features
 from observability.selectors import area_list_for_user, system_operator_list
@@ -34,6 +35,7 @@ from prequal.forms_cases import (
     QueueFilterForm,
     SupplyInformationForm,
 )
+from prequal.listings import CASE_LIST, QUEUE_LIST
 from prequal.models import Assessment, Case
 from prequal.selectors import cases as case_selectors
 from prequal.selectors.resources import fsps_for_user, product_list
@@ -75,9 +77,13 @@ def case_list(request: HttpRequest) -> HttpResponse:
             assessments__status=Assessment.Status.APPROVED_BY_SILENCE, assessments__round=F("round")
         ))
     )
+    listing = listing_apply(request, qs, spec=CASE_LIST, form=form)
+    if listing.export:
+        return listing_export(listing)
     return render(request, "prequal/case_list.html", {
         "filter_form": form,
-        "page_obj": paginate(request, qs),
+        "listing": listing,
+        "page_obj": paginate(request, listing.queryset),
         "can_apply": user_roles(user=request.user).is_fsp,
     })
 
@@ -255,12 +261,17 @@ def queue(request: HttpRequest) -> HttpResponse:
         status=data.get("status") or None,
         connecting_so=connecting_so.pk if connecting_so else None,
     )
-    page = paginate(request, qs)
+    listing = listing_apply(request, qs, spec=QUEUE_LIST, form=form)
+    if listing.export:
+        return listing_export(listing)
+    page = paginate(request, listing.queryset)
     now = timezone.now()
     case_selectors.assessments_add_rights(assessments=page, user=request.user)
     for assessment in page:
         assessment.clock = _clock(assessment.deadline, now)
-    return render(request, "prequal/queue.html", {"filter_form": form, "page_obj": page, "now": now})
+    return render(request, "prequal/queue.html", {
+        "filter_form": form, "listing": listing, "page_obj": page, "now": now,
+    })
 
 
 def _decision_values(form: DecisionForm, formset) -> dict:

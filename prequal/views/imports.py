@@ -2,29 +2,24 @@
 
 from __future__ import annotations
 
-import csv
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
+from common.exports import csv_response, csv_variant, with_numbers
 from observability.models import ConnectionPoint
 from prequal.forms_import import SpuImportForm
 from prequal.imports import COLUMNS, spu_import_csv, spu_import_template_rows
 from prequal.imports.service import spu_import_template_operator_eic
 from prequal.models import Spu
-from prequal.selectors.resources import fsps_for_user
 from prequal.services.resources import fsp_for_user
+from prequal.views.resources import _own_fsps  # only FSP users register units (403)
 
-
-def _own_fsps(user):
-    fsps = fsps_for_user(user=user)
-    if not fsps.exists():
-        raise PermissionDenied  # only FSP users register units
-    return fsps
+# The template's columns that hold numbers (written with a decimal comma for Excel); the
+# CRS is a code and stays as written.
+TEMPLATE_NUMBERS = ("max_up_kw", "max_down_kw", "x", "y")
 
 
 @login_required
@@ -56,11 +51,12 @@ def spu_import(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @login_required
-def spu_import_template(request: HttpRequest) -> HttpResponse:
+def spu_import_template(request: HttpRequest) -> HttpResponse:  # one piece: a header and a row
     """The header and one example row; the example connects to a real operator when there is one."""
     fsp = _own_fsps(request.user).first()
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="gridprequal-spu-import-template.csv"'
-    writer = csv.writer(response)
-    writer.writerows(spu_import_template_rows(example_so_eic=spu_import_template_operator_eic(), fsp=fsp))
-    return response
+    rows = spu_import_template_rows(example_so_eic=spu_import_template_operator_eic(), fsp=fsp)
+    # ?variant=excel: semicolons, a BOM and decimal commas, as Swedish Excel saves it.
+    return csv_response(
+        with_numbers(rows, columns=TEMPLATE_NUMBERS), filename="gridprequal-spu-import-template",
+        variant=csv_variant(request.GET.get("variant")), stream=False,
+    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.selectors import user_roles
 from common.exceptions import ApplicationError
+from common.listing import listing_apply, listing_export
 from common.pagination import paginate
 from prequal.forms import (
     SpgEditForm,
@@ -26,6 +27,7 @@ from prequal.forms import (
     SpuForm,
     form_add_service_errors,
 )
+from prequal.listings import SPG_LIST, SPU_LIST
 from prequal.models import Fsp, Spg, SpgMembership
 from prequal.selectors import resources as selectors
 from prequal.selectors.resource_states import resource_product_states
@@ -71,13 +73,12 @@ def spu_list(request: HttpRequest) -> HttpResponse:
     qs = selectors.spu_list_for_user(user=request.user, active=_active(data.get("status")))
     if data.get("technology"):
         qs = qs.filter(technology=data["technology"])
-    if data.get("q"):
-        q = data["q"].strip()
-        qs = qs.filter(
-            Q(code__icontains=q) | Q(name__icontains=q) | Q(connection_point__gsrn__startswith=q)
-        )
+    # The search box (`q`, code, name, GSRN or FSP) and the sort are the list toolkit's.
+    listing = listing_apply(request, qs, spec=SPU_LIST, form=form)
+    if listing.export:
+        return listing_export(listing)
     return render(request, "prequal/spu_list.html", {
-        "filter_form": form, "page_obj": paginate(request, qs),
+        "filter_form": form, "listing": listing, "page_obj": paginate(request, listing.queryset),
         "can_register": user_roles(user=request.user).is_fsp,
     })
 
@@ -189,11 +190,11 @@ def spg_list(request: HttpRequest) -> HttpResponse:
     qs = qs.order_by("code", "pk")
     if data.get("bidding_zone"):
         qs = qs.filter(bidding_zone__iexact=data["bidding_zone"].strip())
-    if data.get("q"):
-        q = data["q"].strip()
-        qs = qs.filter(Q(code__icontains=q) | Q(name__icontains=q))
+    listing = listing_apply(request, qs, spec=SPG_LIST, form=form)
+    if listing.export:
+        return listing_export(listing)
     return render(request, "prequal/spg_list.html", {
-        "filter_form": form, "page_obj": paginate(request, qs),
+        "filter_form": form, "listing": listing, "page_obj": paginate(request, listing.queryset),
         "can_create": user_roles(user=request.user).is_fsp,
     })
 

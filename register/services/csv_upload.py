@@ -6,14 +6,14 @@ bad row is reported with its line number (the header is line 1) and field.
 
 from __future__ import annotations
 
-import csv
-import io
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from common.csv_in import CsvIn, CsvInError
+from common.exports import with_numbers
 from observability.models import SystemOperator
 from register.services.ingest import IngestResult, RecordsRefused, records_ingest
 from register.services.parsing import MAX_BATCH
@@ -44,13 +44,10 @@ class CsvRefused(ValidationError):
         self.read_as = read_as
 
 
-def records_template_csv() -> str:
-    """The template offered for download: the header and two example rows."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(COLUMNS)
-    writer.writerows(TEMPLATE_ROWS)
-    return out.getvalue()
+def records_template_rows() -> Iterator[list]:
+    """The template offered for download: the header and two example rows (quantities as numbers,
+    so the Excel variant writes them with a decimal comma)."""
+    return with_numbers([COLUMNS, *TEMPLATE_ROWS], columns=("quantity_mw",))
 
 
 @dataclass(frozen=True)

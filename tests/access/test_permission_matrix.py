@@ -30,8 +30,11 @@ from rest_framework.authtoken.models import Token
 
 from attachments.services import attachment_create
 from observability.models import AreaUpload
+from prequal.services.cases import case_create_draft, case_submit
 from register.models import RecordRevision, RegisterRecord
+from tests.factories import ConnectionPointFactory, SpuFactory
 from tests.grid import SETUP_TIME, make_world
+from tests.lists.helpers import LIST_PAGES, export_rows
 
 ROLES = ("anonymous", "fsp_other", "so_viewer", "so_other", "nra")
 ROLE_USERS = {
@@ -524,3 +527,63 @@ def test_an_so_reads_fsp_data_of_the_cases_it_assesses_and_nothing_else(persona,
                 wrong.append(f"{method.upper()} {name}: {status}, expected {codes[column]}")
     assert not wrong, f"{persona}:\n" + "\n".join(wrong)
     assert type(world["spu"]).objects.get(pk=world["spu"].pk).is_active
+
+
+# The lists' exports (issue 15) hold what the page may show, never more: the same selector scopes
+# both. The world gets FSP B's own SPU "B-OWN" at the other local DSO's point, with a submitted
+# case (assessed by that DSO and the TSO). Per list: the export's column that names the resource,
+# and the values each role's export holds (DENIED: the page itself is refused).
+EXPORT_ROWS = {
+    "prequal:spu-list": ("Code", {
+        "fsp_other": ["B-OWN"], "so_viewer": ["BAT-1"], "so_other": ["B-OWN"], "nra": ["B-OWN", "BAT-1"],
+    }),
+    "prequal:queue": ("SPU / SPG", {
+        "fsp_other": DENIED, "so_viewer": ["SPU BAT-1"], "so_other": ["SPU B-OWN"], "nra": DENIED,
+    }),
+    "prequal:case-list": ("SPU / SPG", {
+        "fsp_other": ["SPU B-OWN"], "so_viewer": ["SPU BAT-1"], "so_other": ["SPU B-OWN"],
+        "nra": ["SPU B-OWN", "SPU BAT-1"],
+    }),
+    "limits:limit-list": ("Target", {
+        "fsp_other": [], "so_viewer": ["SPU BAT-1"], "so_other": [], "nra": ["SPU BAT-1"],
+    }),
+    "prequal:spg-list": ("FSP", {"fsp_other": [], "nra": ["FSP A"]}),
+}
+
+
+def _export_findings(client: Client, name: str, role: str) -> list[str]:
+    column, expected = EXPORT_ROWS.get(name, (None, {}))
+    want = expected.get(role)
+    status = REDIRECT if role == "anonymous" else DENIED if want == DENIED else OK
+    page = client.get(reverse(name))
+    wrong = []
+    for fmt in ("csv", "csv-excel", "xlsx"):
+        response = client.get(reverse(name), {"export": fmt})
+        if (page.status_code, response.status_code) != (status, status):
+            wrong.append(f"{name} {fmt}: {response.status_code}, page {page.status_code}, expected {status}")
+        if status != OK or response.status_code != OK:
+            continue
+        header, *rows = export_rows(response, fmt)
+        count = page.context["page_obj"].paginator.count
+        if len(rows) != count:  # the page counts what the export holds: one selector scopes both
+            wrong.append(f"{name} {fmt}: {len(rows)} rows, the page counts {count}")
+        if want is not None:
+            held = sorted(str(r[header.index(column)]) for r in rows)
+            if held != want:
+                wrong.append(f"{name} {fmt}: holds {held}, expected {want}")
+    return wrong
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", ROLES)
+def test_each_list_export_holds_what_the_page_shows_to_that_role(role, cast):
+    world = make_world(cast)
+    own = SpuFactory(fsp=cast.fsp_b, code="B-OWN", connection_point=ConnectionPointFactory(
+        connecting_so=cast.other_local, latitude=57.7, longitude=11.97))
+    with time_machine.travel(SETUP_TIME, tick=False):
+        case_submit(user=cast.fsp_b_user, case=case_create_draft(
+            user=cast.fsp_b_user, spu=own, product=world["product"]))
+    with time_machine.travel(SETUP_TIME + timedelta(hours=1), tick=True):
+        client = client_for(role, cast)
+        wrong = [finding for name in LIST_PAGES for finding in _export_findings(client, name, role)]
+    assert not wrong, f"{role}:\n" + "\n".join(wrong)
