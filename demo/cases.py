@@ -106,8 +106,7 @@ def demo_decisions_load(*, now: datetime | None = None) -> Counter:
 
 
 def demo_open_case_write(*, spu, product, submitted: datetime) -> Case:
-    """One case of the demo's history submitted at `submitted`, its clocks running since
-    (read by demo/dashboards.py: an application due soon)."""
+    """A demo case submitted at `submitted`, its clocks running since (demo/dashboards.py)."""
     rng = random.Random(SEED)
     world = _World.load(rng=rng, created=Counter())
     return demo_case_write(
@@ -217,8 +216,8 @@ def demo_case_write(
     *, world: _World, rng: random.Random, submitted: datetime, spu, product, now: datetime,
     created: Counter, rules: dict,
 ) -> Case:
-    """One case submitted at `submitted`, its assessments decided as drawn if before `now` (with
-    `now` = `submitted` all stay open), and their audit rows. `rules`: deadline rules by key, shared."""
+    """One case submitted at `submitted`, its assessments decided as drawn if before `now` (all
+    open when `now` is `submitted`), their audit rows; `rules`: deadline rules by key, shared."""
     fsp_user = world.fsp_users.get(spu.fsp.organisation_id)
     case = Case(fsp=spu.fsp, spu=spu, product=product, status=Case.Status.UNDER_ASSESSMENT,
                 round=1, created_by_id=fsp_user, submitted_at=submitted)
