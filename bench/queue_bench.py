@@ -110,6 +110,16 @@ def pages(p: dict) -> list[dict]:
                 "label": "connection-point list, TSO engineer (the points of those units)"})
     out.append({"key": "spu-list-local", "user": p["busy_engineer"], "url": reverse("prequal:spu-list"),
                 "queue": True, "label": f"SPU list, busy local DSO engineer ({p['busy']})"})
+    # Issue 15: the home page's dashboards, within the queue's budget (dashboards/selectors_*.py).
+    home = reverse("home")
+    out += [
+        {"key": "dashboard-tso", "user": p["tso_engineer"], "url": home, "queue": True,
+         "label": "home page dashboard, TSO engineer (figures over every open assessment and the month)"},
+        {"key": "dashboard-local", "user": p["busy_engineer"], "url": home, "queue": True,
+         "label": f"home page dashboard, busy local DSO engineer ({p['busy']})"},
+        {"key": "dashboard-fsp", "user": p["fsp_user"], "url": home, "queue": True,
+         "label": f"home page dashboard, FSP ({p['fsp']}): figures and the capped resource x product matrix"},
+    ]
     return out
 
 

@@ -7,10 +7,9 @@ import sys
 
 from celery import current_app
 from django.conf import settings
-from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.templatetags.static import static
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -67,11 +66,6 @@ def healthz(request: HttpRequest) -> JsonResponse:
 def favicon(request: HttpRequest) -> HttpResponse:
     """Pages without our <link rel="icon"> (admin, API docs) still ask for /favicon.ico."""
     return redirect(static("favicon.svg"), permanent=True)
-
-
-@login_required
-def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "home.html")
 
 
 def _wants_json(request: HttpRequest) -> bool:

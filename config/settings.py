@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "register",
     "limits",
     "reports",
+    "dashboards",  # the home page's dashboards per role (issue 15)
     "demo",
 ]
 

@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 
 from accounts import views as accounts_views
 from common import views as common_views
+from dashboards import views as dashboard_views
 
 api_patterns = [
     path("", include("observability.api_urls")),
@@ -20,7 +21,7 @@ api_patterns = [
 ]
 
 urlpatterns = [
-    path("", common_views.home, name="home"),
+    path("", dashboard_views.home, name="home"),
     path("healthz", common_views.healthz, name="healthz"),
     path("favicon.ico", common_views.favicon, name="favicon"),
     path("accounts/login/", accounts_views.LoginView.as_view(), name="login"),

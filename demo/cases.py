@@ -105,6 +105,16 @@ def demo_decisions_load(*, now: datetime | None = None) -> Counter:
     return created
 
 
+def demo_open_case_write(*, spu, product, submitted: datetime) -> Case:
+    """A demo case submitted at `submitted`, its clocks running since (demo/dashboards.py)."""
+    rng = random.Random(SEED)
+    world = _World.load(rng=rng, created=Counter())
+    return demo_case_write(
+        world=world, rng=rng, submitted=submitted, spu=spu, product=product, now=submitted,
+        created=Counter(), rules={},
+    )
+
+
 def demo_zone():
     return ZoneInfo(sweden.TIME_ZONE)
 
@@ -196,49 +206,62 @@ def _draw_outcome(rng: random.Random) -> str:
 def _cases(*, world: _World, rng: random.Random, start: datetime, now: datetime, created: Counter) -> None:
     rules: dict = {}
     for submitted, spu, product in _case_plans(world=world, rng=rng, start=start, now=now):
-        fsp_user = world.fsp_users.get(spu.fsp.organisation_id)
-        case = Case(fsp=spu.fsp, spu=spu, product=product, status=Case.Status.UNDER_ASSESSMENT,
-                    round=1, created_by_id=fsp_user, submitted_at=submitted)
-        case.save()
-        Case.objects.filter(pk=case.pk).update(
-            created_at=submitted - timedelta(minutes=rng.randint(5, 600)), updated_at=submitted
+        demo_case_write(
+            world=world, rng=rng, submitted=submitted, spu=spu, product=product, now=now,
+            created=created, rules=rules,
         )
-        events = [
-            CaseEvent(case=case, action="submit", from_state="draft", to_state="submitted",
-                      actor_id=fsp_user, at=submitted),
-        ]
-        assessments, conditions = [], []
-        for so, reasons in world.assessing(spu, product):
-            key = (so.organisation.country, product.kind, submitted.date())
-            if key not in rules:
-                rules[key] = deadline_rule_in_force(
-                    system_operator=so, at=submitted, product_kind=product.kind
-                )
-            a = _assessment_draw(
-                world=world, rng=rng, case=case, so=so, reasons=reasons, rule=rules[key],
-                submitted=submitted, now=now,
+
+
+def demo_case_write(
+    *, world: _World, rng: random.Random, submitted: datetime, spu, product, now: datetime,
+    created: Counter, rules: dict,
+) -> Case:
+    """One case submitted at `submitted`, its assessments decided as drawn if before `now` (all
+    open when `now` is `submitted`), their audit rows; `rules`: deadline rules by key, shared."""
+    fsp_user = world.fsp_users.get(spu.fsp.organisation_id)
+    case = Case(fsp=spu.fsp, spu=spu, product=product, status=Case.Status.UNDER_ASSESSMENT,
+                round=1, created_by_id=fsp_user, submitted_at=submitted)
+    case.save()
+    Case.objects.filter(pk=case.pk).update(
+        created_at=submitted - timedelta(minutes=rng.randint(5, 600)), updated_at=submitted
+    )
+    events = [
+        CaseEvent(case=case, action="submit", from_state="draft", to_state="submitted",
+                  actor_id=fsp_user, at=submitted),
+    ]
+    assessments, conditions = [], []
+    for so, reasons in world.assessing(spu, product):
+        key = (so.organisation.country, product.kind, submitted.date())
+        if key not in rules:
+            rules[key] = deadline_rule_in_force(
+                system_operator=so, at=submitted, product_kind=product.kind
             )
-            if a.status == Assessment.Status.CONDITIONALLY_APPROVED:
-                conditions += [(a, Condition(time_zone=so.time_zone, **spec))
-                               for spec in rng.sample(CONDITIONS, rng.randint(1, 2))]
-            assessments.append(a)
-        Assessment.objects.bulk_create(assessments)
-        created["cases"] += 1
-        created["assessments"] += len(assessments)
-        for a, condition in conditions:
-            condition.assessment = a
-        Condition.objects.bulk_create([c for _a, c in conditions])
-        created["conditions"] += len(conditions)
-        names = ", ".join(a.system_operator.name for a in assessments)
-        events.append(CaseEvent(
-            case=case, action="open_assessment", from_state="submitted", to_state="under_assessment",
-            via=CaseEvent.Via.SYSTEM, at=submitted, reason=f"Assessments opened for {names}.",
-        ))
-        events += _decision_events(case=case, assessments=assessments)
-        if all(a.decided_at for a in assessments):
-            events.append(_case_outcome(case=case, assessments=assessments))
-        CaseEvent.objects.bulk_create(events)
-        created["case events"] += len(events)
+        a = _assessment_draw(
+            world=world, rng=rng, case=case, so=so, reasons=reasons, rule=rules[key],
+            submitted=submitted, now=now,
+        )
+        if a.status == Assessment.Status.CONDITIONALLY_APPROVED:
+            conditions += [(a, Condition(time_zone=so.time_zone, **spec))
+                           for spec in rng.sample(CONDITIONS, rng.randint(1, 2))]
+        assessments.append(a)
+    Assessment.objects.bulk_create(assessments)
+    created["cases"] += 1
+    created["assessments"] += len(assessments)
+    for a, condition in conditions:
+        condition.assessment = a
+    Condition.objects.bulk_create([c for _a, c in conditions])
+    created["conditions"] += len(conditions)
+    names = ", ".join(a.system_operator.name for a in assessments)
+    events.append(CaseEvent(
+        case=case, action="open_assessment", from_state="submitted", to_state="under_assessment",
+        via=CaseEvent.Via.SYSTEM, at=submitted, reason=f"Assessments opened for {names}.",
+    ))
+    events += _decision_events(case=case, assessments=assessments)
+    if all(a.decided_at for a in assessments):
+        events.append(_case_outcome(case=case, assessments=assessments))
+    CaseEvent.objects.bulk_create(events)
+    created["case events"] += len(events)
+    return case
 
 
 def _case_plans(*, world: _World, rng: random.Random, start: datetime, now: datetime) -> list[tuple]:

@@ -40,7 +40,9 @@ def limit_list_for_user(
     system_operator_id: int | None = None,
     spu_id: int | None = None,
     spg_id: int | None = None,
+    changed_since: datetime | None = None,
 ) -> QuerySet[TemporaryLimit]:
+    """The limits the user may read, by start; `changed_since`: published, changed or lifted since."""
     roles = user_roles(user=user)
     qs = TemporaryLimit.objects.select_related(
         "system_operator__organisation",
@@ -81,6 +83,8 @@ def limit_list_for_user(
         qs = qs.filter(spu_id=spu_id)
     if spg_id:
         qs = qs.filter(spg_id=spg_id)
+    if changed_since:
+        qs = qs.filter(updated_at__gte=changed_since)
     return qs.order_by("start", "pk")
 
 

@@ -52,6 +52,7 @@ from limits.services.capacity import limit_capacity_flag_for_user
 from prequal.selectors.resources import product_list
 
 # Lazy: built at import, rendered in the language of each request.
+CHANGED_RECENTLY = "7d"
 STATUS_FILTERS = [
     ("current", gettext_lazy("Active and upcoming")),
     *LimitStatus.choices,
@@ -75,7 +76,12 @@ def limit_list(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "current")
     if status not in {key for key, _label in STATUS_FILTERS}:
         status = "current"
-    qs = limit_list_for_user(user=request.user, status=status or None)
+    # ?changed=7d (the FSP's dashboard): published, changed or lifted in the last 7 days.
+    changed = request.GET.get("changed") == CHANGED_RECENTLY
+    qs = limit_list_for_user(
+        user=request.user, status=status or None,
+        changed_since=timezone.now() - timedelta(days=7) if changed else None,
+    )
     listing = listing_apply(request, qs, spec=LIMIT_LIST)
     if listing.export:
         return listing_export(listing)
@@ -88,6 +94,7 @@ def limit_list(request: HttpRequest) -> HttpResponse:
             "page_obj": paginate(request, listing.queryset),
             "status": status,
             "status_filters": STATUS_FILTERS,
+            "changed": CHANGED_RECENTLY if changed else "",
             "title": title,
             "can_create": limit_issuers_for_user(user=request.user).exists(),
             "now": timezone.now(),

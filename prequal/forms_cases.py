@@ -21,6 +21,8 @@ from common.text import JUSTIFICATION_MAX_LENGTH, REASON_MAX_LENGTH
 from observability.models import SystemOperator
 from prequal.forms import LocalDateTimeInput
 from prequal.models import Assessment, Case, Fsp, Product
+from prequal.selectors.cases import ATTENTION_REASSESSMENT, ATTENTION_SUPPLIED, WAITING_INFORMATION
+from prequal.selectors.periods import DECIDED_LAST_30_DAYS, DECIDED_THIS_MONTH, DUE_WITHIN_7_DAYS
 from prequal.selectors.pickers import SPG_PICKER, SPU_PICKER
 
 MONTH_CHOICES = [(m, capfirst(MONTHS[m])) for m in range(1, 13)]
@@ -128,6 +130,9 @@ class SupplyInformationForm(forms.Form):
     )
 
 
+DECISION_OUTCOMES = [(s.value, s.label) for s in Assessment.DECIDED]
+
+
 class CaseFilterForm(forms.Form):
     status = forms.ChoiceField(
         label=_("Status"), required=False, choices=[("", _("All"))] + list(Case.Status.choices)
@@ -135,10 +140,31 @@ class CaseFilterForm(forms.Form):
     product = forms.ModelChoiceField(
         label=_("Product"), required=False, queryset=Product.objects.none(), empty_label=_("All")
     )
+    # The dashboards' links (?decided=this-month&outcome=not_approved, ?operator=12, ?waiting=…).
+    decided = forms.ChoiceField(label=_("Decided"), required=False)
+    outcome = forms.ChoiceField(
+        label=_("Decision"), required=False, choices=[("", _("All"))] + DECISION_OUTCOMES
+    )
+    operator = forms.ModelChoiceField(
+        label=_("Assessed by"), required=False, queryset=SystemOperator.objects.none(), empty_label=_("All")
+    )
+    waiting = forms.ChoiceField(
+        label=_("Waiting"), required=False,
+        choices=[("", _("All")), (WAITING_INFORMATION, _("for the FSP's information"))],
+    )
 
-    def __init__(self, *args, products, **kwargs) -> None:
+    def __init__(self, *args, products, operators=None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["product"].queryset = products
+        if operators is not None:
+            self.fields["operator"].queryset = operators
+        year = timezone.localdate().year
+        self.fields["decided"].choices = [
+            ("", _("Any time")),
+            (DECIDED_THIS_MONTH, _("This month")),
+            (DECIDED_LAST_30_DAYS, _("In the last 30 days")),
+            *((str(y), str(y)) for y in range(year, year - 5, -1)),
+        ]
 
 
 # --- SO -------------------------------------------------------------------------------------
@@ -155,6 +181,20 @@ class QueueFilterForm(forms.Form):
     connecting_so = forms.ModelChoiceField(
         label=_("Connecting SO"), required=False, queryset=SystemOperator.objects.none(),
         empty_label=_("All"),
+    )
+    # The dashboards' links (?due=7d, ?overdue=1, ?attention=supplied).
+    due = forms.ChoiceField(
+        label=_("Due"), required=False,
+        choices=[("", _("Any time")), (DUE_WITHIN_7_DAYS, _("Within 7 days"))],
+    )
+    overdue = forms.BooleanField(label=_("Overdue only"), required=False)
+    attention = forms.ChoiceField(
+        label=_("Back with you"), required=False,
+        choices=[
+            ("", _("All")),
+            (ATTENTION_SUPPLIED, _("Information supplied")),
+            (ATTENTION_REASSESSMENT, _("Returned for re-assessment")),
+        ],
     )
 
     def __init__(self, *args, products, operators, **kwargs) -> None:

@@ -14,15 +14,35 @@ from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from accounts.selectors import user_roles
+from accounts.selectors import Roles, user_roles
 from observability.models import SystemOperator
 from prequal.models import Assessment, Case, CaseEvent, Condition, ExcludedMember, Fsp, SpgMembership, Spu
+from prequal.selectors.periods import DUE_SOON, DUE_WITHIN_7_DAYS, decided_bounds
+
+# The queue's `attention` filter: what brings an open assessment back to the engineer.
+ATTENTION_SUPPLIED = "supplied"  # the FSP supplied what this operator asked for (R3)
+ATTENTION_REASSESSMENT = "reassessment"  # returned after a material change of the resource (R2)
+# The case list's `waiting` filter: an operator waits for the FSP's information (R3).
+WAITING_INFORMATION = "information"
 
 
 def case_list_for_user(
-    *, user, status: str | None = None, product: int | str | None = None
+    *,
+    user,
+    status: str | None = None,
+    product: int | str | None = None,
+    decided: str | None = None,
+    outcome: str | None = None,
+    operator: int | None = None,
+    waiting: str | None = None,
 ) -> QuerySet[Case]:
-    """The cases the user may read, newest first; filters by status and product (id or code)."""
+    """The cases the user may read, newest first; filters by status and product (id or code).
+
+    `decided` ("this-month", "30d", a year) and `outcome` (an assessment outcome) keep the cases
+    with an assessment the user's side made or received in that period with that outcome
+    (case_decided_q); `operator`: the cases that SO assesses; `waiting`: cases awaiting the
+    FSP's information.
+    """
     roles = user_roles(user=user)
     qs = Case.objects.select_related(
         "fsp__organisation", "product__procuring_so__organisation", "spu__connection_point", "spg"
@@ -51,7 +71,42 @@ def case_list_for_user(
         qs = qs.filter(status=status)
     if product:
         qs = qs.filter(product__code=product) if not str(product).isdigit() else qs.filter(product_id=product)
+    bounds = decided_bounds(decided)
+    if bounds or outcome:
+        qs = qs.filter(case_decided_q(roles=roles, bounds=bounds, outcome=outcome))
+    if operator:
+        qs = qs.filter(Exists(Assessment.objects.filter(case=OuterRef("pk"), system_operator_id=operator)))
+    if waiting == WAITING_INFORMATION:
+        qs = qs.filter(information_requested_at__isnull=False)
     return qs.order_by("-created_at", "-pk")
+
+
+def own_assessments_q(*, roles: Roles, prefix: str = "") -> Q:
+    """The assessments on the user's side: made by their operators or received on their FSPs'
+    cases (everything for the NRA and admins). `prefix`: the path to the assessment."""
+    if roles.sees_everything:
+        return Q()
+    return Q(**{f"{prefix}system_operator__organisation_id__in": roles.so_org_ids}) | Q(
+        **{f"{prefix}case__fsp__organisation_id__in": roles.fsp_org_ids}
+    )
+
+
+def assessment_decided_q(*, bounds, outcome: str | None) -> Q:
+    """Assessments decided in [start, end) (`bounds`, or any time) with `outcome` (or any)."""
+    q = Q(status=outcome) if outcome else Q(status__in=Assessment.DECIDED)
+    if bounds:
+        q &= Q(decided_at__gte=bounds[0], decided_at__lt=bounds[1])
+    return q
+
+
+def case_decided_q(*, roles: Roles, bounds, outcome: str | None) -> Q:
+    """Cases with an assessment on the user's side decided in `bounds` with `outcome`; the
+    dashboards count the same assessments (their distinct cases)."""
+    decided = Assessment.objects.filter(
+        own_assessments_q(roles=roles), assessment_decided_q(bounds=bounds, outcome=outcome),
+        case=OuterRef("pk"),
+    )
+    return Q(Exists(decided))
 
 
 def case_get_for_user(*, user, pk: int) -> Case:
@@ -189,6 +244,7 @@ def assessment_queue_for_user(
     product: int | str | None = None,
     status: str | None = None,
     connecting_so: int | None = None,
+    due: str | None = None, overdue: bool = False, attention: str | None = None,  # queue_filter_q
 ) -> QuerySet[Assessment]:
     """The SO queue: the user's operators' open assessments, earliest deadline first.
 
@@ -222,6 +278,7 @@ def assessment_queue_for_user(
     )
     if status:
         qs = qs.filter(status=status)
+    qs = qs.filter(queue_filter_q(due=due, overdue=overdue, attention=attention, now=timezone.now()))
     if product:
         qs = (
             qs.filter(case__product__code=product)
@@ -241,3 +298,20 @@ def assessment_queue_for_user(
         )
         qs = qs.filter(case_id__in=case_ids)
     return qs
+
+
+def queue_filter_q(*, due: str | None = None, overdue: bool = False, attention: str | None = None, now) -> Q:
+    """Open assessments due within 7 days, overdue (the sweep has not applied silence yet), or
+    back with the engineer (information supplied, re-assessment). Read by the queue and by the
+    dashboards' figures, so each figure counts the rows its link lists."""
+    pending = Assessment.Status.PENDING
+    q = Q()
+    if due == DUE_WITHIN_7_DAYS:
+        q &= Q(status=pending, deadline__gte=now, deadline__lt=now + DUE_SOON)
+    if overdue:
+        q &= Q(status=pending, deadline__lt=now)
+    if attention == ATTENTION_SUPPLIED:
+        q &= Q(status=pending, incomplete_declared_at__isnull=False)
+    elif attention == ATTENTION_REASSESSMENT:
+        q &= Q(round__gt=1)
+    return q

@@ -66,11 +66,13 @@ def _clock(deadline: datetime | None, now: datetime) -> dict:
 @require_GET
 def case_list(request: HttpRequest) -> HttpResponse:
     products = product_list()
-    form = CaseFilterForm(request.GET or None, products=products)
+    form = CaseFilterForm(request.GET or None, products=products, operators=system_operator_list())
     data = form.cleaned_data if form.is_valid() else {}
-    product = data.get("product")
+    product, operator = data.get("product"), data.get("operator")
     qs = case_selectors.case_list_for_user(
-        user=request.user, status=data.get("status") or None, product=product.pk if product else None
+        user=request.user, status=data.get("status") or None, product=product.pk if product else None,
+        decided=data.get("decided") or None, outcome=data.get("outcome") or None,
+        operator=operator.pk if operator else None, waiting=data.get("waiting") or None,
     ).select_related("spu", "spg").annotate(
         # Shown beside the outcome: approval by silence must be visible everywhere (R4).
         silenced=Count("assessments", filter=Q(
@@ -260,6 +262,9 @@ def queue(request: HttpRequest) -> HttpResponse:
         product=product.pk if product else None,
         status=data.get("status") or None,
         connecting_so=connecting_so.pk if connecting_so else None,
+        due=data.get("due") or None,
+        overdue=bool(data.get("overdue")),
+        attention=data.get("attention") or None,
     )
     listing = listing_apply(request, qs, spec=QUEUE_LIST, form=form)
     if listing.export:

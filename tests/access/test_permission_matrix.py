@@ -587,3 +587,46 @@ def test_each_list_export_holds_what_the_page_shows_to_that_role(role, cast):
         client = client_for(role, cast)
         wrong = [finding for name in LIST_PAGES for finding in _export_findings(client, name, role)]
     assert not wrong, f"{role}:\n" + "\n".join(wrong)
+
+
+# The home page's dashboards (issue 15): each role's figures count only its own operator's or its
+# own FSP's rows, read off the page. The world at SETUP_TIME + 1 hour: FSP A's submitted case (the
+# local DSO connects, the TSO procures: both assess it) and the local DSO's limit on FSP A's SPU,
+# upcoming. (user of the cast, section, figure, count); "rows" is the FSP's matrix.
+DASHBOARD_ROWS = [
+    ("local_viewer", "so", "open", 1),
+    ("local_viewer", "so", "limits_upcoming", 1),
+    ("tso_engineer", "so", "open", 1),
+    ("tso_engineer", "so", "limits_upcoming", 0),
+    ("other_local_engineer", "so", "open", 0),
+    ("other_local_engineer", "so", "limits_upcoming", 0),
+    ("fsp_a_user", "fsp", "limits_upcoming", 1),
+    ("fsp_a_user", "fsp", "rows", 2),
+    ("fsp_b_user", "fsp", "limits_upcoming", 0),
+    ("fsp_b_user", "fsp", "rows", 0),
+    ("nra_analyst", "nra", "decisions", 0),
+]
+
+
+def _dashboard_figure(context, section: str, key: str) -> int:
+    dashboard = context[section]
+    if key == "rows":
+        return len(dashboard.rows)
+    figures = [f for group in vars(dashboard).values() if isinstance(group, list) for f in group]
+    return next(f.count for f in figures if getattr(f, "key", None) == key)
+
+
+@pytest.mark.django_db
+def test_dashboard_figures_are_each_roles_own(cast):
+    make_world(cast)
+    wrong = []
+    with time_machine.travel(SETUP_TIME + timedelta(hours=1), tick=True):
+        for username, section, key, expected in DASHBOARD_ROWS:
+            client = Client()
+            client.force_login(getattr(cast, username))
+            response = client.get(reverse("home"))
+            others = {s for s in ("so", "fsp", "nra") if s != section and response.context[s] is not None}
+            got = _dashboard_figure(response.context, section, key)
+            if got != expected or others:
+                wrong.append(f"{username} {section}.{key}: {got}, expected {expected}; also {others}")
+    assert not wrong, "\n".join(wrong)

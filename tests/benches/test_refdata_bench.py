@@ -178,6 +178,7 @@ def test_queue_bench_runs_end_to_end_on_the_tiny_preset(tmp_path):
     assert data["bench"] == "queue" and "PostgreSQL" in data["machine"]
     keys = [row["key"] for row in data["rows"]]
     assert keys[:2] == ["queue-local", "queue-tso"] and "case" in keys and "spu-list" in keys
+    assert {"dashboard-tso", "dashboard-local", "dashboard-fsp"} <= set(keys)  # issue 15
     for row in data["rows"]:
         assert set(row) >= ROW_KEYS and len(row["runs"]) == 2
         assert row["floor"] > 0 and row["ratio"] > 0 and row["queries"] > 0

@@ -21,7 +21,7 @@ ROOT = BASE_DIR
 SCRIPT = ROOT / "scripts" / "house-report"
 APPS = (
     "common", "accounts", "notices", "observability", "prequal", "forecasts", "register", "attachments",
-    "limits", "reports", "demo", "config",
+    "limits", "reports", "dashboards", "demo", "config",
 )
 
 

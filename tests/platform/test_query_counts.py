@@ -230,6 +230,7 @@ PAGES = [
     ("prequal:case-list", "?product={product}", "fsp_a_user"),
     ("prequal:case-list", "", "local_engineer"),
     ("prequal:case-list", "", "nra_analyst"),
+    ("prequal:case-list", "?operator={local}", "nra_analyst"),  # the NRA dashboard's drill-down
     ("prequal:spu-list", "", "fsp_a_user"),
     ("prequal:spu-list", "?status=all", "fsp_a_user"),
     ("prequal:spu-list", "?q=SPU", "fsp_a_user"),

@@ -10,6 +10,7 @@ from django.core.management.base import BaseCommand, CommandError
 from accounts.models import Membership
 from demo import sweden
 from demo.areas import demo_areas_load
+from demo.dashboards import demo_dashboard_load
 from demo.forecasts import demo_forecasts_load
 from demo.load import demo_data_load
 from demo.market import GROUP_CODE, PLATFORM_USERNAME, demo_market_load
@@ -90,6 +91,11 @@ class Command(BaseCommand):
             f"Activation register: {register['records']} records created on {register['units']} units of "
             f"{LOCAL_DSO}; conflict {'shown' if register['conflict'] else 'none'}; area limit {limit} "
             "(My grid: /register/my-grid/)."
+        )
+        # Issue 15: applications that give the home page's dashboards something to act on.
+        dashboard_cases = demo_dashboard_load()
+        self.stdout.write(
+            f"Dashboards: {len(dashboard_cases)} applications created (due soon, asked, supplied)."
         )
         self.stdout.write(self._logins_table())
 
