@@ -5,8 +5,10 @@ An SPU's record is held where its connection point lies. An SPG's record is held
 members lie (one row per member whose membership covers some of the period): the rule decides
 how much of it counts there. Only current, active records, one statement each.
 
-The period test is `start < end' AND end > start'` plus, for partition pruning, the start at
-most max_period() earlier. On PostgreSQL the area read also asks the GiST index on the
+The period test is `start < end' AND end > start'` plus the start at most max_period() earlier,
+which bounds the months read: on PostgreSQL each read names those months' partitions and the
+default one (register.held_partitions: a prepared statement on the partitioned table would lock
+every partition and index at each run). On PostgreSQL the area read also asks the GiST index on the
 record's period (migration 0006: `register_held_period`), so it reads the records overlapping
 the period, not every record of the months concerned.
 """
