@@ -19,8 +19,8 @@ longer that one: the read learns the set and runs once more on it. A process tha
 yet reads the partitioned table itself (correct, only slower) and learns the set from the same
 statement's marker: no query of its own, so the first answer costs as many statements as any
 other. A new partition is never missed (its rows left the default partition when it was made);
-a partition dropped by retention holds months older than the retention period, which a check
-reads only if asked about them before the process learnt of the drop. On SQLite there are no
+a partition dropped by retention fails the named read, which (outside a transaction) forgets
+the set and runs once more. On SQLite there are no
 partitions: the table itself is read.
 """
 

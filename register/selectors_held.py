@@ -19,11 +19,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from django.db import connection
+from django.db import ProgrammingError, connection
 
 from common.db import fetch_all, model_columns
 from prequal.models import Spu
-from register.held_partitions import UNKNOWN, marker_learn, revisions_from, set_marker
+from register.held_partitions import (
+    PARENT,
+    UNKNOWN,
+    marker_learn,
+    partitions_forget,
+    revisions_from,
+    set_marker,
+)
 from register.models import RecordRevision
 from register.services.holdings import Holding
 from register.services.parsing import max_period
@@ -141,17 +148,25 @@ def _named_read(statement, params: list, *, first: datetime, end: datetime, colu
     (register.held_partitions); once more if a partition was added or dropped since this process
     learnt the set. `marker`: (width, stamp column, names column) of the set's marker row."""
     width, stamp_at, names_at = marker
-    for _attempt in range(3):
+    for _attempt in range(2):
         revisions, stamp = revisions_from(first, end)
         if stamp is None:
             return fetch_all(statement(revisions), params, columns=columns)
         sql = statement(revisions) + set_marker(width=width, stamp_at=stamp_at, names_at=names_at)
-        rows, changed = marker_learn(
-            fetch_all(sql, [*params, stamp], columns=columns), stamp_at=stamp_at, names_at=names_at
-        )
+        try:
+            found = fetch_all(sql, [*params, stamp], columns=columns)
+        except ProgrammingError:  # a partition named was dropped (retention) since the set was learnt
+            if connection.in_atomic_block:
+                raise
+            partitions_forget()
+            continue
+        rows, changed = marker_learn(found, stamp_at=stamp_at, names_at=names_at)
         if not changed or stamp == UNKNOWN:  # the same set, or the whole table read
             return rows
-    return rows
+    # The set changed twice meanwhile: the partitioned table itself (and the set it has now).
+    sql = statement(PARENT) + set_marker(width=width, stamp_at=stamp_at, names_at=names_at)
+    return marker_learn(fetch_all(sql, [*params, UNKNOWN], columns=columns), stamp_at=stamp_at,
+                        names_at=names_at)[0]
 
 
 # What one resource holds, for the double-activation rule in the activation check: only the

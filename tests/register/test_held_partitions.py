@@ -96,3 +96,29 @@ def test_on_sqlite_the_table_is_read(world):
     assert [h.external_id for h in found] == ["r1"]
     assert len(sql) == 1 and "FROM register_recordrevision r " in sql[0]
     assert held_partitions._known is None
+
+
+@pytest.fixture
+def months_dropped_after():
+    """The partitions a transactional test made stay after it: dropped at its end."""
+    yield
+    with connection.cursor() as cursor:
+        for name in ("register_recordrevision_202912", "register_recordrevision_203001"):
+            cursor.execute(f"DROP TABLE IF EXISTS {name}")
+    held_partitions.partitions_forget()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_month_dropped_by_another_process_is_read_around(world, months_dropped_after):
+    partitions_add(first=date(2029, 12, 1), count=2)
+    records_ingest(caller=world.nordic, system_operator=world.cast.tso, records=[rec(world)])  # January
+    _held(world)
+    assert "register_recordrevision_202912" in held_partitions._known[1]
+
+    with connection.cursor() as cursor:  # retention, in another process: December goes
+        cursor.execute("DROP TABLE register_recordrevision_202912")
+    found = _held(world)
+
+    assert [h.external_id for h in found] == ["r1"]
+    assert "register_recordrevision_202912" not in held_partitions._known[1]
