@@ -22,6 +22,7 @@ the smoke test in tests/benches/test_activation_bench.py uses it.
 from __future__ import annotations
 
 import json
+import pickle
 import random
 import shutil
 import statistics
@@ -122,7 +123,16 @@ def capture_statements(body: dict) -> list[tuple[str, list]]:
 
 def prepare(args, tmp: str, variant=None) -> tuple[str, dict]:
     """A fresh database with the preset's data set; (its URL, what was generated). A `variant`
-    (bench/activation_headroom_bench.py) adds to it."""
+    (bench/activation_headroom_bench.py) adds to it. With `--keep PATH` (PostgreSQL) what was
+    generated is pickled to PATH and the database left in place; a later run with the same PATH
+    migrates that database and measures it again instead of generating (a 10,000,000-record
+    register takes minutes to build)."""
+    keep = getattr(args, "keep", None)
+    if keep is not None and keep.exists():
+        url = benchkit.database_url(BENCH_DB)
+        benchkit.django_setup(url=url, settings="config.settings", migrate=True)
+        print(f"reusing {url} and {keep}", flush=True)
+        return url, pickle.loads(keep.read_bytes())
     url = benchkit.database_recreate(BENCH_DB, sqlite_dir=Path(tmp))
     benchkit.django_setup(url=url, settings="config.settings", migrate=True)
     sizes = refdata.preset_sizes(args.preset, shape="activation")
@@ -130,6 +140,8 @@ def prepare(args, tmp: str, variant=None) -> tuple[str, dict]:
     data = refdata.make("activation", **sizes)
     if variant is not None:
         variant.prepare(args, data)
+    if keep is not None:
+        keep.write_bytes(pickle.dumps(data))
     return url, data
 
 
@@ -230,6 +242,7 @@ def main(argv: list[str] | None = None, *, variant=None) -> int:
     )
     parser.add_argument("--requests", type=int, default=20_000, help="distinct request bodies")
     parser.add_argument("--in-process", action="store_true", help="no gunicorn/wrk: Django's test client")
+    parser.add_argument("--keep", type=Path, help="keep the database; reuse it when this pickle exists")
     args = parser.parse_args(argv)
     if not args.in_process and not benchkit.is_postgres():
         print(

@@ -5,8 +5,10 @@ An SPU's record is held where its connection point lies. An SPG's record is held
 members lie (one row per member whose membership covers some of the period): the rule decides
 how much of it counts there. Only current, active records, one statement each.
 
-The period test is `start < end' AND end > start'` plus, for partition pruning, the start at
-most max_period() earlier. On PostgreSQL the area read also asks the GiST index on the
+The period test is `start < end' AND end > start'` plus the start at most max_period() earlier,
+which bounds the months read: on PostgreSQL each read names those months' partitions and the
+default one (register.held_partitions: a prepared statement on the partitioned table would lock
+every partition and index at each run). On PostgreSQL the area read also asks the GiST index on the
 record's period (migration 0006: `register_held_period`), so it reads the records overlapping
 the period, not every record of the months concerned.
 """
@@ -17,10 +19,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from django.db import connection
+from django.db import ProgrammingError, connection
 
 from common.db import fetch_all, model_columns
 from prequal.models import Spu
+from register.held_partitions import (
+    PARENT,
+    UNKNOWN,
+    marker_learn,
+    partitions_forget,
+    revisions_from,
+    set_marker,
+)
 from register.models import RecordRevision
 from register.services.holdings import Holding
 from register.services.parsing import max_period
@@ -31,7 +41,7 @@ _SELECT = (
     "SELECT r.record_id, {kind} AS resource_kind, {resource_id}, rr.sender_id, rr.system_operator_id, "
     "r.kind, r.direction, r.quantity_mw, r.period_start, r.period_end, rr.external_id, r.product_id, "
     "cp.longitude, cp.latitude, s.max_up_kw, s.max_down_kw "
-    "FROM register_recordrevision r "
+    "FROM {revisions} r "
     "JOIN register_registerrecord rr ON rr.id = r.record_id "
 )
 _SPU_JOIN = "JOIN prequal_spu s ON s.id = r.spu_id "
@@ -118,24 +128,55 @@ def _held(scope: str, params: list, *, start: datetime, end: datetime, gist: boo
         scope += " AND tstzrange(r.period_start, r.period_end) && tstzrange(%s, %s)"
         params = [*params, start, end]
     tail = _TAIL.format(scope=scope)
-    sql = (
-        _SELECT.format(kind="'spu'", resource_id="r.spu_id") + _SPU_JOIN + tail
-        + " UNION ALL "
-        + _SELECT.format(kind="'spg'", resource_id="r.spg_id") + _SPG_JOIN + tail
-    )
     window = [end, start, start - max_period(), *params]
-    return [Held(*row) for row in fetch_all(sql, [*window, *window], columns=_COLUMNS)]
+
+    def statement(revisions: str) -> str:
+        return (
+            _SELECT.format(kind="'spu'", resource_id="r.spu_id", revisions=revisions) + _SPU_JOIN + tail
+            + " UNION ALL "
+            + _SELECT.format(kind="'spg'", resource_id="r.spg_id", revisions=revisions) + _SPG_JOIN + tail
+        )
+
+    rows = _named_read(
+        statement, [*window, *window], first=window[2], end=end, columns=_COLUMNS, marker=(16, 3, 1)
+    )
+    return [Held(*row) for row in rows]
+
+
+def _named_read(statement, params: list, *, first: datetime, end: datetime, columns, marker: tuple) -> list:
+    """Run `statement(revisions)` on the partitions revisions starting in [first, end) lie in
+    (register.held_partitions); once more if a partition was added or dropped since this process
+    learnt the set. `marker`: (width, stamp column, names column) of the set's marker row."""
+    width, stamp_at, names_at = marker
+    for _attempt in range(2):
+        revisions, stamp = revisions_from(first, end)
+        if stamp is None:
+            return fetch_all(statement(revisions), params, columns=columns)
+        sql = statement(revisions) + set_marker(width=width, stamp_at=stamp_at, names_at=names_at)
+        try:
+            found = fetch_all(sql, [*params, stamp], columns=columns)
+        except ProgrammingError:  # a partition named was dropped (retention) since the set was learnt
+            if connection.in_atomic_block:
+                raise
+            partitions_forget()
+            continue
+        rows, changed = marker_learn(found, stamp_at=stamp_at, names_at=names_at)
+        if not changed or stamp == UNKNOWN:  # the same set, or the whole table read
+            return rows
+    # The set changed twice meanwhile: the partitioned table itself (and the set it has now).
+    sql = statement(PARENT) + set_marker(width=width, stamp_at=stamp_at, names_at=names_at)
+    return marker_learn(fetch_all(sql, [*params, UNKNOWN], columns=columns), stamp_at=stamp_at,
+                        names_at=names_at)[0]
 
 
 # What one resource holds, for the double-activation rule in the activation check: only the
 # columns the rule needs (the names of the first holder are read when a refusal names it).
 _HOLDINGS = (
     "SELECT r.record_id, rr.sender_id, rr.system_operator_id, r.kind, r.direction, r.quantity_mw, "
-    "r.period_start, r.period_end, rr.external_id, r.product_id FROM register_recordrevision r "
+    "r.period_start, r.period_end, rr.external_id, r.product_id FROM {revisions} r "
     "JOIN register_registerrecord rr ON rr.id = r.record_id WHERE r.{kind}_id = %s AND r.is_current "
     "AND r.status = 'active' AND r.period_start < %s AND r.period_end > %s AND r.period_start >= %s"
 )
-_HOLDINGS_SQL = {kind: _HOLDINGS.format(kind=kind) for kind in ("spu", "spg")}
 _HOLDING_COLUMNS = (
     *[None] * 5, *model_columns(RecordRevision, ("quantity_mw", "period_start", "period_end")),
 )
@@ -146,8 +187,10 @@ def holdings_of(*, resource: tuple[str, int], start: datetime, end: datetime) ->
     [start, end), as the holdings rule takes them, without names (holding_names_add). One
     prepared statement on the resource's index (register_held_spu / _spg)."""
     kind, resource_id = resource
-    rows = fetch_all(
-        _HOLDINGS_SQL[kind], [resource_id, end, start, start - max_period()], columns=_HOLDING_COLUMNS
+    first = start - max_period()
+    rows = _named_read(
+        lambda revisions: _HOLDINGS.format(kind=kind, revisions=revisions), [resource_id, end, start, first],
+        first=first, end=end, columns=_HOLDING_COLUMNS, marker=(10, 1, 3),
     )
     return [
         Holding((0, record_id), resource, (sender_id, so_id), *held, "", "", external_id, product_id)

@@ -87,6 +87,18 @@ def _fresh_zone_index(monkeypatch):
     zone_index.zone_index_forget()
 
 
+@pytest.fixture(autouse=True)
+def _fresh_register_partitions():
+    """Each test starts without the process's set of register partitions (register.held_partitions):
+    a test's partitions are rolled back with it. Forgetting costs no query: the first read learns
+    the set from its own statement."""
+    from register import held_partitions
+
+    held_partitions.partitions_forget()
+    yield
+    held_partitions.partitions_forget()
+
+
 # --- Real services (tests/services.py): PostgreSQL-only tests, Redis, Celery workers. ---
 
 
