@@ -121,6 +121,14 @@ class Assessment(ConcurrentTransitionMixin, TimeStampedModel):
                     status__in=["approved", "conditionally_approved", "not_approved", "approved_by_silence"]
                 ),
             ),
+            # The FSP's dashboard (dashboards.selectors_fsp): the decisions of a month across all
+            # operators, then kept for the FSP's cases; without it the read scans every assessment.
+            models.Index(
+                fields=["decided_at"], name="assessment_decided_at",
+                condition=models.Q(
+                    status__in=["approved", "conditionally_approved", "not_approved", "approved_by_silence"]
+                ),
+            ),
         ]
 
     def __str__(self) -> str:
