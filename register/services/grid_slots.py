@@ -12,7 +12,9 @@ One rule, `slots_spread`, turns what records hold into slot deltas, whatever the
   rewrites the resource's reader rows and `readers_changed` after) subtracts what the resource's
   records hold under its former readers and adds it under the new ones;
 - `grid_slots_rebuild` (data migration register 0010, `manage.py register_grid_slots_rebuild`)
-  makes the summary again from the records.
+  makes the summary again from the records, a week of starts at a time (retention removes
+  records, not slots: a rebuild after it no longer counts what it removed, which My grid's
+  30 days never show).
 
 All of them add deltas with INSERT … ON CONFLICT DO UPDATE in key order, in the caller's
 transaction: two writers adding to one slot both count, whatever their order, and take the rows'

@@ -8,9 +8,11 @@ from __future__ import annotations
 import random
 import threading
 from datetime import datetime, timedelta
+from io import StringIO
 
 import pytest
 import time_machine
+from django.core.management import call_command
 from django.db import close_old_connections, transaction
 
 from prequal.models import Spu
@@ -145,3 +147,15 @@ def test_two_writers_adding_to_one_slot_both_count(cast):
     assert errors == []
     added = GridSlot.objects.filter(system_operator=so).values_list("kw_minutes", flat=True)
     assert sorted(added) == [123, 123]
+
+
+def test_the_rebuild_command_makes_the_rows_again(world):
+    _ingest(world, _records(world, 2, 12))
+    kept = _rows()
+    GridSlot.objects.all().delete()
+    out = StringIO()
+    call_command("register_grid_slots_rebuild", "--dry-run", stdout=out)
+    assert "Would read 12 current revision(s); 0 slot row(s) now." in out.getvalue()
+    assert _rows() == set()
+    call_command("register_grid_slots_rebuild", stdout=out)
+    assert _rows() == kept and kept
