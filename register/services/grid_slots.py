@@ -32,7 +32,7 @@ from decimal import Decimal
 from django.db import connection, transaction
 from django.db.models import Max, Min, QuerySet
 
-from common.db import fetch_all, model_columns
+from common.db import fetch_all, model_columns, values_in
 from prequal.models import Direction, Spg, Spu
 from prequal.models.readers import SpgReader, SpuReader
 from register.models import GridSlot, RecordRevision, RecordStatus
@@ -99,7 +99,7 @@ def grid_slots_change(*, added: Iterable[ResourceHeld], removed: Iterable[Resour
         ids = sorted(pk for k, pk in resources if k == kind)
         if ids:
             field = f"{kind}_id"
-            for resource_id, so_id in model.objects.filter(**{f"{field}__in": ids}).values_list(
+            for resource_id, so_id in model.objects.filter(values_in(field, ids)).values_list(
                 field, "system_operator_id"
             ):
                 readers[(kind, resource_id)].append(so_id)
