@@ -3,7 +3,8 @@
 - database: `database_recreate` (a fresh PostgreSQL database on the server DATABASE_URL names, or
   a fresh SQLite file), `database_url`, `database_drop`, `django_setup`;
 - the machine the figures were measured on: `machine_line`, `load_average`;
-- timing: `timed`, `median_of` (runs → the median run with every run's figures);
+- timing: `timed`, `median_of` (runs → the median run with every run's figures); a page's
+  server time and its SQL run bare (`page_measure`, `sql_floor_ms`, `explain`);
 - the result contract the summary reads (`bench/run_all.py`): `budget_row`, `results_write`,
   `results_read`;
 - docs/PERFORMANCE.md: each benchmark owns one section between its markers, `section_write`;
@@ -17,6 +18,7 @@ import argparse
 import json
 import os
 import platform
+import re
 import shlex
 import statistics
 import sys
@@ -212,6 +214,78 @@ def median_of(results: list[dict], key: str, *, also: tuple[str, ...] = ()) -> d
     return median
 
 
+# --- pages: in-process requests and their bare SQL ----------------------------------------------
+
+PAGE_WARMUP = 3
+
+
+def _bare(sql: str) -> str:
+    """The query a captured statement runs: a server-side cursor's DECLARE ... FOR <query> gives the
+    query; savepoints and cursor housekeeping give nothing."""
+    if match := re.match(r"DECLARE .*? CURSOR .*?FOR (.*)$", sql, re.S):
+        return match.group(1)
+    return "" if re.match(r"(SAVEPOINT|RELEASE|ROLLBACK|CLOSE|FETCH|BEGIN|COMMIT)\b", sql, re.I) else sql
+
+
+def sql_floor_ms(statements: list[str], *, repeat: int) -> float:
+    """Median wall time of the page's SQL statements run bare, one after the other."""
+    from django.db import connection
+
+    connection.ensure_connection()
+    statements = [bare for sql in statements if (bare := _bare(sql))]
+    times = []
+    with connection.connection.cursor() as cursor:  # the driver's own cursor: no Django wrapper
+        for _ in range(repeat):
+            t = time.perf_counter()
+            for sql in statements:
+                cursor.execute(sql)
+                if cursor.description is not None:
+                    cursor.fetchall()
+            times.append((time.perf_counter() - t) * 1000)
+    return statistics.median(times)
+
+
+def explain(statement: str) -> str:
+    """The statement's EXPLAIN (ANALYZE, BUFFERS) on PostgreSQL, else nothing."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql" or not statement:
+        return ""
+    with connection.connection.cursor() as cursor:
+        cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + statement)
+        return "\n".join(r[0] for r in cursor.fetchall())
+
+
+def page_measure(page: dict, *, runs: int, requests: int) -> dict:
+    """One page through Django's test Client (force_login) after PAGE_WARMUP requests: its SQL
+    (captured once), `runs` × `requests` timed requests, its floor and slowest plan."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client()
+    client.force_login(page["user"])
+    for _ in range(PAGE_WARMUP):
+        response = client.get(page["url"])
+        if response.status_code != 200:
+            raise SystemExit(f"{page['url']} as {page['user']}: HTTP {response.status_code}")
+    with CaptureQueriesContext(connection) as captured:
+        client.get(page["url"])
+    statements = [q["sql"] for q in captured.captured_queries]
+    if os.environ.get("QUEUE_BENCH_SHOW_SQL"):
+        print(page["key"], *statements, sep="\n  ", file=sys.stderr)
+    url = page["url"]
+    runs_ms = [[timed(lambda: client.get(url))[1] * 1000 for _ in range(requests)] for _ in range(runs)]
+    slowest = max(statements, key=lambda s: sql_floor_ms([s], repeat=1)) if statements else ""
+    return {
+        **{k: page[k] for k in ("key", "label", "url", "queue")},
+        "runs": [statistics.median(times) for times in runs_ms], "all_ms": [ms for t in runs_ms for ms in t],
+        "queries": len(statements),
+        "floor_ms": sql_floor_ms(statements, repeat=max(5, requests // 2)),
+        "slowest_sql": slowest, "explain": explain(slowest),
+    }
+
+
 # --- the result contract ------------------------------------------------------------------------
 
 
@@ -235,16 +309,9 @@ def budget_row(
     if ratio is None and floor:
         ratio = median / floor
     return {
-        "what": what,
-        "budget": budget,
-        "unit": unit,
-        "runs": values,
-        "median": median,
-        "min": min(values),
-        "max": max(values),
-        "within": bool(within),
-        "floor": None if floor is None else float(floor),
-        "floor_label": floor_label,
+        "what": what, "budget": budget, "unit": unit, "runs": values,
+        "median": median, "min": min(values), "max": max(values), "within": bool(within),
+        "floor": None if floor is None else float(floor), "floor_label": floor_label,
         "ratio": None if ratio is None else float(ratio),
     }
 
@@ -311,27 +378,15 @@ def shown_command(script: str, argv: list[str] | None, *, postgres: bool | None 
 
 
 def finish(
-    args,
-    *,
-    bench: str,
-    command: str,
-    section: str,
-    key: str,
-    rows,
-    machine: str | None = None,
+    args, *, bench: str, command: str, section: str, key: str, rows, machine: str | None = None,
     echo: bool = True,
 ) -> None:
     """Print the section; write the rows (--json) and the section (--write) if asked."""
     if echo:
         print(section)
     if args.json:
-        results_write(
-            args.json,
-            bench=bench,
-            command=command,
-            machine=machine or machine_line(),
-            rows=rows() if callable(rows) else rows,
-        )
+        results_write(args.json, bench=bench, command=command, machine=machine or machine_line(),
+                      rows=rows() if callable(rows) else rows)
     if args.write:
         start, end = markers(key)
         section_write(args.write, section, start=start, end=end)

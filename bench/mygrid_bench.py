@@ -4,7 +4,7 @@ unit of the cases it assesses) within 300 ms of server time, on the SPEC §7 ref
 on PostgreSQL.
 
 Each page is requested in-process through Django's test Client as the user shown, after a
-warm-up, `--requests` times per run, `--runs` runs (queue_bench.measure_page: median of the
+warm-up, `--requests` times per run, `--runs` runs (benchkit.page_measure: median of the
 runs' medians, min–max); the floor is the page's own SQL statements re-run bare through a
 psycopg cursor.
 
@@ -26,7 +26,6 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import benchkit  # noqa: E402
-import queue_bench  # noqa: E402
 import refdata  # noqa: E402
 
 BUDGET_MS = 300.0
@@ -89,7 +88,7 @@ def section(*, results: list[dict], command: str, machine: str, counts: dict, re
         "Data: the reference data set (`bench/refdata.py`) and the register filled by "
         "`bench/register_data.py`: " + ", ".join(f"{v:,} {k}" for k, v in counts.items()) + ".", "",
         f"Each page requested in-process through Django's test Client, {requests} times per run after "
-        f"{queue_bench.WARMUP} warm-up requests; median of the runs' medians (min–max of runs). Floor: the "
+        f"{benchkit.PAGE_WARMUP} warm-up requests; median of the runs' medians (min–max of runs). Floor: the "
         "page's own SQL statements re-run bare through a psycopg cursor.", "",
         "| page | server time median (min–max of runs) | SQL statements | floor (bare SQL) | ratio "
         "| budget |",
@@ -132,7 +131,7 @@ def main(argv: list[str] | None = None) -> int:
 
     counts = {"connection points": ConnectionPoint.objects.count(), "SPUs": Spu.objects.count(),
               "register records": RecordRevision.objects.count()}
-    results = [queue_bench.measure_page(page, runs=args.runs, requests=args.requests) for page in pages()]
+    results = [benchkit.page_measure(page, runs=args.runs, requests=args.requests) for page in pages()]
     machine = benchkit.machine_line()
     for row in rows(results):
         print(f"{row['what']}: {row['median']:.1f} ms ({row['min']:.1f}–{row['max']:.1f}), "

@@ -17,12 +17,9 @@ the data size (tests/platform/test_query_counts.py proves that part).
 
 from __future__ import annotations
 
-import os
-import re
 import shlex
 import statistics
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -33,7 +30,7 @@ import refdata  # noqa: E402
 BUDGET_MS = 150.0
 KEY = "queue-bench"
 MARK_START, MARK_END = benchkit.markers(KEY)
-WARMUP = 3
+WARMUP = benchkit.PAGE_WARMUP
 
 
 def _personas() -> dict:
@@ -123,86 +120,9 @@ def pages(p: dict) -> list[dict]:
     return out
 
 
-def _bare(sql: str) -> str:
-    """The query a captured statement runs: a server-side cursor's DECLARE ... FOR <query> gives the
-    query; savepoints and cursor housekeeping give nothing."""
-    match = re.match(r"DECLARE .*? CURSOR .*?FOR (.*)$", sql, re.S)
-    if match:
-        return match.group(1)
-    if re.match(r"(SAVEPOINT|RELEASE|ROLLBACK|CLOSE|FETCH|BEGIN|COMMIT)\b", sql, re.I):
-        return ""
-    return sql
-
-
-def _floor_ms(statements: list[str], *, repeat: int) -> float:
-    """Median wall time of the page's SQL statements run bare, one after the other."""
-    from django.db import connection
-
-    connection.ensure_connection()
-    statements = [bare for sql in statements if (bare := _bare(sql))]
-    times = []
-    cursor = connection.connection.cursor()  # the driver's own cursor: no Django wrapper
-    try:
-        for _ in range(repeat):
-            t = time.perf_counter()
-            for sql in statements:
-                cursor.execute(sql)
-                if cursor.description is not None:
-                    cursor.fetchall()
-            times.append((time.perf_counter() - t) * 1000)
-    finally:
-        cursor.close()
-    return statistics.median(times)
-
-
-def explain(statement: str) -> str:
-    from django.db import connection
-
-    if connection.vendor != "postgresql":
-        return ""
-    with connection.connection.cursor() as cursor:
-        cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + statement)
-        return "\n".join(r[0] for r in cursor.fetchall())
-
-
-def measure_page(page: dict, *, runs: int, requests: int) -> dict:
-    """One page: its SQL (captured once), `runs` × `requests` timed requests, its floor and slowest plan."""
-    from django.db import connection
-    from django.test import Client
-    from django.test.utils import CaptureQueriesContext
-
-    client = Client()
-    client.force_login(page["user"])
-    for _ in range(WARMUP):
-        response = client.get(page["url"])
-        if response.status_code != 200:
-            raise SystemExit(f"{page['url']} as {page['user']}: HTTP {response.status_code}")
-    with CaptureQueriesContext(connection) as captured:
-        client.get(page["url"])
-    statements = [q["sql"] for q in captured.captured_queries]
-    if os.environ.get("QUEUE_BENCH_SHOW_SQL"):
-        print(page["key"], *statements, sep="\n  ", file=sys.stderr)
-    run_medians, all_ms = [], []
-    for _ in range(runs):
-        times = []
-        for _ in range(requests):
-            t = time.perf_counter()
-            client.get(page["url"])
-            times.append((time.perf_counter() - t) * 1000)
-        run_medians.append(statistics.median(times))
-        all_ms += times
-    slowest = max(statements, key=lambda s: _floor_ms([s], repeat=1)) if statements else ""
-    return {
-        **{k: page[k] for k in ("key", "label", "url", "queue")},
-        "runs": run_medians, "all_ms": all_ms, "queries": len(statements),
-        "floor_ms": _floor_ms(statements, repeat=max(5, requests // 2)),
-        "slowest_sql": slowest, "explain": explain(slowest),
-    }
-
-
 def measure(*, runs: int, requests: int) -> dict:
     p = _personas()
-    results = [measure_page(page, runs=runs, requests=requests) for page in pages(p)]
+    results = [benchkit.page_measure(page, runs=runs, requests=requests) for page in pages(p)]
     return {"pages": results, "personas": {k: str(v) for k, v in p.items()}}
 
 

@@ -15,7 +15,8 @@ What other benches may rely on (kept stable):
   in any market time unit, so any further record of at most half its capacity passes the
   double-activation check;
 - external ids are `fill-<n>` (zero-padded), for the products' procuring operators;
-- the register's rollup (RegisterSummary, read by the annual report) counts them.
+- the register's rollup (RegisterSummary, read by the annual report) counts them, and so does My
+  grid's summary (GridSlot, made again from the whole register after the fill).
 
 On PostgreSQL the records are written by INSERT … SELECT generate_series, then each month's
 revisions into its new partition before it is attached (indexes built once, foreign keys checked
@@ -112,6 +113,7 @@ def register_fill(
             _fill_sqlite(plan, products=products, resources=resources, batches=batches)
             partitions = []
         _rollup(batches)
+        _grid_slots(progress=progress)
     benchkit.analyze()
     return Fill(n_records, len(resources), start, end, slot, time.perf_counter() - started, partitions)
 
@@ -245,6 +247,17 @@ def _rollup(batches: dict[int, int]) -> None:
     from register.services.rollup import rollup_add
 
     rollup_add(revisions_monthly_figures(RecordRevision.objects.filter(batch_id__in=sorted(batches.values()))))
+
+
+def _grid_slots(*, progress: bool) -> None:
+    """My grid's summary (GridSlot) made again from the register, the fill included."""
+    from register.services.grid_slots import grid_slots_rebuild
+
+    started = time.perf_counter()
+    rows = grid_slots_rebuild()
+    if progress:
+        print(f"register_fill: My grid's summary, {rows:,} rows in {time.perf_counter() - started:.0f} s",
+              file=sys.stderr)
 
 
 def _ids_reserve(cursor, table: str, count: int) -> int:

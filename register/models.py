@@ -276,3 +276,31 @@ class RegisterSummary(models.Model):
 
     def __str__(self) -> str:
         return f"{self.month:%Y-%m} {self.kind} {self.direction} ({self.records})"
+
+
+class GridSlot(models.Model):
+    """My grid's summary (register.services.grid_slots): per system operator, 15-minute slot
+    (UTC start), kind and direction (up or down; a record both ways counts in each), the kW ×
+    minutes that the current, active records on the SPUs and SPGs the operator reads hold in the
+    slot (exact integers: MW have three decimals and periods are whole minutes). Kept at every
+    register write and every change of who reads a resource, in the same transaction; the page's
+    chart reads a few hundred rows of it whatever the register's size."""
+
+    system_operator = models.ForeignKey(SystemOperator, models.CASCADE, related_name="+", db_index=False)
+    slot = models.DateTimeField(_("slot"))
+    kind = models.CharField(_("kind"), max_length=10, choices=RecordKind.choices)
+    direction = models.CharField(_("direction"), max_length=4, choices=Direction.choices)
+    # Signed while a write adds and subtracts in one statement (INSERT … ON CONFLICT DO UPDATE).
+    kw_minutes = models.BigIntegerField(_("kW × minutes"), default=0)
+
+    class Meta:
+        ordering = ["system_operator", "slot", "kind", "direction"]
+        constraints = [
+            # Also the read's index: one operator's slots of a window are one range of it.
+            models.UniqueConstraint(
+                fields=["system_operator", "slot", "kind", "direction"], name="register_grid_slot_key"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.slot:%Y-%m-%d %H:%M} {self.kind} {self.direction} ({self.kw_minutes})"

@@ -11,7 +11,9 @@ whenever what decides them changes (prequal.services.cases._common._open_round,
 prequal.services.resources, the CSV import). `so_readers_rebuild` writes every row again, for
 the bulk loaders (demo data, the benchmarks' generator) and `manage.py so_readers_rebuild`.
 A refresh deletes and re-inserts inside the caller's transaction; the insert skips rows another
-transaction has just written (ON CONFLICT DO NOTHING / INSERT OR IGNORE).
+transaction has just written (ON CONFLICT DO NOTHING / INSERT OR IGNORE). Around each rewrite it
+sends prequal.signals.readers_changing and readers_changed (figures kept per reading operator
+follow: register.services.grid_slots).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from common.db import rows_insert_select
 from observability.models import ConnectionPoint, ConnectionPointReader
 from observability.readers import connection_point_readers_refresh
 from prequal.models import Assessment, Spg, SpgMembership, SpgReader, Spu, SpuReader
+from prequal.signals import readers_changed, readers_changing
 
 
 def _spu_pairs(spus: QuerySet[Spu]) -> QuerySet:
@@ -51,10 +54,12 @@ def _spg_pairs(spgs: QuerySet[Spg]) -> QuerySet:
 
 
 def _spu_rows_write(spus: QuerySet[Spu]) -> None:
+    readers_changing.send(sender=SpuReader, resources=spus)
     SpuReader.objects.filter(spu__in=spus).delete()
     rows_insert_select(
         SpuReader, ("system_operator", "spu", "spu_code", "is_active", "connection_point"), _spu_pairs(spus)
     )
+    readers_changed.send(sender=SpuReader, resources=spus)
 
 
 def spu_readers_refresh(*, spus: QuerySet[Spu], also_points=()) -> None:
@@ -68,8 +73,10 @@ def spu_readers_refresh(*, spus: QuerySet[Spu], also_points=()) -> None:
 
 def spg_readers_refresh(*, spgs: QuerySet[Spg]) -> None:
     """Write the reader rows of `spgs` again from the rule."""
+    readers_changing.send(sender=SpgReader, resources=spgs)
     SpgReader.objects.filter(spg__in=spgs).delete()
     rows_insert_select(SpgReader, ("system_operator", "spg"), _spg_pairs(spgs))
+    readers_changed.send(sender=SpgReader, resources=spgs)
 
 
 def resource_readers_refresh(*, spu_ids=(), spg_ids=(), former_point_ids=()) -> None:

@@ -15,6 +15,7 @@ from common.db import fetch_all, model_columns
 from common.exceptions import ApplicationError
 from prequal.imports.sql import rows_where_in, table_insert
 from register.models import RecordRevision, RecordStatus, RegisterBatch, RegisterConflict, RegisterRecord
+from register.services.grid_slots import grid_slots_change
 from register.services.rollup import rollup_change
 
 RECORD_COLUMNS = ["sender_id", "system_operator_id", "external_id", "created_at"]
@@ -65,14 +66,17 @@ def revisions_write(*, batch: RegisterBatch, revisions: list[Revision]) -> None:
     table_insert(RecordRevision._meta.db_table, REVISION_COLUMNS, [
         _revision_row(revision, batch_id=batch.pk, now=now, ops=ops) for revision in revisions
     ])
-    rollup_change(
-        system_operator_id=so_id,
-        added=[_held(r.content) for r in revisions if r.status == RecordStatus.ACTIVE],
-        removed=[held for status, *held in replaced if status == RecordStatus.ACTIVE],
+    active = [r.content for r in revisions if r.status == RecordStatus.ACTIVE]
+    gone = [held for status, *held in replaced if status == RecordStatus.ACTIVE]
+    rollup_change(system_operator_id=so_id, added=[_held(c) for c in active], removed=[g[:6] for g in gone])
+    grid_slots_change(
+        added=[_grid_held(c) for c in active],
+        removed=[(("spu", g[6]) if g[6] is not None else ("spg", g[7]), *g[1:6]) for g in gone],
     )
 
 
-_HELD = ("status", "product_id", "kind", "direction", "quantity_mw", "period_start", "period_end")
+_HELD = ("status", "product_id", "kind", "direction", "quantity_mw", "period_start", "period_end", "spu_id",
+         "spg_id")
 
 
 def _currents_replace(record_ids: list[int]) -> list[tuple]:
@@ -92,6 +96,12 @@ def _held(content: tuple) -> tuple:
     """What a revision's content (RecordInput.content) holds, as the rollup counts it."""
     kind, _resource_kind, _resource_id, product_id, direction, mw, start, end = content
     return product_id, kind, direction, mw, start, end
+
+
+def _grid_held(content: tuple) -> tuple:
+    """What a revision's content holds, as My grid's summary counts it (grid_slots.ResourceHeld)."""
+    kind, resource_kind, resource_id, _product_id, direction, mw, start, end = content
+    return (resource_kind, resource_id), kind, direction, mw, start, end
 
 
 def _revision_row(revision: Revision, *, batch_id: int, now, ops) -> tuple:

@@ -13,6 +13,7 @@ import pytest
 from django.db import connection
 
 from register.models import RecordRevision, RegisterBatch, RegisterRecord
+from register.selectors_grid import LAST_30, grid_chart, grid_chart_from_records, grid_window
 from register.services import records_ingest
 from tests.register.helpers import iso, rec
 from tests.services import BASE_DIR
@@ -98,3 +99,13 @@ def test_on_postgresql_every_month_has_its_partition_first(world):
         cursor.execute("SELECT DISTINCT tableoid::regclass::text FROM register_recordrevision")
         tables = {name for (name,) in cursor.fetchall()}
     assert tables == {f"register_recordrevision_2030{m:02d}" for m in range(1, 13)}
+
+
+def test_my_grids_summary_counts_the_fill(world):
+    _fill()
+    window = grid_window(period=LAST_30, now=START + timedelta(days=20))
+    for so in (world.cast.local, world.cast.other_local):
+        summary = grid_chart(system_operator=so, window=window)
+        assert any(any(values) for values in summary.values())  # A-1, GA (local) and B-1 (other)
+        records = grid_chart_from_records(system_operator=so, window=window)
+        assert {k: pytest.approx(v) for k, v in summary.items()} == records

@@ -1,0 +1,15 @@
+"""Signals of prequal for the apps above it (which prequal may not import).
+
+`readers_changing` and `readers_changed` are sent by prequal.services.readers just before and
+just after the reader rows of some SPUs (sender SpuReader, `resources` a queryset of Spu) or
+SPGs (sender SpgReader, a queryset of Spg) are written again, in the same transaction: an app
+keeping figures per reading operator takes what they counted for the former readers off, then
+adds them for the new ones (register.services.grid_slots).
+"""
+
+from __future__ import annotations
+
+from django.dispatch import Signal
+
+readers_changing = Signal()
+readers_changed = Signal()
