@@ -277,6 +277,7 @@ ROWS = [
     ("limits:limit-detail", "get", "limit", None, (REDIRECT, HIDDEN, OK, HIDDEN, OK)),
     ("limits:limit-edit", "get", "limit", None, (REDIRECT, HIDDEN, DENIED, HIDDEN, DENIED)),
     ("limits:limit-edit", "post", "limit", None, (REDIRECT, HIDDEN, DENIED, HIDDEN, DENIED)),
+    ("limits:limit-lift", "get", "limit", None, (REDIRECT, HIDDEN, DENIED, HIDDEN, DENIED)),
     ("limits:limit-lift", "post", "limit", None, (REDIRECT, HIDDEN, DENIED, HIDDEN, DENIED)),
     ("limits:activation-check", "get", None, None, (REDIRECT, OK, OK, OK, OK)),
     # In-app notifications (issue 15): each user reads and marks only their own; the world's
