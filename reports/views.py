@@ -12,15 +12,12 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from common.pagination import paginate
-from reports.annual import cell_text, report_for_user
+from reports.annual import report_for_user
 from reports.chart_cache import report_charts_svg_cached
 from reports.decisions import conditional_and_refused, decision_rows
 from reports.downloads import CONTENT_TYPES, report_file_response
+from reports.html import decision_rows_html, table_body_html
 from reports.params import report_params_from_query
-
-
-def _cells(row) -> list[tuple[str, bool]]:
-    return [(cell_text(v), isinstance(v, int | float)) for v in row]
 
 
 @login_required
@@ -34,10 +31,12 @@ def report(request: HttpRequest) -> HttpResponse:
         tables = [t for t in built.tables if t.key != "conditional_and_refused"]
         context.update({
             "report": built,
-            "tables": [(t, [_cells(row) for row in t.rows()]) for t in tables],
+            "tables": [(t, table_body_html(t)) for t in tables],
             "decision_table": built.table("conditional_and_refused"),
             "page_obj": page,
-            "decision_rows": decision_rows(list(page)),
+            "decision_rows": decision_rows_html(
+                decision_rows(list(page)), columns=len(built.table("conditional_and_refused").columns)
+            ),
             "charts": report_charts_svg_cached(built),
             "query": request.GET.urlencode(),
         })
