@@ -16,7 +16,6 @@ from django.db import transaction
 
 from accounts.models import Membership, Organisation, User
 from demo import sweden
-from demo.attachments import demo_attachments_load
 from demo.cases import demo_decisions_load
 from observability.geo import WGS84
 from observability.models import ConnectionPoint, SystemOperator
@@ -66,9 +65,6 @@ def demo_data_load(*, dry_run: bool = False) -> DemoSummary:
     demo_decisions_load()
     # The history above is written in bulk: who reads what (SPEC §4) from the rule, once.
     so_readers_rebuild()
-    # Issue 15: a single-line diagram on an application, a grid study on a decision.
-    for what, n in demo_attachments_load().items():
-        summary.count(what, created=bool(n))
     if dry_run:
         # Queries after this point would fail, so it comes last.
         transaction.set_rollback(True)

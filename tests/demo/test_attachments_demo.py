@@ -12,16 +12,17 @@ import time_machine
 from django.urls import reverse
 
 from attachments.models import Attachment
-from demo.attachments import SLD_NAME, STUDY_NAME
+from demo.attachments import SLD_NAME, STUDY_NAME, demo_attachments_load
 from demo.load import demo_data_load
 
 NOW = datetime(2026, 11, 22, 9, tzinfo=UTC)
 
 
 @pytest.fixture
-def demo(db, media):
+def demo(db):
     with time_machine.travel(NOW, tick=False):
         demo_data_load()
+        demo_attachments_load()  # as manage.py demo_data does after the data
 
 
 def _text(attachment: Attachment, tmp_path) -> str:
@@ -59,5 +60,5 @@ def test_the_case_pages_list_them_to_the_fsp_and_the_assessing_engineer(demo, cl
 
 def test_a_second_load_attaches_nothing_more(demo):
     with time_machine.travel(NOW, tick=False):
-        demo_data_load()
+        assert demo_attachments_load() == {"single-line diagrams": 0, "grid studies": 0}
     assert Attachment.objects.filter(filename__in=[SLD_NAME, STUDY_NAME]).count() == 2
