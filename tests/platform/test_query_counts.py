@@ -502,7 +502,7 @@ def test_limit_detail_query_count_is_constant(client, world, persona):
     small, _ = _count(client, reverse("limits:limit-detail", args=[limit_with_events(1).pk]))
     world.grow(1)
     large, response = _count(client, reverse("limits:limit-detail", args=[limit_with_events(6).pk]))
-    assert len(response.context["events"]) == 6
+    assert len(response.context["history"]) == 6
     assert large == small, (small, large)
     assert large <= MAX_QUERIES
 
