@@ -3,18 +3,19 @@
 The policy allows only this site's own files (no CDN: SPEC §5). Inline scripts and styles are
 refused, except those that carry the per-request nonce (`{{ request.csp_nonce }}`, used by the
 API documentation pages). Map tiles, when GRIDPREQUAL_MAP_TILE_URL names another host, are
-allowed as images from that host only. Redoc (/api/redoc/) builds its styles at run time and the
-report's SVG charts carry inline styles: those two pages alone may use inline styles.
+allowed as images from that host only (common/maps.py); the built-in outline is this site's own.
+Redoc (/api/redoc/) builds its styles at run time and the report's SVG charts carry inline
+styles: those two pages alone may use inline styles.
 """
 
 from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
-from urllib.parse import urlsplit
 
-from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+
+from common.maps import map_tile_origin
 
 # Paths whose pages need inline styles (a library that injects <style> elements at run time).
 # The annual report embeds matplotlib's SVG charts, which style their elements inline.
@@ -26,19 +27,9 @@ PERMISSIONS_POLICY = (
 )
 
 
-def _tile_origin() -> str:
-    url = getattr(settings, "GRIDPREQUAL_MAP_TILE_URL", "") or ""
-    parts = urlsplit(url)
-    if parts.scheme in {"http", "https"} and parts.hostname:
-        # The host may contain a {s} subdomain placeholder: allow any subdomain then.
-        host = parts.netloc.replace("{s}", "*")
-        return f"{parts.scheme}://{host}"
-    return ""
-
-
 def content_security_policy(*, nonce: str, path: str) -> str:
     img = ["'self'", "data:", "blob:"]
-    tiles = _tile_origin()
+    tiles = map_tile_origin()
     if tiles:
         img.append(tiles)
     style = ["'self'"]

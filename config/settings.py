@@ -187,8 +187,11 @@ GRIDPREQUAL_ERROR_PAGES_IN_DEBUG = env_bool("GRIDPREQUAL_ERROR_PAGES_IN_DEBUG", 
 # Records whose period started more than this many days ago are summarised per operator, product,
 # kind, direction and month (the annual report's figures) and removed (register.services.retention).
 GRIDPREQUAL_REGISTER_RETENTION_DAYS = env_int("GRIDPREQUAL_REGISTER_RETENTION_DAYS", 400)
-# Map background tiles ({z}/{x}/{y} URL template). Empty: no tiles, areas on a plain background.
+# Map background tiles ({z}/{x}/{y} URL template, e.g. OpenStreetMap's or the installation's own
+# GIS tile server) and their attribution. Empty: the built-in outline of countries and coasts
+# (static/geo/base_outline.geojson), nothing fetched from elsewhere (common/maps.py).
 GRIDPREQUAL_MAP_TILE_URL = env_str("GRIDPREQUAL_MAP_TILE_URL", "")
+GRIDPREQUAL_MAP_TILE_ATTRIBUTION = env_str("GRIDPREQUAL_MAP_TILE_ATTRIBUTION", "")
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 # Refuses multipart bodies from anonymous users and bodies over GRIDPREQUAL_MAX_UPLOAD_BYTES

@@ -15,6 +15,7 @@ api_patterns = [
     path("", include("limits.api_urls")),
     path("", include("notices.api_urls")),
     path("", include("attachments.api_urls")),
+    path("", include("reports.api_urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
     path("redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),

@@ -15,7 +15,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods
 
 from accounts.selectors import user_roles
 from common.listing import listing_apply, listing_export
@@ -27,6 +27,7 @@ from limits.activation.access import (
     activation_system_operators_for_user,
 )
 from limits.forms import ActivationCheckForm, LimitEditForm, LimitForm
+from limits.history import limit_history
 from limits.listings import LIMIT_LIST
 from limits.models import LimitStatus
 from limits.selectors import (
@@ -205,13 +206,13 @@ def _values_errors_too(form) -> None:
 def limit_detail(request: HttpRequest, pk: int) -> HttpResponse:
     limit, can_change = limit_get_with_rights_for_user(user=request.user, pk=pk)
     tz = limit.system_operator.time_zone
-    events = list(limit_events(limit=limit))
+    history = limit_history(limit_events(limit=limit), time_zone=tz)
     return render(
         request,
         "limits/limit_detail.html",
         {
             "limit": limit,
-            "events": events,
+            "history": history,
             "time_zone": tz,
             "can_change": can_change,
             "start_local": local_time_label(limit.start, time_zone=tz),
@@ -262,18 +263,35 @@ def limit_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "limits/limit_edit.html", {"form": form, "limit": limit, "time_zone": tz})
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @login_required
 def limit_lift(request: HttpRequest, pk: int) -> HttpResponse:
+    """GET asks to confirm (a page of its own: works without JavaScript); POST lifts or withdraws."""
     limit = limit_get_for_user(user=request.user, pk=pk, write=True)
+    withdraw = limit.status == LimitStatus.UPCOMING
+    if request.method == "GET":
+        if limit.status not in (LimitStatus.UPCOMING, LimitStatus.ACTIVE):
+            messages.error(request, _("This limit was already lifted or has ended."))
+            return redirect("limits:limit-detail", pk=limit.pk)
+        tz = limit.system_operator.time_zone
+        context = {
+            "limit": limit,
+            "withdraw": withdraw,
+            "start_local": local_time_label(limit.start, time_zone=tz),
+            "end_local": local_time_label(limit.end, time_zone=tz),
+        }
+        return render(request, "limits/limit_lift_confirm.html", context)
     try:
         lift_limit(user=request.user, limit=limit)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
-        messages.success(
-            request, _("Limit #%(id)s lifted; the FSPs concerned are notified.") % {"id": limit.pk}
+        done = (
+            _("Limit #%(id)s withdrawn; the FSPs concerned are notified.")
+            if withdraw
+            else _("Limit #%(id)s lifted; the FSPs concerned are notified.")
         )
+        messages.success(request, done % {"id": limit.pk})
     return redirect("limits:limit-detail", pk=limit.pk)
 
 

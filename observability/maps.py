@@ -9,11 +9,11 @@ from __future__ import annotations
 import json
 
 import shapely
-from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from common.maps import base_map_settings
 from observability.models import ObservabilityArea
 
 # Points drawn on a map page at most; the API serves the rest.
@@ -64,8 +64,7 @@ def point_features(points) -> list[dict]:
 def map_settings() -> dict:
     """Shared map config: the optional tile server (off by default: no internet) and labels."""
     return {
-        "tileUrl": getattr(settings, "GRIDPREQUAL_MAP_TILE_URL", "") or "",
-        "tileAttribution": getattr(settings, "GRIDPREQUAL_MAP_TILE_ATTRIBUTION", "") or "",
+        **base_map_settings(),
         "labels": {
             "gsrn": _("GSRN"),
             "connecting": _("Connecting SO"),

@@ -60,6 +60,9 @@ class Report:
     histogram_rows: list[list[Value]]
     month_rows: list[list[Value]]
     operator_count: int
+    # The scoped year's decisions (a lazy queryset): the page and the API list a page of the
+    # conditional and refused ones (reports.decisions.conditional_and_refused).
+    decisions: QuerySet[Assessment] | None = None
 
     def table(self, key: str) -> Table:
         return next(t for t in self.tables if t.key == key)
@@ -218,7 +221,9 @@ def report_build(
     now: datetime | None = None,
 ) -> Report:
     """Every table of the report for `operators` (already scoped to the user) and `year`."""
-    ops = list(operators.values_list("pk", "organisation__name", "organisation__eic_code", "tier"))
+    # Read once: the sections below take these rows (the forecasts section its objects).
+    operator_list = list(operators.select_related("organisation"))
+    ops = [(so.pk, so.organisation.name, so.organisation.eic_code, so.tier) for so in operator_list]
     decisions = report_decisions(operators=operators, year=year)
     per_so = decision_stats(decisions)
     limits = report_limits(operators=operators, year=year)
@@ -233,7 +238,7 @@ def report_build(
         ),
         *_limit_tables(limit_rows=limit_rows, month_rows=month_rows),
         register_table(ops=ops, year=year),
-        Table(*forecast_table(operators=operators, year=year, now=now or timezone.now())),
+        Table(*forecast_table(operators=operator_list, year=year, now=now or timezone.now())),
         Table(
             "conditional_and_refused", _("Conditional and refused decisions"),
             [_("Operator"), _("Case"), _("Round"), _("FSP"), _("Resource"), _("Product"), _("Outcome"),
@@ -246,7 +251,7 @@ def report_build(
     return Report(
         year=year, made_at=now or timezone.now(), scope_label=scope_label, tier_label=tier_label,
         tables=tables, outcome_rows=outcome_rows, histogram_rows=histogram_rows,
-        month_rows=month_rows, operator_count=len(ops),
+        month_rows=month_rows, operator_count=len(ops), decisions=decisions,
     )
 
 

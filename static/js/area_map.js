@@ -1,7 +1,7 @@
-/* Observability-area maps (Leaflet from static/vendor, no tile server by default).
+/* Observability-area maps (Leaflet from static/vendor; the base layer from static/js/base_map.js).
  *
  * Each element with data-area-map="<id of a json_script>" becomes a map. The config holds either
- * "data" (a GeoJSON FeatureCollection) or "dataUrl" (fetched, same origin), an optional "tileUrl",
+ * "data" (a GeoJSON FeatureCollection) or "dataUrl" (fetched, same origin),
  * "focus" ("preview" or "point": what to zoom to) and translated "labels". A point's "colour"
  * and "mw" properties (My grid: the MW it holds) colour its marker and show in its popup.
  *
@@ -149,10 +149,7 @@
 
   function init(el) {
     var config = JSON.parse(document.getElementById(el.getAttribute("data-area-map")).textContent);
-    var map = L.map(el, { preferCanvas: true, zoomSnap: 0.25, attributionControl: !!config.tileUrl });
-    if (config.tileUrl) {
-      L.tileLayer(config.tileUrl, { maxZoom: 18, attribution: config.tileAttribution || "" }).addTo(map);
-    }
+    var map = GridprequalMap.create(el, { preferCanvas: true, zoomSnap: 0.25 });
     map.setView([62.5, 16.5], 4.5);
     var statusEl = document.querySelector("[data-map-status]");
     if (config.pointsUrl) {

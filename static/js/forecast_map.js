@@ -18,10 +18,7 @@
     var slider = document.getElementById("forecast-slider");
     var output = document.getElementById("forecast-slider-time");
     var statusEl = document.querySelector("[data-map-status]");
-    var map = L.map(el, { zoomSnap: 0.25, attributionControl: !!config.tileUrl });
-    if (config.tileUrl) {
-      L.tileLayer(config.tileUrl, { maxZoom: 18, attribution: config.tileAttribution || "" }).addTo(map);
-    }
+    var map = GridprequalMap.create(el, { zoomSnap: 0.25 });
     map.setView([62.5, 16.5], 4.5);
     fetch(config.dataUrl, { credentials: "same-origin", headers: { Accept: "application/json" } })
       .then(function (r) {

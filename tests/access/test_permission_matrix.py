@@ -271,6 +271,8 @@ ROWS = [
      (REDIRECT, HIDDEN, DENIED, HIDDEN, DENIED)),
     ("reports:report", "get", None, None, (REDIRECT, HIDDEN, OK, OK, OK)),
     ("reports:report-download", "get", None, {"fmt": "csv"}, (REDIRECT, HIDDEN, OK, OK, OK)),
+    ("api:report", "get", None, None, (UNAUTH, HIDDEN, OK, OK, OK)),
+    ("api:report-download", "get", None, {"fmt": "csv"}, (UNAUTH, HIDDEN, OK, OK, OK)),
     ("api:register-record-list", "get", None, None, (UNAUTH, OK, OK, OK, OK)),
     # Without a known operator in the body every signed-in role gets past the check to a 400.
     ("api:register-record-list", "post", None, None, (UNAUTH, BAD, BAD, BAD, BAD)),
@@ -284,6 +286,7 @@ ROWS = [
     ("limits:limit-detail", "get", "limit", None, (REDIRECT, HIDDEN, OK, HIDDEN, OK)),
     ("limits:limit-edit", "get", "limit", None, (REDIRECT, HIDDEN, DENIED, HIDDEN, DENIED)),
     ("limits:limit-edit", "post", "limit", None, (REDIRECT, HIDDEN, DENIED, HIDDEN, DENIED)),
+    ("limits:limit-lift", "get", "limit", None, (REDIRECT, HIDDEN, DENIED, HIDDEN, DENIED)),
     ("limits:limit-lift", "post", "limit", None, (REDIRECT, HIDDEN, DENIED, HIDDEN, DENIED)),
     ("limits:activation-check", "get", None, None, (REDIRECT, OK, OK, OK, OK)),
     # In-app notifications (issue 15): each user reads and marks only their own; the world's

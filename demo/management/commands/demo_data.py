@@ -10,6 +10,7 @@ from django.core.management.base import BaseCommand, CommandError
 from accounts.models import Membership
 from demo import sweden
 from demo.areas import demo_areas_load
+from demo.attachments import demo_attachments_load
 from demo.dashboards import demo_dashboard_load
 from demo.forecasts import demo_forecasts_load
 from demo.load import demo_data_load
@@ -96,6 +97,13 @@ class Command(BaseCommand):
         dashboard_cases = demo_dashboard_load()
         self.stdout.write(
             f"Dashboards: {len(dashboard_cases)} applications created (due soon, asked, supplied)."
+        )
+        # Issue 15: a single-line diagram on an application, a grid study on a decision (files:
+        # not in the dry run, whose rollback would leave them in the storage).
+        attached = demo_attachments_load()
+        self.stdout.write(
+            f"Attachments: {attached['single-line diagrams']} single-line diagram(s) and "
+            f"{attached['grid studies']} grid study(ies) attached."
         )
         self.stdout.write(self._logins_table())
 

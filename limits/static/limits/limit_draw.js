@@ -1,6 +1,6 @@
 /* Draw a limit polygon on the operator's observability area (Leaflet from static/vendor).
  * Clicks add corners, a double-click closes the polygon and writes it as GeoJSON into the
- * form's "area" textarea (and chooses the "area" target). No tile server: the area is the map.
+ * form's "area" textarea (and chooses the "area" target). The base layer: static/js/base_map.js.
  */
 (function () {
   "use strict";
@@ -8,7 +8,7 @@
   if (!el || !window.L) return;
   var textarea = document.getElementById("id_area");
   var kind = document.getElementById("id_target_kind");
-  var map = L.map(el, { doubleClickZoom: false });
+  var map = GridprequalMap.create(el, { doubleClickZoom: false });
   var area = L.geoJSON(JSON.parse(el.dataset.area), { style: { color: "#0b5cab", weight: 1.5, fillOpacity: 0.06 } }).addTo(map);
   map.fitBounds(area.getBounds());
   // Hidden while another target is chosen (limit_form.js): size the map again when shown.
