@@ -16,6 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from common.api import Pagination, StrictInputSerializer
+from common.schema import ErrorOutputSerializer
 from observability.models import SystemOperator
 from reports.annual import Report, report_for_user
 from reports.decisions import conditional_and_refused, decision_rows
@@ -99,7 +100,12 @@ class ReportApi(APIView):
             OpenApiParameter("page", int, description="Page of the conditional and refused decisions."),
             OpenApiParameter("page_size", int, description="Rows per page (at most 500)."),
         ],
-        responses={200: ReportOutputSerializer},
+        responses={
+            200: ReportOutputSerializer,
+            404: OpenApiResponse(
+                ErrorOutputSerializer, description="Not an NRA analyst or a member of the operator."
+            ),
+        },
     )
     def get(self, request: Request) -> Response:
         report = _report_for_request(request, query_class=ReportPageQuerySerializer)

@@ -61,7 +61,9 @@ def spu_import_csv(
                 if staging.swap(fsp_id=fsp.pk, now=importer.now) != staging.staged_spus:
                     raise _Changed  # a connection point was deleted meanwhile: roll back
                 # Their connecting SOs read them (SPEC §4): two statements for the whole file.
-                spu_readers_refresh(spus=Spu.objects.filter(fsp_id=fsp.pk, created_at=importer.started_at))
+                spu_readers_refresh(
+                    spus=Spu.objects.filter(fsp_id=fsp.pk, created_at=importer.started_at), new=True
+                )
     except (IntegrityError, _Changed):
         # Someone registered the same GSRN or SPU code while we were importing.
         importer.errors.append(RowError(0, "", _(

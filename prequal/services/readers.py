@@ -53,20 +53,23 @@ def _spg_pairs(spgs: QuerySet[Spg]) -> QuerySet:
     return connected.union(assessed)
 
 
-def _spu_rows_write(spus: QuerySet[Spu]) -> None:
-    readers_changing.send(sender=SpuReader, resources=spus)
+def _spu_rows_write(spus: QuerySet[Spu], *, new: bool) -> None:
+    if not new:
+        readers_changing.send(sender=SpuReader, resources=spus)
     SpuReader.objects.filter(spu__in=spus).delete()
     rows_insert_select(
         SpuReader, ("system_operator", "spu", "spu_code", "is_active", "connection_point"), _spu_pairs(spus)
     )
-    readers_changed.send(sender=SpuReader, resources=spus)
+    if not new:
+        readers_changed.send(sender=SpuReader, resources=spus)
 
 
-def spu_readers_refresh(*, spus: QuerySet[Spu], also_points=()) -> None:
+def spu_readers_refresh(*, spus: QuerySet[Spu], also_points=(), new: bool = False) -> None:
     """Write the reader rows of `spus` again from the rule, and those of their points (who reads
     a unit reads its point: prequal.selectors.resources.point_readers_of_units) and of
-    `also_points` (a unit's former point)."""
-    _spu_rows_write(spus)
+    `also_points` (a unit's former point). `new`: the units were created in this transaction,
+    so nothing anywhere counts them per reader yet (no signals: the CSV import's bulk path)."""
+    _spu_rows_write(spus, new=new)
     points = Q(pk__in=spus.values("connection_point_id")) | Q(pk__in=list(also_points))
     connection_point_readers_refresh(points=ConnectionPoint.objects.filter(points))
 
@@ -91,7 +94,7 @@ def resource_readers_refresh(*, spu_ids=(), spg_ids=(), former_point_ids=()) -> 
 
 def so_readers_rebuild() -> tuple[int, int, int]:
     """Every reader row written again from the rule; (SPU rows, SPG rows, point rows)."""
-    _spu_rows_write(Spu.objects.all())
+    _spu_rows_write(Spu.objects.all(), new=False)
     spg_readers_refresh(spgs=Spg.objects.all())
     connection_point_readers_refresh(points=ConnectionPoint.objects.all())
     return SpuReader.objects.count(), SpgReader.objects.count(), ConnectionPointReader.objects.count()
