@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from common.exceptions import ApplicationError
 from prequal.models import Assessment, Case
@@ -116,7 +117,7 @@ def case_supply_information(*, user, case: Case, information: str) -> Case:
             events.append(
                 _record_transition(
                     case=case, action="resume", before=before, assessment=assessment, actor=user, at=now,
-                    reason=_("Information supplied; the clock restarts."),
+                    reason=gettext_noop("Information supplied; the clock restarts."),
                 )
             )
         assessment.clock_started_at = now

@@ -1,0 +1,180 @@
+"""Swedish mode on every page with no English left (issue 15), in real Chromium on the demo data.
+
+Each demo role logs in, switches to Swedish with the site's language form, and visits every page of
+its navigation and the detail pages linked from the first row of each list it finds there. A page
+fails when one of its visible text nodes (or a placeholder, title, aria-label or button value)
+equals, after whitespace normalisation, an English msgid of `locale/sv/LC_MESSAGES/django.po`
+whose Swedish msgstr differs: a text shown untranslated. User data (codes, names, GSRNs, numbers,
+dates) never equals a msgid, so it cannot make the test fail; a data label shown raw ("approved",
+"up") does, when the catalogue has it. The test is driven by the links it finds, so pages added
+later are covered too.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from io import StringIO
+from pathlib import Path
+from pprint import pformat
+from urllib.parse import urljoin, urlsplit
+
+import polib
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+
+from demo import sweden
+from tests.services import chromium
+from tests.workflow_helpers import ensure_default_deadline_rule
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+
+# One login per role the issue names: FSP, local DSO engineer, regional DSO, TSO, NRA.
+ROLES = ("fsp-nordicflex", "engineer-malarenergi", "engineer-vattenfall", "engineer-svk", "analyst-ei")
+# Links that download a file or leave the site's pages rather than show one.
+SKIPPED = re.compile(r"(export|download|\.csv|\.xlsx|\.geojson|\.json|/api/|/admin/|logout|setlang)", re.I)
+MAX_DETAIL_PAGES_PER_LIST = 3
+
+# The page's visible texts: text nodes, plus the attributes a user reads.
+TEXTS_JS = """() => {
+  const out = [];
+  const hidden = (el) => {
+    for (let e = el; e; e = e.parentElement) {
+      if (['SCRIPT', 'STYLE', 'NOSCRIPT', 'TEMPLATE'].includes(e.tagName)) return true;
+      if (['CODE', 'KBD', 'SAMP'].includes(e.tagName)) return true;  // identifiers, file columns
+      if (e.classList.contains('langswitch')) return true;  // each language named in its own
+    }
+    return false;
+  };
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+    if (!hidden(n.parentElement) && n.textContent.trim()) out.push(n.textContent);
+  }
+  for (const el of document.querySelectorAll('[placeholder], [title], [aria-label], input[type=submit]')) {
+    if (hidden(el)) continue;
+    for (const a of ['placeholder', 'title', 'aria-label']) {
+      if (el.getAttribute(a)) out.push(el.getAttribute(a));
+    }
+    if (el.tagName === 'INPUT' && el.type === 'submit' && el.value) out.push(el.value);
+  }
+  out.push(document.title.split('·')[0]);
+  return out;
+}"""
+
+
+def _normal(text: str) -> str:
+    return " ".join(text.split())
+
+
+@cache
+def untranslated_if_shown() -> frozenset[str]:
+    """The English msgids whose Swedish differs (placeholders left out: they never show verbatim)."""
+    catalogue = polib.pofile(str(Path(settings.BASE_DIR) / "locale" / "sv" / "LC_MESSAGES" / "django.po"))
+    english = set()
+    for entry in catalogue:
+        if entry.obsolete or "%" in entry.msgid or "{" in entry.msgid:
+            continue
+        swedish = entry.msgstr_plural.get(0, "") if entry.msgid_plural else entry.msgstr
+        if _normal(entry.msgid) and _normal(swedish) != _normal(entry.msgid):
+            english.add(_normal(entry.msgid))
+    return frozenset(english)
+
+
+def english_left(texts: list[str]) -> list[str]:
+    """The texts that are an English msgid, also with a trailing colon (labels) taken off."""
+    catalogue = untranslated_if_shown()
+    found = []
+    for text in map(_normal, texts):
+        if text in catalogue or (text.endswith(":") and text[:-1].strip() in catalogue):
+            found.append(text)
+    return sorted(set(found))
+
+
+def _same_site(base: str, href: str | None) -> str | None:
+    if not href or href.startswith(("#", "mailto:", "javascript:")):
+        return None
+    url = urljoin(base + "/", href)
+    if urlsplit(url).netloc != urlsplit(base).netloc or SKIPPED.search(url):
+        return None
+    return url.split("#")[0]
+
+
+def _log_in_swedish(page, base: str, username: str) -> None:
+    page.goto(f"{base}/accounts/login/", wait_until="domcontentloaded")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", sweden.DEMO_PASSWORD)
+    with page.expect_navigation(wait_until="domcontentloaded"):
+        page.click("main button[type=submit], main input[type=submit]")
+    with page.expect_navigation(wait_until="domcontentloaded"):
+        page.select_option("#language", "sv")
+    assert page.get_attribute("html", "lang") == "sv"
+
+
+def _visit(page, url: str) -> list[str] | None:
+    """The page's English texts, or None when the link is not an HTML page."""
+    response = page.goto(url, wait_until="domcontentloaded")
+    if response is None or "text/html" not in (response.headers.get("content-type") or ""):
+        return None
+    assert response.status == 200, (url, response.status)
+    assert page.get_attribute("html", "lang") == "sv", url
+    return english_left(page.evaluate(TEXTS_JS))
+
+
+def _first_row_links(page, base: str) -> list[str]:
+    hrefs = page.eval_on_selector_all(
+        "main table tbody tr:first-child a[href]", "els => els.map(e => e.getAttribute('href'))"
+    )
+    links = [url for url in (_same_site(base, href) for href in hrefs) if url]
+    return list(dict.fromkeys(links))[:MAX_DETAIL_PAGES_PER_LIST]
+
+
+def _pages_of_role(page, base: str) -> dict[str, list[str]]:
+    """Every page of the role's navigation and the detail pages of their lists' first rows."""
+    page.goto(f"{base}/", wait_until="domcontentloaded")
+    nav = page.eval_on_selector_all("nav.mainnav a[href]", "els => els.map(e => e.getAttribute('href'))")
+    to_visit = [f"{base}/"] + [url for url in (_same_site(base, href) for href in nav) if url]
+    found: dict[str, list[str]] = {}
+    seen: set[str] = set()
+    for url in to_visit:
+        if url in seen:
+            continue
+        seen.add(url)
+        english = _visit(page, url)
+        if english is None:
+            continue
+        found[url] = english
+        for detail in _first_row_links(page, base):
+            if detail not in seen:
+                seen.add(detail)
+                english = _visit(page, detail)
+                if english is not None:
+                    found[detail] = english
+    return found
+
+
+def test_the_catalogue_check_finds_english_and_lets_data_and_swedish_pass():
+    catalogue = untranslated_if_shown()
+    assert "Temporary limits" in catalogue and "Log out" in catalogue
+    assert english_left([" Temporary\n  limits ", "Logga ut", "SE-12345", "2026-03-01", "Log out:"]) == [
+        "Log out:", "Temporary limits",
+    ]
+
+
+def test_every_page_of_each_role_is_swedish(live_server):
+    ensure_default_deadline_rule()  # a transactional test before this one may have flushed it
+    call_command("demo_data", "--force", stdout=StringIO())  # pytest-django runs with DEBUG off
+    base = live_server.url
+    english: dict[str, dict[str, list[str]]] = {}
+    with chromium() as browser:
+        for username in ROLES:
+            context = browser.new_context()  # one page per role, its own cookies
+            page = context.new_page()
+            _log_in_swedish(page, base, username)
+            found = _pages_of_role(page, base)
+            context.close()
+            assert len(found) >= 5, (username, list(found))  # the navigation and detail pages were seen
+            left = {url.removeprefix(base): texts for url, texts in found.items() if texts}
+            if left:
+                english[username] = left
+    assert english == {}, pformat(english, width=110)
