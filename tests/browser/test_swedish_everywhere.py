@@ -21,8 +21,10 @@ from urllib.parse import urljoin, urlsplit
 
 import polib
 import pytest
+from django.apps import apps
 from django.conf import settings
 from django.core.management import call_command
+from django.utils import translation
 
 from demo import sweden
 from tests.services import chromium
@@ -69,21 +71,38 @@ def _normal(text: str) -> str:
 
 @cache
 def untranslated_if_shown() -> frozenset[str]:
-    """The English msgids whose Swedish differs (placeholders left out: they never show verbatim)."""
+    """The English msgids whose Swedish differs or is missing (placeholders left out: never verbatim)."""
     catalogue = polib.pofile(str(Path(settings.BASE_DIR) / "locale" / "sv" / "LC_MESSAGES" / "django.po"))
     english = set()
     for entry in catalogue:
         if entry.obsolete or "%" in entry.msgid or "{" in entry.msgid:
             continue
         swedish = entry.msgstr_plural.get(0, "") if entry.msgid_plural else entry.msgstr
+        if "fuzzy" in entry.flags:
+            swedish = ""  # compilemessages leaves fuzzy guesses out: the English shows
         if _normal(entry.msgid) and _normal(swedish) != _normal(entry.msgid):
             english.add(_normal(entry.msgid))
     return frozenset(english)
 
 
+@cache
+def raw_choice_values() -> frozenset[str]:
+    """The stored values of every model field's choices whose Swedish label differs ("approved",
+    "up"): shown as they are, a data label was printed raw instead of its label."""
+    values = set()
+    with translation.override("sv"):
+        for model in apps.get_models():
+            for field in model._meta.get_fields():
+                for value, label in getattr(field, "flatchoices", None) or ():
+                    if isinstance(value, str) and value.strip() and _normal(str(label)) != _normal(value):
+                        values.add(_normal(value))
+    return frozenset(values)
+
+
 def english_left(texts: list[str]) -> list[str]:
-    """The texts that are an English msgid, also with a trailing colon (labels) taken off."""
-    catalogue = untranslated_if_shown()
+    """The texts that are an English msgid (also with a trailing colon, as labels end) or a raw
+    choice value."""
+    catalogue = untranslated_if_shown() | raw_choice_values()
     found = []
     for text in map(_normal, texts):
         if text in catalogue or (text.endswith(":") and text[:-1].strip() in catalogue):
@@ -156,9 +175,9 @@ def _pages_of_role(page, base: str) -> dict[str, list[str]]:
 def test_the_catalogue_check_finds_english_and_lets_data_and_swedish_pass():
     catalogue = untranslated_if_shown()
     assert "Temporary limits" in catalogue and "Log out" in catalogue
-    assert english_left([" Temporary\n  limits ", "Logga ut", "SE-12345", "2026-03-01", "Log out:"]) == [
-        "Log out:", "Temporary limits",
-    ]
+    assert "approved" in raw_choice_values()  # Case.Status.APPROVED's value, labelled "Godkänd"
+    shown = [" Temporary\n  limits ", "Logga ut", "SE-12345", "2026-03-01", "Log out:", "approved"]
+    assert english_left(shown) == ["Log out:", "Temporary limits", "approved"]
 
 
 def test_every_page_of_each_role_is_swedish(live_server):
