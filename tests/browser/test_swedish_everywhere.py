@@ -37,6 +37,7 @@ ROLES = ("fsp-nordicflex", "engineer-malarenergi", "engineer-vattenfall", "engin
 # Links that download a file or leave the site's pages rather than show one.
 SKIPPED = re.compile(r"(export|download|\.csv|\.xlsx|\.geojson|\.json|/api/|/admin/|logout|setlang)", re.I)
 MAX_DETAIL_PAGES_PER_LIST = 3
+MAX_LINKS_PER_PAGE = 8
 
 # The page's visible texts: text nodes, plus the attributes a user reads.
 TEXTS_JS = """() => {
@@ -140,35 +141,37 @@ def _visit(page, url: str) -> list[str] | None:
     return english_left(page.evaluate(TEXTS_JS))
 
 
-def _first_row_links(page, base: str) -> list[str]:
-    hrefs = page.eval_on_selector_all(
-        "main table tbody tr:first-child a[href]", "els => els.map(e => e.getAttribute('href'))"
-    )
+def _links(page, base: str, selector: str, limit: int) -> list[str]:
+    hrefs = page.eval_on_selector_all(selector, "els => els.map(e => e.getAttribute('href'))")
     links = [url for url in (_same_site(base, href) for href in hrefs) if url]
-    return list(dict.fromkeys(links))[:MAX_DETAIL_PAGES_PER_LIST]
+    return list(dict.fromkeys(links))[:limit]
+
+
+def _links_from(page, base: str) -> list[str]:
+    """The detail pages of a list's first row, and the pages the page's own links open (forms such as
+    "new limit" or "apply", sub-pages), outside the lists' rows."""
+    rows = _links(page, base, "main table tbody tr:first-child a[href]", MAX_DETAIL_PAGES_PER_LIST)
+    actions = _links(page, base, "main a[href]:not(table a)", MAX_LINKS_PER_PAGE)
+    return rows + actions
 
 
 def _pages_of_role(page, base: str) -> dict[str, list[str]]:
-    """Every page of the role's navigation and the detail pages of their lists' first rows."""
+    """Every page of the role's navigation (and the bell's list), and the pages linked from them."""
     page.goto(f"{base}/", wait_until="domcontentloaded")
-    nav = page.eval_on_selector_all("nav.mainnav a[href]", "els => els.map(e => e.getAttribute('href'))")
-    to_visit = [f"{base}/"] + [url for url in (_same_site(base, href) for href in nav) if url]
+    to_visit = [f"{base}/"] + _links(page, base, "nav.mainnav a[href], #notice-bell[href]", 100)
     found: dict[str, list[str]] = {}
-    seen: set[str] = set()
+    seen: set[str] = set(to_visit)
     for url in to_visit:
-        if url in seen:
-            continue
-        seen.add(url)
         english = _visit(page, url)
         if english is None:
             continue
         found[url] = english
-        for detail in _first_row_links(page, base):
-            if detail not in seen:
-                seen.add(detail)
-                english = _visit(page, detail)
+        for linked in _links_from(page, base):
+            if linked not in seen:
+                seen.add(linked)
+                english = _visit(page, linked)
                 if english is not None:
-                    found[detail] = english
+                    found[linked] = english
     return found
 
 
