@@ -27,6 +27,7 @@ from django.core.management import call_command
 from django.utils import translation
 
 from demo import sweden
+from prequal.models import Product
 from tests.services import chromium
 from tests.workflow_helpers import ensure_default_deadline_rule
 
@@ -42,20 +43,22 @@ MAX_LINKS_PER_PAGE = 8
 # The page's visible texts: text nodes, plus the attributes a user reads.
 TEXTS_JS = """() => {
   const out = [];
-  const hidden = (el) => {
+  const skipped = (el) => {
     for (let e = el; e; e = e.parentElement) {
       if (['SCRIPT', 'STYLE', 'NOSCRIPT', 'TEMPLATE'].includes(e.tagName)) return true;
       if (['CODE', 'KBD', 'SAMP'].includes(e.tagName)) return true;  // identifiers, file columns
       if (e.classList.contains('langswitch')) return true;  // each language named in its own
+      // A stored message, written in the recipient's language when it was sent (a notification).
+      if (e.hasAttribute('data-as-written')) return true;
     }
     return false;
   };
   const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
   for (let n = walker.nextNode(); n; n = walker.nextNode()) {
-    if (!hidden(n.parentElement) && n.textContent.trim()) out.push(n.textContent);
+    if (!skipped(n.parentElement) && n.textContent.trim()) out.push(n.textContent);
   }
   for (const el of document.querySelectorAll('[placeholder], [title], [aria-label], input[type=submit]')) {
-    if (hidden(el)) continue;
+    if (skipped(el)) continue;
     for (const a of ['placeholder', 'title', 'aria-label']) {
       if (el.getAttribute(a)) out.push(el.getAttribute(a));
     }
@@ -100,13 +103,24 @@ def raw_choice_values() -> frozenset[str]:
     return frozenset(values)
 
 
-def english_left(texts: list[str]) -> list[str]:
+def english_data_labels() -> re.Pattern | None:
+    """The English names of the products that have a Swedish one, found inside a text ("FCR-D up
+    (Svenska kraftnät)"), not inside another word ("FCR-D upp")."""
+    names = sorted({_normal(p.name) for p in Product.objects.exclude(name_sv="") if p.name_sv != p.name})
+    if not names:
+        return None
+    return re.compile(r"(?<![\w-])(" + "|".join(map(re.escape, names)) + r")(?![\w-])")
+
+
+def english_left(texts: list[str], data_labels: re.Pattern | None = None) -> list[str]:
     """The texts that are an English msgid (also with a trailing colon, as labels end) or a raw
-    choice value."""
+    choice value, or that hold a data label's English name."""
     catalogue = untranslated_if_shown() | raw_choice_values()
     found = []
     for text in map(_normal, texts):
         if text in catalogue or (text.endswith(":") and text[:-1].strip() in catalogue):
+            found.append(text)
+        elif data_labels is not None and data_labels.search(text):
             found.append(text)
     return sorted(set(found))
 
@@ -131,14 +145,14 @@ def _log_in_swedish(page, base: str, username: str) -> None:
     assert page.get_attribute("html", "lang") == "sv"
 
 
-def _visit(page, url: str) -> list[str] | None:
+def _visit(page, url: str, data_labels: re.Pattern | None) -> list[str] | None:
     """The page's English texts, or None when the link is not an HTML page."""
     response = page.goto(url, wait_until="domcontentloaded")
     if response is None or "text/html" not in (response.headers.get("content-type") or ""):
         return None
     assert response.status == 200, (url, response.status)
     assert page.get_attribute("html", "lang") == "sv", url
-    return english_left(page.evaluate(TEXTS_JS))
+    return english_left(page.evaluate(TEXTS_JS), data_labels)
 
 
 def _links(page, base: str, selector: str, limit: int) -> list[str]:
@@ -155,21 +169,21 @@ def _links_from(page, base: str) -> list[str]:
     return rows + actions
 
 
-def _pages_of_role(page, base: str) -> dict[str, list[str]]:
+def _pages_of_role(page, base: str, data_labels: re.Pattern | None = None) -> dict[str, list[str]]:
     """Every page of the role's navigation (and the bell's list), and the pages linked from them."""
     page.goto(f"{base}/", wait_until="domcontentloaded")
     to_visit = [f"{base}/"] + _links(page, base, "nav.mainnav a[href], #notice-bell[href]", 100)
     found: dict[str, list[str]] = {}
     seen: set[str] = set(to_visit)
     for url in to_visit:
-        english = _visit(page, url)
+        english = _visit(page, url, data_labels)
         if english is None:
             continue
         found[url] = english
         for linked in _links_from(page, base):
             if linked not in seen:
                 seen.add(linked)
-                english = _visit(page, linked)
+                english = _visit(page, linked, data_labels)
                 if english is not None:
                     found[linked] = english
     return found
@@ -187,13 +201,16 @@ def test_every_page_of_each_role_is_swedish(live_server):
     ensure_default_deadline_rule()  # a transactional test before this one may have flushed it
     call_command("demo_data", "--force", stdout=StringIO())  # pytest-django runs with DEBUG off
     base = live_server.url
+    data_labels = english_data_labels()
+    assert data_labels is not None and data_labels.search("FCR-D up (SvK)")
+    assert not data_labels.search("FCR-D upp (SvK)")
     english: dict[str, dict[str, list[str]]] = {}
     with chromium() as browser:
         for username in ROLES:
             context = browser.new_context()  # one page per role, its own cookies
             page = context.new_page()
             _log_in_swedish(page, base, username)
-            found = _pages_of_role(page, base)
+            found = _pages_of_role(page, base, data_labels)
             context.close()
             assert len(found) >= 5, (username, list(found))  # the navigation and detail pages were seen
             left = {url.removeprefix(base): texts for url, texts in found.items() if texts}
