@@ -1,15 +1,19 @@
 """Swedish mode on every page with no English left (issue 15), in real Chromium on the demo data.
 
 Each demo role logs in, switches to Swedish with the site's language form, and visits every page of
-its navigation and the detail pages linked from the first row of each list it finds there. A page
-fails when one of its visible text nodes (or a placeholder, title, aria-label or button value)
-equals, after whitespace normalisation, an English msgid of `locale/sv/LC_MESSAGES/django.po`
-whose Swedish msgstr differs: a text shown untranslated. User data (codes, names, GSRNs, numbers,
-dates) never equals a msgid, so it cannot make the test fail; a data label shown raw ("approved",
-"up") does, when the catalogue has it. The test is driven by the links it finds, so pages added
-later are covered too.
+its navigation (and the bell's list), the pages those link to outside their lists (forms, sub-pages)
+and the detail pages of each list's first row. A page fails when one of its visible text nodes (or a
+placeholder, title, aria-label or button value) equals, after whitespace normalisation,
+- an English msgid of `locale/sv/LC_MESSAGES/django.po` whose Swedish is missing, fuzzy or differs
+  (a text shown untranslated), or
+- the stored value of a model field's choices whose label differs ("approved", "day_ahead": a data
+  label shown raw),
+or holds the English name of a product that has a Swedish one. User data (codes, names, GSRNs,
+numbers, dates) never equals a msgid, so it cannot make the test fail. Not read: `<code>`,
+`<kbd>`, `<samp>` (identifiers, file columns), the language switcher (each language named in its
+own) and stored messages marked `data-as-written` (a notification, in the language it was sent in).
+The test is driven by the links it finds, so pages added later are covered too.
 """
-
 from __future__ import annotations
 
 import re
