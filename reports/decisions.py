@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING
 
 from django.db import connections
 from django.db.models import F, Func, QuerySet, TextField
-from django.db.models.functions import Cast
+from django.db.models import Value as Const
+from django.db.models.functions import Cast, Coalesce, NullIf
 from django.utils.translation import get_language
 
 from prequal.models import Assessment, Condition
@@ -71,6 +72,12 @@ def conditional_and_refused(decisions: QuerySet[Assessment]):
         # The local time as the report shows it, formatted by the server: no datetime per row.
         qs = qs.annotate(decided_local=_LocalMinute(F("decided_at")))
         fields[fields.index("decided_at")] = "decided_local"
+    if (get_language() or "").startswith("sv"):
+        # The product's Swedish name where it has one (Product.label, in SQL).
+        qs = qs.annotate(product_label=Coalesce(
+            NullIf(F("case__product__name_sv"), Const("")), F("case__product__name")
+        ))
+        fields[fields.index("case__product__name")] = "product_label"
     return qs.order_by(*LIST_ORDER).values_list(*fields)
 
 

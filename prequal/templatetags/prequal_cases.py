@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import template
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from observability.resolver import Reason
@@ -60,6 +61,13 @@ def action_label(event) -> str:
     if event.action in ACTION_LABELS:
         return ACTION_LABELS[event.action]
     return state_label(event.to_state)
+
+
+@register.filter
+def event_reason(value: str) -> str:
+    """A timeline reason in the reader's language: the system's fixed reasons are stored as their
+    English msgid (gettext_noop) and translated here; what a person wrote is shown as written."""
+    return gettext(value) if value else value
 
 
 @register.filter

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from common.exceptions import ApplicationError
@@ -116,7 +116,7 @@ def case_supply_information(*, user, case: Case, information: str) -> Case:
             events.append(
                 _record_transition(
                     case=case, action="resume", before=before, assessment=assessment, actor=user, at=now,
-                    reason=_("Information supplied; the clock restarts."),
+                    reason=translation.gettext_noop("Information supplied; the clock restarts."),
                 )
             )
         assessment.clock_started_at = now

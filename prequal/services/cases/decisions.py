@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from common.exceptions import ApplicationError
 from prequal.models import Assessment, Case, CaseEvent, Condition, DeadlineRule, ExcludedMember
@@ -292,7 +293,7 @@ def outcome_event(*, case: Case, method: str, before: str, now: datetime) -> Cas
         to_state=case.status,
         via=Via.SYSTEM,
         at=now,
-        reason=_("All assessments are decided."),
+        reason=gettext_noop("All assessments are decided."),
     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from prequal.models import Case, CaseEvent
 from prequal.services.cases._common import Via, _record_transition, _save, _transition, _withdraw
@@ -16,7 +16,7 @@ def case_withdraw_after_supplement_period(*, case: Case, now: datetime) -> list[
         case=case,
         via=Via.DEADLINE,
         now=now,
-        reason=_("The supplement period ended without the missing information."),
+        reason=gettext_noop("The supplement period ended without the missing information."),
     )
 
 
@@ -31,6 +31,6 @@ def case_expire(*, case: Case, now: datetime) -> list[CaseEvent]:
             before=before,
             via=Via.DEADLINE,
             at=now,
-            reason=_("The outcome's validity period ended; the FSP may apply again."),
+            reason=gettext_noop("The outcome's validity period ended; the FSP may apply again."),
         )
     ]
