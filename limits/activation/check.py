@@ -38,7 +38,7 @@ def activation_check_validate(
         if product.directions != Direction.BOTH and wanted - {product.directions}:
             errors["direction"] = [
                 _("%(product)s is procured only in direction %(dir)s.")
-                % {"product": product.name, "dir": product.directions}
+                % {"product": product.label, "dir": product.directions}
             ]
         elif isinstance(resource, Spu):
             offered = {
@@ -78,7 +78,7 @@ def _not_prequalified(
             color=RED,
             reasons=[
                 str(NOT_PREQUALIFIED.get(status, NOT_PREQUALIFIED[None]))
-                % {"res": label, "product": product.name}
+                % {"res": label, "product": product.label}
             ],
             max_quantity_mw=Decimal(0),
             requested_quantity_mw=quantity_mw,
@@ -97,7 +97,7 @@ def _not_prequalified(
                 )
                 % {
                     "res": label,
-                    "product": product.name,
+                    "product": product.label,
                     "until": local_time_label(valid_until, time_zone=tz),
                 }
             ],
@@ -147,7 +147,7 @@ def _combine(
     if outcome == Case.Status.CONDITIONALLY_APPROVED and not bound_conditions:
         reasons.append(
             _("%(res)s is conditionally approved for %(product)s; no condition applies in the period.")
-            % {"res": label, "product": product.name}
+            % {"res": label, "product": product.label}
         )
     if reassessing:
         reasons.append(
@@ -157,7 +157,7 @@ def _combine(
         reasons.insert(
             0,
             _("%(res)s is prequalified for %(product)s; no condition or limit applies.")
-            % {"res": label, "product": product.name},
+            % {"res": label, "product": product.label},
         )
     return Verdict(
         color=worst.color,

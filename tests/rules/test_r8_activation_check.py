@@ -9,12 +9,13 @@ from decimal import Decimal
 import pytest
 import time_machine
 from django.core.exceptions import ValidationError
+from django.utils import translation
 from shapely.geometry import box, mapping
 
 from limits.activation import GREEN, RED, YELLOW
 from limits.models import TargetKind
 from limits.services import limit_lift
-from prequal.models import Case, Direction
+from prequal.models import Case, Direction, Product
 from prequal.services.cases import case_withdraw
 from tests.factories import ConnectionPointFactory
 from tests.limit_helpers import START, check, conditional, limit
@@ -238,3 +239,16 @@ def test_the_check_runs_a_constant_handful_of_queries(grid, django_assert_max_nu
     with django_assert_max_num_queries(6):
         verdict = check(grid, spg, quantity="1")
     assert verdict.color == YELLOW
+
+
+def test_the_reasons_name_the_product_in_the_callers_language(grid):
+    """Issue 15: data labels in Swedish; the check's reasons use the product's label."""
+    grid.prequalify(spu=grid.spu, refuse=True)
+    Product.objects.filter(pk=grid.mfrr.pk).update(name="mFRR energy", name_sv="mFRR-energi")
+    grid.mfrr.refresh_from_db()
+    with translation.override("sv"):
+        swedish = check(grid).reasons[0]
+    with translation.override("en"):
+        english = check(grid).reasons[0]
+    assert "mFRR-energi" in swedish and "mFRR energy" not in swedish
+    assert "mFRR energy" in english
