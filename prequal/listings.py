@@ -3,6 +3,9 @@ CSV/XLSX export (common.listing): the SO queue, the applications, SPUs and SPGs.
 
 from __future__ import annotations
 
+import zoneinfo
+
+from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -15,6 +18,15 @@ def _resource(case) -> str:
 
 def _connecting_so(case) -> str:
     return str(case.spu.connection_point.connecting_so) if case.spu_id else ""
+
+
+def _deadline(assessment):
+    """The deadline in the assessing operator's own time zone, as the queue page shows it (naive,
+    so the export writes it as it is rather than in the site's zone)."""
+    if assessment.deadline is None:
+        return None
+    zone = zoneinfo.ZoneInfo(assessment.system_operator.time_zone)
+    return timezone.localtime(assessment.deadline, zone).replace(tzinfo=None)
 
 
 def _active(obj) -> str:
@@ -35,7 +47,7 @@ QUEUE_LIST = ListSpec(
         Column("assessing_so", _("Assessing SO"), ("system_operator__organisation__name",),
                lambda a: str(a.system_operator)),
         Column("status", _("Status"), ("status",), lambda a: a.get_status_display()),
-        Column("deadline", _("Deadline"), ("deadline",), lambda a: a.deadline),
+        Column("deadline", _("Deadline"), ("deadline",), _deadline),
         Column("legal_basis", _("Legal basis"), (),
                lambda a: a.deadline_rule.legal_basis if a.deadline_rule_id else "", page=False),
         Column("days_left", _("Days left"), css="num"),

@@ -9,6 +9,7 @@ the whole current filter to CSV (plain and for Excel) and XLSX, in a constant nu
 from __future__ import annotations
 
 import re
+import zoneinfo
 from datetime import timedelta
 from decimal import Decimal
 
@@ -17,6 +18,7 @@ import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 from shapely.geometry import box
 
 from common.pagination import paginate
@@ -236,9 +238,22 @@ def test_the_queue_export_carries_the_deadline_in_local_time_and_its_legal_basis
     record = dict(zip(header, row, strict=True))
     assert record["Case"] == str(case.pk) and record["SPU / SPG"] == "SPU Q-1"
     assert record["Assessing SO"] == "Local DSO" and record["Legal basis"] == "SO GL Art. 182(3)"
-    from django.utils import timezone
-
     assert record["Deadline"] == timezone.localtime(deadline).strftime("%Y-%m-%d %H:%M")
+
+
+def test_the_queue_export_writes_each_deadline_in_its_operators_time_zone(client, grid):
+    """As the page shows it: an operator in Helsinki reads its deadlines in Helsinki time."""
+    SystemOperator.objects.filter(pk=grid.cast.local.pk).update(time_zone="Europe/Helsinki")
+    case = _submit(grid, grid.new_spu(code="Q-2"))
+    deadline = Assessment.objects.get(case=case, system_operator=grid.cast.local).deadline
+    login(client, grid.cast.local_engineer)
+
+    header, row = export_rows(client.get(reverse("prequal:queue"), {"export": "csv"}), "csv")
+
+    record = dict(zip(header, row, strict=True))
+    helsinki = timezone.localtime(deadline, zoneinfo.ZoneInfo("Europe/Helsinki"))
+    assert record["Deadline"] == helsinki.strftime("%Y-%m-%d %H:%M")
+    assert helsinki.utcoffset() != timezone.localtime(deadline).utcoffset()
 
 
 # --- Queries: constant in the number of rows -------------------------------------------------------
