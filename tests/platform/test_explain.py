@@ -52,10 +52,10 @@ SELECT {BASE} + i, now(), now(), {BASE} + i, CASE WHEN i = 1 THEN 'tso' ELSE 'lo
 FROM generate_series(1, {OPERATORS}) i;
 INSERT INTO prequal_fsp (id, created_at, updated_at, organisation_id)
 SELECT {BASE} + i, now(), now(), {BASE} + 1000 + i FROM generate_series(1, {FSPS}) i;
-INSERT INTO prequal_product (id, created_at, updated_at, code, name, kind, procuring_so_id, directions,
-                             market_time_unit_minutes, gate_closure_minutes, is_active)
-SELECT {BASE} + i, now(), now(), 'bulk-' || i, 'Bulk product ' || i, 'balancing', {BASE} + 1, 'both',
-       15, 45, true
+INSERT INTO prequal_product (id, created_at, updated_at, code, name, name_sv, kind, procuring_so_id,
+                             directions, market_time_unit_minutes, gate_closure_minutes, is_active)
+SELECT {BASE} + i, now(), now(), 'bulk-' || i, 'Bulk product ' || i, 'Bulkprodukt ' || i, 'balancing',
+       {BASE} + 1, 'both', 15, 45, true
 FROM generate_series(1, 2) i;
 INSERT INTO observability_connectionpoint (id, created_at, updated_at, gsrn, connecting_so_id, latitude,
                                            longitude, voltage_level, bidding_zone)

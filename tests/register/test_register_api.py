@@ -49,6 +49,20 @@ def test_bad_records_come_back_by_index_and_field(world, api_as):
     assert not RecordRevision.objects.exists()
 
 
+def test_text_with_nul_characters_is_a_field_error_not_a_server_error(world, api_as):
+    """PostgreSQL text cannot hold NUL (0x00): found by the API fuzz as a 500 on PostgreSQL."""
+    client = api_as(world.nordic)
+    records = [rec(world, "a\x00"), rec(world, "b", product="mfrr\x00")]
+    bad = client.post(LIST, body(world, *records), format="json")
+    envelope = client.post(LIST, {"system_operator": "10X\x00", "records": [rec(world, "c")]}, format="json")
+
+    assert bad.status_code == 400
+    records = bad.json()["errors"]["records"]
+    assert records["0"]["external_id"] == records["1"]["product"] == ["Text may not contain NUL characters."]
+    assert envelope.status_code == 400 and "system_operator" in envelope.json()["errors"]
+    assert not RecordRevision.objects.exists()
+
+
 def test_the_same_external_id_with_other_content_is_409(world, api_as):
     client = api_as(world.nordic)
     client.post(LIST, body(world, rec(world)), format="json")
