@@ -302,7 +302,7 @@ def cache_published() -> None:
 def _current(now: datetime) -> _Cache:
     global _cache
     cache = _cache
-    if cache is None:
+    if cache is None or now < cache.horizon:  # none yet, or the clock went back (tests, benches)
         cache = _cache = _Cache(now)
     elif cache.stale or not 0 <= time.time() - cache.checked_at < CACHE_REFRESH_SECONDS:
         cache.refresh()
