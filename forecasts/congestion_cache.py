@@ -300,14 +300,20 @@ def cache_published() -> None:
 
 
 def _current(now: datetime) -> _Cache:
+    """The cache, built, brought up to date and slid as needed; a failure half-way (a statement
+    refused) drops it, so that no half-applied state answers."""
     global _cache
     cache = _cache
-    if cache is None or now < cache.horizon:  # none yet, or the clock went back (tests, benches)
-        cache = _cache = _Cache(now)
-    elif cache.stale or not 0 <= time.time() - cache.checked_at < CACHE_REFRESH_SECONDS:
-        cache.refresh()
-    if now + AHEAD > cache.window_end or now - PAST - cache.window_start > SLIDE_STEP:
-        cache.slide(now)
+    try:
+        if cache is None or now < cache.horizon:  # none yet, or the clock went back (tests, benches)
+            cache = _cache = _Cache(now)
+        elif cache.stale or not 0 <= time.time() - cache.checked_at < CACHE_REFRESH_SECONDS:
+            cache.refresh()
+        if now + AHEAD > cache.window_end or now - PAST - cache.window_start > SLIDE_STEP:
+            cache.slide(now)
+    except BaseException:
+        _cache = None
+        raise
     return cache
 
 

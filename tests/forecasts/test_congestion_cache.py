@@ -40,6 +40,17 @@ def _publish(cast, zone_rows, *, now, so=None, user=None, mtu=15, horizon="intra
     )
 
 
+def _ask(zones, start) -> dict:
+    """NORTH, up, the hour from `start` (as_of given by the caller)."""
+    end = start + timedelta(hours=1)
+    return {"zone_ids": [zones.north.pk], "directions": {"up"}, "start": start, "end": end}
+
+
+def _row(start, level: str) -> dict:
+    return {"zone": "NORTH", "start": start.isoformat(), "direction": "up", "headroom_mw": "0",
+            "level": level}
+
+
 def _random_rows(rng: random.Random, codes: list[str], *, around, mtu: int) -> list[dict]:
     """Rows for random starts (aligned to `mtu`) from an hour before `around` to 50 hours after."""
     base = around.replace(minute=0, second=0, microsecond=0)
@@ -103,8 +114,8 @@ def test_the_cache_answers_as_the_statement_on_random_publications(cast, grid, z
 
 def test_another_process_publication_shows_after_the_refresh_interval(cast, grid, zones, monkeypatch):
     start = PUBLISH_AT + timedelta(hours=3)
-    ask = {"zone_ids": [zones.north.pk], "directions": {"up"}, "start": start, "end": start + timedelta(hours=1)}
-    row = {"zone": "NORTH", "start": start.isoformat(), "direction": "up", "headroom_mw": "0", "level": "certain"}
+    ask = _ask(zones, start)
+    row = _row(start, "certain")
     with time_machine.travel(PUBLISH_AT, tick=False):
         assert congested_units(**ask, as_of=PUBLISH_AT) == []  # the cache is read
         # Stored by another process: this process hears nothing of it.
@@ -122,8 +133,8 @@ def test_another_process_publication_shows_after_the_refresh_interval(cast, grid
 
 def test_a_publication_shows_at_once_in_the_process_that_published_it(cast, grid, zones):
     start = PUBLISH_AT + timedelta(hours=3)
-    ask = {"zone_ids": [zones.north.pk], "directions": {"up"}, "start": start, "end": start + timedelta(hours=1)}
-    row = {"zone": "NORTH", "start": start.isoformat(), "direction": "up", "headroom_mw": "0", "level": "likely"}
+    ask = _ask(zones, start)
+    row = _row(start, "likely")
     with time_machine.travel(PUBLISH_AT, tick=False):
         assert congested_units(**ask, as_of=PUBLISH_AT) == []
         _publish(cast, [row], now=PUBLISH_AT)
@@ -134,10 +145,10 @@ def test_a_publication_shows_at_once_in_the_process_that_published_it(cast, grid
 
 def test_outside_the_window_or_before_the_horizon_the_statement_answers(cast, grid, zones):
     far = PUBLISH_AT + timedelta(days=5)
-    row = {"zone": "NORTH", "start": far.isoformat(), "direction": "up", "headroom_mw": "0", "level": "likely"}
+    row = _row(far, "likely")
     with time_machine.travel(PUBLISH_AT, tick=False):
         _publish(cast, [row], now=PUBLISH_AT)
-        ask = {"zone_ids": [zones.north.pk], "directions": {"up"}, "start": far, "end": far + timedelta(hours=1)}
+        ask = _ask(zones, far)
         with CaptureQueriesContext(connection) as captured:
             [unit] = congested_units(**ask, as_of=PUBLISH_AT)
         assert unit.start == far and len(captured) >= 1
@@ -150,8 +161,8 @@ def test_inside_the_publishing_transaction_the_statement_answers(cast, grid, zon
     from django.db import transaction
 
     start = PUBLISH_AT + timedelta(hours=3)
-    ask = {"zone_ids": [zones.north.pk], "directions": {"up"}, "start": start, "end": start + timedelta(hours=1)}
-    row = {"zone": "NORTH", "start": start.isoformat(), "direction": "up", "headroom_mw": "0", "level": "likely"}
+    ask = _ask(zones, start)
+    row = _row(start, "likely")
     with time_machine.travel(PUBLISH_AT, tick=False):
         assert congested_units(**ask, as_of=PUBLISH_AT) == []
         with transaction.atomic():
@@ -160,3 +171,22 @@ def test_inside_the_publishing_transaction_the_statement_answers(cast, grid, zon
             transaction.set_rollback(True)
         assert congested_units(**ask, as_of=PUBLISH_AT) == []
         assert congestion_cache._cache is not None and not congestion_cache._cache.slots
+
+
+def test_a_refresh_that_fails_drops_the_cache(cast, grid, zones, monkeypatch):
+    """No half-applied state answers: the next check builds the cache again."""
+    from django.db import OperationalError
+
+    start = PUBLISH_AT + timedelta(hours=3)
+    ask = _ask(zones, start)
+    with time_machine.travel(PUBLISH_AT, tick=False):
+        assert congested_units(**ask, as_of=PUBLISH_AT) == []
+    later = PUBLISH_AT + timedelta(seconds=CACHE_REFRESH_SECONDS + 1)
+
+    def refused(*args, **kwargs):
+        raise OperationalError("the server went away")
+
+    monkeypatch.setattr(congestion_cache, "fetch_all", refused)
+    with time_machine.travel(later, tick=False), pytest.raises(OperationalError):
+        congested_units(**ask, as_of=later)
+    assert congestion_cache._cache is None
