@@ -2,7 +2,8 @@
 of bench/activation_bench.py (same data shape, load, floor and budget: ≥ 1,000 answers/s, p99 ≤
 20 ms) against a database that also holds grid zones over every operator's grid and a day of
 day-ahead congestion forecasts, so that every check finds the zones around its resource (the
-process's zone index) and reads their forecast (one prepared statement: forecasts.congestion).
+process's zone index) and reads their forecast (the process's cache of congested units:
+forecasts.congestion_cache; `--statement`: one prepared statement per check, forecasts.congestion).
 
 Zones: `--zones` (default 2,000, SPEC §7's polygon count) circles of 1,000 vertices on a grid over
 the data set's extent, overlapping so that every connection point lies in one to four of them,
