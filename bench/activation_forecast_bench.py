@@ -2,7 +2,8 @@
 of bench/activation_bench.py (same data shape, load, floor and budget: ≥ 1,000 answers/s, p99 ≤
 20 ms) against a database that also holds grid zones over every operator's grid and a day of
 day-ahead congestion forecasts, so that every check finds the zones around its resource (the
-process's zone index) and reads their forecast (one prepared statement: forecasts.congestion).
+process's zone index) and reads their forecast (the process's cache of congested units:
+forecasts.congestion_cache; `--statement`: one prepared statement per check, forecasts.congestion).
 
 Zones: `--zones` (default 2,000, SPEC §7's polygon count) circles of 1,000 vertices on a grid over
 the data set's extent, overlapping so that every connection point lies in one to four of them,
@@ -11,8 +12,13 @@ both directions (384,000 rows at 2,000 zones), published the day before the real
 reads "as of" now), levels drawn so that about a third of the units are likely or certain;
 written bare (COPY). Every check asks about a period in that day.
 
-CPU per answer with and without forecasts: run bench/activation_bench.py with the same options
-(`--json`) beside this one; the difference is the forecast lookup's share.
+The clock: every check asks about T0's day, and the activation check reads forecasts as of now
+from a cache of the units near now (forecasts.congestion_cache), so gunicorn's workers and this
+process run with the clock at T0 − 30 minutes, ticking (bench/gunicorn_clock.py, time-machine).
+
+CPU per answer with and without forecasts: run this bench again with `--zones 0` (same data,
+bodies and clock, no zone: the rule returns before looking); the difference is the forecast
+rule's share.
 
     scripts/with-postgres .venv/bin/python bench/activation_forecast_bench.py --preset quick
     scripts/with-postgres .venv/bin/python bench/activation_forecast_bench.py --write docs/PERFORMANCE.md
@@ -20,6 +26,7 @@ CPU per answer with and without forecasts: run bench/activation_bench.py with th
 
 from __future__ import annotations
 
+import os
 import random
 import statistics
 import sys
@@ -31,12 +38,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import activation_bench  # noqa: E402
 import benchkit  # noqa: E402
+import gunicorn_clock  # noqa: E402
 from activation_report import report, rows  # noqa: E402
 from shapes.activation import EXTENT, T0, TOKEN  # noqa: E402
 
 KEY = "activation-forecast-bench"
 FORECAST_MARK = "congestion forecast"  # limits.activation.forecast's reasons
 LEVELS = (0, 0, 0, 1, 2, 3)  # none ×3, possible, likely, certain
+CLOCK = T0 - timedelta(minutes=30)  # "now" in the app while measuring (module docstring)
 
 
 class Forecasts:
@@ -45,6 +54,10 @@ class Forecasts:
     @staticmethod
     def arguments(parser) -> None:
         parser.add_argument("--zones", type=int, default=2000, help="grid zones over the data set's extent")
+        parser.add_argument(
+            "--statement", action="store_true",
+            help="the forecast rule by its statement on every check, as before forecasts.congestion_cache",
+        )
 
     @staticmethod
     def prepare(args, data: dict) -> None:
@@ -58,7 +71,13 @@ class Forecasts:
 
     @staticmethod
     def requests(bodies: list[dict], data: dict) -> list[dict]:
-        """Every check asks about a period in the forecast day (the bodies' own lengths kept)."""
+        """Every check asks about a period in the forecast day (the bodies' own lengths kept); from
+        here on this process's clock is CLOCK, ticking (the workers': bench/gunicorn_clock.py)."""
+        import time_machine
+
+        time_machine.travel(CLOCK, tick=True).start()
+        if os.environ.get("BENCH_FORECAST_STATEMENT"):
+            gunicorn_clock.forecast_statement_only()
         rng = random.Random(17)
         for body in bodies:
             start, end = _parse(body["start"]), _parse(body["end"])
@@ -100,6 +119,8 @@ def zones_create(count: int) -> list:
     from forecasts.models import GridZone, GridZoneVersion
     from observability.models import SystemOperator
 
+    if count == 0:
+        return []
     operators = list(SystemOperator.objects.order_by("pk"))
     x0, y0, x1, y1 = EXTENT
     columns = max(1, round((count * (x1 - x0) / (y1 - y0)) ** 0.5))
@@ -200,6 +221,10 @@ def forecast_rows(result: dict) -> list[dict]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    os.environ["BENCH_CLOCK"] = CLOCK.isoformat()
+    if "--statement" in (sys.argv[1:] if argv is None else argv):
+        os.environ["BENCH_FORECAST_STATEMENT"] = "1"
+    os.environ["GUNICORN_CMD_ARGS"] = f"--config {Path(__file__).resolve().parent / 'gunicorn_clock.py'}"
     return activation_bench.main(argv, variant=Forecasts())
 
 

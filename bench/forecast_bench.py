@@ -298,11 +298,102 @@ def check_lookups(world: dict, sizes: dict) -> dict:
             "yellow": yellow}
 
 
+def _rule_block(spus: list, rng: random.Random, *, n: int, cached: bool) -> tuple[float, int, int]:
+    """`n` checks' forecast rule as of now (the clock in the stored year), periods in the next 40
+    hours: (CPU seconds, checks turned yellow, statements sent); `cached` False: the statement
+    answers every one."""
+    from unittest import mock
+
+    from common.db import fetch_all_recorded
+    from forecasts.congestion import congested_units_as_of
+    from limits.activation import forecast
+    from limits.activation.access import EVERYTHING
+    from limits.activation.verdict import GREEN, Verdict
+
+    one, yellow = Decimal(1), 0
+    asks = []
+    for _ in range(n):
+        now = datetime.now(UTC).replace(second=0, microsecond=0)
+        start = now + timedelta(minutes=15 * rng.randrange(0, 150))
+        asks.append((rng.choice(spus), start, start + timedelta(minutes=15 * rng.choice([1, 2, 4, 8])),
+                     rng.choice(["up", "down"])))
+    patch = mock.patch.object(forecast, "congested_units", congested_units_as_of) if not cached else None
+    if patch is not None:
+        patch.start()
+    try:
+        with fetch_all_recorded() as recorded:
+            cpu = time.process_time()
+            for spu, start, end, direction in asks:
+                verdict = Verdict(color=GREEN, reasons=[], max_quantity_mw=one, requested_quantity_mw=one,
+                                  direction=direction)
+                forecast.forecast_congestion_apply(
+                    verdicts=[verdict], resource=spu, members=None, start=start, end=end,
+                    tz="Europe/Stockholm", readable=EVERYTHING,
+                )
+                yellow += verdict.color != GREEN
+            cpu = time.process_time() - cpu
+        return cpu, yellow, len(recorded)
+    finally:
+        if patch is not None:
+            patch.stop()
+
+
+def rule_cpu(world: dict, sizes: dict, *, blocks: int = 8, per_block: int = 100) -> dict:
+    """The forecast rule's CPU per check (`time.process_time`), as of now with the clock moved into
+    the stored year (ticking): the statement (before forecasts.congestion_cache) against the cache,
+    in alternating blocks; floor: the statement's CPU replayed bare (prepared, binary)."""
+    import time_machine
+
+    from common.db import fetch_all, fetch_all_recorded
+    from forecasts.congestion import congested_units_as_of
+    from forecasts.zone_index import zones_at_points
+    from prequal.models import Spu
+
+    spus = list(Spu.objects.select_related("connection_point").filter(pk__in=[s.pk for s in world["spus"]]))
+    clock = YEAR_START + timedelta(days=sizes["days"] // 2, hours=9)
+    cpu = {"statement": [], "cache": []}
+    checks = {"statement": 0, "cache": 0}
+    yellow = {"statement": 0, "cache": 0}
+    statements = {"statement": 0, "cache": 0}
+    with time_machine.travel(clock, tick=True):
+        rng = random.Random(21)
+        _rule_block(spus, rng, n=20, cached=True)  # the cache built, the statement prepared
+        _rule_block(spus, rng, n=20, cached=False)
+        for block in range(blocks * 2):
+            kind = "cache" if block % 2 else "statement"
+            rng = random.Random(100 + block // 2)  # the same checks for both
+            seconds, turned, sent = _rule_block(spus, rng, n=per_block, cached=kind == "cache")
+            statements[kind] += sent
+            cpu[kind].append(seconds / per_block * 1000)
+            checks[kind] += per_block
+            yellow[kind] += turned
+        with fetch_all_recorded() as recorded:
+            for spu in spus:
+                point = (spu.connection_point.longitude, spu.connection_point.latitude)
+                zone_ids = [z.zone_id for z in zones_at_points(points=[point], at=datetime.now(UTC))]
+                now = datetime.now(UTC)
+                congested_units_as_of(zone_ids=zone_ids, directions={"up"}, start=now,
+                                      end=now + timedelta(hours=1), as_of=now)
+        floors = []
+        for k in range(blocks * per_block):
+            sql, params = recorded[k % len(recorded)]
+            started = time.process_time()
+            fetch_all(sql, params, binary=True)
+            floors.append((time.process_time() - started) * 1000)
+    floor = statistics.mean(floors)
+    return {
+        "statement_ms": statistics.median(cpu["statement"]), "cache_ms": statistics.median(cpu["cache"]),
+        "statement_runs": cpu["statement"], "cache_runs": cpu["cache"], "checks": checks, "yellow": yellow,
+        "statements": statements,
+        "floor_ms": floor, "load": benchkit.load_average(),
+    }
+
+
 # --- report ---------------------------------------------------------------------------------------
 
 
 def section(*, command: str, vendor: str, sizes: dict, ingested: dict, year_rows: int, read: dict,
-            check: dict) -> str:
+            check: dict, rule: dict) -> str:
     start, end = benchkit.markers(KEY)
     ok = lambda value, budget: "within" if value <= budget else "OVER"  # noqa: E731
     return "\n".join([
@@ -336,6 +427,20 @@ def section(*, command: str, vendor: str, sizes: dict, ingested: dict, year_rows
         f"| part of the check's p99 ≤ {BUDGET_P99_MS:.0f} ms "
         f"| statement bare, p99 {check['floor_p99']:.2f} ms "
         f"| {check['p99'] / check['floor_p99']:.1f}× |",
+        f"| the check's forecast rule, CPU per check (`time.process_time`), as of now in the stored year: "
+        f"statement (before the cache), {rule['checks']['statement']} checks, "
+        f"{rule['statements']['statement']} statements | "
+        f"**{rule['statement_ms']:.3f} ms** | — | the statement bare, CPU {rule['floor_ms']:.3f} ms "
+        f"| {rule['statement_ms'] / rule['floor_ms']:.2f}× |",
+        f"| the same checks from the process's cache (`forecasts.congestion_cache`), "
+        f"{rule['checks']['cache']} checks, {rule['statements']['cache']} statements (refreshes), "
+        f"{rule['yellow']['cache']} turned yellow "
+        f"({rule['yellow']['statement']} by statement) | **{rule['cache_ms']:.3f} ms** | — "
+        f"| the statement bare, CPU {rule['floor_ms']:.3f} ms | {rule['cache_ms'] / rule['floor_ms']:.2f}× |",
+        "",
+        f"Load average after the CPU blocks: {rule['load']}. CPU per check of each block of "
+        f"100: statement {', '.join(f'{v:.3f}' for v in rule['statement_runs'])} ms; cache "
+        f"{', '.join(f'{v:.3f}' for v in rule['cache_runs'])} ms.",
         "",
         "The ingest's time includes checking every row (zone, alignment, headroom, duplicates, day-ahead "
         "not in the past) and the publication rows; wall time counts waiting for a CPU on a shared host.",
@@ -368,9 +473,13 @@ def _measure(args, sizes: dict) -> int:
     print(f"stored a year: {year_rows:,} rows", file=sys.stderr)
     read = reads(world, sizes)
     check = check_lookups(world, sizes)
+    rule = rule_cpu(world, sizes)
+    print(f"forecast rule CPU per check: statement {rule['statement_ms']:.3f} ms, "
+          f"cache {rule['cache_ms']:.3f} ms ({rule['statements']}), floor {rule['floor_ms']:.3f} ms",
+          file=sys.stderr)
     command = benchkit.shown_command("forecast_bench.py", None)
     text = section(command=command, vendor=connection.vendor, sizes=sizes, ingested=ingested,
-                   year_rows=year_rows, read=read, check=check)
+                   year_rows=year_rows, read=read, check=check, rule=rule)
     rows = [
         benchkit.budget_row(
             what=f"forecast ingest: {ingested['rows']:,} day-ahead rows of every operator", budget="≤ 10 s",

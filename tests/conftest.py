@@ -88,6 +88,17 @@ def _fresh_zone_index(monkeypatch):
 
 
 @pytest.fixture(autouse=True)
+def _fresh_congestion_cache():
+    """Each test starts without the process's cache of congested forecast units
+    (forecasts.congestion_cache): ids and data of an earlier test mean nothing here."""
+    from forecasts import congestion_cache
+
+    congestion_cache.cache_forget()
+    yield
+    congestion_cache.cache_forget()
+
+
+@pytest.fixture(autouse=True)
 def _fresh_register_partitions():
     """Each test starts without the process's set of register partitions (register.held_partitions):
     a test's partitions are rolled back with it. Forgetting costs no query: the first read learns

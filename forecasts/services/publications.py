@@ -22,6 +22,7 @@ from django.utils.translation import ngettext
 
 from common.csv_in import CsvIn
 from forecasts import partitions
+from forecasts.congestion_cache import cache_published
 from forecasts.models import CongestionLevel, ForecastValue, GridZone, Horizon, Publication
 from forecasts.rows import (
     CheckedRow,
@@ -156,6 +157,8 @@ def publication_create(
         last_end=last_end,
     )
     _values_insert(publication=publication, rows=checked)
+    cache_published()  # this process's checks see it next (forecasts.congestion_cache)
+    transaction.on_commit(cache_published)
     _notify_on_commit(publication=publication, rows=checked)
     return publication
 

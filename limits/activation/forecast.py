@@ -15,8 +15,9 @@ zone of an operator the caller does not read in full (limits.activation.access.R
 without its operator or code, as other operators' limits are.
 
 Speed (SPEC §7): the zones around the points come from the process's zone index
-(forecasts.zone_index: no query), their congested units in one indexed query
-(forecasts.congestion).
+(forecasts.zone_index: no query), their congested units from the process's cache of the units
+near now (forecasts.congestion_cache: no query; one every few seconds brings it up to date), or
+for a period or moment outside it by one indexed query (forecasts.congestion).
 """
 
 from __future__ import annotations
@@ -26,7 +27,8 @@ from datetime import datetime
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from forecasts.congestion import CongestedUnit, congested_units_as_of
+from forecasts.congestion import CongestedUnit
+from forecasts.congestion_cache import congested_units
 from forecasts.models import CongestionLevel
 from forecasts.zone_index import IndexedZone, zones_at_points
 from limits.activation.access import Readable
@@ -92,7 +94,7 @@ def forecast_congestion_apply(
     zones = {zone.zone_id: zone for zone in zones_at_points(points=_points(resource, members), at=as_of)}
     if not zones:
         return
-    units = congested_units_as_of(
+    units = congested_units(
         zone_ids=zones, directions={v.direction for v in verdicts}, start=start, end=end, as_of=as_of
     )
     for verdict in verdicts:
