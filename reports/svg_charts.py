@@ -45,6 +45,7 @@ class Label:
     css: str = "chart-tick"
     anchor: str = "start"
     vertical: bool = False  # turned a quarter anticlockwise about (x, y): a value axis's title
+    lines: tuple[str, ...] = ()  # the text on two lines when it is wider than its slot
 
 
 @dataclass(frozen=True)
@@ -111,6 +112,16 @@ def _bar_title(name: str, series: str, value: int) -> str:
 
 def _short(text: str, limit: int = 26) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _wrapped(text: str, *, width: float) -> tuple[str, ...]:
+    """`text` in two lines split at the space nearest its middle if it is wider than `width`
+    (about 6 px a character at the ticks' size), else as it is (no lines)."""
+    spaces = [i for i, c in enumerate(text) if c == " "]
+    if 6 * len(text) <= width or not spaces:
+        return ()
+    cut = min(spaces, key=lambda i: abs(i - len(text) / 2))
+    return text[:cut], text[cut + 1:]
 
 
 def _legend(entries: list[tuple[str, str]], *, y: float, x: float) -> list[LegendEntry]:
@@ -182,7 +193,7 @@ def _columns(chart: Chart, *, groups: list[tuple[str, list[int]]], series: list[
     for i, (name, values) in enumerate(groups):
         x = left + i * slot + slot * 0.15
         chart.labels.append(Label(round(left + (i + 0.5) * slot, 1), bottom + 16, name, "chart-category",
-                                  "middle"))
+                                  "middle", lines=_wrapped(name, width=slot)))
         for j, ((key, label), value) in enumerate(zip(series, values, strict=True)):
             height = value * scale
             chart.rects.append(Rect(
@@ -196,14 +207,14 @@ def decision_times_chart(report: Report) -> Chart:
     """The decision-time distribution: one bar per two-week bin."""
     top, bottom, left = 40, 210, 56
     chart = Chart(
-        key="decision_times", title=_("Decision time distribution"), height=bottom + 44,
+        key="decision_times", title=_("Decision time distribution"), height=bottom + 52,
         description=_("Decisions per decision time; the table “%(table)s” holds the figures.")
         % {"table": _("Decision time distribution")},
     )
     groups = [(str(label), [int(n)]) for label, n in report.histogram_rows]
     _columns(chart, groups=groups, series=[("decisions", _("Decisions"))], top=top, bottom=bottom, left=left)
     chart.labels.append(Label(16, (top + bottom) / 2, _("Decisions"), "chart-axis-title", "middle", True))
-    chart.labels.append(Label(left + (WIDTH - left) / 2, bottom + 38, _("Decision time"), "chart-axis-title",
+    chart.labels.append(Label(left + (WIDTH - left) / 2, bottom + 44, _("Decision time"), "chart-axis-title",
                               "middle"))
     return chart
 

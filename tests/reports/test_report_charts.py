@@ -65,7 +65,8 @@ def legend(svg: ET.Element) -> list[str]:
 
 
 def texts(svg: ET.Element, css: str) -> list[str]:
-    return [t.text for t in svg.iter(f"{SVG}text") if css in t.get("class", "").split()]
+    """The texts of class `css`, a label written on two lines (<tspan>s) joined by a space."""
+    return [" ".join(t.itertext()) for t in svg.iter(f"{SVG}text") if css in t.get("class", "").split()]
 
 
 def test_outcome_chart_has_a_segment_per_operator_and_outcome_with_decisions():
@@ -121,6 +122,7 @@ def test_histogram_and_limits_charts_have_their_bars_axes_and_legend():
     hist, months = charts["decision_times"], charts["limits_per_month"]
 
     assert [r.get("data-group") for r in bars(hist)] == ["0–14 days", "14–28 days", "98 days or more"]
+    assert texts(hist, "chart-category") == ["0–14 days", "14–28 days", "98 days or more"]
     assert texts(hist, "chart-axis-title") == ["Decisions", "Decision time"]
     assert hist.find(f"{SVG}title").text == "Decision time distribution"
     assert legend(months) == ["limits", "late"]
@@ -134,6 +136,15 @@ def test_histogram_and_limits_charts_have_their_bars_axes_and_legend():
     assert [r.find(f"{SVG}title").text for r in december] == [
         "Dec, Limits set: 11", "Dec, Refused as late: 1"
     ]
+
+
+def test_a_category_wider_than_its_bar_is_written_on_two_lines():
+    bins = [[f"{lo}–{lo + 14} days", 1] for lo in range(0, 98, 14)] + [["98 days or more", 2]]
+    hist = render(report_charts(report([["Local DSO", 1, 0, 0, 0]], histogram=bins)))["decision_times"]
+
+    last = [t for t in hist.iter(f"{SVG}text") if "chart-category" in t.get("class")][-1]
+    assert [span.text for span in last.iter(f"{SVG}tspan")] == ["98 days", "or more"]
+    assert texts(hist, "chart-category")[-1] == "98 days or more"
 
 
 @override_settings(USE_THOUSAND_SEPARATOR=True)
