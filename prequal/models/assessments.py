@@ -114,6 +114,14 @@ class Assessment(ConcurrentTransitionMixin, TimeStampedModel):
                 fields=["system_operator", "status", "case"], name="assessment_open_cases",
                 condition=models.Q(status__in=["pending", "incomplete"]),
             ),
+            # The SO dashboard's queue figures (dashboards.selectors_so): an operator's open
+            # assessments counted by deadline, round and completeness from the index alone
+            # (PostgreSQL; the TSO's 23,000 at the reference scale: 12,800 heap pages without it).
+            models.Index(
+                fields=["system_operator", "status"], name="assessment_open_figures",
+                include=["deadline", "round", "incomplete_declared_at", "id"],
+                condition=models.Q(status__in=["pending", "incomplete"]),
+            ),
             # The annual report (reports.selectors): an operator's decisions in a year.
             models.Index(
                 fields=["system_operator", "decided_at"], name="assessment_decided",
