@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import platform
@@ -234,7 +235,8 @@ def sql_floor_ms(statements: list[str], *, repeat: int) -> float:
     connection.ensure_connection()
     statements = [bare for sql in statements if (bare := _bare(sql))]
     times = []
-    with connection.connection.cursor() as cursor:  # the driver's own cursor: no Django wrapper
+    # The driver's own cursor, no Django wrapper (closing(): sqlite3's is no context manager).
+    with contextlib.closing(connection.connection.cursor()) as cursor:
         for _ in range(repeat):
             t = time.perf_counter()
             for sql in statements:

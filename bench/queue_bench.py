@@ -66,6 +66,7 @@ def _personas() -> dict:
         "case__product_id", flat=True
     ).first()
     return {
+        "nra_analyst": User.objects.filter(memberships__role="nra_analyst").order_by("pk").first(),
         "tso": tso, "busy": busy, "tso_engineer": engineer(tso), "busy_engineer": engineer(busy),
         "fsp": fsp, "fsp_user": fsp_user, "case": case, "product": product,
         "tso_open": Assessment.objects.filter(system_operator=tso, status__in=Assessment.OPEN).count(),
@@ -117,6 +118,9 @@ def pages(p: dict) -> list[dict]:
         {"key": "dashboard-fsp", "user": p["fsp_user"], "url": home, "queue": True,
          "label": f"home page dashboard, FSP ({p['fsp']}): figures and the capped resource x product matrix"},
     ]
+    if p["nra_analyst"] is not None:
+        out.append({"key": "dashboard-nra", "user": p["nra_analyst"], "url": home, "queue": True,
+                    "label": "home page dashboard, NRA analyst (this year and last, every operator)"})
     return out
 
 

@@ -74,7 +74,7 @@ def _floor(year: int) -> int:
 def _made(fmt: str, year: int) -> int:
     """Make one format as the analyst would download it (the code the download views call); its size."""
     from accounts.models import User
-    from reports import charts, pdf, render
+    from reports import pdf, pdf_charts, render
     from reports.annual import report_for_user
 
     report = report_for_user(user=User.objects.get(username=ANALYST), year=year)
@@ -90,7 +90,7 @@ def _made(fmt: str, year: int) -> int:
         if fmt == "xlsx":
             render.report_xlsx_write(report, path)
         else:
-            pdf.report_pdf_write(report, path, charts=charts.report_charts_png(report))
+            pdf.report_pdf_write(report, path, charts=pdf_charts.report_charts_png(report))
         return path.stat().st_size
     finally:
         path.unlink()

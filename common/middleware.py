@@ -4,8 +4,8 @@ The policy allows only this site's own files (no CDN: SPEC §5). Inline scripts 
 refused, except those that carry the per-request nonce (`{{ request.csp_nonce }}`, used by the
 API documentation pages). Map tiles, when GRIDPREQUAL_MAP_TILE_URL names another host, are
 allowed as images from that host only (common/maps.py); the built-in outline is this site's own.
-Redoc (/api/redoc/) builds its styles at run time and the report's SVG charts carry inline
-styles: those two pages alone may use inline styles.
+Redoc (/api/redoc/) builds its styles at run time: that page alone may use inline styles (the
+report's charts are plain SVG coloured by the static CSS since issue 15).
 """
 
 from __future__ import annotations
@@ -18,8 +18,7 @@ from django.http import HttpRequest, HttpResponse
 from common.maps import map_tile_origin
 
 # Paths whose pages need inline styles (a library that injects <style> elements at run time).
-# The annual report embeds matplotlib's SVG charts, which style their elements inline.
-CSP_INLINE_STYLE_PATHS = ("/api/redoc/", "/resources/report/")
+CSP_INLINE_STYLE_PATHS = ("/api/redoc/",)
 
 PERMISSIONS_POLICY = (
     "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), "

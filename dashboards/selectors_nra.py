@@ -1,8 +1,9 @@
 """The NRA analyst's year at a glance: the annual report's headline figures (SPEC R9) for this
 year and the one before, and each operator's with a link to its cases.
 
-The figures are the report's own: reports.builder.decision_stats over reports.selectors'
-decisions and limits.selectors.limit_figures_per_so over its limits, never counted a second way.
+The figures are the report's own: reports.builder.decision_counts (decision_stats' counts, without
+the decision times the dashboard does not show) over reports.selectors' decisions, and
+limits.selectors.limit_figures_per_so over its limits, never counted a second way.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from accounts.selectors import user_roles
 from dashboards.figures import Figure, list_url
 from limits.selectors import limit_figures_per_so
 from prequal.models import Assessment
-from reports.builder import OUTCOME_KEYS, decision_stats
+from reports.builder import OUTCOME_KEYS, decision_counts
 from reports.selectors import (
     REPORT_TIME_ZONE,
     report_decisions,
@@ -51,7 +52,7 @@ class NraDashboard:
 
 def _year_figures(*, operators, year: int) -> tuple[dict[int, dict], dict]:
     """Per operator id the report's decision counts, and the year's totals (limits included)."""
-    per_so = decision_stats(report_decisions(operators=operators, year=year))
+    per_so = decision_counts(report_decisions(operators=operators, year=year))
     limits = limit_figures_per_so(
         limits=report_limits(operators=operators, year=year),
         refusals=report_limit_refusals(operators=operators, year=year),

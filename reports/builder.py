@@ -147,6 +147,17 @@ def decision_stats(decisions: QuerySet[Assessment]) -> dict[int, dict]:
     return stats
 
 
+def decision_counts(decisions: QuerySet[Assessment]) -> dict[int, dict]:
+    """Per operator id: decisions by outcome, as decision_stats() counts them, without the times
+    (no decision time per row, no percentile): one grouped count, for figures that need no more
+    (the NRA's dashboard)."""
+    out: dict[int, dict] = {}
+    grouped = decisions.order_by().values_list("system_operator_id", "status").annotate(n=Count("pk"))
+    for so, status, n in grouped:
+        out.setdefault(so, {})[status] = n
+    return out
+
+
 def _stats_in_one_scan(timed: QuerySet[Assessment]) -> dict[int, dict]:
     """decision_stats() on PostgreSQL: the scoped decisions (the selector's own SQL) as a
     subquery, so each row's decision time is computed once, not once per aggregate."""

@@ -7,8 +7,8 @@ from django.utils import timezone
 
 from common.exports import EXCEL, PLAIN, CsvVariant
 from reports.annual import Report, report_filename
-from reports.charts import report_charts_png
 from reports.pdf import report_pdf_write
+from reports.pdf_charts import report_charts_png
 from reports.render import report_csv_lines, report_xlsx_write, temporary_path
 from reports.selectors import REPORT_TIME_ZONE
 

@@ -14,11 +14,11 @@ from django.views.decorators.http import require_GET
 from common.exports import csv_variant
 from common.pagination import paginate
 from reports.annual import report_for_user
-from reports.chart_cache import report_charts_svg_cached
 from reports.decisions import conditional_and_refused, decision_rows
 from reports.downloads import CONTENT_TYPES, report_file_response
 from reports.html import decision_rows_html, table_body_html
 from reports.params import report_params_from_query
+from reports.svg_charts import report_charts
 
 
 @login_required
@@ -38,7 +38,7 @@ def report(request: HttpRequest) -> HttpResponse:
             "decision_rows": decision_rows_html(
                 decision_rows(list(page)), columns=len(built.table("conditional_and_refused").columns)
             ),
-            "charts": report_charts_svg_cached(built),
+            "charts": report_charts(built),
             "query": request.GET.urlencode(),
         })
     return render(request, "reports/report.html", context)

@@ -114,6 +114,14 @@ class Assessment(ConcurrentTransitionMixin, TimeStampedModel):
                 fields=["system_operator", "status", "case"], name="assessment_open_cases",
                 condition=models.Q(status__in=["pending", "incomplete"]),
             ),
+            # The SO dashboard's queue figures (dashboards.selectors_so): an operator's open
+            # assessments counted by deadline, round and completeness from the index alone
+            # (PostgreSQL; the TSO's 23,000 at the reference scale: 12,800 heap pages without it).
+            models.Index(
+                fields=["system_operator", "status"], name="assessment_open_figures",
+                include=["deadline", "round", "incomplete_declared_at", "id"],
+                condition=models.Q(status__in=["pending", "incomplete"]),
+            ),
             # The annual report (reports.selectors): an operator's decisions in a year.
             models.Index(
                 fields=["system_operator", "decided_at"], name="assessment_decided",
@@ -123,8 +131,10 @@ class Assessment(ConcurrentTransitionMixin, TimeStampedModel):
             ),
             # The FSP's dashboard (dashboards.selectors_fsp): the decisions of a month across all
             # operators, then kept for the FSP's cases; without it the read scans every assessment.
+            # Case and outcome carried in the index (PostgreSQL): the month's ~50,000 decisions at
+            # the reference scale are counted from the index alone, not 15,000 heap pages.
             models.Index(
-                fields=["decided_at"], name="assessment_decided_at",
+                fields=["decided_at"], name="assessment_decided_figures", include=["case", "status"],
                 condition=models.Q(
                     status__in=["approved", "conditionally_approved", "not_approved", "approved_by_silence"]
                 ),

@@ -112,6 +112,12 @@ class Case(ConcurrentTransitionMixin, TimeStampedModel):
         ]
         indexes = [
             models.Index(fields=["fsp", "status"], name="case_fsp_status"),
+            # "Information requested from you" (the FSP's dashboard, case_list_for_user's
+            # waiting filter): the few cases waiting, not every case of the FSP.
+            models.Index(
+                fields=["fsp"], name="case_fsp_waiting",
+                condition=models.Q(information_requested_at__isnull=False),
+            ),
             # Applications newest first (prequal.selectors.cases.case_list_for_user): an FSP's,
             # and every case an SO or the NRA reads (walked in order, first 50 rows).
             models.Index(fields=["fsp", "created_at", "id"], name="case_fsp_created"),

@@ -4,7 +4,7 @@ roles reach by following links from the home page.
 The Content-Security-Policy (common/middleware.py) refuses `style="…"` attributes, <style> and
 <script> elements without the request's nonce, and inline event handlers (`onclick=` …); a
 json_script data block (type application/json) runs nothing and is allowed. The pages that the
-policy lets use inline styles (CSP_INLINE_STYLE_PATHS: the API docs, the report's charts) are
+policy lets use inline styles (CSP_INLINE_STYLE_PATHS: the API docs) are
 checked for scripts only.
 """
 

@@ -1,28 +1,24 @@
-"""The report's charts, drawn on the server with matplotlib (no pyplot, no JavaScript, no CDN).
+"""The PDF's charts, drawn with matplotlib as PNG images (no pyplot), from the report's own tables.
 
-SVG for the page, PNG for the PDF; both from the report's own tables, so they show the same
-figures as the downloads.
+matplotlib is imported only when a PDF is made (report_charts_png): the page draws its charts as
+plain SVG (reports.svg_charts) and must not pay matplotlib's import (about a second) on any view.
 """
 
 from __future__ import annotations
 
 import io
 
-import matplotlib
-
-matplotlib.use("Agg")
-from django.utils.translation import gettext as _  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
+from django.utils.translation import gettext as _
 
 # Outcome colours: approved, by silence, conditional, not approved.
 COLOURS = ("#2e7d32", "#9e9d24", "#ef6c00", "#c62828")
 MAX_BARS = 20
 
 
-def _outcomes(report) -> Figure:
+def _outcomes(report, new_figure):
     rows = sorted(report.outcome_rows, key=lambda r: (-r[-1], r[0]))
     rows = [r for r in rows if r[-1]][:MAX_BARS]
-    fig = Figure(figsize=(9, max(2.5, 0.32 * len(rows) + 1.2)))
+    fig = new_figure(figsize=(9, max(2.5, 0.32 * len(rows) + 1.2)))
     ax = fig.add_subplot()
     names = [r[0] for r in rows][::-1]
     left = [0] * len(rows)
@@ -44,8 +40,8 @@ def _outcomes(report) -> Figure:
     return fig
 
 
-def _histogram(report) -> Figure:
-    fig = Figure(figsize=(9, 3.2))
+def _histogram(report, new_figure):
+    fig = new_figure(figsize=(9, 3.2))
     ax = fig.add_subplot()
     labels = [r[0] for r in report.histogram_rows]
     ax.bar(range(len(labels)), [r[1] for r in report.histogram_rows], color="#1565c0")
@@ -56,8 +52,8 @@ def _histogram(report) -> Figure:
     return fig
 
 
-def _months(report) -> Figure:
-    fig = Figure(figsize=(9, 3.2))
+def _months(report, new_figure):
+    fig = new_figure(figsize=(9, 3.2))
     ax = fig.add_subplot()
     months = [r[0][-2:] for r in report.month_rows]
     x = range(len(months))
@@ -75,21 +71,16 @@ def _months(report) -> Figure:
 CHARTS = (("outcomes", _outcomes), ("decision_times", _histogram), ("limits_per_month", _months))
 
 
-def _render(fig: Figure, fmt: str, **kwargs) -> bytes:
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format=fmt, **kwargs)
-    return buffer.getvalue()
-
-
-def report_charts_svg(report) -> list[tuple[str, str]]:
-    """(key, inline SVG markup) per chart, for the page."""
-    out = []
-    for key, draw in CHARTS:
-        svg = _render(draw(report), "svg").decode()
-        out.append((key, svg[svg.index("<svg"):]))
-    return out
-
-
 def report_charts_png(report, *, dpi: int = 110) -> list[bytes]:
     """PNG images of the charts, for the PDF."""
-    return [_render(draw(report), "png", dpi=dpi) for _key, draw in CHARTS]
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.figure import Figure
+
+    out = []
+    for _key, draw in CHARTS:
+        buffer = io.BytesIO()
+        draw(report, Figure).savefig(buffer, format="png", dpi=dpi)
+        out.append(buffer.getvalue())
+    return out
