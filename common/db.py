@@ -24,7 +24,7 @@ from contextlib import contextmanager
 from functools import cache
 
 import psycopg
-from django.db import OperationalError, connection
+from django.db import DEFAULT_DB_ALIAS, OperationalError, connection, connections
 from django.db.models import F, Field, Lookup, Model, QuerySet
 from django.db.models.constants import OnConflict
 
@@ -66,28 +66,31 @@ def fetch_all(
     recorded = getattr(_recording, "statements", None)
     if recorded is not None:
         recorded.append((sql, list(params)))
-    if connection.vendor != "postgresql":
-        with connection.cursor() as django_cursor:
+    # The thread's connection itself: each attribute read through django.db.connection (a proxy
+    # over a thread-local) costs a lookup, and a statement reads a dozen (SPEC §7: per bid).
+    db = connections[DEFAULT_DB_ALIAS]
+    if db.vendor != "postgresql":
+        with db.cursor() as django_cursor:
             # As RawQuerySet does: datetimes and decimals in the backend's own text form.
-            django_cursor.execute(sql, [connection.ops.adapt_unknown_value(p) for p in params])
+            django_cursor.execute(sql, [db.ops.adapt_unknown_value(p) for p in params])
             rows = django_cursor.fetchall()
     else:
         started = time.monotonic()
         try:
-            rows = _run_prepared(sql, params, binary)
+            rows = _run_prepared(db, sql, params, binary)
         except OperationalError:
             # A persistent connection the server dropped (a restart, an idle timeout): Django's
             # per-request health check would have found it with an extra round trip on every
             # request; here it is found when it fails. Outside a transaction a read can simply
             # be sent again on a new connection.
-            if connection.in_atomic_block or (connection.connection is not None and connection.is_usable()):
+            if db.in_atomic_block or (db.connection is not None and db.is_usable()):
                 raise
-            connection.close()
-            rows = _run_prepared(sql, params, binary)
-        if connection.queries_logged:
-            logged = connection.ops.compose_sql(sql, params)
-            connection.queries_log.append({"sql": logged, "time": f"{time.monotonic() - started:.3f}"})
-    converters = _converters(tuple(columns), connection.vendor) if columns else ()
+            db.close()
+            rows = _run_prepared(db, sql, params, binary)
+        if db.queries_logged:
+            logged = db.ops.compose_sql(sql, params)
+            db.queries_log.append({"sql": logged, "time": f"{time.monotonic() - started:.3f}"})
+    converters = _converters(tuple(columns), db.vendor) if columns else ()
     if not converters:
         return [list(row) for row in rows]
     converted = []
@@ -96,20 +99,20 @@ def fetch_all(
         for i, functions, expression in converters:
             value = values[i]
             for function in functions:
-                value = function(value, expression, connection)
+                value = function(value, expression, db)
             values[i] = value
         converted.append(values)
     return converted
 
 
-def _run_prepared(sql: str, params: Sequence, binary: bool = False) -> list[tuple]:
-    with connection.wrap_database_errors:  # psycopg's errors as django.db's; marks a broken connection
-        cursor = _prepared_cursor()
+def _run_prepared(db, sql: str, params: Sequence, binary: bool = False) -> list[tuple]:
+    with db.wrap_database_errors:  # psycopg's errors as django.db's; marks a broken connection
+        cursor = _prepared_cursor(db)
         cursor.execute(sql, params, prepare=True, binary=binary)
         return cursor.fetchall()
 
 
-def _prepared_cursor() -> psycopg.Cursor:
+def _prepared_cursor(db) -> psycopg.Cursor:
     """A server-side-binding cursor on the thread's connection, made once per connection.
 
     psycopg keeps the prepared statements on the connection itself: a new connection (after
@@ -119,10 +122,11 @@ def _prepared_cursor() -> psycopg.Cursor:
     needed, refusing use from another thread. The per-request health check (CONN_HEALTH_CHECKS)
     is counted as done: fetch_all replaces a dropped connection when a statement fails on it.
     """
-    connection.health_check_done = True
-    connection.ensure_connection()
-    connection.validate_thread_sharing()
-    raw = connection.connection
+    db.health_check_done = True
+    if db.connection is None:
+        db.ensure_connection()
+    db.validate_thread_sharing()
+    raw = db.connection
     cursor = getattr(_prepared, "cursor", None)
     if cursor is None or cursor.connection is not raw or cursor.closed:
         if raw.prepare_threshold is None:  # Django leaves it off: on, for `prepare=True` only

@@ -26,7 +26,7 @@ partitions: the table itself is read.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 
 from django.db import connection
 
@@ -48,6 +48,8 @@ COLUMNS = (
 UNKNOWN = -1  # the stamp of no set: the marker always comes
 
 _known: tuple[int, frozenset[str]] | None = None  # (stamp, partition names)
+_sources: dict[tuple, str] = {}  # revisions_from's text by (stamp, months): see there
+_MIDNIGHT = time(0)
 
 
 def partitions_forget() -> None:
@@ -66,16 +68,28 @@ def revisions_from(first: datetime, end: datetime) -> tuple[str, int | None]:
     known = _known
     if known is None:
         return PARENT, UNKNOWN
-    stamp, names = known
-    start_month = first.astimezone(UTC).date().replace(day=1)
-    last = end.astimezone(UTC).date()
+    first, end = first.astimezone(UTC), end.astimezone(UTC)
+    # The same months give the same text: built once per set (a check per bid, SPEC §7).
+    key = (known[0], first.year, first.month, end.year, end.month, end.day == 1 and end.time() == _MIDNIGHT)
+    source = _sources.get(key)
+    if source is None:
+        if len(_sources) > 1000:
+            _sources.clear()
+        source = _sources[key] = _source(known, first, end)
+    return source, known[0]
+
+
+def _source(known: tuple[int, frozenset[str]], first: datetime, end: datetime) -> str:
+    _stamp, names = known
+    start_month = first.date().replace(day=1)
+    last = end.date()
     count = (last.year - start_month.year) * 12 + last.month - start_month.month + 1
     wanted = [partition_name(m) for m in months_from(start_month, count) if _starts_before(m, end)]
     tables = [name for name in wanted if name in names] + ([DEFAULT] if DEFAULT in names else [])
     columns = ", ".join(COLUMNS)
     if not tables:
-        return f"(SELECT {columns} FROM {PARENT} WHERE false)", stamp
-    return "(" + " UNION ALL ".join(f"SELECT {columns} FROM {name}" for name in tables) + ")", stamp
+        return f"(SELECT {columns} FROM {PARENT} WHERE false)"
+    return "(" + " UNION ALL ".join(f"SELECT {columns} FROM {name}" for name in tables) + ")"
 
 
 def _starts_before(month: date, end: datetime) -> bool:

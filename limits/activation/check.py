@@ -24,6 +24,7 @@ from observability.models import SystemOperator
 from prequal.models import Case, Direction, Product, Spg, Spu
 
 MAX_CHECK_DAYS = 31
+DIRECTIONS = tuple(Direction.values)  # Django's enum `values` is a new list at every read
 
 
 def activation_check_validate(
@@ -31,7 +32,7 @@ def activation_check_validate(
 ) -> None:
     """Bad input → ValidationError with a message per field (nothing else is looked at)."""
     errors: dict[str, list[str]] = {}
-    if direction not in Direction.values:
+    if direction not in DIRECTIONS:
         errors["direction"] = [_("Choose up, down or both.")]
     else:
         wanted = {Direction.UP, Direction.DOWN} if direction == Direction.BOTH else {direction}

@@ -43,8 +43,12 @@ def _integer(value) -> int:
     return number
 
 
+# Django's enum `values` builds a new list at every read: read once (a check per bid, SPEC §7).
+DIRECTIONS = tuple(Direction.values)
+
+
 def _direction(value) -> str:
-    if value not in Direction.values:
+    if value not in DIRECTIONS:
         raise FieldError(_('"%(value)s" is not a valid choice.') % {"value": value})
     return value
 

@@ -1,6 +1,7 @@
 """What the headroom reads (register/selectors_held.py) comes off the register's indexes
-(PostgreSQL): an area's records off the GiST index on the held period (migration 0006), a
-point's off the held-by-SPU index, never a scan of the register's months."""
+(PostgreSQL): an area's records off the GiST index on the held period (migration 0008) or the
+held-by-SPU index, its points off the GiST index on their location (migration 0011), a point's
+records off the held-by-SPU index, never a scan of the register's months."""
 
 from __future__ import annotations
 
@@ -65,16 +66,48 @@ def _area(world):
     return held_in_box(box=box, start=START + timedelta(days=3), end=START + timedelta(days=3, hours=1))
 
 
-def test_an_areas_records_come_off_the_gist_index_on_the_period(filled):
+def _plan_nodes(read) -> list[dict]:
+    with fetch_all_recorded() as statements:
+        read()
+    (sql, params), = statements
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN (FORMAT JSON) " + sql, params)
+        raw = cursor.fetchone()[0]
+    return list(_nodes((json.loads(raw) if isinstance(raw, str) else raw)[0]["Plan"]))
+
+
+def test_an_areas_records_come_off_an_index_never_a_scan_of_the_months(filled):
+    """The records of the points in an area's box: off the GiST index on the held period
+    (migration 0008) or, from the points found in the box, off the held-by-SPU index; which
+    depends on the statistics. Without the period index, the SPU index still serves."""
     rows = _area(filled)
     assert len(rows) == 8  # the four quarter-hours of that hour, of B-1 and of A-1 (both in the box)
     scans = _register_scans(lambda: _area(filled))
-    # The SPUs' records off the GiST index (the SPGs' side, empty here, may take the SPG index).
-    assert any("&&" in cond for _type, cond in scans), scans
+    assert scans and all(
+        "&&" in cond or "spu_id" in cond or "spg_id" in cond for _name, cond in scans
+    ), scans
 
     with connection.cursor() as cursor:
         cursor.execute("DROP INDEX register_held_period")  # rolled back with the test
-    assert not any("&&" in cond for _type, cond in _register_scans(lambda: _area(filled)))
+    scans = _register_scans(lambda: _area(filled))
+    assert scans and not any("&&" in cond for _name, cond in scans), scans
+
+
+def test_an_areas_points_come_off_the_location_index_never_a_scan_of_every_point(filled):
+    """The points inside an area's box come off the GiST index on their location (migration
+    0011): without it, each area limit's headroom read every connection point (SPEC §7: a million)."""
+    def point_scans():
+        return [node.get("Index Name") for node in _plan_nodes(lambda: _area(filled))
+                if node.get("Relation Name") == "observability_connectionpoint"
+                or "register_point_location" in str(node.get("Index Name"))]
+
+    assert len(_area(filled)) == 8
+    assert "register_point_location" in point_scans()
+
+    with connection.cursor() as cursor:
+        cursor.execute("DROP INDEX register_point_location")  # rolled back with the test
+    assert "register_point_location" not in point_scans()
+    assert len(_area(filled)) == 8  # the same records, the slow way
 
 
 def test_a_points_records_come_off_an_index_never_a_scan_of_the_months(filled):
