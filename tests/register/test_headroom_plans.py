@@ -38,6 +38,18 @@ def _register_scans(read) -> list[tuple[str, str]]:
             if node.get("Index Name", "").startswith("register_recordrevision")]
 
 
+def _partition_holds_rows(index_name: str) -> bool:
+    """Whether the register partition an index belongs to holds any row: PostgreSQL may read an
+    empty partition (the default one) through any of its indexes, which reads nothing and is no
+    scan of a month."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT indrelid::regclass::text FROM pg_index WHERE indexrelid = %s::regclass",
+                       [index_name])
+        (partition,) = cursor.fetchone()
+        cursor.execute(f"SELECT EXISTS (SELECT 1 FROM {partition})")
+        return cursor.fetchone()[0]
+
+
 @pytest.fixture
 def filled(world):
     """2,000 quarter-hour activations on SPU B-1 (three weeks), four on A-1 three days in, and
@@ -114,7 +126,8 @@ def test_a_points_records_come_off_an_index_never_a_scan_of_the_months(filled):
     """A point's read is bounded by an index on every partition it touches: the held-by-SPU index
     or the period's. Which of the two depends on statistics earlier tests leave behind (two CI
     rehearsals took the period index where a local run took the SPU index): both read only
-    the rows of the point's units or of the period, never a whole month."""
+    the rows of the point's units or of the period, never a whole month. An empty partition (the
+    default one) may be read through any index: that reads nothing, so it is left out."""
     cp = filled.registry["cp_a"]
     start = START + timedelta(days=3)
 
@@ -122,7 +135,7 @@ def test_a_points_records_come_off_an_index_never_a_scan_of_the_months(filled):
         return held_at_point(connection_point_id=cp.pk, start=start, end=start + timedelta(hours=1))
 
     assert len(read()) == 4
-    scans = _register_scans(read)
+    scans = [(name, cond) for name, cond in _register_scans(read) if _partition_holds_rows(name)]
     assert scans and all(
         "spu_id" in cond or "period_start" in cond or "period_end" in cond for _name, cond in scans
     ), scans
