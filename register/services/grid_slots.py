@@ -12,9 +12,9 @@ One rule, `slots_spread`, turns what records hold into slot deltas, whatever the
   rewrites the resource's reader rows and `readers_changed` after) subtracts what the resource's
   records hold under its former readers and adds it under the new ones;
 - `grid_slots_rebuild` (data migration register 0010, `manage.py register_grid_slots_rebuild`)
-  makes the summary again from the records, a week of starts at a time (retention removes
-  records, not slots: a rebuild after it no longer counts what it removed, which My grid's
-  30 days never show).
+  makes the summary again from the records, a week of starts at a time;
+- the register's retention (`grid_slots_prune`, in its job and transaction) deletes the slots
+  before its cut-off and subtracts what the records it removes held after it.
 
 All of them add deltas with INSERT … ON CONFLICT DO UPDATE in key order, in the caller's
 transaction: two writers adding to one slot both count, whatever their order, and take the rows'
@@ -154,6 +154,22 @@ def grid_slots_resources(*, spus: QuerySet[Spu] | None = None, spgs: QuerySet[Sp
         if scope is not None:
             slots_spread(_held_by_readers(kind=kind, scope=scope), sign=sign, into=deltas)
     grid_slots_add(deltas)
+
+
+def grid_slots_prune(*, cutoff: datetime) -> int:
+    """Register retention (register.services.retention, in its transaction, before the records
+    go): what the removed records still hold from the cut-off on no longer counts, and the slots
+    before the cut-off are deleted. The summary then equals the records that stay (a rebuild makes
+    the same rows). Returns the number of slots deleted."""
+    straddling = RecordRevision.objects.filter(
+        is_current=True, status=RecordStatus.ACTIVE, period_start__lt=cutoff, period_end__gt=cutoff
+    ).values_list("spu_id", "spg_id", *HELD_COLUMNS)
+    grid_slots_change(added=(), removed=[
+        (("spu", spu_id) if spu_id is not None else ("spg", spg_id), *held)
+        for spu_id, spg_id, *held in straddling
+    ])
+    deleted, _ = GridSlot.objects.filter(slot__lt=cutoff).delete()
+    return deleted
 
 
 @transaction.atomic
