@@ -181,9 +181,44 @@ def grid_slots_rebuild() -> int:
     since = bounds["first"]
     while since is not None and since <= bounds["last"]:
         until = since + REBUILD_STEP
-        deltas: Deltas = defaultdict(int)
-        for kind in ("spu", "spg"):
-            slots_spread(_held_by_readers(kind=kind, scope=None, since=since, until=until), into=deltas)
-        grid_slots_add(deltas)
+        if connection.vendor == "postgresql":
+            _rebuild_in_sql(since=since, until=until)
+        else:
+            deltas: Deltas = defaultdict(int)
+            for kind in ("spu", "spg"):
+                slots_spread(_held_by_readers(kind=kind, scope=None, since=since, until=until), into=deltas)
+            grid_slots_add(deltas)
         since = until
     return GridSlot.objects.count()
+
+
+# slots_spread's rule in SQL, for the rebuild on PostgreSQL (a 10,000,000-record register: minutes,
+# not the hour and more of spreading every record in Python): each record's kW × the minutes of
+# every 15-minute slot it covers, both ways in each direction, per reader. Tests compare the two.
+_REBUILD_SQL = f"""
+INSERT INTO {GridSlot._meta.db_table} ({', '.join(COLUMNS)})
+SELECT r.system_operator_id, s.slot, v.kind, d.way,
+       SUM(ROUND(v.quantity_mw * 1000)::bigint
+           * (EXTRACT(EPOCH FROM LEAST(v.period_end, s.slot + INTERVAL '{SLOT_SECONDS} seconds')
+                                 - GREATEST(v.period_start, s.slot))::bigint / 60))
+FROM {RecordRevision._meta.db_table} v
+JOIN {{reader}} r ON r.{{kind}}_id = v.{{kind}}_id
+CROSS JOIN LATERAL generate_series(
+    date_bin(INTERVAL '{SLOT_SECONDS} seconds', v.period_start, TIMESTAMPTZ 'epoch'),
+    v.period_end - INTERVAL '1 microsecond', INTERVAL '{SLOT_SECONDS} seconds') AS s(slot)
+CROSS JOIN LATERAL unnest(CASE WHEN v.direction = %s THEN %s::varchar[] ELSE ARRAY[v.direction] END) AS d(way)
+WHERE v.is_current AND v.status = %s AND v.period_start >= %s AND v.period_start < %s
+GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4
+ON CONFLICT (system_operator_id, slot, kind, direction)
+DO UPDATE SET kw_minutes = {GridSlot._meta.db_table}.kw_minutes + excluded.kw_minutes
+"""
+
+
+def _rebuild_in_sql(*, since: datetime, until: datetime) -> None:
+    """Add what the records starting in [since, until) hold, for their readers (PostgreSQL)."""
+    with connection.cursor() as cursor:
+        for kind, reader in (("spu", SpuReader), ("spg", SpgReader)):
+            cursor.execute(
+                _REBUILD_SQL.format(reader=reader._meta.db_table, kind=kind),
+                [Direction.BOTH.value, list(BOTH_WAYS), RecordStatus.ACTIVE.value, since, until],
+            )
