@@ -60,6 +60,7 @@ def test_the_local_engineer_sees_the_award_in_chart_map_and_table(world, held, c
     feature = response.context["map_config"]["data"]["features"][0]
     assert feature["properties"]["gsrn"] == world.registry["cp_a"].gsrn
     assert feature["properties"]["mw"] == 0.4 and feature["properties"]["colour"].startswith("#")
+    assert feature["properties"]["url"] == reverse("prequal:assessing-sos", args=[world.registry["cp_a"].pk])
     html = response.content.decode()
     assert f"target_kind=spu&amp;spu={world.spu.pk}" in html
     assert f"connection_point_gsrn={world.registry['cp_a'].gsrn}" in html
