@@ -192,9 +192,9 @@ def grid_slots_rebuild() -> int:
     return GridSlot.objects.count()
 
 
-# slots_spread's rule in SQL, for the rebuild on PostgreSQL (a 10,000,000-record register: minutes,
-# not the hour and more of spreading every record in Python): each record's kW × the minutes of
-# every 15-minute slot it covers, both ways in each direction, per reader. Tests compare the two.
+# slots_spread's rule in SQL, for the rebuild on PostgreSQL (the records stay in the database
+# instead of every one being spread in Python): each record's kW × the minutes of every 15-minute
+# slot it covers, both ways in each direction, per reader. Tests compare the two.
 _REBUILD_SQL = f"""
 INSERT INTO {GridSlot._meta.db_table} ({', '.join(COLUMNS)})
 SELECT r.system_operator_id, s.slot, v.kind, d.way,
