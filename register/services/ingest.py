@@ -29,7 +29,14 @@ from register.callers import register_may_write
 from register.models import RecordStatus, RegisterBatch
 from register.services.holdings import Holding, holdings_conflicts, holdings_held, resources_lock
 from register.services.lookups import Existing, Resource, existing_for_update, products_by_code, resources_for
-from register.services.parsing import MAX_BATCH, RecordInput, direction_text, mw_text, record_parse
+from register.services.parsing import (
+    MAX_BATCH,
+    RecordInput,
+    direction_text,
+    max_period,
+    mw_text,
+    record_parse,
+)
 from register.services.writes import Revision, batch_create, conflicts_record, revisions_write
 from register.sum_guard import sum_guard_lock
 
@@ -154,9 +161,9 @@ def _ingest(
 
 
 def _parse(records: list, problems: Problems) -> list[RecordInput]:
-    parsed, seen = [], {}
+    parsed, seen, longest = [], {}, max_period()
     for index, data in enumerate(records):
-        record, errors = record_parse(index, data)
+        record, errors = record_parse(index, data, longest=longest)
         for field, messages in errors.items():
             for message in messages:
                 problems.add(index, field, message)

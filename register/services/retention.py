@@ -1,7 +1,9 @@
 """Retention of the activation register (issue 14): the revisions of records whose period
 started before GRIDPREQUAL_REGISTER_RETENTION_DAYS ago are removed, in one transaction. Their
 figures stay in the rollup (RegisterSummary, per operator, product, kind, direction and month:
-register.services.rollup), which the annual report reads: it reads the same afterwards.
+register.services.rollup), which the annual report reads: it reads the same afterwards. My grid's
+summary (GridSlot) loses its slots before the cut-off in the same transaction
+(register.services.grid_slots.grid_slots_prune).
 
 On PostgreSQL a month partition wholly before the cut-off is dropped at once; the month the
 cut-off falls in (and the DEFAULT partition) lose their old rows one by one. A record is removed
@@ -22,7 +24,8 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from register.models import RecordRevision
+from register.models import GridSlot, RecordRevision
+from register.services.grid_slots import grid_slots_prune
 from register.services.partitions import DEFAULT, months_from, partitions_existing
 
 logger = logging.getLogger(__name__)
@@ -34,6 +37,7 @@ class RetentionResult:
     cutoff: datetime
     revisions_removed: int = 0
     records_removed: int = 0
+    slots_removed: int = 0  # My grid's summary (GridSlot) before the cut-off
     partitions_dropped: list[str] = field(default_factory=list)
 
 
@@ -53,10 +57,12 @@ def register_retention_run(*, now: datetime | None = None, dry_run: bool = False
                 cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LOCK_KEY])
         if dry_run:
             result.revisions_removed = RecordRevision.objects.filter(period_start__lt=cutoff).count()
+            result.slots_removed = GridSlot.objects.filter(slot__lt=cutoff).count()
             return result
+        result.slots_removed = grid_slots_prune(cutoff=cutoff)
         result.revisions_removed, result.records_removed, result.partitions_dropped = _remove(cutoff)
-    logger.info("register retention before %s: %s revisions and %s records removed",
-                cutoff, result.revisions_removed, result.records_removed)
+    logger.info("register retention before %s: %s revisions, %s records and %s summary slots removed",
+                cutoff, result.revisions_removed, result.records_removed, result.slots_removed)
     return result
 
 

@@ -27,19 +27,21 @@ Held = tuple[int, str, str, Decimal, datetime, datetime]
 COLUMNS = ("system_operator_id", "product_id", "kind", "direction", "month", "records", "kw", "kw_minutes")
 
 
-def month_of(moment: datetime) -> date:
-    """The month (first day, in the figures' zone) a period starting at `moment` counts in."""
-    return moment.astimezone(figures_time_zone()).date().replace(day=1)
+def month_of(moment: datetime, zone=None) -> date:
+    """The month (first day, in the figures' zone) a period starting at `moment` counts in;
+    `zone`: figures_time_zone() read once by a caller of many."""
+    return moment.astimezone(zone or figures_time_zone()).date().replace(day=1)
 
 
 def rollup_change(*, system_operator_id: int, added: Iterable[Held], removed: Iterable[Held]) -> None:
     """Add the `added` revisions' figures and subtract the `removed` ones'. One statement."""
     deltas: dict[tuple, list[int]] = defaultdict(lambda: [0, 0, 0])
+    zone = figures_time_zone()
     for sign, items in ((1, added), (-1, removed)):
         for product_id, kind, direction, mw, start, end in items:
             kw = int((Decimal(mw) * 1000).to_integral_value())
             minutes = round((end - start).total_seconds() / 60)
-            delta = deltas[(product_id, kind, direction, month_of(start))]
+            delta = deltas[(product_id, kind, direction, month_of(start, zone))]
             delta[0] += sign
             delta[1] += sign * kw
             delta[2] += sign * kw * minutes

@@ -159,3 +159,15 @@ def test_the_rebuild_command_makes_the_rows_again(world):
     assert _rows() == set()
     call_command("register_grid_slots_rebuild", stdout=out)
     assert _rows() == kept and kept
+
+
+def test_a_rebuild_counts_a_record_both_ways_in_each_direction_as_the_writes_do(world):
+    # On PostgreSQL the rebuild spreads in SQL (a second route of slots_spread's rule).
+    _ingest(world, [rec(world, "both", direction="both", quantity_mw="0.125",
+                        at=START + timedelta(minutes=15), hours=0.75)])
+    incremental = _rows()
+    assert {row[3] for row in incremental} == {"up", "down"}
+
+    grid_slots_rebuild()
+
+    assert _rows() == incremental

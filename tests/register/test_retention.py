@@ -4,7 +4,7 @@ the annual figures read the same before and after (computed, removed, computed a
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from io import StringIO
 
 import pytest
@@ -13,9 +13,10 @@ from django.core.management import call_command
 from django.db import connection
 from django_celery_beat.models import PeriodicTask
 
-from register.models import RecordRevision, RegisterConflict, RegisterRecord, RegisterSummary
+from register.models import GridSlot, RecordRevision, RegisterConflict, RegisterRecord, RegisterSummary
 from register.selectors_figures import register_year_figures
 from register.services import RecordsRefused, records_cancel, records_ingest
+from register.services.grid_slots import grid_slots_rebuild
 from register.services.partitions import partitions_add, partitions_existing
 from register.services.retention import register_retention_run
 from register.tasks import register_retention_task
@@ -147,3 +148,42 @@ def test_beat_runs_retention_daily_through_the_task(held, settings):
     settings.GRIDPREQUAL_REGISTER_RETENTION_DAYS = (datetime.now(UTC) - NOW).days + 10
 
     assert register_retention_task() == 7
+
+
+def _slots() -> list[tuple]:
+    return sorted(
+        GridSlot.objects.exclude(kw_minutes=0).values_list("system_operator_id", "slot", "kind", "direction",
+                                                           "kw_minutes")
+    )
+
+
+def test_my_grids_summary_loses_the_slots_before_the_cut_off_in_the_same_run(held):
+    # r7 straddles the cut-off (5 February, 12:00 UTC): it goes, and what it held after it too.
+    with time_machine.travel(datetime(2030, 1, 10, tzinfo=UTC), tick=False):
+        records_ingest(caller=held.nordic, system_operator=held.cast.tso, records=[
+            rec(held, "r7", at=datetime(2030, 2, 5, 11, 0, tzinfo=UTC), hours=2)
+        ])
+    cutoff = datetime(2030, 2, 5, 12, 0, tzinfo=UTC)
+    assert any(slot < cutoff for _so, slot, *_rest in _slots())
+    r7_after = [row for row in _slots() if cutoff <= row[1] < cutoff + timedelta(hours=1)]
+    assert r7_after  # held by r7 only
+
+    result = register_retention_run(now=NOW)
+
+    slots = _slots()
+    assert result.slots_removed > 0
+    assert not GridSlot.objects.filter(slot__lt=cutoff).exists()
+    assert not [row for row in slots if cutoff <= row[1] < cutoff + timedelta(hours=1)]
+    assert slots  # r4 (10 February) stays, for each operator reading A-1
+    grid_slots_rebuild()
+    assert _slots() == slots  # the summary equals the records that stay
+
+
+def test_a_dry_run_counts_the_summarys_slots_and_keeps_them(held):
+    before = GridSlot.objects.count()
+
+    result = register_retention_run(now=NOW, dry_run=True)
+
+    cutoff = datetime(2030, 2, 5, 12, tzinfo=UTC)
+    assert result.slots_removed == GridSlot.objects.filter(slot__lt=cutoff).count()
+    assert result.slots_removed > 0 and GridSlot.objects.count() == before

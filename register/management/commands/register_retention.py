@@ -30,5 +30,5 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Removed {result.revisions_removed} revision(s) and "
             f"{result.records_removed} record(s) started before {result.cutoff:%Y-%m-%d %H:%M} UTC "
-            f"({days} days){dropped}."
+            f"({days} days){dropped}; {result.slots_removed} slot(s) of My grid's summary."
         )
