@@ -7,6 +7,9 @@ filters (floatformat, {% localize %}); these two are for texts composed in Pytho
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from decimal import Decimal
 
 from django.utils.formats import number_format
@@ -25,3 +28,23 @@ def reader_number(value: Decimal | int | float, decimals: int | None = None) -> 
     if isinstance(value, Decimal) and decimals is None:
         value = Decimal(plain_number(value))
     return number_format(value, decimals, use_l10n=True)
+
+
+_FOR_READER: ContextVar[bool] = ContextVar("numbers_for_reader", default=False)
+
+
+@contextmanager
+def numbers_for_reader() -> Iterator[None]:
+    """Within it, quantity_text() writes for a reader: a view showing texts the services compose
+    (the activation check's reasons on its page) wraps the call; the API does not."""
+    token = _FOR_READER.set(True)
+    try:
+        yield
+    finally:
+        _FOR_READER.reset(token)
+
+
+def quantity_text(value: Decimal | int | float) -> str:
+    """A quantity inside a composed text (a reason, a message): the reader's form within
+    numbers_for_reader(), else the plain form the API has always written."""
+    return reader_number(value) if _FOR_READER.get() else plain_number(value)
