@@ -24,6 +24,9 @@ FOREIGN = {
     "sv": re.compile(r"\d\.\d"),
     "en": re.compile(rf"\d[{GROUP}]\d|\d,(?:\d{{1,2}}|\d{{4,}})(?!\d)"),
 }
+# A year written as a quantity ("2 026", "2,026"): the demo data holds no quantity of that size
+# with such a separator, so one is a year or an identifier that missed |unlocalize.
+GROUPED_YEAR = re.compile(rf"(?:1[{GROUP},]9|2[{GROUP},]0)\d{{2}}")
 # Where a number must stay machine-readable whatever the language.
 LOCALIZED_IN_ATTRIBUTE = re.compile(rf"\d[{GROUP}]\d|\d(?:%C2%A0|%E2%80%AF)\d", re.I)
 SVG_COORDINATES = ("x", "y", "width", "height", "d", "viewBox", "points", "x1", "x2", "y1", "y2")
@@ -73,6 +76,7 @@ def wrong_numbers(html: str, language: str) -> list[str]:
     wrong = [n for n in numbers_in_cells(html) if not STRICT[language].fullmatch(n)]
     for text in visible_texts(html):
         wrong += [n for n in NUMBER.findall(text) if FOREIGN[language].search(n)]
+        wrong += [n for n in NUMBER.findall(text) if GROUPED_YEAR.fullmatch(n)]
     return sorted(set(wrong))
 
 
