@@ -24,9 +24,9 @@ FOREIGN = {
     "sv": re.compile(r"\d\.\d"),
     "en": re.compile(rf"\d[{GROUP}]\d|\d,(?:\d{{1,2}}|\d{{4,}})(?!\d)"),
 }
-# A year written as a quantity ("2 026", "2,026"): the demo data holds no quantity of that size
-# with such a separator, so one is a year or an identifier that missed |unlocalize.
-GROUPED_YEAR = re.compile(rf"(?:1[{GROUP},]9|2[{GROUP},]0)\d{{2}}")
+# A year of the data (2020–2039) written as a quantity ("2 026", "2,026"): one that missed
+# |unlocalize. Round quantities ("2 000 kW") are not years of the data.
+GROUPED_YEAR = re.compile(rf"2[{GROUP},]0[23]\d")
 # Where a number must stay machine-readable whatever the language.
 LOCALIZED_IN_ATTRIBUTE = re.compile(rf"\d[{GROUP}]\d|\d(?:%C2%A0|%E2%80%AF)\d", re.I)
 SVG_COORDINATES = ("x", "y", "width", "height", "d", "viewBox", "points", "x1", "x2", "y1", "y2")
