@@ -13,11 +13,13 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from attachments.content import checked_type, safe_filename
 from attachments.models import Attachment, attachment_path
 from attachments.selectors import attach_rights
 from prequal.models import Assessment, Case, CaseEvent
+from prequal.models.texts import Text, label, reason_fields
 
 ATTACH_ACTION = "attach"  # the CaseEvent action, read by the timeline
 
@@ -87,10 +89,12 @@ def attachment_create(
                 case=case, assessment=assessment, kind=kind, file=stored_name, filename=filename,
                 content_type=file_type.content_type, size=file.size, sha256=sha256, uploaded_by=user,
             )
+            # The kind in each reader's language, the file's name as it was given.
+            reason, reason_params = reason_fields(Text(
+                gettext_noop("%(kind)s: %(file)s"), kind=label(Attachment.Kind(kind).label), file=filename))
             CaseEvent.objects.create(
                 case=case, assessment=assessment, actor=user, action=ATTACH_ACTION,
-                from_state=case.status, to_state=case.status,
-                reason=f"{attachment.get_kind_display()}: {filename}",
+                from_state=case.status, to_state=case.status, reason=reason, reason_params=reason_params,
             )
     except BaseException:
         storage.delete(stored_name)

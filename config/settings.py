@@ -126,6 +126,10 @@ LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("sv", _("Swedish"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
+# Numbers on pages in the reader's form: "1 234,5" in Swedish, "1,234.5" in English (issue 15).
+# Identifiers, URLs, data-* attributes and SVG coordinates are written with |unlocalize or
+# {% localize off %}; the API, CSV and XLSX never pass through the template localizer.
+USE_THOUSAND_SEPARATOR = True
 USE_TZ = True
 # Stored in UTC; shown in the SO's zone. This is the zone for pages without an SO context.
 TIME_ZONE = env_str("GRIDPREQUAL_TIME_ZONE", "Europe/Stockholm")

@@ -32,6 +32,7 @@ from limits.models import LimitConcern, LimitEvent, LimitRefusal, TargetKind, Te
 from limits.services import limit_snapshot
 from observability.models import SystemOperator
 from prequal.models import Assessment, Case, CaseEvent, Condition, Product, Spu
+from prequal.models.texts import Text, reason_fields
 from prequal.services.deadlines import assessment_deadline, deadline_rule_in_force, outcome_valid_until
 
 SEED = "gridprequal-demo-decisions-v1"
@@ -254,7 +255,8 @@ def demo_case_write(
     names = ", ".join(a.system_operator.name for a in assessments)
     events.append(CaseEvent(
         case=case, action="open_assessment", from_state="submitted", to_state="under_assessment",
-        via=CaseEvent.Via.SYSTEM, at=submitted, reason=f"Assessments opened for {names}.",
+        via=CaseEvent.Via.SYSTEM, at=submitted,
+        **_reason(Text("Assessments opened for %(sos)s.", sos=names)),
     ))
     events += _decision_events(case=case, assessments=assessments)
     if all(a.decided_at for a in assessments):
@@ -322,8 +324,8 @@ def _decision_events(*, case: Case, assessments: list[Assessment]) -> list[CaseE
             }[a.status],
             actor_id=None if silence else a.decided_by_id,
             via=CaseEvent.Via.DEADLINE if silence else CaseEvent.Via.USER,
-            reason=(f"No decision by the deadline ({a.deadline_rule.legal_basis})." if silence
-                    else a.reason or a.justification),
+            **_reason(Text("No decision by the deadline (%(basis)s).", basis=a.deadline_rule.legal_basis)
+                      if silence else a.reason or a.justification),
         ))
     return events
 
@@ -398,3 +400,10 @@ def _limits(*, world: _World, rng: random.Random, start: datetime, now: datetime
                                       before=after, after=limit_snapshot(limit))
         LimitConcern.objects.create(limit=limit, fsp_id=spu.fsp_id)
         created["temporary limits"] += 1
+
+
+def _reason(reason: str | Text) -> dict:
+    """A CaseEvent's reason fields: the system's texts as msgid and parameters, as the services
+    write them (shown in each reader's language)."""
+    text, params = reason_fields(reason)
+    return {"reason": text, "reason_params": params}

@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.utils import timezone
+from django.utils.formats import number_format
 
 from forecasts.models import LEVEL_CODES, CongestionLevel
 
@@ -141,7 +142,7 @@ def _bars(timeline: Timeline, direction: str, axis: int, scale: float) -> list[d
                 "height": height,
                 "direction": direction,
                 "mw": headroom,
-                "title": f"{_when(timeline, first, length)}: {headroom.normalize():f} MW",
+                "title": f"{_when(timeline, first, length)}: {number_format(headroom.normalize())} MW",
             }
         )
     return bars

@@ -12,6 +12,7 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from common.number_fields import ReaderDecimalField
 from common.pickers import PickerField
 from common.text import REASON_MAX_LENGTH
 from common.times import InstantError, local_instant
@@ -90,7 +91,7 @@ class LimitForm(forms.Form):
     )
     area_file = forms.FileField(label=_("Area file (.geojson)"), required=False)
     direction = forms.ChoiceField(label=_("Direction"), choices=Direction.choices)
-    quantity_mw = forms.DecimalField(
+    quantity_mw = ReaderDecimalField(
         label=_("Quantity (MW)"),
         max_digits=10,
         decimal_places=3,
@@ -166,7 +167,7 @@ class LimitForm(forms.Form):
 
 class LimitEditForm(forms.Form):
     direction = forms.ChoiceField(label=_("Direction"), choices=Direction.choices)
-    quantity_mw = forms.DecimalField(label=_("Quantity (MW)"), max_digits=10, decimal_places=3)
+    quantity_mw = ReaderDecimalField(label=_("Quantity (MW)"), max_digits=10, decimal_places=3)
     start = LocalDateTimeField(label=_("Start (local time)"))
     end = LocalDateTimeField(label=_("End (local time)"))
     reason = forms.CharField(
@@ -185,7 +186,7 @@ class ActivationCheckForm(forms.Form):
         "Type its code, name, GSRN or FSP and pick from the suggestions."))
     product = forms.ModelChoiceField(label=_("Product"), queryset=None, to_field_name="code")
     direction = forms.ChoiceField(label=_("Direction"), choices=Direction.choices)
-    quantity_mw = forms.DecimalField(label=_("Quantity (MW)"), max_digits=10, decimal_places=3)
+    quantity_mw = ReaderDecimalField(label=_("Quantity (MW)"), max_digits=10, decimal_places=3)
     start = LocalDateTimeField(label=_("From (local time)"))
     end = LocalDateTimeField(label=_("Until (local time)"))
 

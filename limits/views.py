@@ -19,6 +19,7 @@ from django.views.decorators.http import require_http_methods
 
 from accounts.selectors import user_roles
 from common.listing import listing_apply, listing_export
+from common.numbers import numbers_for_reader
 from common.pagination import paginate
 from limits.activation import activation_check as run_activation_check
 from limits.activation.access import (
@@ -130,6 +131,7 @@ def _capacity_warning(limit, *, user) -> str:
 
 
 @login_required
+@numbers_for_reader()
 def limit_create(request: HttpRequest) -> HttpResponse:
     operators = limit_issuers_for_user(user=request.user)
     if not operators.exists():
@@ -203,6 +205,7 @@ def _values_errors_too(form) -> None:
 
 
 @login_required
+@numbers_for_reader()
 def limit_detail(request: HttpRequest, pk: int) -> HttpResponse:
     limit, can_change = limit_get_with_rights_for_user(user=request.user, pk=pk)
     tz = limit.system_operator.time_zone
@@ -237,6 +240,7 @@ def _forecast_cited(limit, tz: str) -> dict | None:
 
 
 @login_required
+@numbers_for_reader()
 def limit_edit(request: HttpRequest, pk: int) -> HttpResponse:
     limit = limit_get_for_user(user=request.user, pk=pk, write=True)
     tz = limit.system_operator.time_zone
@@ -296,6 +300,7 @@ def limit_lift(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@numbers_for_reader()
 def activation_check(request: HttpRequest) -> HttpResponse:
     caller = activation_caller(user=request.user)
     if caller is None:

@@ -106,10 +106,14 @@ class AssessmentInline(admin.TabularInline):
 class CaseEventInline(admin.TabularInline):
     model = CaseEvent
     extra = 0
-    fields = ["at", "assessment", "action", "from_state", "to_state", "actor", "via", "reason"]
+    fields = ["at", "assessment", "action", "from_state", "to_state", "actor", "via", "reason_shown"]
     readonly_fields = fields
     can_delete = False
     ordering = ["at", "pk"]
+
+    @admin.display(description=_("reason"))
+    def reason_shown(self, obj: CaseEvent) -> str:
+        return obj.reason_text()  # a composed reason in the admin's language
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False
@@ -156,7 +160,7 @@ class AssessmentAdmin(ReadOnlyAdmin):
 class CaseEventAdmin(ReadOnlyAdmin):
     """The audit trail: immutable (SPEC R2). No add, change or delete, not even for superusers."""
 
-    list_display = ["at", "case", "assessment", "action", "from_state", "to_state", "who", "reason"]
+    list_display = ["at", "case", "assessment", "action", "from_state", "to_state", "who", "reason_shown"]
     list_filter = ["via", "action", "to_state"]
     search_fields = ["case__id", "reason", "actor__username"]
     list_select_related = ["actor", "assessment__system_operator__organisation", "case__product",
@@ -169,6 +173,8 @@ class CaseEventAdmin(ReadOnlyAdmin):
     @admin.display(description=_("by"))
     def who(self, obj: CaseEvent) -> str:
         return obj.actor_label
+
+    reason_shown = CaseEventInline.reason_shown
 
 
 @admin.register(AssessmentReminder)

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
+from common.number_fields import ReaderDecimalField
 from common.pickers import PickerField
 from common.text import CodeOrNameFormField
 from common.validators import validate_bidding_zone, validate_gsrn
@@ -100,8 +101,8 @@ class FspChoiceMixin:
         return self.cleaned_data.get("fsp")
 
 
-def _capacity_field(label) -> forms.DecimalField:
-    return forms.DecimalField(
+def _capacity_field(label) -> ReaderDecimalField:
+    return ReaderDecimalField(
         label=label, min_value=0, max_digits=12, decimal_places=3,
         help_text=_("Kilowatts, 0 or more; up to three decimals."),
     )

@@ -16,6 +16,7 @@ from django.utils.dates import MONTHS, WEEKDAYS_ABBR
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
+from common.number_fields import ReaderDecimalField
 from common.pickers import PickerField
 from common.text import JUSTIFICATION_MAX_LENGTH, REASON_MAX_LENGTH
 from observability.models import SystemOperator
@@ -249,10 +250,10 @@ class DecisionForm(forms.Form):
 class ConditionForm(forms.Form):
     """One condition of a conditional approval; a blank row is ignored."""
 
-    max_up_mw = forms.DecimalField(
+    max_up_mw = ReaderDecimalField(
         label=_("Max up (MW)"), required=False, min_value=0, max_digits=10, decimal_places=3
     )
-    max_down_mw = forms.DecimalField(
+    max_down_mw = ReaderDecimalField(
         label=_("Max down (MW)"), required=False, min_value=0, max_digits=10, decimal_places=3
     )
     months = forms.TypedMultipleChoiceField(

@@ -46,7 +46,7 @@ _JOINED_CONDITION_VALUES = tuple(
 @functools.lru_cache(maxsize=4096)
 def _describe(
     max_up_mw, max_down_mw, months, weekdays, start_time, end_time, time_zone, valid_from, valid_to, note,
-    language,
+    language, localized=False,
 ) -> str:
     """Condition.describe() for these values: the same few conditions recur all over a year."""
     fields = SimpleNamespace(
@@ -54,7 +54,7 @@ def _describe(
         weekdays=json.loads(weekdays), start_time=start_time, end_time=end_time, time_zone=time_zone,
         valid_from=valid_from, valid_to=valid_to, note=note,
     )
-    return Condition.describe(fields)
+    return Condition.describe(fields, localized=localized)
 
 
 def _conditions(qs: QuerySet[Condition]):
@@ -93,12 +93,13 @@ class _LocalMinute(Func):
 
 
 class _RowMaker:
-    def __init__(self) -> None:
+    def __init__(self, *, localized: bool = False) -> None:
+        self.localized = localized
         self.labels = {value: str(label) for value, label in S.choices}
         self.language = get_language()
 
     def describe(self, values) -> str:
-        return _describe(*values, self.language)
+        return _describe(*values, self.language, self.localized)
 
     def row(self, item: tuple, described: list[str]) -> list[Value]:
         (_pk, operator, case_id, round_, fsp, spu, spg, product, status, decided_at, reason, justification,
@@ -112,9 +113,10 @@ class _RowMaker:
         ]
 
 
-def decision_rows(batch: list[tuple]) -> list[list[Value]]:
-    """Report rows for a few conditional_and_refused() tuples (a page), with their conditions."""
-    maker = _RowMaker()
+def decision_rows(batch: list[tuple], *, localized: bool = False) -> list[list[Value]]:
+    """Report rows for a few conditional_and_refused() tuples (a page), with their conditions;
+    `localized`: the conditions' quantities in the reader's form (the page; not the API)."""
+    maker = _RowMaker(localized=localized)
     described: dict[int, list[str]] = {}
     ids = [item[0] for item in batch]
     conditions = _conditions(Condition.objects.filter(assessment_id__in=ids).order_by("assessment_id", "pk"))

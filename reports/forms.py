@@ -22,4 +22,5 @@ class ReportFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["operator"].queryset = operators
         if years:
-            self.fields["year"].widget = forms.Select(choices=[(y, y) for y in years])
+            # Labels as text: a number would be localized ("2 026").
+            self.fields["year"].widget = forms.Select(choices=[(y, str(y)) for y in years])

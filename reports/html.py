@@ -8,6 +8,7 @@ value escaped.
 from __future__ import annotations
 
 from django.urls import reverse
+from django.utils.formats import number_format
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
@@ -18,9 +19,11 @@ EMPTY = "–"
 
 
 def _cell(value) -> str:
-    text = cell_text(value)
     if isinstance(value, int | float) and not isinstance(value, bool):
-        return f'<td class="num">{escape(text) or EMPTY}</td>'
+        # The reader's form ("1 234,50" on a Swedish page); the downloads keep cell_text's.
+        text = number_format(value, 2 if isinstance(value, float) else None)
+        return f'<td class="num">{escape(text)}</td>'
+    text = cell_text(value)
     return f"<td>{escape(text) or EMPTY}</td>"
 
 

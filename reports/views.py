@@ -36,7 +36,8 @@ def report(request: HttpRequest) -> HttpResponse:
             "decision_table": built.table("conditional_and_refused"),
             "page_obj": page,
             "decision_rows": decision_rows_html(
-                decision_rows(list(page)), columns=len(built.table("conditional_and_refused").columns)
+                decision_rows(list(page), localized=True),
+                columns=len(built.table("conditional_and_refused").columns),
             ),
             "charts": report_charts(built),
             "query": request.GET.urlencode(),

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
+from common.numbers import quantity_text
 from limits.activation.access import Readable
 from limits.activation.headroom import headroom_text, limit_cap
 from limits.activation.limit_lookup import _in_direction, _limits_on, spu_point
@@ -29,7 +30,7 @@ def _limit_text(limit: TemporaryLimit, tz: str, readable: Readable) -> str:
         "what": (
             _("blocked")
             if limit.quantity_mw == 0
-            else _("at most %(mw)s MW") % {"mw": limit.quantity_mw.normalize()}
+            else _("at most %(mw)s MW") % {"mw": quantity_text(limit.quantity_mw)}
         ),
         "start": local_time_label(limit.start, time_zone=tz),
         "end": local_time_label(limit.effective_end, time_zone=tz),
@@ -84,8 +85,8 @@ def _capacity(
                 _("Member SPU %(code)s can deliver %(mw)s MW of its %(cap)s MW %(dir)s: %(limit)s.")
                 % {
                     "code": code,
-                    "mw": deliverable.normalize(),
-                    "cap": member_cap.normalize(),
+                    "mw": quantity_text(deliverable),
+                    "cap": quantity_text(member_cap),
                     "dir": direction,
                     "limit": "; ".join(_limit_text(x, tz, readable) for x in member_limits),
                 }
@@ -121,7 +122,7 @@ def _condition_text(condition: Condition, *, forbids: bool, cap, direction: str,
         if forbids:
             return _("A condition of another system operator forbids activation in the period.")
         return _("A condition of another system operator allows at most %(mw)s MW %(dir)s in the period.") % {
-            "mw": cap.normalize(),
+            "mw": quantity_text(cap),
             "dir": direction,
         }
     values = {"so": _so_name(condition), "text": condition.describe()}
@@ -139,14 +140,14 @@ def _color(*, label: str, direction: str, quantity_mw: Decimal, allowed: Decimal
         }
     if quantity_mw > allowed:
         return YELLOW, _("%(q)s MW %(dir)s is more than the %(max)s MW allowed in the period.") % {
-            "q": quantity_mw.normalize(),
+            "q": quantity_text(quantity_mw),
             "dir": direction,
-            "max": allowed.normalize(),
+            "max": quantity_text(allowed),
         }
     if bound:
         return YELLOW, _("At most %(max)s MW allowed %(dir)s in the period.") % {
             "dir": direction,
-            "max": allowed.normalize(),
+            "max": quantity_text(allowed),
         }
     return GREEN, None
 

@@ -39,6 +39,7 @@ from django.db import connection
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from common.numbers import quantity_text
 from limits.activation.access import Readable
 from limits.activation.limit_lookup import _area_geometry
 from limits.models import TargetKind, TemporaryLimit
@@ -199,8 +200,8 @@ def headroom_text(headroom: Headroom, readable: Readable) -> str:
         else _("A temporary limit of another system operator"),
         "where": _("at the connection point") if limit.target_kind == TargetKind.CONNECTION_POINT
         else _("in the area"),
-        "cap": limit.quantity_mw.normalize(), "dir": headroom.direction,
-        "held": headroom.held_mw.normalize(), "left": headroom.mw.normalize(),
+        "cap": quantity_text(limit.quantity_mw), "dir": headroom.direction,
+        "held": quantity_text(headroom.held_mw), "left": quantity_text(headroom.mw),
     }
     if not headroom.holders:
         return _(
@@ -221,7 +222,7 @@ def _holders_text(holders: list[Holder], readable: Readable) -> str:
     ordered = sorted(holders, key=lambda h: (-h.mw, names[h.resource][0]))
     named = [
         _("%(resource)s of %(fsp)s: %(mw)s MW")
-        % {"resource": names[h.resource][0], "fsp": names[h.resource][1], "mw": h.mw.normalize()}
+        % {"resource": names[h.resource][0], "fsp": names[h.resource][1], "mw": quantity_text(h.mw)}
         for h in ordered[:HOLDERS_NAMED]
     ]
     rest = len(holders) - HOLDERS_NAMED

@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.selectors import user_roles
+from common.numbers import quantity_text
 from limits.models import TargetKind, TemporaryLimit
 from limits.services.targets import Target, _current_members, limit_target
 from prequal.models import Direction, Spu
@@ -42,7 +43,7 @@ class CapacityFlag:
         return _(
             "%(quantity)s MW is more than the target's capacity of %(capacity)s MW in this direction: "
             "the limit has no effect."
-        ) % {"quantity": quantity_mw.normalize(), "capacity": self.capacity_mw.normalize()}
+        ) % {"quantity": quantity_text(quantity_mw), "capacity": quantity_text(self.capacity_mw)}
 
 
 def _spus(*, target: Target, at: datetime) -> list[Spu] | None:

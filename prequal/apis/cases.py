@@ -65,7 +65,7 @@ class CaseEventOutputSerializer(serializers.Serializer):
     to_state = serializers.CharField()
     actor = serializers.CharField(source="actor_label", help_text='A person, or "Deadline"/"System".')
     via = serializers.CharField()
-    reason = serializers.CharField()
+    reason = serializers.CharField(source="api_reason")
 
 
 class CaseOutputSerializer(serializers.Serializer):

@@ -12,6 +12,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from common.models import TimeStampedModel
+from common.numbers import plain_number, reader_number
 from observability.models import validate_time_zone
 from prequal.models.assessments import Assessment
 
@@ -103,20 +104,23 @@ class Condition(TimeStampedModel):
             day = local.weekday() if clock >= self.start_time else (local.weekday() - 1) % 7
         return inside and (not self.weekdays or day in self.weekdays)
 
-    def describe(self) -> str:
+    def describe(self, *, localized: bool = False) -> str:
         """A one-line human summary, e.g. "up ≤ 2 MW; Dec, Jan, Feb; Mon, …, Fri; 07:00–09:00
         (Europe/Stockholm); valid 2027-01-01 00:00 – 2027-04-01 00:00 (Europe/Stockholm); note: …".
 
         Read wherever a condition is shown (pages, e-mails, the API, the activation check's
         reasons, the report): its validity and note go with it everywhere. Takes any object
-        with the model's fields (the report passes plain values)."""
+        with the model's fields (the report passes plain values). `localized`: quantities in the
+        reader's form ("1 234,5" on a Swedish page); without it as the API and downloads write them
+        ("1234.5")."""
+        mw = reader_number if localized else plain_number
         parts = []
         if self.max_up_mw is None and self.max_down_mw is None:
             parts.append(str(_("not allowed")))
         if self.max_up_mw is not None:
-            parts.append(str(_("up ≤ %(mw)s MW")) % {"mw": self.max_up_mw.normalize()})
+            parts.append(str(_("up ≤ %(mw)s MW")) % {"mw": mw(self.max_up_mw)})
         if self.max_down_mw is not None:
-            parts.append(str(_("down ≤ %(mw)s MW")) % {"mw": self.max_down_mw.normalize()})
+            parts.append(str(_("down ≤ %(mw)s MW")) % {"mw": mw(self.max_down_mw)})
         if self.months:
             parts.append(", ".join(calendar.month_abbr[m] for m in sorted(self.months)))
         if self.weekdays:
@@ -129,6 +133,11 @@ class Condition(TimeStampedModel):
         if self.note:
             parts.append(str(_("note: %(note)s")) % {"note": self.note})
         return "; ".join(parts)
+
+    @property
+    def reader_text(self) -> str:
+        """describe() for a page: quantities in the reader's form."""
+        return self.describe(localized=True)
 
     def describe_validity(self) -> str:
         """The validity period in the condition's local time, e.g. "valid 2027-01-01 00:00 –

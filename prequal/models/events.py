@@ -5,11 +5,13 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from common.text import JUSTIFICATION_MAX_LENGTH, bounded_text_field
 from prequal.models.assessments import Assessment
 from prequal.models.cases import Case
+from prequal.models.texts import rendered
 
 
 class ImmutableRecordError(Exception):
@@ -53,6 +55,10 @@ class CaseEvent(models.Model):
     to_state = models.CharField(_("to"), max_length=24)
     # Holds a withdrawal's reason or a step's text (at most a justification's length).
     reason = bounded_text_field(_("reason"), blank=True, max_length=JUSTIFICATION_MAX_LENGTH)
+    # A reason the system composed (prequal.models.texts.Text): `reason` holds its English msgid
+    # and these its parameters, so that each reader reads it in their own language. Empty for a
+    # fixed reason (a msgid without parameters), what a person wrote, and rows written before.
+    reason_params = models.JSONField(_("reason's parameters"), default=dict, blank=True)
 
     objects = CaseEventQuerySet.as_manager()
 
@@ -70,6 +76,19 @@ class CaseEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ImmutableRecordError(_("The audit trail cannot be deleted."))
+
+    def reason_text(self, *, translate: bool = True) -> str:
+        """The reason in the active language (`translate`; pages, e-mails) or in English as stored
+        (the API). A fixed reason is its msgid; a person's text matches none and stays as written."""
+        if not self.reason:
+            return self.reason
+        if self.reason_params:
+            return rendered({"t": self.reason, "p": self.reason_params}, translate=translate)
+        return gettext(self.reason) if translate else self.reason
+
+    @property
+    def api_reason(self) -> str:
+        return self.reason_text(translate=False)
 
     @property
     def actor_label(self) -> str:

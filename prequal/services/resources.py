@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from accounts.selectors import user_roles
 from common.exceptions import ApplicationError
@@ -16,6 +17,7 @@ from observability.geo import WGS84
 from observability.models import ConnectionPoint, SystemOperator
 from observability.services import connection_point_get_or_create
 from prequal.models import Fsp, Spg, SpgMembership, Spu
+from prequal.models.texts import Text, label
 from prequal.selectors.resources import connection_points_foreign, fsps_for_user
 from prequal.services.cases import resource_material_change  # workflow hook (R2)
 from prequal.services.readers import resource_readers_refresh
@@ -162,8 +164,9 @@ def spu_update(*, user, spu: Spu, **changes) -> Spu:
             spu_ids=[spu.pk], spg_ids=_spg_ids_of(spu_ids=[spu.pk]), former_point_ids=[former_point_id]
         )
     if material:  # Workflow hook (R2): decided cases go back to assessment.
-        resource_material_change(user=user, spu=spu, reason=_("%(spu)s changed: %(fields)s.") % {
-            "spu": spu.code, "fields": ", ".join(str(Spu._meta.get_field(f).verbose_name) for f in material)})
+        resource_material_change(user=user, spu=spu, reason=Text(
+            gettext_noop("%(spu)s changed: %(fields)s."),
+            spu=spu.code, fields=[label(Spu._meta.get_field(f).verbose_name) for f in material]))
     return spu
 
 
@@ -270,8 +273,8 @@ def spg_member_add(
     membership.save()
     resource_readers_refresh(spu_ids=[spu.pk], spg_ids=[spg.pk])  # SPEC §4, both ways
     # Workflow hook (R2): a membership change is material for the group's cases.
-    resource_material_change(user=user, spg=spg, reason=_("%(spu)s joined %(spg)s.") % {
-        "spu": spu.code, "spg": spg.code})
+    resource_material_change(user=user, spg=spg, reason=Text(
+        gettext_noop("%(spu)s joined %(spg)s."), spu=spu.code, spg=spg.code))
     return membership
 
 
@@ -284,7 +287,7 @@ def spg_member_end(*, user, membership: SpgMembership, at: datetime | None = Non
     if membership.valid_to is not None and membership.valid_to <= at:
         raise ValidationError({"valid_to": _("The membership has already ended.")})
     # Workflow hook (R2): a membership change is material for the group's cases.
-    reason = _("%(spu)s left %(spg)s.") % {"spu": membership.spu.code, "spg": membership.spg.code}
+    reason = Text(gettext_noop("%(spu)s left %(spg)s."), spu=membership.spu.code, spg=membership.spg.code)
     if at <= membership.valid_from:
         membership.delete()
         resource_readers_refresh(spu_ids=[membership.spu_id], spg_ids=[membership.spg_id])

@@ -9,6 +9,10 @@
  * moves (`bbox=minlon,minlat,maxlon,maxlat&zoom=z`): the server answers single points when
  * there are few and clusters (a count at a cell's mean position) when there are many, so the
  * page never holds more than a screen's worth of markers.
+ *
+ * The numbers in the data stay machine-readable (GeoJSON); what the map shows of them is written
+ * in the page's language (<html lang>) with Intl.NumberFormat: "1 234,5" in Swedish, "1,234.5"
+ * in English, like the numbers the server writes on the page.
  */
 (function () {
   "use strict";
@@ -19,6 +23,12 @@
     current: { color: "#5b6773", weight: 2, dashArray: "6 4", fillOpacity: 0.05 },
     neighbour: { weight: 1, fillOpacity: 0.06 }
   };
+
+  function formatNumber(value, decimals) {
+    if (value === undefined || value === null || value === "" || isNaN(Number(value))) return value;
+    var lang = document.documentElement.lang || undefined;
+    return new Intl.NumberFormat(lang, { maximumFractionDigits: decimals }).format(Number(value));
+  }
 
   function areaStyle(props) {
     var base = { color: TIER_COLOURS[props.tier] || "#5b6773", weight: 1.5, fillOpacity: 0.08 };
@@ -47,11 +57,11 @@
     if (props.kind === "point") {
       line(labels.gsrn || "GSRN", props.gsrn, props.url);
       line(labels.connecting || "Connecting SO", props.system_operator);
-      line(labels.mw || "MW", props.mw);
+      line(labels.mw || "MW", formatNumber(props.mw, 3));
     } else {
       line(labels.operator || "Operator", props.system_operator, props.url);
       line(labels.validFrom || "Valid from", props.valid_from);
-      line(labels.area || "Area (km²)", props.area_km2);
+      line(labels.area || "Area (km²)", formatNumber(props.area_km2, 1));
     }
     return box;
   }
@@ -92,7 +102,7 @@
     }
     if (statusEl && data.points_total !== undefined) {
       statusEl.textContent = (labels.pointsShown || "Connection points shown: %s of %s")
-        .replace("%s", data.points_shown).replace("%s", data.points_total);
+        .replace("%s", formatNumber(data.points_shown, 0)).replace("%s", formatNumber(data.points_total, 0));
     }
     map.getContainer().setAttribute("data-ready", "true");
   }
@@ -101,9 +111,9 @@
     var count = feature.properties.count;
     var size = count < 100 ? 28 : count < 10000 ? 36 : 44;
     var label = document.createElement("span");
-    label.textContent = count >= 1000 ? Math.round(count / 1000) + "k" : String(count);
+    label.textContent = count >= 1000 ? formatNumber(Math.round(count / 1000), 0) + "k" : formatNumber(count, 0);
     var icon = L.divIcon({ className: "map-cluster", html: label.outerHTML, iconSize: [size, size] });
-    return L.marker(latlng, { icon: icon, title: String(count) });
+    return L.marker(latlng, { icon: icon, title: String(formatNumber(count, 0)) });
   }
 
   function loadPoints(map, layer, config, statusEl) {
@@ -137,7 +147,7 @@
         }).addTo(layer);
         if (statusEl) {
           statusEl.textContent = ((config.labels || {}).pointsShown || "Connection points shown: %s of %s")
-            .replace("%s", data.points_total).replace("%s", data.points_total);
+            .replace("%s", formatNumber(data.points_total, 0)).replace("%s", formatNumber(data.points_total, 0));
         }
         el.setAttribute("data-points", data.clustered ? "clusters" : "points");
         el.setAttribute("data-points-ready", String(request));

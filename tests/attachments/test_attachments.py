@@ -42,7 +42,7 @@ def test_the_fsp_attaches_a_diagram_stored_under_a_random_name_with_an_audit_ent
     assert "Enlinjeschema" not in attachment.file.name
     assert stored_files(media) == [media / attachment.file.name]
     event = CaseEvent.objects.get(case=case, action="attach")
-    assert (event.actor, event.assessment, event.reason) == (
+    assert (event.actor, event.assessment, event.reason_text()) == (
         wf.cast.fsp_a_user, None, "Single-line diagram: Enlinjeschema.pdf"
     )
 

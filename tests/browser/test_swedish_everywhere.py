@@ -8,7 +8,9 @@ placeholder, title, aria-label or button value) equals, after whitespace normali
   (a text shown untranslated), or
 - the stored value of a model field's choices whose label differs ("approved", "day_ahead": a data
   label shown raw),
-or holds the English name of a product that has a Swedish one. User data (codes, names, GSRNs,
+or holds the English name of a product that has a Swedish one, or when a number on it is written
+the English way ("1234.5", "1,234.5" in a cell marked `num`; tests/i18n/numbers.py) or a link or
+data attribute holds a number written for a reader ("/limits/1 234/"). User data (codes, names, GSRNs,
 numbers, dates) never equals a msgid, so it cannot make the test fail. Not read: `<code>`,
 `<kbd>`, `<samp>` (identifiers, file columns), the language switcher (each language named in its
 own) and stored messages marked `data-as-written` (a notification, in the language it was sent in).
@@ -32,6 +34,7 @@ from django.utils import translation
 
 from demo import sweden
 from prequal.models import Product
+from tests.i18n.numbers import localized_attributes, wrong_numbers
 from tests.services import chromium
 from tests.workflow_helpers import ensure_default_deadline_rule
 
@@ -156,7 +159,9 @@ def _visit(page, url: str, data_labels: re.Pattern | None) -> list[str] | None:
         return None
     assert response.status == 200, (url, response.status)
     assert page.get_attribute("html", "lang") == "sv", url
-    return english_left(page.evaluate(TEXTS_JS), data_labels)
+    html = page.content()
+    numbers = [f"number: {n}" for n in wrong_numbers(html, "sv")] + localized_attributes(html)
+    return english_left(page.evaluate(TEXTS_JS), data_labels) + numbers
 
 
 def _links(page, base: str, selector: str, limit: int) -> list[str]:

@@ -160,7 +160,7 @@ def test_silence_is_applied_at_the_deadline_not_before(wf):
     )
     event = assessment.events.get()
     assert (event.actor, event.via, event.from_state) == (None, CaseEvent.Via.DEADLINE, A.PENDING)
-    assert "SO GL Art. 182(3)" in event.reason
+    assert "SO GL Art. 182(3)" in event.reason_text()
     assert wf.fresh(case).status == Case.Status.APPROVED
 
 

@@ -23,6 +23,7 @@ from observability.models import ConnectionPoint, SystemOperator
 from observability.resolver import Reason, assessing_sos
 from prequal.models import Assessment, Case, CaseEvent, DeadlineRule, Fsp, Product, Spg, SpgMembership, Spu
 from prequal.models.assessments import before_deadline
+from prequal.models.texts import Text, reason_fields
 from prequal.services.deadlines import assessment_deadline, deadline_rule_in_force
 from prequal.services.readers import resource_readers_refresh
 
@@ -114,11 +115,12 @@ def _record(
     assessment: Assessment | None = None,
     actor=None,
     via: str = Via.USER,
-    reason: str = "",
+    reason: str | Text = "",
     at: datetime | None = None,
 ) -> CaseEvent:
     if actor is None and via == Via.USER:
         via = Via.SYSTEM
+    reason, reason_params = reason_fields(reason)
     return CaseEvent.objects.create(
         case=case,
         assessment=assessment,
@@ -128,8 +130,10 @@ def _record(
         from_state=from_state,
         to_state=to_state,
         reason=reason,
+        reason_params=reason_params,
         at=at or timezone.now(),
     )
+
 
 
 def _record_transition(

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from prequal.models import Case, CaseEvent, Spg, SpgMembership, Spu
+from prequal.models.texts import Text
 from prequal.services.cases._common import (
     Via,
     _cancel_open_assessments,
@@ -39,7 +40,7 @@ def _cases_for_resource(*, spu: Spu | None, spg: Spg | None):
 
 
 def resource_material_change(
-    *, user=None, spu: Spu | None = None, spg: Spg | None = None, reason: str
+    *, user=None, spu: Spu | None = None, spg: Spg | None = None, reason: str | Text
 ) -> list[Case]:
     """Send the resource's decided (and running) cases back to assessment (R2).
 
@@ -64,10 +65,10 @@ def resource_material_change(
     return changed
 
 
-def _end_without_members(*, case: Case, reason: str, actor, via: str, now) -> list[CaseEvent]:
+def _end_without_members(*, case: Case, reason: str | Text, actor, via: str, now) -> list[CaseEvent]:
     """An SPG left without members has nothing to assess: a running case is withdrawn, a decided
     one's outcome ends (the FSP may apply again once it has members)."""
-    gone = _("%(reason)s The group has no members left.") % {"reason": reason}
+    gone = Text(gettext_noop("%(reason)s The group has no members left."), reason=reason)
     if not case.is_decided:
         return _withdraw(case=case, reason=gone, actor=actor, via=via, now=now)
     before = _transition(case, "expire")
@@ -79,7 +80,7 @@ def _end_without_members(*, case: Case, reason: str, actor, via: str, now) -> li
     ]
 
 
-def _reassess(*, case: Case, reason: str, actor, via: str, now) -> list[CaseEvent]:
+def _reassess(*, case: Case, reason: str | Text, actor, via: str, now) -> list[CaseEvent]:
     """Cancel the open assessments and open a new round; a decided outcome is kept as previous."""
     events = _cancel_open_assessments(case=case, reason=reason, actor=actor, via=via, now=now)
     fields = ["status", "round", "supplement_due", "information_requested_at"]
@@ -97,7 +98,7 @@ def _reassess(*, case: Case, reason: str, actor, via: str, now) -> list[CaseEven
     events.append(
         _record_transition(
             case=case, action="reassess", before=before, actor=actor, via=via, at=now,
-            reason=_("Re-assessment: %(reason)s") % {"reason": reason},
+            reason=Text(gettext_noop("Re-assessment: %(reason)s"), reason=reason),
         )
     )
     _open_round(case=case, start=now)

@@ -6,9 +6,11 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from common.exceptions import ApplicationError
 from prequal.models import Assessment, Case
+from prequal.models.texts import Text
 from prequal.services.cases._common import (
     DeadlinePassed,
     _lock_case,
@@ -102,7 +104,7 @@ def case_supply_information(*, user, case: Case, information: str) -> Case:
             to_state=case.status,
             actor=user,
             at=now,
-            reason=_("Information supplied: %(text)s") % {"text": information},
+            reason=Text(gettext_noop("Information supplied: %(text)s"), text=information),
         )
     ]
     stopped = case.assessments.filter(round=case.round, status__in=Assessment.OPEN).select_related(

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_noop
 from common.exceptions import ApplicationError
 from prequal.models import Assessment, Case, CaseEvent, Condition, DeadlineRule, ExcludedMember
 from prequal.models.assessments import before_deadline
+from prequal.models.texts import Text, reason_fields
 from prequal.services.cases._common import (
     CaseChangedMeanwhile,
     DeadlinePassed,
@@ -206,6 +207,9 @@ def silence_event(
     """The unsaved audit row of an approval by silence: no person, the deadline acted."""
     if legal_basis is None:
         legal_basis = assessment.deadline_rule.legal_basis if assessment.deadline_rule_id else "-"
+    reason, reason_params = reason_fields(
+        Text(gettext_noop("No decision by the deadline (%(basis)s)."), basis=legal_basis)
+    )
     return CaseEvent(
         case_id=assessment.case_id,
         assessment=assessment,
@@ -214,7 +218,8 @@ def silence_event(
         to_state=assessment.status,
         via=Via.DEADLINE,
         at=now,
-        reason=_("No decision by the deadline (%(basis)s).") % {"basis": legal_basis},
+        reason=reason,
+        reason_params=reason_params,
     )
 
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from prequal.models import Case
+from prequal.models.texts import Text
 from prequal.services.cases._common import (
     Via,
     _check_resource,
@@ -46,8 +48,10 @@ def case_submit(*, user, case: Case) -> Case:
             before=before,
             via=Via.SYSTEM,
             at=now,
-            reason=_("Assessments opened for %(sos)s.")
-            % {"sos": ", ".join(str(a.system_operator) for a in case.assessments.filter(round=case.round))},
+            reason=Text(
+                gettext_noop("Assessments opened for %(sos)s."),
+                sos=", ".join(str(a.system_operator) for a in case.assessments.filter(round=case.round)),
+            ),
         )
     )
     notify_on_commit(events)
