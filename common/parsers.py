@@ -22,29 +22,39 @@ NUL = "\x00"
 NUL_MESSAGE = _("Text may not contain NUL characters.")
 # JSON cannot carry a raw NUL inside a string (a control character): it is always escaped.
 _ESCAPED_NUL = b"\\u0000"
+MAX_ERROR_DEPTH = 32
 
 
 def nul_errors(data) -> dict:
     """The messages for each string holding NUL in `data` (parsed JSON), by path: dict keys as
-    they are, list positions as "0", "1", … ({} when there is none)."""
+    they are, list positions as "0", "1", … ({} when there is none).
+
+    Walked with a stack, not recursion: a body nested as deep as the JSON parser allows must get
+    its 400, not a RecursionError."""
     errors: dict = {}
-    if isinstance(data, dict):
-        for key, value in data.items():
-            if NUL in key:
-                errors[key] = [NUL_MESSAGE]
-            elif inner := _value_errors(value):
-                errors[key] = inner
-    elif isinstance(data, list):
-        for index, value in enumerate(data):
-            if inner := _value_errors(value):
-                errors[str(index)] = inner
+    stack = [(data, ())]
+    while stack:
+        node, path = stack.pop()
+        items = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()
+        for key, value in items:
+            key = str(key)
+            if NUL in key or (isinstance(value, str) and NUL in value):
+                _put(errors, (*path, key))
+            elif isinstance(value, dict | list):
+                stack.append((value, (*path, key)))
     return errors
 
 
-def _value_errors(value):
-    if isinstance(value, str):
-        return [NUL_MESSAGE] if NUL in value else None
-    return nul_errors(value) or None
+def _put(errors: dict, path: tuple[str, ...]) -> None:
+    """The message at `path`; a path deeper than MAX_ERROR_DEPTH ends there (the answer must
+    render: a thousand levels of errors would not)."""
+    path = path[:MAX_ERROR_DEPTH]
+    for key in path[:-1]:
+        node = errors.setdefault(key, {})
+        if not isinstance(node, dict):  # a message already stands higher on this path
+            return
+        errors = node
+    errors[path[-1]] = [NUL_MESSAGE]
 
 
 def refuse_nul(data, *, body: bytes | None = None):

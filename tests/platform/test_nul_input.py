@@ -154,6 +154,17 @@ def test_every_string_with_nul_is_named_by_its_path():
     assert nul_errors([{"a": "\x00"}]) == {"0": {"a": [NUL_MESSAGE]}}
 
 
+def test_a_deeply_nested_nul_is_named_down_to_a_depth_that_renders():
+    deep = "x\x00"
+    for _level in range(5000):
+        deep = [deep]
+    errors = nul_errors({"a": deep})
+    depth = 0
+    while isinstance(errors, dict):
+        errors, depth = next(iter(errors.values())), depth + 1
+    assert errors == [NUL_MESSAGE] and depth == 32
+
+
 def test_a_body_without_an_escaped_nul_is_not_walked():
     data = {"a": "x\x00"}  # not what this body parses to: shows the walk is skipped
     assert refuse_nul(data, body=b'{"a": "x"}') is data
