@@ -11,7 +11,6 @@ from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status, views
-from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -20,6 +19,7 @@ from attachments.selectors import attachment_get_for_user, attachment_list_for_c
 from attachments.services import attachment_create
 from attachments.views import attachment_response
 from common.api import StrictInputSerializer
+from common.parsers import MultiPartParser
 from common.uploads import upload_refusal
 
 

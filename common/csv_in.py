@@ -66,7 +66,8 @@ class CsvIn:
         """The file's lines as text, the BOM removed. Raises CsvInError."""
         if isinstance(self.source, str):
             self.encoding = UTF8
-            yield from io.StringIO(self.source.removeprefix("\ufeff"), newline="")
+            for number, text in enumerate(io.StringIO(self.source.removeprefix("\ufeff"), newline=""), 1):
+                yield _text_only(number, text)
             return
         raw = getattr(self.source, "file", self.source)
         if hasattr(raw, "seek") and (not hasattr(raw, "seekable") or raw.seekable()):
@@ -80,7 +81,7 @@ class CsvIn:
                 ) % {"limit": round(self.max_bytes / 1e6, 1)})
             if number == 1:
                 line = self._first(line)
-            yield self._decode(number, line)
+            yield _text_only(number, self._decode(number, line))
         if self.encoding is None:
             self.encoding = UTF8
 
@@ -200,6 +201,16 @@ class CsvIn:
         return _("Read as %(encoding)s, %(delimiter)s, %(decimal)s.") % {
             "encoding": encoding, "delimiter": delimiter, "decimal": decimal,
         }
+
+
+def _text_only(number: int, text: str) -> str:
+    """The line, unless it holds NUL: no spreadsheet writes one, and PostgreSQL text cannot hold it."""
+    if "\x00" in text:
+        raise CsvInError(number, _(
+            "This line holds a NUL character (0x00): the file is not plain text. Save it as \"CSV UTF-8\" "
+            "or as \"CSV (semicolon-separated)\" and try again."
+        ))
+    return text
 
 
 def _chain(first: str, rest: Iterator[str]) -> Iterator[str]:

@@ -1,4 +1,5 @@
-"""Security headers Django 5.2 does not set itself: Content-Security-Policy and Permissions-Policy.
+"""Security headers Django 5.2 does not set itself: Content-Security-Policy and Permissions-Policy;
+and query strings with NUL characters refused (RefuseNulInQueryMiddleware).
 
 The policy allows only this site's own files (no CDN: SPEC §5). Inline scripts and styles are
 refused, except those that carry the per-request nonce (`{{ request.csp_nonce }}`, used by the
@@ -13,9 +14,10 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 
 from common.maps import map_tile_origin
+from common.parsers import NUL_MESSAGE, form_nul_errors
 
 # Paths whose pages need inline styles (a library that injects <style> elements at run time).
 CSP_INLINE_STYLE_PATHS = ("/api/redoc/",)
@@ -67,3 +69,24 @@ class SecurityHeadersMiddleware:
         )
         response.headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
         return response
+
+
+class RefuseNulInQueryMiddleware:
+    """A query string with a NUL character (%00) is answered 400 before any view reads it.
+
+    Lists, pickers and filters read `?q=` and other parameters into queries; PostgreSQL text
+    cannot hold NUL (common/parsers.py refuses it in request bodies). API paths get the house's
+    JSON error with a message per parameter; pages a short text.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if "%00" in request.META.get("QUERY_STRING", ""):  # NUL can only come percent-encoded
+            errors = form_nul_errors(request.GET)
+            if errors:
+                if request.path.startswith("/api/"):
+                    return JsonResponse({"detail": str(NUL_MESSAGE), "errors": errors}, status=400)
+                return HttpResponseBadRequest(str(NUL_MESSAGE), content_type="text/plain; charset=utf-8")
+        return self.get_response(request)

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from django import forms
 from django.contrib.auth.decorators import login_required
+from django.core.validators import ProhibitNullCharactersValidator
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest, JsonResponse
 from django.urls import reverse
@@ -142,6 +143,7 @@ class PickerField(forms.Field):
             return value
         text, picked = value if isinstance(value, tuple) else (value, "")
         text = (text or "").strip()[:TERM_MAX]
+        ProhibitNullCharactersValidator()(f"{text}{picked}")  # a NUL would reach the queries below
         if not text and not picked:
             return None
         scope = self.lookup.scope(self.user, self.params)

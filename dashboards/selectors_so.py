@@ -18,7 +18,7 @@ from accounts.selectors import user_roles
 from dashboards.figures import Figure, list_url
 from limits.periods import LimitStatus
 from limits.selectors import limit_list_for_user, status_q
-from observability.models import SystemOperator
+from observability.selectors import user_operator_ids
 from prequal.models import Assessment
 from prequal.selectors.cases import (
     ATTENTION_REASSESSMENT,
@@ -103,9 +103,7 @@ def so_dashboard(*, user, now: datetime | None = None) -> SoDashboard | None:
     if not roles.is_so:
         return None
     now = now or timezone.now()
-    operator_ids = list(
-        SystemOperator.objects.filter(organisation_id__in=roles.so_org_ids).values_list("pk", flat=True)
-    )
+    operator_ids = sorted(user_operator_ids(user=user))
     queue, needs_you = _queue_figures(user=user, now=now)
     return SoDashboard(
         queue=queue,

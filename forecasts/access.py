@@ -20,7 +20,8 @@ import numpy as np
 import shapely
 
 from accounts.selectors import user_roles
-from observability.models import ObservabilityArea, SystemOperator
+from observability.models import ObservabilityArea
+from observability.selectors import user_operator_ids
 from prequal.models import Spu
 
 # user → the operator ids a market platform client is registered for, or None (not a client).
@@ -58,13 +59,7 @@ def forecast_reader(*, user) -> ForecastReader | None:
     roles = user_roles(user=user)
     if roles.sees_everything:
         return EVERY_ZONE
-    so_ids = frozenset()
-    if roles.is_so:
-        so_ids = frozenset(
-            SystemOperator.objects.filter(organisation_id__in=roles.so_org_ids).values_list(
-                "pk", flat=True
-            )
-        )
+    so_ids = user_operator_ids(user=user)
     if not so_ids and not roles.is_fsp:
         return None
     return ForecastReader(area_so_ids=so_ids, fsp_org_ids=frozenset(roles.fsp_org_ids))

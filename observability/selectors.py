@@ -21,6 +21,25 @@ def system_operator_list(*, tier: str | None = None) -> QuerySet[SystemOperator]
     return qs
 
 
+def user_operator_ids(*, user) -> frozenset[int]:
+    """The ids of the operators the user works for (engineer or viewer); empty for others.
+
+    Cached on the user object for the request, as accounts.selectors.user_roles caches the
+    roles it is read from: the scopes of one page ask for it several times, one query at most.
+    """
+    roles = user_roles(user=user)
+    if not roles.is_so:
+        return frozenset()
+    cached = getattr(user, "_gridprequal_operator_ids", None)
+    if cached is not None and cached[0] == roles.so_org_ids:
+        return cached[1]
+    ids = frozenset(
+        SystemOperator.objects.filter(organisation_id__in=roles.so_org_ids).values_list("pk", flat=True)
+    )
+    user._gridprequal_operator_ids = (roles.so_org_ids, ids)
+    return ids
+
+
 def system_operators_for_user(*, user) -> QuerySet[SystemOperator]:
     """The operators the user works for (engineer or viewer)."""
     roles = user_roles(user=user)
@@ -49,9 +68,7 @@ def connection_point_list_for_user(*, user) -> QuerySet[ConnectionPoint]:
     qs = ConnectionPoint.objects.select_related("connecting_so__organisation")
     if roles.sees_everything:
         return qs
-    so_ids = list(
-        SystemOperator.objects.filter(organisation_id__in=roles.so_org_ids).values_list("pk", flat=True)
-    ) if roles.is_so else []
+    so_ids = sorted(user_operator_ids(user=user))
     added = [f for f in (reader(roles) for reader in _POINT_READERS) if f is not None]
     if len(so_ids) == 1 and not added:
         return qs.read_by(system_operator_id=so_ids[0])

@@ -125,7 +125,7 @@ def _body(request: Request, list_field: str) -> tuple[SystemOperator, list]:
     errors = {name: [_("Unknown field.")] for name in data if name not in ("system_operator", list_field)}
     eic = data.get("system_operator")
     so = SystemOperator.objects.select_related("organisation").filter(organisation__eic_code=eic).first() if (
-        isinstance(eic, str) and eic and "\x00" not in eic  # PostgreSQL text cannot hold NUL
+        isinstance(eic, str) and eic
     ) else None
     if so is None:
         errors["system_operator"] = [_("No system operator with this EIC code.")]

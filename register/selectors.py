@@ -14,7 +14,7 @@ from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from accounts.selectors import user_roles
-from observability.models import SystemOperator
+from observability.selectors import user_operator_ids
 from prequal.models import Spg, Spu
 from prequal.selectors.resources import spg_list_for_user, spu_list_for_user
 from register.callers import PLATFORM, register_caller
@@ -42,8 +42,7 @@ def record_list_for_user(*, user) -> QuerySet[RecordRevision]:
         spg_id__in=spg_list_for_user(user=user).values("pk")
     )
     if roles.is_so:
-        own = SystemOperator.objects.filter(organisation_id__in=roles.so_org_ids).values("pk")
-        scope |= Q(record__system_operator_id__in=own)
+        scope |= Q(record__system_operator_id__in=sorted(user_operator_ids(user=user)))
     return qs.filter(scope)
 
 

@@ -7,12 +7,13 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.generics import ListAPIView
-from rest_framework.parsers import BaseParser, JSONParser
+from rest_framework.parsers import BaseParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from common.api import StrictInputSerializer
 from common.csv_in import CsvIn
+from common.parsers import JSONParser
 from forecasts.apis.params import require_engineer
 from forecasts.models import Horizon
 from forecasts.rows import COLUMNS

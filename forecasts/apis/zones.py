@@ -7,12 +7,12 @@ from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from common.api import StrictInputSerializer
+from common.parsers import FormParser, JSONParser, MultiPartParser
 from common.uploads import upload_refusal
 from forecasts.apis.params import instant_param, require_engineer
 from forecasts.selectors import grid_zone_list_for_user

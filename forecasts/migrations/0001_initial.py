@@ -10,6 +10,41 @@ from forecasts import partitions
 # The months made with the table; the daily beat task keeps three months ahead after that.
 MONTHS_AHEAD = 3
 
+# The table as this migration makes it (its own SQL, not forecasts/partitions.py's: a later change
+# there must not change what this migration did).
+CREATE_PARENT = """
+CREATE TABLE forecasts_forecastvalue (
+    publication_id bigint NOT NULL,
+    zone_id bigint NOT NULL,
+    start timestamp with time zone NOT NULL,
+    direction varchar(4) NOT NULL,
+    minutes smallint NOT NULL CHECK (minutes >= 0),
+    published_at timestamp with time zone NOT NULL,
+    headroom_mw numeric(10, 3) NOT NULL,
+    level smallint NOT NULL CHECK (level >= 0),
+    PRIMARY KEY (publication_id, zone_id, start, direction)
+) PARTITION BY RANGE (start)
+"""
+
+
+def month_partition_sql(year: int, month: int) -> str:
+    end_year, end_month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return (
+        f"CREATE TABLE IF NOT EXISTS forecasts_forecastvalue_y{year:04d}m{month:02d} "
+        f"PARTITION OF forecasts_forecastvalue "
+        f"FOR VALUES FROM ('{year:04d}-{month:02d}-01 00:00+00') "
+        f"TO ('{end_year:04d}-{end_month:02d}-01 00:00+00')"
+    )
+
+
+def months_ahead(now, ahead: int) -> list[tuple[int, int]]:
+    year, month = now.year, now.month  # timezone.now() is UTC
+    months = []
+    for _i in range(ahead + 1):
+        months.append((year, month))
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return months
+
 
 class CreateValueTable(migrations.CreateModel):
     """CreateModel, but on PostgreSQL a table partitioned by delivery month with the months
@@ -18,13 +53,13 @@ class CreateValueTable(migrations.CreateModel):
     def database_forwards(self, app_label, schema_editor, from_state, to_state):
         if schema_editor.connection.vendor != "postgresql":
             return super().database_forwards(app_label, schema_editor, from_state, to_state)
-        schema_editor.execute(partitions.CREATE_PARENT)
-        for year, month in partitions.months_ahead(now=timezone.now(), ahead=MONTHS_AHEAD):
-            schema_editor.execute(partitions.partition_sql(year, month))
+        schema_editor.execute(CREATE_PARENT)
+        for year, month in months_ahead(timezone.now(), MONTHS_AHEAD):
+            schema_editor.execute(month_partition_sql(year, month))
 
     def database_backwards(self, app_label, schema_editor, from_state, to_state):
         super().database_backwards(app_label, schema_editor, from_state, to_state)
-        partitions.partitions_forget()
+        partitions.partitions_forget()  # the months this process knew are gone with the table
 
 
 class Migration(migrations.Migration):

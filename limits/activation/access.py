@@ -25,6 +25,7 @@ from accounts.selectors import user_roles
 from common.db import fetch_all, instance, model_columns
 from forecasts.access import platform_registrations_reader_set
 from observability.models import ConnectionPoint, SystemOperator
+from observability.selectors import user_operator_ids
 from prequal.models import Case, Product, Spg, Spu
 from register.callers import caller_resolver_set
 
@@ -98,8 +99,7 @@ def _caller(user) -> ActivationCaller | None:
         return ActivationCaller(kind=PLATFORM, so_ids=registered)
     roles = user_roles(user=user)
     if roles.is_so:
-        own = SystemOperator.objects.filter(organisation_id__in=roles.so_org_ids)
-        return ActivationCaller(kind=SO, so_ids=frozenset(own.values_list("pk", flat=True)))
+        return ActivationCaller(kind=SO, so_ids=user_operator_ids(user=user))
     if roles.sees_everything:
         return ActivationCaller(kind=NRA)
     if roles.is_fsp:

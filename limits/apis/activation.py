@@ -21,7 +21,6 @@ from rest_framework.exceptions import (
     NotFound,
     ParseError,
 )
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -30,6 +29,7 @@ from rest_framework.views import APIView
 
 from common.api import InstantField, StrictInputSerializer, exception_handler
 from common.exceptions import ApplicationError
+from common.parsers import FormParser, JSONParser, MultiPartParser, refuse_nul
 from limits.activation import GREEN, RED, YELLOW, activation_check
 from limits.activation.access import PLATFORM, activation_caller, activation_resource_for
 from limits.activation.double import Asked
@@ -263,12 +263,13 @@ class ActivationCheckApi(APIView):
         try:
             user, _token = FastTokenAuthentication().authenticate_credentials(key)
             if request.method == "GET":
-                data = request.GET.dict()
+                data = refuse_nul(request.GET.dict())  # the lean process has no NUL middleware
             else:
                 try:
                     data = json.loads(request.body)
                 except ValueError as exc:
                     raise ParseError(_("JSON parse error - %s") % exc) from exc
+                refuse_nul(data, body=request.body)  # as common.parsers.JSONParser on DRF's path
             payload = cls.answer(user=user, data=data, may_write=request.method == "POST")
         except (APIException, ValidationError, PermissionDenied, ApplicationError) as exc:
             return _error_response(exc, key_scheme=FastTokenAuthentication.keyword)

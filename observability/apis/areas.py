@@ -17,11 +17,11 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.generics import ListAPIView
-from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from common.parsers import FormParser, MultiPartParser
 from common.uploads import upload_refusal
 from observability.area_staging import area_upload_confirm, area_upload_get_for_user, area_upload_start
 from observability.areas import area_geojson

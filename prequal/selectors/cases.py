@@ -15,7 +15,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from accounts.selectors import Roles, user_roles
-from observability.models import SystemOperator
+from observability.selectors import user_operator_ids
 from prequal.models import Assessment, Case, CaseEvent, Condition, ExcludedMember, Fsp, SpgMembership, Spu
 from prequal.selectors.periods import DUE_SOON, DUE_WITHIN_7_DAYS, decided_bounds
 
@@ -251,13 +251,10 @@ def assessment_queue_for_user(
     Stopped clocks (R3, deadline empty) come last. A constant number of queries whatever
     the size: everything a row shows is joined, conditions are prefetched.
     """
-    roles = user_roles(user=user)
     # The operators' ids, not a join on their organisation: with `system_operator_id = X` the
     # page's rows come in order off the partial index assessment_queue_open (one small query
     # more, whatever the data size).
-    operator_ids = list(
-        SystemOperator.objects.filter(organisation_id__in=roles.so_org_ids).values_list("pk", flat=True)
-    )
+    operator_ids = sorted(user_operator_ids(user=user))
     qs = (
         Assessment.objects.filter(
             system_operator_id__in=operator_ids,

@@ -69,14 +69,8 @@ def record_parse(
     if not isinstance(data, Mapping):
         return None, {"non_field_errors": [_("Send each record as a JSON object.")]}
     errors: dict[str, list[str]] = {name: [_("Unknown field.")] for name in data if name not in FIELDS}
-    # PostgreSQL text cannot hold NUL: refused here, not by the database with a 500.
-    for name in FIELDS:
-        if isinstance(data.get(name), str) and "\x00" in data[name]:
-            errors.setdefault(name, []).append(_("Text may not contain NUL characters."))
     values = {}
     for name, parse in _PARSERS.items():
-        if name in errors:
-            continue
         try:
             values[name] = parse(data.get(name))
         except ValueError as exc:
