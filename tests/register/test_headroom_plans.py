@@ -27,14 +27,7 @@ def _nodes(plan: dict):
 
 def _register_scans(read) -> list[tuple[str, str]]:
     """(index name, index condition) of every scan of a register partition's index in the read's plan."""
-    with fetch_all_recorded() as statements:
-        read()
-    (sql, params), = statements
-    with connection.cursor() as cursor:
-        cursor.execute("EXPLAIN (FORMAT JSON) " + sql, params)
-        raw = cursor.fetchone()[0]
-    plan = (json.loads(raw) if isinstance(raw, str) else raw)[0]["Plan"]
-    return [(node["Index Name"], node.get("Index Cond", "")) for node in _nodes(plan)
+    return [(node["Index Name"], node.get("Index Cond", "")) for node in _plan_nodes(read)
             if node.get("Index Name", "").startswith("register_recordrevision")]
 
 
