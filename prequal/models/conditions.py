@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import calendar
 import zoneinfo
 from datetime import datetime
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
+from django.utils.dates import MONTHS_3, WEEKDAYS_ABBR
 from django.utils.translation import gettext_lazy as _
 
 from common.models import TimeStampedModel
@@ -122,9 +122,10 @@ class Condition(TimeStampedModel):
         if self.max_down_mw is not None:
             parts.append(str(_("down ≤ %(mw)s MW")) % {"mw": mw(self.max_down_mw)})
         if self.months:
-            parts.append(", ".join(calendar.month_abbr[m] for m in sorted(self.months)))
+            # As Django's date format letters M and D write them, in the active language.
+            parts.append(", ".join(str(MONTHS_3[m]).title() for m in sorted(self.months)))
         if self.weekdays:
-            parts.append(", ".join(calendar.day_abbr[d] for d in sorted(self.weekdays)))
+            parts.append(", ".join(str(WEEKDAYS_ABBR[d]) for d in sorted(self.weekdays)))
         if self.start_time is not None:
             parts.append(f"{self.start_time:%H:%M}–{self.end_time:%H:%M} ({self.time_zone})")
         validity = Condition.describe_validity(self)
