@@ -68,8 +68,9 @@ def floor_seconds() -> float:
     started = time.perf_counter()
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {e} (case_id, assessment_id, at, via, action, from_state, to_state, reason) "
-            f"SELECT case_id, id, %s, 'deadline', 'apply_silence', 'pending', 'approved_by_silence', '' "
+            f"INSERT INTO {e} (case_id, assessment_id, at, via, action, from_state, to_state, reason, "
+            f"reason_params) SELECT case_id, id, %s, 'deadline', 'apply_silence', 'pending', "
+            f"'approved_by_silence', '', '{{}}' "
             f"FROM {a} WHERE status = 'pending' AND deadline <= %s",
             [NOW, NOW],
         )
