@@ -19,6 +19,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from common.api import InstantFilter
 from observability.models import SystemOperator
 from prequal.models import Direction
 from register.models import RecordKind, RecordRevision, RecordStatus
@@ -155,10 +156,10 @@ class RecordFilter(django_filters.FilterSet):
         field_name="record__system_operator__organisation__eic_code"
     )
     external_id = django_filters.CharFilter(field_name="record__external_id")
-    after = django_filters.IsoDateTimeFilter(
+    after = InstantFilter(
         field_name="period_end", lookup_expr="gt", label="Only records ending after this instant."
     )
-    before = django_filters.IsoDateTimeFilter(
+    before = InstantFilter(
         field_name="period_start", lookup_expr="lt", label="Only records starting before this instant."
     )
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import timedelta, timezone
 
 import pytest
 from django.urls import reverse
@@ -195,6 +195,22 @@ def test_the_list_filters_and_pages(world, held, api_as):
     page = client.get(LIST, {"page_size": 1}).json()
     assert (page["count"], len(page["results"])) == (2, 1)
     assert client.get(LIST, {"kind": "bid"}).status_code == 400
+
+
+def test_the_period_filters_take_any_iso_offset_and_refuse_instants_out_of_range(world, held, api_as):
+    """An ISO 8601 offset PostgreSQL does not take (beyond ±15:59) is read as the instant it
+    names; an instant outside 2000–2099 is a 400 naming the parameter (the API fuzz sent
+    "0439-04-01T03:03:20.26+23:50" and got a 500 on PostgreSQL)."""
+    client = api_as(world.cast.nra_analyst)
+    shifted = (START + timedelta(hours=2)).astimezone(timezone(timedelta(hours=23, minutes=50)))
+
+    response = client.get(LIST, {"after": shifted.isoformat()})
+    assert response.status_code == 200
+    assert {row["external_id"] for row in response.json()["results"]} == {"f1"}
+    for value in ("0439-04-01T03:03:20.26+23:50", "2100-01-01T00:00:00Z"):
+        response = client.get(LIST, {"after": value, "before": value})
+        assert response.status_code == 400
+        assert set(response.json()["errors"]) == {"after", "before"}
 
 
 def test_anonymous_gets_401(client):
