@@ -290,12 +290,14 @@ def check_lookups(world: dict, sizes: dict) -> dict:
         if i >= 5:
             times.append(elapsed * 1000)
             yellow += verdict.color != GREEN
+            if not recorded:  # no zone around the resource, or the cache answered: no statement
+                continue
             sql, params = recorded[-1]
             t = time.perf_counter()
             fetch_all(sql, params, binary=True)  # as the selector reads it
             floors.append((time.perf_counter() - t) * 1000)
-    return {"p50": statistics.median(times), "p99": _p99(times), "floor_p99": _p99(floors), "n": len(times),
-            "yellow": yellow}
+    return {"p50": statistics.median(times), "p99": _p99(times), "floor_p99": _p99(floors or [0.0]),
+            "n": len(times), "yellow": yellow, "statements": len(floors)}
 
 
 def _rule_block(spus: list, rng: random.Random, *, n: int, cached: bool) -> tuple[float, int, int]:
