@@ -87,8 +87,8 @@ def upkeep_measure(*, batches: int = 5, size: int = 10_000) -> list[dict]:
     batch in a transaction rolled back."""
     import random
     from datetime import timedelta
-    from functools import partial
     from decimal import Decimal
+    from functools import partial
 
     from django.db import transaction
     from django.utils import timezone

@@ -64,7 +64,8 @@ def _send(world, records: list[dict], *, cancel: bool = False) -> None:
                                  (world.flex, world.cast.local, world.local_product.code)):
             mine = [r for r in records if r["product"] == code]
             if mine and cancel:
-                records_cancel(caller=caller, system_operator=so, external_ids=[r["external_id"] for r in mine])
+                ids = [r["external_id"] for r in mine]
+                records_cancel(caller=caller, system_operator=so, external_ids=ids)
             elif mine:
                 records_ingest(caller=caller, system_operator=so, records=mine)
 
@@ -111,10 +112,12 @@ def _assert_same(world, records: list[dict]) -> None:
             # SQLite sums MW as floats: compared to the thousandth, as the MW are given.
             ranked = [(found["point"].pk, round(found["mw"], 6))
                       for found in grid_points(system_operator=so, window=window)]
-            direct = [(pk, round(mw, 6)) for pk, mw in grid_points_from_records(system_operator=so, window=window)]
+            direct = [(pk, round(mw, 6))
+                      for pk, mw in grid_points_from_records(system_operator=so, window=window)]
             assert ranked == direct, (so, window)
             shown += len(ranked)
-            held = set(grid_units(system_operator=so, held_only=True, window=window).values_list("pk", flat=True))
+            units = grid_units(system_operator=so, held_only=True, window=window)
+            held = set(units.values_list("pk", flat=True))
             assert held == set(_held(so_id=so.pk, window=window).values_list("spu_id", flat=True))
     assert shown  # the windows do meet the records
 
@@ -124,17 +127,19 @@ def test_the_holdings_are_the_records_through_every_write(world, seed):
     rng = random.Random(seed)
     records = _records(world, rng, f"s{seed}", 30)
     _send(world, records)
-    assert GridHolding.objects.filter(system_operator=world.cast.local).exists(), list(SpuReader.objects.values_list("system_operator_id", "spu_id"))
+    assert GridHolding.objects.filter(system_operator=world.cast.local).exists()
     _assert_same(world, records)
 
     # Revised: other MW, some moved two hours later, some onto the other unit (a 15-minute one).
-    revised = [dict(r, quantity_mw=f"{rng.randint(1, 9) / 1000:.3f}", revise=True) for r in rng.sample(records, 12)]
+    revised = [dict(r, quantity_mw=f"{rng.randint(1, 9) / 1000:.3f}", revise=True)
+               for r in rng.sample(records, 12)]
     for r in revised[::2]:
         later = [datetime.fromisoformat(r[k]) + timedelta(hours=2) for k in ("start", "end")]
         r.update(start=iso(later[0]), end=iso(later[1]))
     for r in revised[1::3]:
         if r["product"] == world.mfrr.code:
-            r.update(spu=world.registry["spu_b"].pk if r.get("spu") == world.spu.pk else world.spu.pk, spg=None)
+            other = world.registry["spu_b"] if r.get("spu") == world.spu.pk else world.spu
+            r.update(spu=other.pk, spg=None)
     _send(world, [{k: v for k, v in r.items() if v is not None} for r in revised])
     _send(world, rng.sample(records, 8), cancel=True)
     _assert_same(world, records)
