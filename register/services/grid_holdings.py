@@ -23,7 +23,7 @@ set-based (a constant number of statements, whatever the number of records):
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from django.db import connection, transaction
@@ -38,6 +38,7 @@ from register.models import GridHolding, RecordRevision, RecordStatus
 UnitHeld = tuple[int, int, Decimal, datetime, datetime]
 COLUMNS = ("system_operator_id", "record_id", "spu_id", "connection_point_id", "quantity_mw", "period_start",
            "period_end")
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 CHUNK = 1000  # rows per INSERT on SQLite (its limit of host parameters)
 
 
@@ -55,14 +56,22 @@ def grid_holdings_change(*, record_ids: Iterable[int], added: Iterable[UnitHeld]
         _insert_python(added)
         return
     record, spu, mw, start, end = (list(column) for column in zip(*added, strict=True))
+    # Instants as microseconds since the epoch: a bigint array costs the driver a sixth of the
+    # CPU of a timestamptz array (a batch's app CPU is ingest's budget).
+    micro = timedelta(microseconds=1)
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {table} ({', '.join(COLUMNS)})"
-            " SELECT r.system_operator_id, d.record_id, d.spu_id, r.connection_point_id, d.mw, d.s, d.e"
-            " FROM unnest(%s::bigint[], %s::bigint[], %s::numeric[], %s::timestamptz[], %s::timestamptz[])"
+            " SELECT r.system_operator_id, d.record_id, d.spu_id, r.connection_point_id, d.mw,"
+            " TIMESTAMPTZ 'epoch' + d.s * INTERVAL '1 microsecond',"
+            " TIMESTAMPTZ 'epoch' + d.e * INTERVAL '1 microsecond'"
+            " FROM unnest(%s::bigint[], %s::bigint[], %s::numeric[], %s::bigint[], %s::bigint[])"
             " AS d(record_id, spu_id, mw, s, e)"
-            f" JOIN {SpuReader._meta.db_table} r ON r.spu_id = d.spu_id",
-            [record, spu, mw, start, end],
+            # Each unit's reader rows through the index on spu_id: OFFSET 0 keeps the subquery
+            # apart, so the planner cannot hash the whole reader table for a batch's units.
+            " CROSS JOIN LATERAL (SELECT system_operator_id, connection_point_id"
+            f" FROM {SpuReader._meta.db_table} WHERE spu_id = d.spu_id OFFSET 0) r",
+            [record, spu, mw, [(t - EPOCH) // micro for t in start], [(t - EPOCH) // micro for t in end]],
         )
 
 
