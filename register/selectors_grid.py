@@ -26,7 +26,7 @@ from django.db.models import BooleanField, Count, Max, Q, QuerySet, Sum
 from django.db.models.expressions import RawSQL
 from django.http import Http404
 
-from common.db import fetch_all, model_columns
+from common.db import fetch_all, model_columns, values_in
 from observability.models import ConnectionPoint, SystemOperator
 from observability.selectors import area_upload_operators_for_user, system_operators_for_user
 from prequal.models import Case, Direction, Spu
@@ -223,6 +223,17 @@ def grid_unit_rows(*, units: list[Spu], window: Window) -> list[UnitRow]:
     return [rows[spu.pk] for spu in units]
 
 
+@dataclass(frozen=True)
+class MapPoint:
+    """What the map shows of a point (observability.maps.point_features reads these names)."""
+
+    pk: int
+    gsrn: str
+    latitude: float
+    longitude: float
+    connecting_so: str  # its connecting operator's name
+
+
 def _holdings(*, so_id: int, window: Window) -> QuerySet[GridHolding]:
     """My grid's holdings (register.services.grid_holdings) of the operator that overlap the
     window: the current, active records on the SPUs it reads, one range of its index."""
@@ -234,7 +245,7 @@ def _holdings(*, so_id: int, window: Window) -> QuerySet[GridHolding]:
 def grid_points(*, system_operator: SystemOperator, window: Window) -> list[dict]:
     """The connection points holding the most MW in the period (at most MAP_POINTS_MAX), each
     with the MW of the largest award or activation of each of its units, summed over its units:
-    {"point": ConnectionPoint (its map fields only), "mw": float}, most first.
+    {"point": MapPoint, "mw": float}, most first.
 
     Two statements whatever the number of units holding something: the points are ranked in SQL
     from the operator's holdings of the window (each unit's largest record, summed per point, the
@@ -247,9 +258,13 @@ def grid_points(*, system_operator: SystemOperator, window: Window) -> list[dict
         " GROUP BY u.connection_point_id ORDER BY held DESC, u.connection_point_id LIMIT %s",
         [*params, MAP_POINTS_MAX],
     )
-    points = ConnectionPoint.objects.select_related("connecting_so__organisation").only(
-        *POINT_FIELDS
-    ).in_bulk([pk for pk, _mw in top])
+    # Tuples, not model instances: 500 points with their operator and organisation were most of
+    # the page's own CPU.
+    points = {
+        pk: MapPoint(pk, *fields) for pk, *fields in ConnectionPoint.objects.filter(
+            values_in("pk", [pk for pk, _mw in top])
+        ).values_list("pk", *POINT_FIELDS)
+    }
     return [{"point": points[pk], "mw": float(mw)} for pk, mw in top if pk in points]
 
 
