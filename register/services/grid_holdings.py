@@ -45,7 +45,8 @@ CHUNK = 1000  # rows per INSERT on SQLite (its limit of host parameters)
 def grid_holdings_change(*, record_ids: Iterable[int], added: Iterable[UnitHeld]) -> None:
     """A register write: the records `record_ids` (revised or cancelled) lose their rows, the new
     active revisions `added` get one per reader of their unit. Two statements on PostgreSQL
-    (the second joins the revisions, sent as arrays, to the reader rows)."""
+    (the second joins the revisions, sent as arrays, to the reader rows; on SQLite as VALUES
+    rows, a statement per CHUNK)."""
     record_ids, added = sorted(set(record_ids)), list(added)
     table = GridHolding._meta.db_table
     if record_ids:
@@ -53,7 +54,7 @@ def grid_holdings_change(*, record_ids: Iterable[int], added: Iterable[UnitHeld]
     if not added:
         return
     if connection.vendor != "postgresql":
-        _insert_python(added)
+        _insert_values(added)
         return
     record, spu, mw, start, end = (list(column) for column in zip(*added, strict=True))
     # Instants as microseconds since the epoch: a bigint array costs the driver a sixth of the
@@ -75,25 +76,26 @@ def grid_holdings_change(*, record_ids: Iterable[int], added: Iterable[UnitHeld]
         )
 
 
-def _insert_python(added: list[UnitHeld]) -> None:
-    """grid_holdings_change's insert on SQLite: the reader rows read, the rows inserted CHUNK a statement."""
-    readers: dict[int, list[tuple[int, int]]] = {}
-    for spu_id, so_id, point_id in SpuReader.objects.filter(
-        values_in("spu_id", {held[1] for held in added})
-    ).values_list("spu_id", "system_operator_id", "connection_point_id"):
-        readers.setdefault(spu_id, []).append((so_id, point_id))
+def _insert_values(added: list[UnitHeld]) -> None:
+    """grid_holdings_change's insert on SQLite: the same join, the revisions as VALUES rows,
+    CHUNK a statement (its limit of host parameters)."""
     ops = connection.ops
     rows = [
-        (so_id, record_id, spu_id, point_id, ops.adapt_decimalfield_value(mw, 10, 3),
-         ops.adapt_datetimefield_value(start), ops.adapt_datetimefield_value(end))
-        for record_id, spu_id, mw, start, end in added for so_id, point_id in readers.get(spu_id, ())
+        (record_id, spu_id, ops.adapt_decimalfield_value(mw, 10, 3), ops.adapt_datetimefield_value(start),
+         ops.adapt_datetimefield_value(end))
+        for record_id, spu_id, mw, start, end in added
     ]
-    insert = f"INSERT INTO {GridHolding._meta.db_table} ({', '.join(COLUMNS)}) VALUES "
     with connection.cursor() as cursor:
         for i in range(0, len(rows), CHUNK):
             chunk = rows[i:i + CHUNK]
-            cursor.execute(insert + ", ".join(["(%s, %s, %s, %s, %s, %s, %s)"] * len(chunk)),
-                           [value for row in chunk for value in row])
+            cursor.execute(
+                f"INSERT INTO {GridHolding._meta.db_table} ({', '.join(COLUMNS)})"
+                " SELECT r.system_operator_id, d.column1, d.column2, r.connection_point_id, d.column3,"
+                " d.column4, d.column5"
+                f" FROM (VALUES {', '.join(['(%s, %s, %s, %s, %s)'] * len(chunk))}) d"
+                f" JOIN {SpuReader._meta.db_table} r ON r.spu_id = d.column2",
+                [value for row in chunk for value in row],
+            )
 
 
 def _insert_from_records(*, spus: QuerySet[Spu] | None) -> None:
