@@ -292,11 +292,15 @@ def page_measure(page: dict, *, runs: int, requests: int) -> dict:
     if os.environ.get("QUEUE_BENCH_SHOW_SQL"):
         print(page["key"], *statements, sep="\n  ", file=sys.stderr)
     url = page["url"]
-    runs_ms = [[timed(lambda: client.get(url))[1] * 1000 for _ in range(requests)] for _ in range(runs)]
+    timings = [[timed(lambda: client.get(url))[1:] for _ in range(requests)] for _ in range(runs)]
+    runs_ms = [[wall * 1000 for wall, _cpu in times] for times in timings]
     slowest = max(statements, key=lambda s: sql_floor_ms([s], repeat=1)) if statements else ""
     return {
         **{k: page[k] for k in ("key", "label", "url", "queue")},
         "runs": [statistics.median(times) for times in runs_ms], "all_ms": [ms for t in runs_ms for ms in t],
+        # The app's own CPU per request (this thread: Django, the driver), median of all requests.
+        "cpu_ms": statistics.median(cpu * 1000 for times in timings for _wall, cpu in times),
+        "statements": statements,
         "queries": len(statements),
         "floor_ms": sql_floor_ms(statements, repeat=max(5, requests // 2)),
         "slowest_sql": slowest, "explain": explain(slowest),

@@ -80,6 +80,52 @@ def rows(results: list[dict]) -> list[dict]:
     return out
 
 
+def upkeep_measure(*, batches: int = 5, size: int = 10_000) -> list[dict]:
+    """The holdings' upkeep of one ingest batch (register.services.grid_holdings.grid_holdings_change)
+    on this database: `size` new active records on SPUs that have readers, then the same records
+    revised (their rows deleted and inserted again); wall and this thread's CPU per batch, each
+    batch in a transaction rolled back."""
+    import random
+    from datetime import timedelta
+    from decimal import Decimal
+    from functools import partial
+
+    from django.db import transaction
+    from django.utils import timezone
+
+    from prequal.models.readers import SpuReader
+    from register.services.grid_holdings import grid_holdings_change
+
+    spus = list(SpuReader.objects.order_by().values_list("spu_id", flat=True).distinct()[:200_000])
+    rng, now = random.Random(7), timezone.now().replace(minute=0, second=0, microsecond=0)
+    out = []
+    for b in range(batches):
+        ids = range(10**12 + b * size, 10**12 + (b + 1) * size)  # no record has such an id
+        added = [(i, rng.choice(spus), Decimal("1.250"), now + timedelta(minutes=15 * (i % 96)),
+                  now + timedelta(minutes=15 * (i % 96 + 1))) for i in ids]
+        with transaction.atomic():
+            _r, new_wall, new_cpu = benchkit.timed(partial(grid_holdings_change, record_ids=(), added=added))
+            _r, rev_wall, rev_cpu = benchkit.timed(partial(grid_holdings_change, record_ids=ids, added=added))
+            transaction.set_rollback(True)
+        out.append({"new_wall": new_wall * 1000, "new_cpu": new_cpu * 1000, "rev_wall": rev_wall * 1000,
+                    "rev_cpu": rev_cpu * 1000})
+    return out
+
+
+def statements_explain(result: dict) -> None:
+    """Each of a page's statements with its execution time and the buffers it read (stderr)."""
+    import re
+
+    for i, sql in enumerate(result["statements"], 1):
+        bare = benchkit._bare(sql)
+        plan = benchkit.explain(bare) if bare.lstrip().upper().startswith("SELECT") else ""
+        took = re.search(r"Execution Time: ([\d.]+) ms", plan)
+        hits = re.search(r"Buffers: shared hit=(\d+)(?: read=(\d+))?", plan)
+        buffers = sum(int(n) for n in hits.groups() if n) if hits else 0
+        print(f"  {i:2}. {float(took.group(1)) if took else 0:8.2f} ms {buffers:7} buffers  {bare[:150]}",
+              file=sys.stderr)
+
+
 def section(*, results: list[dict], command: str, machine: str, counts: dict, requests: int) -> str:
     start, end = benchkit.markers(KEY)
     lines = [
@@ -114,6 +160,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--reuse", action="store_true", help="use the reference database as it is")
     parser.add_argument("--records", type=int, help="register records to fill (default: by preset)")
     parser.add_argument("--requests", type=int, default=20, help="requests per page per run")
+    parser.add_argument("--upkeep", action="store_true",
+                        help="measure only the holdings' upkeep of 10,000-record batches (rolled back)")
+    parser.add_argument("--explain", action="store_true",
+                        help="print each statement's time and buffers (EXPLAIN ANALYZE, BUFFERS)")
     args = parser.parse_args(argv)
     command = "scripts/with-postgres .venv/bin/python bench/mygrid_bench.py " + shlex.join(
         sys.argv[1:] if argv is None else argv)
@@ -131,11 +181,21 @@ def main(argv: list[str] | None = None) -> int:
 
     counts = {"connection points": ConnectionPoint.objects.count(), "SPUs": Spu.objects.count(),
               "register records": RecordRevision.objects.count()}
+    if args.upkeep:
+        measured = upkeep_measure()
+        for key in ("new_wall", "new_cpu", "rev_wall", "rev_cpu"):
+            values = [round(u[key], 1) for u in measured]
+            print(f"holdings upkeep per batch of 10,000, {key}: median {statistics.median(values):.1f} ms"
+                  f" {values}", file=sys.stderr)
+        return 0
     results = [benchkit.page_measure(page, runs=args.runs, requests=args.requests) for page in pages()]
     machine = benchkit.machine_line()
-    for row in rows(results):
+    for row, result in zip(rows(results), results, strict=True):
         print(f"{row['what']}: {row['median']:.1f} ms ({row['min']:.1f}–{row['max']:.1f}), "
-              f"{row['queries']} queries, floor {row['floor']:.1f} ms", file=sys.stderr)
+              f"app CPU {result['cpu_ms']:.1f} ms, {row['queries']} queries, floor {row['floor']:.1f} ms",
+              file=sys.stderr)
+        if args.explain:
+            statements_explain(result)
     text = section(results=results, command=command, machine=machine, counts=counts, requests=args.requests)
     benchkit.finish(args, bench="mygrid", command=command, section=text, key=KEY, rows=lambda: rows(results),
                     machine=machine, echo=False)

@@ -250,14 +250,17 @@ def _rollup(batches: dict[int, int]) -> None:
 
 
 def _grid_slots(*, progress: bool) -> None:
-    """My grid's summary (GridSlot) made again from the register, the fill included."""
+    """My grid's summary (GridSlot) and holdings (GridHolding) made again from the register, the
+    fill included."""
+    from register.services.grid_holdings import grid_holdings_rebuild
     from register.services.grid_slots import grid_slots_rebuild
 
-    started = time.perf_counter()
-    rows = grid_slots_rebuild()
-    if progress:
-        print(f"register_fill: My grid's summary, {rows:,} rows in {time.perf_counter() - started:.0f} s",
-              file=sys.stderr)
+    for what, rebuild in (("summary", grid_slots_rebuild), ("holdings", grid_holdings_rebuild)):
+        started = time.perf_counter()
+        rows = rebuild()
+        if progress:
+            print(f"register_fill: My grid's {what}, {rows:,} rows in {time.perf_counter() - started:.0f} s",
+                  file=sys.stderr)
 
 
 def _ids_reserve(cursor, table: str, count: int) -> int:

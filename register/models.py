@@ -304,3 +304,37 @@ class GridSlot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.slot:%Y-%m-%d %H:%M} {self.kind} {self.direction} ({self.kw_minutes})"
+
+
+class GridHolding(models.Model):
+    """My grid's map and unit filter (register.services.grid_holdings): per system operator, the
+    current, active records on the SPUs it reads, each with the unit's connection point as the
+    operator's reader row names it. Kept at every register write, every change of who reads a
+    unit and the retention, in the same transaction; the page ranks the points holding the most
+    MW in its window from one operator's rows of the window (one range of one index, read from
+    the index alone), not from the records of every unit in the area joined to its readers."""
+
+    pk = models.CompositePrimaryKey("record_id", "system_operator_id")
+    # Plain ids, no foreign keys: the rows follow the records and reader rows (no checks per row
+    # at ingest); the retention and the reader changes remove them in the same transaction.
+    record_id = models.BigIntegerField()
+    system_operator = models.ForeignKey(SystemOperator, models.CASCADE, related_name="+", db_index=False)
+    spu_id = models.BigIntegerField(_("SPU"))
+    connection_point_id = models.BigIntegerField(_("connection point"))
+    quantity_mw = models.DecimalField(_("quantity (MW)"), max_digits=10, decimal_places=3)
+    period_start = models.DateTimeField(_("start"))
+    period_end = models.DateTimeField(_("end"))
+
+    class Meta:
+        indexes = [
+            # The page's read: one operator's rows ending after the window's start (the next 48
+            # hours: only what is still running or to come), from the index alone on PostgreSQL.
+            models.Index(
+                fields=["system_operator", "period_end"],
+                include=["period_start", "spu_id", "connection_point_id", "quantity_mw"],
+                name="register_grid_holding_read",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"operator {self.system_operator_id}: record {self.record_id} on SPU {self.spu_id}"

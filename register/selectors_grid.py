@@ -5,8 +5,10 @@ The area is the operator's reader rows (prequal.models.readers): the SPUs it rea
 which also names each unit's connection point) and the SPGs it reads (SpgReader). Every read
 here is a constant number of queries whatever the number of records: the chart and the map are
 read from My grid's summary (GridSlot, register.services.grid_slots: a few hundred rows per
-operator and window, kept at every write), the map groups the window's records in SQL, the table
-reads one page of units and the figures of that page only.
+operator and window, kept at every write), the map ranks the points from My grid's holdings
+(GridHolding, register.services.grid_holdings: the operator's own copy of the records on its
+units, with their points, kept at every write; one range of one index), the table reads one page
+of units and the figures of that page only.
 
 The operator's engineers and viewers read it; anyone else gets 404 for an operator that is not
 theirs (and 403 for the page when they work for no operator).
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied
 from django.db import connection
@@ -23,12 +26,12 @@ from django.db.models import BooleanField, Count, Max, Q, QuerySet, Sum
 from django.db.models.expressions import RawSQL
 from django.http import Http404
 
-from common.db import fetch_all, model_columns
+from common.db import fetch_all, model_columns, values_in
 from observability.models import ConnectionPoint, SystemOperator
 from observability.selectors import area_upload_operators_for_user, system_operators_for_user
 from prequal.models import Case, Direction, Spu
 from prequal.models.readers import SpgReader, SpuReader
-from register.models import GridSlot, RecordKind, RecordRevision, RecordStatus, RegisterConflict
+from register.models import GridHolding, GridSlot, RecordKind, RecordRevision, RecordStatus, RegisterConflict
 from register.services.parsing import max_period
 
 NEXT_48, LAST_30 = "next48", "last30"
@@ -192,7 +195,7 @@ def grid_units(*, system_operator: SystemOperator, held_only: bool = False, wind
         "fsp__organisation", "connection_point"
     )
     if held_only:
-        units = units.filter(pk__in=_held(so_id=system_operator.pk, window=window).values("spu_id"))
+        units = units.filter(pk__in=_holdings(so_id=system_operator.pk, window=window).values("spu_id"))
     return units
 
 
@@ -220,27 +223,63 @@ def grid_unit_rows(*, units: list[Spu], window: Window) -> list[UnitRow]:
     return [rows[spu.pk] for spu in units]
 
 
+@dataclass(frozen=True)
+class MapPoint:
+    """What the map shows of a point (observability.maps.point_features reads these names)."""
+
+    pk: int
+    gsrn: str
+    latitude: float
+    longitude: float
+    connecting_so: str  # its connecting operator's name
+
+
+def _holdings(*, so_id: int, window: Window) -> QuerySet[GridHolding]:
+    """My grid's holdings (register.services.grid_holdings) of the operator that overlap the
+    window: the current, active records on the SPUs it reads, one range of its index."""
+    return GridHolding.objects.filter(
+        system_operator_id=so_id, period_end__gt=window.start, period_start__lt=window.end
+    ).order_by()
+
+
 def grid_points(*, system_operator: SystemOperator, window: Window) -> list[dict]:
     """The connection points holding the most MW in the period (at most MAP_POINTS_MAX), each
     with the MW of the largest award or activation of each of its units, summed over its units:
-    {"point": ConnectionPoint (its map fields only), "mw": float}, most first.
+    {"point": MapPoint, "mw": float}, most first.
 
     Two statements whatever the number of units holding something: the points are ranked in SQL
-    (each unit's largest record, summed per point, the first MAP_POINTS_MAX), then those points
-    read with their connecting operator's name."""
-    per_unit, params = _held(so_id=system_operator.pk, window=window).values("spu_id").annotate(
-        mw=Max("quantity_mw")
-    ).query.sql_with_params()
+    from the operator's holdings of the window (each unit's largest record, summed per point, the
+    first MAP_POINTS_MAX), then those points read with their connecting operator's name."""
+    per_unit, params = _holdings(so_id=system_operator.pk, window=window).values(
+        "spu_id", "connection_point_id"
+    ).annotate(mw=Max("quantity_mw")).query.sql_with_params()
     top = fetch_all(
-        f"SELECT r.connection_point_id, SUM(u.mw) AS held FROM ({per_unit}) u"
-        f" JOIN {SpuReader._meta.db_table} r ON r.spu_id = u.spu_id AND r.system_operator_id = %s"
-        " GROUP BY r.connection_point_id ORDER BY held DESC, r.connection_point_id LIMIT %s",
-        [*params, system_operator.pk, MAP_POINTS_MAX],
+        f"SELECT u.connection_point_id, SUM(u.mw) AS held FROM ({per_unit}) u"
+        " GROUP BY u.connection_point_id ORDER BY held DESC, u.connection_point_id LIMIT %s",
+        [*params, MAP_POINTS_MAX],
     )
-    points = ConnectionPoint.objects.select_related("connecting_so__organisation").only(
-        *POINT_FIELDS
-    ).in_bulk([pk for pk, _mw in top])
+    # Tuples, not model instances: 500 points with their operator and organisation were most of
+    # the page's own CPU.
+    points = {
+        pk: MapPoint(pk, *fields) for pk, *fields in ConnectionPoint.objects.filter(
+            values_in("pk", [pk for pk, _mw in top])
+        ).values_list("pk", *POINT_FIELDS)
+    }
     return [{"point": points[pk], "mw": float(mw)} for pk, mw in top if pk in points]
+
+
+def grid_points_from_records(*, system_operator: SystemOperator, window: Window) -> list[tuple[int, float]]:
+    """grid_points' ranking, (point id, MW), computed from the records and reader rows themselves
+    (the rule's other route: tests compare the two)."""
+    per_unit = _held(so_id=system_operator.pk, window=window).values("spu_id").annotate(mw=Max("quantity_mw"))
+    points = dict(SpuReader.objects.filter(system_operator_id=system_operator.pk).values_list(
+        "spu_id", "connection_point_id"))
+    held: dict[int, Decimal] = {}
+    for unit in per_unit:
+        point = points[unit["spu_id"]]
+        held[point] = held.get(point, Decimal(0)) + unit["mw"]
+    ranked = sorted(held.items(), key=lambda item: (-item[1], item[0]))[:MAP_POINTS_MAX]
+    return [(point, float(mw)) for point, mw in ranked]
 
 
 def grid_conflicts(*, system_operator: SystemOperator, window: Window) -> list[RegisterConflict]:

@@ -15,6 +15,7 @@ from common.db import fetch_all, model_columns
 from common.exceptions import ApplicationError
 from prequal.imports.sql import rows_where_in, table_insert
 from register.models import RecordRevision, RecordStatus, RegisterBatch, RegisterConflict, RegisterRecord
+from register.services.grid_holdings import grid_holdings_change
 from register.services.grid_slots import grid_slots_change
 from register.services.rollup import rollup_change
 
@@ -39,8 +40,9 @@ class Revision:
 
 def revisions_write(*, batch: RegisterBatch, revisions: list[Revision]) -> None:
     """Create the records that are new, mark the current revisions of the others as past, insert
-    the revisions, current, and change the rollup by what they hold (register.services.rollup).
-    Five statements whatever the number."""
+    the revisions, current, and change the rollup by what they hold (register.services.rollup)
+    and My grid's summary and holdings (grid_slots, grid_holdings). A constant number of
+    statements whatever the number."""
     sender_id, so_id = batch.actor_id, batch.system_operator_id
     now = _db_time(timezone.now())
     new = [r.external_id for r in revisions if r.record_id is None]
@@ -73,6 +75,10 @@ def revisions_write(*, batch: RegisterBatch, revisions: list[Revision]) -> None:
         added=[_grid_held(c) for c in active],
         removed=[(("spu", g[6]) if g[6] is not None else ("spg", g[7]), *g[1:6]) for g in gone],
     )
+    grid_holdings_change(record_ids=past, added=[
+        (r.record_id, r.content[2], *r.content[5:8]) for r in revisions
+        if r.status == RecordStatus.ACTIVE and r.content[1] == "spu"
+    ])
 
 
 _HELD = ("status", "product_id", "kind", "direction", "quantity_mw", "period_start", "period_end", "spu_id",

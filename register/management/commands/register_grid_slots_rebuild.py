@@ -1,4 +1,4 @@
-"""Make My grid's summary (GridSlot) again from the register's records:
+"""Make My grid's summary (GridSlot) and holdings (GridHolding) again from the register's records:
 `manage.py register_grid_slots_rebuild [--dry-run]`. Kept at every write, so only needed after
 loading records past the services (bench/register_data.py) or to check it."""
 
@@ -7,6 +7,7 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand
 
 from register.models import GridSlot, RecordRevision
+from register.services.grid_holdings import grid_holdings_rebuild
 from register.services.grid_slots import grid_slots_rebuild
 
 
@@ -24,3 +25,4 @@ class Command(BaseCommand):
             )
             return
         self.stdout.write(f"My grid's summary made again: {grid_slots_rebuild()} slot row(s).")
+        self.stdout.write(f"My grid's holdings made again: {grid_holdings_rebuild()} row(s).")
