@@ -120,7 +120,9 @@ def test_users_of_no_fsp_get_no_section(wf):
 
 @pytest.mark.parametrize("language", ["en", "sv"])
 def test_the_matrix_heads_name_each_product_in_the_readers_language(wf, client, language):
-    ProductFactory(code="fcr-n", name="Frequency containment, normal", name_sv="Frekvenshållning, normaldrift", procuring_so=wf.cast.tso)
+    ProductFactory(code="fcr-n", name="Frequency containment, normal",
+                   name_sv="Frekvenshållning, normaldrift",
+                   procuring_so=wf.cast.tso)
     local_cases(wf, 1)
     login(client, wf.cast.fsp_a_user)
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
