@@ -2,7 +2,8 @@
 
 The queue bench times the page's wall clock against its bare-SQL floor; on a shared host the
 difference is mostly waiting for a CPU. This one counts what the page itself costs: the process's
-CPU time per request (time.process_time), the wall time, and the wall time inside SQL, for the user
+CPU time per request (time.process_time), the wall time, the wall time inside SQL and the page's
+statements run bare (the floor, as the queue bench measures it), for the user
 of the FSP with most SPUs (as bench/queue_bench.py picks it), with an optional cProfile listing.
 
     scripts/with-postgres sh -c '.venv/bin/python bench/fsp_dashboard_cpu.py --preset quick --build-only &&
@@ -46,7 +47,7 @@ def measure(*, requests: int, profile: int) -> dict:
     client.force_login(user)
     for _ in range(benchkit.PAGE_WARMUP):
         assert client.get("/").status_code == 200
-    sql_wall, statements = [0.0], [0]
+    sql_wall, statements, page_sql = [0.0], [0], []
 
     def timed_sql(execute, sql, params, many, context):
         start = time.perf_counter()
@@ -55,6 +56,8 @@ def measure(*, requests: int, profile: int) -> dict:
         finally:
             sql_wall[0] += time.perf_counter() - start
             statements[0] += 1
+            if len(page_sql) < statements[0]:  # the first request's statements: the floor's
+                page_sql.append(connection.ops.last_executed_query(context["cursor"], sql, params))
 
     cpu, wall, sql = [], [], []
     with connection.execute_wrapper(timed_sql):
@@ -79,6 +82,7 @@ def measure(*, requests: int, profile: int) -> dict:
         "fsp": str(fsp), "spus": fsp.spus.count(), "statements": statements[0],
         "cpu_ms": round(statistics.median(cpu), 2), "wall_ms": round(statistics.median(wall), 2),
         "sql_ms": round(statistics.median(sql), 2),
+        "floor_ms": round(benchkit.sql_floor_ms(page_sql, repeat=10), 2),
         "load": benchkit.load_average(), "profile": listing,
     }
 
