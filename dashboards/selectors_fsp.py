@@ -11,13 +11,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.db.models import Count, Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.selectors import user_roles
 from dashboards.figures import Figure, list_url
-from dashboards.selectors_so import OUTCOMES, limit_figures
-from limits.selectors import limit_list_for_user
+from dashboards.selectors_so import OUTCOMES, limit_counts, limit_figures
 from prequal.models import Assessment, Case, Product, Spg, Spu
 from prequal.selectors.cases import WAITING_INFORMATION, assessment_decided_q, case_list_for_user
 from prequal.selectors.periods import DECIDED_LAST_30_DAYS, DECIDED_THIS_MONTH, decided_bounds, month_bounds
@@ -32,7 +32,8 @@ LIMITS_CHANGED = timedelta(days=7)
 @dataclass
 class MatrixRow:
     kind: str  # "spu" or "spg"
-    resource: Spu | Spg
+    resource: Spu | Spg  # its pk and code only
+    url: str  # the resource's page
     cells: list[Case | None] = field(default_factory=list)  # one per product, its live case
 
 
@@ -76,8 +77,10 @@ def _decision_figures(*, fsp_ids: list[int], now: datetime) -> tuple[Figure, lis
 def _matrix(*, fsp_ids: list[int], products: list[Product]) -> tuple[list[MatrixRow], bool, bool]:
     """The first MATRIX_ROWS active SPUs and SPGs by code, each with its live case per product
     (a resource has at most one live case per product: Case's unique constraints)."""
+    # The page shows each resource's code and links to it: no more of the row is read.
     spus, spgs = (
-        list(model.objects.filter(fsp_id__in=fsp_ids, is_active=True).order_by("code", "pk")[:cap])
+        list(model.objects.filter(fsp_id__in=fsp_ids, is_active=True).only("pk", "code")
+             .order_by("code", "pk")[:cap])
         for model, cap in ((Spu, MATRIX_ROWS + 1), (Spg, MATRIX_ROWS + 1))
     )
     more_spus, more_spgs = len(spus) > MATRIX_ROWS, len(spgs) > MATRIX_ROWS
@@ -89,7 +92,8 @@ def _matrix(*, fsp_ids: list[int], products: list[Product]) -> tuple[list[Matrix
         (("spu", c.spu_id) if c.spu_id else ("spg", c.spg_id), c.product_id): c
         for c in live.only("pk", "status", "spu_id", "spg_id", "product_id", "previous_outcome")
     }
-    rows = [MatrixRow("spu", spu) for spu in spus] + [MatrixRow("spg", spg) for spg in spgs]
+    rows = [MatrixRow("spu", spu, reverse("prequal:spu-detail", args=[spu.pk])) for spu in spus] + [
+        MatrixRow("spg", spg, reverse("prequal:spg-detail", args=[spg.pk])) for spg in spgs]
     for row in rows:
         row.cells = [by_cell.get(((row.kind, row.resource.pk), p.pk)) for p in products]
     return rows, more_spus, more_spgs
@@ -102,20 +106,22 @@ def fsp_dashboard(*, user, now: datetime | None = None) -> FspDashboard | None:
     now = now or timezone.now()
     fsp_ids = list(fsps_for_user(user=user).values_list("pk", flat=True))
     waiting = case_list_for_user(user=user, waiting=WAITING_INFORMATION).order_by().count()
-    changed = limit_list_for_user(user=user, changed_since=now - LIMITS_CHANGED).order_by().count()
+    limits = limit_counts(user=user, now=now, changed_since=now - LIMITS_CHANGED)
     conditions, decided = _decision_figures(fsp_ids=fsp_ids, now=now)
-    products = list(product_list().order_by("code"))
+    # The heads show each product's name in the reader's language: no more of it is read.
+    products = list(
+        product_list().select_related(None).only("pk", "code", "name", "name_sv").order_by("code"))
     rows, more_spus, more_spgs = _matrix(fsp_ids=fsp_ids, products=products)
     return FspDashboard(
         needs_action=[
             Figure("information", _("Information requested from you"), waiting,
                    list_url("prequal:case-list", waiting=WAITING_INFORMATION)),
             conditions,
-            Figure("limits_changed", _("Limits on your resources changed in the last 7 days"), changed,
-                   list_url("limits:limit-list", status="", changed="7d")),
+            Figure("limits_changed", _("Limits on your resources changed in the last 7 days"),
+                   limits["changed"], list_url("limits:limit-list", status="", changed="7d")),
         ],
         decided=decided,
-        limits=limit_figures(user=user, now=now),
+        limits=limit_figures(user=user, now=now, counts=limits),
         products=products,
         rows=rows,
         more_spus=more_spus,

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from accounts.selectors import user_roles
 from dashboards.figures import Figure, list_url
 from limits.periods import LimitStatus
-from limits.selectors import limit_list_for_user, status_q
+from limits.selectors import changed_q, limit_list_for_user, status_q
 from observability.selectors import user_operator_ids
 from prequal.models import Assessment
 from prequal.selectors.cases import (
@@ -83,12 +83,21 @@ def _decided_figures(*, operator_ids: list[int], now: datetime) -> list[Figure]:
     ]
 
 
-def limit_figures(*, user, now: datetime) -> list[Figure]:
-    """Active and upcoming temporary limits the user reads (one query); the FSP's dashboard too."""
-    counts = limit_list_for_user(user=user).order_by().aggregate(
-        active=Count("pk", filter=status_q(LimitStatus.ACTIVE, at=now)),
-        upcoming=Count("pk", filter=status_q(LimitStatus.UPCOMING, at=now)),
-    )
+def limit_counts(*, user, now: datetime, changed_since: datetime | None = None) -> dict[str, int]:
+    """Active and upcoming temporary limits the user reads and, with `changed_since`, those changed
+    since (the FSP's dashboard): one query."""
+    counts = {
+        "active": Count("pk", filter=status_q(LimitStatus.ACTIVE, at=now)),
+        "upcoming": Count("pk", filter=status_q(LimitStatus.UPCOMING, at=now)),
+    }
+    if changed_since is not None:
+        counts["changed"] = Count("pk", filter=changed_q(changed_since))
+    return limit_list_for_user(user=user).order_by().aggregate(**counts)
+
+
+def limit_figures(*, user, now: datetime, counts: dict[str, int] | None = None) -> list[Figure]:
+    """The active and upcoming limits' figures, from `counts` (limit_counts) or counted here."""
+    counts = counts if counts is not None else limit_counts(user=user, now=now)
     return [
         Figure("limits_active", _("Active temporary limits"), counts["active"],
                list_url("limits:limit-list", status=LimitStatus.ACTIVE)),

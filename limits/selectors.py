@@ -32,6 +32,11 @@ def status_q(status: str, *, at: datetime | None = None) -> Q:
     return limit_status_q(status, at=at or timezone.now())
 
 
+def changed_q(since: datetime) -> Q:
+    """Limits published, changed or lifted since `since` (the list's ?changed= and the dashboards)."""
+    return Q(updated_at__gte=since)
+
+
 def limit_list_for_user(
     *,
     user,
@@ -84,7 +89,7 @@ def limit_list_for_user(
     if spg_id:
         qs = qs.filter(spg_id=spg_id)
     if changed_since:
-        qs = qs.filter(updated_at__gte=changed_since)
+        qs = qs.filter(changed_q(changed_since))
     return qs.order_by("start", "pk")
 
 

@@ -22,8 +22,8 @@ from notices.models import Notification
 class NotificationOutputSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     kind = serializers.ChoiceField(choices=Notification.Kind.choices)
-    subject = serializers.CharField()
-    body = serializers.CharField()
+    subject = serializers.CharField(source="shown_subject", help_text="In the reader's language.")
+    body = serializers.CharField(source="shown_body", help_text="In the reader's language.")
     url = serializers.CharField(help_text="The page it is about, as a path on this site.")
     created_at = serializers.DateTimeField()
     read_at = serializers.DateTimeField(allow_null=True)

@@ -7,7 +7,7 @@ of passes through (SPEC §5); read by the bell in the page header and the list p
 from __future__ import annotations
 
 from django.db import models
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
@@ -41,6 +41,10 @@ class Notification(models.Model):
     # Written in the recipient's language when the event happened, like the e-mail.
     subject = models.CharField(_("subject"), max_length=300)
     body = models.TextField(_("body"), blank=True)
+    # The same subject and body written in each of the site's languages when the event happened,
+    # {language: [subject, body]}: the bell's list and the API show the reader's (shown_subject).
+    # Empty on rows written before (they keep their subject and body).
+    texts = models.JSONField(_("texts in each language"), default=dict, blank=True)
     # A path on this site (the e-mail prefixes the public address).
     url = models.CharField(_("link"), max_length=500, blank=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
@@ -61,6 +65,20 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.subject
+
+    def _shown(self) -> list[str]:
+        """[subject, body] in the active language (the reader's), else as the recipient read it."""
+        language = translation.get_language() or ""
+        shown = self.texts.get(language) or self.texts.get(language.split("-")[0])
+        return shown or [self.subject, self.body]
+
+    @property
+    def shown_subject(self) -> str:
+        return self._shown()[0]
+
+    @property
+    def shown_body(self) -> str:
+        return self._shown()[1]
 
 
 class EmailPreference(models.Model):

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from itertools import groupby
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone, translation
 
@@ -27,30 +28,39 @@ def notify(
     """Write one notification per active user and e-mail those who want this kind; returns the
     number of e-mails sent.
 
-    subject_for() and body_for() are called once per language, with that language active; the
-    body links to the site's public address (mail.site_url), the row keeps `path`.
+    subject_for() and body_for() are called once per language, with that language active (numbers
+    in its form): every row keeps them all, so the bell's list shows each reader's language at read
+    time; the e-mail and the row's subject and body are the recipient's. The body links to the
+    site's public address (mail.site_url), the row keeps `path`.
     """
     unique = {user.pk: user for user in users if user.is_active}
     if not unique:
         return 0
     muted = set(EmailPreference.objects.filter(
         user__in=list(unique), kind=kind, email=False).values_list("user_id", flat=True))
+    ordered = sorted(unique.values(), key=lambda user: (user.email_language, user.pk))
+    languages = dict.fromkeys([code for code, _name in settings.LANGUAGES]
+                              + [user.email_language for user in ordered])
+    texts = {language: _written(language, subject_for, body_for) for language in languages}
     now = timezone.now()
     rows: list[Notification] = []
     messages = []
     addressed: set[str] = set()
-    ordered = sorted(unique.values(), key=lambda user: (user.email_language, user.pk))
     for language, group in groupby(ordered, key=lambda user: user.email_language):
         group = list(group)
-        with translation.override(language):
-            subject, body = str(subject_for()), body_for()
+        subject, body = texts[language]
         rows += [Notification(user=user, kind=kind, subject=subject[:SUBJECT_MAX], body=body, url=path,
-                              created_at=now) for user in group]
+                              texts=texts, created_at=now) for user in group]
         addresses = sorted({user.email for user in group if user.email and user.pk not in muted} - addressed)
         addressed.update(addresses)
         messages += mail.messages_to(addresses, subject=subject, body=body)
     Notification.objects.bulk_create(rows)
     return mail.send(messages)
+
+
+def _written(language: str, subject_for: Callable[[], str], body_for: Callable[[], str]) -> list[str]:
+    with translation.override(language):
+        return [str(subject_for()), str(body_for())]
 
 
 def notification_mark_read(*, notification: Notification) -> Notification:

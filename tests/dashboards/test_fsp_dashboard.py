@@ -3,11 +3,15 @@ resources, and the resource × product matrix; another FSP's cases never count."
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
+from django.conf import settings
 from django.urls import reverse
+from django.utils import translation
+from django.utils.html import escape
 
 from dashboards import selectors_fsp
 from dashboards.selectors_fsp import fsp_dashboard
@@ -112,3 +116,25 @@ def test_limits_on_the_fsps_resources(grid, client):
 
 def test_users_of_no_fsp_get_no_section(wf):
     assert fsp_dashboard(user=wf.cast.local_engineer) is None
+
+
+@pytest.mark.parametrize("language", ["en", "sv"])
+def test_the_matrix_heads_name_each_product_in_the_readers_language(wf, client, language):
+    ProductFactory(code="fcr-n", name="Frequency containment, normal",
+                   name_sv="Frekvenshållning, normaldrift",
+                   procuring_so=wf.cast.tso)
+    local_cases(wf, 1)
+    login(client, wf.cast.fsp_a_user)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    html = client.get(reverse("home")).content.decode()
+    heads = dict(re.findall(
+        r'<th scope="col" class="matrix-product" data-product="([^"]+)">(.*?)</th>', html, re.S))
+    products = fsp_dashboard(user=wf.cast.fsp_a_user).products
+    assert list(heads) == [p.code for p in products]
+    for product in products:
+        with translation.override(language):
+            label = product.label
+        assert heads[product.code] == f'{escape(label)} <small class="muted">{product.code}</small>'
+    labels = {p.code: (p.name, p.name_sv) for p in products}
+    assert labels["fcr-n"][language == "sv"] in heads["fcr-n"]
+    assert labels["fcr-n"][language != "sv"] not in heads["fcr-n"]

@@ -65,6 +65,12 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(
             f"Demo data for Sweden: {parts} ({created} created, {existing} already there)."
         ))
+        self._load_market_and_grid()
+        self._load_daily_work()
+        self.stdout.write(self._logins_table())
+
+    def _load_market_and_grid(self) -> None:
+        """The later issues' data on top of the base: areas, the market platform, forecasts, register."""
         # Observability areas of the demo operators (issue 3; demo/areas.py).
         areas = demo_areas_load()
         self.stdout.write(
@@ -93,19 +99,20 @@ class Command(BaseCommand):
             f"{LOCAL_DSO}; conflict {'shown' if register['conflict'] else 'none'}; area limit {limit} "
             "(My grid: /register/my-grid/)."
         )
-        # Issue 15: applications that give the home page's dashboards something to act on.
+
+    def _load_daily_work(self) -> None:
+        """Issue 15: what the home page's dashboards act on, and attached files."""
         dashboard_cases = demo_dashboard_load()
         self.stdout.write(
             f"Dashboards: {len(dashboard_cases)} applications created (due soon, asked, supplied)."
         )
-        # Issue 15: a single-line diagram on an application, a grid study on a decision (files:
-        # not in the dry run, whose rollback would leave them in the storage).
+        # A single-line diagram on an application, a grid study on a decision (files: not in the
+        # dry run, whose rollback would leave them in the storage).
         attached = demo_attachments_load()
         self.stdout.write(
             f"Attachments: {attached['single-line diagrams']} single-line diagram(s) and "
             f"{attached['grid studies']} grid study(ies) attached."
         )
-        self.stdout.write(self._logins_table())
 
     def _logins_table(self) -> str:
         address = os.environ.get("GRIDPREQUAL_ADDR", "127.0.0.1:8000")
