@@ -44,11 +44,12 @@ def backlog_reset() -> None:
     sweep can be measured again. Raw SQL: the ORM refuses to delete audit rows, rightly."""
     from django.db import connection, transaction
 
-    from prequal.models import Assessment, AssessmentReminder, Case, CaseEvent
+    from prequal.models import Assessment, AssessmentReminder, Case, CaseEvent, DecisionRollup
 
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(f"DELETE FROM {AssessmentReminder._meta.db_table}")
         cursor.execute(f"DELETE FROM {CaseEvent._meta.db_table}")
+        cursor.execute(f"DELETE FROM {DecisionRollup._meta.db_table}")  # no decision left
         cursor.execute(f"UPDATE {Assessment._meta.db_table} SET status = 'pending', decided_at = NULL")
         cursor.execute(
             f"UPDATE {Case._meta.db_table} SET status = 'under_assessment', decided_at = NULL, "
