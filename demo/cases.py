@@ -34,7 +34,6 @@ from observability.models import SystemOperator
 from prequal.models import Assessment, Case, CaseEvent, Condition, Product, Spu
 from prequal.models.texts import Text, reason_fields
 from prequal.services.deadlines import assessment_deadline, deadline_rule_in_force, outcome_valid_until
-from prequal.services.decision_rollup import decisions_rollup_record
 
 SEED = "gridprequal-demo-decisions-v1"
 OUTCOMES = (  # per assessment, for decisions made by a person; silence is drawn separately
@@ -247,7 +246,6 @@ def demo_case_write(
                            for spec in rng.sample(CONDITIONS, rng.randint(1, 2))]
         assessments.append(a)
     Assessment.objects.bulk_create(assessments)
-    decisions_rollup_record(assessments=assessments)  # written past the decision services
     created["cases"] += 1
     created["assessments"] += len(assessments)
     for a, condition in conditions:
