@@ -4,7 +4,7 @@ year and the one before, and each operator's with a link to its cases.
 The figures are the report's own: its decisions counted by operator and outcome
 (reports.selectors.report_decision_counts: report_decisions as reports.builder.decision_counts
 counts them, read from the rollup the decision services keep, so both years are one query over a
-few hundred rows; tests/dashboards/test_nra_rollup.py holds the two routes equal), and
+few rows per operator and month; tests/dashboards/test_nra_rollup.py holds the two routes equal), and
 limits.selectors.limit_figures_per_so over its limits, never counted a second way.
 """
 

@@ -79,7 +79,8 @@ def report_decision_counts(
 ) -> dict[int, dict[int, dict[str, int]]]:
     """Per year, per operator id: report_decisions(operators, year) counted by outcome, as
     reports.builder.decision_counts counts them, read from the decisions' rollup kept at write
-    time (prequal.services.decision_rollup): one query for all `years`, a few hundred rows."""
+    time (prequal.services.decision_rollup): one query for all `years`, a few rows per operator
+    and month."""
     return decision_rollup_counts(operators=operators, years=years)
 
 

@@ -17,7 +17,8 @@ def decision_rollup_counts(
 ) -> dict[int, dict[int, dict[str, int]]]:
     """Per year (of the months, DECISION_TIME_ZONE), per operator id, decisions by outcome, as
     reports.selectors.report_decisions counts them for that year. One grouped query over the
-    rollup (a few rows per operator and year), whatever the number of decisions."""
+    rollup (a few rows per operator and month, summed per year in SQL), whatever the number of
+    decisions."""
     out: dict[int, dict[int, dict[str, int]]] = {year: {} for year in years}
     if not years:
         return out

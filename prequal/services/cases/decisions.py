@@ -232,8 +232,8 @@ def assessments_apply_silence(
 
     The transitions run on each row, then one UPDATE (guarded by the source status) writes
     them all. `rules` maps deadline rule ids to rules, for the legal basis in the audit row.
-    Called by the deadline sweep with a batch and by assessment_apply_silence with one row;
-    the decisions' rollup counts them in the same statement-per-batch way.
+    One upsert counts them in the decisions' rollup. Called by the deadline sweep with a batch
+    and by assessment_apply_silence with one row.
     """
     events = []
     for assessment in assessments:
