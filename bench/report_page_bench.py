@@ -56,11 +56,19 @@ def _flip(pk: int) -> None:
     from django.db.models import Case, Value, When
 
     from prequal.models import Assessment
+    from prequal.services.decision_rollup import decision_month, decision_rollup_add
 
     S = Assessment.Status
+    so_id, decided_at, before = Assessment.objects.values_list(
+        "system_operator_id", "decided_at", "status"
+    ).get(pk=pk)
     Assessment.objects.filter(pk=pk).update(status=Case(
         When(status=S.APPROVED, then=Value(S.APPROVED_BY_SILENCE)), default=Value(S.APPROVED),
     ))
+    # Past the services: the decisions' rollup moves the one decision by hand.
+    after = S.APPROVED if before == S.APPROVED_BY_SILENCE else S.APPROVED_BY_SILENCE
+    month = decision_month(decided_at)
+    decision_rollup_add(counts={(so_id, month, before): -1, (so_id, month, after): 1})
 
 
 def _request(client, url: str) -> tuple[float, float]:

@@ -44,11 +44,12 @@ def backlog_reset() -> None:
     sweep can be measured again. Raw SQL: the ORM refuses to delete audit rows, rightly."""
     from django.db import connection, transaction
 
-    from prequal.models import Assessment, AssessmentReminder, Case, CaseEvent
+    from prequal.models import Assessment, AssessmentReminder, Case, CaseEvent, DecisionRollup
 
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(f"DELETE FROM {AssessmentReminder._meta.db_table}")
         cursor.execute(f"DELETE FROM {CaseEvent._meta.db_table}")
+        cursor.execute(f"DELETE FROM {DecisionRollup._meta.db_table}")  # no decision left
         cursor.execute(f"UPDATE {Assessment._meta.db_table} SET status = 'pending', decided_at = NULL")
         cursor.execute(
             f"UPDATE {Case._meta.db_table} SET status = 'under_assessment', decided_at = NULL, "
@@ -130,7 +131,8 @@ def section(
                 "",
                 "What the time goes on: per batch, one keyset query, one lock query, one read of the due "
                 "rows; the django-fsm transition runs on each row in memory, then one status-guarded "
-                "`UPDATE` per table and one `INSERT` of the audit rows; the cases whose round is complete "
+                "`UPDATE` per table, one `INSERT` of the audit rows and one upsert of the decisions' "
+                "rollup (per operator and month); the cases whose round is complete "
                 "get their outcome with one `UPDATE` per outcome. Most of the rest is building model "
                 "instances and committing each batch. Wall time counts waiting for a CPU when other jobs "
                 "share the machine (see the load average above); CPU is the sweep process's own time "

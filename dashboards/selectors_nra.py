@@ -1,8 +1,10 @@
 """The NRA analyst's year at a glance: the annual report's headline figures (SPEC R9) for this
 year and the one before, and each operator's with a link to its cases.
 
-The figures are the report's own: reports.builder.decision_counts (decision_stats' counts, without
-the decision times the dashboard does not show) over reports.selectors' decisions, and
+The figures are the report's own: its decisions counted by operator and outcome
+(reports.selectors.report_decision_counts: report_decisions as reports.builder.decision_counts
+counts them, read from the rollup the decision services keep, so both years are one query over a
+few rows per operator and month; tests/dashboards/test_nra_rollup.py holds the two routes equal), and
 limits.selectors.limit_figures_per_so over its limits, never counted a second way.
 """
 
@@ -18,10 +20,10 @@ from accounts.selectors import user_roles
 from dashboards.figures import Figure, list_url
 from limits.selectors import limit_figures_per_so
 from prequal.models import Assessment
-from reports.builder import OUTCOME_KEYS, decision_counts
+from reports.builder import OUTCOME_KEYS
 from reports.selectors import (
     REPORT_TIME_ZONE,
-    report_decisions,
+    report_decision_counts,
     report_limit_refusals,
     report_limits,
     report_operators_for_user,
@@ -50,9 +52,9 @@ class NraDashboard:
     report_url: str
 
 
-def _year_figures(*, operators, year: int) -> tuple[dict[int, dict], dict]:
-    """Per operator id the report's decision counts, and the year's totals (limits included)."""
-    per_so = decision_counts(report_decisions(operators=operators, year=year))
+def _year_figures(*, operators, year: int, per_so: dict[int, dict]) -> tuple[dict[int, dict], dict]:
+    """`per_so`: the year's decision counts per operator id; with the year's totals (limits
+    included)."""
     limits = limit_figures_per_so(
         limits=report_limits(operators=operators, year=year),
         refusals=report_limit_refusals(operators=operators, year=year),
@@ -69,8 +71,9 @@ def nra_dashboard(*, user, now: datetime | None = None) -> NraDashboard | None:
         return None
     year = timezone.localtime(now or timezone.now(), REPORT_TIME_ZONE).year
     operators = report_operators_for_user(user=user)
-    per_so, this = _year_figures(operators=operators, year=year)
-    _per_so_before, before = _year_figures(operators=operators, year=year - 1)
+    decided = report_decision_counts(operators=operators, years=(year - 1, year))
+    per_so, this = _year_figures(operators=operators, year=year, per_so=decided[year])
+    _per_so_before, before = _year_figures(operators=operators, year=year - 1, per_so=decided[year - 1])
     report = list_url("reports:report", year=year)
     labels = (
         ("decisions", _("Assessments decided")),

@@ -21,6 +21,7 @@ from observability.geo import WGS84
 from observability.models import ConnectionPoint, SystemOperator
 from observability.services import connection_point_get_or_create, system_operator_create
 from prequal.models import DeadlineRule, Fsp, Product, Spg, SpgMembership, Spu
+from prequal.services.decision_rollup import decision_rollup_rebuild
 from prequal.services.readers import so_readers_rebuild
 from prequal.services.resources import spg_create, spg_member_add, spu_create
 
@@ -63,8 +64,10 @@ def demo_data_load(*, dry_run: bool = False) -> DemoSummary:
     _load_spgs(summary=summary, fsps=fsps, fsp_users=fsp_users, spus=spus)
     # Issue 6 (annual report): a history of decisions and limits, once (demo/cases.py).
     demo_decisions_load()
-    # The history above is written in bulk: who reads what (SPEC §4) from the rule, once.
+    # The history above is written in bulk: who reads what (SPEC §4) from the rule, and the
+    # decisions' rollup from the decisions, once.
     so_readers_rebuild()
+    decision_rollup_rebuild()
     if dry_run:
         # Queries after this point would fail, so it comes last.
         transaction.set_rollback(True)

@@ -149,8 +149,9 @@ def decision_stats(decisions: QuerySet[Assessment]) -> dict[int, dict]:
 
 def decision_counts(decisions: QuerySet[Assessment]) -> dict[int, dict]:
     """Per operator id: decisions by outcome, as decision_stats() counts them, without the times
-    (no decision time per row, no percentile): one grouped count, for figures that need no more
-    (the NRA's dashboard)."""
+    (no decision time per row, no percentile): one grouped count. The NRA's dashboard reads the
+    same counts from the decisions' rollup (reports.selectors.report_decision_counts); this is
+    the direct route the tests and bench/nra_rollup_bench.py hold it equal to."""
     out: dict[int, dict] = {}
     grouped = decisions.order_by().values_list("system_operator_id", "status").annotate(n=Count("pk"))
     for so, status, n in grouped:

@@ -7,11 +7,10 @@ reports.builder aggregates them in the database or iterates them in chunks.
 
 from __future__ import annotations
 
-import zoneinfo
+from collections.abc import Sequence
 from contextlib import contextmanager
 from datetime import datetime
 
-from django.conf import settings
 from django.db import NotSupportedError, connections, transaction
 from django.db.models import F, FloatField, Func, QuerySet
 from django.http import Http404
@@ -19,10 +18,12 @@ from django.http import Http404
 from accounts.selectors import user_roles
 from limits.models import LimitRefusal, TemporaryLimit
 from observability.models import SystemOperator
-from prequal.models import Assessment
+from prequal.models import DECISION_TIME_ZONE, Assessment
+from prequal.selectors.decisions import decision_rollup_counts
 
-# The year a decision belongs to is counted in this zone (the regulator's, Sweden by default).
-REPORT_TIME_ZONE = zoneinfo.ZoneInfo(settings.TIME_ZONE)
+# The year a decision belongs to is counted in this zone (the regulator's, Sweden by default):
+# the decisions' rollup's months are counted in it (prequal.models.rollup).
+REPORT_TIME_ZONE = DECISION_TIME_ZONE
 
 
 def report_may_read(*, user) -> bool:
@@ -71,6 +72,16 @@ def report_decisions(*, operators: QuerySet[SystemOperator], year: int) -> Query
         decided_at__gte=start,
         decided_at__lt=end,
     )
+
+
+def report_decision_counts(
+    *, operators: QuerySet[SystemOperator], years: Sequence[int]
+) -> dict[int, dict[int, dict[str, int]]]:
+    """Per year, per operator id: report_decisions(operators, year) counted by outcome, as
+    reports.builder.decision_counts counts them, read from the decisions' rollup kept at write
+    time (prequal.services.decision_rollup): one query for all `years`, a few rows per operator
+    and month."""
+    return decision_rollup_counts(operators=operators, years=years)
 
 
 class _DecisionSeconds(Func):

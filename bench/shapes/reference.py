@@ -65,6 +65,7 @@ def generate(
     from django.utils import timezone
     from tqdm import tqdm
 
+    from prequal.services.decision_rollup import decision_rollup_rebuild
     from prequal.services.readers import so_readers_rebuild
     from shapes.reference_year import year_generate
 
@@ -87,6 +88,8 @@ def generate(
     year_generate(world, points=points, cases=cases)
     bar.set_description("SPEC §4 reader rows")
     so_readers_rebuild()  # the rows were written in bulk, past the services
+    bar.set_description("decisions' rollup")
+    decision_rollup_rebuild()  # the decisions too
     # VACUUM too, as autovacuum would on a live database: it sets the visibility map the queue's
     # index-only scans rely on, and does not run during the measured requests.
     bar.set_description("VACUUM ANALYZE")

@@ -68,6 +68,9 @@ def generate(*, cases: int, limits: int, refusals: int, seed: int = 1) -> dict:
         )
     from benchkit import analyze
 
+    from prequal.services.decision_rollup import decision_rollup_rebuild
+
+    decision_rollup_rebuild()  # the decisions were written in bulk, past the services
     analyze()
     return made | {
         "limits": limits,

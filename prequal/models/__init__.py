@@ -3,7 +3,8 @@
 resources: FSPs, SPUs, SPGs and memberships, products · deadlines: deadline rules ·
 cases: cases and their lifecycle · assessments: assessments and their reminders ·
 conditions: conditions of a conditional approval · exclusions: members an SPG's approval leaves
-out · events: the audit trail · readers: the SPUs and SPGs each operator reads (SPEC §4).
+out · events: the audit trail · rollup: decisions per operator, month and outcome · readers: the
+SPUs and SPGs each operator reads (SPEC §4).
 """
 
 from prequal.models.assessments import Assessment, AssessmentReminder
@@ -14,6 +15,7 @@ from prequal.models.events import CaseEvent, CaseEventQuerySet, ImmutableRecordE
 from prequal.models.exclusions import ExcludedMember
 from prequal.models.readers import SpgReader, SpuReader
 from prequal.models.resources import Direction, Fsp, Product, Spg, SpgMembership, Spu
+from prequal.models.rollup import DECISION_TIME_ZONE, DecisionRollup
 
 __all__ = [
     "Assessment",
@@ -22,6 +24,8 @@ __all__ = [
     "CaseEvent",
     "CaseEventQuerySet",
     "CaseQuerySet",
+    "DECISION_TIME_ZONE",
+    "DecisionRollup",
     "Condition",
     "DeadlineRule",
     "Direction",

@@ -97,7 +97,7 @@ def sweep_silences(*, now: datetime, batch: int = DEFAULT_BATCH) -> int:
                     status=pending,
                     deadline__lte=now,
                 )
-                .only("id", "case_id", "status", "deadline_rule_id")
+                .only("id", "case_id", "system_operator_id", "status", "deadline_rule_id")
                 .order_by("pk")
             )
             if not fresh:

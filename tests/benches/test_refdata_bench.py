@@ -226,3 +226,19 @@ def test_run_all_reports_a_failing_bench_as_not_run(tmp_path, monkeypatch):
     assert report["benches"]["activation"]["error"].endswith("unrecognized arguments")
     text = run_all.summary(report, command="x", preset="tiny", runs=1, machine="m")
     assert "| activation | not run: activation_bench.py: error: unrecognized arguments |" in text
+
+
+def test_the_reference_fill_counts_its_decisions_in_the_rollup(reference):
+    """The history is written past the decision services: the fill rebuilds the decisions'
+    rollup, and it reads what the report counts directly (the NRA dashboard reads it)."""
+    from observability.models import SystemOperator
+    from prequal.models import DecisionRollup
+    from reports.builder import decision_counts
+    from reports.selectors import report_decision_counts, report_decisions
+
+    operators = SystemOperator.objects.all()
+    year = timezone.localtime(reference.now).year
+    read = report_decision_counts(operators=operators, years=(year - 1, year))
+    assert DecisionRollup.objects.exists()
+    for y in (year - 1, year):
+        assert read[y] == decision_counts(report_decisions(operators=operators, year=y)), y

@@ -30,6 +30,7 @@ from prequal.services.cases._common import (
 )
 from prequal.services.cases.members import exclusions_build
 from prequal.services.deadlines import outcome_valid_until
+from prequal.services.decision_rollup import decisions_rollup_record
 
 
 class Outcome:
@@ -197,6 +198,7 @@ def _decide_locked(
     ]
     outcome_events = cases_settle_outcomes(cases=[case], now=now)
     CaseEvent.objects.bulk_create(outcome_events)
+    decisions_rollup_record(assessments=[assessment])  # last: its row is locked until the commit
     notify_on_commit(events + outcome_events)
     return None
 
@@ -230,7 +232,8 @@ def assessments_apply_silence(
 
     The transitions run on each row, then one UPDATE (guarded by the source status) writes
     them all. `rules` maps deadline rule ids to rules, for the legal basis in the audit row.
-    Called by the deadline sweep with a batch and by assessment_apply_silence with one row.
+    One upsert counts them in the decisions' rollup. Called by the deadline sweep with a batch
+    and by assessment_apply_silence with one row.
     """
     events = []
     for assessment in assessments:
@@ -249,6 +252,7 @@ def assessments_apply_silence(
         status=Assessment.Status.APPROVED_BY_SILENCE,
         decided_at=now,
     )
+    decisions_rollup_record(assessments=assessments)
     return events
 
 
