@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import cache
 
 import numpy as np
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from common.db import fetch_all, model_columns
+from common.db import fetch_all, instance, model_columns
 from forecasts.access import EVERY_ZONE, ForecastReader, forecast_reader, zones_readable
 from forecasts.models import ForecastValue, GridZoneVersion, Publication
 from forecasts.zone_index import IndexedZone, zones_at_points
@@ -206,14 +207,56 @@ def _resource(user, reader: ForecastReader, model, pk: int):
     """The SPU or SPG: any for a market platform (it names resources from its own bids); for a
     user who acts only for FSPs, its organisations' own (prequal's rule for FSPs) in one query;
     else as prequal scopes it for the user (an SO those on its grid or in its cases)."""
-    related = ("fsp", "connection_point") if model is Spu else ("fsp",)
     if reader.is_platform:
-        return get_object_or_404(model.objects.select_related(*related), pk=pk)
+        return _resource_read(model, pk, None)
     if reader.fsp_org_ids and not reader.area_so_ids and not reader.everything:
-        return get_object_or_404(
-            model.objects.select_related(*related), pk=pk, fsp__organisation_id__in=reader.fsp_org_ids
-        )
+        return _resource_read(model, pk, sorted(reader.fsp_org_ids))
     return (spu_get_for_user if model is Spu else spg_get_for_user)(user=user, pk=pk)
+
+
+def _related(model) -> tuple[str, ...]:
+    return ("fsp", "connection_point") if model is Spu else ("fsp",)
+
+
+@cache
+def _resource_sql(model, scoped_to: int | None) -> tuple[str, tuple]:
+    """The statement reading one SPU (with its FSP and point) or SPG (with its FSP), as the ORM's
+    select_related would, built once: the resource by primary key, and when `scoped_to` is a
+    number, only if its FSP's organisation is one of that many (`IN (%s, ...)`).
+    (statement, the models and attnames of its columns in order)."""
+    parts = [(model, "t0")] + [(model._meta.get_field(name).related_model, f"t{i}")
+                              for i, name in enumerate(_related(model), start=1)]
+    select, joins, shapes = [], [], []
+    for i, (part, alias) in enumerate(parts):
+        names = tuple(f.attname for f in part._meta.concrete_fields)
+        select += [f'{alias}."{part._meta.get_field(n).column}"' for n in names]
+        shapes.append((part, names))
+        if i:
+            column = model._meta.get_field(_related(model)[i - 1]).column
+            joins.append(f'JOIN "{part._meta.db_table}" {alias} ON {alias}."id" = t0."{column}"')
+    where = 't0."id" = %s'
+    if scoped_to is not None:
+        where += f' AND t1."organisation_id" IN ({", ".join(["%s"] * scoped_to)})'
+    sql = f'SELECT {", ".join(select)} FROM "{model._meta.db_table}" t0 {" ".join(joins)} WHERE {where}'
+    return sql, tuple(shapes)
+
+
+def _resource_read(model, pk: int, org_ids: list[int] | None):
+    """The SPU or SPG `pk` with its FSP (and an SPU's point), if of these organisations' FSPs
+    (None: any): one prepared statement, not compiled by the ORM; 404 when none."""
+    sql, shapes = _resource_sql(model, None if org_ids is None else len(org_ids))
+    fields = tuple(model_columns(part, names) for part, names in shapes)
+    rows = fetch_all(sql, [pk, *(org_ids or ())], columns=sum(fields, ()), binary=True)
+    if not rows:
+        raise Http404
+    values, at, found = rows[0], 0, []
+    for part, names in shapes:
+        found.append(instance(part, names, values[at:at + len(names)]))
+        at += len(names)
+    resource = found[0]
+    for name, related in zip(_related(model), found[1:], strict=True):
+        model._meta.get_field(name).set_cached_value(resource, related)
+    return resource
 
 
 def _resource_forecast(resource, *, reader, points, as_of: datetime) -> ResourceForecast:
