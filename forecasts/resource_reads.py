@@ -20,6 +20,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from functools import cache
 
+from django.db import connection
 from django.http import Http404
 
 from common.db import fetch_all, instance, model_columns
@@ -33,14 +34,14 @@ PUBLICATION_FIELDS = ("published_at", "horizon")
 _NAMES = (*VALUE_FIELDS, *PUBLICATION_FIELDS)
 
 
-def values_sql(zone_filter: str) -> str:
-    """WITH r (the kept rows), p (their publications): `zone_filter` fills `zone_id IN (...)`;
-    parameters after its own: the first start, the end, the moment."""
+def values_sql(zones: str) -> str:
+    """WITH r (the kept rows), p (their publications): `zones` the condition on zone_id (e.g.
+    `IN (%s, %s)`); parameters after its own: the first start, the end, the moment."""
     columns = ", ".join(VALUE_FIELDS)
     return (
         f"r AS MATERIALIZED (SELECT {columns} FROM (SELECT {columns}, ROW_NUMBER() OVER ("
         "PARTITION BY zone_id, start, direction ORDER BY published_at DESC, publication_id DESC) AS rank "
-        f"FROM forecasts_forecastvalue WHERE zone_id IN ({zone_filter}) "
+        f"FROM forecasts_forecastvalue WHERE zone_id {zones} "
         "AND start >= %s AND start < %s AND published_at <= %s) ranked WHERE rank = 1), "
         "p AS MATERIALIZED (SELECT id, published_at, horizon FROM forecasts_publication "
         "WHERE id IN (SELECT DISTINCT publication_id FROM r))"
@@ -124,7 +125,10 @@ def resource_read(model, pk: int, org_ids: list[int] | None):
 
 
 @cache
-def _spu_values_sql(scoped_to: int | None) -> tuple[str, tuple, int]:
+def _spu_values_sql(scoped_to: int | None, vendor: str) -> tuple[str, tuple, int]:
+    """On PostgreSQL the zones are an array (`= ANY(ARRAY(...))`, computed first): with `IN (SELECT
+    ...)` the planner's custom plan hashed the zones and scanned the month's whole partition
+    (2,455 pages, 21 ms, a year stored) instead of its index (17 pages)."""
     resource, shapes = _resource_sql(Spu, scoped_to)
     width = len(_resource_columns(shapes))
     point = [names for _part, names in shapes][2]
@@ -132,11 +136,12 @@ def _spu_values_sql(scoped_to: int | None) -> tuple[str, tuple, int]:
     lon, lat = (f"s.c{offset + point.index(name)}" for name in ("longitude", "latitude"))
     versions = GridZoneVersion._meta.db_table
     nulls = ", ".join(["NULL"] * len(_NAMES))
+    zones = "= ANY(ARRAY(SELECT zone_id FROM z))" if vendor == "postgresql" else "IN (SELECT zone_id FROM z)"
     sql = (
         f"WITH s AS MATERIALIZED ({resource}), "
         f"z AS MATERIALIZED (SELECT DISTINCT v.zone_id FROM {versions} v JOIN s ON {lon} BETWEEN "
         f"v.min_lon AND v.max_lon AND {lat} BETWEEN v.min_lat AND v.max_lat WHERE v.valid_from <= %s), "
-        f"{values_sql('SELECT zone_id FROM z')} "
+        f"{values_sql(zones)} "
         f"SELECT 0 AS k, {', '.join(f's.c{i}' for i in range(width))}, {nulls} FROM s UNION ALL "
         f"SELECT 1, {', '.join(['NULL'] * width)}, q.* FROM ({VALUE_SELECT}) q "
         f"ORDER BY 1, {width + 2}, {width + 3}, {width + 4}"
@@ -149,7 +154,7 @@ def spu_with_values(pk: int, org_ids: list[int] | None, *, start: datetime, end:
     """The SPU (as resource_read) and the rows seen at `as_of` over [start, end) of every zone
     whose version's box holds its point (as forecast_values_as_of), in one statement; 404 when
     the SPU is not found."""
-    sql, shapes, width = _spu_values_sql(None if org_ids is None else len(org_ids))
+    sql, shapes, width = _spu_values_sql(None if org_ids is None else len(org_ids), connection.vendor)
     params = [pk, *(org_ids or ()), as_of, *values_params(start, end, as_of)]
     rows = fetch_all(sql, params, columns=(None, *_resource_columns(shapes), *value_columns()), binary=True)
     if not rows or rows[0][0] != 0:

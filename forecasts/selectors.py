@@ -115,7 +115,8 @@ def forecast_values_as_of(
     zone_ids = sorted(zone_ids)
     if not zone_ids:
         return []
-    sql = f"WITH {values_sql(', '.join(['%s'] * len(zone_ids)))} {VALUE_SELECT} ORDER BY 1, 2, 3"
+    zones = f"IN ({', '.join(['%s'] * len(zone_ids))})"
+    sql = f"WITH {values_sql(zones)} {VALUE_SELECT} ORDER BY 1, 2, 3"
     params = [*zone_ids, *values_params(start, end, as_of)]
     rows = fetch_all(sql, params, columns=value_columns(), binary=True)
     return values_decoded(rows, start)
