@@ -15,17 +15,25 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from common.db import fetch_all, model_columns
+from common.db import fetch_all
 from forecasts.access import EVERY_ZONE, ForecastReader, forecast_reader, zones_readable
-from forecasts.models import ForecastValue, GridZoneVersion, Publication
+from forecasts.models import GridZoneVersion, Publication
+from forecasts.resource_reads import (  # noqa: F401 (LONGEST_MTU: read from here by forecasts.congestion*)
+    LONGEST_MTU,
+    VALUE_SELECT,
+    resource_read,
+    spu_with_values,
+    value_columns,
+    values_decoded,
+    values_params,
+    values_sql,
+)
 from forecasts.zone_index import IndexedZone, zones_at_points
 from observability.models import ConnectionPoint
 from observability.selectors import connection_point_get_for_user
 from prequal.models import Spg, SpgMembership, Spu
 from prequal.selectors.resources import spg_get_for_user, spu_get_for_user
 
-# The longest market time unit: a row that began this long before a period may still overlap it.
-LONGEST_MTU = timedelta(minutes=60)
 RESOURCE_HOURS = 48
 
 
@@ -98,58 +106,35 @@ def grid_zone_geometries(versions: list[GridZoneVersion]) -> dict[int, bytes]:
     return {v.pk: bytes(loaded[v.pk] if v.pk in loaded else v.geometry_wkb) for v in versions}
 
 
-_VALUE_FIELDS = ("zone_id", "start", "direction", "minutes", "headroom_mw", "level", "publication_id")
-_PUBLICATION_FIELDS = ("published_at", "horizon")
-
-
 def forecast_values_as_of(
     *, zone_ids, start: datetime, end: datetime, as_of: datetime
 ) -> list[dict]:
     """The rows seen at `as_of` for the zones over [start, end): per zone, start and direction, the
     one from the latest publication published by then, with its publication's moment and horizon.
-    Ordered by zone, start, direction.
-
-    One prepared statement (SPEC §7: a resource's 48 hours in 20 ms): the index forecast_value_as_of
-    (zone, start, direction, published_at) of the delivery months' partitions the period touches,
-    ranked; then the few publications of the rows kept, each looked up once by primary key and
-    hashed onto the rows (a join row by row read three index pages per row: 840 of the 870 pages
-    of a zone's 48 hours).
-    """
+    Ordered by zone, start, direction. One prepared statement (forecasts.resource_reads)."""
     zone_ids = sorted(zone_ids)
     if not zone_ids:
         return []
-    columns = ", ".join(_VALUE_FIELDS)
-    sql = (
-        f"WITH r AS MATERIALIZED (SELECT {columns} FROM (SELECT {columns}, ROW_NUMBER() OVER ("
-        "PARTITION BY zone_id, start, direction ORDER BY published_at DESC, publication_id DESC) AS rank "
-        f"FROM forecasts_forecastvalue WHERE zone_id IN ({', '.join(['%s'] * len(zone_ids))}) "
-        "AND start >= %s AND start < %s AND published_at <= %s) ranked WHERE rank = 1), "
-        "p AS MATERIALIZED (SELECT id, published_at, horizon FROM forecasts_publication "
-        "WHERE id IN (SELECT DISTINCT publication_id FROM r)) "
-        f"SELECT {', '.join('r.' + name for name in _VALUE_FIELDS)}, p.published_at, p.horizon "
-        "FROM r JOIN p ON p.id = r.publication_id ORDER BY r.zone_id, r.start, r.direction"
-    )
-    rows = fetch_all(
-        sql,
-        [*zone_ids, start - LONGEST_MTU, end, as_of],
-        columns=model_columns(ForecastValue, _VALUE_FIELDS) + model_columns(Publication, _PUBLICATION_FIELDS),
-        binary=True,
-    )
-    names = (*_VALUE_FIELDS, *_PUBLICATION_FIELDS)
-    found = []
-    for values in rows:
-        row = dict(zip(names, values, strict=True))
-        row["end"] = row["start"] + timedelta(minutes=row["minutes"])
-        if row["end"] > start:
-            found.append(row)
-    return found
+    zones = f"IN ({', '.join(['%s'] * len(zone_ids))})"
+    sql = f"WITH {values_sql(zones)} {VALUE_SELECT} ORDER BY 1, 2, 3"
+    params = [*zone_ids, *values_params(start, end, as_of)]
+    rows = fetch_all(sql, params, columns=value_columns(), binary=True)
+    return values_decoded(rows, start)
+
+
+def _grouped(versions: list[GridZoneVersion], rows: list[dict]) -> list[ZoneForecast]:
+    """The rows by zone, for these versions' zones only (a row of another zone is left out)."""
+    by_zone = {version.zone_id: ZoneForecast(version=version) for version in versions}
+    for row in rows:
+        zone = by_zone.get(row["zone_id"])
+        if zone is not None:
+            zone.values.append(row)
+    return list(by_zone.values())
 
 
 def _forecasts(versions: list[GridZoneVersion], *, start, end, as_of) -> list[ZoneForecast]:
-    by_zone = {version.zone_id: ZoneForecast(version=version) for version in versions}
-    for row in forecast_values_as_of(zone_ids=by_zone, start=start, end=end, as_of=as_of):
-        by_zone[row["zone_id"]].values.append(row)
-    return list(by_zone.values())
+    zone_ids = [version.zone_id for version in versions]
+    return _grouped(versions, forecast_values_as_of(zone_ids=zone_ids, start=start, end=end, as_of=as_of))
 
 
 def _reader(user) -> ForecastReader:
@@ -182,14 +167,18 @@ def forecast_for_points(
 
     The zones, their versions, operators and geometries come from the zone index (no query);
     the geometry is read for zones_readable's overlaps, never loaded from the database here."""
+    versions = _zone_versions(reader=reader, points=points, as_of=as_of)
+    return _forecasts(versions, start=start, end=end, as_of=as_of)
+
+
+def _zone_versions(*, reader: ForecastReader, points: np.ndarray, as_of: datetime) -> list[GridZoneVersion]:
     found = zones_around(points=points, at=as_of)
-    versions = zones_readable(
+    return zones_readable(
         reader=reader,
         versions=[zone.version() for zone in found],
         at=as_of,
         geometries=[zone.geometry for zone in found],
     )
-    return _forecasts(versions, start=start, end=end, as_of=as_of)
 
 
 def resource_period(*, as_of: datetime) -> tuple[datetime, datetime]:
@@ -202,27 +191,33 @@ def _points(qs) -> np.ndarray:
     return np.array(list(qs.values_list("longitude", "latitude")), dtype=float).reshape(-1, 2)
 
 
+def _fsp_only(reader: ForecastReader) -> bool:
+    return bool(reader.fsp_org_ids) and not reader.area_so_ids and not reader.everything
+
+
 def _resource(user, reader: ForecastReader, model, pk: int):
     """The SPU or SPG: any for a market platform (it names resources from its own bids); for a
     user who acts only for FSPs, its organisations' own (prequal's rule for FSPs) in one query;
     else as prequal scopes it for the user (an SO those on its grid or in its cases)."""
-    related = ("fsp", "connection_point") if model is Spu else ("fsp",)
     if reader.is_platform:
-        return get_object_or_404(model.objects.select_related(*related), pk=pk)
-    if reader.fsp_org_ids and not reader.area_so_ids and not reader.everything:
-        return get_object_or_404(
-            model.objects.select_related(*related), pk=pk, fsp__organisation_id__in=reader.fsp_org_ids
-        )
+        return resource_read(model, pk, None)
+    if _fsp_only(reader):
+        return resource_read(model, pk, sorted(reader.fsp_org_ids))
     return (spu_get_for_user if model is Spu else spg_get_for_user)(user=user, pk=pk)
 
 
-def _resource_forecast(resource, *, reader, points, as_of: datetime) -> ResourceForecast:
+def _resource_forecast(resource, *, reader, points, as_of: datetime, rows=None) -> ResourceForecast:
+    """`rows`: the rows already read with the resource (around its points, as of the moment),
+    or None to read them."""
     if resource.fsp.organisation_id in reader.fsp_org_ids:
         # The FSP's own resource: every zone around its points is the FSP's to read (SPEC §4),
         # with no need to load all its units' points to say so.
         reader = EVERY_ZONE
     start, end = resource_period(as_of=as_of)
-    zones = forecast_for_points(reader=reader, points=points, start=start, end=end, as_of=as_of)
+    if rows is None:
+        zones = forecast_for_points(reader=reader, points=points, start=start, end=end, as_of=as_of)
+    else:
+        zones = _grouped(_zone_versions(reader=reader, points=points, as_of=as_of), rows)
     return ResourceForecast(
         resource=resource, as_of=as_of, start=start, end=end, zones=zones, points=points
     )
@@ -231,10 +226,18 @@ def _resource_forecast(resource, *, reader, points, as_of: datetime) -> Resource
 def forecast_for_spu(*, user, pk: int, as_of: datetime | None = None) -> ResourceForecast:
     """The SPU's zones' forecasts for the 48 hours from `as_of` (default now), as seen then."""
     reader = _reader(user)
-    spu = _resource(user, reader, Spu, pk)
+    as_of = as_of or timezone.now()
+    rows = None
+    if reader.is_platform or _fsp_only(reader):
+        # The SPU and its zones' rows in one statement (SPEC §7: 48 hours in 20 ms).
+        start, end = resource_period(as_of=as_of)
+        org_ids = None if reader.is_platform else sorted(reader.fsp_org_ids)
+        spu, rows = spu_with_values(pk, org_ids, start=start, end=end, as_of=as_of)
+    else:
+        spu = _resource(user, reader, Spu, pk)
     point = spu.connection_point
     points = np.array([[point.longitude, point.latitude]], dtype=float)
-    return _resource_forecast(spu, reader=reader, points=points, as_of=as_of or timezone.now())
+    return _resource_forecast(spu, reader=reader, points=points, as_of=as_of, rows=rows)
 
 
 def forecast_for_spg(*, user, pk: int, as_of: datetime | None = None) -> ResourceForecast:

@@ -176,24 +176,29 @@ def test_a_resources_read_costs_the_same_queries_whatever_is_stored(cast, grid, 
     assert queries() == before
 
 
-def test_the_fsps_read_of_its_unit_takes_four_statements(cast, grid, zones, published):
+def test_the_fsps_read_of_its_unit_takes_three_statements(cast, grid, zones, published):
     """SPEC §7 (a resource's 48 hours in 20 ms): whether the user is a market platform client, its
-    memberships, the SPU with its point and FSP, and the rows with their publications. The
-    zones, their versions, operators and geometries come from the process's zone index."""
+    memberships, then the SPU with its point and FSP and the rows of the zones around the point
+    with their publications in one statement. The zones, their versions, operators and geometries
+    come from the process's zone index."""
     forecast_for_spu(user=cast.fsp_a_user, pk=grid.spu.pk, as_of=CORRECTED_AT)  # the zone index, built once
     user = type(cast.fsp_a_user).objects.get(pk=cast.fsp_a_user.pk)  # nothing cached on the user
     with CaptureQueriesContext(connection) as captured:
         found = forecast_for_spu(user=user, pk=grid.spu.pk, as_of=CORRECTED_AT)
         shown = [(z.version.zone.code, z.version.name, z.version.zone.system_operator.name)
                  for z in found.zones]
+        fsp = found.resource.fsp.organisation_id, found.resource.connection_point.latitude
     statements = [query["sql"] for query in captured]
-    assert len(statements) == 4, statements
+    assert len(statements) == 3, statements
     assert "limits_marketplatformclient" in statements[0]
     assert '"accounts_membership"' in statements[1]
-    assert '"prequal_spu"' in statements[2]
-    assert "forecasts_forecastvalue" in statements[3] and "forecasts_publication" in statements[3]
+    tables = ('"prequal_spu"', "forecasts_forecastvalue", "forecasts_publication")
+    assert all(table in statements[2] for table in tables)
     assert shown == [("NORTH", zones.north.versions.get().name, cast.local.name)]
+    assert fsp == (grid.spu.fsp.organisation_id, grid.spu.connection_point.latitude)
     assert [v["horizon"] for v in found.zones[0].values][:1] == ["day_ahead"]
+    assert found.zones[0].values == forecast_values_as_of(
+        zone_ids=[zones.north.pk], start=found.start, end=found.end, as_of=CORRECTED_AT)
 
 
 def test_an_sos_read_of_a_unit_reads_its_zones_from_the_index(cast, grid, zones, published):
@@ -206,3 +211,22 @@ def test_an_sos_read_of_a_unit_reads_its_zones_from_the_index(cast, grid, zones,
     assert [zone.version.zone for zone in found.zones] == [zones.north]
     assert not [q for q in captured if '"forecasts_gridzoneversion"' in q["sql"]]
     assert len(captured) <= 8
+
+
+def test_a_zone_whose_box_alone_holds_the_point_stays_out_of_the_units_forecast(cast, grid, zones):
+    """The FSP's read of its SPU takes the rows of the zones whose bounding boxes hold the point
+    in the SPU's statement; a zone around the point with a hole where the point is (its box holds
+    the point, its geometry not) is read, never shown: the zones are the zone index's."""
+    from shapely.geometry import Point, box
+
+    ring = NORTH_BOX.difference(box(18.0, 59.3, 18.1, 59.36))
+    assert not ring.contains(Point(grid.cp.longitude, grid.cp.latitude))
+    with time_machine.travel(SETUP_TIME + timedelta(minutes=6), tick=False):
+        grid_zone_upload(user=cast.local_engineer, system_operator=cast.local, code="RING", name="Ring",
+                         file=geojson_file(ring), filename="ring.geojson")
+    publish(cast, day_rows("NORTH") + day_rows("RING", level="likely"))
+    found = forecast_for_spu(user=cast.fsp_a_user, pk=grid.spu.pk, as_of=DAY)
+    assert [zone.version.zone.code for zone in found.zones] == ["NORTH"]
+    assert found.zones[0].values == forecast_values_as_of(
+        zone_ids=[zones.north.pk], start=found.start, end=found.end, as_of=DAY)
+    assert len(found.zones[0].values) == 4 and {v["level"] for v in found.zones[0].values} == {0}

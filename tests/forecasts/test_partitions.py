@@ -125,3 +125,74 @@ def test_sqlite_has_no_partitions(settings):
     out = StringIO()
     call_command("forecast_partitions", stdout=out)
     assert out.getvalue().startswith("No partitions")
+
+
+@pytest.mark.postgres
+def test_the_48_hour_read_reads_its_publications_by_key_whatever_is_stored(cast, zones):
+    """A year stored (SPEC §7: a resource's 48 hours in 20 ms): the rows statement reads the
+    publications of the rows it keeps through the primary key, never a scan of every publication
+    (a year of two publications a day for 20 operators is 14,600 of them). The table holds 5,000
+    publications, both tables their statistics, as a year's would."""
+    from forecasts.models import Publication
+
+    day = datetime(2027, 1, 6, tzinfo=UTC)
+    publish(cast, day_rows("NORTH", start=day, hours=24, mtu=15), mtu=15)
+    publish(cast, day_rows("NORTH", start=day, hours=12, mtu=15), mtu=15, horizon="intraday",
+            at=day - timedelta(hours=1))
+    earlier = day - timedelta(days=400)
+    Publication.objects.bulk_create(
+        Publication(system_operator=cast.local, horizon="day_ahead", mtu_minutes=15,
+                    published_at=earlier + timedelta(hours=2 * i), published_by=cast.local_engineer,
+                    row_count=192, first_start=earlier, last_end=earlier + timedelta(days=1))
+        for i in range(5000)
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE forecasts_publication")
+        cursor.execute(f"ANALYZE {TABLE}")
+    with fetch_all_recorded() as recorded:
+        rows = forecast_values_as_of(zone_ids=[zones.north.pk], start=day, end=day + timedelta(hours=48),
+                                     as_of=day)
+    assert len(rows) == 24 * 4 * 2 and {row["horizon"] for row in rows} == {"day_ahead", "intraday"}
+    sql, params = recorded[0]
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + sql, params)
+        plan = cursor.fetchone()[0]
+    nodes = list(_plan_nodes((plan[0] if isinstance(plan, list) else plan)["Plan"]))
+    reads = [node for node in nodes if node.get("Relation Name") == "forecasts_publication"]
+    assert reads and all(node["Node Type"] != "Seq Scan" for node in reads), [n["Node Type"] for n in reads]
+    assert all(node.get("Index Name") == "forecasts_publication_pkey" for node in reads)
+    assert sum(node["Actual Loops"] * node["Actual Rows"] for node in reads) == 2
+
+
+@pytest.mark.postgres
+def test_the_fsps_read_of_its_unit_reads_the_months_index_never_the_month(cast, grid, zones):
+    """The FSP's read of its SPU (the SPU and its zones' rows in one statement): the month's
+    partition is read through forecast_value_as_of for the zones around the point, never scanned
+    whole, with a month of 30 other zones' rows stored and the statistics taken (with the zones as
+    `IN (SELECT ...)` PostgreSQL's custom plan hashed them and scanned the month: 2,455 pages)."""
+    from forecasts.models import Publication
+    from forecasts.selectors import forecast_for_spu
+
+    day = datetime(2027, 1, 6, tzinfo=UTC)
+    publish(cast, day_rows("NORTH", start=day, hours=24, mtu=15), mtu=15)
+    publication = Publication.objects.get()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {TABLE} (publication_id, zone_id, start, direction, minutes, published_at, "
+            "headroom_mw, level) SELECT %s, z, %s + make_interval(mins => 15 * q), d, 15, %s, 1, 0 "
+            "FROM generate_series(100000, 100029) z, generate_series(0, 2879) q, "
+            "unnest(ARRAY['up', 'down']) d",
+            [publication.pk, datetime(2027, 1, 1, tzinfo=UTC), publication.published_at],
+        )
+        cursor.execute(f"ANALYZE {TABLE}")
+    with fetch_all_recorded() as recorded:
+        found = forecast_for_spu(user=cast.fsp_a_user, pk=grid.spu.pk, as_of=day)
+    assert [len(zone.values) for zone in found.zones] == [24 * 4 * 2]
+    sql, params = next(r for r in recorded if TABLE in r[0])
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + sql, params)
+        plan = cursor.fetchone()[0]
+    nodes = list(_plan_nodes((plan[0] if isinstance(plan, list) else plan)["Plan"]))
+    months = [node for node in nodes if node.get("Relation Name", "").startswith(f"{TABLE}_")]
+    assert {node["Relation Name"] for node in months} == {f"{TABLE}_y2027m01"}
+    assert all(node["Node Type"] != "Seq Scan" for node in months), [n["Node Type"] for n in months]
