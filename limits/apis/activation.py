@@ -211,6 +211,9 @@ class ActivationCheckApi(APIView):
                 product=product,
                 spu_id=data.get("spu"),
                 spg_id=data.get("spg"),
+                # What the resource holds comes in the same statement (one less per check), but
+                # for a reservation, which reads it under its locks.
+                holdings_period=None if data.get("reserve") else (data["start"], data["end"]),
             )
         if resource is None:
             raise NotFound(
