@@ -90,7 +90,6 @@ def main(argv: list[str] | None = None) -> int:
     url = benchkit.database_url(activation_bench.BENCH_DB)
     os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings_lean"
     benchkit.django_setup(url=url, settings="config.settings")
-    from django.core.wsgi import get_wsgi_application
     from django.db import connection
 
     from common.db import fetch_all_recorded
@@ -98,7 +97,8 @@ def main(argv: list[str] | None = None) -> int:
     data = pickle.loads(args.keep.read_bytes())
     bodies = Headroom.requests(activation_bench.make_requests(data, n=max(args.checks, 3000)), data)
     bodies = bodies[: args.checks]
-    application = get_wsgi_application()
+    from config.wsgi_lean import application  # what gunicorn serves (its handler, the gc freeze)
+
     # One backend for the whole run (its CPU is read from /proc): no reconnect after CONN_MAX_AGE.
     connection.settings_dict["CONN_MAX_AGE"] = None
     for body in bodies[:500]:  # warm: token, caches, prepared statements, area polygons

@@ -26,7 +26,11 @@ from functools import cache
 import psycopg
 from django.db import DEFAULT_DB_ALIAS, OperationalError, connection, connections
 from django.db.models import F, Field, Lookup, Model, QuerySet
+from django.db.models.base import ModelState
 from django.db.models.constants import OnConflict
+from django.db.models.fields.related_descriptors import ForeignKeyDeferredAttribute
+from django.db.models.query_utils import DeferredAttribute
+from django.db.models.signals import post_init, pre_init
 
 NEVER_BY_COUNT = 2**31 - 1  # psycopg's threshold for preparing a statement after N runs
 _recording = threading.local()
@@ -157,8 +161,31 @@ def model_columns(model: type[Model], attnames: tuple[str, ...]) -> tuple[Field,
 
 def instance(model: type[Model], attnames: tuple[str, ...], values: Sequence) -> Model:
     """A model instance from converted values of these fields (the others deferred), as the ORM
-    builds one; `attnames` must follow the model's field order."""
-    return model.from_db(connection.alias, attnames, values)
+    builds one; `attnames` must follow the model's field order.
+
+    Built as Model.from_db builds it (the values set as attributes, the others left to their
+    deferred-loading descriptors, `_state` not adding, on this database) but without calling
+    Model.__init__, whose generic argument handling and pre_init/post_init signals cost more
+    than the rules that read the instance (SPEC §7: the activation check builds a few per
+    answer). Only where nothing can tell: no receiver of those signals for the model, and every
+    field set is a plain column attribute; otherwise Model.from_db itself."""
+    if not _plain(model, attnames) or pre_init.has_listeners(model) or post_init.has_listeners(model):
+        return model.from_db(connection.alias, attnames, values)
+    new = model.__new__(model)
+    state = new._state = ModelState()
+    state.adding, state.db = False, connection.alias
+    new.__dict__.update(zip(attnames, values, strict=False))  # as from_db: the leading values
+    return new
+
+
+@cache
+def _plain(model: type[Model], attnames: tuple[str, ...]) -> bool:
+    """Whether every one of these attributes is a plain column (a non-data descriptor: setting it
+    is writing the instance's dict, as Model.__init__ does)."""
+    return all(type(model.__dict__.get(name)) in _PLAIN for name in attnames)
+
+
+_PLAIN = (DeferredAttribute, ForeignKeyDeferredAttribute)
 
 
 def rows_insert_select(model: type[Model], columns: tuple[str, ...], rows: QuerySet) -> None:

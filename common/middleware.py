@@ -11,6 +11,7 @@ report's charts are plain SVG coloured by the static CSS since issue 15).
 
 from __future__ import annotations
 
+import functools
 import secrets
 from collections.abc import Callable
 
@@ -29,12 +30,21 @@ PERMISSIONS_POLICY = (
 
 
 def content_security_policy(*, nonce: str, path: str) -> str:
+    # The same policy but the nonce for every answer (SPEC §7: an API answer per bid): built once.
+    return _policy(map_tile_origin(), path.startswith(CSP_INLINE_STYLE_PATHS)).replace(_NONCE, nonce)
+
+
+_NONCE = "\x00nonce\x00"  # never in a policy: a nonce is URL-safe base64
+
+
+@functools.lru_cache(maxsize=16)
+def _policy(tiles: str | None, inline_style: bool) -> str:
+    nonce = _NONCE
     img = ["'self'", "data:", "blob:"]
-    tiles = map_tile_origin()
     if tiles:
         img.append(tiles)
     style = ["'self'"]
-    if path.startswith(CSP_INLINE_STYLE_PATHS):
+    if inline_style:
         style.append("'unsafe-inline'")  # a nonce would switch 'unsafe-inline' off: not both
     else:
         style.append(f"'nonce-{nonce}'")

@@ -114,3 +114,15 @@ def marker_learn(rows: list, *, stamp_at: int, names_at: int) -> tuple[list, boo
     marker = found[0]
     _known = (int(marker[stamp_at]), frozenset((marker[names_at] or "").split(",")) - {""})
     return [row for row in rows if row[0] is not None], True
+
+
+def set_marker_text() -> str:
+    """A scalar subquery for a statement's select list: the partition set as text ("stamp:names")
+    when its stamp is not the parameter it is given, else NULL (read by marker_text_learn)."""
+    return f"(SELECT p.stamp::text || ':' || COALESCE({_NAMES}, '') FROM {_SET} WHERE p.stamp <> %s)"
+
+
+def marker_text_learn(marker: str) -> None:
+    """Learn the set set_marker_text() gave."""
+    stamp, _colon, names = marker.partition(":")
+    marker_learn([[None, int(stamp), names]], stamp_at=1, names_at=2)

@@ -27,9 +27,11 @@ from register.held_partitions import (
     PARENT,
     UNKNOWN,
     marker_learn,
+    marker_text_learn,
     partitions_forget,
     revisions_from,
     set_marker,
+    set_marker_text,
 )
 from register.models import RecordRevision
 from register.services.holdings import Holding
@@ -202,6 +204,71 @@ def holdings_of(*, resource: tuple[str, int], start: datetime, end: datetime) ->
         Holding((0, record_id), resource, (sender_id, so_id), *held, "", "", external_id, product_id)
         for record_id, sender_id, so_id, *held, external_id, product_id in rows
     ]
+
+
+# The same read folded into another statement (the activation check's resource statement,
+# limits.activation.access): one row of arrays, one per column of _HOLDINGS, and the partition
+# set's marker as text ("stamp:names") when the set is no longer the one the text was built for.
+_FOLD = (
+    "WITH h AS MATERIALIZED (SELECT array_agg(r.record_id) AS ids, array_agg(rr.sender_id) AS senders, "
+    "array_agg(rr.system_operator_id) AS sos, array_agg(r.kind) AS kinds, "
+    "array_agg(r.direction) AS directions, array_agg(r.quantity_mw) AS mws, "
+    "array_agg(r.period_start) AS starts, array_agg(r.period_end) AS ends, "
+    "array_agg(rr.external_id) AS external_ids, array_agg(r.product_id) AS products, "
+    "{marker} AS marker "
+    "FROM {revisions} r JOIN register_registerrecord rr ON rr.id = r.record_id WHERE r.{kind}_id = %s "
+    "AND r.is_current AND r.status = 'active' AND r.period_start < %s AND r.period_end > %s "
+    "AND r.period_start >= %s) "
+)
+FOLD_COLUMNS = (
+    "h.ids", "h.senders", "h.sos", "h.kinds", "h.directions", "h.mws", "h.starts", "h.ends",
+    "h.external_ids", "h.products", "h.marker",
+)
+
+
+@dataclass(frozen=True)
+class HoldingsFold:
+    """What one resource holds in [start, end), read inside another statement (PostgreSQL):
+    `with_` opens that statement (a MATERIALIZED CTE `h` of one row, `params` first), its
+    select list adds FOLD_COLUMNS (`CROSS JOIN h`), and `holdings(values)` reads them back."""
+
+    resource: tuple[str, int]
+    start: datetime
+    end: datetime
+    stamp: int
+    with_: str
+    params: list
+
+    def holdings(self, values) -> list[Holding] | None:
+        """The resource's holdings from the FOLD_COLUMNS' values, as holdings_of gives them; None
+        when they cannot be trusted (the partition set changed: it is learnt, read apart)."""
+        *arrays, marker = values
+        if marker is not None:
+            marker_text_learn(marker)
+            if self.stamp != UNKNOWN:
+                return None
+        ids, senders, sos, kinds, directions, mws, starts, ends, external_ids, products = arrays
+        if ids is None:
+            return []
+        return [
+            Holding((0, ids[i]), self.resource, (senders[i], sos[i]), kinds[i], directions[i], mws[i],
+                    starts[i], ends[i], "", "", external_ids[i], products[i])
+            for i in range(len(ids))
+        ]
+
+
+def holdings_fold(*, resource: tuple[str, int], start: datetime, end: datetime) -> HoldingsFold | None:
+    """holdings_of's read for another statement to carry (one statement less per activation
+    check); None on SQLite (no arrays: holdings_of reads apart). Same partitions as holdings_of
+    (register.held_partitions); a statement carrying it that fails with ProgrammingError (a
+    partition dropped since the set was learnt) calls partitions_forget() and runs without it."""
+    if connection.vendor != "postgresql":
+        return None
+    kind, resource_id = resource
+    first = start - max_period()
+    revisions, stamp = revisions_from(first, end)
+    with_ = _FOLD.format(marker=set_marker_text(), revisions=revisions, kind=kind)
+    return HoldingsFold(resource, start, end, stamp, with_, [stamp, resource_id, end, start, first])
 
 
 def holding_names_add(holding: Holding) -> None:

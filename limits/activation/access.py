@@ -20,6 +20,9 @@ procures the product or assesses the resource". So:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
+
+from django.db import ProgrammingError, connection
 
 from accounts.selectors import user_roles
 from common.db import fetch_all, instance, model_columns
@@ -28,6 +31,8 @@ from observability.models import ConnectionPoint, SystemOperator
 from observability.selectors import user_operator_ids
 from prequal.models import Case, Product, Spg, Spu
 from register.callers import caller_resolver_set
+from register.held_partitions import partitions_forget
+from register.selectors_held import FOLD_COLUMNS, holdings_fold
 
 PLATFORM, SO, NRA, FSP = "platform", "so", "nra", "fsp"
 
@@ -147,7 +152,8 @@ _CASE_FIELDS = ("id", "status", "round", "valid_until", "previous_outcome")
 
 
 def activation_resource_for(
-    *, caller: ActivationCaller, system_operator: SystemOperator, product: Product, spu_id=None, spg_id=None
+    *, caller: ActivationCaller, system_operator: SystemOperator, product: Product, spu_id=None, spg_id=None,
+    holdings_period: tuple[datetime, datetime] | None = None,
 ) -> Spu | Spg | None:
     """The SPU (with its point's id and location) or SPG the caller may check as
     `system_operator` for `product`, or None: unknown, not the FSP's own, or an operator that
@@ -157,8 +163,66 @@ def activation_resource_for(
     whether `system_operator` assesses it, kept on the resource as `prefetched_cases` (read by
     limits.activation) and `assessed_cases`. One prepared statement (common.db.fetch_all): this
     runs on every activation check (SPEC §7).
+
+    With `holdings_period` (start, end), on PostgreSQL, the same statement also reads what the
+    register holds for the resource in that period (register.selectors_held.holdings_fold), kept
+    as `prefetched_holdings` ((start, end), holdings) for the double-activation rule
+    (limits.activation.double): one statement less per check. Not for a reservation, which reads
+    them under its locks.
     """
     model, fields = (Spu, _SPU_FIELDS) if spu_id is not None else (Spg, _SPG_FIELDS)
+    sql, columns, scope_params = _resource_sql(model, fields, caller)
+    resource_id = spu_id if model is Spu else spg_id
+    fold = None
+    if holdings_period is not None and holdings_period[0] < holdings_period[1]:
+        fold = holdings_fold(resource=(model.__name__.lower(), resource_id), start=holdings_period[0],
+                             end=holdings_period[1])
+    params = [system_operator.pk, product.pk, resource_id, *scope_params]
+    rows, held_values = _resource_rows(sql, params, columns=columns, fold=fold)
+    if not rows:
+        return None
+    width = len(fields) + (2 if model is Spu else 0)
+    cases = [row[width:] for row in rows if row[width] is not None]
+    assessed = {case[0] for case in cases if case[-1]}
+    if product.procuring_so_id != system_operator.pk and not assessed:
+        return None
+    resource = instance(model, fields, rows[0][: len(fields)])
+    if model is Spu:
+        resource.cp_lon, resource.cp_lat = rows[0][len(fields) : width]
+    resource.prefetched_cases = (
+        product.pk,
+        [(pk, status, round_, previous or "", until) for pk, status, round_, until, previous, _a in cases],
+    )
+    resource.assessed_cases = assessed
+    if held_values is not None:
+        held = fold.holdings(held_values)
+        if held is not None:
+            resource.prefetched_holdings = (holdings_period, held)
+    return resource
+
+
+def _resource_rows(sql: str, params: list, *, columns: list, fold) -> tuple[list, list | None]:
+    """(the resource statement's rows, the values of the holdings folded into it or None): with a
+    fold (register.selectors_held.holdings_fold) its CTE opens the statement and its columns
+    come first; without it if that fails because a named partition was dropped meanwhile."""
+    if fold is not None:
+        folded = sql.replace(" JOIN prequal_fsp f", " CROSS JOIN h JOIN prequal_fsp f", 1).replace(
+            "SELECT ", f"{fold.with_}SELECT {', '.join(FOLD_COLUMNS)}, ", 1
+        )
+        width = len(FOLD_COLUMNS)
+        try:
+            rows = fetch_all(folded, [*fold.params, *params], columns=[None] * width + columns)
+        except ProgrammingError:  # a partition named was dropped (retention) since the set was learnt
+            if connection.in_atomic_block:
+                raise
+            partitions_forget()
+        else:
+            return [row[width:] for row in rows], (rows[0][:width] if rows else None)
+    return fetch_all(sql, params, columns=columns), None
+
+
+def _resource_sql(model, fields: tuple[str, ...], caller: ActivationCaller) -> tuple[str, list, list]:
+    """(activation_resource_for's statement, its columns' fields, the caller's scope parameters)."""
     columns = [*model_columns(model, fields)]
     select = ", ".join(f"s.{name}" for name in fields)
     point_join = ""
@@ -177,26 +241,9 @@ def activation_resource_for(
         orgs = sorted(caller.fsp_org_ids)
         scope = f" AND f.organisation_id IN ({', '.join(['%s'] * len(orgs))})" if orgs else " AND 1 = 0"
         scope_params = orgs
-    rows = fetch_all(
+    sql = (
         f"SELECT {select} FROM {model._meta.db_table} s{point_join} JOIN prequal_fsp f ON f.id = s.fsp_id"
         f" LEFT JOIN prequal_case c ON c.{column} = s.id AND c.product_id = %s"
-        f" WHERE s.id = %s{scope} ORDER BY c.id DESC LIMIT 20",
-        [system_operator.pk, product.pk, spu_id if model is Spu else spg_id, *scope_params],
-        columns=columns,
+        f" WHERE s.id = %s{scope} ORDER BY c.id DESC LIMIT 20"
     )
-    if not rows:
-        return None
-    width = len(fields) + (2 if model is Spu else 0)
-    cases = [row[width:] for row in rows if row[width] is not None]
-    assessed = {case[0] for case in cases if case[-1]}
-    if product.procuring_so_id != system_operator.pk and not assessed:
-        return None
-    resource = instance(model, fields, rows[0][: len(fields)])
-    if model is Spu:
-        resource.cp_lon, resource.cp_lat = rows[0][len(fields) : width]
-    resource.prefetched_cases = (
-        product.pk,
-        [(pk, status, round_, previous or "", until) for pk, status, round_, until, previous, _a in cases],
-    )
-    resource.assessed_cases = assessed
-    return resource
+    return sql, columns, scope_params

@@ -52,14 +52,18 @@ def double_activation(
     start: datetime, end: datetime, lock: bool = False,
 ) -> Refusal | None:
     """The register's refusal of what is asked (capacity or both ways), or None. One prepared
-    statement (a second, for the first holder's names, only when refused)."""
+    statement (a second, for the first holder's names, only when refused); none when the
+    resource came with its holdings for this period (`prefetched_holdings`: the resource's own
+    statement read them, limits.activation.access) and nothing is locked."""
     key = ("spu" if isinstance(resource, Spu) else "spg", resource.pk)
     if lock:
         ids = {"spu": [], "spg": [], key[0]: [key[1]]}
         resources_lock(spu_ids=ids["spu"], spg_ids=ids["spg"])
     market = (asked.sender_id or 0, asked.system_operator_id)
+    prefetched = None if lock else getattr(resource, "prefetched_holdings", None)  # access.py's fold
     held = [
-        h for h in holdings_of(resource=key, start=start, end=end)
+        h for h in (prefetched[1] if prefetched is not None and prefetched[0] == (start, end)
+                    else holdings_of(resource=key, start=start, end=end))
         if not (asked.external_id and h.market == market and h.external_id == asked.external_id)
     ]
     if not held:

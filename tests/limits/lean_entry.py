@@ -13,6 +13,7 @@ from django.db import close_old_connections
 from django.test import override_settings
 
 from config import settings_lean
+from config.lean_handler import LeanWSGIHandler
 
 
 def lean_settings():
@@ -23,8 +24,13 @@ def lean_settings():
     return override_settings(MIDDLEWARE=settings_lean.MIDDLEWARE, ROOT_URLCONF=settings_lean.ROOT_URLCONF)
 
 
-def wsgi(path: str, *, body: bytes = b"", method: str = "POST", headers: dict | None = None, full=False):
-    """Call the lean entry (with `full`, the full stack of config.wsgi) as gunicorn does.
+def wsgi(
+    path: str, *, body: bytes = b"", method: str = "POST", headers: dict | None = None, full=False,
+    chain=False,
+):
+    """Call the lean entry (its handler, config.lean_handler; with `full`, the full stack of
+    config.wsgi; with `chain`, the lean settings through Django's own handler and middleware
+    chain) as gunicorn does.
 
     → (status code, headers, body)
     """
@@ -60,7 +66,7 @@ def wsgi(path: str, *, body: bytes = b"", method: str = "POST", headers: dict | 
             result = WSGIHandler()(environ, start_response)
         else:
             with lean_settings():  # the URLconf is read per request
-                result = WSGIHandler()(environ, start_response)
+                result = (WSGIHandler if chain else LeanWSGIHandler)()(environ, start_response)
         content = b"".join(result)
         result.close()
     finally:
@@ -69,10 +75,11 @@ def wsgi(path: str, *, body: bytes = b"", method: str = "POST", headers: dict | 
     return answer["status"], answer["headers"], content
 
 
-def post(key: str, data, *, full=False, **headers):
+def post(key: str, data, *, full=False, chain=False, **headers):
     return wsgi(
         "/api/activation-check/",
         body=json.dumps(data).encode() if not isinstance(data, bytes) else data,
         headers={"HTTP_AUTHORIZATION": f"Token {key}", **headers},
         full=full,
+        chain=chain,
     )

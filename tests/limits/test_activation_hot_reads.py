@@ -11,7 +11,7 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 
-from common.db import fetch_all, fetch_all_recorded, model_columns
+from common.db import fetch_all, fetch_all_recorded, instance, model_columns
 from limits.models import TemporaryLimit
 from prequal.models import Case
 from tests.limit_helpers import START, a_limit, check_body
@@ -29,6 +29,31 @@ def test_fetch_all_converts_values_as_the_orm_does(grid):
     expected = list(Case.objects.filter(spu=grid.spu).values_list(*fields))
     assert [tuple(r) for r in rows] == expected
     assert rows[0][3].tzinfo is not None
+
+
+def test_instance_is_the_model_instance_the_orm_builds_with_the_others_deferred(grid):
+    from django.db.models.signals import post_init
+
+    fields = ("id", "fsp_id", "connection_point_id", "code", "name", "max_up_kw", "max_down_kw", "is_active")
+    [values] = type(grid.spu).objects.filter(pk=grid.spu.pk).values_list(*fields)
+    built = instance(type(grid.spu), fields, values)
+    orm = type(grid.spu).objects.only(*fields).get(pk=grid.spu.pk)
+    assert built == orm and type(built) is type(orm)
+    assert {f: getattr(built, f) for f in fields} == {f: getattr(orm, f) for f in fields}
+    assert built.get_deferred_fields() == orm.get_deferred_fields()
+    assert (built._state.adding, built._state.db) == (orm._state.adding, orm._state.db)
+    assert built.technology == orm.technology  # a deferred field loads on reading, as the ORM's
+    assert built.fsp.pk == orm.fsp_id
+    seen = []
+
+    def receiver(sender, instance, **kwargs):
+        seen.append(instance)
+
+    post_init.connect(receiver, sender=type(grid.spu))  # someone listens: Model.__init__ itself
+    try:
+        assert instance(type(grid.spu), fields, values) is seen[0]
+    finally:
+        post_init.disconnect(receiver, sender=type(grid.spu))
 
 
 def test_fetch_all_recorded_gives_each_statement_of_a_check_with_its_parameters(grid, platform_token):

@@ -174,7 +174,7 @@ def test_the_lean_entry_loads_the_lean_settings_whatever_the_environment_says(tm
         "config.lean_urls",
         str(len(settings_lean.MIDDLEWARE)),
         "True",
-        "WSGIHandler",
+        "LeanWSGIHandler",
     ]
 
 
@@ -231,3 +231,64 @@ def test_a_database_failure_on_the_lean_path_is_a_json_500_without_a_trace(grid,
     assert status == 500
     assert headers["Content-Type"].startswith("application/json")
     assert b"Traceback" not in content and b"OperationalError" not in content
+
+
+def _same_but_the_nonce(headers: dict) -> dict:
+    nonce = re.compile(r"'nonce-[^']+'")
+    return {name: nonce.sub("'nonce'", value) for name, value in headers.items()}
+
+
+@pytest.mark.parametrize(
+    ("data", "headers"),
+    [
+        ({"quantity_mw": "0.8"}, {}),
+        ({"quantity_mw": "0.8"}, {"HTTP_ACCEPT_LANGUAGE": "sv"}),
+        ({"quantity_mw": "0.8"}, {"HTTP_X_FORWARDED_PROTO": "https"}),
+        ({"quantity_mw": "-1"}, {"HTTP_ACCEPT_LANGUAGE": "sv"}),
+        ({"spu": 999_999_999}, {}),
+        (b"{not json", {}),
+    ],
+)
+def test_beneath_the_chain_the_answer_and_every_header_are_the_chains(
+    grid, platform_token, settings, data, headers
+):
+    """config.lean_handler calls the lean middleware's own methods instead of the chain: the same
+    status, body and headers (but the CSP nonce, new per answer) as the chain itself gives."""
+    settings.SECURE_HSTS_SECONDS = 3600
+    grid.prequalify(spu=grid.spu)
+    a_limit(grid)
+    body = data if isinstance(data, bytes) else check_body(grid, **data)
+    lean = post(platform_token, body, **headers)
+    chain = post(platform_token, body, chain=True, **headers)
+    assert (lean[0], lean[2]) == (chain[0], chain[2])
+    assert _same_but_the_nonce(lean[1]) == _same_but_the_nonce(chain[1])
+    if headers.get("HTTP_X_FORWARDED_PROTO"):
+        assert "Strict-Transport-Security" in lean[1]
+
+
+def test_a_token_post_is_answered_beneath_the_chain_anything_else_through_it(
+    grid, platform_token, monkeypatch
+):
+    from django.core.handlers.base import BaseHandler
+
+    chained = []
+    through = BaseHandler.get_response
+    monkeypatch.setattr(
+        BaseHandler, "get_response", lambda self, request: chained.append(1) or through(self, request)
+    )
+    assert post(platform_token, check_body(grid))[0] == 200
+    assert chained == []
+    token = {"HTTP_AUTHORIZATION": f"Token {platform_token}"}
+    assert wsgi("/api/activation-check/", method="GET", headers=token)[0] == 400  # no parameters
+    assert wsgi("/api/activation-check/", body=json.dumps(check_body(grid)).encode())[0] == 401  # no token
+    assert len(chained) == 2
+
+
+def test_an_https_redirect_and_a_host_not_allowed_are_the_chains_answers(grid, platform_token, settings):
+    settings.SECURE_SSL_REDIRECT = True
+    lean, chain = post(platform_token, check_body(grid)), post(platform_token, check_body(grid), chain=True)
+    assert lean[0] == chain[0] == 301 and lean[1]["Location"] == chain[1]["Location"]
+    settings.SECURE_SSL_REDIRECT, settings.ALLOWED_HOSTS = False, ["testserver"]
+    lean = post(platform_token, check_body(grid), HTTP_HOST="evil.example")
+    chain = post(platform_token, check_body(grid), chain=True, HTTP_HOST="evil.example")
+    assert lean[0] == chain[0] == 400 and lean[2] == chain[2]
