@@ -292,3 +292,13 @@ def test_an_https_redirect_and_a_host_not_allowed_are_the_chains_answers(grid, p
     lean = post(platform_token, check_body(grid), HTTP_HOST="evil.example")
     chain = post(platform_token, check_body(grid), chain=True, HTTP_HOST="evil.example")
     assert lean[0] == chain[0] == 400 and lean[2] == chain[2]
+
+
+def test_the_lean_handlers_chain_is_the_lean_settings_chain():
+    """config.lean_handler steps aside (the full chain answers) when the lean settings' middleware
+    or URLconf differ from the chain it reproduces: a change to one without the other would
+    silently lose the short path, so the two are kept equal here."""
+    from config import lean_handler
+
+    assert tuple(settings_lean.MIDDLEWARE) == lean_handler.CHAIN
+    assert settings_lean.ROOT_URLCONF == lean_handler.URLCONF
