@@ -24,4 +24,4 @@ ROOT_URLCONF = "config.lean_urls"
 WSGI_APPLICATION = "config.wsgi_lean.application"
 # The admin and django-axes ask for middleware this process leaves out on purpose: it serves
 # neither the admin nor a login (config.lean_urls has the activation check only).
-SILENCED_SYSTEM_CHECKS = ["admin.E408", "admin.E409", "admin.E410", "axes.W002"]
+SILENCED_SYSTEM_CHECKS = [*SILENCED_SYSTEM_CHECKS, "admin.E408", "admin.E409", "admin.E410", "axes.W002"]  # noqa: F405
