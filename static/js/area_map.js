@@ -77,7 +77,9 @@
     });
     var focus = L.featureGroup();
     var layer = L.geoJSON({ type: "FeatureCollection", features: features }, {
-      style: function (f) { return areaStyle(f.properties); },
+      // Leaflet applies `style` to every vector layer, the points' circle markers too: an area's
+      // style (fill opacity 0.08) would wash out a point's MW colour, so points keep their own.
+      style: function (f) { return f.properties.kind === "point" ? {} : areaStyle(f.properties); },
       pointToLayer: function (f, latlng) {
         return L.circleMarker(latlng, {
           radius: config.focus === "point" ? 7 : 4, color: "#1d2733", weight: 1,
@@ -94,10 +96,12 @@
     }).addTo(map);
     var bounds = focus.getLayers().length ? focus.getBounds() : layer.getBounds();
     if (bounds.isValid()) {
+      // Without animation, so the view (and data-ready below) is final at once; one point or a
+      // few close together zoom to a town's scale, not the street's.
       if (config.focus === "point" && focus.getLayers().length) {
-        map.setView(bounds.getCenter(), 9);
+        map.setView(bounds.getCenter(), 9, { animate: false });
       } else {
-        map.fitBounds(bounds, { padding: [12, 12] });
+        map.fitBounds(bounds, { padding: [12, 12], maxZoom: 12, animate: false });
       }
     }
     if (statusEl && data.points_total !== undefined) {

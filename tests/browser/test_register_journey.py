@@ -8,11 +8,13 @@ live server's threads too: they run in this process)."""
 
 from __future__ import annotations
 
+import io
 import json
 from datetime import timedelta
 
 import pytest
 import time_machine
+from PIL import Image
 from rest_framework.authtoken.models import Token
 from shapely.geometry import box, mapping
 
@@ -65,6 +67,21 @@ class Platform:
         return body
 
 
+def _drawn_in(png: bytes, colour: str, opacity: float = 0.9) -> bool:
+    """Whether some pixel of the picture is `colour` as a marker fills it (opacity 0.9 over the map's
+    light land or background, within a few units per channel)."""
+    rgb = [int(colour[i:i + 2], 16) for i in (1, 3, 5)]
+    expected = [
+        [round(opacity * c + (1 - opacity) * b) for c, b in zip(rgb, under, strict=True)]
+        for under in ((244, 241, 234), (255, 255, 255))  # the outline's land; no land under it
+    ]
+    data = Image.open(io.BytesIO(png)).convert("RGB").tobytes()
+    pixels = {tuple(data[i:i + 3]) for i in range(0, len(data), 3)}
+    return any(
+        all(abs(p - e) <= 8 for p, e in zip(px, want, strict=True)) for px in pixels for want in expected
+    )
+
+
 def test_platform_awards_dso_sees_them_sets_an_area_limit_check_turns_yellow_then_red(
     browser, live_server, grid
 ):
@@ -85,6 +102,10 @@ def test_platform_awards_dso_sees_them_sets_an_area_limit_check_turns_yellow_the
         # 14:00–15:00 in quarters: four bars of the awards' path.
         assert page.get_attribute("svg.grid-chart path.bar-award-up", "d").count("M") == 4
         page.wait_for_selector("#area-map[data-ready=true]")
+        # The map draws B-7's point in the colour of the MW it holds (not washed out by an area's style).
+        config = json.loads(page.text_content("#area-map-config"))
+        colour = config["data"]["features"][0]["properties"]["colour"]
+        assert _drawn_in(page.locator("#area-map").screenshot(), colour), colour
 
         # ... and stops deliveries in the area: 1 MW up from 13:00 to 16:00 local time (CEST).
         page.click("#stop-area")
