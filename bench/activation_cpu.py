@@ -10,6 +10,13 @@ same machine), the statements per check, and with `--profile` the functions that
 
     DATABASE_URL=… .venv/bin/python bench/activation_cpu.py --keep /tmp/hr-q10m.pkl --checks 3000
     DATABASE_URL=… .venv/bin/python bench/activation_cpu.py --keep /tmp/hr-q10m.pkl --profile 40
+
+With `--forecast` it answers the forecast bench's bodies instead (bench/activation_forecast_bench.py,
+on a database it kept): every check about T0's day, this process's clock at T0 − 30 minutes,
+ticking, as the bench's gunicorn workers run (bench/gunicorn_clock.py), so that the forecast cache
+holds the units the checks ask about.
+
+    DATABASE_URL=… .venv/bin/python bench/activation_cpu.py --keep /tmp/afc.pkl --forecast --checks 2000
 """
 
 from __future__ import annotations
@@ -85,6 +92,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=3, help="measured rounds (median reported)")
     parser.add_argument("--profile", type=int, default=0, help="print the N costliest functions")
     parser.add_argument("--answers", type=Path, help="write every answer (JSON lines) to compare runs")
+    parser.add_argument("--forecast", action="store_true",
+                        help="the forecast bench's bodies and clock (its --keep pickle)")
     args = parser.parse_args(argv)
 
     url = benchkit.database_url(activation_bench.BENCH_DB)
@@ -95,7 +104,13 @@ def main(argv: list[str] | None = None) -> int:
     from common.db import fetch_all_recorded
 
     data = pickle.loads(args.keep.read_bytes())
-    bodies = Headroom.requests(activation_bench.make_requests(data, n=max(args.checks, 3000)), data)
+    made = activation_bench.make_requests(data, n=max(args.checks, 3000))
+    if args.forecast:
+        from activation_forecast_bench import Forecasts
+
+        bodies = Forecasts.requests(made, data)  # and the clock at T0 - 30 min from here on
+    else:
+        bodies = Headroom.requests(made, data)
     bodies = bodies[: args.checks]
     from config.wsgi_lean import application  # what gunicorn serves (its handler, the gc freeze)
 

@@ -67,6 +67,8 @@ class _Index:
     checked_at: float
     zones: list[IndexedZone]
     tree: shapely.STRtree | None
+    # The tree's geometries, prepared (an indexed point-in-polygon test: a zone has ~1,000 vertices).
+    geometries: np.ndarray | None = None
 
 
 _lock = threading.Lock()
@@ -103,7 +105,11 @@ def _build(stamp: tuple) -> _Index:
         )
         geometries.append(geometry)
     tree = shapely.STRtree(geometries) if geometries else None
-    return _Index(stamp=stamp, checked_at=time.monotonic(), zones=zones, tree=tree)
+    prepared = np.asarray(geometries, dtype=object)
+    shapely.prepare(prepared)
+    if len(prepared):  # GEOS builds a prepared polygon's locator on its first test: here, under the lock
+        shapely.intersects(prepared, shapely.point_on_surface(prepared))
+    return _Index(stamp=stamp, checked_at=time.monotonic(), zones=zones, tree=tree, geometries=prepared)
 
 
 def _current_index() -> _Index:
@@ -127,7 +133,11 @@ def zones_at_points(*, points, at: datetime) -> list[IndexedZone]:
     if index.tree is None or not len(points):
         return []
     xy = np.asarray(points, dtype=float).reshape(-1, 2)
-    _point_rows, hits = index.tree.query(shapely.points(xy), predicate="intersects")
+    points = shapely.points(xy)
+    # Candidates by bounding box, then the exact test on the prepared zones: the same as the tree's
+    # `predicate="intersects"`, which tests each candidate's ~1,000 vertices unprepared (5× the CPU).
+    rows, candidates = index.tree.query(points)
+    hits = candidates[shapely.intersects(index.geometries[candidates], points[rows])]
     found = {}
     for hit in np.unique(hits):
         zone = index.zones[hit]

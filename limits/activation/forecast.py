@@ -63,25 +63,51 @@ def _spans(units: list[CongestedUnit]) -> list[CongestedUnit]:
     return spans
 
 
-def _reason(span: CongestedUnit, zone: IndexedZone, *, tz: str, readable: Readable) -> str:
+class _Words:
+    """The reasons' words for one check, each translated or formatted once: a check's spans share
+    their templates, levels and quarter-hour boundaries (up to four zones over the same period),
+    and translating and formatting them per span was most of the rule's time (SPEC §7)."""
+
+    def __init__(self, *, tz: str):
+        self.tz = tz
+        self.labels: dict[int, str] = {}
+        self.times: dict[datetime, str] = {}
+        self.templates: dict[bool, str] = {}
+
+    def level(self, level: int) -> str:
+        if level not in self.labels:
+            self.labels[level] = str(CongestionLevel(level).label)
+        return self.labels[level]
+
+    def time(self, at: datetime) -> str:
+        if at not in self.times:
+            self.times[at] = local_time_label(at, time_zone=self.tz)
+        return self.times[at]
+
+    def template(self, *, named: bool) -> str:
+        if named not in self.templates:
+            self.templates[named] = _(
+                "The congestion forecast of %(so)s for grid zone %(zone)s (%(name)s) says congestion is "
+                "%(level)s (%(dir)s) from %(start)s to %(end)s."
+            ) if named else _(
+                "A congestion forecast of another system operator says congestion is %(level)s (%(dir)s) "
+                "from %(start)s to %(end)s."
+            )
+        return self.templates[named]
+
+
+def _reason(span: CongestedUnit, zone: IndexedZone, *, words: _Words, readable: Readable) -> str:
     values = {
-        "level": CongestionLevel(span.level).label,
+        "level": words.level(span.level),
         "dir": span.direction,
         "zone": zone.code,
         "name": zone.name,
         "so": zone.operator_name,
-        "start": local_time_label(span.start, time_zone=tz),
-        "end": local_time_label(span.end, time_zone=tz),
+        "start": words.time(span.start),
+        "end": words.time(span.end),
     }
-    if readable.so_ids is not None and zone.system_operator_id not in readable.so_ids:
-        return _(
-            "A congestion forecast of another system operator says congestion is %(level)s (%(dir)s) "
-            "from %(start)s to %(end)s."
-        ) % values
-    return _(
-        "The congestion forecast of %(so)s for grid zone %(zone)s (%(name)s) says congestion is "
-        "%(level)s (%(dir)s) from %(start)s to %(end)s."
-    ) % values
+    named = readable.so_ids is None or zone.system_operator_id in readable.so_ids
+    return words.template(named=named) % values
 
 
 def forecast_congestion_apply(
@@ -97,10 +123,13 @@ def forecast_congestion_apply(
     units = congested_units(
         zone_ids=zones, directions={v.direction for v in verdicts}, start=start, end=end, as_of=as_of
     )
+    words = _Words(tz=tz)
     for verdict in verdicts:
         spans = _spans([unit for unit in units if unit.direction == verdict.direction])
         if not spans:
             continue
         if verdict.color == GREEN:
             verdict.color = YELLOW
-        verdict.reasons += [_reason(span, zones[span.zone_id], tz=tz, readable=readable) for span in spans]
+        verdict.reasons += [
+            _reason(span, zones[span.zone_id], words=words, readable=readable) for span in spans
+        ]
