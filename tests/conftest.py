@@ -64,6 +64,18 @@ def api_as(api_client):
 
 
 @pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Each test starts with an empty default cache (LocMemCache, one per process). The token
+    endpoint's throttle counts each client address's requests there (10 a minute): on a fast run
+    the tests before one on the same worker could use them up, and it got a 429 where it expected
+    a 400 (CI rehearsal, tests/platform/test_nul_input.py)."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
+@pytest.fixture(autouse=True)
 def _fresh_area_index():
     """Each test starts without a cached observability-area index (ids repeat after rollbacks)."""
     from observability.resolver import area_index_clear
