@@ -9,8 +9,8 @@ only then the level: a later "none" clears an earlier "likely".
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from common.db import fetch_all, model_columns
 from forecasts.models import CongestionLevel, ForecastValue
@@ -19,8 +19,10 @@ from forecasts.selectors import LONGEST_MTU
 _FIELDS = ("zone_id", "start", "direction", "minutes", "level", "publication_id", "published_at")
 
 
-@dataclass(frozen=True)
-class CongestedUnit:
+class CongestedUnit(NamedTuple):
+    """One market time unit's congestion (a tuple: the check builds about a dozen per answer, and
+    a frozen dataclass cost five times as much to make, SPEC §7)."""
+
     zone_id: int
     start: datetime
     end: datetime

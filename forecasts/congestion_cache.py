@@ -41,6 +41,8 @@ from forecasts.models import CongestionLevel, ForecastValue, Publication
 from forecasts.selectors import LONGEST_MTU
 
 CACHE_REFRESH_SECONDS = 5.0
+# The market time units' lengths, made once (a timedelta per unit was a tenth of the lookup's time).
+_LENGTHS = {minutes: timedelta(minutes=minutes) for minutes in (15, 30, 60)}
 PAST = timedelta(hours=1)
 AHEAD = timedelta(hours=48)
 SLIDE_STEP = timedelta(hours=6)
@@ -274,7 +276,8 @@ class _Cache:
                     if entry is None or entry[2] < CONGESTED:
                         continue
                     _published, pub_id, level, minutes = entry
-                    unit_end = unit_start + timedelta(minutes=minutes)
+                    length = _LENGTHS.get(minutes)
+                    unit_end = unit_start + (length if length is not None else timedelta(minutes=minutes))
                     if unit_end > start:
                         units.append(CongestedUnit(zone_id, unit_start, unit_end, direction, level, pub_id))
         units.sort(key=lambda u: (u.zone_id, u.start, u.direction))
