@@ -234,7 +234,10 @@ def main(argv: list[str] | None = None, *, variant=None) -> int:
     parser.add_argument("--seconds", type=int, default=30, help="measured wrk run")
     parser.add_argument("--connections", type=int, default=4)
     parser.add_argument("--workers", type=int, default=4)
-    parser.add_argument("--worker-class", default="gthread", choices=["gthread", "sync"])
+    parser.add_argument(
+        "--worker-class", default="sync", choices=["sync", "gthread"],
+        help="sync: as README's production set-up (a connection per request behind the proxy)",
+    )
     parser.add_argument(
         "--wsgi",
         default="config.wsgi_lean:application",

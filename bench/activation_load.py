@@ -79,7 +79,7 @@ def start_gunicorn(
     workers: int,
     port: int,
     log: Path,
-    worker_class: str = "gthread",
+    worker_class: str = "sync",
     app: str = "config.wsgi_lean:application",
 ) -> subprocess.Popen:
     env = dict(os.environ, DATABASE_URL=database_url, DJANGO_SETTINGS_MODULE="config.settings")
@@ -96,10 +96,12 @@ def start_gunicorn(
             worker_class,
             "--threads",
             "1",
-            # One keep-alive connection per worker: otherwise the first worker to wake accepts
-            # several of wrk's connections and serves them one after the other.
+            # gthread: one connection kept alive per worker (gunicorn keeps at most worker_connections
+            # − threads alive: with 1 it closes every connection after its answer); more, and the
+            # first worker to wake accepts several of wrk's connections and serves them in turn.
+            # sync: a connection per request, whatever these say.
             "--worker-connections",
-            "1",
+            "2",
             "--keep-alive",
             "30",
             "--log-level",

@@ -112,7 +112,7 @@ or caps in a local-time window; limits: 50 % on SPUs, 25 % on connection points,
 
 Load: `{first["command"]}` against gunicorn
 (`{result.get("wsgi", "config.wsgi_lean:application")} --workers {result["workers"]} --worker-class
-{result["worker_class"]}{" --threads 1 --worker-connections 1`, keep-alive" if result["worker_class"] == "gthread" else "`, a connection per request"}) on 127.0.0.1, {len(runs)} measured runs of {first["seconds"]:.0f} s after a 5 s warm-up; each request is
+{result["worker_class"]}{" --threads 1 --worker-connections 2`, keep-alive" if result["worker_class"] == "gthread" else "`, a connection per request"}) on 127.0.0.1, {len(runs)} measured runs of {first["seconds"]:.0f} s after a 5 s warm-up; each request is
 `POST /api/activation-check/` by a market platform client (token), for one of {result["distinct"]:,}
 random request bodies (80 % SPUs, 20 % SPGs of {result["members"]} members; 15 min–2 h periods in
 the limits' week). Sample of the answers: {colours}. {total:,} answers, {bad} errors.

@@ -6,7 +6,7 @@ clients are not browsers), no messages, no static files, no login throttling. Th
 serves the same view as the full application (config.lean_urls), behind a short middleware list
 that keeps what an API answer needs: SecurityMiddleware (HTTPS redirect, HSTS, nosniff,
 referrer policy), LocaleMiddleware (answers in the caller's language), CommonMiddleware
-(Content-Length: a chunked body would make the server close keep-alive connections sooner),
+(Content-Length: the proxy reads an answer whole without chunked decoding),
 X-Frame-Options, and Content-Security-Policy/Permissions-Policy. Everything else is
 config.settings: production differs only by the entry it serves (README, Production).
 """

@@ -107,8 +107,10 @@ def _build(stamp: tuple) -> _Index:
     tree = shapely.STRtree(geometries) if geometries else None
     prepared = np.asarray(geometries, dtype=object)
     shapely.prepare(prepared)
-    if len(prepared):  # GEOS builds a prepared polygon's locator on its first test: here, under the lock
-        shapely.intersects(prepared, shapely.point_on_surface(prepared))
+    if len(prepared):  # GEOS builds a prepared polygon's point locator on its second test: here, under the lock
+        inside = shapely.point_on_surface(prepared)
+        shapely.intersects(prepared, inside)
+        shapely.intersects(prepared, inside)
     return _Index(stamp=stamp, checked_at=time.monotonic(), zones=zones, tree=tree, geometries=prepared)
 
 

@@ -21,7 +21,7 @@ from rest_framework.exceptions import AuthenticationFailed
 from accounts.models import User
 
 TOKEN_CACHE_SECONDS = 5
-_tokens: dict[str, tuple[float, User]] = {}
+_tokens: dict[str, tuple[float, User, Token]] = {}
 
 
 def token_user(*, key: str) -> User | None:
@@ -29,10 +29,17 @@ def token_user(*, key: str) -> User | None:
 
     The user may be inactive: callers refuse it. Active users are cached for a few seconds.
     """
+    found = _token_and_user(key)
+    return found[0] if found is not None else None
+
+
+def _token_and_user(key: str) -> tuple[User, Token] | None:
+    """(the user, the token as DRF gives it to the view) of this key; the pair cached with the
+    user (a Token instance built per request cost as much as the lookup it spares)."""
     now = time.monotonic()
     hit = _tokens.get(key)
     if hit is not None and now - hit[0] < TOKEN_CACHE_SECONDS:
-        return hit[1]
+        return hit[1], hit[2]
     user = next(
         iter(
             User.objects.raw(
@@ -48,13 +55,14 @@ def token_user(*, key: str) -> User | None:
         _tokens.pop(key, None)
         return None
     user._gridprequal_platform = bool(user.is_platform)  # read by limits.activation.access
+    token = Token(key=key, user=user)
     if user.is_active:
         if len(_tokens) > 10_000:
             _tokens.clear()
-        _tokens[key] = (now, user)
+        _tokens[key] = (now, user, token)
     else:
         _tokens.pop(key, None)
-    return user
+    return user, token
 
 
 def token_cache_clear() -> None:
@@ -74,12 +82,12 @@ def token_key_from_header(request) -> str | None:
 
 class FastTokenAuthentication(TokenAuthentication):
     def authenticate_credentials(self, key):
-        user = token_user(key=key)
-        if user is None:
+        found = _token_and_user(key)
+        if found is None:
             raise AuthenticationFailed(_("Invalid token."))
-        if not user.is_active:
+        if not found[0].is_active:
             raise AuthenticationFailed(_("User inactive or deleted."))
-        return user, Token(key=key, user=user)
+        return found
 
 
 # The same "tokenAuth" scheme as DRF's TokenAuthentication in the OpenAPI schema.

@@ -10,6 +10,7 @@ is refused.
 
 from __future__ import annotations
 
+import functools
 import zoneinfo
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -29,6 +30,14 @@ def limit_max_days() -> int:
 
 def local_time_label(at: datetime, *, time_zone: str) -> str:
     """`at` as the SO's local wall-clock time, e.g. "2026-03-29 08:15 CEST"."""
+    return _time_label(at, time_zone)
+
+
+@functools.lru_cache(maxsize=8192)
+def _time_label(at: datetime, time_zone: str) -> str:
+    # The same instant and zone always read the same (no language in it), and the activation
+    # check names the same quarter-hours again and again (a forecast's reasons: a dozen a check,
+    # 5 µs each to convert and format): kept per process.
     return at.astimezone(zoneinfo.ZoneInfo(time_zone)).strftime("%Y-%m-%d %H:%M:%S %Z").replace(":00 ", " ")
 
 

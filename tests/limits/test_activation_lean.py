@@ -54,7 +54,7 @@ def test_a_token_client_gets_the_answer_the_full_stack_gives(grid, platform_toke
     status, _, content = post(platform_token, check_body(grid, quantity_mw="0.8"), full=True)
     assert (status, json.loads(content)) == (200, lean)
     assert headers["Content-Type"] == "application/json"
-    assert int(headers["Content-Length"]) == len(content)  # not chunked: keep-alive stays cheap
+    assert int(headers["Content-Length"]) == len(content)  # not chunked
 
 
 @pytest.mark.parametrize("secure", [False, True])
