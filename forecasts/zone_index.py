@@ -107,7 +107,7 @@ def _build(stamp: tuple) -> _Index:
     tree = shapely.STRtree(geometries) if geometries else None
     prepared = np.asarray(geometries, dtype=object)
     shapely.prepare(prepared)
-    if len(prepared):  # GEOS builds a prepared polygon's point locator on its second test: here, under the lock
+    if len(prepared):  # GEOS builds a prepared zone's point locator on its second test: here, under the lock
         inside = shapely.point_on_surface(prepared)
         shapely.intersects(prepared, inside)
         shapely.intersects(prepared, inside)
