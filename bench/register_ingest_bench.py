@@ -16,6 +16,11 @@ deferred foreign-key checks run as at a commit), each batch rolled back so the r
 is the same.
 
     scripts/with-postgres .venv/bin/python bench/register_ingest_bench.py                  # full, ~15 min
+
+`--keep PATH`: instead of generating, measure on the database bench/activation_headroom_bench.py
+kept with `--keep PATH` (the SPEC §7 activation data, 1,000,000 SPUs, and its register of
+10,000,000 records from REGISTER_START); the batches' records stay in it and the retention step
+(which removes data) is left out.
     scripts/with-postgres .venv/bin/python bench/register_ingest_bench.py --preset quick   # minutes
     .venv/bin/python bench/register_ingest_bench.py --preset tiny                          # SQLite smoke test
 """
@@ -55,6 +60,22 @@ def prepare(preset: dict, tmp: str) -> dict:
     data = refdata.make("activation", **refdata.preset_sizes(preset["shape"], shape="activation"))
     fill = register_fill(preset["records"], progress=True)
     return {"url": url, "data": data, "fill": fill}
+
+
+def kept(path: Path) -> dict:
+    """What `prepare` returns, for the database the headroom bench kept with `--keep path`."""
+    import pickle
+    from types import SimpleNamespace
+
+    import activation_bench
+    from activation_headroom_bench import REGISTER_START
+
+    benchkit.django_setup(url=benchkit.database_url(activation_bench.BENCH_DB), settings="config.settings",
+                          migrate=True)
+    data = pickle.loads(path.read_bytes())
+    fill = SimpleNamespace(start=REGISTER_START, records=data["register"]["records"],
+                           seconds=data["register"]["seconds"])
+    return {"data": data, "fill": fill}
 
 
 def batches_make(made: dict, *, batches: int, size: int) -> list[dict]:
@@ -253,14 +274,18 @@ def _retention_lines(t: dict | None) -> list[str]:
 def main(argv: list[str] | None = None) -> int:
     parser = benchkit.parser(__doc__, presets=PRESETS)
     parser.add_argument("--batches", type=int, help="batches sent (overrides the preset)")
+    parser.add_argument("--keep", type=Path, help="the headroom bench's kept database and pickle (docstring)")
     args = parser.parse_args(argv)
     preset = dict(PRESETS[args.preset])
     if args.batches:
         preset["batches"] = args.batches
-    with tempfile.TemporaryDirectory(prefix="register-ingest-bench-") as tmp:
-        made = prepare(preset, tmp)
-        result = measure(preset, made)
-        result["retention"] = retention_measure(made["fill"])
+    if args.keep:
+        result = measure(preset, kept(args.keep))
+    else:
+        with tempfile.TemporaryDirectory(prefix="register-ingest-bench-") as tmp:
+            made = prepare(preset, tmp)
+            result = measure(preset, made)
+            result["retention"] = retention_measure(made["fill"])
     print(json.dumps({k: result[k] for k in ("rate", "floor_rate", "batch_rates", "held")}), flush=True)
     command = benchkit.shown_command("register_ingest_bench.py", argv)
     benchkit.finish(args, bench="register_ingest", command=command, section=section(result, command), key=KEY,

@@ -27,6 +27,7 @@ from django.db import ProgrammingError, connection
 from accounts.selectors import user_roles
 from common.db import fetch_all, instance, model_columns
 from forecasts.access import platform_registrations_reader_set
+from limits.activation.limit_lookup import LIMITS_FOLD_COLUMNS, limits_fold
 from observability.models import ConnectionPoint, SystemOperator
 from observability.selectors import user_operator_ids
 from prequal.models import Case, Product, Spg, Spu
@@ -168,17 +169,21 @@ def activation_resource_for(
     register holds for the resource in that period (register.selectors_held.holdings_fold), kept
     as `prefetched_holdings` ((start, end), holdings) for the double-activation rule
     (limits.activation.double): one statement less per check. Not for a reservation, which reads
-    them under its locks.
+    them under its locks. For an SPU it also reads the temporary limits overlapping that period
+    on the SPU, its point or an area around it (limits.activation.limit_lookup.limits_fold), kept
+    as `prefetched_limits` ((start, end), limits) for the check: another statement less.
     """
     model, fields = (Spu, _SPU_FIELDS) if spu_id is not None else (Spg, _SPG_FIELDS)
     sql, columns, scope_params = _resource_sql(model, fields, caller)
     resource_id = spu_id if model is Spu else spg_id
-    fold = None
+    fold = lfold = None
     if holdings_period is not None and holdings_period[0] < holdings_period[1]:
-        fold = holdings_fold(resource=(model.__name__.lower(), resource_id), start=holdings_period[0],
-                             end=holdings_period[1])
+        start, end = holdings_period
+        fold = holdings_fold(resource=(model.__name__.lower(), resource_id), start=start, end=end)
+        if model is Spu and isinstance(resource_id, int):
+            lfold = limits_fold(spu_id=resource_id, start=start, end=end)
     params = [system_operator.pk, product.pk, resource_id, *scope_params]
-    rows, held_values = _resource_rows(sql, params, columns=columns, fold=fold)
+    rows, held_values, limit_values = _resource_rows(sql, params, columns=columns, fold=fold, lfold=lfold)
     if not rows:
         return None
     width = len(fields) + (2 if model is Spu else 0)
@@ -198,27 +203,48 @@ def activation_resource_for(
         held = fold.holdings(held_values)
         if held is not None:
             resource.prefetched_holdings = (holdings_period, held)
+    if limit_values is not None:
+        resource.prefetched_limits = (holdings_period, lfold.limits(limit_values))
     return resource
 
 
-def _resource_rows(sql: str, params: list, *, columns: list, fold) -> tuple[list, list | None]:
-    """(the resource statement's rows, the values of the holdings folded into it or None): with a
-    fold (register.selectors_held.holdings_fold) its CTE opens the statement and its columns
-    come first; without it if that fails because a named partition was dropped meanwhile."""
+def _resource_rows(
+    sql: str, params: list, *, columns: list, fold, lfold
+) -> tuple[list, list | None, list | None]:
+    """(the resource statement's rows, the values of the holdings folded into it or None, those
+    of the limits or None): a fold's WITH item (register.selectors_held.holdings_fold,
+    limits.activation.limit_lookup.limits_fold) opens the statement and its columns come first;
+    the statement runs without them if that fails because a named partition was dropped meanwhile."""
+    items, selected, item_params, joins = [], [], [], ""
     if fold is not None:
-        folded = sql.replace(" JOIN prequal_fsp f", " CROSS JOIN h JOIN prequal_fsp f", 1).replace(
-            "SELECT ", f"{fold.with_}SELECT {', '.join(FOLD_COLUMNS)}, ", 1
+        items.append(fold.with_.removeprefix("WITH "))
+        selected += FOLD_COLUMNS
+        item_params += fold.params
+        joins += " CROSS JOIN h"
+    if lfold is not None:
+        items.append(lfold.cte)
+        selected += LIMITS_FOLD_COLUMNS
+        item_params += lfold.params
+        joins += " CROSS JOIN lim"
+    if items:
+        folded = sql.replace(" JOIN prequal_fsp f", f"{joins} JOIN prequal_fsp f", 1).replace(
+            "SELECT ", f"WITH {', '.join(items)}SELECT {', '.join(selected)}, ", 1
         )
-        width = len(FOLD_COLUMNS)
+        width = len(selected)
         try:
-            rows = fetch_all(folded, [*fold.params, *params], columns=[None] * width + columns)
+            rows = fetch_all(folded, [*item_params, *params], columns=[None] * width + columns)
         except ProgrammingError:  # a partition named was dropped (retention) since the set was learnt
             if connection.in_atomic_block:
                 raise
             partitions_forget()
         else:
-            return [row[width:] for row in rows], (rows[0][:width] if rows else None)
-    return fetch_all(sql, params, columns=columns), None
+            if not rows:
+                return [], None, None
+            first = rows[0][:width]
+            held = first[: len(FOLD_COLUMNS)] if fold is not None else None
+            limits = first[width - len(LIMITS_FOLD_COLUMNS) :] if lfold is not None else None
+            return [row[width:] for row in rows], held, limits
+    return fetch_all(sql, params, columns=columns), None, None
 
 
 def _resource_sql(model, fields: tuple[str, ...], caller: ActivationCaller) -> tuple[str, list, list]:

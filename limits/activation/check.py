@@ -115,6 +115,9 @@ def _members_and_limits(*, resource: Spu | Spg, start: datetime, end: datetime, 
     """(SPG members that count or None, the limits overlapping the period on the resource or
     where it lies, a reason for each SPG member that does not count)."""
     if isinstance(resource, Spu):
+        prefetched = getattr(resource, "prefetched_limits", None)  # access.py's fold: the same read
+        if prefetched is not None and prefetched[0] == (start, end):
+            return None, prefetched[1], []
         point_id, lon, lat = spu_point(resource)
         limits = limits_overlapping(
             start=start, end=end, spu_ids=[resource.pk], connection_point_ids=[point_id], points=[(lon, lat)]

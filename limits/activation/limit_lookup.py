@@ -5,6 +5,7 @@ Area polygons are parsed once per process and cached (_area_cache: the one copy)
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 import shapely
@@ -94,6 +95,53 @@ def limits_overlapping(
     )
     rows = fetch_all(sql, [*params, start, end, start], columns=model_columns(TemporaryLimit, _LIMIT_FIELDS))
     return [instance(TemporaryLimit, _LIMIT_FIELDS, row) for row in rows]
+
+
+# limits_overlapping's read for one SPU, folded into another statement (the activation check's
+# resource statement, limits.activation.access) on PostgreSQL: a WITH item `lim` of one row of
+# arrays, one per field, in limits_overlapping's order. The SPU's point and location come from
+# InitPlans on the SPU's id, so the same indexes answer as in limits_overlapping (SPU, connection
+# point, area box and period).
+_FOLD_CTE = (
+    "lim AS MATERIALIZED (SELECT {arrays} FROM limits_temporarylimit WHERE (spu_id = %s "
+    "OR connection_point_id = (SELECT connection_point_id FROM prequal_spu WHERE id = %s) "
+    "OR (target_kind = 'area' AND box(point(min_lon, min_lat), point(max_lon, max_lat)) && ("
+    "SELECT box(point(p.longitude, p.latitude), point(p.longitude, p.latitude)) FROM prequal_spu u "
+    "JOIN observability_connectionpoint p ON p.id = u.connection_point_id WHERE u.id = %s) "
+    'AND tstzrange(start, "end") && tstzrange(%s, %s))) AND {applies}) '
+).format(
+    arrays=", ".join(
+        f'array_agg("{name}" ORDER BY quantity_mw, start, id) AS a{i}' for i, name in enumerate(_LIMIT_FIELDS)
+    ),
+    applies=LIMIT_APPLIES_DURING_SQL,
+)
+LIMITS_FOLD_COLUMNS = tuple(f"lim.a{i}" for i in range(len(_LIMIT_FIELDS)))
+
+
+@dataclass(frozen=True)
+class LimitsFold:
+    """limits_overlapping for one SPU (itself, its point, the areas around it) in [start, end),
+    read inside another statement: `cte` is a WITH item (its `params` before the statement's),
+    the statement's select list adds LIMITS_FOLD_COLUMNS (`CROSS JOIN lim`), `limits(values)`
+    reads them back."""
+
+    start: datetime
+    end: datetime
+    cte: str
+    params: list
+
+    @staticmethod
+    def limits(values) -> list[TemporaryLimit]:
+        if values[0] is None:  # array_agg over no row
+            return []
+        return [instance(TemporaryLimit, _LIMIT_FIELDS, row) for row in zip(*values, strict=True)]
+
+
+def limits_fold(*, spu_id: int, start: datetime, end: datetime) -> LimitsFold | None:
+    """The fold of one SPU's limits (PostgreSQL; None elsewhere: limits_overlapping reads apart)."""
+    if connection.vendor != "postgresql":
+        return None
+    return LimitsFold(start, end, _FOLD_CTE, [spu_id, spu_id, spu_id, start, end, start, end, start])
 
 
 def _limits_on(
