@@ -36,6 +36,15 @@ from register.models import RecordRevision
 from register.services.holdings import Holding
 from register.services.parsing import max_period
 
+# A record held somewhere in the window: its current revision, active, overlapping [start, end)
+# (parameters: end, start, and the earliest start that can still overlap, start - max_period()).
+_HELD_DURING = (
+    "r.is_current AND r.status = 'active' AND r.period_start < %s AND r.period_end > %s "
+    "AND r.period_start >= %s"
+)
+# A member of an SPG's record: its membership covers some of the record's period.
+_MEMBER_DURING = "m.valid_from < r.period_end AND (m.valid_to IS NULL OR m.valid_to > r.period_start)"
+
 # One row per record (and, for an SPG's record, per member in scope): only what the sum needs.
 # The holders' names are read apart, when an answer names them (resource_names).
 _SELECT = (
@@ -47,13 +56,12 @@ _SELECT = (
 )
 _SPU_JOIN = "JOIN prequal_spu s ON s.id = r.spu_id "
 _SPG_JOIN = (
-    "JOIN prequal_spgmembership m ON m.spg_id = r.spg_id AND m.valid_from < r.period_end "
-    "AND (m.valid_to IS NULL OR m.valid_to > r.period_start) JOIN prequal_spu s ON s.id = m.spu_id "
+    f"JOIN prequal_spgmembership m ON m.spg_id = r.spg_id AND {_MEMBER_DURING} "
+    "JOIN prequal_spu s ON s.id = m.spu_id "
 )
 _TAIL = (
-    "JOIN observability_connectionpoint cp ON cp.id = s.connection_point_id "
-    "WHERE r.is_current AND r.status = 'active' AND r.period_start < %s AND r.period_end > %s "
-    "AND r.period_start >= %s AND {scope}"
+    f"JOIN observability_connectionpoint cp ON cp.id = s.connection_point_id WHERE {_HELD_DURING} "
+    "AND {scope}"
 )
 _COLUMNS = (
     *[None] * 7,
@@ -140,16 +148,12 @@ _UNITS_PG = (
     "FROM observability_connectionpoint cp JOIN prequal_spu s ON s.connection_point_id = cp.id "
     "WHERE {scope}) "
 )
-_RECORD_PG = (
-    "r.is_current AND r.status = 'active' AND r.period_start < %s AND r.period_end > %s "
-    "AND r.period_start >= %s"
-)
 _HELD_PG = (
     "SELECT r.record_id, {kind} AS resource_kind, r.{kind_id}, rr.sender_id, rr.system_operator_id, r.kind, "
     "r.direction, r.quantity_mw, r.period_start, r.period_end, rr.external_id, r.product_id, u.longitude, "
     "u.latitude, u.max_up_kw, u.max_down_kw FROM {units} "
-    "JOIN LATERAL (SELECT * FROM {revisions} r WHERE r.{kind_id} = {unit_key} AND {record} OFFSET 0) r "
-    "ON {on} "
+    "JOIN LATERAL (SELECT * FROM {revisions} r WHERE r.{kind_id} = {unit_key} "
+    f"AND {_HELD_DURING} OFFSET 0) r ON {{on}} "
     "JOIN register_registerrecord rr ON rr.id = r.record_id"
 )
 
@@ -159,13 +163,11 @@ def _held_pg(scope: str, params: list, *, start: datetime, end: datetime) -> lis
 
     def statement(revisions: str) -> str:
         spus = _HELD_PG.format(
-            kind="'spu'", kind_id="spu_id", units="u", unit_key="u.id", revisions=revisions,
-            record=_RECORD_PG, on="true",
+            kind="'spu'", kind_id="spu_id", units="u", unit_key="u.id", revisions=revisions, on="true"
         )
         spgs = _HELD_PG.format(
             kind="'spg'", kind_id="spg_id", units="u JOIN prequal_spgmembership m ON m.spu_id = u.id",
-            unit_key="m.spg_id", revisions=revisions, record=_RECORD_PG,
-            on="m.valid_from < r.period_end AND (m.valid_to IS NULL OR m.valid_to > r.period_start)",
+            unit_key="m.spg_id", revisions=revisions, on=_MEMBER_DURING,
         )
         return _UNITS_PG.format(scope=scope) + spus + " UNION ALL " + spgs
 
@@ -225,8 +227,7 @@ def _named_read(statement, params: list, *, first: datetime, end: datetime, colu
 _HOLDINGS = (
     "SELECT r.record_id, rr.sender_id, rr.system_operator_id, r.kind, r.direction, r.quantity_mw, "
     "r.period_start, r.period_end, rr.external_id, r.product_id FROM {revisions} r "
-    "JOIN register_registerrecord rr ON rr.id = r.record_id WHERE r.{kind}_id = %s AND r.is_current "
-    "AND r.status = 'active' AND r.period_start < %s AND r.period_end > %s AND r.period_start >= %s"
+    f"JOIN register_registerrecord rr ON rr.id = r.record_id WHERE r.{{kind}}_id = %s AND {_HELD_DURING}"
 )
 _HOLDING_COLUMNS = (
     *[None] * 5, *model_columns(RecordRevision, ("quantity_mw", "period_start", "period_end")),
@@ -260,8 +261,7 @@ _FOLD = (
     "array_agg(rr.external_id) AS external_ids, array_agg(r.product_id) AS products, "
     "{marker} AS marker "
     "FROM {revisions} r JOIN register_registerrecord rr ON rr.id = r.record_id WHERE r.{kind}_id = %s "
-    "AND r.is_current AND r.status = 'active' AND r.period_start < %s AND r.period_end > %s "
-    "AND r.period_start >= %s) "
+    f"AND {_HELD_DURING}) "
 )
 FOLD_COLUMNS = (
     "h.ids", "h.senders", "h.sos", "h.kinds", "h.directions", "h.mws", "h.starts", "h.ends",

@@ -64,25 +64,20 @@ def _spans(units: list[CongestedUnit]) -> list[CongestedUnit]:
 
 
 class _Words:
-    """The reasons' words for one check, each translated or formatted once: a check's spans share
-    their templates, levels and quarter-hour boundaries (up to four zones over the same period),
-    and translating and formatting them per span was most of the rule's time (SPEC §7)."""
+    """The reasons' words for one check, each translated once: a check's spans share their
+    templates and levels (up to four zones over the same period), and translating them per span
+    was most of the rule's time (SPEC §7). The quarter-hours' labels are kept per process
+    (local_time_label)."""
 
     def __init__(self, *, tz: str):
         self.tz = tz
         self.labels: dict[int, str] = {}
-        self.times: dict[datetime, str] = {}
         self.templates: dict[bool, str] = {}
 
     def level(self, level: int) -> str:
         if level not in self.labels:
             self.labels[level] = str(CongestionLevel(level).label)
         return self.labels[level]
-
-    def time(self, at: datetime) -> str:
-        if at not in self.times:
-            self.times[at] = local_time_label(at, time_zone=self.tz)
-        return self.times[at]
 
     def template(self, *, named: bool) -> str:
         if named not in self.templates:
@@ -103,8 +98,8 @@ def _reason(span: CongestedUnit, zone: IndexedZone, *, words: _Words, readable: 
         "zone": zone.code,
         "name": zone.name,
         "so": zone.operator_name,
-        "start": words.time(span.start),
-        "end": words.time(span.end),
+        "start": local_time_label(span.start, time_zone=words.tz),
+        "end": local_time_label(span.end, time_zone=words.tz),
     }
     named = readable.so_ids is None or zone.system_operator_id in readable.so_ids
     return words.template(named=named) % values

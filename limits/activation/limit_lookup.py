@@ -41,6 +41,13 @@ _LIMIT_FIELDS = (
     "quantity_mw", "start", "end", "reason", "updated_at", "lifted_at",
 )  # in TemporaryLimit's field order (Model.from_db takes them so)
 _LIMIT_COLUMNS = ", ".join(f'"{name}"' for name in _LIMIT_FIELDS)
+# An area limit whose box holds a point (the point as a box: `box && box` is what the GiST index
+# limit_area_box_period indexes, `box @> point` is not) over the period (two parameters after the
+# point's own): the index's expressions, for limits_overlapping and its fold.
+_AREA_AT = (
+    "(target_kind = 'area' AND box(point(min_lon, min_lat), point(max_lon, max_lat)) && {point} "
+    'AND tstzrange(start, "end") && tstzrange(%s, %s))'
+)
 
 
 def limits_overlapping(
@@ -73,10 +80,7 @@ def limits_overlapping(
     if points:
         if connection.vendor == "postgresql":  # the GiST index limit_area_box_period, per point
             for lon, lat in dict.fromkeys(points):
-                scope.append(
-                    "(target_kind = 'area' AND box(point(min_lon, min_lat), point(max_lon, max_lat)) "
-                    '&& box(point(%s, %s), point(%s, %s)) AND tstzrange(start, "end") && tstzrange(%s, %s))'
-                )  # (box && box is what box_ops indexes; box @> point is not)
+                scope.append(_AREA_AT.format(point="box(point(%s, %s), point(%s, %s))"))
                 params += [lon, lat, lon, lat, start, end]
         else:
             lons = [p[0] for p in points]
@@ -105,14 +109,15 @@ def limits_overlapping(
 _FOLD_CTE = (
     "lim AS MATERIALIZED (SELECT {arrays} FROM limits_temporarylimit WHERE (spu_id = %s "
     "OR connection_point_id = (SELECT connection_point_id FROM prequal_spu WHERE id = %s) "
-    "OR (target_kind = 'area' AND box(point(min_lon, min_lat), point(max_lon, max_lat)) && ("
-    "SELECT box(point(p.longitude, p.latitude), point(p.longitude, p.latitude)) FROM prequal_spu u "
-    "JOIN observability_connectionpoint p ON p.id = u.connection_point_id WHERE u.id = %s) "
-    'AND tstzrange(start, "end") && tstzrange(%s, %s))) AND {applies}) '
+    "OR {area}) AND {applies}) "
 ).format(
     arrays=", ".join(
         f'array_agg("{name}" ORDER BY quantity_mw, start, id) AS a{i}' for i, name in enumerate(_LIMIT_FIELDS)
     ),
+    area=_AREA_AT.format(point=(
+        "(SELECT box(point(p.longitude, p.latitude), point(p.longitude, p.latitude)) FROM prequal_spu u "
+        "JOIN observability_connectionpoint p ON p.id = u.connection_point_id WHERE u.id = %s)"
+    )),
     applies=LIMIT_APPLIES_DURING_SQL,
 )
 LIMITS_FOLD_COLUMNS = tuple(f"lim.a{i}" for i in range(len(_LIMIT_FIELDS)))

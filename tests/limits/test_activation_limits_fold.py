@@ -70,13 +70,15 @@ def _fields(limits):
 
 
 def _resource(grid, period):
+    """(the SPU as the check reads it, with `period` as its holdings' period; its statements and
+    their parameters)."""
     caller = activation_caller(user=grid.balt)
     with fetch_all_recorded() as statements:
         resource = activation_resource_for(
             caller=caller, system_operator=grid.cast.tso, product=grid.mfrr, spu_id=grid.spu.pk,
             holdings_period=period,
         )
-    return resource, [sql for sql, _params in statements]
+    return resource, statements
 
 
 @pytest.mark.postgres
@@ -99,7 +101,7 @@ def test_the_folded_limits_are_those_of_their_own_read_in_its_order(limited):
 
 
 @pytest.mark.postgres
-def test_the_check_reads_no_limits_apart_and_answers_as_with_them(limited, api_as):
+def test_the_check_reads_no_limits_apart_and_answers_as_with_them(limited, api_as, monkeypatch):
     client = api_as(limited.balt)
     body = check_body(limited, quantity_mw="0.9", start="2027-06-01T14:00:00Z", end="2027-06-01T16:00:00Z")
     with fetch_all_recorded() as statements:
@@ -108,17 +110,9 @@ def test_the_check_reads_no_limits_apart_and_answers_as_with_them(limited, api_a
     assert not [sql for sql, _ in statements if sql.startswith(LIMITS_READ)]
     assert folded.json()["limits"]  # the period meets limits on the SPU, its point and areas around it
 
-    resource, _statements = _resource(limited, None)  # no period: read apart, as on SQLite
-    assert not hasattr(resource, "prefetched_limits")
-    from limits.activation import access
-
-    fold = access.limits_fold
-    access.limits_fold = lambda **kwargs: None
-    try:
-        with fetch_all_recorded() as statements:
-            apart = client.post(URL, body, format="json")
-    finally:
-        access.limits_fold = fold
+    monkeypatch.setattr("limits.activation.access.limits_fold", lambda **kwargs: None)
+    with fetch_all_recorded() as statements:
+        apart = client.post(URL, body, format="json")
     assert [sql for sql, _ in statements if sql.startswith(LIMITS_READ)]
     assert apart.json() == folded.json()
 
@@ -140,18 +134,15 @@ def test_the_folded_read_goes_through_the_limits_indexes(limited):
     TemporaryLimit.objects.bulk_create(far)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE limits_temporarylimit")
-    caller = activation_caller(user=limited.balt)
-    with fetch_all_recorded() as recorded:
-        activation_resource_for(
-            caller=caller, system_operator=limited.cast.tso, product=limited.mfrr, spu_id=limited.spu.pk,
-            holdings_period=(START + timedelta(days=3), START + timedelta(days=3, hours=1)),
-        )
-    ((sql, params),) = recorded
+    day = START + timedelta(days=3)
+    _spu, ((sql, params),) = _resource(limited, (day, day + timedelta(hours=1)))
     with connection.cursor() as cursor:
         cursor.execute("EXPLAIN (FORMAT JSON) " + sql, params)
         plan = cursor.fetchone()[0]
-    scans = _scans(plan[0]["Plan"], "limits_temporarylimit")
-    conditions = [scan.get("Index Cond", "") for scan in scans if "Index" in scan["Node Type"]]
+    (fold,) = [node for node in _nodes(plan[0]["Plan"]) if node.get("Subplan Name") == "CTE lim"]
+    scans = [node for node in _nodes(fold) if node.get("Relation Name") == "limits_temporarylimit"
+             or node["Node Type"] == "Bitmap Index Scan"]  # a bitmap index scan names no relation
+    conditions = [scan.get("Index Cond", "") for scan in scans]
     # Each branch of the OR off an index (which of the SPU's two indexes depends on the statistics:
     # the partial one on (spu, end) or the foreign key's), the areas off the GiST index on their box.
     assert any("spu_id = " in cond for cond in conditions), scans
@@ -160,13 +151,10 @@ def test_the_folded_read_goes_through_the_limits_indexes(limited):
     assert not [scan for scan in scans if scan["Node Type"] == "Seq Scan"], scans
 
 
-def _scans(node: dict, relation: str) -> list[dict]:
-    """The plan's nodes that read `relation` or one of its indexes (bitmap index scans name no relation)."""
-    reads = node.get("Relation Name") == relation or node.get("Node Type") == "Bitmap Index Scan"
-    found = [node] if reads else []
+def _nodes(node: dict):
+    yield node
     for child in node.get("Plans", []):
-        found += _scans(child, relation)
-    return found
+        yield from _nodes(child)
 
 
 def test_on_sqlite_or_without_a_period_the_limits_are_read_apart(limited):
