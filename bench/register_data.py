@@ -250,12 +250,15 @@ def _rollup(batches: dict[int, int]) -> None:
 
 
 def _grid_slots(*, progress: bool) -> None:
-    """My grid's summary (GridSlot) and holdings (GridHolding) made again from the register, the
-    fill included."""
+    """My grid's summary (GridSlot) and holdings (GridHolding), and what is held where
+    (HeldPoint), made again from the register, the fill included."""
     from register.services.grid_holdings import grid_holdings_rebuild
     from register.services.grid_slots import grid_slots_rebuild
+    from register.services.held_points import held_points_rebuild
 
-    for what, rebuild in (("summary", grid_slots_rebuild), ("holdings", grid_holdings_rebuild)):
+    rebuilds = (("summary", grid_slots_rebuild), ("holdings", grid_holdings_rebuild),
+                ("held points", held_points_rebuild))
+    for what, rebuild in rebuilds:
         started = time.perf_counter()
         rows = rebuild()
         if progress:

@@ -5,6 +5,10 @@ just after the reader rows of some SPUs (sender SpuReader, `resources` a queryse
 SPGs (sender SpgReader, a queryset of Spg) are written again, in the same transaction: an app
 keeping figures per reading operator takes what they counted for the former readers off, then
 adds them for the new ones (register.services.grid_slots).
+
+`memberships_changed` is sent by prequal.services.resources after the memberships of some SPGs
+(`spg_ids`) are added, ended or removed, in the same transaction: an app keeping what is held at
+each member's point writes those groups' rows again (register.services.held_points).
 """
 
 from __future__ import annotations
@@ -13,3 +17,4 @@ from django.dispatch import Signal
 
 readers_changing = Signal()
 readers_changed = Signal()
+memberships_changed = Signal()

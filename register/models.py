@@ -338,3 +338,44 @@ class GridHolding(models.Model):
 
     def __str__(self) -> str:
         return f"operator {self.system_operator_id}: record {self.record_id} on SPU {self.spu_id}"
+
+
+class HeldPoint(models.Model):
+    """Where and when the register's current, active records are held (SPEC R11, PostgreSQL): one
+    row per record at each point it is held, the headroom of an area limit read off one GiST
+    index on (point, period) (register.selectors_held.held_in_box), so its cost follows what is
+    held there and then rather than the number of units in the area.
+
+    An SPU's record is held at the unit's connection point (`membership_id` 0); an SPG's record at
+    each member's, one row per membership covering some of the record's period. Kept in step by
+    register.services.held_points at every register write, membership change, unit move and the
+    retention, in the same transaction; PostgreSQL only (SQLite reads the records)."""
+
+    pk = models.CompositePrimaryKey("record_id", "spu_id", "membership_id")
+    # Plain ids, no foreign keys (no checks per row at ingest): the services keep the rows.
+    record_id = models.BigIntegerField()
+    spu_id = models.BigIntegerField(_("SPU"))  # the unit held at the point: the SPU, or the member
+    membership_id = models.BigIntegerField(_("membership"))  # 0 for an SPU's own record
+    spg_id = models.BigIntegerField(_("SPG"), null=True)
+    longitude = models.FloatField(_("longitude"))
+    latitude = models.FloatField(_("latitude"))
+    kind = models.CharField(_("kind"), max_length=10, choices=RecordKind.choices)
+    direction = models.CharField(_("direction"), max_length=4, choices=Direction.choices)
+    quantity_mw = models.DecimalField(_("quantity (MW)"), max_digits=10, decimal_places=3)
+    product_id = models.BigIntegerField(_("product"))
+    period_start = models.DateTimeField(_("start"))
+    period_end = models.DateTimeField(_("end"))
+
+    class Meta:
+        # The GiST index on (point(longitude, latitude), tstzrange(period_start, period_end)) is
+        # made by migration 0013 on PostgreSQL. These serve the upkeep: a unit that moves, a group
+        # whose members change.
+        indexes = [
+            models.Index(fields=["spu_id"], name="register_held_point_spu"),
+            models.Index(
+                fields=["spg_id"], name="register_held_point_spg", condition=models.Q(spg_id__isnull=False)
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"record {self.record_id} at SPU {self.spu_id} ({self.longitude}, {self.latitude})"

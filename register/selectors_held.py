@@ -8,8 +8,10 @@ how much of it counts there. Only current, active records, one statement each.
 The period test is `start < end' AND end > start'` plus the start at most max_period() earlier,
 which bounds the months read: on PostgreSQL each read names those months' partitions and the
 default one (register.held_partitions: a prepared statement on the partitioned table would lock
-every partition and index at each run). On PostgreSQL the read starts from the units in scope and
-goes to their records and their groups' records through the resource indexes (_HELD_PG).
+every partition and index at each run). On PostgreSQL a point's read starts from its units and
+goes to their records and their groups' records through the resource indexes (_HELD_PG); an
+area's reads what is held where (HeldPoint: register.services.held_points), kept in step with
+the records, off its GiST index on (point, period).
 """
 
 from __future__ import annotations
@@ -32,7 +34,8 @@ from register.held_partitions import (
     set_marker,
     set_marker_text,
 )
-from register.models import RecordRevision
+from register.models import HeldPoint, RecordRevision
+from register.services.held_points import MEMBER_DURING
 from register.services.holdings import Holding
 from register.services.parsing import max_period
 
@@ -42,8 +45,6 @@ _HELD_DURING = (
     "r.is_current AND r.status = 'active' AND r.period_start < %s AND r.period_end > %s "
     "AND r.period_start >= %s"
 )
-# A member of an SPG's record: its membership covers some of the record's period.
-_MEMBER_DURING = "m.valid_from < r.period_end AND (m.valid_to IS NULL OR m.valid_to > r.period_start)"
 
 # One row per record (and, for an SPG's record, per member in scope): only what the sum needs.
 # The holders' names are read apart, when an answer names them (resource_names).
@@ -56,7 +57,7 @@ _SELECT = (
 )
 _SPU_JOIN = "JOIN prequal_spu s ON s.id = r.spu_id "
 _SPG_JOIN = (
-    f"JOIN prequal_spgmembership m ON m.spg_id = r.spg_id AND {_MEMBER_DURING} "
+    f"JOIN prequal_spgmembership m ON m.spg_id = r.spg_id AND {MEMBER_DURING} "
     "JOIN prequal_spu s ON s.id = m.spu_id "
 )
 _TAIL = (
@@ -128,14 +129,32 @@ def held_in_box(
 ) -> list[Held]:
     """The records held at points inside (min_lon, min_lat, max_lon, max_lat), somewhere in [start, end).
 
-    On PostgreSQL the points come from the GiST index on their location (migration 0011); without
-    it every connection point was read (a million at SPEC §7's scale) for each area limit."""
+    On PostgreSQL off what is held where (HeldPoint, register.services.held_points): one range
+    of its GiST index on (point, period), so the read costs what is held in the box in the
+    window, not a visit to each unit there (150 to 250 units a box at SPEC §7's scale). On
+    SQLite from the records."""
     min_lon, min_lat, max_lon, max_lat = box
     if connection.vendor == "postgresql":
-        scope = "point(cp.longitude, cp.latitude) <@ box(point(%s, %s), point(%s, %s))"
-        return _held(scope, [min_lon, min_lat, max_lon, max_lat], start=start, end=end)
+        rows = fetch_all(_HELD_WHERE, [min_lon, min_lat, max_lon, max_lat, start, end, end, start],
+                         columns=_COLUMNS)
+        return [Held(*row) for row in rows]
     scope = "cp.longitude BETWEEN %s AND %s AND cp.latitude BETWEEN %s AND %s"
     return _held(scope, [min_lon, max_lon, min_lat, max_lat], start=start, end=end)
+
+
+# The rows held in a box and a window (the GiST index's two conditions, then the period exactly:
+# `&&` on ranges is the same test, but is kept for the index), with the record's market and the
+# unit's capacity.
+_HELD_WHERE = (
+    "SELECT h.record_id, CASE WHEN h.spg_id IS NULL THEN 'spu' ELSE 'spg' END, COALESCE(h.spg_id, h.spu_id), "
+    "rr.sender_id, rr.system_operator_id, h.kind, h.direction, h.quantity_mw, h.period_start, h.period_end, "
+    "rr.external_id, h.product_id, h.longitude, h.latitude, s.max_up_kw, s.max_down_kw "
+    f"FROM {HeldPoint._meta.db_table} h JOIN register_registerrecord rr ON rr.id = h.record_id "
+    "JOIN prequal_spu s ON s.id = h.spu_id "
+    "WHERE point(h.longitude, h.latitude) <@ box(point(%s, %s), point(%s, %s)) "
+    "AND tstzrange(h.period_start, h.period_end) && tstzrange(%s, %s) "
+    "AND h.period_start < %s AND h.period_end > %s"
+)
 
 
 # On PostgreSQL the read starts from the units in scope (the point, or the points in the box off
@@ -167,7 +186,7 @@ def _held_pg(scope: str, params: list, *, start: datetime, end: datetime) -> lis
         )
         spgs = _HELD_PG.format(
             kind="'spg'", kind_id="spg_id", units="u JOIN prequal_spgmembership m ON m.spu_id = u.id",
-            unit_key="m.spg_id", revisions=revisions, on=_MEMBER_DURING,
+            unit_key="m.spg_id", revisions=revisions, on=MEMBER_DURING,
         )
         return _UNITS_PG.format(scope=scope) + spus + " UNION ALL " + spgs
 

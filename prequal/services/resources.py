@@ -21,6 +21,7 @@ from prequal.models.texts import Text, label
 from prequal.selectors.resources import connection_points_foreign, fsps_for_user
 from prequal.services.cases import resource_material_change  # workflow hook (R2)
 from prequal.services.readers import resource_readers_refresh
+from prequal.signals import memberships_changed
 
 # Workflow hook (R2): changes to these send the SPU's decided cases back to assessment.
 MATERIAL_SPU_FIELDS = ("connection_point", "max_up_kw", "max_down_kw")
@@ -210,9 +211,13 @@ def _end_memberships(*, memberships, at: datetime) -> None:
     if removed:
         spu_ids, spg_ids = zip(*removed, strict=True)
         resource_readers_refresh(spu_ids=set(spu_ids), spg_ids=set(spg_ids))
+    changed = {spg_id for _spu_id, spg_id in removed}
     for membership in memberships.filter(valid_from__lt=at).exclude(valid_to__lte=at):
         membership.valid_to = at
         membership.save(update_fields=["valid_to", "updated_at"])
+        changed.add(membership.spg_id)
+    if changed:
+        memberships_changed.send(sender=SpgMembership, spg_ids=changed)
 
 
 @transaction.atomic
@@ -272,6 +277,7 @@ def spg_member_add(
     membership.full_clean()
     membership.save()
     resource_readers_refresh(spu_ids=[spu.pk], spg_ids=[spg.pk])  # SPEC §4, both ways
+    memberships_changed.send(sender=SpgMembership, spg_ids={spg.pk})
     # Workflow hook (R2): a membership change is material for the group's cases.
     resource_material_change(user=user, spg=spg, reason=Text(
         gettext_noop("%(spu)s joined %(spg)s."), spu=spu.code, spg=spg.code))
@@ -291,10 +297,12 @@ def spg_member_end(*, user, membership: SpgMembership, at: datetime | None = Non
     if at <= membership.valid_from:
         membership.delete()
         resource_readers_refresh(spu_ids=[membership.spu_id], spg_ids=[membership.spg_id])
+        memberships_changed.send(sender=SpgMembership, spg_ids={membership.spg_id})
         resource_material_change(user=user, spg=membership.spg, reason=reason)
         return membership
     membership.valid_to = at
     membership.full_clean()
     membership.save(update_fields=["valid_to", "updated_at"])
+    memberships_changed.send(sender=SpgMembership, spg_ids={membership.spg_id})
     resource_material_change(user=user, spg=membership.spg, reason=reason)
     return membership

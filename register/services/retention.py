@@ -3,8 +3,9 @@ started before GRIDPREQUAL_REGISTER_RETENTION_DAYS ago are removed, in one trans
 figures stay in the rollup (RegisterSummary, per operator, product, kind, direction and month:
 register.services.rollup), which the annual report reads: it reads the same afterwards. My grid's
 summary (GridSlot) loses its slots before the cut-off, and its holdings (GridHolding) the records
-whose current revision goes, in the same transaction (register.services.grid_slots.grid_slots_prune,
-grid_holdings.grid_holdings_prune).
+whose current revision goes, and so does what is held where (HeldPoint), in the same transaction
+(register.services.grid_slots.grid_slots_prune, grid_holdings.grid_holdings_prune,
+held_points.held_points_prune).
 
 On PostgreSQL a month partition wholly before the cut-off is dropped at once; the month the
 cut-off falls in (and the DEFAULT partition) lose their old rows one by one. A record is removed
@@ -28,6 +29,7 @@ from django.utils import timezone
 from register.models import GridSlot, RecordRevision
 from register.services.grid_holdings import grid_holdings_prune
 from register.services.grid_slots import grid_slots_prune
+from register.services.held_points import held_points_prune
 from register.services.partitions import DEFAULT, months_from, partitions_existing
 
 logger = logging.getLogger(__name__)
@@ -63,6 +65,7 @@ def register_retention_run(*, now: datetime | None = None, dry_run: bool = False
             return result
         result.slots_removed = grid_slots_prune(cutoff=cutoff)
         grid_holdings_prune(cutoff=cutoff)
+        held_points_prune(cutoff=cutoff)
         result.revisions_removed, result.records_removed, result.partitions_dropped = _remove(cutoff)
     logger.info("register retention before %s: %s revisions, %s records and %s summary slots removed",
                 cutoff, result.revisions_removed, result.records_removed, result.slots_removed)

@@ -17,6 +17,7 @@ from prequal.imports.sql import rows_where_in, table_insert
 from register.models import RecordRevision, RecordStatus, RegisterBatch, RegisterConflict, RegisterRecord
 from register.services.grid_holdings import grid_holdings_change
 from register.services.grid_slots import grid_slots_change
+from register.services.held_points import held_points_change
 from register.services.rollup import rollup_change
 
 RECORD_COLUMNS = ["sender_id", "system_operator_id", "external_id", "created_at"]
@@ -40,8 +41,9 @@ class Revision:
 
 def revisions_write(*, batch: RegisterBatch, revisions: list[Revision]) -> None:
     """Create the records that are new, mark the current revisions of the others as past, insert
-    the revisions, current, and change the rollup by what they hold (register.services.rollup)
-    and My grid's summary and holdings (grid_slots, grid_holdings). A constant number of
+    the revisions, current, and change the rollup by what they hold (register.services.rollup),
+    My grid's summary and holdings (grid_slots, grid_holdings) and what is held where
+    (held_points). A constant number of
     statements whatever the number."""
     sender_id, so_id = batch.actor_id, batch.system_operator_id
     now = _db_time(timezone.now())
@@ -79,6 +81,8 @@ def revisions_write(*, batch: RegisterBatch, revisions: list[Revision]) -> None:
         (r.record_id, r.content[2], *r.content[5:8]) for r in revisions
         if r.status == RecordStatus.ACTIVE and r.content[1] == "spu"
     ])
+    active_revisions = [(r.record_id, r.content) for r in revisions if r.status == RecordStatus.ACTIVE]
+    held_points_change(record_ids=past, added=active_revisions)
 
 
 _HELD = ("status", "product_id", "kind", "direction", "quantity_mw", "period_start", "period_end", "spu_id",

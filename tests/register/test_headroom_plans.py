@@ -1,7 +1,7 @@
-"""What the headroom reads (register/selectors_held.py) comes off the register's indexes
-(PostgreSQL): an area's points off the GiST index on their location (migration 0011), then their
+"""What the headroom reads (register/selectors_held.py) comes off indexes (PostgreSQL): an area's
+records off the GiST index on (point, period) of what is held where (migration 0013); a point's
 units' records and their groups' records off the held-by-SPU and held-by-SPG indexes, one unit or
-group at a time; a point's records the same way; never a scan of the register's months."""
+group at a time; never a scan of the register's months."""
 
 from __future__ import annotations
 
@@ -13,7 +13,6 @@ import pytest
 from django.db import connection
 
 from common.db import fetch_all_recorded
-from observability.models import ConnectionPoint
 from register.selectors_held import held_at_point, held_in_box
 from register.services import records_ingest
 from tests.register.helpers import START, rec
@@ -91,55 +90,18 @@ def _plan_nodes(read) -> list[dict]:
     return list(_nodes((json.loads(raw) if isinstance(raw, str) else raw)[0]["Plan"]))
 
 
-def test_an_areas_records_come_off_an_index_never_a_scan_of_the_months(filled):
-    """The records of the points in an area's box: from the units found there, each unit's
-    records off the held-by-SPU index and each of its groups' off the held-by-SPG index (an
-    equality on the unit or group: never a range of every group's records of the months, which
-    cost 5 ms a check at SPEC §7 scale). Without the period index nothing changes."""
-    rows = _area(filled)
-    assert len(rows) == 8  # the four quarter-hours of that hour, of B-1 and of A-1 (both in the box)
-    scans = _register_scans(lambda: _area(filled))
-    assert scans and all("spu_id = " in cond or "spg_id = " in cond for _name, cond in scans), scans
-
-    with connection.cursor() as cursor:
-        cursor.execute("DROP INDEX register_held_period")  # rolled back with the test
-    scans = _register_scans(lambda: _area(filled))
-    assert scans and not any("&&" in cond for _name, cond in scans), scans
-
-
-def test_an_areas_points_come_off_the_location_index_never_a_scan_of_every_point(filled):
-    """The points inside an area's box are read off the GiST index on their location (migration
-    0011), or one by one by primary key from the records already found: never a scan of every
-    point (SPEC §7: a million). Which of the two depends on the statistics (a CI rehearsal's
-    planner started from the records, with this test's few rows). Without the location index,
-    the records are still found (the slow way)."""
-    def point_reads():
-        return [(node["Node Type"], node.get("Index Name", ""), node.get("Index Cond", ""))
-                for node in _plan_nodes(lambda: _area(filled))
-                if node.get("Relation Name") == "observability_connectionpoint"
-                or "register_point_location" in node.get("Index Name", "")]
-
-    # A country's points, far from the box, with their statistics: with the test's handful of
-    # points (and scans made the last resort) the planner may read the whole point table by its
-    # primary key; with points as a live register has them, the box is selective.
-    cp = filled.registry["cp_b"]
-    ConnectionPoint.objects.bulk_create(
-        copy(cp, pk=None, gsrn=f"{735999999000000000 + i}", latitude=58.0 + (i % 50) / 100,
-             longitude=12.0 + (i // 50) / 100)
-        for i in range(3000)
-    )
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE observability_connectionpoint")
-    assert len(_area(filled)) == 8
-    reads = point_reads()
-    index_reads = [(name, cond) for kind, name, cond in reads if "Index" in kind]
-    assert index_reads and not any(kind == "Seq Scan" for kind, _name, _cond in reads), reads
-    assert all(name == "register_point_location" or "id" in cond for name, cond in index_reads), reads
-
-    with connection.cursor() as cursor:
-        cursor.execute("DROP INDEX register_point_location")  # rolled back with the test
-    assert all(name != "register_point_location" for _type, name, _cond in point_reads())
-    assert len(_area(filled)) == 8  # the same records, the slow way
+def test_an_areas_records_come_off_the_held_point_index_never_a_scan(filled):
+    """The records held in an area's box in the window come off the GiST index on (point,
+    period) of what is held where (HeldPoint, migration 0013), one range of it: no register
+    month, no point table, no visit to each unit in the box (about 0.01 ms a unit at SPEC §7
+    scale). Only the record (its market) and the unit (its capacity) are read by key."""
+    assert len(_area(filled)) == 8  # the four quarter-hours of that hour, of B-1 and of A-1 (both in the box)
+    nodes = _plan_nodes(lambda: _area(filled))
+    held = [node for node in nodes if node.get("Relation Name") == "register_heldpoint"]
+    assert held and all(node.get("Index Name") == "register_held_point_where" for node in held), held
+    read = {node.get("Relation Name") for node in nodes} - {None}
+    assert read == {"register_heldpoint", "register_registerrecord", "prequal_spu"}, read
+    assert all("Index" in node["Node Type"] for node in nodes if node.get("Relation Name")), nodes
 
 
 def test_a_points_records_come_off_an_index_never_a_scan_of_the_months(filled):

@@ -1,4 +1,5 @@
-"""Make My grid's summary (GridSlot) and holdings (GridHolding) again from the register's records:
+"""Make My grid's summary (GridSlot) and holdings (GridHolding), and what is held where
+(HeldPoint, PostgreSQL), again from the register's records:
 `manage.py register_grid_slots_rebuild [--dry-run]`. Kept at every write, so only needed after
 loading records past the services (bench/register_data.py) or to check it."""
 
@@ -9,6 +10,7 @@ from django.core.management.base import BaseCommand
 from register.models import GridSlot, RecordRevision
 from register.services.grid_holdings import grid_holdings_rebuild
 from register.services.grid_slots import grid_slots_rebuild
+from register.services.held_points import held_points_rebuild
 
 
 class Command(BaseCommand):
@@ -26,3 +28,4 @@ class Command(BaseCommand):
             return
         self.stdout.write(f"My grid's summary made again: {grid_slots_rebuild()} slot row(s).")
         self.stdout.write(f"My grid's holdings made again: {grid_holdings_rebuild()} row(s).")
+        self.stdout.write(f"What is held where made again: {held_points_rebuild()} row(s).")
