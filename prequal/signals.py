@@ -8,7 +8,9 @@ adds them for the new ones (register.services.grid_slots).
 
 `memberships_changed` is sent by prequal.services.resources after the memberships of some SPGs
 (`spg_ids`) are added, ended or removed, in the same transaction: an app keeping what is held at
-each member's point writes those groups' rows again (register.services.held_points).
+each member's point writes those groups' rows again (register.services.held_points);
+`units_moved` after some SPUs (`spu_ids`) moved to another connection point: such an app moves
+their rows.
 """
 
 from __future__ import annotations
@@ -18,3 +20,4 @@ from django.dispatch import Signal
 readers_changing = Signal()
 readers_changed = Signal()
 memberships_changed = Signal()
+units_moved = Signal()

@@ -4,9 +4,8 @@
   its former readers' slots before its reader rows are written again, and added to the new
   readers' slots after (register.services.grid_slots), and its holdings written again for its new
   readers (register.services.grid_holdings);
-- what is held where (register.services.held_points) follows a unit that moves (its reader rows
-  are written again after a move), a point whose coordinates change, and a group whose members
-  change."""
+- what is held where (register.services.held_points) follows a unit that moves, a point whose
+  coordinates change, and a group whose members change."""
 
 from __future__ import annotations
 
@@ -15,7 +14,7 @@ from django.dispatch import receiver
 
 from observability.models import ConnectionPoint
 from prequal.models.readers import SpgReader, SpuReader
-from prequal.signals import memberships_changed, readers_changed, readers_changing
+from prequal.signals import memberships_changed, readers_changed, readers_changing, units_moved
 from register.services.grid_holdings import grid_holdings_resources
 from register.services.grid_slots import grid_slots_resources
 from register.services.held_points import held_points_groups, held_points_points, held_points_units
@@ -37,7 +36,11 @@ def grid_slots_readers_join(sender, *, resources, **kwargs) -> None:
         grid_slots_resources(**scope, sign=1)
     if sender is SpuReader:
         grid_holdings_resources(spus=resources)
-        held_points_units(spu_ids=resources.values_list("pk", flat=True))
+
+
+@receiver(units_moved, dispatch_uid="register.held_points.units_moved")
+def held_points_moved(sender, *, spu_ids, **kwargs) -> None:
+    held_points_units(spu_ids=spu_ids)
 
 
 @receiver(memberships_changed, dispatch_uid="register.held_points.memberships_changed")

@@ -21,7 +21,7 @@ from prequal.models.texts import Text, label
 from prequal.selectors.resources import connection_points_foreign, fsps_for_user
 from prequal.services.cases import resource_material_change  # workflow hook (R2)
 from prequal.services.readers import resource_readers_refresh
-from prequal.signals import memberships_changed
+from prequal.signals import memberships_changed, units_moved
 
 # Workflow hook (R2): changes to these send the SPU's decided cases back to assessment.
 MATERIAL_SPU_FIELDS = ("connection_point", "max_up_kw", "max_down_kw")
@@ -164,6 +164,8 @@ def spu_update(*, user, spu: Spu, **changes) -> Spu:
         resource_readers_refresh(
             spu_ids=[spu.pk], spg_ids=_spg_ids_of(spu_ids=[spu.pk]), former_point_ids=[former_point_id]
         )
+        if spu.connection_point_id != former_point_id:
+            units_moved.send(sender=Spu, spu_ids={spu.pk})
     if material:  # Workflow hook (R2): decided cases go back to assessment.
         resource_material_change(user=user, spu=spu, reason=Text(
             gettext_noop("%(spu)s changed: %(fields)s."),

@@ -15,8 +15,8 @@ set-based (a constant number of statements, whatever the number of records):
   of its new active revisions;
 - a change of a group's memberships (prequal.signals.memberships_changed: a member added, ended
   or removed) writes the group's rows again from its records;
-- a unit that moves to another point (prequal.signals.readers_changed, after its reader rows
-  are written again) or a point whose coordinates change (register.receivers) moves its rows;
+- a unit that moves to another point (prequal.signals.units_moved) or a point whose coordinates
+  change (register.receivers) moves its rows;
 - the register's retention (`held_points_prune`) deletes the rows of the records whose current
   revision it removes (those starting before its cut-off);
 - `held_points_rebuild` (migration register 0013, `manage.py register_grid_slots_rebuild`) makes
@@ -142,20 +142,17 @@ _MOVE = (
 def held_points_units(*, spu_ids: Iterable[int]) -> int:
     """The rows of these units (their own records' and their groups' records') moved to the
     point each unit is at now, with that point's coordinates; only rows whose place changed are
-    written. Returns their number.
+    written. Returns their number. After a move (register.receivers).
 
-    When some moved, the groups of the units are locked (after the units, the ingest's order)
-    and the rows moved once more: a group's record written meanwhile by another transaction
-    took the member's former point."""
+    The units and their groups are locked first (in the ingest's order; a move holds its unit
+    already), so a record written meanwhile by another transaction for one of them is placed at
+    the new point, or is committed and moved here."""
     spu_ids = sorted(set(spu_ids))
     if not _kept() or not spu_ids:
         return 0
-    moved = _execute(_MOVE, [spu_ids])
-    if moved:
-        groups = SpgMembership.objects.filter(spu_id__in=spu_ids).values_list("spg_id", flat=True)
-        resources_lock(spu_ids=(), spg_ids=groups)
-        moved += _execute(_MOVE, [spu_ids])
-    return moved
+    groups = SpgMembership.objects.filter(spu_id__in=spu_ids).values_list("spg_id", flat=True)
+    resources_lock(spu_ids=spu_ids, spg_ids=groups)
+    return _execute(_MOVE, [spu_ids])
 
 
 def held_points_points(*, connection_point_ids: Iterable[int]) -> int:

@@ -9,21 +9,26 @@ test_headroom_plans)."""
 from __future__ import annotations
 
 import random
+import threading
+import time
 from dataclasses import astuple
 from datetime import datetime, timedelta
 
 import pytest
 import time_machine
+from django.db import connection, transaction
 from django.test.utils import override_settings
 
 from prequal.models import SpgMembership
 from prequal.services.resources import spg_member_add, spg_member_end, spu_update
 from register.models import HeldPoint, RecordRevision
 from register.selectors_held import _held_pg, held_in_box
+from register.services import records_ingest
 from register.services.held_points import held_points_rebuild
 from register.services.retention import register_retention_run
 from tests.factories import ConnectionPointFactory, SpuFactory
-from tests.register.helpers import iso
+from tests.register.helpers import START as HELPERS_START
+from tests.register.helpers import iso, rec
 from tests.register.test_grid_holdings import START, _records, _send
 
 pytestmark = pytest.mark.postgres
@@ -46,11 +51,11 @@ def _windows():
     ]
 
 
-def _assert_same(points) -> int:
+def _assert_same(points, windows=None) -> int:
     """The area read equals the records' read everywhere; returns how many rows it compared."""
     compared = 0
     for box in _boxes(points):
-        for start, end in _windows():
+        for start, end in windows or _windows():
             found = sorted(astuple(h) for h in held_in_box(box=box, start=start, end=end))
             expected = sorted(astuple(h) for h in _held_pg(PG_BOX, list(box), start=start, end=end))
             assert found == expected, (box, start, end)
@@ -136,3 +141,63 @@ def test_the_area_read_is_the_records_read_through_every_change(world, cast, pla
     assert not HeldPoint.objects.filter(period_start__lt=cutoff).exists()
     assert HeldPoint.objects.exists()
     _assert_same(points)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_group_record_sent_while_a_member_moves_is_held_at_the_new_point(world, cast):
+    """A member of GA moves while a platform sends a record for GA: the move locks the group
+    before it moves the rows, so the batch waits and places the record at the new point (without
+    the lock it would read the former point and keep it, the move's update having run)."""
+    new_point = ConnectionPointFactory(
+        connecting_so=cast.local, bidding_zone="SE3", longitude=14.0, latitude=57.0
+    )
+    moved, go, waited, errors = threading.Event(), threading.Event(), [], []
+
+    def move():
+        try:
+            with transaction.atomic():
+                spu_update(user=cast.fsp_a_user, spu=world.spu, connection_point=new_point)
+                moved.set()
+                go.wait(30)
+        except Exception as exc:  # reported by the assertion below
+            errors.append(exc)
+            moved.set()
+        finally:
+            connection.close()
+
+    def send():
+        try:
+            record = rec(world, "group-during-move", spg=world.spg.pk, spu=None, quantity_mw="0.1")
+            records_ingest(caller=world.nordic, system_operator=cast.tso, records=[record])
+        except Exception as exc:
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    with time_machine.travel(HELPERS_START - timedelta(hours=3), tick=True):
+        mover = threading.Thread(target=move)
+        mover.start()
+        assert moved.wait(30)
+        sender = threading.Thread(target=send)
+        sender.start()
+        waited.append(_until_another_backend_waits())
+        go.set()
+        for thread in (mover, sender):
+            thread.join(60)
+    assert not errors, errors
+    assert waited == [True]  # the batch waited for the move's lock on the group
+    [row] = HeldPoint.objects.filter(spg_id=world.spg.pk).values_list("longitude", "latitude")
+    assert row == (new_point.longitude, new_point.latitude)
+    hour = (HELPERS_START, HELPERS_START + timedelta(hours=1))
+    assert _assert_same([world.registry["cp_a"], new_point], windows=[hour])
+
+
+def _until_another_backend_waits(timeout: float = 10.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM pg_locks WHERE NOT granted")
+            if cursor.fetchone()[0]:
+                return True
+        time.sleep(0.02)
+    return False
