@@ -157,11 +157,12 @@ _HELD_WHERE = (
 )
 
 
-# On PostgreSQL the read starts from the units in scope (the point, or the points in the box off
-# their GiST index), once for both branches: each unit's own records through its index, and the
-# records of the groups it belongs to through theirs (the group's index per membership). Read from
-# the records instead, the groups' branch went through every group record of the months concerned
-# (a full range of the group index, 5 ms a check at SPEC §7 scale with 10,000,000 records).
+# A point's read on PostgreSQL (and the records' read of a box, which tests compare HeldPoint's
+# with) starts from the units in scope, once for both branches: each unit's own records through
+# its index, and the records of the groups it belongs to through theirs (the group's index per
+# membership). Read from the records instead, the groups' branch went through every group record
+# of the months concerned (a full range of the group index, 5 ms a check at SPEC §7 scale with
+# 10,000,000 records).
 _UNITS_PG = (
     "WITH u AS MATERIALIZED (SELECT s.id, s.max_up_kw, s.max_down_kw, cp.longitude, cp.latitude "
     "FROM observability_connectionpoint cp JOIN prequal_spu s ON s.connection_point_id = cp.id "
