@@ -72,21 +72,26 @@ def kept(path: Path) -> dict:
 
     benchkit.django_setup(url=benchkit.database_url(activation_bench.BENCH_DB), settings="config.settings",
                           migrate=True)
+    from register.models import RegisterRecord
+
     data = pickle.loads(path.read_bytes())
     fill = SimpleNamespace(start=REGISTER_START, records=data["register"]["records"],
                            seconds=data["register"]["seconds"])
-    return {"data": data, "fill": fill}
+    # The awards earlier runs left in it: this run's come after them (other ids, other SPUs).
+    sent = RegisterRecord.objects.filter(external_id__startswith="ingest-").count()
+    return {"data": data, "fill": fill, "first": sent}
 
 
 def batches_make(made: dict, *, batches: int, size: int) -> list[dict]:
     """Request bodies: award j of the bench goes to SPU j % SPUs, an hour further for each round
-    over the SPUs, from a month into the filled year (so the checks read the filled partitions)."""
+    over the SPUs, from a month into the filled year (so the checks read the filled partitions);
+    j from `made["first"]` (the awards a kept database holds from earlier runs)."""
     spus = made["data"]["spu_ids"]
     first = made["fill"].start + timedelta(days=30)
     bodies = []
     for b in range(batches):
         records = []
-        for j in range(b * size, (b + 1) * size):
+        for j in range(made.get("first", 0) + b * size, made.get("first", 0) + (b + 1) * size):
             start = first + timedelta(hours=j // len(spus))
             records.append({
                 "external_id": f"ingest-{j}", "kind": "award", "spu": spus[j % len(spus)], "product": PRODUCT,
