@@ -42,11 +42,28 @@ class SpuAdmin(admin.ModelAdmin):
     autocomplete_fields = ["fsp", "connection_point"]
     list_select_related = ["fsp__organisation", "connection_point"]
 
+    def get_readonly_fields(self, request, obj=None):
+        # A unit moves only through prequal.services.resources.spu_update: who reads it (SPEC §4),
+        # its cases (R2) and what the register holds where (register.services.held_points) follow.
+        return ["connection_point"] if obj is not None else []
+
 
 class SpgMembershipInline(admin.TabularInline):
+    """Shown, not changed: members join and leave through prequal.services.resources (who
+    reads the group, its cases, and what the register holds at each member's point follow)."""
+
     model = SpgMembership
     extra = 0
-    autocomplete_fields = ["spu"]
+    fields = readonly_fields = ["spu", "valid_from", "valid_to"]
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
 
 
 @admin.register(Spg)

@@ -47,3 +47,18 @@ def test_a_deadline_rule_can_be_added_in_the_admin(client, cast):
     assert response.status_code == 302, response.content.decode()[:2000]
     rule = DeadlineRule.objects.get(jurisdiction="NO")
     assert (rule.period_months, rule.reminder_days) == (2, [5, 1])
+
+
+def test_a_units_point_and_a_groups_members_are_read_only_in_the_admin(client, cast, registry):
+    """They change through the services, which keep who reads them and what the register holds
+    where in step (prequal.services.resources)."""
+    spu, spg = registry["spu_a"], registry["spg_a"]
+    client.force_login(cast.admin)
+    page = client.get(reverse("admin:prequal_spu_change", args=[spu.pk]))
+    assert page.status_code == 200
+    assert "connection_point" not in page.context["adminform"].form.fields
+    page = client.get(reverse("admin:prequal_spg_change", args=[spg.pk]))
+    assert page.status_code == 200
+    [inline] = page.context["inline_admin_formsets"]
+    assert not inline.has_add_permission and not inline.has_change_permission
+    assert not inline.has_delete_permission
