@@ -33,6 +33,19 @@ class ProductAdmin(admin.ModelAdmin):
     autocomplete_fields = ["procuring_so"]
 
 
+class ReadOnly:
+    """An admin (or inline) that shows rows and changes none: they change only through services."""
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
 @admin.register(Spu)
 class SpuAdmin(admin.ModelAdmin):
     list_display = ["code", "name", "fsp", "connection_point", "technology", "max_up_kw",
@@ -48,22 +61,13 @@ class SpuAdmin(admin.ModelAdmin):
         return ["connection_point"] if obj is not None else []
 
 
-class SpgMembershipInline(admin.TabularInline):
+class SpgMembershipInline(ReadOnly, admin.TabularInline):
     """Shown, not changed: members join and leave through prequal.services.resources (who
     reads the group, its cases, and what the register holds at each member's point follow)."""
 
     model = SpgMembership
     extra = 0
     fields = readonly_fields = ["spu", "valid_from", "valid_to"]
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(Spg)
@@ -92,17 +96,8 @@ class DeadlineRuleAdmin(admin.ModelAdmin):
         return super().has_delete_permission(request, obj) and not (obj and obj.assessments.exists())
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(ReadOnly, admin.ModelAdmin):
     """Visible to admins, changed only by the workflow services."""
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 class AssessmentInline(admin.TabularInline):
