@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 from datetime import timedelta
 
 import pytest
 import shapely
 from celery import Celery
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Count
 from django.utils import timezone
 from django_celery_beat.models import IntervalSchedule, PeriodicTask
@@ -111,6 +112,36 @@ def _other_sessions() -> int:
         return cursor.fetchone()[0]
 
 
+class _Held:
+    """Rows locked (SELECT … FOR UPDATE) by another session until release()."""
+
+    def __init__(self, ids: list[int]):
+        self._locked, self._release = threading.Event(), threading.Event()
+        self._thread = threading.Thread(target=self._hold, args=(ids,))
+        self._thread.start()
+        assert self._locked.wait(30), "the rows could not be locked"
+
+    def _hold(self, ids: list[int]) -> None:
+        try:
+            with transaction.atomic():
+                list(Assessment.objects.select_for_update().filter(pk__in=ids).values_list("pk"))
+                self._locked.set()
+                self._release.wait(300)
+        finally:
+            connection.close()
+
+    def release(self) -> None:
+        self._release.set()
+        self._thread.join(60)
+
+
+def _lock_waits() -> bool:
+    """Whether some session waits for a lock (the sweep's batch, on the held rows)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT EXISTS (SELECT 1 FROM pg_locks WHERE NOT granted)")
+        return cursor.fetchone()[0]
+
+
 def test_killing_the_worker_mid_sweep_loses_nothing_and_doubles_nothing(
     cast, celery_worker_factory, redis_server
 ):
@@ -122,16 +153,26 @@ def test_killing_the_worker_mid_sweep_loses_nothing_and_doubles_nothing(
     entry.save()
     silenced = Assessment.objects.filter(pk__in=ids, status=SILENCE)
 
-    worker = celery_worker_factory(beat=True)
-    _send_sweep(redis_server.url)
-    wait_until(lambda: silenced.exists(), timeout=60, interval=0.02, message="the sweep to start")
-    worker.kill()
-    # A COMMIT sent just before the kill may still be finishing on the server: wait until the
-    # killed worker's sessions have ended, so the count below is final.
+    # The sweep is caught mid-way by a lock, not by timing: another session holds the rows of the
+    # later half (in the sweep's order), so the sweep applies the first half, batch by batch, and
+    # its next batch waits on that lock when the worker is killed.
+    later = list(Assessment.objects.filter(pk__in=ids).order_by("deadline", "pk")
+                 .values_list("pk", flat=True)[count // 2:])
+    holding = _Held(later)
+    try:
+        worker = celery_worker_factory(beat=True)
+        _send_sweep(redis_server.url)
+        wait_until(lambda: silenced.count() == count // 2 and _lock_waits(), timeout=120, interval=0.05,
+                   message="the sweep to apply the first half and wait on the held rows")
+        worker.kill()
+    finally:
+        holding.release()
+    # The killed worker's session, once given the rows, finds its client gone and rolls back:
+    # wait until it has ended, so the count below is final.
     wait_until(lambda: not _other_sessions(), timeout=60, message="the killed worker's sessions to end")
 
     at_kill = silenced.count()
-    assert 0 < at_kill < count, f"the sweep was not caught mid-way ({at_kill} of {count} applied)"
+    assert at_kill == count // 2, f"the sweep was not caught mid-way ({at_kill} of {count} applied)"
 
     # Restart: beat's next minute finishes the job; two sweeps sent at once race each other
     # (concurrency 2) over the same rows and must not apply anything twice.
