@@ -179,6 +179,25 @@ def wait_until(predicate: Callable[[], object], *, timeout: float, interval: flo
         time.sleep(interval)
 
 
+def a_session_waits_for_a_lock() -> bool:
+    """Whether some PostgreSQL session waits for a lock now (another thread's, a worker's)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT EXISTS (SELECT 1 FROM pg_locks WHERE NOT granted)")
+        return cursor.fetchone()[0]
+
+
+def until_a_session_waits(timeout: float = 5.0) -> bool:
+    """Wait up to `timeout` s until some session waits for a lock; whether one did."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if a_session_waits_for_a_lock():
+            return True
+        time.sleep(0.02)
+    return False
+
+
 class RedisServer:
     """A throwaway redis-server: no persistence, its own port and folder."""
 

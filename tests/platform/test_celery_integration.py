@@ -26,7 +26,7 @@ from observability.models import AreaUpload, ObservabilityArea
 from prequal.models import Assessment, Case, CaseEvent
 from prequal.services.cases import case_create_draft, case_submit
 from tests.factories import ProductFactory, SpuFactory
-from tests.services import wait_until
+from tests.services import a_session_waits_for_a_lock, wait_until
 from tests.workflow_helpers import ensure_default_deadline_rule, many_due_assessments
 
 pytestmark = [
@@ -135,13 +135,6 @@ class _Held:
         self._thread.join(60)
 
 
-def _lock_waits() -> bool:
-    """Whether some session waits for a lock (the sweep's batch, on the held rows)."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT EXISTS (SELECT 1 FROM pg_locks WHERE NOT granted)")
-        return cursor.fetchone()[0]
-
-
 def test_killing_the_worker_mid_sweep_loses_nothing_and_doubles_nothing(
     cast, celery_worker_factory, redis_server
 ):
@@ -162,8 +155,8 @@ def test_killing_the_worker_mid_sweep_loses_nothing_and_doubles_nothing(
     try:
         worker = celery_worker_factory(beat=True)
         _send_sweep(redis_server.url)
-        wait_until(lambda: silenced.count() == count // 2 and _lock_waits(), timeout=120, interval=0.05,
-                   message="the sweep to apply the first half and wait on the held rows")
+        wait_until(lambda: silenced.count() == count // 2 and a_session_waits_for_a_lock(), timeout=120,
+                   interval=0.05, message="the sweep to apply the first half and wait on the held rows")
         worker.kill()
     finally:
         holding.release()

@@ -8,7 +8,6 @@ both pass.
 from __future__ import annotations
 
 import threading
-import time
 
 import pytest
 from django.db import connection
@@ -17,19 +16,9 @@ from register.models import RecordRevision
 from register.services import RecordsRefused, records_ingest
 from register.services import ingest as ingest_module
 from tests.register.helpers import rec
+from tests.services import until_a_session_waits
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-def _until_another_backend_waits(timeout: float = 5.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT count(*) FROM pg_locks WHERE NOT granted")
-            if cursor.fetchone()[0]:
-                return True
-        time.sleep(0.02)
-    return False
 
 
 def test_two_markets_at_once_exactly_one_wins(world, monkeypatch):
@@ -40,7 +29,7 @@ def test_two_markets_at_once_exactly_one_wins(world, monkeypatch):
     def held_then_wait(**kwargs):
         rows = original(**kwargs)
         if held_up.acquire(blocking=False):  # the first in holds the lock: let the other come
-            waited.append(_until_another_backend_waits())
+            waited.append(until_a_session_waits())
         return rows
 
     monkeypatch.setattr(ingest_module, "holdings_held", held_then_wait)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import random
 import threading
-import time
 from dataclasses import astuple
 from datetime import datetime, timedelta
 
@@ -30,6 +29,7 @@ from tests.factories import ConnectionPointFactory, SpuFactory
 from tests.register.helpers import START as HELPERS_START
 from tests.register.helpers import iso, rec
 from tests.register.test_grid_holdings import START, _records, _send
+from tests.services import until_a_session_waits
 
 pytestmark = pytest.mark.postgres
 
@@ -180,7 +180,7 @@ def test_a_group_record_sent_while_a_member_moves_is_held_at_the_new_point(world
         assert moved.wait(30)
         sender = threading.Thread(target=send)
         sender.start()
-        waited.append(_until_another_backend_waits())
+        waited.append(until_a_session_waits(30))  # returns as soon as the batch waits
         go.set()
         for thread in (mover, sender):
             thread.join(60)
@@ -190,14 +190,3 @@ def test_a_group_record_sent_while_a_member_moves_is_held_at_the_new_point(world
     assert row == (new_point.longitude, new_point.latitude)
     hour = (HELPERS_START, HELPERS_START + timedelta(hours=1))
     assert _assert_same([world.registry["cp_a"], new_point], windows=[hour])
-
-
-def _until_another_backend_waits(timeout: float = 10.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT count(*) FROM pg_locks WHERE NOT granted")
-            if cursor.fetchone()[0]:
-                return True
-        time.sleep(0.02)
-    return False

@@ -10,7 +10,6 @@ both read the same headroom and both win: the test can tell.
 from __future__ import annotations
 
 import threading
-import time
 from datetime import timedelta
 from decimal import Decimal
 
@@ -30,20 +29,10 @@ from register.models import RecordRevision, RegisterConflict
 from register.services import RecordsRefused, records_ingest
 from tests.limit_helpers import START, limit
 from tests.register.helpers import iso, platform
+from tests.services import until_a_session_waits
 from tests.workflow_helpers import ensure_default_deadline_rule
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-def _until_another_backend_waits(timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT count(*) FROM pg_locks WHERE NOT granted")
-            if cursor.fetchone()[0]:
-                return True
-        time.sleep(0.02)
-    return False
 
 
 def _race(grid, monkeypatch, *, wait: float, send=None, module=headroom_module) -> tuple[list, list]:
@@ -65,7 +54,7 @@ def _race(grid, monkeypatch, *, wait: float, send=None, module=headroom_module) 
     def held_then_wait(*args):
         rows = original(*args)
         if held_up.acquire(blocking=False):  # the first in holds the lock: let the other come
-            waited.append(_until_another_backend_waits(wait))
+            waited.append(until_a_session_waits(wait))
         return rows
 
     monkeypatch.setattr(module, "held_under", held_then_wait)
@@ -108,7 +97,6 @@ def test_without_the_lock_both_would_win(grid, monkeypatch):
     assert results == [Decimal("1"), Decimal("1")]  # 2.5 MW under a 1.5 MW limit
 
 
-
 def test_two_batches_beyond_an_area_limit_at_once_exactly_one_is_stored(grid, monkeypatch):
     def send(user, spu):
         record = {
@@ -142,7 +130,7 @@ def test_two_platforms_reserving_more_than_a_resource_holds_exactly_one_wins(gri
     def held_then_wait(**kwargs):
         rows = original(**kwargs)
         if held_up.acquire(blocking=False):
-            waited.append(_until_another_backend_waits(5))
+            waited.append(until_a_session_waits(5))
         return rows
 
     monkeypatch.setattr(double_module, "holdings_of", held_then_wait)
