@@ -39,7 +39,15 @@ UnitHeld = tuple[int, int, Decimal, datetime, datetime]
 COLUMNS = ("system_operator_id", "record_id", "spu_id", "connection_point_id", "quantity_mw", "period_start",
            "period_end")
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
 CHUNK = 1000  # rows per INSERT on SQLite (its limit of host parameters)
+
+
+def epoch_micros(moments: Iterable[datetime]) -> list[int]:
+    """Instants as microseconds since the epoch, for a bigint array (SQL: TIMESTAMPTZ 'epoch' +
+    n * INTERVAL '1 microsecond'): the driver sends it for a sixth of the CPU of a timestamptz
+    array (a batch's app CPU is ingest's budget)."""
+    return [(moment - EPOCH) // _MICROSECOND for moment in moments]
 
 
 def grid_holdings_change(*, record_ids: Iterable[int], added: Iterable[UnitHeld]) -> None:
@@ -57,9 +65,6 @@ def grid_holdings_change(*, record_ids: Iterable[int], added: Iterable[UnitHeld]
         _insert_values(added)
         return
     record, spu, mw, start, end = (list(column) for column in zip(*added, strict=True))
-    # Instants as microseconds since the epoch: a bigint array costs the driver a sixth of the
-    # CPU of a timestamptz array (a batch's app CPU is ingest's budget).
-    micro = timedelta(microseconds=1)
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {table} ({', '.join(COLUMNS)})"
@@ -72,7 +77,7 @@ def grid_holdings_change(*, record_ids: Iterable[int], added: Iterable[UnitHeld]
             # apart, so the planner cannot hash the whole reader table for a batch's units.
             " CROSS JOIN LATERAL (SELECT system_operator_id, connection_point_id"
             f" FROM {SpuReader._meta.db_table} WHERE spu_id = d.spu_id OFFSET 0) r",
-            [record, spu, mw, [(t - EPOCH) // micro for t in start], [(t - EPOCH) // micro for t in end]],
+            [record, spu, mw, epoch_micros(start), epoch_micros(end)],
         )
 
 

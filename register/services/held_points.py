@@ -30,12 +30,13 @@ On SQLite nothing is kept (no GiST index; the embedded default reads the records
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 
 from django.db import connection, transaction
 
 from prequal.models import SpgMembership, Spu
 from register.models import HeldPoint, RecordRevision, RecordStatus
+from register.services.grid_holdings import epoch_micros
 from register.services.holdings import resources_lock
 
 # A member of an SPG's record `r`: its membership `m` covers some of the record's period.
@@ -65,8 +66,8 @@ _RECORDS = (
     "SELECT record_id, spu_id, spg_id, kind, direction, quantity_mw, product_id, period_start, period_end "
     f"FROM {RecordRevision._meta.db_table} WHERE is_current AND status = '{RecordStatus.ACTIVE.value}'"
 )
-# A batch's new active revisions, sent as arrays (instants as microseconds since the epoch: a
-# bigint array costs the driver a sixth of the CPU of a timestamptz array).
+# A batch's new active revisions, sent as arrays (instants as microseconds since the epoch:
+# grid_holdings.epoch_micros).
 _SENT = (
     "SELECT d.record_id, d.spu_id, d.spg_id, d.kind, d.direction, d.quantity_mw, d.product_id, "
     "TIMESTAMPTZ 'epoch' + d.s * INTERVAL '1 microsecond' AS period_start, "
@@ -75,8 +76,6 @@ _SENT = (
     "%s::bigint[], %s::bigint[], %s::bigint[]) AS d(record_id, spu_id, spg_id, kind, direction, quantity_mw, "
     "product_id, s, e)"
 )
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-MICROSECOND = timedelta(microseconds=1)
 
 
 def _kept() -> bool:
@@ -99,22 +98,13 @@ def held_points_change(*, record_ids: Iterable[int], added: Iterable[tuple[int, 
         _execute(f"DELETE FROM {TABLE} WHERE record_id = ANY(%s)", [record_ids])
     if not added:
         return
-    columns: list[list] = [[] for _ in range(9)]
-    for record_id, (kind, resource_kind, resource_id, product_id, direction, mw, start, end) in added:
-        is_spu = resource_kind == "spu"
-        row = (
-            record_id,
-            resource_id if is_spu else None,
-            None if is_spu else resource_id,
-            kind,
-            direction,
-            mw,
-            product_id,
-            (start - EPOCH) // MICROSECOND,
-            (end - EPOCH) // MICROSECOND,
-        )
-        for column, value in zip(columns, row, strict=True):
-            column.append(value)
+    rows = [  # the SPU's id or the SPG's, the other NULL
+        (record_id, *((resource_id, None) if resource_kind == "spu" else (None, resource_id)),
+         kind, direction, mw, product_id, start, end)
+        for record_id, (kind, resource_kind, resource_id, product_id, direction, mw, start, end) in added
+    ]
+    *columns, starts, ends = (list(column) for column in zip(*rows, strict=True))
+    columns += [epoch_micros(starts), epoch_micros(ends)]
     _execute(_INSERT.format(records=_SENT), columns)
 
 

@@ -7,10 +7,9 @@ windows across record edges and a daylight-saving change; a rebuild makes the sa
 from __future__ import annotations
 
 import random
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import pytest
-import time_machine
 from django.test.utils import override_settings
 
 from prequal.models import Spu
@@ -27,47 +26,9 @@ from register.selectors_grid import (
     grid_units,
     grid_window,
 )
-from register.services import records_cancel, records_ingest
 from register.services.grid_holdings import grid_holdings_rebuild
 from register.services.retention import register_retention_run
-from tests.register.helpers import iso, rec
-
-# Europe/Stockholm leaves summer time on 2030-10-27 at 01:00 UTC: the records run across it.
-DST = datetime(2030, 10, 27, 1, 0, tzinfo=UTC)
-START = DST - timedelta(hours=20)
-
-
-def _records(world, rng: random.Random, tag: str, n: int) -> list[dict]:
-    """Awards up and down and activations up on SPUs A-1 and B-1 and group GA, both products
-    (15- and 60-minute units), small MW (never a double activation), over 40 hours around DST."""
-    out = []
-    for i in range(n):
-        hourly = rng.random() < 0.3
-        product = world.local_product if hourly else world.mfrr
-        unit = 60 if hourly else 15
-        at = START + timedelta(minutes=unit * rng.randrange(0, 40 * 60 // unit))
-        kind = rng.choice(("award", "activation"))
-        where = rng.random()
-        resource = ({"spg": world.spg.pk, "spu": None} if where < 0.2
-                    else {"spu": world.registry["spu_b"].pk} if where < 0.5 and not hourly else {})
-        out.append(rec(
-            world, f"{tag}-{i}", at=at, hours=unit * rng.randint(1, 8) / 60, kind=kind, product=product.code,
-            direction="up" if kind == "activation" else rng.choice(("up", "down")),
-            quantity_mw=f"{rng.randint(1, 9) / 1000:.3f}", **resource,
-        ))
-    return out
-
-
-def _send(world, records: list[dict], *, cancel: bool = False) -> None:
-    with time_machine.travel(START - timedelta(hours=3), tick=False):
-        for caller, so, code in ((world.nordic, world.cast.tso, world.mfrr.code),
-                                 (world.flex, world.cast.local, world.local_product.code)):
-            mine = [r for r in records if r["product"] == code]
-            if mine and cancel:
-                ids = [r["external_id"] for r in mine]
-                records_cancel(caller=caller, system_operator=so, external_ids=ids)
-            elif mine:
-                records_ingest(caller=caller, system_operator=so, records=mine)
+from tests.register.helpers import DST_START, iso, random_records, records_send
 
 
 def _rows() -> set[tuple]:
@@ -95,7 +56,7 @@ def _rule() -> set[tuple]:
 
 def _windows(records: list[dict]) -> list[Window]:
     """Both periods at several moments, and windows starting and ending exactly on records' edges."""
-    windows = [grid_window(period=period, now=START + timedelta(hours=h, minutes=m))
+    windows = [grid_window(period=period, now=DST_START + timedelta(hours=h, minutes=m))
                for period in (NEXT_48, LAST_30) for h, m in ((-2, 7), (5, 0), (19, 59), (22, 30), (60, 0))]
     for r in records[:6]:
         start, end = datetime.fromisoformat(r["start"]), datetime.fromisoformat(r["end"])
@@ -125,8 +86,8 @@ def _assert_same(world, records: list[dict]) -> None:
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_the_holdings_are_the_records_through_every_write(world, seed):
     rng = random.Random(seed)
-    records = _records(world, rng, f"s{seed}", 30)
-    _send(world, records)
+    records = random_records(world, rng, f"s{seed}", 30)
+    records_send(world, records)
     assert GridHolding.objects.filter(system_operator=world.cast.local).exists()
     _assert_same(world, records)
 
@@ -140,8 +101,8 @@ def test_the_holdings_are_the_records_through_every_write(world, seed):
         if r["product"] == world.mfrr.code:
             other = world.registry["spu_b"] if r.get("spu") == world.spu.pk else world.spu
             r.update(spu=other.pk, spg=None)
-    _send(world, [{k: v for k, v in r.items() if v is not None} for r in revised])
-    _send(world, rng.sample(records, 8), cancel=True)
+    records_send(world, [{k: v for k, v in r.items() if v is not None} for r in revised])
+    records_send(world, rng.sample(records, 8), cancel=True)
     _assert_same(world, records)
 
     # SPU A-1 moves to the other local DSO's point: its readers change.
@@ -156,7 +117,7 @@ def test_the_holdings_are_the_records_through_every_write(world, seed):
     assert _rows() == incremental
 
     # The retention removes the records starting before its cut-off, in the middle of the records.
-    cutoff = START + timedelta(hours=rng.randint(4, 30), minutes=rng.choice((0, 7, 15)))
+    cutoff = DST_START + timedelta(hours=rng.randint(4, 30), minutes=rng.choice((0, 7, 15)))
     with override_settings(GRIDPREQUAL_REGISTER_RETENTION_DAYS=400):
         register_retention_run(now=cutoff + timedelta(days=400))
     assert not GridHolding.objects.filter(period_start__lt=cutoff).exists()

@@ -26,9 +26,7 @@ from register.services import records_ingest
 from register.services.held_points import held_points_rebuild
 from register.services.retention import register_retention_run
 from tests.factories import ConnectionPointFactory, SpuFactory
-from tests.register.helpers import START as HELPERS_START
-from tests.register.helpers import iso, rec
-from tests.register.test_grid_holdings import START, _records, _send
+from tests.register.helpers import DST_START, START, iso, random_records, rec, records_send
 from tests.services import until_a_session_waits
 
 pytestmark = pytest.mark.postgres
@@ -45,7 +43,7 @@ def _boxes(points) -> list[tuple[float, float, float, float]]:
 def _windows():
     """Quarter-hours to a day, across the records' 40 hours (and the change from summer time)."""
     return [
-        (START + timedelta(hours=h, minutes=m), START + timedelta(hours=h, minutes=m + length))
+        (DST_START + timedelta(hours=h, minutes=m), DST_START + timedelta(hours=h, minutes=m + length))
         for h, m in ((-1, 0), (3, 45), (10, 0), (19, 30), (25, 15), (33, 0))
         for length in (15, 120, 1440)
     ]
@@ -78,8 +76,8 @@ def placed(world, cast):
 def test_the_area_read_is_the_records_read_through_every_change(world, cast, placed, seed):
     points, spu_c = placed
     rng = random.Random(seed)
-    records = _records(world, rng, f"s{seed}", 30)
-    _send(world, records)
+    records = random_records(world, rng, f"s{seed}", 30)
+    records_send(world, records)
     assert HeldPoint.objects.filter(spg_id=world.spg.pk).exists()
     assert _assert_same(points)
 
@@ -90,14 +88,15 @@ def test_the_area_read_is_the_records_read_through_every_change(world, cast, pla
     for r in revised[::2]:
         later = [datetime.fromisoformat(r[k]) + timedelta(hours=2) for k in ("start", "end")]
         r.update(start=iso(later[0]), end=iso(later[1]))
-    _send(world, revised)
-    _send(world, rng.sample(records, 8), cancel=True)
+    records_send(world, revised)
+    records_send(world, rng.sample(records, 8), cancel=True)
     assert _assert_same(points)
 
     user = cast.fsp_a_user
-    with time_machine.travel(START - timedelta(hours=3), tick=False):
+    with time_machine.travel(DST_START - timedelta(hours=3), tick=False):
         # A-2 joins GA ten hours in: the group's records after that are held at its point too.
-        joined = spg_member_add(user=user, spg=world.spg, spu=spu_c, valid_from=START + timedelta(hours=10))
+        ten_hours_in = DST_START + timedelta(hours=10)
+        joined = spg_member_add(user=user, spg=world.spg, spu=spu_c, valid_from=ten_hours_in)
         group_later = RecordRevision.objects.filter(
             spg=world.spg, is_current=True, status="active", period_end__gt=joined.valid_from
         )
@@ -106,17 +105,18 @@ def test_the_area_read_is_the_records_read_through_every_change(world, cast, pla
         ) == set(group_later.values_list("record_id", flat=True))
         assert _assert_same(points)
         # A-1 leaves GA a day in; a membership not yet begun is removed.
-        spg_member_end(user=user, membership=world.registry["membership_a"], at=START + timedelta(hours=24))
+        a_day_in = DST_START + timedelta(hours=24)
+        spg_member_end(user=user, membership=world.registry["membership_a"], at=a_day_in)
         later = spg_member_add(
-            user=user, spg=world.spg, spu=world.spu, valid_from=START + timedelta(hours=30)
+            user=user, spg=world.spg, spu=world.spu, valid_from=DST_START + timedelta(hours=30)
         )
         assert _assert_same(points)
-        spg_member_end(user=user, membership=later, at=START + timedelta(hours=29))
+        spg_member_end(user=user, membership=later, at=DST_START + timedelta(hours=29))
         assert not SpgMembership.objects.filter(pk=later.pk).exists()
         assert not HeldPoint.objects.filter(membership_id=later.pk).exists()
         assert _assert_same(points)
         # A-1 rejoins for the last hours: a second membership of the same unit.
-        spg_member_add(user=user, spg=world.spg, spu=world.spu, valid_from=START + timedelta(hours=32))
+        spg_member_add(user=user, spg=world.spg, spu=world.spu, valid_from=DST_START + timedelta(hours=32))
         assert _assert_same(points)
 
         # A-2 moves to a new point; then that point's coordinates change.
@@ -135,7 +135,7 @@ def test_the_area_read_is_the_records_read_through_every_change(world, cast, pla
     assert set(HeldPoint.objects.values_list()) == incremental
 
     # The retention removes the records starting before its cut-off, in the middle of the records.
-    cutoff = START + timedelta(hours=rng.randint(4, 30), minutes=rng.choice((0, 7, 15)))
+    cutoff = DST_START + timedelta(hours=rng.randint(4, 30), minutes=rng.choice((0, 7, 15)))
     with override_settings(GRIDPREQUAL_REGISTER_RETENTION_DAYS=400):
         register_retention_run(now=cutoff + timedelta(days=400))
     assert not HeldPoint.objects.filter(period_start__lt=cutoff).exists()
@@ -174,7 +174,7 @@ def test_a_group_record_sent_while_a_member_moves_is_held_at_the_new_point(world
         finally:
             connection.close()
 
-    with time_machine.travel(HELPERS_START - timedelta(hours=3), tick=True):
+    with time_machine.travel(START - timedelta(hours=3), tick=True):
         mover = threading.Thread(target=move)
         mover.start()
         assert moved.wait(30)
@@ -188,5 +188,5 @@ def test_a_group_record_sent_while_a_member_moves_is_held_at_the_new_point(world
     assert waited == [True]  # the batch waited for the move's lock on the group
     [row] = HeldPoint.objects.filter(spg_id=world.spg.pk).values_list("longitude", "latitude")
     assert row == (new_point.longitude, new_point.latitude)
-    hour = (HELPERS_START, HELPERS_START + timedelta(hours=1))
+    hour = (START, START + timedelta(hours=1))
     assert _assert_same([world.registry["cp_a"], new_point], windows=[hour])
